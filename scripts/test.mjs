@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * The one test command (`npm test`, called by .ci/run). It runs, in order:
+ *   1. tsc over the whole repository and `deno check` over the entry points;
+ *   2. the runtime-agnostic proof: src/ bundled by esbuild for --platform=neutral
+ *      must hold no `node:` import, and a smoke program bundled the same way runs
+ *      under `deno run` with no permissions at all;
+ *   3. every uvu suite under Node (tsx), then under Deno.
+ * and ends with one line: `N passed, M failed[, K skipped]` (each check counts as one).
+ * Arguments are passed to the uvu runs as file filters.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (name) => `${root}node_modules/.bin/${name}`;
+const filters = process.argv.slice(2);
+let passed = 0, failed = 0, skipped = 0;
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", maxBuffer: 1 << 28, ...opts, stdio: opts.stdio ?? ["ignore", "pipe", "pipe"] });
+  return { code: r.status ?? 1, out: `${r.stdout ?? ""}${r.stderr ?? ""}`, error: r.error };
+}
+
+function check(name, fn) {
+  const t0 = Date.now();
+  let ok = false, detail = "";
+  try {
+    const r = fn();
+    ok = r === true || r?.code === 0;
+    if (!ok) detail = typeof r === "string" ? r : r?.out ?? "";
+  } catch (err) {
+    detail = String(err?.stack ?? err);
+  }
+  if (ok) passed++; else failed++;
+  console.log(`${ok ? "ok  " : "FAIL"} ${name} (${Date.now() - t0} ms)`);
+  if (!ok && detail) console.log(detail.trimEnd().split("\n").map((l) => `     ${l}`).join("\n"));
+}
+
+function suites(name, cmd, args) {
+  console.log(`\n== uvu under ${name}`);
+  const r = spawnSync(cmd, [...args, ...filters], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 28 });
+  const out = r.stdout ?? "";
+  process.stdout.write(out);
+  const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? NaN);
+  const total = num("Total"), ok = num("Passed"), skip = num("Skipped");
+  if (Number.isNaN(total)) {
+    console.log(`FAIL the ${name} run ended without a summary (exit ${r.status})`);
+    failed++;
+    return;
+  }
+  passed += ok;
+  failed += total - ok;
+  skipped += skip;
+  if (r.status !== 0 && total === ok) {
+    console.log(`FAIL the ${name} run exited ${r.status} after its tests passed`);
+    failed++;
+  }
+}
+
+const full = filters.length === 0;
+if (full) {
+  console.log("== checks");
+  check("tsc --noEmit", () => run(bin("tsc"), ["--noEmit", "-p", "."]));
+  check("deno check", () => run(bin("deno"), ["check", "--quiet", ...JSON.parse(readFileSync(`${root}scripts/deno-check.json`, "utf8"))]));
+  mkdirSync(`${root}dist`, { recursive: true });
+  check("src/ bundles for --platform=neutral with no node: import", () => {
+    const r = run(bin("esbuild"), ["src/mod.ts", "--bundle", "--platform=neutral", "--format=esm", "--main-fields=module,main", "--outfile=dist/core.mjs", "--log-level=warning"]);
+    if (r.code !== 0) return r;
+    const hits = readFileSync(`${root}dist/core.mjs`, "utf8").match(/["']node:[a-z_/]+["']/g);
+    return hits ? `the bundle imports ${[...new Set(hits)].join(", ")}` : true;
+  });
+  check("the core bundle runs under deno with no permissions", () => {
+    const b = run(bin("esbuild"), ["scripts/core_smoke.ts", "--bundle", "--platform=neutral", "--format=esm", "--main-fields=module,main", "--outfile=dist/core_smoke.mjs", "--log-level=warning"]);
+    if (b.code !== 0) return b;
+    const r = run(bin("deno"), ["run", "--no-prompt", "--no-config", "dist/core_smoke.mjs"]);
+    return r.code === 0 && r.out.includes("core smoke: ok") ? true : r;
+  });
+}
+suites("Node", process.execPath, ["--import", "tsx", "tests/run.ts"]);
+suites("Deno", bin("deno"), ["run", "-A", "tests/run.ts"]);
+
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed ? 1 : 0);
