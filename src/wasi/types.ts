@@ -1,0 +1,109 @@
+/**
+ * The shapes the engine codes against: what a process is (`ProcessSpec`), how it is run
+ * (`RunOptions`), what comes back (`ProcessHandle`, `ProcessResult`), and the platform
+ * ability a worker needs (`WorkerHost`), which server/worker/ supplies on Node.
+ */
+import type { Layer, WritableLayer } from "../fs/mod.ts";
+
+/** What to run, as an image config and a container config give it (Docker semantics). */
+export interface ProcessSpec {
+  /** Image (or container override) Entrypoint; argv = entrypoint + cmd. */
+  entrypoint?: readonly string[];
+  /** Cmd; argv = entrypoint + cmd. Must not leave argv empty. */
+  cmd?: readonly string[];
+  /** Image Env, "NAME=value" each. */
+  imageEnv?: readonly string[];
+  /** Container Env, "NAME=value" each; a name here replaces the image's. */
+  env?: readonly string[];
+  /** WorkingDir: the process's cwd, exported as PWD. Default "/". */
+  workingDir?: string;
+}
+
+/** Where a program's output goes. `time` is the wall clock in ms since the epoch (Date.now()). */
+export interface OutputSink {
+  /** Called once per write of the program; the chunk is the sink's to keep. A returned promise is backpressure (worker mode waits for it once the output cap is in flight). */
+  write(chunk: Uint8Array, time: number): void | Promise<void>;
+}
+
+/** Standard input: all of it as bytes, or a byte stream (read as the program asks). */
+export type StdinSource = Uint8Array | ReadableStream<Uint8Array>;
+
+/** Docker's cgroup analogues. */
+export interface ProcessLimits {
+  /** WebAssembly memory cap in bytes (rounded down to 64 KiB pages). Reaching it sets `oomKilled`. */
+  memoryBytes?: number;
+  /** Wall-clock limit in ms; when it passes the process is killed (exit 137). */
+  timeoutMs?: number;
+  /** Most output bytes (stdout + stderr) in flight to sinks at once; the program blocks past it, like a full pipe. Default 1 MiB. */
+  outputBytes?: number;
+}
+
+/** The container's filesystem as a value: read-only lowers (top first) and the writable upper. */
+export interface RootfsSpec {
+  lowers: readonly Layer[];
+  upper: WritableLayer;
+}
+
+/** Everything `runProcess` needs besides the spec. */
+export interface RunOptions {
+  rootfs: RootfsSpec;
+  stdin?: StdinSource;
+  stdout?: OutputSink;
+  stderr?: OutputSink;
+  limits?: ProcessLimits;
+  /** "inline": in this thread (browser main thread, edge). "worker": in a worker (needs `workerHost`). Default: "worker" when a host is given. */
+  mode?: "inline" | "worker";
+  workerHost?: WorkerHost;
+  /** Compiled-module cache; default: the process-wide `defaultModuleCache`. */
+  modules?: ModuleCacheLike;
+}
+
+/** How a process ended. */
+export interface ProcessResult {
+  /** 0..255; 137 after a kill or timeout, 143 after a stop the process honoured, 127 not found, 126 cannot run. */
+  exitCode: number;
+  /** True when the program reached the memory cap (Docker's State.OOMKilled). */
+  oomKilled: boolean;
+  /** True when the wall-clock timeout ended it. */
+  timedOut: boolean;
+  /** "exit": it ended by itself; "stop": it honoured a stop; "kill": killed (kill(), grace expired, timeout). */
+  reason: "exit" | "stop" | "kill" | "error";
+  /** A message when the process could not run (Docker's wording) or trapped. */
+  error?: string;
+  /** Wall clock, ms since the epoch. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** A running process. */
+export interface ProcessHandle {
+  /** Resolves when it has ended; never rejects. By then every write it completed is in `rootfs.upper`. */
+  readonly done: Promise<ProcessResult>;
+  /** Ask it to end (SIGTERM analogue: it exits 143 at its next system call), then kill after `graceMs` (default 10 000). */
+  stop(opts?: { graceMs?: number }): Promise<ProcessResult>;
+  /** End it now (SIGKILL analogue, exit 137). Ends even a loop with no system calls in worker mode. */
+  kill(): Promise<ProcessResult>;
+}
+
+/** A compiled-module cache keyed by the sha256 of the program file ("sha256:<hex>"). */
+export interface ModuleCacheLike {
+  get(digest: string): WebAssembly.Module | undefined;
+  /** Register a precompiled module (for runtimes that cannot compile at run time). */
+  register(digest: string, module: WebAssembly.Module): void;
+}
+
+/** One side of a message channel to a worker (web Worker, Node worker_threads). */
+export interface WorkerPort {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  /** Install the one message listener. */
+  onMessage(listener: (message: unknown) => void): void;
+  /** Install the one error listener (an uncaught error in the worker). */
+  onError(listener: (error: unknown) => void): void;
+  /** Stop the worker now, whatever it is executing. */
+  terminate(): void | Promise<void>;
+}
+
+/** The platform ability to start a worker that runs `serveProcessWorker` (src/wasi/worker_serve.ts). */
+export interface WorkerHost {
+  spawn(): WorkerPort;
+}
