@@ -1,0 +1,36 @@
+/**
+ * WASI paths are relative to a directory fd and may not leave it (capability rule of
+ * WASI preview1 path resolution): an absolute path or a `..` above the directory is
+ * ENOTCAPABLE. Inside, the container's filesystem resolves symlinks with chroot rules.
+ */
+import { WasiError } from "./errno.ts";
+
+export interface ResolvedPath {
+  /** Absolute path in the container root, normalized ("/" for the root). */
+  path: string;
+  /** The WASI path ended in "/": the target must be a directory. */
+  trailingSlash: boolean;
+}
+
+/** Join `rel` (as a WASI call gave it) onto the directory fd's absolute path. */
+export function resolveAt(dirPath: string, rel: string): ResolvedPath {
+  if (rel.includes("\0")) throw new WasiError("EILSEQ");
+  if (rel.startsWith("/")) throw new WasiError("ENOTCAPABLE", `absolute path "${rel}"`);
+  const trailingSlash = rel.endsWith("/");
+  const parts: string[] = [];
+  for (const part of rel.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (parts.length === 0) throw new WasiError("ENOTCAPABLE", `"${rel}" leaves its directory`);
+      parts.pop();
+    } else parts.push(part);
+  }
+  const base = dirPath === "/" ? "" : dirPath;
+  return { path: parts.length ? `${base}/${parts.join("/")}` : dirPath, trailingSlash };
+}
+
+/** The parent directory and last name of an absolute path ("/" has none). */
+export function splitPath(path: string): [string, string] {
+  const at = path.lastIndexOf("/");
+  return [at <= 0 ? "/" : path.slice(0, at), path.slice(at + 1)];
+}

@@ -1,0 +1,90 @@
+/**
+ * The path calls browser_wasi_shim 0.4.2 cannot do over our filesystem: path_open that
+ * reuses the lowest free fd, path_symlink (hard-wired NOTSUP in the shim), path_readlink
+ * that truncates to the buffer, and rename and link done by the filesystem itself
+ * (the shim does them as unlink + link of an Inode).
+ */
+import { type Fd, type WASI, wasi } from "@bjorn3/browser_wasi_shim";
+import { DirFd } from "./dir_fd.ts";
+import { WasiError } from "./errno.ts";
+import type { WasiContext } from "./wasi_import.ts";
+
+const decoder = new TextDecoder();
+
+/** Lowest free fd number (POSIX), never below 3 once stdio exists. */
+export function allocFd(fds: Fd[], fd: Fd): number {
+  let n = 0;
+  while (fds[n] !== undefined) n++;
+  fds[n] = fd;
+  return n;
+}
+
+function dirAt(w: WASI, fd: number): DirFd {
+  const f = w.fds[fd];
+  if (!f) throw new WasiError("EBADF");
+  if (!(f instanceof DirFd)) throw new WasiError("ENOTDIR");
+  return f;
+}
+
+export function installPathCalls(w: WASI, ctx: WasiContext): void {
+  const str = (ptr: number, len: number) => decoder.decode(new Uint8Array(w.inst.exports.memory.buffer, ptr, len));
+  const vfs = ctx.vfs;
+  Object.assign(w.wasiImport, {
+    path_open(fd: number, dirflags: number, p: number, l: number, oflags: number, base: bigint, inh: bigint, fdflags: number, outPtr: number) {
+      const f = w.fds[fd];
+      if (!f) return wasi.ERRNO_BADF;
+      const { ret, fd_obj } = f.path_open(dirflags, str(p, l), oflags, base, inh, fdflags);
+      if (ret !== wasi.ERRNO_SUCCESS || !fd_obj) return ret;
+      new DataView(w.inst.exports.memory.buffer).setUint32(outPtr, allocFd(w.fds, fd_obj), true);
+      return wasi.ERRNO_SUCCESS;
+    },
+    path_symlink(tp: number, tl: number, fd: number, p: number, l: number) {
+      const dir = dirAt(w, fd);
+      const target = str(tp, tl);
+      const { path, trailingSlash } = dir.at(str(p, l), wasi.RIGHTS_PATH_SYMLINK);
+      if (target.startsWith("/") && ctx.strictSymlinks) throw new WasiError("EPERM");
+      if (trailingSlash) {
+        let exists = true;
+        try { vfs.stat(path, false); } catch { exists = false; }
+        throw new WasiError(exists ? "EEXIST" : "ENOENT");
+      }
+      vfs.symlink(target, path);
+      return wasi.ERRNO_SUCCESS;
+    },
+    path_readlink(fd: number, p: number, l: number, buf: number, bufLen: number, usedPtr: number) {
+      const dir = dirAt(w, fd);
+      const target = new TextEncoder().encode(vfs.readlink(dir.at(str(p, l), wasi.RIGHTS_PATH_READLINK).path));
+      const n = Math.min(target.length, bufLen);
+      new Uint8Array(w.inst.exports.memory.buffer, buf, n).set(target.subarray(0, n));
+      new DataView(w.inst.exports.memory.buffer).setUint32(usedPtr, n, true);
+      return wasi.ERRNO_SUCCESS;
+    },
+    path_rename(fd: number, p: number, l: number, newFd: number, np: number, nl: number) {
+      const from = dirAt(w, fd).at(str(p, l), wasi.RIGHTS_PATH_RENAME_SOURCE);
+      const to = dirAt(w, newFd).at(str(np, nl), wasi.RIGHTS_PATH_RENAME_TARGET);
+      if (from.trailingSlash || to.trailingSlash) {
+        if (vfs.stat(from.path, false).type !== "dir") throw new WasiError("ENOTDIR");
+      }
+      vfs.rename(from.path, to.path);
+      return wasi.ERRNO_SUCCESS;
+    },
+    path_link(fd: number, flags: number, p: number, l: number, newFd: number, np: number, nl: number) {
+      const from = dirAt(w, fd).at(str(p, l), wasi.RIGHTS_PATH_LINK_SOURCE);
+      const to = dirAt(w, newFd).at(str(np, nl), wasi.RIGHTS_PATH_LINK_TARGET);
+      if (to.trailingSlash || from.trailingSlash) throw new WasiError(vfs.stat(from.path, false).type === "dir" ? "EPERM" : "ENOENT");
+      const source = flags & 1 ? vfs.stat(from.path, true) : null;
+      vfs.link(source ? resolveFollow(ctx, from.path) : from.path, to.path);
+      return wasi.ERRNO_SUCCESS;
+    },
+  });
+}
+
+/** The path a symlink chain ends at (for path_link with SYMLINK_FOLLOW). */
+function resolveFollow(ctx: WasiContext, path: string): string {
+  for (let hops = 0; hops < 40; hops++) {
+    if (ctx.vfs.stat(path, false).type !== "symlink") return path;
+    const target = ctx.vfs.readlink(path);
+    path = target.startsWith("/") ? target : `${path.slice(0, path.lastIndexOf("/")) || ""}/${target}`;
+  }
+  throw new WasiError("ELOOP");
+}

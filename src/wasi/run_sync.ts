@@ -1,0 +1,96 @@
+/**
+ * Runs one program to its end in the calling thread: resolve it in the rootfs, take its
+ * compiled module from the cache, instantiate it with our WASI imports and the
+ * `strata.spawn` host import (docs/wasi-host.md), and start it. Children started through
+ * spawn run here too, recursively, sharing the filesystem and the inherited fds.
+ */
+import { type Fd, WASIProcExit } from "@bjorn3/browser_wasi_shim";
+import type { Vfs } from "./_vfs.ts";
+import type { Control } from "./_control.ts";
+import type { ModuleCache } from "./module_cache.ts";
+import { createWasi, ProcessKilled } from "./wasi_import.ts";
+import { resolveProgram } from "./resolve.ts";
+import { DirFd } from "./dir_fd.ts";
+import { capPages } from "./_memory_cap.ts";
+import { spawnImport } from "./_spawn.ts";
+
+export interface SyncRunOptions {
+  vfs: Vfs;
+  argv: readonly string[];
+  env: readonly string[];
+  cwd: string;
+  /** The fds to become 0, 1 and 2. */
+  stdio: [Fd, Fd, Fd];
+  control: Control;
+  modules: ModuleCache;
+  memoryBytes?: number;
+  strictSymlinks?: boolean;
+}
+
+export interface SyncRunResult {
+  exitCode: number;
+  oomKilled: boolean;
+  timedOut: boolean;
+  /** Why it could not run, or the trap that ended it. */
+  error?: string;
+}
+
+const encoder = new TextEncoder();
+
+/** Run to completion (or until a kill, timeout or stop reaches a system call). */
+export function runSync(o: SyncRunOptions): SyncRunResult {
+  const found = resolveProgram(o.vfs, o.argv, o.env, o.cwd);
+  if (!found.ok) {
+    o.stdio[2].fd_write(encoder.encode(`${found.message}\n`));
+    return { exitCode: found.exitCode, oomKilled: false, timedOut: false, error: found.message };
+  }
+  const maxPages = o.memoryBytes ? capPages(o.memoryBytes) : undefined;
+  const { module, capped } = o.modules.load(found.bytes, { maxPages });
+  const root = new DirFd(o.vfs, "/", o.vfs.open("/", { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: true }), "/");
+  const fds: Fd[] = [...o.stdio, root];
+  const inherited = new Set<Fd>(o.stdio);
+  const w = createWasi(found.argv, [...o.env], fds, {
+    vfs: o.vfs, control: o.control, strictSymlinks: o.strictSymlinks, inherited,
+    memoryCap: capped ? undefined : o.memoryBytes,
+  });
+  let memory: WebAssembly.Memory | undefined;
+  try {
+    const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata: { spawn: spawnImport(w, o) } };
+    if (WebAssembly.Module.imports(module).some((i) => i.kind === "memory")) {
+      memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages ?? 65536 });
+      imports.env = { memory };
+    }
+    const instance = new WebAssembly.Instance(module, imports);
+    memory = (instance.exports.memory as WebAssembly.Memory | undefined) ?? memory;
+    const exitCode = w.start(instance as unknown as Parameters<typeof w.start>[0]);
+    return { exitCode: exitCode & 0xff, oomKilled: nearCap(memory, o.memoryBytes) && exitCode !== 0, timedOut: false };
+  } catch (err) {
+    return ended(err, memory, o);
+  } finally {
+    for (const f of w.fds) if (f && !inherited.has(f)) f.fd_close();
+  }
+}
+
+/** How a run that threw ended: a kill or timeout (137), exit through a stop (143), or a trap. */
+function ended(err: unknown, memory: WebAssembly.Memory | undefined, o: SyncRunOptions): SyncRunResult {
+  if (err instanceof WASIProcExit) return { exitCode: err.code & 0xff, oomKilled: false, timedOut: false };
+  if (err instanceof ProcessKilled) {
+    return { exitCode: 137, oomKilled: err.reason === "oom", timedOut: err.reason === "timeout" };
+  }
+  if (err instanceof WebAssembly.RuntimeError || err instanceof WebAssembly.LinkError || err instanceof WebAssembly.CompileError) {
+    const oom = nearCap(memory, o.memoryBytes) || (err instanceof WebAssembly.RuntimeError && /memory/i.test(err.message) && !!o.memoryBytes);
+    const message = `${o.argv[0]}: ${err.message}`;
+    o.stdio[2].fd_write(encoder.encode(`${message}\n`));
+    return { exitCode: oom ? 137 : 134, oomKilled: oom, timedOut: false, error: message };
+  }
+  if (err instanceof RangeError && /memory/i.test(err.message) && o.memoryBytes) {
+    return { exitCode: 137, oomKilled: true, timedOut: false, error: err.message };
+  }
+  throw err;
+}
+
+/** XXX: WebAssembly cannot report a failed memory.grow, so "out of memory" means the memory ended within 2 MiB of the cap. */
+function nearCap(memory: WebAssembly.Memory | undefined, cap: number | undefined): boolean {
+  if (!memory || !cap) return false;
+  return memory.buffer.byteLength + 2 * 1024 * 1024 > capPages(cap) * 65536;
+}

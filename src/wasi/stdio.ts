@@ -1,0 +1,68 @@
+/**
+ * The standard fds of a process: stdin from bytes (or a blocking pull, in a worker),
+ * stdout and stderr to a write function. They are character devices, as a container's
+ * stdio pipes look to a program that is not on a terminal.
+ */
+import { wasi } from "@bjorn3/browser_wasi_shim";
+import { BaseFd } from "./fds.ts";
+
+const STDIO_RIGHTS = BigInt(wasi.RIGHTS_FD_READ | wasi.RIGHTS_FD_WRITE | wasi.RIGHTS_POLL_FD_READWRITE |
+  wasi.RIGHTS_FD_FDSTAT_SET_FLAGS | wasi.RIGHTS_FD_FILESTAT_GET);
+
+abstract class StdioFd extends BaseFd {
+  filetype: number = wasi.FILETYPE_CHARACTER_DEVICE;
+  constructor() {
+    super();
+    this.rightsBase = STDIO_RIGHTS;
+  }
+  override fd_filestat_get(): { ret: number; filestat: wasi.Filestat | null } {
+    return { ret: wasi.ERRNO_SUCCESS, filestat: new wasi.Filestat(0n, this.filetype, 0n) };
+  }
+  override fd_seek(): { ret: number; offset: bigint } {
+    return { ret: wasi.ERRNO_SPIPE, offset: 0n };
+  }
+  override fd_tell(): { ret: number; offset: bigint } {
+    return { ret: wasi.ERRNO_SPIPE, offset: 0n };
+  }
+}
+
+/** stdin. `pull(max)` returns the next bytes, blocking if it must; an empty result is end of input. */
+export class StdinFd extends StdioFd {
+  #pending: Uint8Array = new Uint8Array(0);
+  #pull: (max: number) => Uint8Array;
+  constructor(source: Uint8Array | ((max: number) => Uint8Array)) {
+    super();
+    if (typeof source === "function") this.#pull = source;
+    else {
+      let rest = source;
+      this.#pull = (max) => {
+        const out = rest.subarray(0, max);
+        rest = rest.subarray(out.length);
+        return out;
+      };
+    }
+  }
+  override fd_read(size: number): { ret: number; data: Uint8Array } {
+    if (this.#pending.length === 0) this.#pending = this.#pull(size);
+    const data = this.#pending.subarray(0, size);
+    this.#pending = this.#pending.subarray(data.length);
+    return { ret: wasi.ERRNO_SUCCESS, data: data.slice() };
+  }
+  override fd_write(): { ret: number; nwritten: number } {
+    return { ret: wasi.ERRNO_BADF, nwritten: 0 };
+  }
+}
+
+/** stdout or stderr: each write goes to `write` (which may block, as a full pipe does). */
+export class OutputFd extends StdioFd {
+  constructor(readonly write: (chunk: Uint8Array) => void) {
+    super();
+  }
+  override fd_write(data: Uint8Array): { ret: number; nwritten: number } {
+    this.write(data);
+    return { ret: wasi.ERRNO_SUCCESS, nwritten: data.length };
+  }
+  override fd_read(): { ret: number; data: Uint8Array } {
+    return { ret: wasi.ERRNO_BADF, data: new Uint8Array() };
+  }
+}

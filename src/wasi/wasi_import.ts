@@ -1,0 +1,143 @@
+/**
+ * The WASI preview1 imports of one process: browser_wasi_shim's `WASI` with the calls it
+ * gets wrong or lacks replaced (see docs/wasi.md for the list and why). Every call first
+ * checks the stop flag and the deadline, so a stop or a timeout ends a process that
+ * makes system calls; only a worker kill ends one that makes none.
+ */
+import { type Fd, WASI, WASIProcExit, wasi } from "@bjorn3/browser_wasi_shim";
+import type { Vfs } from "./_vfs.ts";
+import type { Control } from "./_control.ts";
+import { DirFd } from "./dir_fd.ts";
+import { guard } from "./fds.ts";
+import { toErrno, WasiError } from "./errno.ts";
+import { pollOneoff } from "./_poll.ts";
+import { installPathCalls } from "./_path_calls.ts";
+
+/** Thrown through the whole call stack (children included) to end a process: kill, timeout, out of memory. */
+export class ProcessKilled extends Error {
+  constructor(readonly reason: "timeout" | "oom" | "kill") {
+    super(`process killed: ${reason}`);
+    this.name = "ProcessKilled";
+  }
+}
+
+export interface WasiContext {
+  vfs: Vfs;
+  control: Control;
+  /** Memory cap in bytes, checked at system calls when the module's memory could not be capped. */
+  memoryCap?: number;
+  /** WASI capability rules: absolute symlink targets are refused (wasi-testsuite). Containers use chroot rules instead. */
+  strictSymlinks?: boolean;
+  /** Fds shared with a parent or the engine: fd_close drops them from this table without closing them. */
+  inherited?: Set<Fd>;
+  /** The `strata.spawn` host import's implementation, bound to this process. */
+  spawn?: (argv: string[], env: string[], cwd: string, fds: Fd[]) => number;
+}
+
+/** The shim's WASI for these args, env and fds, with our calls installed. */
+export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiContext): WASI {
+  const w = new WASI(args, env, fds, { debug: false });
+  const imp = w.wasiImport;
+  const mem = () => w.inst.exports.memory;
+  installPathCalls(w, ctx);
+  Object.assign(imp, {
+    clock_res_get(id: number, ptr: number): number {
+      if (id > 3) return wasi.ERRNO_INVAL;
+      new DataView(mem().buffer).setBigUint64(ptr, id === wasi.CLOCKID_REALTIME ? 1_000_000n : 1_000n, true);
+      return wasi.ERRNO_SUCCESS;
+    },
+    clock_time_get(id: number, _precision: bigint, ptr: number): number {
+      if (id > 3) return wasi.ERRNO_INVAL;
+      const t = id === wasi.CLOCKID_REALTIME ? BigInt(Date.now()) * 1_000_000n : BigInt(Math.round(performance.now() * 1e6));
+      new DataView(mem().buffer).setBigUint64(ptr, t, true);
+      return wasi.ERRNO_SUCCESS;
+    },
+    poll_oneoff: (inPtr: number, outPtr: number, n: number, neventsPtr: number) =>
+      pollOneoff(new DataView(mem().buffer), { inPtr, outPtr, n, neventsPtr }, w.fds, ctx.control),
+    random_get(buf: number, len: number): number {
+      const out = new Uint8Array(mem().buffer, buf, len);
+      const tmp = new Uint8Array(Math.min(len, 65536)); // getRandomValues refuses shared memory
+      for (let at = 0; at < len; at += tmp.length) {
+        const part = tmp.subarray(0, Math.min(tmp.length, len - at));
+        crypto.getRandomValues(part);
+        out.set(part, at);
+      }
+      return wasi.ERRNO_SUCCESS;
+    },
+    proc_raise: () => wasi.ERRNO_NOSYS,
+    sched_yield: () => wasi.ERRNO_SUCCESS,
+    sock_accept: (fd: number) => (w.fds[fd] ? wasi.ERRNO_NOTSOCK : wasi.ERRNO_BADF),
+    sock_recv: (fd: number) => (w.fds[fd] ? wasi.ERRNO_NOTSOCK : wasi.ERRNO_BADF),
+    sock_send: (fd: number) => (w.fds[fd] ? wasi.ERRNO_NOTSOCK : wasi.ERRNO_BADF),
+    sock_shutdown: (fd: number) => (w.fds[fd] ? wasi.ERRNO_NOTSOCK : wasi.ERRNO_BADF),
+    fd_close(fd: number): number {
+      const f = w.fds[fd];
+      if (!f) return wasi.ERRNO_BADF;
+      w.fds[fd] = undefined as unknown as Fd;
+      return ctx.inherited?.has(f) ? wasi.ERRNO_SUCCESS : f.fd_close();
+    },
+    fd_renumber(from: number, to: number): number {
+      const f = w.fds[from];
+      if (!f || !w.fds[to]) return wasi.ERRNO_BADF;
+      if (from === to) return wasi.ERRNO_SUCCESS;
+      w.fds[to].fd_close();
+      w.fds[to] = f;
+      w.fds[from] = undefined as unknown as Fd;
+      return wasi.ERRNO_SUCCESS;
+    },
+    fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, usedPtr: number) =>
+      readdir(w, fd, buf, len, cookie, usedPtr),
+  });
+  guardAll(w, ctx);
+  return w;
+}
+
+/** fd_readdir that fills the buffer with whole entries and then the truncated head of the next (the libc contract). */
+function readdir(w: WASI, fd: number, buf: number, len: number, cookie: bigint, usedPtr: number): number {
+  const f = w.fds[fd];
+  if (!f) return wasi.ERRNO_BADF;
+  if (!(f instanceof DirFd)) return wasi.ERRNO_NOTDIR;
+  const view = new DataView(w.inst.exports.memory.buffer);
+  const bytes = new Uint8Array(w.inst.exports.memory.buffer);
+  let used = 0;
+  while (used < len) {
+    const { ret, dirent } = f.fd_readdir_single(cookie);
+    if (ret !== wasi.ERRNO_SUCCESS) return ret;
+    if (!dirent) break;
+    const whole = new Uint8Array(24 + dirent.name_length());
+    dirent.write_head_bytes(new DataView(whole.buffer), 0);
+    whole.set(dirent.dir_name, 24);
+    const part = whole.subarray(0, Math.min(whole.length, len - used));
+    bytes.set(part, buf + used);
+    used += part.length;
+    cookie = dirent.d_next;
+  }
+  view.setUint32(usedPtr, used, true);
+  return wasi.ERRNO_SUCCESS;
+}
+
+/** Wrap every import: stop and deadline first; thrown filesystem errors become errnos. */
+function guardAll(w: WASI, ctx: WasiContext): void {
+  const imp = w.wasiImport;
+  for (const [name, fn] of Object.entries(imp)) {
+    if (name === "proc_exit") continue;
+    imp[name] = (...args: unknown[]) => {
+      checkLimits(w, ctx);
+      try {
+        return fn(...args);
+      } catch (err) {
+        if (err instanceof WASIProcExit || err instanceof ProcessKilled) throw err;
+        return toErrno(err);
+      }
+    };
+  }
+}
+
+function checkLimits(w: WASI, ctx: WasiContext): void {
+  const c = ctx.control;
+  if (c.stopRequested) throw new WASIProcExit(143);
+  if (c.deadline !== Infinity && Date.now() > c.deadline) throw new ProcessKilled("timeout");
+  if (ctx.memoryCap && w.inst && w.inst.exports.memory.buffer.byteLength > ctx.memoryCap) throw new ProcessKilled("oom");
+}
+
+export { guard, WasiError };
