@@ -9,7 +9,7 @@ import { WasiError } from "./errno.ts";
 const MAX_SYMLINK_HOPS = 40;
 const now = () => BigInt(Date.now()) * 1_000_000n;
 
-interface Node {
+export interface Node {
   ino: bigint;
   type: VType;
   nlink: bigint;
@@ -22,6 +22,13 @@ interface Node {
   atim: bigint;
   mtim: bigint;
   ctim: bigint;
+}
+
+/** What `MemVfs.snapshot()` returns. */
+export interface MemSnapshot {
+  nodes: Node[];
+  nextIno: bigint;
+  nextCookie: bigint;
 }
 
 const fail = (code: string, path: string): never => {
@@ -224,6 +231,19 @@ export class MemVfs implements Vfs {
     const node = this.#get(path, true);
     if (node.type === "dir") fail("EISDIR", path);
     return node.data.subarray(0, node.size);
+  }
+  /** A structured-cloneable copy (to hand to a worker); file bytes are copied. */
+  snapshot(): MemSnapshot {
+    const nodes = [...this.#nodes.values()].map((n) => ({ ...n, data: n.data.slice(0, n.size), entries: new Map(n.entries) }));
+    return { nodes, nextIno: this.#nextIno, nextCookie: this.#nextCookie };
+  }
+  /** The filesystem a snapshot describes. */
+  static fromSnapshot(snap: MemSnapshot): MemVfs {
+    const vfs = new MemVfs();
+    vfs.#nodes = new Map(snap.nodes.map((n) => [n.ino, { ...n }]));
+    vfs.#nextIno = snap.nextIno;
+    vfs.#nextCookie = snap.nextCookie;
+    return vfs;
   }
   /** Test helper: write a whole file, creating its parent directories. */
   writeFile(path: string, data: Uint8Array | string, mode = 0o644): void {

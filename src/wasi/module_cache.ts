@@ -42,6 +42,11 @@ export class ModuleCache implements ModuleCacheLike {
     this.#precompiled.add(digest);
   }
 
+  /** Put a module compiled elsewhere (a module posted to a worker) under its digest and cap. */
+  put(digest: string, maxPages: number | undefined, module: WebAssembly.Module): void {
+    this.#modules.set(maxPages ? `${digest}@${maxPages}` : digest, module);
+  }
+
   /** How many modules are held. */
   get size(): number {
     return this.#modules.size;
@@ -65,13 +70,3 @@ export class ModuleCache implements ModuleCacheLike {
 /** The engine-wide cache used when `RunOptions.modules` is not given. */
 export const defaultModuleCache: ModuleCache = new ModuleCache();
 
-/** The cache behind a `ModuleCacheLike` given by a caller, or a wrapper that compiles into it. */
-export function asModuleCache(like: ModuleCacheLike | undefined): ModuleCache {
-  if (!like) return defaultModuleCache;
-  if (like instanceof ModuleCache) return like;
-  const cache = new ModuleCache();
-  return Object.assign(cache, {
-    get: (d: string) => like.get(d),
-    register: (d: string, m: WebAssembly.Module) => like.register(d, m),
-  });
-}

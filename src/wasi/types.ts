@@ -3,7 +3,8 @@
  * (`RunOptions`), what comes back (`ProcessHandle`, `ProcessResult`), and the platform
  * ability a worker needs (`WorkerHost`), which server/worker/ supplies on Node.
  */
-import type { Layer, WritableLayer } from "../fs/mod.ts";
+import type { Vfs } from "./_vfs.ts";
+import type { ModuleCache } from "./module_cache.ts";
 
 /** What to run, as an image config and a container config give it (Docker semantics). */
 export interface ProcessSpec {
@@ -38,11 +39,12 @@ export interface ProcessLimits {
   outputBytes?: number;
 }
 
-/** The container's filesystem as a value: read-only lowers (top first) and the writable upper. */
-export interface RootfsSpec {
-  lowers: readonly Layer[];
-  upper: WritableLayer;
-}
+/**
+ * The container's filesystem as the WASI layer sees it. Worker mode needs one that can
+ * be copied to the worker (`MemVfs`); XXX: the UnionFS adapter ({ lowers, upper }) lands
+ * with src/fs.
+ */
+export type RootfsSpec = Vfs;
 
 /** Everything `runProcess` needs besides the spec. */
 export interface RunOptions {
@@ -55,7 +57,7 @@ export interface RunOptions {
   mode?: "inline" | "worker";
   workerHost?: WorkerHost;
   /** Compiled-module cache; default: the process-wide `defaultModuleCache`. */
-  modules?: ModuleCacheLike;
+  modules?: ModuleCache;
 }
 
 /** How a process ended. */
@@ -77,7 +79,7 @@ export interface ProcessResult {
 
 /** A running process. */
 export interface ProcessHandle {
-  /** Resolves when it has ended; never rejects. By then every write it completed is in `rootfs.upper`. */
+  /** Resolves when it has ended; never rejects. By then every write it completed is in `rootfs`. */
   readonly done: Promise<ProcessResult>;
   /** Ask it to end (SIGTERM analogue: it exits 143 at its next system call), then kill after `graceMs` (default 10 000). */
   stop(opts?: { graceMs?: number }): Promise<ProcessResult>;

@@ -1,0 +1,22 @@
+/**
+ * The Node 20 `WorkerHost` (src/wasi/types.ts): worker_threads workers running
+ * entry.ts, which serves process runs. Workers inherit the parent's execArgv, so the
+ * tsx loader that runs the engine runs the worker too.
+ */
+import { Worker } from "node:worker_threads";
+import type { WorkerHost, WorkerPort } from "../../src/wasi/mod.ts";
+
+export function nodeWorkerHost(entry = new URL("./entry.mjs", import.meta.url)): WorkerHost {
+  return {
+    spawn(): WorkerPort {
+      const worker = new Worker(entry);
+      worker.unref();
+      return {
+        postMessage: (m, transfer) => worker.postMessage(m, (transfer ?? []) as never),
+        onMessage: (l) => void worker.on("message", l),
+        onError: (l) => void worker.on("error", l),
+        terminate: async () => void (await worker.terminate()),
+      };
+    },
+  };
+}

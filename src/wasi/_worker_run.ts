@@ -1,0 +1,108 @@
+/**
+ * The engine side of a process in a worker. Workers are pooled per host (a warm worker
+ * keeps its compiled modules); a killed worker is terminated and never reused.
+ */
+import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions, WorkerHost, WorkerPort } from "./types.ts";
+import { Control, OUT_INFLIGHT } from "./_control.ts";
+import { Ring } from "./_ring.ts";
+import { applyFrame } from "./journal.ts";
+import { launchOf } from "./_spec.ts";
+import { MemVfs } from "./mem_vfs.ts";
+import { defaultModuleCache } from "./module_cache.ts";
+import { resolveProgram } from "./resolve.ts";
+import { capPages } from "./_memory_cap.ts";
+import { collect, DEFAULT_GRACE_MS, resultOf } from "./process.ts";
+import type { SyncRunResult } from "./run_sync.ts";
+
+const JOURNAL_BYTES = 4 * 1024 * 1024;
+const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+const pools = new WeakMap<WorkerHost, WorkerPort[]>();
+
+interface WorkerMsg {
+  type: "out" | "done";
+  fd?: number;
+  chunk?: Uint8Array;
+  time?: number;
+  result?: SyncRunResult;
+}
+
+function takeWorker(host: WorkerHost): WorkerPort {
+  return pools.get(host)?.pop() ?? host.spawn();
+}
+
+/** Start `n` workers ahead of time, so the first processes do not pay a worker's start. */
+export function warmWorkers(host: WorkerHost, n: number): void {
+  const pool = pools.get(host) ?? [];
+  pools.set(host, pool);
+  while (pool.length < n) pool.push(host.spawn());
+}
+
+export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
+  if (!(o.rootfs instanceof MemVfs)) throw new TypeError("Cannot run in a worker: the rootfs cannot be copied to it (XXX: union rootfs)");
+  const rootfs = o.rootfs;
+  const host = o.workerHost!;
+  const control = new Control();
+  const journal = new Ring(JOURNAL_BYTES);
+  const startedAt = Date.now();
+  const launch = launchOf(spec);
+  const modules = o.modules ?? defaultModuleCache;
+  const maxPages = o.limits?.memoryBytes ? capPages(o.limits.memoryBytes) : undefined;
+  const found = resolveProgram(rootfs, launch.argv, launch.env, launch.cwd);
+  const preload = found.ok ? { ...modules.load(found.bytes, { maxPages }), maxPages } : undefined;
+  const port = takeWorker(host);
+  let finished: ProcessResult | undefined;
+  let settle!: (r: ProcessResult) => void;
+  const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
+  let stopping = false, timedOut = false;
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const replay = () => { for (const f of journal.drain()) applyFrame(rootfs, f); };
+  let pumping = true;
+  (async () => { while (pumping) { await journal.waitForData(50); replay(); } })();
+  const finish = (r: ProcessResult, reuse: boolean) => {
+    if (finished) return;
+    finished = r;
+    pumping = false;
+    timers.forEach(clearTimeout);
+    replay();
+    if (reuse) pools.get(host)?.push(port) ?? pools.set(host, [port]);
+    settle(r);
+  };
+  const kill = async () => {
+    if (!finished) {
+      await port.terminate();
+      finish({ exitCode: 137, oomKilled: false, timedOut, reason: "kill", startedAt, finishedAt: Date.now() }, false);
+    }
+    return done;
+  };
+  const sinks = [undefined, o.stdout, o.stderr];
+  port.onMessage(async (m) => {
+    const msg = m as WorkerMsg;
+    if (msg.type === "out") {
+      await sinks[msg.fd!]?.write(msg.chunk!, msg.time!);
+      Atomics.sub(control.words, OUT_INFLIGHT, msg.chunk!.length);
+      Atomics.notify(control.words, OUT_INFLIGHT);
+    } else if (msg.type === "done") finish(resultOf(msg.result!, startedAt, stopping), true);
+  });
+  port.onError((err) => finish({ exitCode: 137, oomKilled: false, timedOut: false, reason: "error", error: String(err), startedAt, finishedAt: Date.now() }, false));
+  if (o.limits?.timeoutMs) timers.push(setTimeout(() => { timedOut = true; kill(); }, o.limits.timeoutMs));
+  const start = (stdin: Uint8Array) => port.postMessage({
+    type: "run", snapshot: rootfs.snapshot(), ...launch, stdin, control: control.words.buffer, journal: journal.sab,
+    memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
+    deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
+    preload: preload && { digest: preload.digest, maxPages: preload.maxPages, module: preload.module },
+  });
+  if (!o.stdin || o.stdin instanceof Uint8Array) start(o.stdin ?? new Uint8Array(0));
+  else collect(o.stdin).then(start);
+  return {
+    done,
+    kill,
+    stop: (opts = {}) => {
+      if (!finished) {
+        stopping = true;
+        control.requestStop();
+        timers.push(setTimeout(kill, opts.graceMs ?? DEFAULT_GRACE_MS));
+      }
+      return done;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * WASI processes in containers: browser_wasi_shim Fd/Inode classes over the container's
+ * filesystem, program resolution in the rootfs, the `strata.spawn` host import, a
+ * module cache keyed by digest, and `runProcess` (inline or in a worker) with stop,
+ * kill, timeouts and memory and output caps. See docs/wasi.md.
+ *
+ * @example
+ * ```ts
+ * import { MemVfs, runProcess } from "./mod.ts";
+ * const rootfs = new MemVfs();
+ * rootfs.writeFile("/bin/hello", helloWasmBytes);
+ * const out: Uint8Array[] = [];
+ * const { exitCode } = await runProcess({ cmd: ["hello"] }, { rootfs, stdout: { write: (c) => void out.push(c) } }).done;
+ * ```
+ */
+export type * from "./types.ts";
+export type { VDirent, VHandle, VOpenOptions, VStat, VType, Vfs } from "./_vfs.ts";
+export { runProcess, DEFAULT_GRACE_MS } from "./process.ts";
+export { warmWorkers } from "./_worker_run.ts";
+export { serveProcessWorker, type WorkerSelf } from "./worker_serve.ts";
+export { webWorkerHost } from "./web_worker_host.ts";
+export { ModuleCache, defaultModuleCache, fileDigest } from "./module_cache.ts";
+export { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
+export { JournalingVfs, applyFrame } from "./journal.ts";
+export { resolveProgram, DEFAULT_PATH, type Resolution } from "./resolve.ts";
+export { runSync, type SyncRunOptions, type SyncRunResult } from "./run_sync.ts";
+export { createWasi, ProcessKilled, type WasiContext } from "./wasi_import.ts";
+export { toErrno, errnoOf, WasiError } from "./errno.ts";
+export { FileFd } from "./file_fd.ts";
+export { DirFd } from "./dir_fd.ts";
+export { StdinFd, OutputFd } from "./stdio.ts";
+export { Control } from "./_control.ts";
+export { Filestat, UnionInode } from "./fds.ts";
