@@ -1,0 +1,96 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decompressLayer, gunzip, gzip, indexTar, TarRangeError, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
+import { dir, file, link, symlink, text } from "./_fixtures.ts";
+
+const t = suite("tar writer and gzip");
+
+t("writeTar() is deterministic and sorts when asked", () => {
+  const a = writeTar([file("b", "2"), dir("a"), file("a/x", "1")], { sort: true, mtime: 0 });
+  const b = writeTar([file("a/x", "1"), file("b", "2"), dir("a")], { sort: true, mtime: 0 });
+  assert.equal(a, b);
+  assert.equal(indexTar(a).map((e) => e.path), ["a", "a/x", "b"]);
+});
+
+t("writeTar() round-trips every entry type and field through indexTar()", () => {
+  const bytes = writeTar([
+    dir("d", 0o750), file("d/f", "body", 0o4755), symlink("d/s", "../f"), link("d/h", "d/f"),
+    { path: "dev/null", type: "char", devmajor: 1, devminor: 3, mode: 0o666 }, { path: "p", type: "fifo" },
+    { path: "u", type: "file", uid: 1000, gid: 2000, uname: "me", gname: "us", mtime: 1700000000 },
+    { path: "big-ids", type: "file", uid: 3_000_000, gid: 4_000_000 },
+  ]);
+  const e = indexTar(bytes);
+  assert.equal(e.map((x) => [x.path, x.type]), [["d", "dir"], ["d/f", "file"], ["d/s", "symlink"], ["d/h", "hardlink"], ["dev/null", "char"], ["p", "fifo"], ["u", "file"], ["big-ids", "file"]]);
+  assert.is(e[0]!.mode, 0o750);
+  assert.is(e[1]!.mode, 0o4755);
+  assert.is(text(e[1]!.data), "body");
+  assert.is(e[2]!.linkname, "../f");
+  assert.is(e[3]!.linkname, "d/f");
+  assert.equal([e[4]!.devmajor, e[4]!.devminor], [1, 3]);
+  assert.equal([e[6]!.uid, e[6]!.gid, e[6]!.uname, e[6]!.gname, e[6]!.mtime], [1000, 2000, "me", "us", 1700000000]);
+  assert.equal([e[7]!.uid, e[7]!.gid], [3_000_000, 4_000_000]);
+});
+
+t("GNU tar reads what writeTar() writes, long names included", () => {
+  if (spawnSync("tar", ["--version"]).status !== 0) return console.log("skip: GNU tar is not installed");
+  const long = `${"d".repeat(120)}/${"n".repeat(130)}`;
+  const bytes = writeTar([dir("d".repeat(120)), file(long, "x"), symlink("s", "t".repeat(200))]);
+  const root = mkdtempSync(join(tmpdir(), "strata-tarw-"));
+  try {
+    writeFileSync(join(root, "a.tar"), bytes);
+    const r = spawnSync("tar", ["-tvf", join(root, "a.tar")], { encoding: "utf8" });
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(r.stdout.includes(long));
+    assert.ok(r.stdout.includes(`s -> ${"t".repeat(200)}`));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+t("gzip() and gunzip() round-trip", async () => {
+  const bytes = writeTar([file("a", "hello".repeat(1000))]);
+  const gz = await gzip(bytes);
+  assert.ok(gz.length < bytes.length / 4);
+  assert.equal(await gunzip(gz), bytes);
+  assert.equal(await decompressLayer(gz), bytes);
+  assert.is(await decompressLayer(bytes), bytes);
+});
+
+t("gunzip() stops a gzip bomb at the cap", async () => {
+  const bomb = await gzip(new Uint8Array(20 * 2 ** 20));
+  assert.ok(bomb.length < 100_000);
+  try {
+    await gunzip(bomb, { name: "layer sha256:bomb", maxBytes: 2 ** 20 });
+    assert.unreachable("expected the cap to stop it");
+  } catch (err) {
+    assert.instance(err, TarRangeError);
+    assert.match((err as Error).message, /Cannot read layer sha256:bomb: uncompressed size exceeds the cap of 1048576 bytes/);
+  }
+});
+
+t("decompressLayer() refuses zstd with an unsupported media type error", async () => {
+  const zstd = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]);
+  try {
+    await decompressLayer(zstd, { name: "layer sha256:z" });
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, UnsupportedMediaTypeError);
+    assert.match((err as Error).message, /unsupported media type application\/vnd.oci.image.layer.v1.tar\+zstd/);
+  }
+});
+
+t("gunzip() names the blob when the data is corrupt", async () => {
+  const gz = await gzip(new TextEncoder().encode("hello world, hello world"));
+  try {
+    await gunzip(gz.subarray(0, gz.length - 6), { name: "layer sha256:cut" });
+    assert.unreachable();
+  } catch (err) {
+    assert.match((err as Error).message, /Cannot read layer sha256:cut: corrupt or truncated gzip data/);
+  }
+});
+
+t.run();
