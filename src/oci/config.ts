@@ -1,0 +1,76 @@
+/**
+ * The image config (OCI image-spec config.md; Docker's field names for `Config`), parsed
+ * and validated so that a bad one says which field is wrong.
+ */
+import { isDigest } from "./digest.ts";
+import { arr, obj, OciFormatError, optStrings, parseJson, str } from "./_json.ts";
+
+/** The runtime part of a config, in Docker's names. */
+export interface ContainerConfig {
+  User?: string;
+  Env?: string[];
+  Cmd?: string[];
+  Entrypoint?: string[];
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
+  StopSignal?: string;
+}
+
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  comment?: string;
+  author?: string;
+  empty_layer?: boolean;
+}
+
+/** An image config document. `raw` keeps the exact bytes, whose digest is the image id. */
+export interface ImageConfig {
+  architecture: string;
+  os: string;
+  created?: string;
+  author?: string;
+  config: ContainerConfig;
+  rootfs: { type: "layers"; diff_ids: string[] };
+  history: HistoryEntry[];
+}
+
+/** Parse and validate a config. Errors: OciFormatError naming `document` and the field. */
+export function parseConfig(bytes: Uint8Array, document: string): ImageConfig {
+  const root = obj(parseJson(bytes, document), document, "");
+  const rootfs = obj(root["rootfs"], document, "rootfs");
+  if (rootfs["type"] !== "layers") throw new OciFormatError(document, "rootfs.type", `must be "layers"`);
+  const diffIds = arr(rootfs, "diff_ids", document, "rootfs.");
+  diffIds.forEach((d, i) => {
+    if (!isDigest(d)) throw new OciFormatError(document, `rootfs.diff_ids[${i}]`, "must be a sha256 digest");
+  });
+  const c = root["config"] === undefined || root["config"] === null ? {} : obj(root["config"], document, "config");
+  const config: ContainerConfig = {};
+  for (const key of ["Env", "Cmd", "Entrypoint"] as const) {
+    const v = optStrings(c, key, document, "config.");
+    if (v) config[key] = v;
+  }
+  for (const key of ["User", "WorkingDir", "StopSignal"] as const) {
+    if (c[key] !== undefined && c[key] !== null && c[key] !== "") config[key] = str(c, key, document, "config.");
+  }
+  for (const key of ["Labels", "ExposedPorts", "Volumes"] as const) {
+    if (c[key] !== undefined && c[key] !== null) config[key] = obj(c[key], document, `config.${key}`) as never;
+  }
+  const history = root["history"] === undefined ? [] : arr(root, "history", document).map((h, i) => obj(h, document, `history[${i}]`) as HistoryEntry);
+  return {
+    architecture: typeof root["architecture"] === "string" ? root["architecture"] : "",
+    os: typeof root["os"] === "string" ? root["os"] : "",
+    created: typeof root["created"] === "string" ? root["created"] : undefined,
+    author: typeof root["author"] === "string" ? root["author"] : undefined,
+    config,
+    rootfs: { type: "layers", diff_ids: diffIds as string[] },
+    history,
+  };
+}
+
+/** Serialize a config deterministically (the bytes whose digest is the image id). */
+export function encodeConfig(config: ImageConfig): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(config));
+}

@@ -1,0 +1,51 @@
+/**
+ * Digests as the OCI image-spec defines them (descriptor.md, config.md): "sha256:<hex>"
+ * through WebCrypto; diffId = digest of the uncompressed layer tar; chainId of a stack =
+ * diffId for the first layer, then sha256(chainId(parent) + " " + diffId).
+ */
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+
+/** "sha256:<hex>" of the bytes. */
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  let hex = "";
+  for (const b of hash) hex += HEX[b];
+  return `sha256:${hex}`;
+}
+
+/** True for a well-formed sha256 digest string. */
+export function isDigest(s: unknown): s is string {
+  return typeof s === "string" && DIGEST_RE.test(s);
+}
+
+/** The hex part of a digest ("sha256:ab…" → "ab…"). */
+export function digestHex(digest: string): string {
+  return digest.slice(digest.indexOf(":") + 1);
+}
+
+/** A blob whose bytes do not hash to the digest that names it. */
+export class DigestMismatchError extends Error {
+  override name = "DigestMismatchError";
+  constructor(readonly what: string, readonly expected: string, readonly actual: string) {
+    super(`Cannot verify ${what}: digest mismatch, expected ${expected} but the content hashes to ${actual}`);
+  }
+}
+
+/** Hash `bytes` and throw DigestMismatchError unless it equals `expected`. Returns the digest. */
+export async function verifyDigest(bytes: Uint8Array, expected: string, what: string): Promise<string> {
+  const actual = await sha256(bytes);
+  if (actual !== expected) throw new DigestMismatchError(what, expected, actual);
+  return actual;
+}
+
+/** The chainIds of a layer stack, bottom first (image-spec config.md "Layer ChainID"). */
+export async function chainIds(diffIds: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const diffId of diffIds) {
+    const parent = out[out.length - 1];
+    out.push(parent === undefined ? diffId : await sha256(new TextEncoder().encode(`${parent} ${diffId}`)));
+  }
+  return out;
+}
