@@ -1,0 +1,69 @@
+/** MemoryStore: the Store in memory, the default for browsers, edge workers and tests. */
+import { sha256, verifyDigest } from "../oci/mod.ts";
+import type { Store } from "./types.ts";
+
+export class MemoryStore implements Store {
+  #blobs = new Map<string, Uint8Array>();
+  #records = new Map<string, Map<string, string>>();
+  #bytes = new Map<string, Uint8Array>();
+
+  async hasBlob(digest: string): Promise<boolean> {
+    return this.#blobs.has(digest);
+  }
+  async getBlob(digest: string): Promise<Uint8Array | undefined> {
+    return this.#blobs.get(digest);
+  }
+  async putBlob(bytes: Uint8Array, expected?: string): Promise<string> {
+    const digest = expected ? await verifyDigest(bytes, expected, `blob ${expected}`) : await sha256(bytes);
+    if (!this.#blobs.has(digest)) this.#blobs.set(digest, bytes);
+    return digest;
+  }
+  async deleteBlob(digest: string): Promise<void> {
+    this.#blobs.delete(digest);
+  }
+  async listBlobs(): Promise<string[]> {
+    return [...this.#blobs.keys()].sort();
+  }
+  async getRecord<T>(kind: string, key: string): Promise<T | undefined> {
+    const raw = this.#records.get(kind)?.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+  async putRecord(kind: string, key: string, value: unknown): Promise<void> {
+    await this.commit([{ kind, key, value }]);
+  }
+  async deleteRecord(kind: string, key: string): Promise<void> {
+    this.#records.get(kind)?.delete(key);
+  }
+  async listRecords<T>(kind: string): Promise<Array<[string, T]>> {
+    const m = this.#records.get(kind);
+    if (!m) return [];
+    return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, JSON.parse(v) as T]);
+  }
+  async commit(changes: ReadonlyArray<{ kind: string; key: string; value: unknown }>): Promise<void> {
+    // Serialize everything first so a value that cannot be stored changes nothing.
+    const encoded = changes.map((c) => ({ ...c, raw: c.value === undefined ? undefined : JSON.stringify(c.value) }));
+    for (const c of encoded) {
+      let m = this.#records.get(c.kind);
+      if (!m) this.#records.set(c.kind, (m = new Map()));
+      if (c.raw === undefined) m.delete(c.key);
+      else m.set(c.key, c.raw);
+    }
+  }
+  async getBytes(kind: string, key: string): Promise<Uint8Array | undefined> {
+    return this.#bytes.get(`${kind}/${key}`);
+  }
+  async putBytes(kind: string, key: string, bytes: Uint8Array): Promise<void> {
+    this.#bytes.set(`${kind}/${key}`, bytes.slice());
+  }
+  async appendBytes(kind: string, key: string, bytes: Uint8Array): Promise<void> {
+    const old = this.#bytes.get(`${kind}/${key}`) ?? new Uint8Array(0);
+    const out = new Uint8Array(old.length + bytes.length);
+    out.set(old);
+    out.set(bytes, old.length);
+    this.#bytes.set(`${kind}/${key}`, out);
+  }
+  async deleteBytes(kind: string, key: string): Promise<void> {
+    this.#bytes.delete(`${kind}/${key}`);
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,41 @@
+/**
+ * The persistence interface: content-addressed blobs (keyed by digest, verified) and
+ * small JSON records (by kind and key). The engine keeps everything through it: layers,
+ * configs, image records, containers, volumes, and opaque byte blobs such as a
+ * container's writable-layer snapshot.
+ *
+ * Atomicity: each call is atomic on its own — after a crash a blob or record is either
+ * wholly there (the new value) or as it was before. `commit` applies a batch of record
+ * writes and deletes together: all or none. A load stages its blobs first and writes
+ * the records that make them reachable in one `commit`, so a failed load leaves nothing
+ * reachable; `deleteBlob` of the staged blobs then removes them.
+ */
+export interface Store {
+  /** True when the blob is present. */
+  hasBlob(digest: string): Promise<boolean>;
+  /** The blob's bytes, verified against `digest` (throws DigestMismatchError if corrupt), or undefined. */
+  getBlob(digest: string): Promise<Uint8Array | undefined>;
+  /** Store bytes under their sha256; returns the digest. With `expected`, a mismatch throws and stores nothing. */
+  putBlob(bytes: Uint8Array, expected?: string): Promise<string>;
+  deleteBlob(digest: string): Promise<void>;
+  /** Every stored blob digest. */
+  listBlobs(): Promise<string[]>;
+
+  getRecord<T = unknown>(kind: string, key: string): Promise<T | undefined>;
+  putRecord(kind: string, key: string, value: unknown): Promise<void>;
+  deleteRecord(kind: string, key: string): Promise<void>;
+  /** All records of a kind, as [key, value] pairs sorted by key. */
+  listRecords<T = unknown>(kind: string): Promise<Array<[string, T]>>;
+  /** Apply record changes all together (value undefined = delete). */
+  commit(changes: ReadonlyArray<{ kind: string; key: string; value: unknown }>): Promise<void>;
+
+  /** Mutable byte values by kind and key (logs, writable-layer snapshots): atomic replace, and append. */
+  getBytes(kind: string, key: string): Promise<Uint8Array | undefined>;
+  putBytes(kind: string, key: string, bytes: Uint8Array): Promise<void>;
+  /** Append bytes durably (a journal); returns when they are stored. */
+  appendBytes(kind: string, key: string, bytes: Uint8Array): Promise<void>;
+  deleteBytes(kind: string, key: string): Promise<void>;
+
+  /** Release locks and files. */
+  close(): Promise<void>;
+}
