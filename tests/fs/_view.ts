@@ -1,0 +1,92 @@
+/** The whole tree of any Vfs-shaped filesystem as a comparable value, and op lists applied to one. */
+import { Layer, UnionFS, WritableLayer, exportUpper } from "../../src/fs/mod.ts";
+import type { TarInput } from "../../src/tar/mod.ts";
+import { writeTar } from "../../src/tar/mod.ts";
+
+export interface VfsLike {
+  stat(path: string, follow: boolean): { type: string; size: bigint; ino: bigint; nlink: bigint };
+  open(path: string, o: { read: boolean; write: boolean; create: boolean; exclusive: boolean; truncate: boolean; directory: boolean; follow: boolean }): {
+    readdir(cookie: bigint, max: number): Array<{ name: string }>;
+    write(d: Uint8Array, p: number): number;
+    close(): void;
+  };
+  readlink(path: string): string;
+  readFile(path: string): Uint8Array;
+  mkdir(path: string): void;
+  rmdir(path: string): void;
+  unlink(path: string): void;
+  rename(from: string, to: string): void;
+  link(from: string, to: string): void;
+  symlink(target: string, path: string): void;
+}
+
+const DIR = { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: false };
+
+/** "path type detail" lines for every entry, sorted; hard-link groups named by first path. */
+export function view(fs: VfsLike): string[] {
+  const out: string[] = [];
+  const groups = new Map<bigint, string>();
+  const walk = (dir: string) => {
+    const h = fs.open(dir || "/", DIR);
+    const names = h.readdir(0n, 1e9).map((e) => e.name).filter((n) => n !== "." && n !== "..").sort();
+    h.close();
+    for (const name of names) {
+      const path = `${dir}/${name}`;
+      const st = fs.stat(path, false);
+      let detail = "";
+      if (st.type === "file") {
+        detail = JSON.stringify(new TextDecoder().decode(fs.readFile(path)));
+        if (st.nlink > 1n) {
+          const first = groups.get(st.ino);
+          if (first) detail += ` =${first}`;
+          else groups.set(st.ino, path);
+        }
+      } else if (st.type === "symlink") detail = `-> ${fs.readlink(path)}`;
+      out.push(`${path} ${st.type} ${detail}`.trimEnd());
+      if (st.type === "dir") walk(path);
+    }
+  };
+  walk("");
+  return out;
+}
+
+export type Op =
+  | ["write", string, string] | ["mkdir", string] | ["rmdir", string] | ["unlink", string]
+  | ["rename", string, string] | ["link", string, string] | ["symlink", string, string];
+
+const enc = new TextEncoder();
+
+/** Apply one op; returns the errno name when it fails (both sides must fail alike). */
+export function apply(fs: VfsLike, op: Op): string {
+  try {
+    switch (op[0]) {
+      case "write": {
+        const h = fs.open(op[1], { read: false, write: true, create: true, exclusive: false, truncate: true, directory: false, follow: true });
+        h.write(enc.encode(op[2]), 0);
+        h.close();
+        break;
+      }
+      case "mkdir": fs.mkdir(op[1]); break;
+      case "rmdir": fs.rmdir(op[1]); break;
+      case "unlink": fs.unlink(op[1]); break;
+      case "rename": fs.rename(op[1], op[2]); break;
+      case "link": fs.link(op[1], op[2]); break;
+      case "symlink": fs.symlink(op[2], op[1]); break;
+    }
+    return "ok";
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
+
+/** A union from tar fixtures (bottom layer first). */
+export function unionOf(...layers: TarInput[][]): UnionFS {
+  const lowers = layers.map((entries) => new Layer(writeTar(entries))).reverse();
+  return new UnionFS({ lowers, upper: new WritableLayer() });
+}
+
+/** Commit a union's upper as one more layer and mount a fresh union over all of them. */
+export function commit(fs: UnionFS): UnionFS {
+  const layer = new Layer(exportUpper(fs));
+  return new UnionFS({ lowers: [layer, ...fs.value.lowers], upper: new WritableLayer() });
+}
