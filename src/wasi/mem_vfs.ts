@@ -69,8 +69,10 @@ export class MemVfs implements Vfs {
       if (node?.type === "symlink" && (!last || follow)) {
         if (++hops.n > MAX_SYMLINK_HOPS) fail("ELOOP", path);
         const base = node.target.startsWith("/") ? "" : this.#pathOf(dir);
-        node = this.#walk(`${base}/${node.target}`, true, hops)[2];
-        if (!node && !last) fail("ENOENT", path);
+        const target = this.#walk(`${base}/${node.target}`, true, hops);
+        if (last) return target; // a dangling final link names where a create lands (POSIX O_CREAT)
+        node = target[2];
+        if (!node) fail("ENOENT", path);
       }
       if (last) return [dir, name, node];
       if (!node) fail("ENOENT", path);
@@ -89,6 +91,13 @@ export class MemVfs implements Vfs {
       for (const [name, [ino]] of parent.entries) if (ino === n.ino) names.unshift(name);
     }
     return `/${names.join("/")}`;
+  }
+  /** True when `dir` is `ancestor` or below it (by parent links, not by spelling). */
+  #within(dir: Node, ancestor: Node): boolean {
+    for (let n = dir; ; n = this.#node(n.parent)) {
+      if (n === ancestor) return true;
+      if (n.ino === this.root) return false;
+    }
   }
   #get(path: string, follow: boolean): Node {
     const node = this.#walk(path, follow)[2];
@@ -192,7 +201,7 @@ export class MemVfs implements Vfs {
     if (!node) return fail("ENOENT", from);
     const [tdir, tname, existing] = this.#walk(to, false);
     if (existing === node) return;
-    if (node.type === "dir" && (`${to}/`).startsWith(`${from}/`)) fail("EINVAL", to);
+    if (node.type === "dir" && this.#within(tdir, node)) fail("EINVAL", to);
     if (existing) {
       if (node.type === "dir" && existing.type !== "dir") fail("ENOTDIR", to);
       if (node.type !== "dir" && existing.type === "dir") fail("EISDIR", to);
