@@ -1,0 +1,41 @@
+/** Docker-shaped views of a container: a `docker ps` row and `docker inspect`. */
+import { isoTime, statusString } from "./_format.ts";
+import type { ContainerRecord } from "./types.ts";
+
+export interface Sizes {
+  SizeRw: number;
+  SizeRootFs: number;
+}
+
+export function command(rec: ContainerRecord): string {
+  return [...(rec.Config.Entrypoint ?? []), ...(rec.Config.Cmd ?? [])].join(" ");
+}
+
+export function summaryView(rec: ContainerRecord, sizes?: Sizes) {
+  return {
+    Id: rec.Id, Names: [`/${rec.Name}`], Image: rec.Image, ImageID: rec.ImageID, Command: command(rec),
+    Created: Math.floor(rec.Created / 1000), Ports: [], Labels: rec.Config.Labels, State: rec.State.Status,
+    Status: statusString(rec.State.Status, rec.State.ExitCode, rec.State.StartedAt, rec.State.FinishedAt),
+    HostConfig: { NetworkMode: "none" }, NetworkSettings: { Networks: {} }, Mounts: [],
+    ...(sizes ?? {}),
+  };
+}
+
+export function inspectView(rec: ContainerRecord, sizes?: Sizes) {
+  const argv = [...(rec.Config.Entrypoint ?? []), ...(rec.Config.Cmd ?? [])];
+  const s = rec.State;
+  return {
+    Id: rec.Id, Created: isoTime(rec.Created), Path: argv[0] ?? "", Args: argv.slice(1),
+    State: {
+      Status: s.Status, Running: s.Status === "running", Paused: false, Restarting: false, OOMKilled: s.OOMKilled,
+      Dead: false, Pid: s.Pid, ExitCode: s.ExitCode, Error: s.Error, StartedAt: isoTime(s.StartedAt), FinishedAt: isoTime(s.FinishedAt),
+    },
+    Image: rec.ImageID, ResolvConfPath: "", HostnamePath: "", HostsPath: "", LogPath: "", Name: `/${rec.Name}`,
+    RestartCount: rec.RestartCount, Driver: "strata-union", Platform: "wasip1", MountLabel: "", ProcessLabel: "", AppArmorProfile: "",
+    ExecIDs: null, HostConfig: { NetworkMode: "none", RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, ...rec.HostConfig },
+    GraphDriver: { Name: "strata-union", Data: { LowerDiffs: rec.Layers.slice().reverse().join(":"), UpperDir: `container:${rec.Id}` } },
+    Mounts: [], Config: { ...rec.Config, Domainname: "", ExposedPorts: null, OnBuild: null },
+    NetworkSettings: { Bridge: "", SandboxID: "", Ports: {}, Networks: {} },
+    ...(sizes ?? {}),
+  };
+}

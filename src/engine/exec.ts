@@ -1,0 +1,89 @@
+/**
+ * exec: another process in a running container, sharing its filesystem (Docker's
+ * `POST /containers/{id}/exec`, `/exec/{id}/start`, `/exec/{id}/json`).
+ */
+import { runProcess } from "../wasi/mod.ts";
+import { randomId } from "./_format.ts";
+import { conflict, notFound } from "./errors.ts";
+import type { Engine } from "./engine.ts";
+
+export interface ExecOptions {
+  Cmd: string[];
+  Env?: string[];
+  WorkingDir?: string;
+  Tty?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  User?: string;
+}
+
+interface ExecRecord {
+  ID: string;
+  ContainerID: string;
+  options: ExecOptions;
+  Running: boolean;
+  ExitCode: number | null;
+  Pid: number;
+}
+
+export interface ExecIo {
+  stdin?: Uint8Array | ReadableStream<Uint8Array>;
+  onOutput?: (stream: "stdout" | "stderr", data: Uint8Array) => void;
+}
+
+export class Execs {
+  #execs = new Map<string, ExecRecord>();
+  constructor(readonly engine: Engine) {}
+
+  /** Errors: not-found; conflict when the container is not running (as Docker does). */
+  create(containerRef: string, o: ExecOptions): { Id: string } {
+    const rt = this.engine.get(containerRef);
+    if (rt.rec.State.Status !== "running") throw conflict(`container ${rt.rec.Id} is not running`);
+    if (!o.Cmd?.length) throw conflict("No exec command specified");
+    const id = randomId();
+    this.#execs.set(id, { ID: id, ContainerID: rt.rec.Id, options: o, Running: false, ExitCode: null, Pid: 0 });
+    this.engine.events.emit("container", `exec_create: ${o.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
+    return { Id: id };
+  }
+
+  #get(id: string): ExecRecord {
+    return this.#execs.get(id) ?? (() => {
+      throw notFound(`No such exec instance: ${id}`);
+    })();
+  }
+
+  /** Run the exec to its end; resolves with its exit code. */
+  async start(id: string, io: ExecIo = {}): Promise<number> {
+    const ex = this.#get(id);
+    const rt = this.engine.get(ex.ContainerID);
+    const fs = await this.engine.mount(rt);
+    const c = rt.rec.Config;
+    ex.Running = true;
+    ex.Pid = 2;
+    this.engine.events.emit("container", `exec_start: ${ex.options.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
+    const sink = (stream: "stdout" | "stderr") => ({ write: (d: Uint8Array) => io.onOutput?.(stream, d) });
+    const result = await runProcess(
+      { cmd: ex.options.Cmd, env: [...c.Env, ...(ex.options.Env ?? [])], workingDir: ex.options.WorkingDir || c.WorkingDir || "/" },
+      { rootfs: fs, stdin: io.stdin ?? new Uint8Array(0), stdout: sink("stdout"), stderr: sink("stderr"), limits: this.engine.opts.limits, workerHost: this.engine.opts.workerHost },
+    ).done;
+    ex.Running = false;
+    ex.ExitCode = result.exitCode;
+    this.engine.events.emit("container", "exec_die", rt.rec.Id, { execID: id, exitCode: String(result.exitCode) });
+    return result.exitCode;
+  }
+
+  inspect(id: string) {
+    const ex = this.#get(id);
+    return {
+      ID: ex.ID, Running: ex.Running, ExitCode: ex.ExitCode, ContainerID: ex.ContainerID, Pid: ex.Pid, OpenStdin: !!ex.options.AttachStdin,
+      OpenStdout: ex.options.AttachStdout !== false, OpenStderr: ex.options.AttachStderr !== false, CanRemove: false, DetachKeys: "",
+      ProcessConfig: { tty: !!ex.options.Tty, entrypoint: ex.options.Cmd[0], arguments: ex.options.Cmd.slice(1), privileged: false, user: ex.options.User ?? "" },
+    };
+  }
+
+  /** The container an exec belongs to (for stream framing). */
+  tty(id: string): boolean {
+    return !!this.#get(id).options.Tty;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * A container's log: stdout and stderr kept apart with the time of each write, bounded
+ * by a byte cap (oldest entries dropped first), with followers for `logs -f` and attach.
+ */
+export interface LogEntry {
+  stream: "stdout" | "stderr";
+  /** ms since the epoch. */
+  time: number;
+  data: Uint8Array;
+}
+
+export class LogBuffer {
+  entries: LogEntry[] = [];
+  bytes = 0;
+  #followers = new Set<(e: LogEntry | null) => void>();
+
+  constructor(readonly cap: number) {}
+
+  push(entry: LogEntry): void {
+    this.entries.push(entry);
+    this.bytes += entry.data.length;
+    let drop = 0;
+    while (this.bytes > this.cap && drop < this.entries.length - 1) this.bytes -= this.entries[drop++]!.data.length;
+    if (drop) this.entries.splice(0, drop);
+    for (const f of this.#followers) f(entry);
+  }
+
+  /** Call `fn` for every new entry, and with null when the log ends (the process exited). Returns an unsubscribe. */
+  follow(fn: (e: LogEntry | null) => void): () => void {
+    this.#followers.add(fn);
+    return () => this.#followers.delete(fn);
+  }
+
+  /** Tell followers that no more output comes from this run. */
+  end(): void {
+    for (const f of this.#followers) f(null);
+  }
+
+  /** Entries filtered as `docker logs` asks (since/until in seconds, tail as a count of lines). */
+  select(o: { stdout?: boolean; stderr?: boolean; since?: number; until?: number; tail?: number }): LogEntry[] {
+    let out = this.entries.filter((e) => (e.stream === "stdout" ? o.stdout !== false : o.stderr !== false)
+      && (!o.since || e.time / 1000 >= o.since) && (!o.until || e.time / 1000 <= o.until));
+    if (o.tail !== undefined && o.tail >= 0) out = tailLines(out, o.tail);
+    return out;
+  }
+}
+
+/** The last `n` lines of the entries, split at newlines as Docker's json-file driver stores them. */
+function tailLines(entries: LogEntry[], n: number): LogEntry[] {
+  const lines: LogEntry[] = [];
+  for (const e of entries) {
+    let start = 0;
+    for (let i = 0; i < e.data.length; i++) {
+      if (e.data[i] === 10) {
+        lines.push({ ...e, data: e.data.subarray(start, i + 1) });
+        start = i + 1;
+      }
+    }
+    if (start < e.data.length) lines.push({ ...e, data: e.data.subarray(start) });
+  }
+  return n === 0 ? [] : lines.slice(-n);
+}

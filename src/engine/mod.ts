@@ -1,0 +1,38 @@
+/**
+ * The engine: Docker's model of images and containers as a library over a Store —
+ * create, start, stop, kill, restart, wait, remove, rename, list, inspect, logs, exec,
+ * diff, export, commit, events, system df — on Node and Deno with the disk store, and in
+ * a browser or an edge worker with MemoryStore. See docs/engine.md.
+ *
+ * @example
+ * ```ts
+ * import { createEngine } from "./mod.ts";
+ * import { MemoryStore } from "../store/mod.ts";
+ * const engine = await createEngine({ store: new MemoryStore() });
+ * await engine.images.load(archiveBytes);
+ * const { Id } = await engine.create({ Image: "toolbox", Cmd: ["echo", "hi"] });
+ * await engine.start(Id);
+ * console.log(await engine.wait(Id)); // { StatusCode: 0, Error: null }
+ * ```
+ */
+import { Engine } from "./engine.ts";
+import type { EngineOptions } from "./types.ts";
+
+/** Open an engine on a store (containers kept there come back). */
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  return await new Engine(opts).open();
+}
+
+export { Engine };
+export type { ContainerRecord, ContainerStatus, CreateOptions, EngineOptions, HostConfig } from "./types.ts";
+export { EngineError, type EngineErrorKind } from "./errors.ts";
+export { ImageStore, type LoadProgress, type LoadResult, type ImageSummary } from "./images.ts";
+export { normalizeReference, parseReference } from "./reference.ts";
+export { type EngineEvent, EventBus } from "./events.ts";
+export { LogBuffer, type LogEntry } from "./logs.ts";
+export { Execs, type ExecIo, type ExecOptions } from "./exec.ts";
+export { applyChanges, commit, type CommitOptions } from "./commit.ts";
+export { API_VERSION, ENGINE_VERSION, info, MIN_API_VERSION, systemDf, versionInfo } from "./system.ts";
+export { humanDuration, isoTime } from "./_format.ts";
+export type { ExitStatus } from "./_runtime.ts";
+export type { Filters } from "./_filters.ts";

@@ -1,0 +1,56 @@
+/** `docker info`, `docker version` and `docker system df` data for an engine. */
+import type { Engine } from "./engine.ts";
+
+export const ENGINE_VERSION = "28.2.2-strata";
+export const API_VERSION = "1.47";
+export const MIN_API_VERSION = "1.24";
+
+export function versionInfo() {
+  const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: "strata", GoVersion: "n/a (TypeScript)", Os: "wasip1", Arch: "wasm32", KernelVersion: "none", BuildTime: "2026-11-22T00:00:00.000000000+00:00", Experimental: "false" };
+  return {
+    Platform: { Name: "strata" },
+    Components: [{ Name: "Engine", Version: ENGINE_VERSION, Details: details }],
+    Version: ENGINE_VERSION, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: "strata", GoVersion: "n/a (TypeScript)",
+    Os: "wasip1", Arch: "wasm32", KernelVersion: "none", BuildTime: details.BuildTime, Experimental: false,
+  };
+}
+
+export async function info(engine: Engine, o: { name?: string; root?: string } = {}) {
+  const cs = [...engine.containers.values()].map((rt) => rt.rec.State.Status);
+  const images = await engine.images.list();
+  return {
+    ID: "strata", Containers: cs.length, ContainersRunning: cs.filter((s) => s === "running").length, ContainersPaused: 0,
+    ContainersStopped: cs.filter((s) => s !== "running").length, Images: images.length, Driver: "strata-union",
+    DriverStatus: [["Backing", "union of OCI layer tars"]], Plugins: { Volume: ["local"], Network: [], Authorization: null, Log: ["json-file"] },
+    MemoryLimit: true, SwapLimit: false, CpuCfsPeriod: false, CpuCfsQuota: false, OomKillDisable: false, NGoroutines: 1, SystemTime: new Date().toISOString(),
+    LoggingDriver: "json-file", CgroupDriver: "none", CgroupVersion: "", NEventsListener: 0, KernelVersion: "none", OperatingSystem: "strata (WASI preview1)",
+    OSVersion: "", OSType: "linux", Architecture: "wasm32", IndexServerAddress: "", RegistryConfig: { InsecureRegistryCIDRs: ["127.0.0.0/8"], IndexConfigs: {}, Mirrors: [] },
+    NCPU: (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 1, MemTotal: 0, DockerRootDir: o.root ?? "memory",
+    HttpProxy: "", HttpsProxy: "", NoProxy: "", Name: o.name ?? "strata", Labels: [], ExperimentalBuild: false, ServerVersion: ENGINE_VERSION,
+    Runtimes: { wasi: { path: "strata" } }, DefaultRuntime: "wasi", Swarm: { LocalNodeState: "inactive", NodeID: "", NodeAddr: "", ControlAvailable: false, Error: "", RemoteManagers: null },
+    LiveRestoreEnabled: false, Isolation: "", InitBinary: "", SecurityOptions: [], Warnings: [],
+  };
+}
+
+/** `GET /system/df`: layers shared between images count once in LayersSize; SharedSize per image. */
+export async function systemDf(engine: Engine) {
+  const records = (await engine.store.listRecords<{ id: string; chainIds: string[]; layerSizes: number[] }>("image")).map(([, r]) => r);
+  const users = new Map<string, number>();
+  for (const r of records) for (const c of r.chainIds) users.set(c, (users.get(c) ?? 0) + 1);
+  let layersSize = 0;
+  const counted = new Set<string>();
+  for (const r of records) r.chainIds.forEach((c, i) => {
+    if (!counted.has(c)) {
+      counted.add(c);
+      layersSize += r.layerSizes[i]!;
+    }
+  });
+  const images = (await engine.images.list()).map((img) => {
+    const rec = records.find((r) => r.id === img.Id)!;
+    const shared = rec.chainIds.reduce((n, c, i) => n + ((users.get(c) ?? 0) > 1 ? rec.layerSizes[i]! : 0), 0);
+    const containers = [...engine.containers.values()].filter((rt) => rt.rec.ImageID === img.Id).length;
+    return { ...img, SharedSize: shared, Containers: containers };
+  });
+  const containers = await engine.list({ all: true, size: true });
+  return { LayersSize: layersSize, Images: images, Containers: containers, Volumes: [], BuildCache: [] };
+}
