@@ -114,7 +114,7 @@ export class Engine {
     const lowers: Layer[] = [];
     for (const diffId of rt.rec.Layers.slice().reverse()) {
       let layer = this.#layers.get(diffId);
-      if (!layer) this.#layers.set(diffId, (layer = new Layer(await this.images.layerBytes(diffId), { diffId })));
+      if (!layer) this.#layers.set(diffId, (layer = new Layer(shared(await this.images.layerBytes(diffId)), { diffId })));
       lowers.push(layer);
     }
     const saved = await this.store.getBytes("upper", rt.rec.Id);
@@ -310,6 +310,14 @@ export class Engine {
     await Promise.all([...this.containers.values()].filter((rt) => rt.proc).map((rt) => rt.proc!.stop({ graceMs: o.graceMs ?? 10_000 }).then(() => this.#settled(rt))));
     await this.store.close();
   }
+}
+
+/** The bytes in a SharedArrayBuffer (where the platform has one), so worker threads read layers without a copy. */
+function shared(bytes: Uint8Array): Uint8Array {
+  if (typeof SharedArrayBuffer === "undefined" || bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  out.set(bytes);
+  return out;
 }
 
 function normalize(ref: string): string {

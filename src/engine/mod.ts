@@ -35,4 +35,4 @@ export { applyChanges, commit, type CommitOptions } from "./commit.ts";
 export { API_VERSION, ENGINE_VERSION, info, MIN_API_VERSION, systemDf, versionInfo } from "./system.ts";
 export { humanDuration, isoTime } from "./_format.ts";
 export type { ExitStatus } from "./_runtime.ts";
-export type { Filters } from "./_filters.ts";
+export { type Filters, values as filterValues } from "./_filters.ts";

@@ -7,7 +7,7 @@ import { Control, OUT_INFLIGHT } from "./_control.ts";
 import { Ring } from "./_ring.ts";
 import { applyFrame } from "./journal.ts";
 import { launchOf } from "./_spec.ts";
-import { MemVfs } from "./mem_vfs.ts";
+import { transferOf } from "./rootfs_transfer.ts";
 import { defaultModuleCache } from "./module_cache.ts";
 import { resolveProgram } from "./resolve.ts";
 import { capPages } from "./_memory_cap.ts";
@@ -38,8 +38,9 @@ export function warmWorkers(host: WorkerHost, n: number): void {
 }
 
 export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
-  if (!(o.rootfs instanceof MemVfs)) throw new TypeError("Cannot run in a worker: the rootfs cannot be copied to it (XXX: union rootfs)");
   const rootfs = o.rootfs;
+  const transfer = transferOf(rootfs);
+  if (!transfer) throw new TypeError("Cannot run in a worker: this rootfs cannot be handed to another thread");
   const host = o.workerHost!;
   const control = new Control();
   const journal = new Ring(JOURNAL_BYTES);
@@ -86,7 +87,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   port.onError((err) => finish({ exitCode: 137, oomKilled: false, timedOut: false, reason: "error", error: String(err), startedAt, finishedAt: Date.now() }, false));
   if (o.limits?.timeoutMs) timers.push(setTimeout(() => { timedOut = true; kill(); }, o.limits.timeoutMs));
   const start = (stdin: Uint8Array) => port.postMessage({
-    type: "run", snapshot: rootfs.snapshot(), ...launch, stdin, control: control.words.buffer, journal: journal.sab,
+    type: "run", rootfs: transfer, ...launch, stdin, control: control.words.buffer, journal: journal.sab,
     memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
     deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
     preload: preload && { digest: preload.digest, maxPages: preload.maxPages, module: preload.module },

@@ -6,7 +6,7 @@
 import { Control, OUT_INFLIGHT } from "./_control.ts";
 import { Ring } from "./_ring.ts";
 import { JournalingVfs } from "./journal.ts";
-import { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
+import { rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
 import { ModuleCache } from "./module_cache.ts";
 import { runSync } from "./run_sync.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
@@ -19,7 +19,7 @@ export interface WorkerSelf {
 
 interface RunRequest {
   type: "run";
-  snapshot: MemSnapshot;
+  rootfs: RootfsTransfer;
   argv: string[];
   env: string[];
   cwd: string;
@@ -43,7 +43,7 @@ export function serveProcessWorker(self: WorkerSelf): void {
     if (req.deadline) control.deadline = req.deadline;
     if (req.preload) modules.put(req.preload.digest, req.preload.maxPages, req.preload.module);
     const ring = new Ring(req.journal);
-    const vfs = new JournalingVfs(MemVfs.fromSnapshot(req.snapshot), (f) => ring.push(f), ring.maxFrame);
+    const vfs = new JournalingVfs(rootfsFrom(req.rootfs), (f) => ring.push(f), ring.maxFrame);
     const out = (fd: number) => new OutputFd((chunk) => {
       for (;;) {
         const inflight = Atomics.load(control.words, OUT_INFLIGHT);

@@ -32,6 +32,9 @@ static int tokenize(const char *p) {
     if (*p == ' ' || *p == '\t') { p++; continue; }
     if (*p == '#') { while (*p && *p != '\n') p++; continue; }
     if (*p == '2' && p[1] == '>' && p[2] == '&' && p[3] == '1') { push(T_OP, "2>&1", 4); p += 4; continue; }
+    if (*p == '1' && p[1] == '>' && p[2] == '&' && p[3] == '2') { push(T_OP, ">&2", 3); p += 4; continue; }
+    if (*p == '>' && p[1] == '&' && p[2] == '2') { push(T_OP, ">&2", 3); p += 3; continue; }
+    if (*p == '1' && p[1] == '>') { p++; continue; }
     if (*p == '2' && p[1] == '>') { push(T_OP, "2>", 2); p += 2; continue; }
     if (is_op_char(*p)) {
       size_t n = (p[1] == *p && (*p == '&' || *p == '|' || *p == '>')) ? 2 : 1;
@@ -190,10 +193,11 @@ static int simple_command(int exec) {
   FILE *in = tb_in, *out = tb_out, *err = tb_err, *opened[3] = {0, 0, 0};
   char **assigns = 0;
   int nassign = 0;
-  while (toks[pos].type == T_WORD || is(">") || is(">>") || is("<") || is("2>") || is("2>&1")) {
+  while (toks[pos].type == T_WORD || is(">") || is(">>") || is("<") || is("2>") || is("2>&1") || is(">&2")) {
     if (toks[pos].type == T_OP) {
       const char *op = toks[pos++].s;
       if (!strcmp(op, "2>&1")) { err = out; continue; }
+      if (!strcmp(op, ">&2")) { out = err; continue; }
       if (toks[pos].type != T_WORD) { fprintf(tb_err, "sh: syntax error near %s\n", op); return 2; }
       char *target = expand(toks[pos++].s);
       if (exec) {
