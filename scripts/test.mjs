@@ -72,7 +72,7 @@ if (full) {
     return hits ? `the bundle imports ${[...new Set(hits)].join(", ")}` : true;
   });
   check("the core bundle runs under deno with no permissions", () => {
-    const b = run(bin("esbuild"), ["scripts/core_smoke.ts", "--bundle", "--platform=neutral", "--format=esm", "--main-fields=module,main", "--outfile=dist/core_smoke.mjs", "--log-level=warning"]);
+    const b = run(bin("esbuild"), ["scripts/core_smoke.ts", "--bundle", "--platform=neutral", "--format=esm", "--main-fields=module,main", "--loader:.wasm=binary", "--outfile=dist/core_smoke.mjs", "--log-level=warning"]);
     if (b.code !== 0) return b;
     const r = run(bin("deno"), ["run", "--no-prompt", "--no-config", "dist/core_smoke.mjs"]);
     return r.code === 0 && r.out.includes("core smoke: ok") ? true : r;

@@ -5,7 +5,8 @@
  */
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApi } from "../../src/api/mod.ts";
 import { createEngine, type Engine } from "../../src/engine/mod.ts";
@@ -65,6 +66,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
     else server.listen(o.port ?? 2375, host, resolve);
   });
   server.on("upgrade", (req, socket, head) => handleUpgrade(engine, o.token, req, socket, head));
+  if (home !== "memory") writeFileSync(join(home, "server.url"), o.socket ? `unix://${o.socket}` : `tcp://${host}:${(server.address() as { port: number }).port}`);
   const addr = server.address();
   const url = o.socket ? `unix://${o.socket}` : `tcp://${host}:${typeof addr === "object" && addr ? addr.port : o.port}`;
   return {
@@ -73,6 +75,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      if (home !== "memory") rmSync(join(home, "server.url"), { force: true });
       await engine.close({ graceMs: 2000 });
     },
   };

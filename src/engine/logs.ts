@@ -45,18 +45,35 @@ export class LogBuffer {
   }
 }
 
-/** The last `n` lines of the entries, split at newlines as Docker's json-file driver stores them. */
+/** The last `n` lines of the entries: writes are joined into lines per stream, as Docker's json-file driver stores them. */
 function tailLines(entries: LogEntry[], n: number): LogEntry[] {
   const lines: LogEntry[] = [];
+  const open = new Map<string, LogEntry>();
   for (const e of entries) {
     let start = 0;
-    for (let i = 0; i < e.data.length; i++) {
-      if (e.data[i] === 10) {
-        lines.push({ ...e, data: e.data.subarray(start, i + 1) });
-        start = i + 1;
+    for (let i = 0; i <= e.data.length; i++) {
+      const end = i === e.data.length;
+      if (!end && e.data[i] !== 10) continue;
+      const piece = e.data.subarray(start, end ? i : i + 1);
+      start = i + 1;
+      if (piece.length === 0) continue;
+      const partial = open.get(e.stream);
+      const line = partial ? { ...partial, data: join(partial.data, piece) } : { ...e, data: piece };
+      if (end) open.set(e.stream, line);
+      else {
+        open.delete(e.stream);
+        lines.push(line);
       }
     }
-    if (start < e.data.length) lines.push({ ...e, data: e.data.subarray(start) });
   }
+  for (const partial of open.values()) lines.push(partial);
+  lines.sort((a, b) => a.time - b.time);
   return n === 0 ? [] : lines.slice(-n);
+}
+
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
