@@ -1,0 +1,100 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { runProcess } from "../../src/wasi/mod.ts";
+import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
+import { rootfsWithFixtures, textSink } from "./_helpers.ts";
+
+const workers = suite("runProcess in a worker");
+const workerHost = nodeWorkerHost();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+workers("a program runs in a worker and its output reaches the sink", async () => {
+  const stdout = textSink();
+  const r = await runProcess({ cmd: ["hello"] }, { rootfs: rootfsWithFixtures(), workerHost, stdout }).done;
+  assert.equal([r.exitCode, stdout.text()], [0, "hello\n"]);
+});
+
+workers("every write a killed program completed survives the kill", async () => {
+  const rootfs = rootfsWithFixtures();
+  rootfs.mkdir("/data");
+  const stdout = textSink();
+  const h = runProcess({ cmd: ["writer", "/data", "40"] }, { rootfs, workerHost, stdout });
+  while (!stdout.text().includes("wrote 39")) await sleep(5); // then it spins forever
+  const r = await h.kill();
+  assert.is(r.exitCode, 137);
+  const reported = stdout.text().trim().split("\n").map((l) => Number(l.split(" ")[1]));
+  for (const i of reported) {
+    const h2 = rootfs.open(`/data/f${i}`, { read: true, write: false, create: false, exclusive: false, truncate: false, directory: false, follow: true });
+    const buf = new Uint8Array(64);
+    const n = h2.read(buf, 0);
+    assert.is(new TextDecoder().decode(buf.subarray(0, n)), `body of file ${i}\n`);
+  }
+  assert.is(reported.length, 40);
+});
+
+workers("a kill killed mid-write keeps the files it had closed", async () => {
+  const rootfs = rootfsWithFixtures();
+  rootfs.mkdir("/data");
+  const stdout = textSink();
+  const h = runProcess({ cmd: ["writer", "/data", "100000"] }, { rootfs, workerHost, stdout, limits: { outputBytes: 1 << 20 } });
+  while (!stdout.text().includes("wrote 50\n")) await sleep(1);
+  await h.kill();
+  const reported = stdout.text().trim().split("\n").filter((l) => l.startsWith("wrote ")).map((l) => Number(l.split(" ")[1]));
+  for (const i of reported) assert.is(rootfs.stat(`/data/f${i}`, true).size, BigInt(`body of file ${i}\n`.length));
+});
+
+workers("kill ends a loop with no system calls within 100 ms and exits 137", async () => {
+  const h = runProcess({ cmd: ["spin"] }, { rootfs: rootfsWithFixtures(), workerHost });
+  await sleep(50);
+  const t = performance.now();
+  const r = await h.kill();
+  const ms = performance.now() - t;
+  assert.is(r.exitCode, 137);
+  assert.ok(ms < 100, `kill took ${ms} ms`);
+});
+
+workers("stop is honoured at the next system call with exit 143", async () => {
+  const stdout = textSink();
+  const h = runProcess({ cmd: ["ticker"] }, { rootfs: rootfsWithFixtures(), workerHost, stdout });
+  while (!stdout.text().includes("tick")) await sleep(5);
+  const r = await h.stop({ graceMs: 5000 });
+  assert.equal([r.exitCode, r.reason], [143, "stop"]);
+});
+
+workers("stop wakes a sleeping program at once", async () => {
+  const h = runProcess({ cmd: ["sleeper", "5000"] }, { rootfs: rootfsWithFixtures(), workerHost });
+  await sleep(50);
+  const t = Date.now();
+  const r = await h.stop({ graceMs: 5000 });
+  assert.is(r.exitCode, 143);
+  assert.ok(Date.now() - t < 1000);
+});
+
+workers("stop kills after the grace period when the program makes no system call", async () => {
+  const h = runProcess({ cmd: ["spin"] }, { rootfs: rootfsWithFixtures(), workerHost });
+  await sleep(20);
+  const r = await h.stop({ graceMs: 100 });
+  assert.equal([r.exitCode, r.reason], [137, "kill"]);
+});
+
+workers("a timeout kills a spinning program", async () => {
+  const r = await runProcess({ cmd: ["spin"] }, { rootfs: rootfsWithFixtures(), workerHost, limits: { timeoutMs: 150 } }).done;
+  assert.equal([r.exitCode, r.timedOut], [137, true]);
+});
+
+workers("output in flight never exceeds the output cap while the sink is slow", async () => {
+  let inflight = 0, peak = 0, total = 0;
+  const cap = 64 * 1024;
+  const stdout = { write: async (c: Uint8Array) => { inflight += c.length; peak = Math.max(peak, inflight); total += c.length; await sleep(0); inflight -= c.length; } };
+  const r = await runProcess({ cmd: ["spam", "20000"] }, { rootfs: rootfsWithFixtures(), workerHost, stdout, limits: { outputBytes: cap } }).done;
+  assert.is(r.exitCode, 0);
+  assert.ok(total > 900_000, `total ${total}`);
+  assert.ok(peak <= cap + 256, `peak ${peak}`);
+});
+
+workers("alloc fails at the memory cap in a worker too", async () => {
+  const r = await runProcess({ cmd: ["alloc", "64"] }, { rootfs: rootfsWithFixtures(), workerHost, stderr: textSink(), limits: { memoryBytes: 16 << 20 } }).done;
+  assert.is(r.oomKilled, true);
+});
+
+workers.run();
