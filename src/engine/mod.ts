@@ -24,7 +24,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 }
 
 export { Engine };
-export type { ContainerRecord, ContainerStatus, CreateOptions, EngineOptions, HostConfig } from "./types.ts";
+export type {
+  AttachOptions, AttachSession, CommitOptions as CommitConfig, ContainerInspect, ContainerRecord, ContainerStatus, ContainerSummary, ContainersApi,
+  CreateOptions, EngineApi, EngineOptions, EnginePlatform, EventsApi, EventsOptions, ExecApi, ExecInspect, HostConfig, ImagesApi,
+  ListOptions, LogsOptions, MountPoint, MountSpec, SystemDf, Volume, VolumeCreateOptions, VolumesApi, WaitCondition,
+} from "./types.ts";
 export { EngineError, type EngineErrorKind } from "./errors.ts";
 export { ImageStore, type LoadProgress, type LoadResult, type ImageSummary } from "./images.ts";
 export { normalizeReference, parseReference } from "./reference.ts";
