@@ -54,9 +54,10 @@ export function indexTar(bytes: Uint8Array, opts: IndexOptions = {}): TarEntry[]
       throw new TarSyntaxError(name, at, `truncated body: size ${size} but ${bytes.length - bodyStart} bytes left`, headerName(bytes, at));
     }
     const body = bytes.subarray(bodyStart, bodyStart + size);
+    const header = at;
     at = bodyStart + Math.ceil(size / BLOCK) * BLOCK; // may pass the end: umoci omits the last padding
     const fail = (detail: string): never => {
-      throw new TarSyntaxError(name, at, detail, headerName(bytes, at));
+      throw new TarSyntaxError(name, header, detail, headerName(bytes, header));
     };
     switch (flag) {
       case "x": pending.pax = { ...pending.pax, ...parsePax(body, fail) }; continue;
