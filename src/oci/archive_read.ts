@@ -7,7 +7,7 @@
  */
 import { decompressLayer, indexTar, type TarEntry } from "../tar/mod.ts";
 import { parseConfig, type ImageConfig } from "./config.ts";
-import { digestHex, sha256, verifyDigest } from "./digest.ts";
+import { DigestMismatchError, digestHex, sha256, verifyDigest } from "./digest.ts";
 import { checkLayerEntries } from "./layer_check.ts";
 import { parseIndex, parseManifest } from "./manifest.ts";
 import { CONTAINERD_IMAGE_NAME, OCI_INDEX, DOCKER_MANIFEST_LIST, REF_NAME } from "./media_types.ts";
@@ -141,11 +141,24 @@ async function readBlob(read: Read, digest: string, why: string, name: string): 
 }
 
 async function loadLayer(blob: Uint8Array, blobDigest: string | undefined, diffId: string, what: string, opts: ReadArchiveOptions): Promise<LoadedLayer> {
-  const actualBlob = blobDigest ? await verifyDigest(blob, blobDigest, what) : await sha256(blob);
-  const tar = await decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes });
-  const actualDiff = tar === blob ? actualBlob : await sha256(tar);
-  if (actualDiff !== diffId) await verifyDigest(tar, diffId, `${what} (uncompressed, against the config's diff_ids)`);
-  const entries = indexTar(tar, { name: what });
-  checkLayerEntries(entries, what);
-  return { diffId, tar, entries, blobDigest: actualBlob, blobSize: blob.length };
+  // Hash the blob (WebCrypto, off the main thread where the platform can) while it
+  // inflates; a wrong digest is reported before any decompression error it caused.
+  const [hashed, inflated] = await Promise.allSettled([sha256(blob), decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes })]);
+  if (hashed.status === "rejected") throw hashed.reason;
+  const actualBlob = hashed.value;
+  if (blobDigest && actualBlob !== blobDigest) throw new DigestMismatchError(what, blobDigest, actualBlob);
+  if (inflated.status === "rejected") throw inflated.reason;
+  const tar = inflated.value;
+  const diffHash = tar === blob ? Promise.resolve(actualBlob) : sha256(tar);
+  let entries: TarEntry[] | undefined, indexError: unknown;
+  try {
+    entries = indexTar(tar, { name: what });
+    checkLayerEntries(entries, what);
+  } catch (err) {
+    indexError = err;
+  }
+  const actualDiff = await diffHash;
+  if (actualDiff !== diffId) throw new DigestMismatchError(`${what} (uncompressed, against the config's diff_ids)`, diffId, actualDiff);
+  if (indexError !== undefined) throw indexError;
+  return { diffId, tar, entries: entries!, blobDigest: actualBlob, blobSize: blob.length };
 }

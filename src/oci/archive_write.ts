@@ -3,8 +3,8 @@
  * one tar that is both an OCI image layout and a docker-save archive (moby
  * `tarexport/save.go`): oci-layout, index.json, blobs/sha256/{manifest, config,
  * uncompressed layers}, manifest.json and repositories, all timestamps 0 — so skopeo
- * reads it as `docker-archive:` and as `oci-archive:`. `ociLayoutFiles` gives the files
- * of an OCI image layout directory (for `skopeo … oci:` and `umoci`).
+ * reads it as `docker-archive:` and as `oci-archive:`. `writeOciArchive` is the OCI
+ * layout alone, and `ociLayoutFiles` its files (for a `skopeo … oci:` or umoci directory).
  */
 import { type TarInput, writeTar } from "../tar/mod.ts";
 import { digestHex, sha256 } from "./digest.ts";
@@ -79,6 +79,19 @@ export async function writeDockerArchive(images: readonly ExportImage[]): Promis
   }
   files.push({ path: "manifest.json", data: json(manifestJson) });
   if (Object.keys(repositories).length) files.push({ path: "repositories", data: json(repositories) });
+  return filesTar(files);
+}
+
+/**
+ * An OCI image layout of `images` as one tar (what skopeo calls `oci-archive:`; unpacked
+ * into a directory it is an `oci:` layout for skopeo and umoci). No manifest.json.
+ */
+export async function writeOciArchive(images: readonly ExportImage[]): Promise<Uint8Array> {
+  return filesTar(await ociLayoutFiles(images));
+}
+
+/** A deterministic tar of layout files: sorted, mtime 0, the blob directories included. */
+function filesTar(files: readonly LayoutFile[]): Uint8Array {
   const entries: TarInput[] = [{ path: "blobs", type: "dir", mode: 0o755 }, { path: "blobs/sha256", type: "dir", mode: 0o755 }];
   for (const f of files) entries.push({ path: f.path, type: "file", mode: 0o644, data: f.data });
   return writeTar(entries, { sort: true, mtime: 0 });

@@ -15,6 +15,6 @@ export * from "./media_types.ts";
 export { encodeConfig, parseConfig, type ContainerConfig, type HistoryEntry, type ImageConfig } from "./config.ts";
 export { parseIndex, parseManifest, type Descriptor, type ImageIndex, type Manifest } from "./manifest.ts";
 export { readImageArchive, type LoadedImage, type LoadedLayer, type ReadArchiveOptions } from "./archive_read.ts";
-export { ociLayoutFiles, writeDockerArchive, type ExportImage, type ExportLayer, type LayoutFile } from "./archive_write.ts";
+export { ociLayoutFiles, writeDockerArchive, writeOciArchive, type ExportImage, type ExportLayer, type LayoutFile } from "./archive_write.ts";
 export { checkLayerEntries, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer_check.ts";
 export { OciFormatError } from "./_json.ts";
