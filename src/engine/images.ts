@@ -6,29 +6,35 @@
  * records that make them reachable are written in one commit, and staged blobs are
  * removed when anything fails.
  */
-import { chainIds, type ImageConfig, parseConfig, readImageArchive, writeDockerArchive, type ExportImage } from "../oci/mod.ts";
+import { type ExportImage, type ImageConfig, parseConfig, readImageArchive, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
+import { readAll } from "../tar/mod.ts";
 import { conflict, notFound } from "./errors.ts";
+import { type LayerRecord, type LoadProgress, type LoadResult, storeImages } from "./_image_load.ts";
 import { historyView, inspectView, type ImageRecord, type ImageSummary, summary } from "./_image_views.ts";
 import { normalizeReference } from "./reference.ts";
 
-export type { ImageRecord, ImageSummary };
+export type { ImageRecord, ImageSummary, LayerRecord, LoadProgress, LoadResult };
 
-/** One line of load progress, as `docker load` shows it. */
-export interface LoadProgress {
-  id: string;
-  status: "Loading layer" | "Already exists";
-  current: number;
-  total: number;
+export interface LoadOptions {
+  /** Names the archive in errors ("toolbox.tar"). */
+  name?: string;
+  onProgress?: (p: LoadProgress) => void;
+  /** Cap on one layer's uncompressed size (a gzip bomb stops there). Default 8 GiB. */
+  maxLayerBytes?: number;
+  /** Cap on the archive read from a stream. */
+  maxArchiveBytes?: number;
 }
 
-export interface LoadResult {
-  images: Array<{ id: string; repoTags: string[] }>;
+export interface RemoveOptions {
+  force?: boolean;
+  /** Is a container using this image? Return its id (for Docker's message) or true. */
+  inUse?: (imageId: string) => string | boolean | undefined;
 }
 
-interface LayerRecord {
-  diffId: string;
-  size: number;
+export interface SaveOptions {
+  /** "docker-archive" (default): Docker ≥25's `docker save` form; "oci": an OCI layout tar. */
+  format?: "docker-archive" | "oci";
 }
 
 export class ImageStore {
@@ -36,39 +42,18 @@ export class ImageStore {
   constructor(readonly store: Store) {}
 
   /**
-   * Load a docker-save archive or an OCI layout tar. Errors: the archive's parse and
-   * digest errors (nothing is stored then).
+   * `docker load`: a docker-save archive or an OCI layout tar, whole or as a stream.
+   * Progress is reported per layer, "Loading layer" or "Already exists" (by chainId).
+   * Errors: the archive's parse and digest errors (TarSyntaxError, OciFormatError,
+   * DigestMismatchError, …), EngineError "invalid" for a bad tag; the store is then
+   * exactly as it was.
    */
-  async load(bytes: Uint8Array, opts: { name?: string; onProgress?: (p: LoadProgress) => void } = {}): Promise<LoadResult> {
-    const images = await readImageArchive(bytes, { name: opts.name ?? "image archive" });
-    const staged: string[] = [];
-    const changes: Array<{ kind: string; key: string; value: unknown }> = [];
-    const result: LoadResult = { images: [] };
-    try {
-      for (const img of images) {
-        const chains = await chainIds(img.layers.map((l) => l.diffId));
-        for (const [i, layer] of img.layers.entries()) {
-          const exists = (await this.store.getRecord("layer", chains[i]!)) !== undefined || changes.some((c) => c.kind === "layer" && c.key === chains[i]);
-          opts.onProgress?.({ id: layer.diffId.slice(7, 19), status: exists ? "Already exists" : "Loading layer", current: layer.tar.length, total: layer.tar.length });
-          if (!(await this.store.hasBlob(layer.diffId))) staged.push(await this.store.putBlob(layer.tar, layer.diffId));
-          if (!exists) changes.push({ kind: "layer", key: chains[i]!, value: { diffId: layer.diffId, size: layer.tar.length } satisfies LayerRecord });
-        }
-        if (!(await this.store.hasBlob(img.id))) staged.push(await this.store.putBlob(img.configBytes, img.id));
-        const record: ImageRecord = {
-          id: img.id, diffIds: img.layers.map((l) => l.diffId), chainIds: chains, layerSizes: img.layers.map((l) => l.tar.length),
-          created: img.config.created ?? "", loaded: Date.now(),
-        };
-        changes.push({ kind: "image", key: img.id, value: record });
-        const tags = img.repoTags.map((t) => normalizeReference(t));
-        for (const tag of tags) changes.push({ kind: "tag", key: tag, value: { id: img.id } });
-        this.#configs.set(img.id, img.config);
-        result.images.push({ id: img.id, repoTags: tags });
-      }
-      await this.store.commit(changes);
-    } catch (err) {
-      for (const digest of staged) await this.store.deleteBlob(digest).catch(() => {});
-      throw err;
-    }
+  async load(input: Uint8Array | ReadableStream<Uint8Array>, opts: LoadOptions = {}): Promise<LoadResult> {
+    const name = opts.name ?? "image archive";
+    const bytes = input instanceof Uint8Array ? input : await readAll(input, { name, maxBytes: opts.maxArchiveBytes });
+    const images = await readImageArchive(bytes, { name, maxLayerBytes: opts.maxLayerBytes });
+    const result = await storeImages(this.store, images, opts.onProgress);
+    for (const img of images) this.#configs.set(img.id, img.config);
     return result;
   }
 
@@ -142,7 +127,7 @@ export class ImageStore {
    * Errors: not-found; conflict when a container uses it (`inUse` returns its id) or
    * when an id names an image with several tags, unless forced.
    */
-  async remove(ref: string, opts: { force?: boolean; inUse?: (imageId: string) => string | undefined } = {}) {
+  async remove(ref: string, opts: RemoveOptions = {}) {
     const rec = await this.resolve(ref);
     const tags = await this.tagsOf(rec.id);
     const byId = !tags.includes(safeNormalize(ref));
@@ -154,15 +139,16 @@ export class ImageStore {
     if (byId && tags.length > 1 && !opts.force) {
       throw conflict(`conflict: unable to delete ${rec.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`);
     }
-    const user = opts.inUse?.(rec.id);
-    if (user && !opts.force) {
+    const used = opts.inUse?.(rec.id);
+    const user = typeof used === "string" ? used.slice(0, 12) : used ? "" : undefined;
+    if (user !== undefined && !opts.force) {
       throw conflict(byId
-        ? `conflict: unable to delete ${rec.id.slice(7, 19)} (must be forced) - image is being used by stopped container ${user.slice(0, 12)}`
-        : `conflict: unable to remove repository reference "${ref}" (must force) - container ${user.slice(0, 12)} is using its referenced image ${rec.id.slice(7, 19)}`);
+        ? `conflict: unable to delete ${rec.id.slice(7, 19)} (must be forced) - image is being used by stopped container${user ? ` ${user}` : ""}`
+        : `conflict: unable to remove repository reference "${ref}" (must force) - container${user ? ` ${user}` : ""} is using its referenced image ${rec.id.slice(7, 19)}`);
     }
     const changes: Array<{ kind: string; key: string; value: unknown }> = tags.map((t) => ({ kind: "tag", key: t, value: undefined }));
     for (const t of tags) out.push({ Untagged: t });
-    if (user) {
+    if (user !== undefined) {
       await this.store.commit(changes); // forced while in use: untag, keep the image (Docker leaves it dangling)
       return out;
     }
@@ -189,8 +175,18 @@ export class ImageStore {
     return bytes;
   }
 
-  /** `docker save` of these references, as a Docker ≥25 archive. */
-  async save(refs: readonly string[]): Promise<Uint8Array> {
+  /** The layer records of an image, bottom first (diffId, size, the digest it arrived under). */
+  async layers(ref: string): Promise<LayerRecord[]> {
+    const rec = await this.resolve(ref);
+    const out: LayerRecord[] = [];
+    for (const [i, chain] of rec.chainIds.entries()) {
+      out.push((await this.store.getRecord<LayerRecord>("layer", chain)) ?? { diffId: rec.diffIds[i]!, size: rec.layerSizes[i]! });
+    }
+    return out;
+  }
+
+  /** `docker save` of these references: Docker ≥25's archive, or an OCI layout tar. */
+  async save(refs: readonly string[], opts: SaveOptions = {}): Promise<Uint8Array> {
     const images: ExportImage[] = [];
     for (const ref of refs) {
       const rec = await this.resolve(ref);
@@ -199,7 +195,7 @@ export class ImageStore {
       const named = /^[a-f0-9]{12,64}$|^sha256:/.test(ref) ? [] : [safeNormalize(ref)];
       images.push({ configBytes, layers, repoTags: named });
     }
-    return await writeDockerArchive(images);
+    return opts.format === "oci" ? await writeOciArchive(images) : await writeDockerArchive(images);
   }
 }
 

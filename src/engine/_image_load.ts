@@ -1,0 +1,76 @@
+/**
+ * The load path of ImageStore: stage verified blobs, then make them reachable with one
+ * `commit` of records, so a failed load leaves the store as it was (DESIGN.md: one owner
+ * per piece of state; store.ts: atomicity). Layers are stored once, uncompressed and
+ * keyed by diffId; the layer record (keyed by chainId, as moby's layer store keys them)
+ * remembers the compressed digest the layer arrived under.
+ */
+import { chainIds, type LoadedImage } from "../oci/mod.ts";
+import type { Store } from "../store/mod.ts";
+import type { ImageRecord } from "./_image_views.ts";
+import { normalizeReference } from "./reference.ts";
+
+/** One line of load progress, as `docker load` shows it. */
+export interface LoadProgress {
+  /** The short layer id (12 hex digits of the diffId). */
+  id: string;
+  status: "Loading layer" | "Already exists";
+  current: number;
+  total: number;
+}
+
+export interface LoadResult {
+  images: Array<{ id: string; repoTags: string[] }>;
+}
+
+/** What the store keeps per layer (kind "layer", key = chainId). */
+export interface LayerRecord {
+  diffId: string;
+  /** Uncompressed size. */
+  size: number;
+  /** The digest and size of the blob as it arrived (the compressed digest for a gzip layer). */
+  blobDigest?: string;
+  blobSize?: number;
+}
+
+type Change = { kind: string; key: string; value: unknown };
+
+/**
+ * Store the blobs of `images` and commit their records. On any failure the blobs this
+ * call added are deleted and the error is rethrown; no record was written then.
+ */
+export async function storeImages(store: Store, images: readonly LoadedImage[], onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+  const staged: string[] = [];
+  const changes: Change[] = [];
+  const result: LoadResult = { images: [] };
+  const stage = async (bytes: Uint8Array, digest: string) => {
+    if (!(await store.hasBlob(digest))) staged.push(await store.putBlob(bytes, digest));
+  };
+  try {
+    for (const img of images) {
+      const chains = await chainIds(img.layers.map((l) => l.diffId));
+      for (const [i, layer] of img.layers.entries()) {
+        const key = chains[i]!;
+        const known = (await store.getRecord("layer", key)) !== undefined || changes.some((c) => c.kind === "layer" && c.key === key);
+        const size = layer.tar.length;
+        onProgress?.({ id: layer.diffId.slice(7, 19), status: known ? "Already exists" : "Loading layer", current: size, total: size });
+        await stage(layer.tar, layer.diffId);
+        if (!known) changes.push({ kind: "layer", key, value: { diffId: layer.diffId, size, blobDigest: layer.blobDigest, blobSize: layer.blobSize } satisfies LayerRecord });
+      }
+      await stage(img.configBytes, img.id);
+      const record: ImageRecord = {
+        id: img.id, diffIds: img.layers.map((l) => l.diffId), chainIds: chains, layerSizes: img.layers.map((l) => l.tar.length),
+        created: img.config.created ?? "", loaded: Date.now(),
+      };
+      changes.push({ kind: "image", key: img.id, value: record });
+      const tags = img.repoTags.map((t) => normalizeReference(t));
+      for (const tag of tags) changes.push({ kind: "tag", key: tag, value: { id: img.id } });
+      result.images.push({ id: img.id, repoTags: tags });
+    }
+    await store.commit(changes);
+  } catch (err) {
+    for (const digest of staged) await store.deleteBlob(digest).catch(() => {});
+    throw err;
+  }
+  return result;
+}
