@@ -13,8 +13,8 @@ export function nodeWorkerHost(entry = new URL("./entry.mjs", import.meta.url)):
       worker.unref();
       return {
         postMessage: (m, transfer) => worker.postMessage(m, (transfer ?? []) as never),
-        onMessage: (l) => void worker.on("message", l),
-        onError: (l) => void worker.on("error", l),
+        onMessage: (l) => void worker.removeAllListeners("message").on("message", l), // one listener: pooled workers serve many runs
+        onError: (l) => void worker.removeAllListeners("error").on("error", l),
         terminate: async () => void (await worker.terminate()),
       };
     },

@@ -136,6 +136,7 @@ export class DirFd extends BaseFd {
     const { path, trailingSlash } = this.at(rel, wasi.RIGHTS_PATH_OPEN);
     const create = (oflags & wasi.OFLAGS_CREAT) !== 0;
     if (create && !this.can(wasi.RIGHTS_PATH_CREATE_FILE)) throw new WasiError("ENOTCAPABLE");
+    if ((oflags & wasi.OFLAGS_TRUNC) && !this.can(wasi.RIGHTS_PATH_FILESTAT_SET_SIZE)) throw new WasiError("ENOTCAPABLE");
     const granted = base & this.rightsInheriting;
     const opts: VOpenOptions = {
       read: (granted & (BigInt(wasi.RIGHTS_FD_READ) | BigInt(wasi.RIGHTS_FD_READDIR))) !== 0n,

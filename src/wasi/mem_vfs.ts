@@ -31,8 +31,9 @@ export interface MemSnapshot {
   nextCookie: bigint;
 }
 
+/** Errno errors are control flow here (PATH search, O_EXCL): made without a stack trace, which costs more than the lookup. */
 const fail = (code: string, path: string): never => {
-  throw new WasiError(code, `${code}: ${path}`);
+  throw Object.assign(Object.create(WasiError.prototype) as WasiError, { code, message: `${code}: ${path}`, name: "WasiError" });
 };
 
 export class MemVfs implements Vfs {

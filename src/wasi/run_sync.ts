@@ -25,6 +25,8 @@ export interface SyncRunOptions {
   modules: ModuleCache;
   memoryBytes?: number;
   strictSymlinks?: boolean;
+  /** Give the program the preopen "/" as fd 3 (default true; the wasi-testsuite runs some tests without one). */
+  preopen?: boolean;
 }
 
 export interface SyncRunResult {
@@ -36,6 +38,14 @@ export interface SyncRunResult {
 }
 
 const encoder = new TextEncoder();
+const importsMemory = new WeakMap<WebAssembly.Module, boolean>();
+
+/** True when the module imports its memory (then we make it, with the cap). Cached: Module.imports allocates. */
+function needsMemory(module: WebAssembly.Module): boolean {
+  let yes = importsMemory.get(module);
+  if (yes === undefined) importsMemory.set(module, yes = WebAssembly.Module.imports(module).some((i) => i.kind === "memory"));
+  return yes;
+}
 
 /** Run to completion (or until a kill, timeout or stop reaches a system call). */
 export function runSync(o: SyncRunOptions): SyncRunResult {
@@ -47,7 +57,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   const maxPages = o.memoryBytes ? capPages(o.memoryBytes) : undefined;
   const { module, capped } = o.modules.load(found.bytes, { maxPages });
   const root = new DirFd(o.vfs, "/", o.vfs.open("/", { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: true }), "/");
-  const fds: Fd[] = [...o.stdio, root];
+  const fds: Fd[] = o.preopen === false ? [...o.stdio] : [...o.stdio, root];
   const inherited = new Set<Fd>(o.stdio);
   const w = createWasi(found.argv, [...o.env], fds, {
     vfs: o.vfs, control: o.control, strictSymlinks: o.strictSymlinks, inherited,
@@ -56,7 +66,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   let memory: WebAssembly.Memory | undefined;
   try {
     const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata: { spawn: spawnImport(w, o) } };
-    if (WebAssembly.Module.imports(module).some((i) => i.kind === "memory")) {
+    if (needsMemory(module)) {
       memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages ?? 65536 });
       imports.env = { memory };
     }
@@ -68,6 +78,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
     return ended(err, memory, o);
   } finally {
     for (const f of w.fds) if (f && !inherited.has(f)) f.fd_close();
+    if (o.preopen === false) root.fd_close();
   }
 }
 

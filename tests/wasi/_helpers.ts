@@ -4,8 +4,8 @@ import { MemVfs } from "../../src/wasi/mod.ts";
 
 export const FIXTURES = ["alloc", "args", "cat", "fsops", "hello", "sleeper", "spam", "spawner", "spin", "ticker", "writer"];
 
-export function fixture(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(`./fixtures/${name}.wasm`, import.meta.url)));
+export function fixture(name: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(readFileSync(new URL(`./fixtures/${name}.wasm`, import.meta.url))) as Uint8Array<ArrayBuffer>;
 }
 
 /** A rootfs with every fixture in /bin. */

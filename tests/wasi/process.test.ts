@@ -120,7 +120,7 @@ inline("a precompiled module registered by digest is used instead of compiling",
   const { fileDigest } = await import("../../src/wasi/mod.ts");
   const modules = new ModuleCache();
   const bytes = fixture("hello");
-  modules.register(fileDigest(bytes), new WebAssembly.Module(bytes));
+  modules.register(fileDigest(bytes), new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
   const stdout = textSink();
   await runProcess({ cmd: ["hello"] }, { rootfs: rootfsWithFixtures(), modules, stdout }).done;
   assert.is(stdout.text(), "hello\n");

@@ -1,11 +1,12 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { runProcess } from "../../src/wasi/mod.ts";
+import { runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
 import { rootfsWithFixtures, textSink } from "./_helpers.ts";
 
 const workers = suite("runProcess in a worker");
-const workerHost = nodeWorkerHost();
+// Deno has the web Worker; Node 20 needs worker_threads (server/worker).
+const workerHost = "Deno" in globalThis ? webWorkerHost() : nodeWorkerHost();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 workers("a program runs in a worker and its output reaches the sink", async () => {

@@ -1,0 +1,100 @@
+/**
+ * WASI process cost, side by side in one run with the same modules (tests/wasi/fixtures):
+ * - hello: a container run (runProcess, module cached) inline and in a warm worker, vs a
+ *   bare browser_wasi_shim run and a node:wasi run (module compiled once for all).
+ * - fsops: the fsops probe in a container (inline) vs bare browser_wasi_shim in memory vs
+ *   node:wasi on /dev/shm.
+ * Writes bench/results/wasi.md.
+ */
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync } from "node:fs";
+import { WASI as NodeWASI } from "node:wasi";
+import * as shim from "@bjorn3/browser_wasi_shim";
+import { MemVfs, ModuleCache, runProcess, warmWorkers } from "../src/wasi/mod.ts";
+import { nodeWorkerHost } from "../server/worker/node_worker_host.ts";
+
+const fixture = (n: string) => new Uint8Array(readFileSync(new URL(`../tests/wasi/fixtures/${n}.wasm`, import.meta.url))) as Uint8Array<ArrayBuffer>;
+const hello = fixture("hello"), fsops = fixture("fsops");
+const helloMod = new WebAssembly.Module(hello), fsopsMod = new WebAssembly.Module(fsops);
+const FSOPS_N = "200";
+
+async function median(n: number, f: () => unknown | Promise<unknown>): Promise<number> {
+  for (let i = 0; i < Math.min(20, n); i++) await f();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+const sink = { write() {} };
+const modules = new ModuleCache();
+const rootfs = new MemVfs();
+rootfs.writeFile("/bin/hello", hello);
+rootfs.writeFile("/bin/fsops", fsops);
+rootfs.mkdir("/tmp");
+
+function bareShim(mod: WebAssembly.Module, args: string[], preopen: boolean): void {
+  const fds: shim.Fd[] = [new shim.OpenFile(new shim.File([])), shim.ConsoleStdout.lineBuffered(() => {}), shim.ConsoleStdout.lineBuffered(() => {})];
+  if (preopen) fds.push(new shim.PreopenDirectory("/", new Map([["tmp", new shim.Directory(new Map())]])));
+  const w = new shim.WASI(args, [], fds, { debug: false });
+  const code = w.start(new WebAssembly.Instance(mod, { wasi_snapshot_preview1: w.wasiImport }) as never);
+  if (code !== 0) throw new Error(`bare shim exit ${code}`);
+}
+
+const devnull = (await import("node:fs")).openSync("/dev/null", "w");
+function nodeWasi(mod: WebAssembly.Module, args: string[], dir?: string): void {
+  const w = new NodeWASI({ version: "preview1", args, env: {}, preopens: dir ? { "/": dir } : {}, returnOnExit: true, stdout: devnull });
+  const code = w.start(new WebAssembly.Instance(mod, { wasi_snapshot_preview1: w.wasiImport }));
+  if (code !== 0) throw new Error(`node:wasi exit ${code}`);
+}
+
+async function container(cmd: string[], mode: "inline" | "worker", workerHost?: ReturnType<typeof nodeWorkerHost>): Promise<void> {
+  const r = await runProcess({ cmd }, { rootfs, modules, stdout: sink, stderr: sink, mode, workerHost }).done;
+  if (r.exitCode !== 0) throw new Error(`container exit ${r.exitCode}`);
+}
+
+const host = nodeWorkerHost();
+warmWorkers(host, 1);
+const h = {
+  shim: await median(2000, () => bareShim(helloMod, ["hello"], false)),
+  node: await median(2000, () => nodeWasi(helloMod, ["hello"])),
+  inline: await median(2000, () => container(["hello"], "inline")),
+  worker: await median(300, () => container(["hello"], "worker", host)),
+};
+const shmBase = existsSync("/dev/shm") ? "/dev/shm" : undefined;
+const shm = mkdtempSync(`${shmBase ?? "/tmp"}/wasi-bench-`);
+const f = {
+  shim: await median(30, () => bareShim(fsopsMod, ["fsops", FSOPS_N], true)),
+  node: await median(30, () => nodeWasi(fsopsMod, ["fsops", FSOPS_N], shm)),
+  inline: await median(30, () => container(["fsops", FSOPS_N], "inline")),
+};
+rmSync(shm, { recursive: true, force: true });
+
+const ms = (x: number) => `${x.toFixed(3)} ms`;
+const met = (ok: boolean) => (ok ? "met" : "**not met**");
+const md = `## wasi
+
+Median of repeated runs, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}. Same modules for all
+(tests/wasi/fixtures, clang -O2); compiled once. "container" = \`runProcess\` with the program
+found in the rootfs (MemVfs rootfs shared by the runs, module cache warm); "worker" = a pooled,
+warm worker_threads worker (the rootfs snapshot is copied to it each run).
+fsops = create, write 16 KiB, stat, read, readdir, rename, unlink ${FSOPS_N} files in /tmp/fsops.
+
+| run | strata inline | strata worker | bare browser_wasi_shim | node:wasi |
+|---|---|---|---|---|
+| hello (create → exit) | ${ms(h.inline)} | ${ms(h.worker)} | ${ms(h.shim)} | ${ms(h.node)} |
+| fsops ${FSOPS_N} | ${ms(f.inline)} | — | ${ms(f.shim)} (in memory) | ${ms(f.node)} (${shmBase ?? "/tmp"}) |
+
+| target (issue 5) | measured | |
+|---|---|---|
+| inline hello within 2× bare shim | ${(h.inline / h.shim).toFixed(2)}× | ${met(h.inline <= 2 * h.shim)} |
+| worker hello within 0.5 ms of bare shim | +${ms(h.worker - h.shim)} | ${met(h.worker - h.shim <= 0.5)} |
+| fsops within 1.3× bare shim | ${(f.inline / f.shim).toFixed(2)}× | ${met(f.inline <= 1.3 * f.shim)} |
+| fsops ≥ 3× faster than node:wasi | ${(f.node / f.inline).toFixed(2)}× | ${met(f.node >= 3 * f.inline)} |
+`;
+writeFileSync(new URL("./results/wasi.md", import.meta.url), md);
+console.log(md);
+process.exit(0);
