@@ -12,7 +12,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { sha256, verifyDigest } from "../../src/oci/mod.ts";
 import type { Store } from "../../src/store/mod.ts";
 
@@ -49,6 +49,14 @@ function atomicWrite(path: string, data: Uint8Array | string): void {
   }
 }
 
+/** Temp files of writes a crash interrupted: never renamed, so never visible; remove them. */
+function removeTemps(dir: string): void {
+  for (const ent of readdirSync(dir, { withFileTypes: true })) {
+    if (ent.isDirectory()) removeTemps(join(dir, ent.name));
+    else if (ent.name.includes(".tmp-")) rmSync(join(dir, ent.name), { force: true });
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -58,12 +66,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Homes opened by this process: a pid file cannot tell two engines of one process apart. */
+const openHomes = new Set<string>();
+
 export class DiskStore implements Store {
   #locked = false;
   private constructor(readonly home: string) {}
 
   /** Open (and lock) a home directory. Errors: StoreLockedError. */
   static open(home = defaultHome()): DiskStore {
+    home = resolve(home);
+    if (openHomes.has(home)) throw new StoreLockedError(home, process.pid);
     mkdirSync(home, { recursive: true });
     const lock = join(home, "lock");
     for (let attempt = 0; ; attempt++) {
@@ -82,8 +95,10 @@ export class DiskStore implements Store {
     }
     const store = new DiskStore(home);
     store.#locked = true;
+    openHomes.add(home);
     store.#replay();
     for (const dir of ["blobs/sha256", "records", "bytes"]) mkdirSync(join(home, dir), { recursive: true });
+    removeTemps(home);
     return store;
   }
 
@@ -176,6 +191,7 @@ export class DiskStore implements Store {
   }
   async close(): Promise<void> {
     if (this.#locked) rmSync(join(this.home, "lock"), { force: true });
+    if (this.#locked) openHomes.delete(this.home);
     this.#locked = false;
   }
 }

@@ -1,4 +1,8 @@
-/** MemoryStore: the Store in memory, the default for browsers, edge workers and tests. */
+/**
+ * MemoryStore: the Store in memory, the default for browsers, edge workers and tests.
+ * Blobs are kept as given (no copy: a layer stays a view into the archive it came in),
+ * so callers must not modify bytes after `putBlob`. Byte values are copied.
+ */
 import { sha256, verifyDigest } from "../oci/mod.ts";
 import type { Store } from "./types.ts";
 
