@@ -2,9 +2,9 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ImageStore, type LoadProgress } from "../../src/engine/images.ts";
 import { EngineError } from "../../src/engine/errors.ts";
-import { writeDockerArchive } from "../../src/oci/mod.ts";
+import { sha256, writeDockerArchive } from "../../src/oci/mod.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
-import { indexTar, writeTar } from "../../src/tar/mod.ts";
+import { bytesStream, gzip, indexTar, writeTar } from "../../src/tar/mod.ts";
 import { dir, file } from "../tar/_fixtures.ts";
 import { makeImage } from "../oci/_images.ts";
 
@@ -102,6 +102,58 @@ t("save() writes an archive that load() takes back with the same id", async () =
   const { images: [again] } = await other.load(await images.save(["demo"]));
   assert.is(again!.id, loaded!.id);
   assert.equal(again!.repoTags, ["demo:latest"]);
+});
+
+t("save({ format: 'oci' }) writes an OCI layout tar with no manifest.json, and it loads back", async () => {
+  const { images, demo } = await setup();
+  const { images: [loaded] } = await images.load(await writeDockerArchive([demo]));
+  const oci = await images.save(["demo"], { format: "oci" });
+  const paths = indexTar(oci).map((e) => e.path);
+  assert.ok(paths.includes("oci-layout") && paths.includes("index.json"));
+  assert.not.ok(paths.includes("manifest.json"));
+  const other = new ImageStore(new MemoryStore());
+  const { images: [again] } = await other.load(oci);
+  assert.is(again!.id, loaded!.id);
+  assert.equal(again!.repoTags, ["demo:latest"]);
+});
+
+t("load() takes a stream, and a gzip layer is stored once uncompressed with its compressed digest remembered", async () => {
+  const { images, demo } = await setup();
+  const archive = await writeDockerArchive([demo]);
+  // Rewrite the top layer as gzip inside an OCI layout: the manifest names the gzip digest.
+  const layer = demo.layers[1]!.tar;
+  const gz = await gzip(layer);
+  const files = new Map(indexTar(archive).filter((e) => e.type === "file").map((e) => [e.path, e.data]));
+  const manifestPath = [...files.keys()].find((p) => p.startsWith("blobs/") && new TextDecoder().decode(files.get(p)).includes('"layers":['))!;
+  const manifest = JSON.parse(new TextDecoder().decode(files.get(manifestPath)));
+  manifest.layers[1] = { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: await sha256(gz), size: gz.length };
+  const mbytes = new TextEncoder().encode(JSON.stringify(manifest));
+  const md = await sha256(mbytes);
+  files.delete(manifestPath);
+  files.delete("manifest.json");
+  files.set(`blobs/sha256/${md.slice(7)}`, mbytes);
+  files.set(`blobs/sha256/${(await sha256(gz)).slice(7)}`, gz);
+  files.set("index.json", new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: manifest.mediaType, digest: md, size: mbytes.length, annotations: { "io.containerd.image.name": "docker.io/library/demo:gz" } }] })));
+  const tar = writeTar([...files].map(([path, data]) => ({ path, type: "file" as const, data })));
+  const r = await images.load(bytesStream(tar, 1000), { name: "demo-gz.tar" });
+  assert.equal(r.images[0]!.repoTags, ["demo:gz"]);
+  const layers = await images.layers("demo:gz");
+  assert.equal(layers.map((l) => l.diffId), demo.layers.map((l) => l.diffId));
+  assert.is(layers[1]!.blobDigest, await sha256(gz));
+  assert.equal(await images.layerBytes(demo.layers[1]!.diffId), layer);
+});
+
+t("remove() by id refuses while a container uses the image, whatever the hook returns", async () => {
+  const { images, toolbox } = await setup();
+  const { images: [img] } = await images.load(await writeDockerArchive([toolbox]));
+  try {
+    await images.remove(img!.id, { inUse: (id) => id === img!.id });
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as EngineError).kind, "conflict");
+    assert.is((err as Error).message, `conflict: unable to delete ${img!.id.slice(7, 19)} (must be forced) - image is being used by stopped container`);
+  }
+  assert.is((await images.list()).length, 1);
 });
 
 t.run();
