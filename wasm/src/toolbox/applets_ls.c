@@ -172,7 +172,7 @@ static void du_print(long long kib, const char *path, int human) {
   double v = kib;
   int u = 0;
   while (v >= 1024 && u < 3) { v /= 1024; u++; }
-  if (v < 10 && u > 0) fprintf(tb_out, "%.1f%c\t%s\n", v, units[u], path);
+  if (v < 10) fprintf(tb_out, "%.1f%c\t%s\n", v, units[u], path);
   else fprintf(tb_out, "%.0f%c\t%s\n", v + 0.4999, units[u], path);
 }
 

@@ -181,7 +181,9 @@ static int head_tail(int argc, char **argv, int tail) {
   int c, bytes = 0, rc = 0, from_start = 0;
   if (argc > 1 && argv[1][0] == '-' && isdigit((unsigned char)argv[1][1])) {
     count = parse_count(applet, argv[1] + 1, 0, &rc);
-    optind = 2;
+    argv[1] = argv[0]; /* getopt then starts after the old-style count */
+    argv++;
+    argc--;
   }
   while ((c = tb_getopt(argc, argv, "n:c:q")) != -1) {
     if (c == 'n' || c == 'c') { count = parse_count(applet, optarg, &from_start, &rc); bytes = c == 'c'; }
@@ -257,6 +259,7 @@ APPLET(seq) {
   const char *sep = "\n";
   int i = 1, decimals = 0;
   if (i + 1 < argc && !strcmp(argv[i], "-s")) { sep = argv[i + 1]; i += 2; }
+  else if (i < argc && !strncmp(argv[i], "-s", 2) && argv[i][2]) { sep = argv[i] + 2; i++; }
   int n = argc - i;
   if (n < 1 || n > 3) return tb_msg(1, "seq", n < 1 ? "missing operand" : "extra operand '%s'", argv[argc - 1]);
   double first = 1, step = 1, last;

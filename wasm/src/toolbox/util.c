@@ -31,7 +31,8 @@ int tb_msg(int rc, const char *applet, const char *fmt, ...) {
 }
 
 int tb_badopt(int rc, const char *applet) {
-  return tb_msg(rc, applet, "Try '%s --help' for more information.", applet);
+  fprintf(tb_err, "Try '%s --help' for more information.\n", applet);
+  return rc;
 }
 
 int tb_getopt(int argc, char **argv, const char *opts) {
