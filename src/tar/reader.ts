@@ -65,10 +65,16 @@ export function indexTar(bytes: Uint8Array, opts: IndexOptions = {}): TarEntry[]
       case "L": pending.longName = readString(body, 0, body.length); continue;
       case "K": pending.longLink = readString(body, 0, body.length); continue;
     }
-    entries.push(makeEntry(bytes, pending.start, bodyStart - BLOCK, { ...global, ...pending.pax }, pending, flag, body, name));
+    const pax = hasKeys(global) ? { ...global, ...pending.pax } : pending.pax;
+    entries.push(makeEntry(bytes, pending.start, bodyStart - BLOCK, pax, pending, flag, body, name));
     pending = { pax: {}, start: at };
   }
   return entries;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 function isZeroTail(bytes: Uint8Array, at: number): boolean {
@@ -113,7 +119,7 @@ function makeEntry(
     return Number.isFinite(v) ? v : fail(`bad ${key} field`);
   };
   const extra: Record<string, string> = {};
-  for (const k in pax) if (!PAX_CONSUMED.has(k)) extra[k] = pax[k]!;
+  if (hasKeys(pax)) for (const k in pax) if (!PAX_CONSUMED.has(k)) extra[k] = pax[k]!;
   return {
     path, type, linkname, pax: extra, offset: start,
     mode: readNumber(bytes, at + 100, 8) & 0o7777,
