@@ -15,6 +15,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { sha256, verifyDigest } from "../../src/oci/mod.ts";
 import type { Store } from "../../src/store/mod.ts";
+import { installNodeDigest } from "./node_digest.ts";
 
 export function defaultHome(): string {
   return process.env["STRATA_HOME"] || join(process.env["XDG_DATA_HOME"] || join(homedir(), ".local", "share"), "strata");
@@ -73,8 +74,13 @@ export class DiskStore implements Store {
   #locked = false;
   private constructor(readonly home: string) {}
 
-  /** Open (and lock) a home directory. Errors: StoreLockedError. */
+  /**
+   * Open (and lock) a home directory. An engine on disk runs on Node or Deno, so this
+   * also switches the core's digests to node:crypto (see node_digest.ts).
+   * Errors: StoreLockedError.
+   */
   static open(home = defaultHome()): DiskStore {
+    installNodeDigest();
     home = resolve(home);
     if (openHomes.has(home)) throw new StoreLockedError(home, process.pid);
     mkdirSync(home, { recursive: true });
@@ -122,8 +128,8 @@ export class DiskStore implements Store {
     await verifyDigest(bytes, digest, `stored blob ${digest}`);
     return bytes;
   }
-  async putBlob(bytes: Uint8Array, expected?: string): Promise<string> {
-    const digest = expected ? await verifyDigest(bytes, expected, `blob ${expected}`) : await sha256(bytes);
+  async putBlob(bytes: Uint8Array, expected?: string, opts: { verified?: boolean } = {}): Promise<string> {
+    const digest = expected && opts.verified ? expected : expected ? await verifyDigest(bytes, expected, `blob ${expected}`) : await sha256(bytes);
     if (!existsSync(this.#blob(digest))) atomicWrite(this.#blob(digest), bytes);
     return digest;
   }

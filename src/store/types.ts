@@ -15,8 +15,12 @@ export interface Store {
   hasBlob(digest: string): Promise<boolean>;
   /** The blob's bytes, verified against `digest` (throws DigestMismatchError if corrupt), or undefined. */
   getBlob(digest: string): Promise<Uint8Array | undefined>;
-  /** Store bytes under their sha256; returns the digest. With `expected`, a mismatch throws and stores nothing. */
-  putBlob(bytes: Uint8Array, expected?: string): Promise<string>;
+  /**
+   * Store bytes under their sha256; returns the digest. With `expected`, a mismatch throws
+   * and stores nothing. `verified: true` says the caller has just hashed these very bytes
+   * to `expected` (a load does), so they are not hashed twice; reads still verify.
+   */
+  putBlob(bytes: Uint8Array, expected?: string, opts?: { verified?: boolean }): Promise<string>;
   deleteBlob(digest: string): Promise<void>;
   /** Every stored blob digest. */
   listBlobs(): Promise<string[]>;

@@ -1,0 +1,14 @@
+/**
+ * SHA-256 through node:crypto (Node and Deno): hashes a view in place, where Node's
+ * WebCrypto first copies its input, and runs about twice as fast on large layers.
+ * `installNodeDigest()` makes the core use it (src/oci `setSha256`).
+ */
+import { createHash } from "node:crypto";
+import { setSha256, type Sha256Impl } from "../../src/oci/mod.ts";
+
+export const nodeSha256: Sha256Impl = async (bytes) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+/** Use node:crypto for every digest the core computes from now on. */
+export function installNodeDigest(): void {
+  setSha256(nodeSha256);
+}
