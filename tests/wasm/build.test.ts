@@ -1,0 +1,37 @@
+/**
+ * The committed wasm/dist/*.wasm are what wasm/build.sh makes from the sources today,
+ * byte for byte (wasm/check.sh), when clang with wasi-libc is present; and every program
+ * is a WASI command whose only foreign import is strata.spawn (toolbox).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+
+const test = suite("wasm build");
+const dist = (name: string) => new URL(`../../wasm/dist/${name}.wasm`, import.meta.url);
+
+function _clangMissing(): string {
+  const probe = spawnSync("clang", ["--target=wasm32-wasi", "-print-file-name=libc.a"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) return "clang is not installed";
+  if (!probe.stdout.trim().startsWith("/")) return "wasi-libc for clang is not installed";
+  return "";
+}
+
+const missing = _clangMissing();
+if (missing) console.log(`skip: wasm build check: ${missing}`);
+(missing ? test.skip : test)("wasm/check.sh rebuilds wasm/dist byte for byte", () => {
+  const out = execFileSync("bash", [new URL("../../wasm/check.sh", import.meta.url).pathname], { encoding: "utf8" });
+  assert.match(out, /wasm\/dist matches a fresh build \(6 files\)/);
+});
+
+test("the programs import only WASI preview1, and the toolbox strata.spawn", () => {
+  for (const name of ["toolbox", "hello", "spin", "spam", "alloc", "fsops"]) {
+    const module = new WebAssembly.Module(readFileSync(dist(name)));
+    const foreign = WebAssembly.Module.imports(module).filter((i) => i.module !== "wasi_snapshot_preview1");
+    assert.equal(foreign.map((i) => `${i.module}.${i.name}`), name === "toolbox" ? ["strata.spawn"] : [], name);
+    assert.ok(WebAssembly.Module.exports(module).some((e) => e.name === "_start"), `${name} is a command`);
+  }
+});
+
+test.run();
