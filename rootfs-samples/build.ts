@@ -17,7 +17,13 @@ const wasm = (name: string) => new Uint8Array(readFileSync(join(here, "..", "was
 const enc = new TextEncoder();
 const CREATED = "2026-11-01T00:00:00Z";
 const MTIME = Date.parse(CREATED) / 1000;
-const APPLETS = ["sh", "echo", "cat", "ls", "mkdir", "rm", "touch", "pwd", "true", "false", "env", "sleep", "wc", "uname", "hostname", "mv", "cp", "ln", "readlink", "head", "seq", "rmdir", "basename", "dirname", "test", "[", "date", "id", "whoami", "printf"];
+// Every applet of wasm/src/toolbox/main.c (toolbox --help lists them), as /bin symlinks.
+const APPLETS = [
+  "[", "basename", "cat", "chmod", "cp", "cut", "date", "df", "dirname", "du", "echo", "env", "false", "find", "grep",
+  "head", "hostname", "id", "ln", "ls", "mkdir", "mv", "printf", "pwd", "readlink", "realpath", "rm", "rmdir", "sed",
+  "seq", "sh", "sha256sum", "sleep", "sort", "stat", "tail", "tee", "test", "touch", "tr", "true", "uname", "uniq",
+  "wc", "which", "whoami", "xargs", "yes",
+];
 
 const dir = (path: string, mode = 0o755): TarInput => ({ path, type: "dir", mode });
 const file = (path: string, data: string | Uint8Array, mode = 0o644): TarInput => ({ path, type: "file", mode, data: typeof data === "string" ? enc.encode(data) : data });
