@@ -1,0 +1,183 @@
+/**
+ * `npm run bench -- load`: loading a large real layer (debootstrap --variant=minbase of
+ * Debian bookworm, made in setup under bench/.cache/), as a gzip layer and as a plain
+ * layer in an image archive, side by side with floors on the same files in the same run:
+ * `gzip -dc | sha256sum` (what a gzip load must at least do) and `tar -tf` (what an index
+ * must at least do). Peak memory of each load is measured in a fresh child process
+ * (VmHWM minus the RSS just before the load). Writes bench/results/load.md.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ImageStore } from "../src/engine/images.ts";
+import { encodeConfig, sha256, writeDockerArchive, writeOciArchive } from "../src/oci/mod.ts";
+import { MemoryStore } from "../src/store/mod.ts";
+import { setSha256, webCryptoSha256 } from "../src/oci/mod.ts";
+import { nodeSha256 } from "../server/store/mod.ts";
+import { indexTar } from "../src/tar/mod.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const cache = `${root}bench/.cache/`;
+const rootfs = `${cache}bookworm-rootfs`;
+const files = { tar: `${cache}bookworm-layer.tar`, gz: `${cache}bookworm-layer.tar.gz`, plainArchive: `${cache}bookworm-plain.tar`, gzArchive: `${cache}bookworm-gzip.tar` };
+const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 }).toString();
+
+/** Build the layer and both archives once; later runs reuse them. */
+async function setup(): Promise<string | undefined> {
+  if (!existsSync(rootfs)) {
+    console.log("setup: debootstrap --variant=minbase bookworm (needs root and the Debian mirror)");
+    const r = spawnSync("debootstrap", ["--variant=minbase", "bookworm", rootfs, "http://deb.debian.org/debian"], { stdio: "inherit" });
+    if (r.status !== 0) return `debootstrap failed (exit ${r.status ?? r.error?.message})`;
+  }
+  if (!existsSync(files.tar)) sh(`tar --sort=name --numeric-owner -C '${rootfs}' -cf '${files.tar}' .`);
+  if (!existsSync(files.gz)) sh(`gzip -n -6 -c '${files.tar}' > '${files.gz}'`);
+  if (!existsSync(files.plainArchive) || !existsSync(files.gzArchive)) {
+    const tar = new Uint8Array(readFileSync(files.tar));
+    const diffId = await sha256(tar);
+    const configBytes = encodeConfig({ architecture: "amd64", os: "linux", created: "2026-01-01T00:00:00Z", config: { Cmd: ["bash"] }, rootfs: { type: "layers", diff_ids: [diffId] }, history: [{ created_by: "debootstrap" }] });
+    writeFileSync(files.plainArchive, await writeDockerArchive([{ configBytes, layers: [{ diffId, tar }], repoTags: ["bookworm:plain"] }]));
+    // The gzip form: an OCI layout whose manifest names the gzip blob (as skopeo and registries do).
+    const gz = new Uint8Array(readFileSync(files.gz));
+    const oci = await writeOciArchive([{ configBytes, layers: [{ diffId, tar: gz }], repoTags: ["bookworm:gzip"] }]);
+    writeFileSync(files.gzArchive, await fixGzipManifest(oci, gz, diffId));
+  }
+  return undefined;
+}
+
+/** writeOciArchive names layers by diffId; point the manifest at the gzip blob instead. */
+async function fixGzipManifest(oci: Uint8Array, gz: Uint8Array, diffId: string): Promise<Uint8Array> {
+  const { writeTar } = await import("../src/tar/mod.ts");
+  const gzDigest = await sha256(gz);
+  const dec = new TextDecoder(), enc = new TextEncoder();
+  const out = indexTar(oci).map((e) => ({ ...e, data: e.data }));
+  let manifestDigest = "", manifestBytes = new Uint8Array();
+  for (const e of out) {
+    if (e.path === `blobs/sha256/${diffId.slice(7)}`) e.path = `blobs/sha256/${gzDigest.slice(7)}`;
+    else if (e.type === "file" && e.size < 4096 && dec.decode(e.data).includes('"layers":[')) {
+      const m = JSON.parse(dec.decode(e.data));
+      m.layers[0] = { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: gzDigest, size: gz.length };
+      e.data = manifestBytes = enc.encode(JSON.stringify(m));
+      manifestDigest = await sha256(e.data);
+      e.path = `blobs/sha256/${manifestDigest.slice(7)}`;
+    }
+  }
+  const index = out.find((e) => e.path === "index.json")!;
+  const idx = JSON.parse(dec.decode(index.data));
+  idx.manifests[0].digest = manifestDigest;
+  idx.manifests[0].size = manifestBytes.length;
+  index.data = enc.encode(JSON.stringify(idx));
+  return writeTar(out.map((e) => ({ path: e.path, type: e.type, mode: e.mode, data: e.data })), { sort: true, mtime: 0 });
+}
+
+/** Best (minimum) wall time of `n` runs, in ms: the least-disturbed run on a shared machine. */
+async function best(n: number, f: () => unknown): Promise<number> {
+  let min = Infinity;
+  for (let i = 0; i < n; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const t = performance.now();
+    await f();
+    min = Math.min(min, performance.now() - t);
+  }
+  return min;
+}
+
+const load = async (path: string) => {
+  const images = new ImageStore(new MemoryStore());
+  const r = await images.load(readFileSync(path), { name: path }); // a Buffer is a Uint8Array: no copy
+  if (r.images.length !== 1) throw new Error("expected one image");
+};
+
+/** In a fresh process: peak RSS growth of one load (bytes). */
+function peak(kind: "gz" | "plain", digest: "node" | "web"): number {
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--peak", kind, digest], { cwd: root, encoding: "utf8" });
+  const m = r.stdout.match(/peak (\d+)/);
+  if (!m) throw new Error(`peak run failed: ${r.stderr}`);
+  return Number(m[1]);
+}
+
+if (process.argv[2] === "--peak") {
+  setSha256(process.argv[4] === "web" ? webCryptoSha256 : nodeSha256);
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = process.memoryUsage().rss;
+  await load(process.argv[3] === "gz" ? files.gzArchive : files.plainArchive);
+  // VmHWM is this process image's own high-water mark; getrusage's maxRSS survives exec on
+  // Linux, so a child forked from a large parent would report the parent's size.
+  const hwm = readFileSync("/proc/self/status", "utf8").match(/VmHWM:\s+(\d+) kB/);
+  console.log(`peak ${(hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) * 1024 - before}`);
+  process.exit(0);
+}
+
+const skipped = await setup();
+if (skipped) {
+  writeFileSync(`${root}bench/results/load.md`, `## load\n\nNot run: ${skipped}.\n`);
+  console.log(`load bench not run: ${skipped}`);
+  process.exit(0);
+}
+const N = 3;
+const sizes = { tar: statSync(files.tar).size, gz: statSync(files.gz).size };
+const layerBytes = readFileSync(files.tar);
+const entries = indexTar(layerBytes).length;
+const floorGzip = await best(N, () => sh(`gzip -dc '${files.gz}' | sha256sum`));
+const floorTar = await best(N, () => sh(`tar -tf '${files.tar}' > /dev/null`));
+const floorRead = await best(N, () => sh(`cat '${files.tar}' > /dev/null`));
+const time: Record<string, number> = {};
+for (const [digest, impl] of [["node", nodeSha256], ["web", webCryptoSha256]] as const) {
+  setSha256(impl);
+  time[`gz-${digest}`] = await best(N, () => load(files.gzArchive));
+  time[`plain-${digest}`] = await best(N, () => load(files.plainArchive));
+}
+const indexMem = await best(N * 3, () => indexTar(layerBytes));
+const indexRead = await best(N, () => indexTar(readFileSync(files.tar)));
+const peaks = { gzNode: peak("gz", "node"), plainNode: peak("plain", "node"), gzWeb: peak("gz", "web"), plainWeb: peak("plain", "web") };
+
+const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+const met = (ok: boolean) => (ok ? "met" : "**not met**");
+const limit = sizes.tar * 1.2;
+const row = (what: string, t: number, floorName: string, floor: number, target?: number) =>
+  `| ${what} | ${ms(t)} | ${floorName} ${ms(floor)} | ${(t / floor).toFixed(2)}× | ${target ? `≤ ${target}×: ${met(t <= floor * target)}` : "—"} |`;
+const peakRow = (what: string, b: number) => `| ${what} | ${MB(b)} | ${(b / sizes.tar).toFixed(2)}× | ${met(b <= limit)} |`;
+const GZ = "`gzip -dc \\| sha256sum`";
+const md = `## load
+
+Best of ${N} runs (index: of ${N * 3}), ${new Date().toISOString().slice(0, 10)}, Node ${process.version}. The layer:
+debootstrap --variant=minbase bookworm, ${MB(sizes.tar)} and ${entries} entries uncompressed,
+${MB(sizes.gz)} gzipped (\`gzip -6 -n\`). A load is \`ImageStore.load()\` of the archive file's
+bytes into a MemoryStore: read the file, verify every digest, inflate, index and check the
+layer, store it, commit the records. "node:crypto" is the digest server/ installs (DiskStore);
+"WebCrypto" is the core's default (browsers, edge). Floors run on the same files in the same run.
+
+| what | time | floor | ratio | target |
+|---|---|---|---|---|
+${row("load, gzip layer (OCI layout), node:crypto", time["gz-node"]!, GZ, floorGzip, 1.3)}
+${row("load, gzip layer (OCI layout), WebCrypto", time["gz-web"]!, GZ, floorGzip, 1.3)}
+${row("load, plain layer (docker save), node:crypto", time["plain-node"]!, GZ, floorGzip)}
+${row("load, plain layer (docker save), WebCrypto", time["plain-web"]!, GZ, floorGzip)}
+${row("index a plain layer already in memory (no hashing)", indexMem, "`tar -tf`", floorTar, 2)}
+${row("read the file + index it", indexRead, "`tar -tf`", floorTar, 2)}
+
+\`cat layer.tar > /dev/null\` takes ${ms(floorRead)} here: \`tar -tf\` seeks over the bodies and
+reads only headers, while strata needs the bytes in memory (the union filesystem serves file
+contents from them), so "read + index" cannot approach \`tar -tf\`; the index itself is the
+comparable part.
+
+| peak memory of one load (RSS growth, fresh process) | bytes | of uncompressed | ≤ uncompressed + 20% (${MB(limit)}) |
+|---|---|---|---|
+${peakRow("gzip layer, node:crypto", peaks.gzNode)}
+${peakRow("plain layer, node:crypto", peaks.plainNode)}
+${peakRow("gzip layer, WebCrypto", peaks.gzWeb)}
+${peakRow("plain layer, WebCrypto", peaks.plainWeb)}
+
+Why the misses:
+- gzip peak: the caller holds the whole archive (the compressed layer) while the layer
+  inflates into its own buffer, so the peak is compressed + uncompressed. Meeting 1.2× needs
+  the archive parsed as it streams, with the compressed blob hashed incrementally and
+  dropped as it inflates. WebCrypto has no incremental hash, so that needs a platform hasher
+  (see "Known gaps" in docs/images.md).
+- WebCrypto rows: Node's \`crypto.subtle.digest\` copies its input before hashing, which adds
+  one layer's size while the hash runs. server/ installs node:crypto for this reason.
+- read + index: explained above. \`tar -tf\` does not read file bodies.
+`;
+mkdirSync(`${root}bench/results`, { recursive: true });
+writeFileSync(`${root}bench/results/load.md`, md);
+console.log(md);
