@@ -1,6 +1,11 @@
 /** Docker-shaped views of a container: a `docker ps` row and `docker inspect`. */
 import { isoTime, statusString } from "./_format.ts";
-import type { ContainerRecord } from "./types.ts";
+import type { ContainerRecord, MountPoint } from "./types.ts";
+
+/** Mounts as Docker shows them (without strata's bookkeeping). */
+function mountsOf(rec: ContainerRecord): MountPoint[] {
+  return (rec.Mounts ?? []).map(({ Anonymous: _a, ...m }) => m);
+}
 
 export interface Sizes {
   SizeRw: number;
@@ -16,7 +21,7 @@ export function summaryView(rec: ContainerRecord, sizes?: Sizes) {
     Id: rec.Id, Names: [`/${rec.Name}`], Image: rec.Image, ImageID: rec.ImageID, Command: command(rec),
     Created: Math.floor(rec.Created / 1000), Ports: [], Labels: rec.Config.Labels, State: rec.State.Status,
     Status: statusString(rec.State.Status, rec.State.ExitCode, rec.State.StartedAt, rec.State.FinishedAt),
-    HostConfig: { NetworkMode: "none" }, NetworkSettings: { Networks: {} }, Mounts: [],
+    HostConfig: { NetworkMode: "none" }, NetworkSettings: { Networks: {} }, Mounts: mountsOf(rec),
     ...(sizes ?? {}),
   };
 }
@@ -34,7 +39,7 @@ export function inspectView(rec: ContainerRecord, sizes?: Sizes) {
     RestartCount: rec.RestartCount, Driver: "strata-union", Platform: "wasip1", MountLabel: "", ProcessLabel: "", AppArmorProfile: "",
     ExecIDs: null, HostConfig: { NetworkMode: "none", RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, ...rec.HostConfig },
     GraphDriver: { Name: "strata-union", Data: { LowerDiffs: rec.Layers.slice().reverse().join(":"), UpperDir: `container:${rec.Id}` } },
-    Mounts: [], Config: { ...rec.Config, Domainname: "", ExposedPorts: null, OnBuild: null },
+    Mounts: mountsOf(rec), Config: { ...rec.Config, Domainname: "", ExposedPorts: null, OnBuild: null },
     NetworkSettings: { Bridge: "", SandboxID: "", Ports: {}, Networks: {} },
     ...(sizes ?? {}),
   };

@@ -1,8 +1,7 @@
 /** `docker ps --filter`: status, name, label, ancestor, id; both JSON forms clients send. */
-import type { ContainerRecord } from "./types.ts";
+import type { ContainerRecord, Filters } from "./types.ts";
+export type { Filters };
 
-/** `{"status":{"exited":true}}` (docker CLI) or `{"status":["exited"]}` (dockerode). */
-export type Filters = Record<string, string[] | Record<string, boolean>>;
 
 export function values(filters: Filters, key: string): string[] {
   const v = filters[key];

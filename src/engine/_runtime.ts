@@ -1,28 +1,38 @@
 /**
- * What a container has while the engine holds it: its mounted filesystem, its log, the
- * running process, stdin waiting for start, and the waiters of `wait`.
+ * What a container has while the engine holds it: its record, its mounted filesystem
+ * (null until first used, so 10,000 created containers cost only their records), its
+ * log, the running process, stdin waiting for start, and the waiters of `wait`.
  */
 import type { UnionFS } from "../fs/mod.ts";
-import type { ProcessHandle } from "../wasi/mod.ts";
+import type { ProcessHandle, StdinSource } from "../wasi/mod.ts";
 import { LogBuffer } from "./logs.ts";
-import type { ContainerRecord } from "./types.ts";
+import type { Appender, PersistedUpper } from "./_persist.ts";
+import type { ContainerRecord, ExitStatus } from "./types.ts";
 
-export interface ExitStatus {
-  StatusCode: number;
-  Error: { Message: string } | null;
-}
+export type { ExitStatus };
 
 export class ContainerRuntime {
   fs: UnionFS | null = null;
   proc: ProcessHandle | null = null;
   /** stdin given by an attach before start (`docker run -i`). */
-  stdin: ReadableStream<Uint8Array> | Uint8Array | null = null;
+  stdin: StdinSource | null = null;
   exitWaiters: Array<(s: ExitStatus) => void> = [];
   removeWaiters: Array<(s: ExitStatus) => void> = [];
-  readonly logs: LogBuffer;
+  /** The stored upper (snapshot + journal); made on first mount. */
+  upper: PersistedUpper | null = null;
+  /** The stored log's writer; made on first output. */
+  logWriter: Appender | null = null;
+  /** Volumes a running process holds (ended at exit). */
+  held: string[] = [];
+  /** Settles when the exit is fully recorded. */
+  exiting: Promise<void> | null = null;
+  #logs: LogBuffer | null = null;
 
-  constructor(public rec: ContainerRecord, logCap: number) {
-    this.logs = new LogBuffer(logCap);
+  constructor(public rec: ContainerRecord, readonly logCap: number) {}
+
+  /** Made on first use: an idle created container holds no buffer. */
+  get logs(): LogBuffer {
+    return (this.#logs ??= new LogBuffer(this.logCap));
   }
 
   status(): ExitStatus {

@@ -2,16 +2,15 @@
  * A container's log: stdout and stderr kept apart with the time of each write, bounded
  * by a byte cap (oldest entries dropped first), with followers for `logs -f` and attach.
  */
-export interface LogEntry {
-  stream: "stdout" | "stderr";
-  /** ms since the epoch. */
-  time: number;
-  data: Uint8Array;
-}
+import type { LogEntry } from "./types.ts";
+
+export type { LogEntry };
 
 export class LogBuffer {
   entries: LogEntry[] = [];
   bytes = 0;
+  /** Bytes dropped by the cap since the owner last reset it (the stored log is compacted when it passes the cap). */
+  dropped = 0;
   #followers = new Set<(e: LogEntry | null) => void>();
 
   constructor(readonly cap: number) {}
@@ -20,7 +19,11 @@ export class LogBuffer {
     this.entries.push(entry);
     this.bytes += entry.data.length;
     let drop = 0;
-    while (this.bytes > this.cap && drop < this.entries.length - 1) this.bytes -= this.entries[drop++]!.data.length;
+    while (this.bytes > this.cap && drop < this.entries.length - 1) {
+      const n = this.entries[drop++]!.data.length;
+      this.bytes -= n;
+      this.dropped += n;
+    }
     if (drop) this.entries.splice(0, drop);
     for (const f of this.#followers) f(entry);
   }

@@ -1,5 +1,6 @@
 /** `docker info`, `docker version` and `docker system df` data for an engine. */
 import type { Engine } from "./engine.ts";
+import type { SystemDf, Volume } from "./types.ts";
 
 export const ENGINE_VERSION = "28.2.2-strata";
 export const API_VERSION = "1.47";
@@ -16,7 +17,7 @@ export function versionInfo() {
 }
 
 export async function info(engine: Engine, o: { name?: string; root?: string } = {}) {
-  const cs = [...engine.containers.values()].map((rt) => rt.rec.State.Status);
+  const cs = [...engine.runtimes.values()].map((rt) => rt.rec.State.Status);
   const images = await engine.images.list();
   return {
     ID: "strata", Containers: cs.length, ContainersRunning: cs.filter((s) => s === "running").length, ContainersPaused: 0,
@@ -32,25 +33,34 @@ export async function info(engine: Engine, o: { name?: string; root?: string } =
   };
 }
 
-/** `GET /system/df`: layers shared between images count once in LayersSize; SharedSize per image. */
-export async function systemDf(engine: Engine) {
+/**
+ * `GET /system/df`, as Docker reports it: LayersSize counts each layer once however many
+ * images share it; an image's SharedSize is the bytes of its layers that another image
+ * also has, its Size all of them; Containers counts the containers using it. Containers
+ * come with SizeRw and SizeRootFs, volumes with UsageData (Size, RefCount).
+ */
+export async function systemDf(engine: Engine): Promise<SystemDf> {
   const records = (await engine.store.listRecords<{ id: string; chainIds: string[]; layerSizes: number[] }>("image")).map(([, r]) => r);
   const users = new Map<string, number>();
   for (const r of records) for (const c of r.chainIds) users.set(c, (users.get(c) ?? 0) + 1);
   let layersSize = 0;
   const counted = new Set<string>();
-  for (const r of records) r.chainIds.forEach((c, i) => {
-    if (!counted.has(c)) {
-      counted.add(c);
-      layersSize += r.layerSizes[i]!;
-    }
-  });
+  for (const r of records) {
+    r.chainIds.forEach((c, i) => {
+      if (!counted.has(c)) counted.add(c), layersSize += r.layerSizes[i]!;
+    });
+  }
+  const perImage = new Map<string, number>();
+  for (const rt of engine.runtimes.values()) perImage.set(rt.rec.ImageID, (perImage.get(rt.rec.ImageID) ?? 0) + 1);
   const images = (await engine.images.list()).map((img) => {
-    const rec = records.find((r) => r.id === img.Id)!;
-    const shared = rec.chainIds.reduce((n, c, i) => n + ((users.get(c) ?? 0) > 1 ? rec.layerSizes[i]! : 0), 0);
-    const containers = [...engine.containers.values()].filter((rt) => rt.rec.ImageID === img.Id).length;
-    return { ...img, SharedSize: shared, Containers: containers };
+    const rec = records.find((r) => r.id === img.Id);
+    const shared = rec ? rec.chainIds.reduce((n, c, i) => n + ((users.get(c) ?? 0) > 1 ? rec.layerSizes[i]! : 0), 0) : 0;
+    return { ...img, SharedSize: shared, Containers: perImage.get(img.Id) ?? 0 };
   });
   const containers = await engine.list({ all: true, size: true });
-  return { LayersSize: layersSize, Images: images, Containers: containers, Volumes: [], BuildCache: [] };
+  const volumes: Volume[] = [];
+  for (const v of (await engine.volumes.list()).Volumes) {
+    volumes.push({ ...v, UsageData: { Size: await engine.volumes.size(v.Name), RefCount: engine.volumeUsers(v.Name).length } });
+  }
+  return { LayersSize: layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: [] };
 }

@@ -1,0 +1,78 @@
+/**
+ * `docker create`: the container record from the create body and the image config —
+ * command (Entrypoint + Cmd, Docker's override rules), Env merged by name, Labels, and
+ * the mounts resolved: `-v name:/dst[:ro]` and `--mount type=volume` (a missing named
+ * volume is created), `-v /host:/dst[:ro]` and `--mount type=bind` through the platform,
+ * and one anonymous volume for each image (or body) Volume not otherwise mounted.
+ */
+import { normalizePath } from "./_mounts.ts";
+import { invalid } from "./errors.ts";
+import type { ContainerRecord, CreateOptions, EnginePlatform, MountPoint, MountSpec } from "./types.ts";
+import type { VolumeStore } from "./volumes.ts";
+import type { ImageConfig } from "../oci/mod.ts";
+
+const asList = (v: string[] | string | null | undefined): string[] | undefined => (v == null ? undefined : typeof v === "string" ? [v] : v);
+
+/** Image Env then container Env; a name set by the container replaces the image's. */
+export function mergeEnv(image: readonly string[], container: readonly string[]): string[] {
+  const out = new Map<string, string>();
+  for (const kv of [...image, ...container]) out.set(kv.split("=")[0]!, kv);
+  return [...out.values()];
+}
+
+export function buildRecord(id: string, name: string, o: CreateOptions, image: { id: string; diffIds: string[] }, config: ImageConfig["config"]): ContainerRecord {
+  const entrypoint = asList(o.Entrypoint) ?? config.Entrypoint ?? null;
+  const cmd = asList(o.Cmd) ?? (o.Entrypoint != null ? null : config.Cmd ?? null);
+  if (!entrypoint?.length && !cmd?.length) throw invalid("No command specified");
+  const volumes = { ...(config.Volumes ?? {}), ...(o.Volumes ?? {}) };
+  return {
+    Id: id, Name: name, Created: Date.now(), Image: o.Image, ImageID: image.id, Layers: image.diffIds,
+    Config: {
+      Hostname: o.Hostname || id.slice(0, 12), User: o.User ?? config.User ?? "", Tty: !!o.Tty, OpenStdin: !!o.OpenStdin, StdinOnce: !!o.StdinOnce,
+      AttachStdin: !!o.AttachStdin, AttachStdout: o.AttachStdout ?? true, AttachStderr: o.AttachStderr ?? true,
+      Env: mergeEnv(config.Env ?? [], o.Env ?? []), Cmd: cmd, Entrypoint: entrypoint, WorkingDir: o.WorkingDir || config.WorkingDir || "",
+      Labels: { ...(config.Labels ?? {}), ...(o.Labels ?? {}) }, Image: o.Image, Volumes: Object.keys(volumes).length ? volumes : null,
+      ...(o.StopTimeout != null ? { StopTimeout: o.StopTimeout } : {}),
+    },
+    HostConfig: { AutoRemove: false, Binds: null, Memory: 0, ...(o.HostConfig ?? {}) },
+    Mounts: [],
+    State: { Status: "created", ExitCode: 0, OOMKilled: false, Error: "", StartedAt: 0, FinishedAt: 0, Pid: 0 },
+    RestartCount: 0,
+  };
+}
+
+/** `-v` syntax: "src:dst[:opts]" or a lone "/dst" (anonymous). Errors: invalid. */
+export function parseBind(bind: string): MountSpec {
+  const parts = bind.split(":");
+  if (parts.length === 1) return { Type: "volume", Target: parts[0]! };
+  if (parts.length > 3 || !parts[0] || !parts[1]) throw invalid(`invalid volume specification: '${bind}'`);
+  const opts = (parts[2] ?? "").split(",").filter(Boolean);
+  for (const opt of opts) if (!["ro", "rw", "z", "Z", "nocopy"].includes(opt)) throw invalid(`invalid mode: ${opt}`);
+  return { Type: parts[0].startsWith("/") ? "bind" : "volume", Source: parts[0], Target: parts[1], ReadOnly: opts.includes("ro") };
+}
+
+/** Resolve every mount of a new container, creating the volumes it names. Errors: invalid. */
+export async function resolveMounts(rec: ContainerRecord, volumes: VolumeStore, platform: EnginePlatform | undefined): Promise<MountPoint[]> {
+  const specs: MountSpec[] = [...(rec.HostConfig.Binds ?? []).map(parseBind), ...(rec.HostConfig.Mounts ?? [])];
+  for (const target of Object.keys(rec.Config.Volumes ?? {})) {
+    if (!specs.some((s) => normalizePath(s.Target) === normalizePath(target))) specs.push({ Type: "volume", Target: target });
+  }
+  const out: MountPoint[] = [];
+  for (const s of specs) {
+    if (!s.Target?.startsWith("/")) throw invalid(`invalid mount config: mount path must be absolute: ${s.Target ?? ""}`);
+    const target = normalizePath(s.Target);
+    if (target === "/") throw invalid("invalid specification: destination can't be '/'");
+    if (out.some((m) => m.Destination === target)) throw invalid(`Duplicate mount point: ${target}`);
+    const rw = !s.ReadOnly;
+    if (s.Type === "bind") {
+      if (!platform?.bindDir) throw invalid("bind mounts of host directories are not available on this platform");
+      platform.bindDir(s.Source ?? "", { readOnly: !rw }); // validates the source now, as Docker does
+      out.push({ Type: "bind", Source: s.Source!, Destination: target, Mode: rw ? "" : "ro", RW: rw, Propagation: "rprivate" });
+    } else if (s.Type === "volume") {
+      const anonymous = !s.Source;
+      const v = await volumes.create({ Name: s.Source, anonymous });
+      out.push({ Type: "volume", Name: v.Name, Source: v.Mountpoint, Destination: target, Driver: "local", Mode: rw ? "z" : "ro", RW: rw, Propagation: "", ...(anonymous ? { Anonymous: true } : {}) });
+    } else throw invalid(`invalid mount config: mount type unknown: "${(s as { Type: string }).Type}"`);
+  }
+  return out;
+}

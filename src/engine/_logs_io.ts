@@ -1,0 +1,107 @@
+/**
+ * A container's output as clients read it: `logs` (past entries filtered as `docker
+ * logs` asks, then live ones with follow) and `attach` (output registered at once, so an
+ * attach made before start loses nothing). Also the log's stored form: JSON lines in the
+ * json-file driver's shape (`{"stream","time","log"}`), appended as the program writes.
+ */
+import type { LogBuffer } from "./logs.ts";
+import type { AttachOptions, AttachSession, LogEntry, LogsOptions } from "./types.ts";
+
+const enc = new TextEncoder(), dec = new TextDecoder();
+
+/** One stored log line (with its newline). */
+export function encodeLogLine(e: LogEntry): Uint8Array {
+  return enc.encode(`${JSON.stringify({ stream: e.stream, time: e.time, log: dec.decode(e.data) })}\n`);
+}
+
+export function encodeLog(entries: readonly LogEntry[]): Uint8Array {
+  return enc.encode(entries.map((e) => JSON.stringify({ stream: e.stream, time: e.time, log: dec.decode(e.data) })).join("\n") + (entries.length ? "\n" : ""));
+}
+
+/** Stored lines back to entries; a torn last line (a crash during its append) is skipped. */
+export function decodeLog(bytes: Uint8Array): LogEntry[] {
+  const out: LogEntry[] = [];
+  for (const line of dec.decode(bytes).split("\n")) {
+    if (!line) continue;
+    try {
+      const j = JSON.parse(line) as { stream: LogEntry["stream"]; time: number; log: string };
+      out.push({ stream: j.stream, time: j.time, data: enc.encode(j.log) });
+    } catch {
+      // torn
+    }
+  }
+  return out;
+}
+
+/** A push-to-pull queue: producers push, one consumer iterates; ends on end() or abort. */
+export function queue<T>(signal?: AbortSignal): { push(x: T): void; end(): void; iter: AsyncIterable<T> } {
+  const items: T[] = [];
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    wake?.();
+    wake = null;
+  };
+  const end = () => {
+    ended = true;
+    poke();
+  };
+  signal?.addEventListener("abort", end, { once: true });
+  if (signal?.aborted) ended = true;
+  return {
+    push: (x) => {
+      if (!ended) items.push(x), poke();
+    },
+    end,
+    iter: {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (items.length) yield items.shift()!;
+          if (ended) return;
+          await new Promise<void>((r) => (wake = r));
+        }
+      },
+    },
+  };
+}
+
+const wanted = (o: { stdout?: boolean; stderr?: boolean }) => (e: LogEntry) => (e.stream === "stdout" ? o.stdout !== false : o.stderr !== false);
+
+/** `docker logs`: past entries, then (follow, while running) live ones until exit or abort. */
+export async function* readLogs(log: LogBuffer, running: boolean, o: LogsOptions = {}): AsyncIterable<LogEntry> {
+  const tail = o.tail === "all" || o.tail === undefined || o.tail < 0 ? undefined : o.tail;
+  const past = log.select({ stdout: o.stdout, stderr: o.stderr, since: o.since, until: o.until, tail });
+  if (!o.follow || !running) return yield* past;
+  const q = queue<LogEntry>(o.signal);
+  const stop = log.follow((e) => (e ? q.push(e) : q.end()));
+  const keep = wanted(o);
+  try {
+    yield* past;
+    for await (const e of q.iter) {
+      if (o.until && e.time / 1000 > o.until) return;
+      if (keep(e)) yield e;
+    }
+  } finally {
+    stop();
+  }
+}
+
+/** An attach session on a log; `setStdin` hands the client's stdin to the next start. */
+export function attachTo(log: LogBuffer, o: AttachOptions, setStdin: (s: NonNullable<AttachOptions["stdin"]>) => void): AttachSession {
+  const ctl = new AbortController();
+  const q = queue<LogEntry>(ctl.signal);
+  if (o.logs) for (const e of log.entries) q.push(e);
+  if (o.stdin) setStdin(o.stdin);
+  const stop = o.stream === false ? () => {} : log.follow((e) => (e ? q.push(e) : q.end()));
+  if (o.stream === false) q.end();
+  const keep = wanted(o);
+  return {
+    output: (async function* () {
+      for await (const e of q.iter) if (keep(e)) yield e;
+    })(),
+    close: () => {
+      stop();
+      ctl.abort();
+    },
+  };
+}
