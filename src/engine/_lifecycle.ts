@@ -5,7 +5,7 @@
  * every change of its writable layer and every output write goes through to the store.
  */
 import type { UnionFS } from "../fs/mod.ts";
-import { runProcess, type Vfs } from "../wasi/mod.ts";
+import { runProcess, type StdinSource, type Vfs } from "../wasi/mod.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { MountedVfs, type MountedFs, readOnly } from "./_mounts.ts";
 import { Appender } from "./_persist.ts";
@@ -79,7 +79,7 @@ export async function start(engine: Engine, rt: ContainerRuntime): Promise<void>
   rt.upper!.trace(fs);
   const rootfs = await viewOf(engine, rt, fs);
   const c = rt.rec.Config;
-  const stdin = rt.stdin ?? new Uint8Array(0);
+  const stdin = endable(rt, rt.stdin ?? new Uint8Array(0));
   rt.stdin = null;
   const memory = rt.rec.HostConfig.Memory || engine.opts.limits?.memoryBytes;
   Object.assign(rt.rec.State, { Status: "running", StartedAt: Date.now(), FinishedAt: 0, ExitCode: 0, OOMKilled: false, Error: "", Pid: 1 });
@@ -102,6 +102,7 @@ export async function start(engine: Engine, rt: ContainerRuntime): Promise<void>
 
 async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: boolean, error: string): Promise<void> {
   rt.proc = null;
+  rt.endStdin = null;
   Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0 });
   rt.logs.end();
   if (oom) engine.event(rt.rec, "oom");
@@ -126,6 +127,41 @@ async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: b
   }
 }
 
+/**
+ * stdin that the engine can end: src/wasi reads a stdin stream to its end before the
+ * program runs, so a kill must also end stdin for the process to settle.
+ */
+function endable(rt: ContainerRuntime, stdin: StdinSource): StdinSource {
+  if (stdin instanceof Uint8Array) return stdin;
+  const reader = stdin.getReader();
+  let ctl!: ReadableStreamDefaultController<Uint8Array>;
+  let ended = false;
+  rt.endStdin = () => {
+    if (ended) return;
+    ended = true;
+    ctl.close();
+    void reader.cancel().catch(() => {});
+  };
+  return new ReadableStream<Uint8Array>({
+    start: (c) => void (ctl = c),
+    pull: async (c) => {
+      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (ended) return;
+      if (done) ended = true, c.close();
+      else c.enqueue(value);
+    },
+  });
+}
+
+/** End the process: kill or stop it, and end its stdin. */
+function endProcess(rt: ContainerRuntime, how: "kill" | "stop", graceMs = 10_000): void {
+  if (!rt.proc) return;
+  if (how === "kill") void rt.proc.kill();
+  else void rt.proc.stop({ graceMs });
+  if (how === "kill") rt.endStdin?.();
+  else setTimeout(() => rt.endStdin?.(), graceMs);
+}
+
 /** Resolves once the exit has been recorded. */
 async function settled(rt: ContainerRuntime): Promise<void> {
   if (rt.rec.State.Status === "running") await new Promise<ExitStatus>((resolve) => rt.exitWaiters.push(resolve));
@@ -137,7 +173,7 @@ export async function stop(engine: Engine, rt: ContainerRuntime, t?: number): Pr
   if (rt.rec.State.Status !== "running" || !rt.proc) throw new EngineError("not-modified", "container already stopped");
   const grace = Math.max(0, t ?? rt.rec.Config.StopTimeout ?? 10) * 1000;
   engine.event(rt.rec, "kill", { signal: "15" });
-  void rt.proc.stop({ graceMs: grace });
+  endProcess(rt, "stop", grace);
   await settled(rt);
   engine.event(rt.rec, "stop");
 }
@@ -152,8 +188,7 @@ export async function kill(engine: Engine, rt: ContainerRuntime, ref: string, si
   if (rt.rec.State.Status !== "running" || !rt.proc) throw conflict(`cannot kill container: ${ref}: container ${rt.rec.Id} is not running`);
   engine.event(rt.rec, "kill", { signal: num });
   if (num === "18" || num === "1" || num === "10" || num === "12") return; // no handler in a WASI program: ignored
-  if (num === "15" || num === "2" || num === "3") void rt.proc.stop({ graceMs: 10_000 });
-  else void rt.proc.kill();
+  endProcess(rt, num === "15" || num === "2" || num === "3" ? "stop" : "kill");
   await settled(rt);
 }
 
@@ -186,7 +221,7 @@ export async function wait(engine: Engine, ref: string, condition: WaitCondition
 export async function remove(engine: Engine, rt: ContainerRuntime, o: { force?: boolean; v?: boolean }): Promise<void> {
   if (rt.rec.State.Status === "running") {
     if (!o.force) throw conflict(`cannot remove container "/${rt.rec.Name}": container is running: stop the container before removing or force remove`);
-    if (rt.proc) void rt.proc.kill();
+    endProcess(rt, "kill");
     await settled(rt);
   }
   if (rt.rec.State.Status === "removing" || engine.runtimes.get(rt.rec.Id) !== rt) return;

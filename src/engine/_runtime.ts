@@ -16,6 +16,8 @@ export class ContainerRuntime {
   proc: ProcessHandle | null = null;
   /** stdin given by an attach before start (`docker run -i`). */
   stdin: StdinSource | null = null;
+  /** Ends the running process's stdin (a kill must, or a process still reading stdin never settles). */
+  endStdin: (() => void) | null = null;
   exitWaiters: Array<(s: ExitStatus) => void> = [];
   removeWaiters: Array<(s: ExitStatus) => void> = [];
   /** The stored upper (snapshot + journal); made on first mount. */

@@ -1,23 +1,59 @@
-/** An engine over MemoryStore with the sample images loaded. */
+/** An engine over MemoryStore with the sample images loaded, and helpers to run and read containers. */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createEngine, type Engine } from "../../src/engine/mod.ts";
+import { createEngine, type Engine, type EngineError, type EngineOptions } from "../../src/engine/mod.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
 
 export const SAMPLES = fileURLToPath(new URL("../../rootfs-samples/", import.meta.url));
 
-export async function sampleEngine(names = ["toolbox", "demo", "probes"]): Promise<Engine> {
-  const engine = await createEngine({ store: new MemoryStore() });
+export async function sampleEngine(names = ["toolbox", "demo", "probes"], opts: Partial<EngineOptions> = {}): Promise<Engine> {
+  const engine = await createEngine({ store: new MemoryStore(), ...opts });
   for (const n of names) await engine.images.load(new Uint8Array(readFileSync(`${SAMPLES}${n}.tar`)), { name: `${n}.tar` });
   return engine;
 }
 
 /** Create, start, wait; returns exit code and the log as text. */
 export async function run(engine: Engine, opts: Parameters<Engine["create"]>[0]) {
-  const { Id } = await engine.create(opts);
-  await engine.start(Id);
-  const { StatusCode } = await engine.wait(Id);
-  const rt = engine.get(Id);
-  const text = (s: string) => rt.logs.entries.filter((e) => e.stream === s).map((e) => new TextDecoder().decode(e.data)).join("");
-  return { id: Id, code: StatusCode, stdout: text("stdout"), stderr: text("stderr") };
+  const { Id } = await engine.containers.create(opts);
+  await engine.containers.start(Id);
+  const { StatusCode } = await engine.containers.wait(Id);
+  return { id: Id, code: StatusCode, ...(await output(engine, Id)) };
+}
+
+/** The container's whole log as text, per stream. */
+export async function output(engine: Engine, id: string) {
+  let stdout = "", stderr = "";
+  const dec = new TextDecoder();
+  for await (const e of engine.containers.logs(id)) e.stream === "stdout" ? (stdout += dec.decode(e.data)) : (stderr += dec.decode(e.data));
+  return { stdout, stderr };
+}
+
+/** [kind, message] of a rejected call, or ["none", ""]. */
+export async function failure(p: Promise<unknown> | (() => unknown)): Promise<[string, string]> {
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (err) {
+    return [(err as EngineError).kind ?? (err as Error).name, (err as Error).message];
+  }
+  return ["none", ""];
+}
+
+/**
+ * A container that is running until `release()`: its stdin stream stays open, and an
+ * inline process starts only at stdin's end (src/wasi collects stdin first), so it is
+ * "running" without a worker. `release(text)` ends stdin and lets `cat` print it.
+ */
+export async function heldOpen(engine: Engine, opts: Partial<Parameters<Engine["create"]>[0]> = {}) {
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, ...opts });
+  let ctl!: ReadableStreamDefaultController<Uint8Array>;
+  const stdin = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) });
+  engine.containers.attach(Id, { stdin, stream: false });
+  await engine.containers.start(Id);
+  return {
+    id: Id,
+    release: (text = "") => {
+      if (text) ctl.enqueue(new TextEncoder().encode(text));
+      ctl.close();
+    },
+  };
 }
