@@ -52,10 +52,11 @@ export class HostDirVfs implements Vfs {
     const out: string[] = [];
     for (const x of parts) x === ".." ? out.pop() : out.push(x);
     const full = join(this.#root, ...out);
+    if (!out.length) return full; // the root itself
     host(p, op, () => {
       const parent = realpathSync(dirname(full));
       if (!this.#inside(parent)) throw new FsError("EACCES", p, op);
-      if (follow && out.length) {
+      if (follow) {
         let real: string | undefined;
         try {
           real = realpathSync(full);
