@@ -285,6 +285,13 @@ export class Engine implements EngineApi {
     return versionInfo();
   }
 
+  /** Resolves when every change and output write made so far is in the store (the write-through journals are drained). */
+  async sync(): Promise<void> {
+    const waits: Array<Promise<void> | undefined> = [];
+    for (const rt of this.runtimes.values()) waits.push(rt.upper?.flushed(), rt.logWriter?.flushed());
+    await Promise.all([...waits, this.volumes.flushed()]);
+  }
+
   /** Stop every running container (SIGTERM, kill after graceMs), write everything, release the store. */
   async close(o: { graceMs?: number } = {}): Promise<void> {
     await Promise.all([...this.runtimes.values()].filter((rt) => rt.proc).map((rt) => life.stop(this, rt, (o.graceMs ?? 10_000) / 1000).catch(() => {})));

@@ -150,6 +150,11 @@ export class VolumeStore {
     return sizes(await this.mount(name)).sizeRw;
   }
 
+  /** Resolves when every traced change of every volume is stored. */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.#vols.values()].map((h) => h.data.flushed()));
+  }
+
   names(): string[] {
     return [...this.#vols.keys()];
   }
