@@ -76,8 +76,10 @@ export async function start(engine: Engine, rt: ContainerRuntime): Promise<void>
   if (s === "removing") throw conflict(`cannot start container ${rt.rec.Id}: container is marked for removal and cannot be started`);
   await rt.exiting;
   const fs = await engine.mount(rt);
+  rt.sizes = null;
   rt.upper!.trace(fs);
   const rootfs = await viewOf(engine, rt, fs);
+  rt.view = rootfs;
   const c = rt.rec.Config;
   const stdin = endable(rt, rt.stdin ?? new Uint8Array(0));
   rt.stdin = null;
@@ -103,6 +105,8 @@ export async function start(engine: Engine, rt: ContainerRuntime): Promise<void>
 async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: boolean, error: string): Promise<void> {
   rt.proc = null;
   rt.endStdin = null;
+  rt.view = null;
+  rt.sizes = null;
   Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0 });
   rt.logs.end();
   if (oom) engine.event(rt.rec, "oom");

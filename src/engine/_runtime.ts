@@ -4,7 +4,7 @@
  * log, the running process, stdin waiting for start, and the waiters of `wait`.
  */
 import type { UnionFS } from "../fs/mod.ts";
-import type { ProcessHandle, StdinSource } from "../wasi/mod.ts";
+import type { ProcessHandle, StdinSource, Vfs } from "../wasi/mod.ts";
 import { LogBuffer } from "./logs.ts";
 import type { Appender, PersistedUpper } from "./_persist.ts";
 import type { ContainerRecord, ExitStatus } from "./types.ts";
@@ -14,6 +14,8 @@ export type { ExitStatus };
 export class ContainerRuntime {
   fs: UnionFS | null = null;
   proc: ProcessHandle | null = null;
+  /** What the running process sees: the union with its mounts (null when not running). */
+  view: Vfs | null = null;
   /** stdin given by an attach before start (`docker run -i`). */
   stdin: StdinSource | null = null;
   /** Ends the running process's stdin (a kill must, or a process still reading stdin never settles). */
@@ -26,6 +28,8 @@ export class ContainerRuntime {
   logWriter: Appender | null = null;
   /** Volumes a running process holds (ended at exit). */
   held: string[] = [];
+  /** Sizes while the layer does not change (cleared when a process starts or ends). */
+  sizes: { SizeRw: number; SizeRootFs: number } | null = null;
   /** Settles when the exit is fully recorded. */
   exiting: Promise<void> | null = null;
   #logs: LogBuffer | null = null;

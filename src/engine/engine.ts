@@ -8,7 +8,7 @@
  * opened again on the same store finds every container (running ones come back exited,
  * with their layers as the last completed writes left them).
  */
-import { diff, exportMerged, Layer, sizes, type UnionFS } from "../fs/mod.ts";
+import { diff, exportMerged, Layer, sizes, UnionFS, WritableLayer } from "../fs/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { randomId } from "./_format.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
@@ -42,6 +42,7 @@ export class Engine implements EngineApi {
   readonly runtimes = new Map<string, ContainerRuntime>();
   readonly #names = new Map<string, ContainerRuntime>();
   readonly #layers = new Map<string, Promise<Layer>>();
+  readonly #rootfsSizes = new Map<string, Promise<number>>();
   /** Exit status of recently removed containers, by id and name (the AutoRemove race). */
   readonly removed = new Map<string, ExitStatus>();
 
@@ -196,10 +197,30 @@ export class Engine implements EngineApi {
     this.event(rt.rec, "rename", { oldName: `/${old}` });
   }
 
-  /** Sizes as `ps -s` shows them: SizeRw the writable layer, SizeRootFs the whole merged view. */
+  /**
+   * Sizes as `ps -s` shows them: SizeRw the writable layer, SizeRootFs the whole merged
+   * view. A container that never ran has an empty layer: its sizes are its image's, found
+   * once per image; a stopped container's are kept until it runs again.
+   */
   async sizes(rt: ContainerRuntime): Promise<{ SizeRw: number; SizeRootFs: number }> {
-    const s = sizes(await this.mount(rt));
-    return { SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
+    if (rt.sizes) return rt.sizes;
+    let out: { SizeRw: number; SizeRootFs: number };
+    if (!rt.fs && rt.rec.State.StartedAt === 0) out = { SizeRw: 0, SizeRootFs: await this.#imageRootFs(rt.rec) };
+    else {
+      const s = sizes(await this.mount(rt));
+      out = { SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
+    }
+    if (rt.rec.State.Status !== "running") rt.sizes = out;
+    return out;
+  }
+
+  #imageRootFs(rec: ContainerRecord): Promise<number> {
+    let size = this.#rootfsSizes.get(rec.ImageID);
+    if (!size) {
+      size = this.lowers(rec).then((lowers) => sizes(new UnionFS({ lowers, upper: new WritableLayer() })).sizeRootFs);
+      this.#rootfsSizes.set(rec.ImageID, size);
+    }
+    return size;
   }
 
   async list(o: ListOptions = {}) {

@@ -58,6 +58,7 @@ export class Execs {
     const ex = this.#get(id);
     const rt = this.engine.get(ex.ContainerID);
     const fs = await this.engine.mount(rt);
+    const rootfs = rt.view ?? fs; // with the container's volumes and binds
     const c = rt.rec.Config;
     ex.Running = true;
     ex.Pid = 2;
@@ -65,8 +66,12 @@ export class Execs {
     const sink = (stream: "stdout" | "stderr") => ({ write: (d: Uint8Array) => io.onOutput?.(stream, d) });
     const result = await runProcess(
       { cmd: ex.options.Cmd, env: [...c.Env, ...(ex.options.Env ?? [])], workingDir: ex.options.WorkingDir || c.WorkingDir || "/" },
-      { rootfs: fs, stdin: io.stdin ?? new Uint8Array(0), stdout: sink("stdout"), stderr: sink("stderr"), limits: this.engine.opts.limits, workerHost: this.engine.opts.workerHost },
+      {
+        rootfs, stdin: io.stdin ?? new Uint8Array(0), stdout: sink("stdout"), stderr: sink("stderr"), limits: this.engine.opts.limits,
+        workerHost: this.engine.opts.workerHost, ...(rootfs !== fs ? { mode: "inline" as const } : {}),
+      },
     ).done;
+    rt.sizes = null;
     ex.Running = false;
     ex.ExitCode = result.exitCode;
     this.engine.events.emit("container", "exec_die", rt.rec.Id, { execID: id, exitCode: String(result.exitCode) });
