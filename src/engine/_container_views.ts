@@ -16,11 +16,11 @@ export function command(rec: ContainerRecord): string {
   return [...(rec.Config.Entrypoint ?? []), ...(rec.Config.Cmd ?? [])].join(" ");
 }
 
-export function summaryView(rec: ContainerRecord, sizes?: Sizes) {
+export function summaryView(rec: ContainerRecord, sizes?: Sizes, now = Date.now()) {
   return {
     Id: rec.Id, Names: [`/${rec.Name}`], Image: rec.Image, ImageID: rec.ImageID, Command: command(rec),
     Created: Math.floor(rec.Created / 1000), Ports: [], Labels: rec.Config.Labels, State: rec.State.Status,
-    Status: statusString(rec.State.Status, rec.State.ExitCode, rec.State.StartedAt, rec.State.FinishedAt),
+    Status: statusString(rec.State.Status, rec.State.ExitCode, rec.State.StartedAt, rec.State.FinishedAt, now),
     HostConfig: { NetworkMode: "none" }, NetworkSettings: { Networks: {} }, Mounts: mountsOf(rec),
     ...(sizes ?? {}),
   };

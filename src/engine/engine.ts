@@ -43,6 +43,7 @@ export class Engine implements EngineApi {
   readonly #names = new Map<string, ContainerRuntime>();
   readonly #layers = new Map<string, Promise<Layer>>();
   readonly #rootfsSizes = new Map<string, Promise<number>>();
+  readonly #rootfsKnown = new Map<string, number>();
   /** Exit status of recently removed containers, by id and name (the AutoRemove race). */
   readonly removed = new Map<string, ExitStatus>();
 
@@ -218,19 +219,32 @@ export class Engine implements EngineApi {
     let size = this.#rootfsSizes.get(rec.ImageID);
     if (!size) {
       size = this.lowers(rec).then((lowers) => sizes(new UnionFS({ lowers, upper: new WritableLayer() })).sizeRootFs);
+      void size.then((n) => this.#rootfsKnown.set(rec.ImageID, n), () => this.#rootfsSizes.delete(rec.ImageID));
       this.#rootfsSizes.set(rec.ImageID, size);
     }
     return size;
   }
 
   async list(o: ListOptions = {}) {
+    const filters = o.filters && Object.keys(o.filters).length ? o.filters : null;
     let rts = [...this.runtimes.values()].filter((rt) => o.all || rt.rec.State.Status === "running" || hasStatusFilter(o));
-    rts = rts.filter((rt) => matchFilters(rt.rec, o.filters ?? {}, (ref) => this.#imageMatches(rt.rec, ref)));
+    if (filters) rts = rts.filter((rt) => matchFilters(rt.rec, filters, (ref) => this.#imageMatches(rt.rec, ref)));
     rts.sort((a, b) => b.rec.Created - a.rec.Created);
     if (o.limit && o.limit > 0) rts = rts.slice(0, o.limit);
+    const now = Date.now();
     const out = [];
-    for (const rt of rts) out.push(summaryView(rt.rec, o.size ? await this.sizes(rt) : undefined));
+    for (const rt of rts) {
+      const sizes = o.size ? rt.sizes ?? this.#fromImage(rt) ?? await this.sizes(rt) : undefined;
+      out.push(summaryView(rt.rec, sizes, now));
+    }
     return out;
+  }
+
+  /** The sizes of a never-run container once its image's are known (no await per container in a long list). */
+  #fromImage(rt: ContainerRuntime): { SizeRw: number; SizeRootFs: number } | undefined {
+    if (rt.fs || rt.rec.State.StartedAt !== 0) return undefined;
+    const size = this.#rootfsKnown.get(rt.rec.ImageID);
+    return size === undefined ? undefined : { SizeRw: 0, SizeRootFs: size };
   }
 
   #imageMatches(rec: ContainerRecord, ref: string): boolean {
