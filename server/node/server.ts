@@ -1,82 +1,93 @@
 /**
- * The Node server: the API app under @hono/node-server, our upgrade handler for attach
- * and exec, the disk store (or memory), the sample images loaded at start, and a
- * graceful shutdown that stops containers and flushes state.
+ * The Node server: the API app under @hono/node-server, our `upgrade` listener for
+ * attach and exec (on the server `serve` returns), the disk store under STRATA_HOME (or
+ * memory), the sample images loaded at start, and a graceful shutdown that stops
+ * containers and flushes state.
  */
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createApi } from "../../src/api/mod.ts";
-import { createEngine, type Engine } from "../../src/engine/mod.ts";
+import { asEngineApi, createApi } from "../../src/api/mod.ts";
+import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore, type Store } from "../../src/store/mod.ts";
 import { defaultHome, DiskStore } from "../store/mod.ts";
-import { handleUpgrade } from "./hijack.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
+import { upgradeHandler } from "./hijack.ts";
 
 export const SAMPLES_DIR = fileURLToPath(new URL("../../rootfs-samples/", import.meta.url));
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 export interface ServerOptions {
   host?: string;
   port?: number;
+  /** Listen on a unix socket instead of TCP. */
   socket?: string;
   token?: string;
   /** STRATA_HOME; "memory" keeps nothing. */
   home?: string;
-  /** Load rootfs-samples/*.tar when their tags are missing (default true). */
+  /** Load rootfs-samples/*.tar whose tags are missing (default true). */
   samples?: boolean;
   log?: (line: string) => void;
 }
 
 export interface RunningServer {
-  engine: Engine;
+  engine: EngineApi;
+  /** `tcp://host:port` or `unix://path`, as DOCKER_HOST takes it. */
   url: string;
+  port?: number;
+  /** Stop accepting, stop containers, flush state. */
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+/** Is `host` a loopback address (no token needed)? */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\./.test(host);
+}
 
-/** Load the sample images whose tags are not in the store yet. */
-export async function loadSamples(engine: Engine, log: (l: string) => void = () => {}): Promise<void> {
+/** Load the sample images (rootfs-samples/*.tar) whose tags are not in the engine yet. */
+export async function loadSamples(engine: EngineApi, log: (l: string) => void = () => {}): Promise<void> {
+  const have = new Set((await engine.images.list()).flatMap((i) => i.RepoTags));
   for (const file of readdirSync(SAMPLES_DIR).filter((f) => f.endsWith(".tar")).sort()) {
     const name = `${file.slice(0, -4)}:latest`;
-    if (await engine.images.find(name)) continue;
+    if (have.has(name)) continue;
     await engine.images.load(new Uint8Array(readFileSync(`${SAMPLES_DIR}${file}`)), { name: file });
-    log(`Loaded image: ${name}`);
+    log(`strata: loaded sample image ${name}`);
   }
 }
 
+/** Open the engine, load the samples, listen. Errors: a non-loopback host without a token. */
 export async function startServer(o: ServerOptions = {}): Promise<RunningServer> {
   const log = o.log ?? ((l: string) => console.error(l));
   const host = o.host ?? "127.0.0.1";
-  if (!o.socket && !LOOPBACK.has(host) && !o.token) {
+  if (!o.socket && !isLoopback(host) && !o.token) {
     throw new Error(`Refusing to listen on ${host} without a token: the Docker API is root-equivalent. Give --token or STRATA_TOKEN.`);
   }
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = await createEngine({ store, workerHost: nodeWorkerHost() });
+  const engine = asEngineApi(await createEngine({ store, workerHost: nodeWorkerHost() }));
   if (o.samples !== false) await loadSamples(engine, log);
   const app = createApi(engine, { token: o.token, root: home });
   if (o.socket && existsSync(o.socket)) rmSync(o.socket);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  server.on("upgrade", upgradeHandler(engine, { token: o.token }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     if (o.socket) server.listen(o.socket, resolve);
     else server.listen(o.port ?? 2375, host, resolve);
   });
-  server.on("upgrade", (req, socket, head) => handleUpgrade(engine, o.token, req, socket, head));
-  if (home !== "memory") writeFileSync(join(home, "server.url"), o.socket ? `unix://${o.socket}` : `tcp://${host}:${(server.address() as { port: number }).port}`);
   const addr = server.address();
-  const url = o.socket ? `unix://${o.socket}` : `tcp://${host}:${typeof addr === "object" && addr ? addr.port : o.port}`;
+  const port = typeof addr === "object" && addr ? addr.port : undefined;
+  const url = o.socket ? `unix://${o.socket}` : `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
   return {
-    engine, url,
-    close: async () => {
+    engine, url, port,
+    close: () => (closing ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.close({ graceMs: 2000 });
       server.closeAllConnections();
       await closed;
-      if (home !== "memory") rmSync(join(home, "server.url"), { force: true });
-      await engine.close({ graceMs: 2000 });
-    },
+      if (o.socket) rmSync(o.socket, { force: true });
+    })()),
   };
 }

@@ -1,84 +1,114 @@
-/** /images/* and /commit routes. Image names arrive unescaped with "/" and ":" in them, so names are greedy. */
+/**
+ * /images/* and /commit. Image names arrive unescaped with "/" and ":" in them
+ * (`/images/127.0.0.1:5000/img:v1/json`), so the name parameter is greedy.
+ */
 import type { Context, Hono } from "hono";
-import { commit, type Engine } from "../engine/mod.ts";
+import type { EngineApi, ImageSummary } from "../engine/mod.ts";
 import { ApiError } from "./errors.ts";
-import { bool } from "./_query.ts";
-import { jsonLine, pushStream } from "./streams.ts";
+import { bool, filterValues, filters } from "./_query.ts";
+import { jsonLine, pushStream, streamError } from "./streams.ts";
 
-/** The image name in `/images/<name>/<suffix>` (greedy). */
-function nameOf(c: Context, suffix: string): string {
-  const path = decodeURIComponent(new URL(c.req.url).pathname.replace(/^\/v1\.\d+(?=\/)/, ""));
-  const rest = path.slice("/images/".length);
-  return suffix ? rest.slice(0, -suffix.length - 1) : rest;
-}
+const TAR = { "Content-Type": "application/x-tar" };
 
-async function bodyBytes(c: Context, limit: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(await c.req.arrayBuffer());
-  if (buf.length > limit) throw new ApiError(413, `request body of ${buf.length} bytes exceeds the limit of ${limit}`);
-  return buf;
-}
-
-export function imageRoutes(app: Hono, engine: Engine, o: { maxLoadBytes: number }): void {
-  app.get("/images/json", async (c) => c.json(await engine.images.list()));
-  app.post("/images/load", async (c) => {
-    const bytes = await bodyBytes(c, o.maxLoadBytes);
-    const quiet = bool(c, "quiet");
-    const { stream, push, close } = pushStream();
-    void (async () => {
-      try {
-        const r = await engine.images.load(bytes, {
-          name: "the uploaded archive",
-          onProgress: (p) => { if (!quiet) push(jsonLine({ status: p.status, progressDetail: { current: p.current, total: p.total }, id: p.id })); },
-        });
-        for (const img of r.images) {
-          if (img.repoTags.length) for (const t of img.repoTags) push(jsonLine({ stream: `Loaded image: ${t}\n` }));
-          else push(jsonLine({ stream: `Loaded image ID: ${img.id}\n` }));
-          engine.events.emit("image", "load", img.id, { name: img.repoTags[0] ?? img.id });
-        }
-      } catch (err) {
-        const message = (err as Error).message;
-        push(jsonLine({ errorDetail: { message }, error: message }));
-      }
-      close();
-    })();
-    return new Response(stream, { headers: { "Content-Type": "application/json" } });
-  });
+export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: number }): void {
+  const im = engine.images;
+  app.get("/images/json", async (c) => c.json(listFilter(await im.list(), filters(c))));
+  app.post("/images/load", async (c) => loadResponse(engine, await readBody(c, o.maxLoadBytes), bool(c, "quiet")));
   app.get("/images/get", async (c) => {
     const names = c.req.queries("names") ?? [];
-    if (!names.length) throw new ApiError(400, "no image names were given");
-    return new Response(await engine.images.save(names) as Uint8Array<ArrayBuffer>, { headers: { "Content-Type": "application/x-tar" } });
+    if (!names.length) throw new ApiError(400, `invalid query: "names" is required`);
+    return new Response(await im.save(names) as Uint8Array<ArrayBuffer>, { headers: TAR });
   });
   app.post("/images/prune", async (c) => {
-    const deleted: Array<{ Untagged?: string; Deleted?: string }> = [];
-    for (const img of await engine.images.list()) {
-      if (img.RepoTags.length || engine.imageUser(img.Id)) continue;
-      deleted.push(...await engine.removeImage(img.Id));
-    }
-    return c.json({ ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+    const dangling = filterValues(filters(c), "dangling")[0];
+    const r = await im.prune({ all: dangling === "false" || dangling === "0" });
+    return c.json({ ImagesDeleted: r.ImagesDeleted.length ? r.ImagesDeleted : null, SpaceReclaimed: r.SpaceReclaimed });
   });
   app.post("/images/create", (c) => {
-    // XXX: no registry client yet (issue: pull/push through the distribution spec).
-    const ref = `${c.req.query("fromImage") ?? ""}${c.req.query("tag") ? `:${c.req.query("tag")}` : ""}`;
-    throw new ApiError(404, `pull access denied for ${ref}: strata cannot pull from registries yet; load the image with "docker load"`);
+    // XXX: no registry client in the engine yet; `docker run` of an unknown image ends here.
+    const ref = `${c.req.query("fromImage") ?? c.req.query("fromSrc") ?? ""}${c.req.query("tag") ? `:${c.req.query("tag")}` : ""}`;
+    throw new ApiError(404, `pull access denied for ${ref}: strata cannot pull from registries; load the image with "docker load"`);
   });
+  app.get("/images/:name{.+}/json", async (c) => c.json(await im.inspect(c.req.param("name"))));
+  app.get("/images/:name{.+}/history", async (c) => c.json(await im.history(c.req.param("name"))));
+  app.get("/images/:name{.+}/get", async (c) => new Response(await im.save([c.req.param("name")]) as Uint8Array<ArrayBuffer>, { headers: TAR }));
+  app.post("/images/:name{.+}/push", (c) => {
+    throw new ApiError(501, `cannot push ${c.req.param("name")}: strata has no registry client yet`);
+  });
+  app.post("/images/:name{.+}/tag", async (c) => {
+    const repo = c.req.query("repo");
+    if (!repo) throw new ApiError(400, `invalid query: "repo" is required`);
+    const tag = c.req.query("tag");
+    await im.tag(c.req.param("name"), tag ? `${repo}:${tag}` : repo);
+    return c.body(null, 201);
+  });
+  app.delete("/images/:name{.+}", async (c) => c.json(await im.remove(c.req.param("name"), { force: bool(c, "force") })));
   app.post("/commit", async (c) => {
     const container = c.req.query("container");
-    if (!container) throw new ApiError(400, "container is required");
-    const r = await commit(engine, { container, repo: c.req.query("repo") || undefined, tag: c.req.query("tag") || undefined, comment: c.req.query("comment"), author: c.req.query("author"), changes: c.req.queries("changes") ?? [] });
+    if (!container) throw new ApiError(400, `invalid query: "container" is required`);
+    const r = await engine.containers.commit(container, {
+      repo: c.req.query("repo") || undefined, tag: c.req.query("tag") || undefined, comment: c.req.query("comment"),
+      author: c.req.query("author"), changes: c.req.queries("changes") ?? [], pause: bool(c, "pause", true),
+    });
     return c.json(r, 201);
   });
-  app.on(["GET", "POST", "DELETE"], "/images/*", async (c) => {
-    const path = new URL(c.req.url).pathname;
-    if (c.req.method === "GET" && path.endsWith("/json")) return c.json(await engine.images.inspect(nameOf(c, "json")));
-    if (c.req.method === "GET" && path.endsWith("/history")) return c.json(await engine.images.history(nameOf(c, "history")));
-    if (c.req.method === "POST" && path.endsWith("/tag")) {
-      const repo = c.req.query("repo");
-      if (!repo) throw new ApiError(400, "repository name is required");
-      await engine.images.tag(nameOf(c, "tag"), c.req.query("tag") ? `${repo}:${c.req.query("tag")}` : repo);
-      engine.events.emit("image", "tag", repo, { name: repo });
-      return c.body(null, 201);
-    }
-    if (c.req.method === "DELETE") return c.json(await engine.removeImage(nameOf(c, ""), { force: bool(c, "force") }));
-    throw new ApiError(404, `page not found`);
+}
+
+/** `docker images --filter dangling=true|false` and `reference=name` (a trailing `*` globs). */
+function listFilter(images: ImageSummary[], f: ReturnType<typeof filters>): ImageSummary[] {
+  const dangling = filterValues(f, "dangling")[0];
+  const refs = filterValues(f, "reference");
+  return images.filter((img) => {
+    if (dangling !== undefined && (img.RepoTags.length === 0) !== (dangling === "true" || dangling === "1")) return false;
+    if (!refs.length) return true;
+    return refs.some((r) => img.RepoTags.some((t) => _glob(r).test(t) || _glob(r).test(t.replace(/:[^:/]+$/, ""))));
   });
+}
+
+function _glob(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
+}
+
+/** The request body, refused (413) beyond `limit` bytes, counted as it streams. */
+export async function readBody(c: Context, limit: number): Promise<Uint8Array> {
+  const body = c.req.raw.body;
+  if (!body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > limit) throw new ApiError(413, `request body exceeds the limit of ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const ch of chunks) {
+    out.set(ch, at);
+    at += ch.length;
+  }
+  return out;
+}
+
+/** `docker load`: a JSON-lines stream, "Loaded image: tag" per tag (or the id); errors in the stream. */
+function loadResponse(engine: EngineApi, bytes: Uint8Array, quiet: boolean): Response {
+  const { stream, push, close } = pushStream();
+  void (async () => {
+    try {
+      const r = await engine.images.load(bytes, {
+        name: "the uploaded archive",
+        onProgress: (p) => {
+          if (!quiet) push(jsonLine({ status: p.status, progressDetail: { current: p.current, total: p.total }, id: p.id }));
+        },
+      });
+      for (const img of r.images) {
+        if (img.repoTags.length) for (const t of img.repoTags) push(jsonLine({ stream: `Loaded image: ${t}\n` }));
+        else push(jsonLine({ stream: `Loaded image ID: ${img.id}\n` }));
+      }
+    } catch (err) {
+      push(jsonLine(streamError(err)));
+    } finally {
+      close();
+    }
+  })();
+  return new Response(stream, { headers: { "Content-Type": "application/json" } });
 }

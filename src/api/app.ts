@@ -1,61 +1,66 @@
 /**
  * `createApi(engine)`: a Hono app that speaks the Docker Engine API (v1.47) as the docker
  * CLI 28 and dockerode use it. Versioned (`/v1.47/containers/json`) and unversioned
- * paths both route; errors answer `{ "message" }` with Docker's status codes through the
- * one `toHttpStatus`. Hijacked attach/exec need the platform's socket: the Node server
- * does the upgrade and calls `attach`; elsewhere those answer 501 (`hijack: false`).
+ * (dockerode's `/containers/json`) paths route alike; errors answer `{ "message" }` with
+ * the status `toHttpStatus` gives. Attach and exec start with `Upgrade: tcp` need the
+ * platform's socket (`serveHijack`); reaching the fetch app instead, they answer 501.
  */
 import { Hono } from "hono";
-import { type Engine, Execs } from "../engine/mod.ts";
-import { errorBody, toHttpStatus } from "./errors.ts";
+import { bodyLimit } from "hono/body-limit";
+import { getPath } from "hono/utils/url";
+import type { Engine, EngineApi } from "../engine/mod.ts";
+import { asEngineApi } from "./_engine_compat.ts";
 import { containerRoutes } from "./_containers.ts";
+import { containerStreamRoutes } from "./_container_io.ts";
+import { execRoutes } from "./_exec.ts";
 import { imageRoutes } from "./_images.ts";
 import { systemRoutes } from "./_system.ts";
+import { volumeRoutes } from "./_volumes.ts";
+import { authorized } from "./_token.ts";
+import { errorResponse } from "./errors.ts";
+import { stripVersion, wantsHijack } from "./hijack.ts";
 
 export interface ApiOptions {
-  /** Required bearer token (the Docker API is root-equivalent); none = no check. */
+  /** Required bearer token (the Docker API is root-equivalent); absent = no check. */
   token?: string;
-  /** Largest body of a load (default 2 GiB). */
+  /** Largest `docker load` body (default 2 GiB). */
   maxLoadBytes?: number;
-  /** Largest JSON body (default 1 MiB). */
+  /** Largest JSON body of any other request (default 1 MiB). */
   maxJsonBytes?: number;
-  /** Shown by /info. */
+  /** `docker info` Name. */
   name?: string;
+  /** `docker info` DockerRootDir. */
   root?: string;
+  /** Why a hijack cannot be served here (the 501 message). */
+  hijackUnavailable?: string;
 }
 
-/** The engine's exec table, shared by the app and the platform's hijack handler. */
-export const execTables = new WeakMap<Engine, Execs>();
+const NO_HIJACK = "attach and exec over a hijacked connection (Upgrade: tcp) are not available on this server: it cannot take over the connection; use the Node server (npm start), or logs";
 
-export function execsOf(engine: Engine): Execs {
-  let e = execTables.get(engine);
-  if (!e) execTables.set(engine, (e = new Execs(engine)));
-  return e;
-}
-
-export function createApi(engine: Engine, o: ApiOptions = {}): Hono {
-  const app = new Hono({ getPath: (req) => new URL(req.url).pathname.replace(/^\/v1\.\d+(?=\/)/, "") });
-  app.onError((err, c) => {
-    const status = toHttpStatus(err);
-    if (status === 304) return c.body(null, 304);
-    return c.json(errorBody(err), status as 400);
-  });
+/**
+ * The API as a Hono app.
+ * @example
+ * const app = createApi(engine);
+ * await (await app.request("/v1.47/containers/json?all=1")).json();
+ */
+export function createApi(engine: EngineApi | Engine, o: ApiOptions = {}): Hono {
+  const api = asEngineApi(engine);
+  const app = new Hono({ getPath: (req) => stripVersion(getPath(req)) });
+  app.onError((err) => errorResponse(err));
   app.notFound((c) => c.json({ message: "page not found" }, 404));
-  if (o.token) {
-    app.use("*", async (c, next) => {
-      if (c.req.header("Authorization") !== `Bearer ${o.token}`) return c.json({ message: "Unauthorized: a bearer token is required" }, 401);
-      await next();
-    });
-  }
-  const maxJson = o.maxJsonBytes ?? 1 << 20;
   app.use("*", async (c, next) => {
-    const len = Number(c.req.header("Content-Length") ?? 0);
-    const isTar = (c.req.header("Content-Type") ?? "").includes("tar") || c.req.path.endsWith("/images/load");
-    if (!isTar && len > maxJson) return c.json({ message: `request body of ${len} bytes exceeds the limit of ${maxJson}` }, 413);
+    if (!authorized(c.req.header("Authorization"), o.token)) return c.json({ message: "Unauthorized: a bearer token is required" }, 401);
+    if (wantsHijack(c.req.method, c.req.path, c.req.header("Upgrade"))) return c.json({ message: o.hijackUnavailable ?? NO_HIJACK }, 501);
     await next();
   });
-  systemRoutes(app, engine, execsOf(engine), { name: o.name, root: o.root });
-  containerRoutes(app, engine);
-  imageRoutes(app, engine, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
+  const tooLarge = (max: number) => bodyLimit({ maxSize: max, onError: (c) => c.json({ message: `request body exceeds the limit of ${max} bytes` }, 413) });
+  const maxJson = o.maxJsonBytes ?? 1 << 20;
+  app.use("*", async (c, next) => (c.req.path === "/images/load" ? await next() : await tooLarge(maxJson)(c, next)));
+  systemRoutes(app, api, { name: o.name, root: o.root });
+  containerRoutes(app, api);
+  containerStreamRoutes(app, api);
+  execRoutes(app, api);
+  imageRoutes(app, api, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
+  volumeRoutes(app, api);
   return app;
 }

@@ -1,17 +1,23 @@
 /**
- * The Docker-compatible HTTP API: `createApi(engine)` returns a Hono app; `attach` is the
- * attach session a platform server runs over a hijacked socket. See docs/api.md.
+ * The Docker-compatible HTTP API. `createApi(engine)` returns a Hono app serving the
+ * Engine API v1.47 subset the docker CLI and dockerode use; `serveHijack` is the attach /
+ * exec-start half a platform server runs on a connection it took over (HTTP upgrade);
+ * `toHttpStatus` is the one mapping from engine errors to statuses. See docs/api.md.
  *
  * @example
  * ```ts
  * import { createApi } from "./mod.ts";
- * const app = createApi(engine);
+ * import { createEngine } from "../engine/mod.ts";
+ * import { MemoryStore } from "../store/mod.ts";
+ * const app = createApi(await createEngine({ store: new MemoryStore() }));
  * const res = await app.request("/v1.47/containers/json?all=1");
- * console.log(await res.json());
+ * console.log(res.status, await res.json()); // 200 []
  * ```
  */
-export { createApi, execsOf, type ApiOptions } from "./app.ts";
-export { attach, type AttachIo, type AttachOptions } from "./attach.ts";
-export { ApiError, errorBody, toHttpStatus } from "./errors.ts";
-export { frame, jsonLine, MULTIPLEXED, RAW } from "./streams.ts";
-export { PING_HEADERS } from "./_system.ts";
+export { createApi, type ApiOptions } from "./app.ts";
+export { serveHijack, stripVersion, wantsHijack, type HijackConn, type HijackRequest } from "./hijack.ts";
+export { ApiError, errorBody, errorResponse, toHttpStatus } from "./errors.ts";
+export { demultiplex, frame, jsonLine, MULTIPLEXED, RAW } from "./streams.ts";
+export { API_VERSION, PING_HEADERS } from "./_system.ts";
+export { asEngineApi } from "./_engine_compat.ts";
+export { authorized } from "./_token.ts";

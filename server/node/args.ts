@@ -1,0 +1,29 @@
+/** The server flags, shared by the Node and Deno entries. */
+
+export interface ServeArgs {
+  host?: string;
+  port?: number;
+  socket?: string;
+  token?: string;
+  home?: string;
+}
+
+/** Parse the server flags; `env` supplies STRATA_TOKEN and STRATA_HOME. Errors: an unknown flag or a bad port. */
+export function parseServeArgs(args: string[], env: Record<string, string | undefined> = {}): ServeArgs {
+  const o: ServeArgs = {};
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = () => inline ?? args[++i] ?? "";
+    if (flag === "--host" || flag === "-H") o.host = value();
+    else if (flag === "--port" || flag === "-p") o.port = Number(value());
+    else if (flag === "--socket") o.socket = value();
+    else if (flag === "--token") o.token = value();
+    else if (flag === "--home") o.home = value();
+    else throw new Error(`unknown flag: ${flag} (flags: --host, --port, --socket, --token, --home)`);
+  }
+  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port < 65536)) throw new Error(`invalid port: ${o.port}`);
+  o.token ??= env["STRATA_TOKEN"] || undefined;
+  o.home ??= env["STRATA_HOME"] || undefined;
+  return o;
+}
+

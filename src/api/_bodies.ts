@@ -1,0 +1,62 @@
+/**
+ * Request bodies, validated with zod before the engine sees them, so a malformed body is
+ * a 400 naming the field and nothing is half-created. Unknown fields pass through
+ * (clients send the whole ContainerConfig; strata uses a part of it).
+ */
+import { z } from "zod";
+import { ApiError } from "./errors.ts";
+
+const strings = z.array(z.string());
+const stringOrList = z.union([strings, z.string()]).nullable().optional();
+const labels = z.record(z.string(), z.string()).nullable().optional();
+
+const MountSpec = z.object({
+  Type: z.enum(["volume", "bind"]), Source: z.string().optional(), Target: z.string().min(1), ReadOnly: z.boolean().optional(),
+}).loose();
+
+const HostConfig = z.object({
+  AutoRemove: z.boolean().optional(), Memory: z.number().int().nonnegative().optional(),
+  Binds: strings.nullable().optional(), Mounts: z.array(MountSpec).nullable().optional(),
+}).loose();
+
+/** `POST /containers/create`: ContainerConfig + HostConfig (+ NetworkingConfig, ignored). */
+export const CreateBody = z.object({
+  Image: z.string().min(1, "no image was given"),
+  Cmd: stringOrList, Entrypoint: stringOrList, Env: strings.nullable().optional(), WorkingDir: z.string().optional(),
+  Labels: labels, Tty: z.boolean().optional(), OpenStdin: z.boolean().optional(), StdinOnce: z.boolean().optional(),
+  AttachStdin: z.boolean().optional(), AttachStdout: z.boolean().optional(), AttachStderr: z.boolean().optional(),
+  User: z.string().optional(), Hostname: z.string().optional(), StopTimeout: z.number().int().nullable().optional(),
+  Volumes: z.record(z.string(), z.object({}).loose()).nullable().optional(),
+  HostConfig: HostConfig.nullable().optional(),
+}).loose();
+
+/** `POST /containers/{id}/exec`. */
+export const ExecBody = z.object({
+  Cmd: strings.min(1, "No exec command specified"), Env: strings.nullable().optional(), WorkingDir: z.string().optional(),
+  Tty: z.boolean().optional(), AttachStdin: z.boolean().optional(), AttachStdout: z.boolean().optional(),
+  AttachStderr: z.boolean().optional(), User: z.string().optional(), Detach: z.boolean().optional(),
+}).loose();
+
+/** `POST /exec/{id}/start`: the CLI sends Detach/Tty; dockerode `{hijack, stdin}`. */
+export const ExecStartBody = z.object({ Detach: z.boolean().optional(), Tty: z.boolean().optional() }).loose();
+
+/** `POST /volumes/create`. */
+export const VolumeBody = z.object({
+  Name: z.string().optional(), Driver: z.string().optional(),
+  DriverOpts: z.record(z.string(), z.string()).nullable().optional(), Labels: labels,
+}).loose();
+
+/** Parse and validate a JSON body. Errors: ApiError 400 naming the field ("Cmd", "HostConfig.Binds.0"). */
+export function parseBody<T>(schema: z.ZodType<T>, raw: string): T {
+  let json: unknown;
+  try {
+    json = raw.trim() ? JSON.parse(raw) : {};
+  } catch (err) {
+    throw new ApiError(400, `invalid JSON body: ${(err as Error).message}`);
+  }
+  const r = schema.safeParse(json ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.map(String).join(".") || "(body)";
+  throw new ApiError(400, `invalid body: field "${field}": ${issue.message}`);
+}

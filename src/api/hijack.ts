@@ -1,0 +1,116 @@
+/**
+ * The hijacked half of the API: `POST /containers/{id}/attach` and `POST /exec/{id}/start`
+ * with `Upgrade: tcp` must answer `101 UPGRADED` and then speak raw bytes on the
+ * connection (reference: the docker CLI fails on a 200). A fetch handler cannot do that,
+ * so a platform server that owns the socket (server/node) reads the request head and
+ * body, wraps the socket as a `HijackConn`, and calls `serveHijack`. Output stops and
+ * the connection closes when the process exits (the CLI reads to EOF before it takes the
+ * wait result); the client's stdin, buffered until the process starts, ends at its
+ * half-close, and output keeps flowing after that.
+ */
+import type { EngineApi } from "../engine/mod.ts";
+import { ExecStartBody, parseBody } from "./_bodies.ts";
+import { outputEncoder } from "./_container_io.ts";
+import { errorBody, toHttpStatus } from "./errors.ts";
+import { frame, MULTIPLEXED, RAW } from "./streams.ts";
+import { authorized } from "./_token.ts";
+
+/** A connection the platform has taken over from its HTTP server. */
+export interface HijackConn {
+  /** The bytes after the request body: the client's stdin, ending at its half-close. */
+  stdin: ReadableStream<Uint8Array>;
+  write(bytes: Uint8Array): void;
+  /** Close our side (after the process exits, or after an error response). */
+  end(): void;
+  /** Called when the client goes away. */
+  onClose(fn: () => void): void;
+}
+
+export interface HijackRequest {
+  method: string;
+  /** Path and query, as on the request line (`/v1.47/containers/x/attach?stdout=1`). */
+  url: string;
+  header(name: string): string | undefined;
+  /** The request body (exec start sends JSON; attach none). */
+  body: Uint8Array;
+}
+
+const ATTACH = /^\/containers\/([^/]+)\/attach$/;
+const EXEC_START = /^\/exec\/([^/]+)\/start$/;
+const enc = new TextEncoder();
+
+/** The path without its `/v1.NN` prefix. */
+export function stripVersion(path: string): string {
+  return path.replace(/^\/v1\.\d+(?=\/)/, "");
+}
+
+/** Is this request one the platform must hijack (attach or exec start with an Upgrade header)? */
+export function wantsHijack(method: string, url: string, upgrade: string | undefined): boolean {
+  if (method !== "POST" || !upgrade) return false;
+  const path = stripVersion(url.split("?")[0]!);
+  return ATTACH.test(path) || EXEC_START.test(path);
+}
+
+/** Answer a hijack request on `conn`: an HTTP error, or 101 and the stream until the process exits. */
+export async function serveHijack(engine: EngineApi, req: HijackRequest, conn: HijackConn, o: { token?: string } = {}): Promise<void> {
+  const url = new URL(req.url, "http://strata");
+  const path = stripVersion(decodeURIComponent(url.pathname));
+  try {
+    if (!authorized(req.header("authorization"), o.token)) return _fail(conn, 401, "Unauthorized: a bearer token is required");
+    const a = path.match(ATTACH), e = path.match(EXEC_START);
+    if (a) return await _attach(engine, a[1]!, url.searchParams, conn);
+    if (e) return await _exec(engine, e[1]!, new TextDecoder().decode(req.body), conn);
+    return _fail(conn, 404, "page not found");
+  } catch (err) {
+    return _fail(conn, toHttpStatus(err), errorBody(err).message);
+  }
+}
+
+function _upgraded(conn: HijackConn, tty: boolean): void {
+  conn.write(enc.encode(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${tty ? RAW : MULTIPLEXED}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`));
+}
+
+async function _attach(engine: EngineApi, id: string, q: URLSearchParams, conn: HijackConn): Promise<void> {
+  const flag = (k: string, dflt: boolean) => (q.has(k) ? ["1", "true", "True"].includes(q.get(k)!) : dflt);
+  const tty = (await engine.containers.inspect(id)).Config.Tty;
+  const session = engine.containers.attach(id, {
+    stdout: flag("stdout", true), stderr: flag("stderr", true), logs: flag("logs", false), stream: flag("stream", true),
+    stdin: flag("stdin", false) ? conn.stdin : null,
+  });
+  _upgraded(conn, tty);
+  conn.onClose(() => session.close());
+  const encode = outputEncoder(tty, false);
+  try {
+    for await (const e of session.output) conn.write(encode(e));
+  } finally {
+    conn.end();
+  }
+}
+
+async function _exec(engine: EngineApi, id: string, body: string, conn: HijackConn): Promise<void> {
+  const opts = parseBody(ExecStartBody, body);
+  const info = engine.exec.inspect(id);
+  const tty = opts.Tty ?? info.ProcessConfig.tty;
+  _upgraded(conn, tty);
+  const run = engine.exec.start(id, {
+    stdin: info.OpenStdin ? conn.stdin : undefined,
+    onOutput: (s, d) => conn.write(tty ? d : frame(s, d)),
+  });
+  if (opts.Detach) conn.end();
+  try {
+    await run;
+  } finally {
+    conn.end();
+  }
+}
+
+const REASONS: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error" };
+
+/** An HTTP error response written on the raw connection, then close. */
+function _fail(conn: HijackConn, status: number, message: string): void {
+  const body = enc.encode(JSON.stringify({ message }));
+  const head = `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+  conn.write(enc.encode(head));
+  conn.write(body);
+  conn.end();
+}
