@@ -2,8 +2,12 @@
  * The one path resolver (chroot semantics): symlinks resolve inside the container root,
  * an absolute target is relative to that root, `..` at the root stays there, ELOOP after
  * 40 hops, ENAMETOOLONG past PATH_MAX or NAME_MAX, ENOTDIR when a non-directory is used
- * as one. It answers *where* the name is: its canonical parent path, the merged parent
- * directory, and the inode if any.
+ * as one (a trailing "/" included). It answers *where* the name is: the chain of merged
+ * directories down to its parent, the names along it, and the inode if any.
+ *
+ * It scans the path in place (no split, no arrays unless a chain is needed), and the
+ * caller's fast path (`lookupFast`) answers most absolute lookups with one hash of the
+ * whole path in the merged lower index.
  */
 import { fail } from "./errors.ts";
 import { type Inode, WHITEOUT } from "./inode.ts";
@@ -13,79 +17,93 @@ export const PATH_MAX = 4096;
 export const NAME_MAX = 255;
 
 export interface Loc {
-  /** Canonical path of the parent directory, as components. */
+  /** Merged directories from the root down to the parent (dirs[0] is the root). */
+  dirs: Inode[];
+  /** Names along the chain: parts[i] names dirs[i + 1] in dirs[i]; it is the parent's canonical path. */
   parts: string[];
-  /** The merged parent directory (upper or lower inode). */
+  /** The merged parent directory (dirs at its end). */
   parent: Inode;
   /** The last component ("" for the root itself). */
   name: string;
   node: Inode | undefined;
-  /** The path ended with "/". */
+  /** The path ended with "/" (or "/."): the name must be a directory. */
   slash: boolean;
 }
 
+/** Where a relative path starts: an open directory's chain. */
+export interface Start {
+  dirs: readonly Inode[];
+  parts: readonly string[];
+}
+
 /** A merged child lookup: upper entries first (a whiteout hides), then the lower beneath. */
-export function child(dir: Inode, name: string, copied: Map<number, Inode>): Inode | undefined {
+export function child(dir: Inode, name: string, inodes: Map<number, Inode>): Inode | undefined {
   let l: Inode | typeof WHITEOUT | undefined;
   if (dir.isUpper) {
     const e = dir.entries!.get(name);
     if (e === WHITEOUT) return undefined;
     if (e) return e;
-    if (!dir.lower) return undefined;
+    if (!dir.lower || dir.opaque) return undefined;
     l = dir.lower.entries!.get(name);
   } else l = dir.entries!.get(name);
   if (!l || l === WHITEOUT) return undefined;
-  return copied.get(l.ino) ?? l;
+  return inodes.get(l.ino) ?? l;
 }
 
-export function resolve(root: Inode, copied: Map<number, Inode>, path: string, follow: boolean, op: string): Loc {
+/** Only slashes and "." components from `i` on. */
+function onlyTail(p: string, i: number): boolean {
+  for (; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    if (c === 47) continue;
+    if (c === 46 && p.charCodeAt(i - 1) === 47 && (i + 1 === p.length || p.charCodeAt(i + 1) === 47)) continue;
+    return false;
+  }
+  return true;
+}
+
+export function resolve(root: Inode, inodes: Map<number, Inode>, path: string, follow: boolean, op: string, at?: Start | null): Loc {
   if (path.length > PATH_MAX) fail("ENAMETOOLONG", path, op);
-  const todo = path.split("/").reverse();
-  const slash = path.length > 1 && path.endsWith("/");
-  const parts: string[] = [];
-  const dirs: Inode[] = [root];
-  let hops = 0;
-  while (todo.length) {
-    const name = todo.pop()!;
-    if (name === "" || name === ".") {
-      if (todo.length === 0) break;
+  if (path === "") fail("ENOENT", path, op);
+  const fromRoot = !at || path.charCodeAt(0) === 47;
+  const dirs: Inode[] = fromRoot ? [root] : at.dirs.map((d) => (d.isUpper ? d : inodes.get(d.ino) ?? d));
+  const parts: string[] = fromRoot ? [] : at.parts.slice();
+  let p = path, i = 0, hops = 0;
+  for (;;) {
+    while (i < p.length && p.charCodeAt(i) === 47) i++;
+    if (i >= p.length) break;
+    let j = p.indexOf("/", i);
+    if (j < 0) j = p.length;
+    const name = p.slice(i, j);
+    i = j;
+    if (name === ".") continue;
+    if (name === "..") {
+      if (dirs.length > 1) dirs.pop(), parts.pop();
       continue;
     }
     if (name.length > NAME_MAX) fail("ENAMETOOLONG", path, op);
-    const last = !todo.some((p) => p !== "" && p !== ".");
-    if (name === "..") {
-      if (parts.length) {
-        parts.pop();
-        dirs.pop();
-      }
-      if (last) break;
-      continue;
-    }
+    const last = j === p.length || onlyTail(p, j);
+    const slash = j < p.length;
     const dir = dirs[dirs.length - 1]!;
-    const node = child(dir, name, copied);
-    if (node?.kind === "symlink" && (!last || follow || slash)) {
+    const node = child(dir, name, inodes);
+    if (node !== undefined && node.kind === "symlink" && (!last || follow || slash)) {
       if (++hops > MAX_SYMLINK_HOPS) fail("ELOOP", path, op);
-      const target = node.target;
-      if (target.startsWith("/")) {
-        parts.length = 0;
-        dirs.length = 1;
-      }
-      if (last && slash) todo.push("");
-      for (const p of target.split("/").reverse()) todo.push(p);
-      if (target === "") fail("ENOENT", path, op);
+      if (node.target === "") fail("ENOENT", path, op);
+      if (node.target.charCodeAt(0) === 47) dirs.length = 1, parts.length = 0;
+      p = node.target + p.slice(j);
+      i = 0;
       continue;
     }
     if (last) {
       if (slash && node && node.kind !== "dir") fail("ENOTDIR", path, op);
-      return { parts, parent: dir, name, node, slash };
+      return { dirs, parts, parent: dir, name, node, slash };
     }
     if (!node) fail("ENOENT", path, op);
     if (node.kind !== "dir") fail("ENOTDIR", path, op);
-    parts.push(name);
     dirs.push(node);
+    parts.push(name);
   }
   // The path named a directory by "/", "." or "..": the result is that directory itself.
-  const node = dirs[dirs.length - 1]!;
-  if (parts.length === 0) return { parts: [], parent: root, name: "", node: root, slash };
-  return { parts: parts.slice(0, -1), parent: dirs[dirs.length - 2]!, name: parts[parts.length - 1]!, node, slash };
+  if (dirs.length === 1) return { dirs, parts, parent: root, name: "", node: dirs[0], slash: true };
+  const node = dirs.pop()!, name = parts.pop()!;
+  return { dirs, parts, parent: dirs[dirs.length - 1]!, name, node, slash: true };
 }

@@ -5,17 +5,16 @@
  */
 import { type Inode, WHITEOUT } from "./inode.ts";
 import type { UnionFS } from "./union_fs.ts";
+import type { Change } from "./types.ts";
+import { copiedNames } from "./_floating.ts";
 
-export interface Change {
-  Path: string;
-  Kind: 0 | 1 | 2;
-}
+export type { Change };
 
 export function diff(fs: UnionFS): Change[] {
-  const out: Change[] = [];
+  const seen = new Map<string, Change["Kind"]>();
   const addAll = (dir: Inode, prefix: string) => {
     for (const { name, node } of fs.list(dir)) {
-      out.push({ Path: `${prefix}/${name}`, Kind: 1 });
+      seen.set(`${prefix}/${name}`, 1);
       if (node.kind === "dir") addAll(node, `${prefix}/${name}`);
     }
   };
@@ -24,23 +23,30 @@ export function diff(fs: UnionFS): Change[] {
     for (const [name, e] of dir.entries!) {
       const path = `${prefix}/${name}`;
       if (e === WHITEOUT) {
-        out.push({ Path: path, Kind: 2 });
+        seen.set(path, 2);
         continue;
       }
       const existed = below?.entries!.get(name);
-      const same = existed && existed !== WHITEOUT && existed.kind === e.kind;
-      if (e.kind === "dir") {
-        if (e.moved || !same) {
-          if (existed && !same) out.push({ Path: path, Kind: 0 });
-          else out.push({ Path: path, Kind: 1 });
-          addAll(e, path);
-        } else {
-          out.push({ Path: path, Kind: 0 });
-          walk(e, path);
-        }
-      } else out.push({ Path: path, Kind: existed ? 0 : 1 });
+      const same = existed !== undefined && existed !== WHITEOUT && existed.kind === e.kind;
+      if (e.kind !== "dir") seen.set(path, existed ? 0 : 1);
+      else if (e.moved || !same) {
+        seen.set(path, existed ? 0 : 1);
+        addAll(e, path);
+      } else {
+        seen.set(path, 0);
+        walk(e, path);
+      }
     }
   };
   walk(fs.root, "");
+  // Copies no upper directory names (changed through a handle, or other names of a hard link): modified, with their directories.
+  for (const [path] of copiedNames(fs)) {
+    let p = `/${path}`;
+    while (p && !seen.has(p)) {
+      seen.set(p, 0);
+      p = p.slice(0, p.lastIndexOf("/"));
+    }
+  }
+  const out = [...seen].map(([Path, Kind]) => ({ Path, Kind }));
   return out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
 }

@@ -1,22 +1,26 @@
 /**
  * Export: the upper as an OCI layer tar (sorted; `.wh.NAME` whiteouts; `.wh..wh..opq` in
- * opaque directories; hard links as link entries) whose re-import gives the same merged
- * view (containerd's ChangeWriter does the same for overlay snapshots), and the merged
- * view flattened to one tar (`docker export`).
+ * opaque and moved directories; hard links as link entries) whose re-import gives the
+ * same merged view (containerd's ChangeWriter does the same for overlay snapshots), and
+ * the merged view flattened to one tar (`docker export`). Entries are sorted by path,
+ * so a directory precedes its children and a hard link's first (smallest) name, which
+ * carries the bytes, precedes the others.
  */
 import { type TarInput, writeTar } from "../tar/mod.ts";
 import { type Inode, WHITEOUT } from "./inode.ts";
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer.ts";
 import type { UnionFS } from "./union_fs.ts";
+import { copiedNames } from "./_floating.ts";
 
 const SEC = 1_000_000_000n;
+type Item = [path: string, node: Inode | "whiteout" | "opaque"];
 
 function entryOf(path: string, node: Inode, links: Map<Inode, string>): TarInput {
   const base = { path, mode: node.mode, uid: node.uid, gid: node.gid, mtime: Number(node.mtime / SEC), pax: node.pax ?? undefined };
   if (node.kind !== "dir") {
     const first = links.get(node);
     if (first !== undefined) return { ...base, type: "hardlink", linkname: first };
-    if (node.nlink > 1) links.set(node, path);
+    links.set(node, path);
   }
   switch (node.kind) {
     case "file": return { ...base, type: "file", data: node.data.subarray(0, node.size) };
@@ -26,58 +30,55 @@ function entryOf(path: string, node: Inode, links: Map<Inode, string>): TarInput
   }
 }
 
-/** The merged view of one directory, written in full (for new and moved directories). */
-function mergedTree(fs: UnionFS, dir: Inode, prefix: string, out: TarInput[], links: Map<Inode, string>): void {
+function join(prefix: string, name: string): string {
+  return prefix ? `${prefix}/${name}` : name;
+}
+
+/** The merged view under one directory, in full (for new, moved and exported trees). */
+function mergedTree(fs: UnionFS, dir: Inode, prefix: string, out: Item[]): void {
   for (const { name, node } of fs.list(dir)) {
-    const path = prefix ? `${prefix}/${name}` : name;
-    out.push(entryOf(path, node, links));
-    if (node.kind === "dir") mergedTree(fs, node, path, out, links);
+    out.push([join(prefix, name), node]);
+    if (node.kind === "dir") mergedTree(fs, node, join(prefix, name), out);
   }
+}
+
+function write(items: Item[]): Uint8Array {
+  const seen = new Set<string>();
+  const unique = items.filter(([p]) => (seen.has(p) ? false : (seen.add(p), true)));
+  unique.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const links = new Map<Inode, string>();
+  return writeTar(unique.map(([path, node]) => {
+    if (node === "whiteout" || node === "opaque") return { path, type: "file", mode: 0 };
+    return entryOf(path, node, links);
+  }));
 }
 
 /** The upper as a layer tar. */
 export function exportUpper(fs: UnionFS): Uint8Array {
-  const out: TarInput[] = [];
-  const links = new Map<Inode, string>();
+  const out: Item[] = [];
   const walk = (dir: Inode, prefix: string) => {
-    for (const name of [...dir.entries!.keys()].sort()) {
-      const e = dir.entries!.get(name)!;
-      const path = prefix ? `${prefix}/${name}` : name;
+    for (const [name, e] of dir.entries!) {
+      const path = join(prefix, name);
       if (e === WHITEOUT) {
-        out.push({ path: prefix ? `${prefix}/${WHITEOUT_PREFIX}${name}` : `${WHITEOUT_PREFIX}${name}`, type: "file", mode: 0 });
+        out.push([join(prefix, `${WHITEOUT_PREFIX}${name}`), "whiteout"]);
         continue;
       }
-      out.push(entryOf(path, e, links));
+      out.push([path, e]);
       if (e.kind !== "dir") continue;
-      if (e.opaque || e.moved) out.push({ path: `${path}/${OPAQUE_WHITEOUT}`, type: "file", mode: 0 });
-      if (e.moved) mergedTree(fs, e, path, out, links);
+      if (e.opaque || e.moved) out.push([`${path}/${OPAQUE_WHITEOUT}`, "opaque"]);
+      if (e.moved) mergedTree(fs, e, path, out);
       else walk(e, path);
     }
   };
   walk(fs.root, "");
-  // Other names of a copied-up hard-linked lower file must point at the copy too.
-  for (const [ino, paths] of fs.stack.linkPaths) {
-    const u = fs.upper.copied.get(ino);
-    if (!u) continue;
-    for (const p of paths) {
-      const loc = tryLocate(fs, p);
-      if (loc === u && links.get(u) !== p && !out.some((o) => o.path === p)) out.push(entryOf(p, u, links));
-    }
-  }
-  return writeTar(out); // walk order: sorted per directory, parents first, link targets before links
-}
-
-function tryLocate(fs: UnionFS, path: string): Inode | undefined {
-  try {
-    return fs.locate(path, false).node;
-  } catch {
-    return undefined;
-  }
+  // Every name of a copied-up lower file must carry the copy (hard links stay linked on re-import).
+  out.push(...copiedNames(fs));
+  return write(out);
 }
 
 /** The merged view as one tar (`docker export`). */
 export function exportMerged(fs: UnionFS): Uint8Array {
-  const out: TarInput[] = [];
-  mergedTree(fs, fs.root, "", out, new Map());
-  return writeTar(out);
+  const out: Item[] = [];
+  mergedTree(fs, fs.root, "", out);
+  return write(out);
 }

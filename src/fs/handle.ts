@@ -1,104 +1,127 @@
 /**
  * Open files and directories: a handle is bound to an inode, not a name, so it keeps
  * working after a rename or unlink, and it follows the inode's copy-up. A directory
- * handle lists a snapshot taken when a listing starts (cookie 0), so cookies stay
- * stable while the directory changes under a listing in progress.
+ * handle keeps the chain of directories it was reached by, so paths relative to it
+ * (WASI's dirfd) resolve `..` inside the root. Its listing is a snapshot taken when a
+ * listing starts (cookie 0), so cookies stay stable while the directory changes.
  */
 import { fail } from "./errors.ts";
-import { ensureCapacity, type Inode, type Kind, nowNs } from "./inode.ts";
-import { toStat, type FsStat } from "./stat.ts";
-import type { Loc } from "./_resolve.ts";
+import { type Inode, nowNs } from "./inode.ts";
+import { toStat } from "./stat.ts";
+import type { Loc, Start } from "./_resolve.ts";
 import type { UnionFS } from "./union_fs.ts";
+import type { FsDirent, FsHandle, FsStat, Kind, OpenOptions, TimeSpec } from "./types.ts";
 
-export interface OpenOptions {
-  read: boolean;
-  write: boolean;
-  create: boolean;
-  exclusive: boolean;
-  truncate: boolean;
-  directory: boolean;
-  /** Follow a symlink in the last component. */
-  follow: boolean;
-  /** Mode of a created file. */
-  mode?: number;
-}
-
-export interface FsDirent {
-  name: string;
-  type: Kind;
-  ino: bigint;
-  /** The cookie that resumes after this entry. */
-  next: bigint;
-}
-
-export interface FsHandle {
-  read(into: Uint8Array, position: number): number;
-  write(data: Uint8Array, position: number): number;
-  truncate(size: number): void;
-  stat(): FsStat;
-  setTimes(atim: bigint | null, mtim: bigint | null): void;
-  readdir(cookie: bigint, max: number): FsDirent[];
-  close(): void;
-}
+export type { FsDirent, FsHandle, OpenOptions };
 
 /** Largest file we grow to (a WASI filesize is u64; a Uint8Array is not). */
 const MAX_FILE = 2 ** 31;
 
-export function openHandle(fs: UnionFS, opened: Inode, loc: Loc): FsHandle {
-  const parentIno = BigInt(fs.current(loc.parent).ino);
-  let listing: FsDirent[] | null = null;
-  const live = () => fs.current(opened);
-  const writable = (): Inode => {
-    const n = live();
-    return n.isUpper ? n : fail("EBADF", loc.name, "write");
-  };
-  return {
-    read(into, position) {
-      const n = live();
-      if (n.kind === "dir") fail("EISDIR", loc.name, "read");
-      const end = Math.min(n.size, position + into.length);
-      if (end <= position) return 0;
-      into.set(n.data.subarray(position, end));
-      return end - position;
-    },
-    write(data, position) {
-      const n = writable();
-      const end = position + data.length;
-      if (end > MAX_FILE) fail("EFBIG", loc.name, "write");
-      ensureCapacity(n, end);
-      n.data.set(data, position);
-      if (end > n.size) n.size = end;
-      n.mtime = n.ctime = nowNs();
-      return data.length;
-    },
-    truncate(size) {
-      const n = writable();
-      if (size > MAX_FILE) fail("EFBIG", loc.name, "truncate");
-      if (size > n.size) {
-        ensureCapacity(n, size);
-        n.data.fill(0, n.size, size);
-      } else if (n.shared) ensureCapacity(n, size);
-      else n.data.fill(0, size, n.size);
-      n.size = size;
-      n.mtime = n.ctime = nowNs();
-    },
-    stat: () => toStat(live()),
-    setTimes(atim, mtim) {
-      const cur = live();
-      const n = cur.isUpper ? cur : fs.copyUp({ ...loc, node: cur }, "utimes"); // a metadata change copies up
-      if (atim !== null) n.atime = atim;
-      if (mtim !== null) n.mtime = mtim;
-      n.ctime = nowNs();
-    },
-    readdir(cookie, max) {
-      const n = live();
-      if (n.kind !== "dir") fail("ENOTDIR", loc.name, "readdir");
-      if (cookie === 0n || !listing) {
-        listing = [{ name: ".", type: "dir", ino: BigInt(n.ino), next: 1n }, { name: "..", type: "dir", ino: parentIno, next: 2n }];
-        for (const { name, node } of fs.list(n)) listing.push({ name, type: node.kind, ino: BigInt(node.ino), next: BigInt(listing.length + 1) });
-      }
-      return listing.slice(Number(cookie), Number(cookie) + max);
-    },
-    close() {},
-  };
+export class UnionHandle implements FsHandle, Start {
+  readonly kind: Kind;
+  readonly ino: bigint;
+  /** For directories: the chain that reaches it (a `Start` for relative paths). */
+  readonly dirs: readonly Inode[];
+  readonly parts: readonly string[];
+  #listing: FsDirent[] | null = null;
+  #closed = false;
+
+  constructor(readonly fs: UnionFS, readonly node: Inode, loc: Loc, readonly writable: boolean, readonly appending: boolean) {
+    this.kind = node.kind;
+    this.ino = BigInt(node.ino);
+    const isRoot = loc.name === "";
+    this.dirs = node.kind !== "dir" ? [] : isRoot ? [node] : [...loc.dirs, node];
+    this.parts = node.kind !== "dir" || isRoot ? [] : [...loc.parts, loc.name];
+    fs.upper.opens.set(node.ino, (fs.upper.opens.get(node.ino) ?? 0) + 1); // by number: a copy-up keeps it
+  }
+
+  /** The live inode (its copy-up, if it was copied up since the open). */
+  live(): Inode {
+    return this.fs.current(this.node);
+  }
+  #file(op: string): Inode {
+    const n = this.live();
+    if (n.kind === "dir") fail("EISDIR", `#${this.ino}`, op);
+    return n;
+  }
+  #writable(op: string): Inode {
+    if (!this.writable) fail("EBADF", `#${this.ino}`, op);
+    const n = this.#file(op);
+    return n.isUpper ? n : fail("EBADF", `#${this.ino}`, op);
+  }
+
+  read(into: Uint8Array, position: number): number {
+    const n = this.#file("read");
+    const end = Math.min(n.size, position + into.length);
+    if (end <= position) return 0;
+    into.set(n.data.subarray(position, end));
+    return end - position;
+  }
+  write(data: Uint8Array, position: number): number {
+    const n = this.#writable("write");
+    const at = this.appending ? n.size : position;
+    if (at + data.length > MAX_FILE) fail("EFBIG", `#${this.ino}`, "write");
+    this.fs.upper.write(n, at, data, nowNs());
+    return data.length;
+  }
+  append(data: Uint8Array): number {
+    const at = this.#writable("write").size;
+    this.write(data, at);
+    return at;
+  }
+  size(): number {
+    return this.live().size;
+  }
+  truncate(size: number): void {
+    const n = this.#writable("truncate");
+    if (size > MAX_FILE) fail("EFBIG", `#${this.ino}`, "truncate");
+    this.fs.upper.truncate(n, size, nowNs());
+  }
+  stat(): FsStat {
+    return toStat(this.live());
+  }
+  /** A metadata change copies up. A directory goes up along its chain; a file's copy is found by number from its lower names (exports look there). */
+  #meta(): Inode {
+    const cur = this.live();
+    if (cur.isUpper) return cur;
+    if (cur.kind !== "dir") return this.fs.upper.copyUp(cur);
+    const n = this.dirs.length;
+    if (n <= 1) return this.fs.root;
+    return this.fs.copyUp({ dirs: this.dirs.slice(0, -1), parts: this.parts.slice(0, -1), parent: this.dirs[n - 2]!, name: this.parts[n - 2]!, node: cur, slash: true });
+  }
+  utimes(times: { atime?: TimeSpec; mtime?: TimeSpec }): void {
+    this.fs.touch(this.#meta(), times);
+  }
+  setTimes(atim: bigint | null, mtim: bigint | null): void {
+    this.utimes({ atime: atim, mtime: mtim });
+  }
+  chmod(mode: number): void {
+    this.fs.upper.setAttr(this.#meta(), { mode: mode & 0o7777, ctime: nowNs() });
+  }
+  chown(owner: { uid: number; gid: number }): void {
+    this.fs.upper.setAttr(this.#meta(), { uid: owner.uid, gid: owner.gid, ctime: nowNs() });
+  }
+  readdir(cookie: bigint, max: number): FsDirent[] {
+    const n = this.live();
+    if (n.kind !== "dir") fail("ENOTDIR", `#${this.ino}`, "readdir");
+    if (cookie === 0n || !this.#listing) {
+      const parent = this.dirs.length > 1 ? this.fs.current(this.dirs[this.dirs.length - 2]!) : n;
+      const listing: FsDirent[] = [{ name: ".", type: "dir", ino: BigInt(n.ino), next: 1n }, { name: "..", type: "dir", ino: BigInt(parent.ino), next: 2n }];
+      for (const { name, node } of this.fs.list(n)) listing.push({ name, type: node.kind, ino: BigInt(node.ino), next: BigInt(listing.length + 1) });
+      this.#listing = listing;
+    }
+    return this.#listing.slice(Number(cookie), Number(cookie) + max);
+  }
+  sync(): void {}
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const n = this.live(), opens = this.fs.upper.opens;
+    const left = (opens.get(n.ino) ?? 1) - 1;
+    if (left > 0) opens.set(n.ino, left);
+    else {
+      opens.delete(n.ino);
+      if (n.isUpper && n.nlink === 0) this.fs.upper.release(n);
+    }
+  }
 }

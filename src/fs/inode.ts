@@ -4,8 +4,9 @@
  * mutated after their stack is built; an upper inode copied up from a lower one keeps
  * its `ino`, so identity survives copy-up and rename.
  */
+import type { FsStat, Kind } from "./types.ts";
 
-export type Kind = "file" | "dir" | "symlink" | "char" | "block" | "fifo";
+export type { Kind };
 
 /** Marks a name deleted in the upper (a whiteout). */
 export const WHITEOUT: unique symbol = Symbol("whiteout");
@@ -33,9 +34,9 @@ export interface Inode {
   ctime: bigint;
   /** Directories: children. In the upper a child may be a whiteout. */
   entries: Map<string, Inode | Whiteout> | null;
-  /** Upper directories: the lower directory merged beneath (null: nothing, or opaque). */
+  /** Upper directories: the lower directory merged beneath (null: nothing). */
   lower: Inode | null;
-  /** Upper directories: created over a whiteout or marked opaque: lower children hidden. */
+  /** Upper directories: created over a whiteout: lower children hidden. */
   opaque: boolean;
   /** Upper directories: renamed here, so `lower` is not the lower dir at this path. */
   moved: boolean;
@@ -45,6 +46,8 @@ export interface Inode {
   pax: Record<string, string> | null;
   /** Belongs to a writable layer (else it is a shared, read-only lower inode). */
   isUpper: boolean;
+  /** Lower inodes: their stat, made once (they never change). */
+  st: FsStat | null;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -57,7 +60,7 @@ export function makeInode(ino: number, kind: Kind, mode: number, time = nowNs())
   return {
     ino, kind, mode, uid: 0, gid: 0, nlink: kind === "dir" ? 2 : 1, size: 0, data: EMPTY, shared: false, target: "",
     devmajor: 0, devminor: 0, atime: time, mtime: time, ctime: time, entries: kind === "dir" ? new Map() : null,
-    lower: null, opaque: false, moved: false, path: "", pax: null, isUpper: false,
+    lower: null, opaque: false, moved: false, path: "", pax: null, isUpper: false, st: null,
   };
 }
 
@@ -66,7 +69,7 @@ export function cloneForUpper(src: Inode): Inode {
   return {
     ...src, data: src.data, shared: src.kind === "file" ? true : src.shared,
     entries: src.kind === "dir" ? new Map() : null, lower: src.kind === "dir" ? src : null, opaque: false, moved: false, path: "",
-    isUpper: true,
+    isUpper: true, st: null,
   };
 }
 

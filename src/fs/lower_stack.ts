@@ -26,6 +26,19 @@ export interface LowerStack {
   readonly nextIno: number;
 }
 
+const byInoCache = new WeakMap<LowerStack, Map<number, Inode>>();
+
+/** Lower inodes by number (made on first use: replays and restores need it, lookups do not). */
+export function lowerByIno(stack: LowerStack): Map<number, Inode> {
+  let map = byInoCache.get(stack);
+  if (!map) {
+    map = new Map();
+    for (const n of stack.byPath.values()) map.set(n.ino, n);
+    byInoCache.set(stack, map);
+  }
+  return map;
+}
+
 const cache = new WeakMap<Layer, LowerStack[]>();
 
 /** Merge `lowers` (top first), reusing the stack already built for the same list. */
@@ -118,14 +131,15 @@ function hasKeys(o: Record<string, string>): boolean {
   return false;
 }
 
-/** Paths, link counts and sizes, once the tree is final. */
+/** Paths, link counts and sizes, once the tree is final; each directory's entries put in name order (listings need no sort). */
 function index(lowers: readonly Layer[], root: Inode, nextIno: number): LowerStack {
   const byPath = new Map<string, Inode>([["", root]]);
   const names = new Map<Inode, string[]>();
   let bytes = 0;
   const walk = (dir: Inode, prefix: string): number => {
     let subdirs = 0;
-    for (const [name, child] of dir.entries!) {
+    dir.entries = new Map([...dir.entries!].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+    for (const [name, child] of dir.entries) {
       const node = child as Inode;
       const path = prefix ? `${prefix}/${name}` : name;
       byPath.set(path, node);
@@ -137,6 +151,7 @@ function index(lowers: readonly Layer[], root: Inode, nextIno: number): LowerSta
         const list = names.get(node);
         if (list) list.push(path);
         else {
+          node.path = path;
           names.set(node, [path]);
           bytes += node.kind === "file" ? node.size : 0;
         }

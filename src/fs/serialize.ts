@@ -1,13 +1,16 @@
 /**
  * A writable layer to bytes and back: for the disk store, and to hand an upper to a
- * worker thread. Lower inodes are named by their numbers, which `mergeLowers` assigns
- * deterministically from the layers, so a restored upper binds to a rebuilt stack of the
- * same layers. File bytes still shared with a layer are not copied: they are named too.
+ * worker thread. The whole inode table goes, in table order (so a replay on a restored
+ * copy ends byte-identical to the original), unlinked-but-open inodes included. Lower
+ * inodes are named by their numbers, which `mergeLowers` assigns deterministically from
+ * the layers, so a restored upper binds to a rebuilt stack of the same layers. File
+ * bytes still shared with a layer are not copied: they are named too.
  *
  * Format: u32 (little endian) length of a JSON header, the header, then file bytes.
  */
+import { FsError } from "./errors.ts";
 import { type Inode, makeInode, WHITEOUT } from "./inode.ts";
-import type { LowerStack } from "./lower_stack.ts";
+import { type LowerStack, lowerByIno } from "./lower_stack.ts";
 import { WritableLayer } from "./writable_layer.ts";
 
 interface NodeRec {
@@ -20,80 +23,72 @@ interface NodeRec {
 }
 
 interface Header {
-  v: 1;
-  root: number;
+  v: 2;
   nextIno: number;
   nodes: NodeRec[];
-  copied: Array<[number, number]>;
 }
+
+function recordOf(n: Inode, chunks: Uint8Array[], at: { offset: number }): NodeRec {
+  let data: NodeRec["data"] = null;
+  if (n.kind === "file") {
+    if (n.shared) data = "lower";
+    else {
+      chunks.push(n.data.subarray(0, n.size));
+      data = [at.offset, n.size];
+      at.offset += n.size;
+    }
+  }
+  const rec: NodeRec = {
+    ino: n.ino, kind: n.kind, mode: n.mode, uid: n.uid, gid: n.gid, nlink: n.nlink, size: n.size, target: n.target,
+    dev: [n.devmajor, n.devminor], t: [String(n.atime), String(n.mtime), String(n.ctime)], pax: n.pax, data,
+  };
+  if (n.kind === "dir") {
+    Object.assign(rec, { lower: n.lower ? n.lower.ino : null, opaque: n.opaque, moved: n.moved });
+    rec.entries = [...n.entries!].map(([name, e]) => [name, e === WHITEOUT ? -1 : e.ino]);
+  }
+  return rec;
+}
+
+/** Restored uppers not mounted yet: their bytes are still their serialization. */
+const unmounted = new WeakMap<WritableLayer, Uint8Array>();
 
 export function serializeUpper(upper: WritableLayer): Uint8Array {
-  if (!upper.root) return encode({ v: 1, root: -1, nextIno: upper.nextIno, nodes: [], copied: [] }, []);
-  const index = new Map<Inode, number>();
-  const nodes: NodeRec[] = [];
+  if (upper.pending) return unmounted.get(upper)!;
   const chunks: Uint8Array[] = [];
-  let offset = 0;
-  const visit = (n: Inode): number => {
-    const known = index.get(n);
-    if (known !== undefined) return known;
-    const i = nodes.length;
-    index.set(n, i);
-    let data: NodeRec["data"] = null;
-    if (n.kind === "file") {
-      if (n.shared) data = "lower";
-      else {
-        chunks.push(n.data.subarray(0, n.size));
-        data = [offset, n.size];
-        offset += n.size;
-      }
-    }
-    const rec: NodeRec = {
-      ino: n.ino, kind: n.kind, mode: n.mode, uid: n.uid, gid: n.gid, nlink: n.nlink, size: n.size, target: n.target,
-      dev: [n.devmajor, n.devminor], t: [String(n.atime), String(n.mtime), String(n.ctime)], pax: n.pax, data,
-    };
-    nodes.push(rec);
-    if (n.kind === "dir") {
-      rec.lower = n.lower ? n.lower.ino : null;
-      rec.opaque = n.opaque;
-      rec.moved = n.moved;
-      rec.entries = [...n.entries!].map(([name, e]) => [name, e === WHITEOUT ? -1 : visit(e)]);
-    }
-    return i;
-  };
-  const root = visit(upper.root);
-  const copied = [...upper.copied].map(([ino, n]) => [ino, visit(n)] as [number, number]);
-  return encode({ v: 1, root, nextIno: upper.nextIno, nodes, copied }, chunks);
-}
-
-function encode(header: Header, chunks: Uint8Array[]): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const total = 4 + json.length + chunks.reduce((a, c) => a + c.length, 0);
-  const out = new Uint8Array(total);
+  const at = { offset: 0 };
+  const nodes = [...upper.inodes.values()].map((n) => recordOf(n, chunks, at));
+  const json = new TextEncoder().encode(JSON.stringify({ v: 2, nextIno: upper.nextIno, nodes } satisfies Header));
+  const out = new Uint8Array(4 + json.length + at.offset);
   new DataView(out.buffer).setUint32(0, json.length, true);
   out.set(json, 4);
-  let at = 4 + json.length;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
+  let pos = 4 + json.length;
+  for (const c of chunks) out.set(c, pos), pos += c.length;
   return out;
 }
 
-/** A writable layer from `serializeUpper` bytes; it materializes when first mounted. */
+function fail(what: string): never {
+  throw new FsError("EINVAL", what, "deserialize upper");
+}
+
+/** A writable layer from `serializeUpper` bytes; it materializes when first mounted. Errors: EINVAL (not such bytes). */
 export function deserializeUpper(bytes: Uint8Array): WritableLayer {
-  const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len))) as Header;
+  const len = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true) : -1;
+  if (len < 0 || 4 + len > bytes.length) fail(`${bytes.length} bytes are not a serialized upper`);
+  const header = JSON.parse(new TextDecoder().decode(bytes.slice(4, 4 + len))) as Header;
+  if (header.v !== 2) fail(`unknown version ${header.v}`);
   const data = bytes.subarray(4 + len);
   const upper = new WritableLayer();
   upper.nextIno = header.nextIno;
-  if (header.root >= 0) upper.pending = (stack) => materialize(upper, header, data, stack);
+  if (header.nodes.length) {
+    upper.pending = (stack) => materialize(upper, header, data, stack);
+    unmounted.set(upper, bytes);
+  }
   return upper;
 }
 
-function materialize(upper: WritableLayer, h: Header, data: Uint8Array, stack: LowerStack): Inode {
-  const byIno = new Map<number, Inode>();
-  for (const n of stack.byPath.values()) byIno.set(n.ino, n);
-  const built = h.nodes.map((r) => {
+function materialize(upper: WritableLayer, h: Header, data: Uint8Array, stack: LowerStack): void {
+  const byIno = lowerByIno(stack);
+  for (const r of h.nodes) {
     const n = makeInode(r.ino, r.kind, r.mode);
     Object.assign(n, {
       uid: r.uid, gid: r.gid, nlink: r.nlink, size: r.size, target: r.target, devmajor: r.dev[0], devminor: r.dev[1],
@@ -102,11 +97,11 @@ function materialize(upper: WritableLayer, h: Header, data: Uint8Array, stack: L
     });
     if (r.data === "lower") Object.assign(n, { data: byIno.get(r.ino)?.data ?? new Uint8Array(r.size), shared: true });
     else if (r.data) n.data = data.slice(r.data[0], r.data[0] + r.data[1]);
-    return n;
-  });
-  h.nodes.forEach((r, i) => {
-    if (r.entries) for (const [name, j] of r.entries) built[i]!.entries!.set(name, j < 0 ? WHITEOUT : built[j]!);
-  });
-  for (const [ino, i] of h.copied) upper.copied.set(ino, built[i]!);
-  return built[h.root]!;
+    upper.inodes.set(n.ino, n);
+  }
+  for (const r of h.nodes) {
+    const n = upper.inodes.get(r.ino)!;
+    if (r.entries) for (const [name, j] of r.entries) n.entries!.set(name, j < 0 ? WHITEOUT : upper.inodes.get(j)!);
+  }
+  upper.root = upper.inodes.get(stack.root.ino) ?? fail("no root inode");
 }

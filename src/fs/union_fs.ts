@@ -4,282 +4,289 @@
  * symlink hides the same path below, copy-up on the first write or metadata change,
  * unlink or rmdir of a lower name leaves a whiteout, a directory made over a whiteout is
  * opaque. Rename works across layers and keeps inode identity (overlayfs would say
- * EXDEV for a lower directory). It implements the WASI layer's `Vfs` seam directly.
- *
- * Every method throws FsError; `Errors:` lists the codes.
+ * EXDEV for a lower directory). Lookup says where a name is (gVisor's overlay
+ * filesystem.go); every change is driven by that answer and goes through the upper's
+ * journaled primitives. The methods and their `Errors:` are documented on `FileSystem`
+ * (types.ts).
  */
 import { fail } from "./errors.ts";
-import { cloneForUpper, ensureCapacity, type Inode, nowNs, WHITEOUT } from "./inode.ts";
+import { type Inode, nowNs, WHITEOUT } from "./inode.ts";
 import { type LowerStack, mergeLowers } from "./lower_stack.ts";
-import type { Layer } from "./layer.ts";
 import { child, type Loc, resolve } from "./_resolve.ts";
-import { openHandle, type FsHandle, type OpenOptions } from "./handle.ts";
-import { toStat, type FsStat } from "./stat.ts";
+import { UnionHandle } from "./handle.ts";
+import { toStat } from "./stat.ts";
 import type { WritableLayer } from "./writable_layer.ts";
+import type { FileSystem, FsDirent, FsHandle, FsStat, OpenOptions, PathOptions, RootfsValue, TimeSpec } from "./types.ts";
 
-/** A container's filesystem as a value, before it is mounted (containerd's `Prepare`). */
-export interface RootfsValue {
-  lowers: readonly Layer[];
-  upper: WritableLayer;
+export type { RootfsValue };
+
+type At = { at?: FsHandle | null };
+
+function startOf(at: FsHandle | null | undefined, op: string): UnionHandle | null {
+  if (!at) return null;
+  if (!(at instanceof UnionHandle) || at.kind !== "dir") fail("EBADF", "", op);
+  return at;
 }
 
-export class UnionFS {
+export class UnionFS implements FileSystem {
   readonly stack: LowerStack;
   readonly root: Inode;
+  readonly upper: WritableLayer;
+  readonly #inodes: Map<number, Inode>;
 
   constructor(readonly value: RootfsValue) {
     this.stack = mergeLowers(value.lowers);
+    this.upper = value.upper;
     this.root = value.upper.bind(this.stack);
-  }
-  get upper(): WritableLayer {
-    return this.value.upper;
+    this.#inodes = value.upper.inodes;
   }
 
-  /** Resolve a path in the merged view. */
-  locate(path: string, follow: boolean, op = "lookup"): Loc {
-    return resolve(this.root, this.upper.copied, path, follow, op);
-  }
-  #get(path: string, follow: boolean, op: string): Inode {
-    return this.locate(path, follow, op).node ?? fail("ENOENT", path, op);
+  /** Resolve a path in the merged view (see _resolve.ts). */
+  locate(path: string, follow: boolean, op = "lookup", at?: FsHandle | null): Loc {
+    return resolve(this.root, this.#inodes, path, follow, op, startOf(at, op));
   }
 
-  /** Errors: ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG. */
-  stat(path: string, follow = true): FsStat {
-    return toStat(this.#get(path, follow, "stat"));
-  }
-  lstat(path: string): FsStat {
-    return this.stat(path, false);
+  /**
+   * The inode at a path. Fast path: an absolute path whose first component the upper
+   * root does not touch is one lookup of the whole path in the merged lower index (a
+   * hit there is canonical: no ".", "..", "//" or symlink on the way).
+   */
+  lookup(path: string, follow: boolean, op: string, at?: FsHandle | null): Inode {
+    if (!at && path.charCodeAt(0) === 47 && path.length <= 4096) {
+      const slash = path.indexOf("/", 1);
+      const first = slash < 0 ? path.slice(1) : path.slice(1, slash);
+      if (!this.root.entries!.has(first)) {
+        const node = this.stack.byPath.get(path.slice(1));
+        if (node !== undefined && (node.kind !== "symlink" || !follow)) return this.#inodes.get(node.ino) ?? node;
+      }
+    }
+    return this.locate(path, follow, op, at).node ?? fail("ENOENT", path, op);
   }
 
-  /** Open a file or directory. Errors: ENOENT, EEXIST (exclusive), EISDIR, ENOTDIR, ELOOP (nofollow on a symlink). */
+  /** The live inode for `node` (its copy-up, if it was copied up since). */
+  current(node: Inode): Inode {
+    return node.isUpper ? node : this.#inodes.get(node.ino) ?? node;
+  }
+
+  stat(path: string, opts?: PathOptions | boolean): FsStat {
+    const o = typeof opts === "boolean" ? { follow: opts } : opts;
+    return toStat(this.lookup(path, o?.follow ?? true, "stat", o?.at));
+  }
+  lstat(path: string, opts?: PathOptions): FsStat {
+    return toStat(this.lookup(path, false, "lstat", opts?.at));
+  }
+
   open(path: string, o: OpenOptions): FsHandle {
-    const loc = this.locate(path, o.follow, "open");
+    const loc = this.locate(path, o.follow, "open", o.at);
     let node = loc.node;
     if (node && o.create && o.exclusive) fail("EEXIST", path, "open");
     if (!node) {
       if (!o.create || o.directory) fail("ENOENT", path, "open");
       if (loc.slash) fail("EISDIR", path, "open");
-      node = this.upper.create("file", (o.mode ?? 0o644) & 0o7777);
-      this.#insert(loc, node);
+      const t = nowNs();
+      node = this.upper.create("file", (o.mode ?? 0o644) & 0o7777, t);
+      this.#insert(loc, node, t);
     }
     if (node.kind === "symlink") fail(o.directory ? "ENOTDIR" : "ELOOP", path, "open");
     if (o.directory && node.kind !== "dir") fail("ENOTDIR", path, "open");
-    if (node.kind === "dir" && (o.write || o.truncate)) fail("EISDIR", path, "open");
-    if ((o.write || o.truncate) && !node.isUpper) node = this.copyUp({ ...loc, node });
-    if (o.truncate && node.kind === "file" && node.size > 0) {
-      node.size = 0;
-      node.mtime = node.ctime = nowNs();
-    }
-    return openHandle(this, node, loc);
+    const writes = o.write || o.truncate || o.append === true;
+    if (node.kind === "dir" && writes) fail("EISDIR", path, "open");
+    if (writes && !node.isUpper) node = this.copyUp({ ...loc, node });
+    if (o.truncate && node.kind === "file" && node.size > 0) this.upper.truncate(node, 0, nowNs());
+    return new UnionHandle(this, node, loc, writes, o.append === true);
   }
 
-  /** Errors: EEXIST, ENOENT, ENOTDIR. */
-  mkdir(path: string, mode = 0o755): void {
-    const loc = this.locate(path, false, "mkdir");
+  mkdir(path: string, opts?: { mode?: number } & At): void {
+    const loc = this.locate(path, false, "mkdir", opts?.at);
     if (loc.node) fail("EEXIST", path, "mkdir");
-    const dir = this.upper.create("dir", mode & 0o7777);
-    const parent = this.#upperDir(loc.parts);
-    if (parent.entries!.get(loc.name) === WHITEOUT) dir.opaque = true; // made over a whiteout: hide what is below
-    this.#insert(loc, dir);
-    parent.nlink++;
+    const t = nowNs();
+    const parent = this.upperDir(loc);
+    const dir = this.upper.create("dir", (opts?.mode ?? 0o755) & 0o7777, t);
+    if (parent.entries!.get(loc.name) === WHITEOUT) this.upper.setAttr(dir, { opaque: true }); // over a whiteout: hide what is below
+    this.#insert(loc, dir, t, 1);
   }
 
-  /** Errors: ENOENT, ENOTDIR, ENOTEMPTY, EBUSY (the root). */
-  rmdir(path: string): void {
-    const loc = this.locate(path, false, "rmdir");
+  rmdir(path: string, opts?: At): void {
+    const loc = this.locate(path, false, "rmdir", opts?.at);
     const node = loc.node ?? fail("ENOENT", path, "rmdir");
     if (node.kind !== "dir") fail("ENOTDIR", path, "rmdir");
     if (loc.name === "") fail("EBUSY", path, "rmdir");
     if (this.list(node).length) fail("ENOTEMPTY", path, "rmdir");
-    this.#remove(loc);
-    this.#upperDir(loc.parts).nlink--;
+    this.#remove(loc, nowNs(), -1);
+    this.#drop(node);
   }
 
-  /** Errors: ENOENT, EISDIR. */
-  unlink(path: string): void {
-    const loc = this.locate(path, false, "unlink");
+  unlink(path: string, opts?: At): void {
+    const loc = this.locate(path, false, "unlink", opts?.at);
     const node = loc.node ?? fail("ENOENT", path, "unlink");
     if (node.kind === "dir") fail("EISDIR", path, "unlink");
-    if (node.nlink > 1) {
-      const u = node.isUpper ? node : this.#copyInode(node);
-      u.nlink--;
-      u.ctime = nowNs();
-    }
-    this.#remove(loc);
+    const t = nowNs();
+    this.#remove(loc, t, 0);
+    this.#unlinkInode(node, t);
   }
 
-  /** Errors: ENOENT, EEXIST (`to` exists), EPERM (a directory). */
-  link(from: string, to: string): void {
-    const src = this.locate(from, false, "link");
+  link(from: string, to: string, opts?: { at?: FsHandle | null; toAt?: FsHandle | null; follow?: boolean }): void {
+    const src = this.locate(from, opts?.follow ?? false, "link", opts?.at);
     const node = src.node ?? fail("ENOENT", from, "link");
     if (node.kind === "dir") fail("EPERM", from, "link");
-    const dst = this.locate(to, false, "link");
+    const dst = this.locate(to, false, "link", opts?.toAt);
     if (dst.node) fail("EEXIST", to, "link");
+    if (dst.slash) fail("ENOENT", to, "link");
+    const t = nowNs();
     const u = this.copyUp(src);
-    u.nlink++;
-    u.ctime = nowNs();
-    this.#insert(dst, u);
+    this.upper.setAttr(u, { nlink: u.nlink + 1, ctime: t });
+    this.#insert(dst, u, t);
   }
 
-  /** Errors: EEXIST, ENOENT. */
-  symlink(target: string, path: string): void {
-    const loc = this.locate(path, false, "symlink");
+  symlink(target: string, path: string, opts?: At): void {
+    const loc = this.locate(path, false, "symlink", opts?.at);
     if (loc.node) fail("EEXIST", path, "symlink");
-    const node = this.upper.create("symlink", 0o777);
-    node.target = target;
-    node.size = target.length;
-    this.#insert(loc, node);
+    if (loc.slash) fail("ENOENT", path, "symlink");
+    const t = nowNs();
+    this.#insert(loc, this.upper.create("symlink", 0o777, t, target), t);
   }
 
-  /** Errors: ENOENT, EINVAL (not a symlink). */
-  readlink(path: string): string {
-    const node = this.#get(path, false, "readlink");
+  readlink(path: string, opts?: At): string {
+    const node = this.lookup(path, false, "readlink", opts?.at);
     return node.kind === "symlink" ? node.target : fail("EINVAL", path, "readlink");
   }
 
-  /**
-   * Rename a file or a whole directory, across layers, keeping inode identity.
-   * Errors: ENOENT, EINVAL (a directory into itself), ENOTDIR, EISDIR, ENOTEMPTY, EBUSY.
-   */
-  rename(from: string, to: string): void {
-    const src = this.locate(from, false, "rename");
+  rename(from: string, to: string, opts?: { at?: FsHandle | null; toAt?: FsHandle | null }): void {
+    const src = this.locate(from, false, "rename", opts?.at);
     const node = src.node ?? fail("ENOENT", from, "rename");
-    const dst = this.locate(to, false, "rename");
+    const dst = this.locate(to, false, "rename", opts?.toAt);
     if (src.name === "" || dst.name === "") fail("EBUSY", from, "rename");
+    if (node.kind === "dir" && dst.dirs.some((d) => this.current(d) === node)) fail("EINVAL", to, "rename");
+    if (node.kind !== "dir" && (src.slash || dst.slash)) fail("ENOTDIR", to, "rename");
     if (dst.node === node) return;
-    const srcPath = [...src.parts, src.name].join("/"), dstPath = [...dst.parts, dst.name].join("/");
-    if (node.kind === "dir" && `${dstPath}/`.startsWith(`${srcPath}/`)) fail("EINVAL", to, "rename");
-    if (dst.node) {
-      if (node.kind === "dir" && dst.node.kind !== "dir") fail("ENOTDIR", to, "rename");
-      if (node.kind !== "dir" && dst.node.kind === "dir") fail("EISDIR", to, "rename");
-      if (dst.node.kind === "dir" && this.list(dst.node).length) fail("ENOTEMPTY", to, "rename");
+    const over = dst.node;
+    if (over) {
+      if (node.kind === "dir" && over.kind !== "dir") fail("ENOTDIR", to, "rename");
+      if (node.kind !== "dir" && over.kind === "dir") fail("EISDIR", to, "rename");
+      if (over.kind === "dir" && this.list(over).length) fail("ENOTEMPTY", to, "rename");
     }
+    const t = nowNs();
     const moving = this.copyUp(src);
-    if (moving.kind === "dir") moving.moved = true;
-    this.#remove(src);
-    if (dst.node && dst.node.kind !== "dir" && dst.node.nlink > 1) {
-      const u = dst.node.isUpper ? dst.node : this.#copyInode(dst.node);
-      u.nlink--;
-    }
-    const again = this.locate(to, false, "rename"); // the source's removal may have copied up dst's parents
-    this.#insert(again, moving, true);
-    if (moving.kind === "dir") {
-      this.#upperDir(src.parts).nlink--;
-      if (!dst.node) this.#upperDir(again.parts).nlink++;
-    }
-    moving.ctime = nowNs();
+    const isDir = moving.kind === "dir";
+    this.#remove(src, t, isDir ? -1 : 0);
+    if (over && over.kind === "dir") this.#drop(over);
+    else if (over) this.#unlinkInode(over, t);
+    this.upper.setAttr(moving, isDir ? { moved: true, ctime: t } : { ctime: t });
+    this.#insert(dst, moving, t, isDir && !over ? 1 : 0, true);
   }
 
-  /** Set times (null leaves one as it is). A metadata change copies up. Errors: ENOENT. */
-  setTimes(path: string, follow: boolean, atime: bigint | null, mtime: bigint | null): void {
-    const u = this.copyUp(this.locate(path, follow, "utimes"), "utimes");
-    if (atime !== null) u.atime = atime;
-    if (mtime !== null) u.mtime = mtime;
-    u.ctime = nowNs();
+  utimes(path: string, times: { atime?: TimeSpec; mtime?: TimeSpec }, opts?: PathOptions): void {
+    this.touch(this.copyUp(this.locate(path, opts?.follow ?? true, "utimes", opts?.at)), times);
+  }
+  setTimes(path: string, follow: boolean, atim: bigint | null, mtim: bigint | null): void {
+    this.utimes(path, { atime: atim, mtime: mtim }, { follow });
+  }
+  chmod(path: string, mode: number, opts?: PathOptions): void {
+    const u = this.copyUp(this.locate(path, opts?.follow ?? true, "chmod", opts?.at));
+    this.upper.setAttr(u, { mode: mode & 0o7777, ctime: nowNs() });
+  }
+  chown(path: string, owner: { uid: number; gid: number }, opts?: PathOptions): void {
+    const u = this.copyUp(this.locate(path, opts?.follow ?? true, "chown", opts?.at));
+    this.upper.setAttr(u, { uid: owner.uid, gid: owner.gid, ctime: nowNs() });
   }
 
-  /** Errors: ENOENT. */
-  chmod(path: string, mode: number, follow = true): void {
-    const u = this.copyUp(this.locate(path, follow, "chmod"), "chmod");
-    u.mode = mode & 0o7777;
-    u.ctime = nowNs();
+  /** Set times of an upper inode ("now", a time, or null/undefined to leave one). */
+  touch(u: Inode, times: { atime?: TimeSpec; mtime?: TimeSpec }): void {
+    const t = nowNs();
+    const pick = (s: TimeSpec | undefined) => (s === "now" ? t : s ?? undefined);
+    this.upper.setAttr(u, { atime: pick(times.atime), mtime: pick(times.mtime), ctime: t });
   }
 
-  /** Errors: ENOENT. */
-  chown(path: string, uid: number, gid: number, follow = true): void {
-    const u = this.copyUp(this.locate(path, follow, "chown"), "chown");
-    u.uid = uid;
-    u.gid = gid;
-    u.ctime = nowNs();
+  readdir(path: string, opts?: PathOptions): FsDirent[] {
+    const node = this.lookup(path, opts?.follow ?? true, "readdir", opts?.at);
+    if (node.kind !== "dir") fail("ENOTDIR", path, "readdir");
+    return this.list(node).map(({ name, node }, i) => ({ name, type: node.kind, ino: BigInt(node.ino), next: BigInt(i + 1) }));
   }
 
-  /** The whole file, following symlinks (a view: do not modify). Errors: ENOENT, EISDIR. */
-  readFile(path: string): Uint8Array {
-    const node = this.#get(path, true, "read");
+  readFile(path: string, opts?: PathOptions): Uint8Array {
+    const node = this.lookup(path, opts?.follow ?? true, "read", opts?.at);
     if (node.kind === "dir") fail("EISDIR", path, "read");
     return node.data.subarray(0, node.size);
   }
 
-  /** Create or replace a whole file (parents must exist). Errors: ENOENT, EISDIR. */
-  writeFile(path: string, data: Uint8Array, mode = 0o644): void {
-    const h = this.open(path, { read: false, write: true, create: true, exclusive: false, truncate: true, directory: false, follow: true, mode });
+  writeFile(path: string, data: Uint8Array, opts?: { mode?: number } & At): void {
+    const h = this.open(path, { read: false, write: true, create: true, exclusive: false, truncate: true, directory: false, follow: true, mode: opts?.mode, at: opts?.at });
     h.write(data, 0);
     h.close();
   }
 
-  /** Names in a directory, merged, whiteouts hidden, sorted. Errors: ENOENT, ENOTDIR. */
-  readdir(path: string): Array<{ name: string; node: Inode }> {
-    const node = this.#get(path, true, "readdir");
-    if (node.kind !== "dir") fail("ENOTDIR", path, "readdir");
-    return this.list(node);
-  }
+  sync(): void {}
 
   /** The merged children of a directory inode (following its copy-up), sorted by name. */
   list(dirNode: Inode): Array<{ name: string; node: Inode }> {
     const dir = this.current(dirNode);
-    const copied = this.upper.copied;
+    const inodes = this.#inodes;
     const out: Array<{ name: string; node: Inode }> = [];
-    if (dir.isUpper) {
-      for (const [name, e] of dir.entries!) if (e !== WHITEOUT) out.push({ name, node: e });
-      if (dir.lower) for (const name of dir.lower.entries!.keys()) if (!dir.entries!.has(name)) out.push({ name, node: child(dir, name, copied)! });
-    } else for (const name of dir.entries!.keys()) out.push({ name, node: child(dir, name, copied)! });
+    if (!dir.isUpper) {
+      for (const [name, l] of dir.entries!) out.push({ name, node: inodes.get((l as Inode).ino) ?? (l as Inode) });
+      return out; // lower directories are indexed in name order
+    }
+    for (const [name, e] of dir.entries!) if (e !== WHITEOUT) out.push({ name, node: e });
+    if (dir.lower && !dir.opaque) {
+      for (const name of dir.lower.entries!.keys()) if (!dir.entries!.has(name)) out.push({ name, node: child(dir, name, inodes)! });
+    }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** The live inode for `node` (its copy-up, if it was copied up since). */
-  current(node: Inode): Inode {
-    return node.isUpper ? node : this.upper.copied.get(node.ino) ?? node;
-  }
-
-  /** Copy the located node up (parents first) and return its upper inode. Errors: ENOENT. */
-  copyUp(loc: Loc, op = "copy-up"): Inode {
-    const node = loc.node ?? fail("ENOENT", [...loc.parts, loc.name].join("/"), op);
+  /** Copy-up (gVisor's copy_up.go): fast path if already up, parents first, then the inode (metadata; bytes on first write). */
+  copyUp(loc: Loc): Inode {
+    const node = loc.node ?? fail("ENOENT", [...loc.parts, loc.name].join("/"), "copy-up");
     if (node.isUpper) return node;
     if (loc.name === "") return this.root;
-    if (node.kind === "dir") return this.#upperDir([...loc.parts, loc.name]);
-    const parent = this.#upperDir(loc.parts);
-    const u = this.#copyInode(node);
-    parent.entries!.set(loc.name, u);
+    const parent = this.upperDir(loc);
+    const u = this.upper.copyUp(node);
+    this.upper.setEntry(parent, loc.name, u);
     return u;
   }
 
-  #copyInode(node: Inode): Inode {
-    const u = cloneForUpper(node);
-    this.upper.copied.set(node.ino, u);
-    return u;
-  }
-
-  /** The upper directory at a canonical path, copying up each missing one (metadata only). */
-  #upperDir(parts: readonly string[]): Inode {
+  /** The upper directory that holds `loc`'s name, copying up each missing one along the chain. */
+  upperDir(loc: Loc): Inode {
     let cur = this.root;
-    for (const part of parts) {
-      const e = cur.entries!.get(part);
-      if (e && e !== WHITEOUT) {
-        cur = e;
-        continue;
+    for (let i = 1; i < loc.dirs.length; i++) {
+      let d = this.current(loc.dirs[i]!);
+      if (!d.isUpper) {
+        d = this.upper.copyUp(d);
+        this.upper.setEntry(cur, loc.parts[i - 1]!, d);
       }
-      const lower = cur.lower?.entries!.get(part);
-      if (!lower || lower === WHITEOUT || lower.kind !== "dir") fail("ENOENT", parts.join("/"), "copy-up");
-      const u = this.upper.copied.get(lower.ino) ?? this.#copyInode(lower);
-      cur.entries!.set(part, u);
-      cur = u;
+      cur = d;
     }
     return cur;
   }
 
-  #insert(loc: Loc, node: Inode, replace = false): void {
-    const parent = this.#upperDir(loc.parts);
-    if (!replace && parent.entries!.get(loc.name) && parent.entries!.get(loc.name) !== WHITEOUT) fail("EEXIST", loc.name, "create");
-    parent.entries!.set(loc.name, node);
-    parent.mtime = parent.ctime = nowNs();
+  /** Put `node` at `loc`; the parent's times change and its link count by `dirLinks`. */
+  #insert(loc: Loc, node: Inode, t: bigint, dirLinks = 0, replace = false): void {
+    const parent = this.upperDir(loc);
+    const e = parent.entries!.get(loc.name);
+    if (!replace && e && e !== WHITEOUT) fail("EEXIST", loc.name, "create");
+    this.upper.setEntry(parent, loc.name, node);
+    this.upper.setAttr(parent, dirLinks ? { nlink: parent.nlink + dirLinks, mtime: t, ctime: t } : { mtime: t, ctime: t });
   }
 
   /** Remove a name: drop it from the upper, and leave a whiteout when it exists below. */
-  #remove(loc: Loc): void {
-    const parent = this.#upperDir(loc.parts);
-    const below = parent.lower && !parent.opaque && parent.lower.entries!.has(loc.name);
-    if (below) parent.entries!.set(loc.name, WHITEOUT);
-    else parent.entries!.delete(loc.name);
-    parent.mtime = parent.ctime = nowNs();
+  #remove(loc: Loc, t: bigint, dirLinks: number): void {
+    const parent = this.upperDir(loc);
+    const below = parent.lower !== null && !parent.opaque && parent.lower.entries!.has(loc.name);
+    this.upper.setEntry(parent, loc.name, below ? WHITEOUT : null);
+    this.upper.setAttr(parent, dirLinks ? { nlink: parent.nlink + dirLinks, mtime: t, ctime: t } : { mtime: t, ctime: t });
+  }
+
+  /** One name of a non-directory is gone: count it, and forget the inode when nothing holds it. */
+  #unlinkInode(node: Inode, t: bigint): void {
+    if (!node.isUpper && node.nlink <= 1) return; // a lower inode with one name: the whiteout is all
+    const u = node.isUpper ? node : this.upper.copyUp(node);
+    this.upper.setAttr(u, { nlink: u.nlink - 1, ctime: t });
+    if (u.nlink === 0 && !this.upper.opens.get(u.ino)) this.upper.release(u);
+  }
+
+  /** A removed directory: forget its upper inode unless a handle holds it. */
+  #drop(dir: Inode): void {
+    if (!dir.isUpper) return;
+    this.upper.setAttr(dir, { nlink: 0 });
+    if (!this.upper.opens.get(dir.ino)) this.upper.release(dir);
   }
 }

@@ -11,14 +11,16 @@ import { WritableLayer } from "./writable_layer.ts";
 /** A container filesystem that owns a private copy of the whole merged view of `lowers`. */
 export function mountVfs(lowers: readonly Layer[]): UnionFS {
   const source = new UnionFS({ lowers, upper: new WritableLayer() });
-  const fs = new UnionFS({ lowers: [], upper: new WritableLayer() });
+  const upper = new WritableLayer();
+  const fs = new UnionFS({ lowers: [], upper });
   const copies = new Map<Inode, Inode>();
   const copy = (node: Inode): Inode => {
     const known = copies.get(node);
     if (known) return known;
-    const u: Inode = { ...node, isUpper: true, shared: false, lower: null, opaque: false, moved: false, path: "",
+    const u: Inode = { ...node, isUpper: true, shared: false, lower: null, opaque: false, moved: false, path: "", st: null,
       data: node.kind === "file" ? node.data.slice(0, node.size) : node.data, entries: node.kind === "dir" ? new Map() : null };
     copies.set(node, u);
+    upper.inodes.set(u.ino, u);
     return u;
   };
   const walk = (from: Inode, to: Inode) => {
@@ -28,7 +30,9 @@ export function mountVfs(lowers: readonly Layer[]): UnionFS {
       if (node.kind === "dir") walk(node, u);
     }
   };
-  Object.assign(fs.root, { mode: source.root.mode, mtime: source.root.mtime, atime: source.root.atime, ctime: source.root.ctime });
-  walk(source.root, fs.root);
+  const r = source.root;
+  Object.assign(fs.root, { mode: r.mode, uid: r.uid, gid: r.gid, mtime: r.mtime, atime: r.atime, ctime: r.ctime, nlink: r.nlink });
+  walk(r, fs.root);
+  upper.nextIno = Math.max(upper.nextIno, source.stack.nextIno);
   return fs;
 }

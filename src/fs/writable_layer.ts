@@ -1,69 +1,141 @@
 /**
  * WritableLayer (the upper): a container's own changes. Directories form a sparse tree
  * that mirrors only the paths that changed; each upper directory points at the lower
- * directory merged beneath it. `copied` maps a lower inode number to its copy-up, so
+ * directory merged beneath it. `inodes` is the inode table: every upper inode by number.
+ * A copy-up keeps the lower inode's number, so `inodes.get(lower.ino)` is its copy:
  * every name of a hard-linked lower file sees the copy (hard links stay linked after
- * copy-up, as overlayfs' index gives them) and open handles follow the copy.
+ * copy-up, as overlayfs' index gives them), and open handles follow it.
+ *
+ * Every change goes through the primitives below, which report it to `onChange` as a
+ * `ChangeRecord` before returning; `applyChange` replays one on another upper.
  */
-import { cloneForUpper, type Inode, makeInode, WHITEOUT } from "./inode.ts";
+import { cloneForUpper, ensureCapacity, type Inode, makeInode, WHITEOUT, type Whiteout } from "./inode.ts";
 import type { LowerStack } from "./lower_stack.ts";
+import type { AttrChange, ChangeRecord, Kind } from "./types.ts";
 
 export class WritableLayer {
-  /** The upper root; bound to a lower stack at the first mount. */
+  /** The upper root (a copy of the lower root, ino 1); made at the first mount. */
   root: Inode | null = null;
-  readonly copied = new Map<number, Inode>();
+  /** Upper inodes by number (copies keep their lower number). */
+  readonly inodes = new Map<number, Inode>();
   nextIno = 0;
-  /** The stack this upper was first mounted on. */
+  /** The stack this upper was mounted on. */
   stack: LowerStack | null = null;
-  /** Set by `deserializeUpper`: builds the root once the lower stack is known. */
-  pending: ((stack: LowerStack) => Inode) | null = null;
+  /** Set by `deserializeUpper`: builds the inodes once the lower stack is known. */
+  pending: ((stack: LowerStack) => void) | null = null;
+  /**
+   * Called synchronously with every change as it happens. A record's `data` is a view of
+   * the writer's buffer: copy it before returning if it must outlive the call.
+   */
+  onChange: ((rec: ChangeRecord) => void) | null = null;
+  /** Open handles per upper inode (an unlinked inode lives while one is open). */
+  readonly opens = new Map<number, number>();
 
   /**
    * Bind to `stack`. An upper belongs to one image; binding it again to a stack of the
-   * same layers (rebuilt after a restart) is fine, as lower inode numbers are assigned
+   * same layers (rebuilt after a restart) is fine: lower inode numbers are assigned
    * deterministically from the layers.
    */
   bind(stack: LowerStack): Inode {
     this.stack = stack;
-    if (!this.root && this.pending) {
-      this.root = this.pending(stack);
+    if (this.pending) {
+      const build = this.pending;
       this.pending = null;
+      build(stack);
     }
     if (!this.root) {
       this.root = cloneForUpper(stack.root);
-      this.copied.set(stack.root.ino, this.root);
+      this.inodes.set(this.root.ino, this.root);
     }
     this.nextIno = Math.max(this.nextIno, stack.nextIno);
     return this.root;
   }
 
-  /** A new upper inode. */
-  create(kind: Inode["kind"], mode: number): Inode {
-    const node = makeInode(this.nextIno++, kind, mode);
+  /** A new upper inode (numbered by the layer; a replay passes the number it recorded). */
+  create(kind: Kind, mode: number, time: bigint, target = "", ino = this.nextIno): Inode {
+    this.nextIno = Math.max(this.nextIno, ino + 1);
+    const node = makeInode(ino, kind, mode, time);
     node.isUpper = true;
+    node.target = target;
+    node.size = target.length;
+    this.inodes.set(node.ino, node);
+    this.onChange?.({ op: "inode", ino: node.ino, kind, mode, uid: 0, gid: 0, target, time });
     return node;
   }
 
-  /** Bytes in the upper: Docker's SizeRw (each inode once). */
+  /** The upper copy of a lower inode (metadata; file bytes shared until written). */
+  copyUp(lower: Inode): Inode {
+    const known = this.inodes.get(lower.ino);
+    if (known) return known;
+    const u = cloneForUpper(lower);
+    this.inodes.set(u.ino, u);
+    this.onChange?.({ op: "copyUp", ino: u.ino });
+    return u;
+  }
+
+  /** In upper directory `dir`, make `name` name `child`, a whiteout, or (null) nothing. */
+  setEntry(dir: Inode, name: string, child: Inode | Whiteout | null): void {
+    if (child === null) dir.entries!.delete(name);
+    else dir.entries!.set(name, child);
+    this.onChange?.({ op: "entry", dir: dir.ino, name, child: child === null ? -2 : child === WHITEOUT ? -1 : child.ino });
+  }
+
+  /** Set metadata of an upper inode. */
+  setAttr(node: Inode, set: AttrChange): void {
+    if (set.mode !== undefined) node.mode = set.mode;
+    if (set.uid !== undefined) node.uid = set.uid;
+    if (set.gid !== undefined) node.gid = set.gid;
+    if (set.nlink !== undefined) node.nlink = set.nlink;
+    if (set.atime !== undefined) node.atime = set.atime;
+    if (set.mtime !== undefined) node.mtime = set.mtime;
+    if (set.ctime !== undefined) node.ctime = set.ctime;
+    if (set.opaque !== undefined) node.opaque = set.opaque;
+    if (set.moved !== undefined) node.moved = set.moved;
+    this.onChange?.({ op: "attr", ino: node.ino, set });
+  }
+
+  /** pwrite into an upper file. */
+  write(node: Inode, pos: number, data: Uint8Array, time: bigint): void {
+    const end = pos + data.length;
+    ensureCapacity(node, end);
+    node.data.set(data, pos);
+    if (end > node.size) node.size = end;
+    node.mtime = node.ctime = time;
+    this.onChange?.({ op: "write", ino: node.ino, pos, data, time });
+  }
+
+  /** Set an upper file's size (zero-filled when it grows). */
+  truncate(node: Inode, size: number, time: bigint): void {
+    if (size > node.size) {
+      ensureCapacity(node, size);
+      node.data.fill(0, node.size, size);
+    } else if (node.shared) ensureCapacity(node, size);
+    else node.data.fill(0, size, node.size);
+    node.size = size;
+    node.mtime = node.ctime = time;
+    this.onChange?.({ op: "truncate", ino: node.ino, size, time });
+  }
+
+  /** Forget an unlinked inode (nlink 0) whose last handle closed. */
+  release(node: Inode): void {
+    if (this.inodes.get(node.ino) !== node || node === this.root) return;
+    this.inodes.delete(node.ino);
+    this.onChange?.({ op: "release", ino: node.ino });
+  }
+
+  /** Bytes in the upper: Docker's SizeRw (each inode once; unlinked ones not counted). */
   size(): number {
-    if (!this.root) return 0;
-    const seen = new Set<Inode>();
     let total = 0;
-    const walk = (dir: Inode) => {
-      for (const e of dir.entries!.values()) {
-        if (e === WHITEOUT || seen.has(e)) continue;
-        seen.add(e);
-        if (e.kind === "dir") walk(e);
-        else total += e.kind === "file" ? e.size : e.kind === "symlink" ? e.target.length : 0;
-      }
-    };
-    walk(this.root);
-    for (const n of this.copied.values()) if (!seen.has(n) && n.kind === "file") total += n.size;
+    for (const n of this.inodes.values()) {
+      if (n.nlink === 0) continue;
+      total += n.kind === "file" ? n.size : n.kind === "symlink" ? n.target.length : 0;
+    }
     return total;
   }
 
   /** True when nothing was changed. */
   isEmpty(): boolean {
-    return !this.root || (this.root.entries!.size === 0 && this.copied.size <= 1);
+    if (!this.root) return this.pending === null;
+    return this.root.entries!.size === 0 && this.inodes.size <= 1;
   }
 }

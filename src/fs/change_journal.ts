@@ -1,0 +1,77 @@
+/**
+ * The change journal: replay of a writable layer's `ChangeRecord`s, and their bytes.
+ * A replica of an upper (in a worker running the process) reports every change through
+ * `upper.onChange`; the owner thread replays them in order with `applyChange` onto its
+ * own copy, which started from the same snapshot, and ends with the identical upper,
+ * inode numbers and times included (records carry them).
+ *
+ * Byte form (`encodeChange`): u32 little-endian length of a JSON header (bigints as
+ * decimal strings), the header, then a write's payload.
+ */
+import { FsError } from "./errors.ts";
+import { type Inode, WHITEOUT } from "./inode.ts";
+import { lowerByIno } from "./lower_stack.ts";
+import type { ChangeRecord } from "./types.ts";
+import type { WritableLayer } from "./writable_layer.ts";
+
+function inodeOf(upper: WritableLayer, ino: number, op: string): Inode {
+  return upper.inodes.get(ino) ?? fail(`no upper inode ${ino}`, op);
+}
+
+function fail(what: string, op: string): never {
+  throw new FsError("EINVAL", what, `replay ${op}`);
+}
+
+/** Replay one record on `upper`, which must be mounted (bound to its lower stack). Errors: EINVAL (a record that does not fit this upper). */
+export function applyChange(upper: WritableLayer, rec: ChangeRecord): void {
+  const stack = upper.stack ?? fail("upper not mounted", rec.op);
+  switch (rec.op) {
+    case "inode": {
+      const n = upper.create(rec.kind, rec.mode, rec.time, rec.target, rec.ino);
+      n.uid = rec.uid;
+      n.gid = rec.gid;
+      return;
+    }
+    case "copyUp": {
+      upper.copyUp(lowerByIno(stack).get(rec.ino) ?? fail(`no lower inode ${rec.ino}`, rec.op));
+      return;
+    }
+    case "entry": {
+      const child = rec.child === -1 ? WHITEOUT : rec.child === -2 ? null : inodeOf(upper, rec.child, rec.op);
+      upper.setEntry(inodeOf(upper, rec.dir, rec.op), rec.name, child);
+      return;
+    }
+    case "attr": return upper.setAttr(inodeOf(upper, rec.ino, rec.op), rec.set);
+    case "write": return upper.write(inodeOf(upper, rec.ino, rec.op), rec.pos, rec.data, rec.time);
+    case "truncate": return upper.truncate(inodeOf(upper, rec.ino, rec.op), rec.size, rec.time);
+    case "release": return upper.release(inodeOf(upper, rec.ino, rec.op));
+  }
+}
+
+const encoder = new TextEncoder(), decoder = new TextDecoder();
+
+/** A record as bytes (one frame for a shared-memory ring). */
+export function encodeChange(rec: ChangeRecord): Uint8Array {
+  const payload = rec.op === "write" ? rec.data : null;
+  const head = rec.op === "write" ? { ...rec, data: payload!.length } : rec;
+  const json = encoder.encode(JSON.stringify(head, (_k, v) => (typeof v === "bigint" ? String(v) : v)));
+  const out = new Uint8Array(4 + json.length + (payload?.length ?? 0));
+  new DataView(out.buffer).setUint32(0, json.length, true);
+  out.set(json, 4);
+  if (payload) out.set(payload, 4 + json.length);
+  return out;
+}
+
+/** A record from `encodeChange` bytes (a write's data is a view into `bytes`). Errors: EINVAL (not a record). */
+export function decodeChange(bytes: Uint8Array): ChangeRecord {
+  const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (4 + len > bytes.length) fail(`truncated frame of ${bytes.length} bytes`, "decode");
+  // deno-lint-ignore no-explicit-any
+  const r = JSON.parse(decoder.decode(bytes.slice(4, 4 + len))) as any;
+  switch (r.op) {
+    case "inode": case "truncate": r.time = BigInt(r.time); break;
+    case "write": r.time = BigInt(r.time); r.data = bytes.subarray(4 + len, 4 + len + r.data); break;
+    case "attr": for (const k of ["atime", "mtime", "ctime"]) if (r.set[k] !== undefined) r.set[k] = BigInt(r.set[k]); break;
+  }
+  return r as ChangeRecord;
+}
