@@ -8,8 +8,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getPath } from "hono/utils/url";
-import type { Engine, EngineApi } from "../engine/mod.ts";
-import { asEngineApi } from "./_engine_compat.ts";
+import type { EngineApi } from "../engine/mod.ts";
 import { containerRoutes } from "./_containers.ts";
 import { containerStreamRoutes } from "./_container_io.ts";
 import { execRoutes } from "./_exec.ts";
@@ -43,8 +42,7 @@ const NO_HIJACK = "attach and exec over a hijacked connection (Upgrade: tcp) are
  * const app = createApi(engine);
  * await (await app.request("/v1.47/containers/json?all=1")).json();
  */
-export function createApi(engine: EngineApi | Engine, o: ApiOptions = {}): Hono {
-  const api = asEngineApi(engine);
+export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: (req) => stripVersion(getPath(req)) });
   app.onError((err) => errorResponse(err));
   app.notFound((c) => c.json({ message: "page not found" }, 404));
@@ -64,3 +62,6 @@ export function createApi(engine: EngineApi | Engine, o: ApiOptions = {}): Hono 
   volumeRoutes(app, api);
   return app;
 }
+
+/** @deprecated `createEngine` returns an `EngineApi` now; kept for callers written against the interim wrapper. */
+export const asEngineApi = (engine: EngineApi): EngineApi => engine;

@@ -14,10 +14,9 @@
  * console.log(res.status, await res.json()); // 200 []
  * ```
  */
-export { createApi, type ApiOptions } from "./app.ts";
+export { asEngineApi, createApi, type ApiOptions } from "./app.ts";
 export { serveHijack, stripVersion, wantsHijack, type HijackConn, type HijackRequest } from "./hijack.ts";
 export { ApiError, errorBody, errorResponse, toHttpStatus } from "./errors.ts";
 export { demultiplex, frame, jsonLine, MULTIPLEXED, RAW } from "./streams.ts";
 export { API_VERSION, PING_HEADERS } from "./_system.ts";
-export { asEngineApi } from "./_engine_compat.ts";
 export { authorized } from "./_token.ts";

@@ -1,7 +1,7 @@
 /** The API over an engine with sample images on MemoryStore, and request helpers (no socket). */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { asEngineApi, createApi, type ApiOptions } from "../../src/api/mod.ts";
+import { createApi, type ApiOptions } from "../../src/api/mod.ts";
 import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
 
@@ -10,7 +10,7 @@ export { demultiplex } from "../../src/api/mod.ts";
 const SAMPLES = fileURLToPath(new URL("../../rootfs-samples/", import.meta.url));
 
 export async function sampleApi(names = ["toolbox"], o: ApiOptions = {}) {
-  const engine: EngineApi = asEngineApi(await createEngine({ store: new MemoryStore() }));
+  const engine: EngineApi = await createEngine({ store: new MemoryStore() });
   for (const n of names) await engine.images.load(new Uint8Array(readFileSync(`${SAMPLES}${n}.tar`)), { name: `${n}.tar` });
   const app = createApi(engine, o);
   const req = async (path: string, init?: RequestInit) => await app.request(path, init);
