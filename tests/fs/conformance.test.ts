@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { Layer, mountVfs, UnionFS, WritableLayer, deserializeUpper, serializeUpper } from "../../src/fs/mod.ts";
+import { exportUpper, Layer, mountVfs, UnionFS, WritableLayer, deserializeUpper, serializeUpper } from "../../src/fs/mod.ts";
 import { MemVfs } from "../../src/wasi/mod.ts";
 import { writeTar } from "../../src/tar/mod.ts";
 import { dir, file, symlink } from "../tar/_fixtures.ts";
@@ -33,12 +33,21 @@ function flat(): MemVfs {
   return m;
 }
 
+/** BASE made by operations on an empty union (its upper is then exported as the image layer). */
+const BUILD: Op[] = [["mkdir", "/a"], ["write", "/a/x", "lower-x"], ["mkdir", "/a/d"], ["write", "/a/d/z", "z"], ["mkdir", "/b"], ["symlink", "/s", "a"]];
+
 const mounts: Record<string, () => VfsLike> = {
   "a 1-layer union": () => new UnionFS({ lowers: [new Layer(writeTar(BASE))], upper: new WritableLayer() }),
   "a 3-layer union": () => new UnionFS({
     lowers: [new Layer(writeTar([symlink("s", "a")])), new Layer(writeTar([dir("a/d"), file("a/d/z", "z")])), new Layer(writeTar([dir("a"), file("a/x", "lower-x"), dir("b")]))],
     upper: new WritableLayer(),
   }),
+  "an N-layer union (one entry per layer)": () => new UnionFS({ lowers: BASE.map((e) => new Layer(writeTar([e]))).reverse(), upper: new WritableLayer() }),
+  "a union rebuilt from its own export": () => {
+    const built = new UnionFS({ lowers: [], upper: new WritableLayer() });
+    for (const op of BUILD) apply(built, op);
+    return new UnionFS({ lowers: [new Layer(exportUpper(built))], upper: new WritableLayer() });
+  },
   "the vfs driver": () => mountVfs([new Layer(writeTar(BASE))]),
 };
 
