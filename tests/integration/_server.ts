@@ -1,4 +1,4 @@
-/** Start the real Node server (a child process) on a free port with a temp STRATA_HOME. */
+/** Start a real server (Node or Deno, a child process) on a free port with a temp STRATA_HOME, and run clients against it. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -22,33 +22,75 @@ export interface Started {
   port: number;
   home: string;
   child: ChildProcess;
-  stop(): Promise<void>;
+  /** What the server printed on stderr so far. */
+  log(): string;
+  stop(): Promise<number | null>;
 }
 
-export async function startServer(args: string[] = []): Promise<Started> {
+/** The command that runs a server entry: Node through tsx, or Deno. */
+export function serverCommand(kind: "node" | "deno"): string[] {
+  if (kind === "node") return [process.execPath, "--import", "tsx", join(ROOT, "server/node/main.ts")];
+  return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", join(ROOT, "server/deno/main.ts")];
+}
+
+/** Start a server and wait (at most `timeoutMs`) until it says it serves. */
+export async function startServer(args: string[] = [], o: { kind?: "node" | "deno"; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Started> {
   const port = await freePort();
   const home = mkdtempSync(join(tmpdir(), "strata-home-"));
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "server/node/main.ts"), "--port", String(port), ...args], {
-    env: { ...process.env, STRATA_HOME: home }, stdio: ["ignore", "ignore", "pipe"],
+  const [cmd, ...rest] = serverCommand(o.kind ?? "node");
+  const child = spawn(cmd!, [...rest, "--port", String(port), ...args], {
+    cwd: ROOT, env: { ...process.env, STRATA_HOME: home, ...o.env }, stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
+  child.stderr!.on("data", (d) => void (log += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 30_000);
-    child.stderr!.on("data", (d) => {
-      log += d;
-      if (log.includes("serving the Docker Engine API")) {
-        clearTimeout(timer);
-        resolve();
-      }
+    const timer = setTimeout(() => reject(new Error(`server did not start in time: ${log}`)), o.timeoutMs ?? 30_000);
+    const check = () => {
+      if (!log.includes("serving the Docker Engine API")) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    child.stderr!.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}: ${log}`));
     });
-    child.on("exit", (code) => reject(new Error(`server exited ${code}: ${log}`)));
   });
   return {
-    url: `tcp://127.0.0.1:${port}`, port, home, child,
+    url: `tcp://127.0.0.1:${port}`, port, home, child, log: () => log,
     stop: async () => {
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
       child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
       rmSync(home, { recursive: true, force: true });
+      return code;
     },
   };
+}
+
+export interface Ran {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Run a client command with a deadline (a hang fails the test instead of the suite). */
+export function runClient(cmd: string, args: string[], o: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...o.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "", err = "";
+    child.stdout.on("data", (d) => void (out += d));
+    child.stderr.on("data", (d) => void (err += d));
+    const timer = setTimeout(() => {
+      err += `\n[killed after ${o.timeoutMs ?? 20_000} ms]`;
+      child.kill("SIGKILL");
+    }, o.timeoutMs ?? 20_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+    child.stdin.end(o.input ?? "");
+  });
 }

@@ -1,20 +1,17 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Started, startServer } from "./_server.ts";
+import { runClient, type Started, startServer } from "./_server.ts";
 
-const t = suite("the real docker CLI against strata");
+const t = suite("the real docker CLI against the Node server");
 const hasDocker = spawnSync("docker", ["--version"]).status === 0;
 let server: Started;
 let dir: string;
 
-function docker(args: string[], input?: string) {
-  const r = spawnSync("docker", args, { env: { ...process.env, DOCKER_HOST: server.url }, input, encoding: "utf8", timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const docker = (args: string[], input?: string) => runClient("docker", args, { env: { DOCKER_HOST: server.url }, input, timeoutMs: 20_000 });
 
 if (!hasDocker) {
   console.log("skip: the docker CLI is not installed; its integration tests are skipped");
@@ -29,70 +26,140 @@ if (!hasDocker) {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  t("version and info name the strata server", () => {
-    assert.match(docker(["version"]).out, /Server: strata[\s\S]*API version:\s+1\.47/);
-    assert.match(docker(["info", "--format", "{{.Driver}} {{.Images}}"]).out, /^strata-union 3/);
+  t("version and info name the strata server and API 1.47", async () => {
+    assert.match((await docker(["version"])).out, /Server: strata[\s\S]*API version:\s+1\.47/);
+    assert.match((await docker(["info", "--format", "{{.Images}} {{.Swarm.LocalNodeState}}"])).out, /^3 inactive\n$/);
   });
 
-  t("run --rm prints the program's output and propagates its exit code", () => {
-    const r = docker(["run", "--rm", "toolbox", "sh", "-c", "echo hi > /tmp/x; cat /tmp/x; echo oops >&2; exit 7"]);
+  t("run --rm prints stdout and stderr apart and propagates the exit code", async () => {
+    const r = await docker(["run", "--rm", "toolbox", "sh", "-c", "echo hi > /tmp/x; cat /tmp/x; echo oops >&2; exit 7"]);
     assert.is(r.out, "hi\n");
     assert.match(r.err, /oops/);
     assert.is(r.code, 7);
+    assert.is((await docker(["ps", "-aq"])).out, "");
   });
 
-  t("run -i passes stdin; -e and -w reach the program", () => {
-    assert.is(docker(["run", "-i", "--rm", "toolbox", "cat"], "from stdin\n").out, "from stdin\n");
-    assert.is(docker(["run", "--rm", "-e", "X=42", "-w", "/tmp", "toolbox", "sh", "-c", "echo $X; pwd"]).out, "42\n/tmp\n");
+  t("run -i passes stdin through attach; -e and -w reach the program", async () => {
+    assert.is((await docker(["run", "-i", "--rm", "toolbox", "cat"], "from stdin\nline 2\n")).out, "from stdin\nline 2\n");
+    assert.is((await docker(["run", "--rm", "-e", "X=42", "-w", "/tmp", "toolbox", "sh", "-c", "echo $X; pwd"])).out, "42\n/tmp\n");
   });
 
-  t("run -d, ps, logs, exec, diff, stop, kill, wait, rm", () => {
-    assert.is(docker(["run", "-d", "--name", "spinner", "probes", "spin"]).code, 0);
-    assert.match(docker(["ps"]).out, /spinner/);
-    assert.is(docker(["exec", "spinner", "sh", "-c", "echo made > /tmp/by-exec"]).code, 0);
-    assert.equal(docker(["diff", "spinner"]).out, "C /tmp\nA /tmp/by-exec\n");
-    assert.is(docker(["kill", "spinner"]).code, 0);
-    assert.is(docker(["wait", "spinner"]).out, "137\n");
-    assert.match(docker(["ps", "-a", "--filter", "status=exited", "--format", "{{.Names}} {{.Status}}"]).out, /spinner Exited \(137\)/);
-    assert.is(docker(["run", "--name", "logged", "toolbox", "sh", "-c", "echo one; echo two"]).code, 0);
-    assert.is(docker(["logs", "--tail", "1", "logged"]).out, "two\n");
-    assert.is(docker(["rm", "spinner", "logged"]).code, 0);
-    assert.is(docker(["ps", "-aq"]).out, "");
+  t("run -d, ps, exec, diff, kill, wait, ps --filter, rm", async () => {
+    const id = (await docker(["run", "-d", "--name", "spinner", "probes", "spin"])).out.trim();
+    assert.match(id, /^[a-f0-9]{64}$/);
+    assert.match((await docker(["ps"])).out, /spinner/);
+    const ex = await docker(["exec", "spinner", "sh", "-c", "echo made > /tmp/by-exec; echo done"]);
+    assert.is(ex.out, "done\n");
+    assert.is(ex.code, 0);
+    assert.is((await docker(["exec", "spinner", "sh", "-c", "exit 3"])).code, 3);
+    assert.match((await docker(["diff", "spinner"])).out, /A \/tmp\/by-exec/);
+    assert.is((await docker(["kill", "spinner"])).code, 0);
+    assert.is((await docker(["wait", "spinner"])).out, "137\n");
+    assert.match((await docker(["ps", "-a", "--filter", "status=exited", "--format", "{{.Names}} {{.Status}}"])).out, /spinner Exited \(137\)/);
+    const again = await docker(["kill", "spinner"]);
+    assert.is(again.code, 1);
+    assert.match(again.err, /is not running/);
+    assert.is((await docker(["rm", "spinner"])).code, 0);
   });
 
-  t("inspect, commit, run the new image, history, tag, rmi", () => {
-    docker(["run", "--name", "base", "toolbox", "sh", "-c", "echo note > /root/note"]);
-    assert.is(docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "base"]).out, "exited 0\n");
-    assert.match(docker(["commit", "-c", 'CMD ["cat", "/root/note"]', "base", "noted:v1"]).out, /^sha256:[a-f0-9]{64}\n$/);
-    assert.is(docker(["run", "--rm", "noted:v1"]).out, "note\n");
-    assert.match(docker(["history", "noted:v1"]).out, /strata commit base/);
-    assert.is(docker(["tag", "noted:v1", "noted:v2"]).code, 0);
-    assert.match(docker(["rmi", "noted:v2"]).out, /Untagged: noted:v2/);
-    const busy = docker(["rmi", "toolbox"]);
-    assert.is(busy.code, 1);
-    assert.match(busy.err, /conflict/);
-    docker(["rm", "base"]);
+  t("create, start -a, stop of a stopped one, rm -f of a running one", async () => {
+    assert.match((await docker(["create", "--name", "made", "toolbox", "echo", "created"])).out, /^[a-f0-9]{64}\n$/);
+    assert.match((await docker(["ps", "-a", "--format", "{{.Names}} {{.Status}}"])).out, /made Created/);
+    const s = await docker(["start", "-a", "made"]);
+    assert.is(s.out, "created\n");
+    assert.is((await docker(["stop", "made"])).out, "made\n");
+    await docker(["run", "-d", "--name", "busy", "probes", "spin"]);
+    const rm = await docker(["rm", "busy"]);
+    assert.is(rm.code, 1);
+    assert.match(rm.err, /stop the container before removing or force remove/);
+    assert.is((await docker(["stop", "-t", "1", "busy"])).out, "busy\n");
+    assert.is((await docker(["rm", "-f", "made", "busy"])).code, 0);
   });
 
-  t("save, load, export, system df", () => {
-    const saved = join(dir, "tb.tar");
-    assert.is(docker(["save", "-o", saved, "toolbox"]).code, 0);
-    assert.ok(statSync(saved).size > 10_000);
-    assert.match(docker(["load", "-i", saved]).out, /Loaded image: toolbox:latest/);
-    docker(["create", "--name", "exp", "toolbox", "true"]);
-    const exported = join(dir, "fs.tar");
-    assert.is(docker(["export", "-o", exported, "exp"]).code, 0);
-    assert.ok(readFileSync(exported).includes(Buffer.from("bin/toolbox")));
-    assert.match(docker(["system", "df"]).out, /Images\s+\d+/);
-    docker(["rm", "exp"]);
+  t("logs: --tail, -t, and -f following until exit", async () => {
+    assert.is((await docker(["run", "--name", "logged", "toolbox", "sh", "-c", "echo one; echo two; echo err >&2"])).code, 0);
+    assert.is((await docker(["logs", "--tail", "1", "logged"])).out, "two\n");
+    const all = await docker(["logs", "logged"]);
+    assert.is(all.out, "one\ntwo\n");
+    assert.is(all.err, "err\n");
+    assert.match((await docker(["logs", "-t", "--tail", "1", "logged"])).out, /^\d{4}-\d\d-\d\dT[\d:.]+Z two\n$/);
+    await docker(["run", "-d", "--name", "follow", "-i", "toolbox", "sh", "-c", "echo first; cat; echo last"]);
+    const f = docker(["logs", "-f", "follow"]);
+    await new Promise((r) => setTimeout(r, 300));
+    await docker(["kill", "follow"]);
+    const r = await f;
+    assert.is(r.code, 0);
+    assert.match(r.out, /^first\n/);
+    await docker(["rm", "-f", "logged", "follow"]);
   });
 
-  t("errors are Docker's", () => {
-    const r = docker(["inspect", "nosuch"]);
+  t("inspect containers and images; unknown names fall through to No such object", async () => {
+    await docker(["run", "--name", "base", "toolbox", "sh", "-c", "echo note > /root/note"]);
+    assert.is((await docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.Name}}", "base"])).out, "exited 0 /base\n");
+    assert.match((await docker(["image", "inspect", "-f", "{{.RootFS.Type}} {{index .RepoTags 0}}", "toolbox"])).out, /^layers toolbox:latest\n$/);
+    const r = await docker(["inspect", "nosuch"]);
     assert.is(r.code, 1);
     assert.match(r.err, /No such object: nosuch/);
-    const s = docker(["start", "nosuch"]);
-    assert.match(s.err, /No such container: nosuch/);
+    assert.match((await docker(["start", "nosuch"])).err, /No such container: nosuch/);
+  });
+
+  t("commit, run the new image, history, tag, rmi; an image in use cannot be removed", async () => {
+    assert.match((await docker(["commit", "-c", 'CMD ["cat", "/root/note"]', "base", "noted:v1"])).out, /^sha256:[a-f0-9]{64}\n$/);
+    assert.is((await docker(["run", "--rm", "noted:v1"])).out, "note\n");
+    assert.match((await docker(["history", "noted:v1"])).out, /IMAGE\s+CREATED/);
+    assert.is((await docker(["tag", "noted:v1", "127.0.0.1:5000/noted:v2"])).code, 0);
+    assert.match((await docker(["images"])).out, /127\.0\.0\.1:5000\/noted\s+v2/);
+    assert.match((await docker(["rmi", "127.0.0.1:5000/noted:v2"])).out, /Untagged: 127\.0\.0\.1:5000\/noted:v2/);
+    const busy = await docker(["rmi", "toolbox"]);
+    assert.is(busy.code, 1);
+    assert.match(busy.err, /conflict/);
+    await docker(["rm", "base"]);
+  });
+
+  t("save, load, export, system df", async () => {
+    const saved = join(dir, "tb.tar");
+    assert.is((await docker(["save", "-o", saved, "toolbox", "demo"])).code, 0);
+    assert.ok(statSync(saved).size > 10_000);
+    assert.is((await docker(["rmi", "demo"])).code, 0);
+    const load = await docker(["load", "-i", saved]);
+    assert.match(load.out, /Loaded image: demo:latest/);
+    assert.match(load.out, /Loaded image: toolbox:latest/);
+    await docker(["create", "--name", "exp", "toolbox", "true"]);
+    const exported = join(dir, "fs.tar");
+    assert.is((await docker(["export", "-o", exported, "exp"])).code, 0);
+    assert.ok(readFileSync(exported).includes(Buffer.from("bin/toolbox")));
+    assert.match((await docker(["system", "df"])).out, /Images\s+\d+\s+\d+/);
+    await docker(["rm", "exp"]);
+  });
+
+  t("volumes: create, ls, inspect, use from two containers, rm", async () => {
+    assert.is((await docker(["volume", "create", "shared"])).out, "shared\n");
+    assert.match((await docker(["volume", "ls"])).out, /local\s+shared/);
+    assert.match((await docker(["volume", "inspect", "-f", "{{.Name}} {{.Driver}}", "shared"])).out, /^shared local\n$/);
+    await docker(["run", "--rm", "-v", "shared:/data", "toolbox", "sh", "-c", "echo kept > /data/f"]);
+    assert.is((await docker(["run", "--rm", "-v", "shared:/data", "toolbox", "cat", "/data/f"])).out, "kept\n");
+    assert.is((await docker(["volume", "rm", "shared"])).out, "shared\n");
+    assert.match((await docker(["volume", "inspect", "shared"])).err, /no such volume/i);
+  });
+
+  t("events streams container events as they happen", async () => {
+    const ev = spawn("docker", ["events", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}", "--filter", "type=container"], { env: { ...process.env, DOCKER_HOST: server.url } });
+    let out = "";
+    ev.stdout.on("data", (d) => void (out += d));
+    await new Promise((r) => setTimeout(r, 300));
+    await docker(["run", "--rm", "--name", "evt", "toolbox", "true"]);
+    const deadline = Date.now() + 5000;
+    while (!/container destroy evt/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    ev.kill();
+    assert.match(out, /container create evt\n[\s\S]*container start evt\n[\s\S]*container die evt\n[\s\S]*container destroy evt/);
+  });
+
+  t("ps -s -q and filters by name", async () => {
+    await docker(["create", "--name", "p1", "toolbox", "true"]);
+    const q = (await docker(["ps", "-aq", "--filter", "name=p1"])).out.trim();
+    assert.match(q, /^[a-f0-9]{12}$/);
+    assert.match((await docker(["ps", "-a", "-s", "--filter", "name=p1", "--format", "{{.Size}}"])).out, /B \(virtual [\d.]+kB\)/);
+    await docker(["rm", "p1"]);
   });
 }
 
