@@ -1,0 +1,103 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { readFileSync } from "node:fs";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { type Started, startServer } from "./_server.ts";
+
+const t = suite("dockerode against the Node server");
+const SAMPLES = fileURLToPath(new URL("../../rootfs-samples/", import.meta.url));
+// deno-lint-ignore no-explicit-any
+type Any = any;
+let Docker: Any;
+try {
+  Docker = (await import("dockerode")).default;
+} catch (err) {
+  console.log(`skip: dockerode does not load here (${(err as Error).message.split("\n")[0]})`);
+}
+let server: Started;
+let docker: Any;
+
+/** Resolve a promise or fail after `ms` (a hang fails the test, not the suite). */
+function within<T>(p: Promise<T>, ms = 15_000): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))]);
+}
+
+/** Collect a demultiplexed attach/logs stream into text. */
+function collect(stream: Any, modem: Any): Promise<{ stdout: string; stderr: string }> {
+  const out = new PassThrough(), err = new PassThrough();
+  const r = { stdout: "", stderr: "" };
+  out.on("data", (d) => void (r.stdout += d));
+  err.on("data", (d) => void (r.stderr += d));
+  modem.demuxStream(stream, out, err);
+  return new Promise((resolve) => stream.on("end", () => resolve(r)));
+}
+
+if (!Docker) {
+  t.skip("dockerode calls", () => {});
+} else {
+  t.before(async () => {
+    server = await startServer();
+    docker = new Docker({ host: "127.0.0.1", port: server.port, protocol: "http" });
+  });
+  t.after(async () => void (await server.stop()));
+
+  t("ping, version, listImages, getImage().inspect", async () => {
+    assert.is(String(await within(docker.ping())), "OK");
+    assert.is((await within(docker.version())).ApiVersion, "1.47");
+    const images = await within(docker.listImages()) as Array<{ RepoTags: string[] }>;
+    assert.ok(images.some((i) => i.RepoTags.includes("toolbox:latest")));
+    const img = await within(docker.getImage("toolbox:latest").inspect()) as { RepoTags: string[]; RootFS: { Type: string } };
+    assert.is(img.RootFS.Type, "layers");
+    await within(docker.getImage("nosuch").inspect()).then(() => assert.unreachable(), (err: Any) => assert.is(err.statusCode, 404));
+  });
+
+  t("createContainer, hijacked attach, start, wait, logs, remove", async () => {
+    const c = await within(docker.createContainer({ Image: "toolbox", Cmd: ["sh", "-c", "echo out; echo err >&2; exit 3"], name: "dc1" }));
+    const stream = await within(c.attach({ stream: true, stdout: true, stderr: true, hijack: true }));
+    const seen = collect(stream, docker.modem);
+    await within(c.start());
+    assert.equal(await within(c.wait()), { StatusCode: 3, Error: null });
+    assert.equal(await within(seen), { stdout: "out\n", stderr: "err\n" });
+    const logs = await within(c.logs({ stdout: true, stderr: true })) as Buffer;
+    assert.ok(logs.includes(Buffer.from("out\n")));
+    assert.is(logs[0], 1); // multiplexed: the caller demuxes
+    const list = await within(docker.listContainers({ all: true, filters: { name: ["dc1"] } })) as Array<{ Names: string[]; State: string }>;
+    assert.equal(list.map((x) => [x.Names[0], x.State]), [["/dc1", "exited"]]);
+    await within(c.remove());
+    await within(c.inspect()).then(() => assert.unreachable(), (err: Any) => assert.is(err.statusCode, 404));
+  });
+
+  t("docker.run() (Tty, plain attach, start, wait) returns the status code and the output", async () => {
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (d) => void (text += d));
+    const [result, container] = await within(docker.run("toolbox", ["echo", "from run"], out)) as [{ StatusCode: number }, Any];
+    assert.is(result.StatusCode, 0);
+    assert.match(text, /from run/);
+    await within(container.remove({ force: true }));
+  });
+
+  t("exec: create, start with hijack, inspect for the exit code", async () => {
+    const c = await within(docker.createContainer({ Image: "probes", Cmd: ["spin"], name: "dspin" }));
+    await within(c.start());
+    const exec = await within(c.exec({ Cmd: ["sh", "-c", "echo via exec; exit 4"], AttachStdout: true, AttachStderr: true }));
+    const stream = await within(exec.start({ hijack: true, stdin: false }));
+    assert.match((await within(collect(stream, docker.modem))).stdout, /via exec/);
+    const info = await within(exec.inspect()) as { ExitCode: number; Running: boolean };
+    assert.is(info.ExitCode, 4);
+    await within(c.remove({ force: true }));
+    const gone = await within(docker.listContainers({ all: true })) as unknown[];
+    assert.is(gone.length, 0);
+  });
+
+  t("loadImage streams JSON progress to the end and the image appears", async () => {
+    await within(docker.getImage("demo").remove());
+    const stream = await within(docker.loadImage(readFileSync(`${SAMPLES}demo.tar`)));
+    const events = await within(new Promise<Any[]>((resolve, reject) => docker.modem.followProgress(stream, (err: Any, res: Any[]) => (err ? reject(err) : resolve(res)))));
+    assert.ok(events.some((e) => /Loaded image: demo:latest/.test(e.stream ?? "")));
+    assert.is((await within(docker.getImage("demo").inspect())).RepoTags[0], "demo:latest");
+  });
+}
+
+t.run();
