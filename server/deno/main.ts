@@ -1,39 +1,62 @@
 /**
- * `deno task start`: the same API app under Deno.serve, on the disk store (STRATA_HOME),
- * processes in web Workers. Flags as server/node/main.ts: --host, --port, --token, --home.
- * XXX: Deno.serve cannot hijack a connection for a 101 answer, so the docker CLI's
- * attached `run` needs the Node server; dockerode's plain (non-hijacked) attach and every
- * other endpoint work here.
+ * `deno task start`: the same API app under Deno.serve, on the disk store (STRATA_HOME,
+ * or --home memory), processes in web Workers, the sample images loaded. Flags as the
+ * Node server: --host, --port, --token (or STRATA_TOKEN; required off loopback), --home.
+ * XXX: Deno.serve cannot take over a connection to answer `101 UPGRADED` with a raw
+ * stream, so attach and exec start with `Upgrade: tcp` (the docker CLI's `run` without
+ * -d, `start -a`, `exec`) answer a clear 501; dockerode's plain attach, `run -d`, logs
+ * and every other endpoint work. The Node server (npm start) serves those too.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { createApi } from "../../src/api/mod.ts";
-import { createEngine } from "../../src/engine/mod.ts";
+import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore, type Store } from "../../src/store/mod.ts";
 import { webWorkerHost } from "../../src/wasi/mod.ts";
+import { denoPlatform } from "../platform/mod.ts";
 import { defaultHome, DiskStore } from "../store/mod.ts";
-import { parseServeArgs } from "../node/main.ts";
+import { parseServeArgs } from "../node/args.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
-const o = parseServeArgs(Deno.args as string[]);
-const host = o.host ?? "127.0.0.1";
-if (!["127.0.0.1", "::1", "localhost"].includes(host) && !o.token) {
-  console.error(`strata: refusing to listen on ${host} without a token (--token or STRATA_TOKEN)`);
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+const NO_HIJACK = "attach and exec over a hijacked connection (Upgrade: tcp) are not available under Deno.serve, which cannot answer 101 with a raw stream: use `docker run -d` and `docker logs`, dockerode's attach without hijack, or the Node server (npm start)";
+
+async function loadSamples(engine: EngineApi): Promise<void> {
+  const samples = new URL("../../rootfs-samples/", import.meta.url);
+  const have = new Set((await engine.images.list()).flatMap((i) => i.RepoTags));
+  for (const file of readdirSync(samples).filter((f: string) => f.endsWith(".tar")).sort()) {
+    if (!have.has(`${file.slice(0, -4)}:latest`)) await engine.images.load(new Uint8Array(readFileSync(new URL(file, samples))), { name: file });
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseServeArgs(Deno.args as string[], Deno.env.toObject());
+  const host = o.host ?? "127.0.0.1";
+  if (!LOOPBACK.test(host) && !o.token) throw new Error(`Refusing to listen on ${host} without a token: the Docker API is root-equivalent. Give --token or STRATA_TOKEN.`);
+  if (o.socket) throw new Error("--socket is not supported by the Deno server yet; use the Node server (npm start)");
+  const home = o.home ?? defaultHome();
+  const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
+  const engine = await createEngine({ store, workerHost: webWorkerHost(), platform: denoPlatform() });
+  await loadSamples(engine);
+  const app = createApi(engine, { token: o.token, root: home, hijackUnavailable: NO_HIJACK });
+  const server = Deno.serve({
+    hostname: host, port: o.port ?? 2375,
+    onListen: ({ port }: { port: number }) => console.error(`strata (deno): serving the Docker Engine API on tcp://${host}:${port}`),
+  }, app.fetch);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.error("strata: stopping containers and flushing state");
+    await engine.close({ graceMs: 2000 });
+    await server.shutdown();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}
+
+main().catch((err) => {
+  console.error(`strata: ${(err as Error).message}`);
   Deno.exit(1);
-}
-const home = o.home ?? defaultHome();
-const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-const engine = await createEngine({ store, workerHost: webWorkerHost() });
-const samples = new URL("../../rootfs-samples/", import.meta.url);
-for (const file of readdirSync(samples).filter((f: string) => f.endsWith(".tar")).sort()) {
-  if (!(await engine.images.find(`${file.slice(0, -4)}:latest`))) await engine.images.load(new Uint8Array(readFileSync(new URL(file, samples))), { name: file });
-}
-const app = createApi(engine, { token: o.token, root: home });
-const server = Deno.serve({ hostname: host, port: o.port ?? 2375, onListen: ({ port }: { port: number }) => console.error(`strata (deno): serving the Docker Engine API on tcp://${host}:${port}`) }, app.fetch);
-const stop = async () => {
-  await server.shutdown();
-  await engine.close({ graceMs: 2000 });
-  Deno.exit(0);
-};
-Deno.addSignalListener("SIGINT", stop);
-Deno.addSignalListener("SIGTERM", stop);
+});

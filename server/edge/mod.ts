@@ -1,33 +1,39 @@
 /**
- * The edge entry: a fetch handler (`export default { fetch }`) over MemoryStore with
- * programs run inline, for Cloudflare Workers and the like. The sample toolbox image is
- * bundled in (esbuild's binary loader), so a fresh isolate can run containers at once.
- * Hijacked attach needs a socket, so it answers 501; everything else is the same API.
+ * The edge entry: `export default { fetch }` over MemoryStore with programs run inline
+ * (no workers, no host directories), for Cloudflare Workers, Deno Deploy and the like.
+ * The sample images are bundled in (esbuild's binary loader; server/edge/build.ts), so a
+ * fresh isolate can run containers at once. A hijacked attach needs a socket, so attach
+ * and exec start with `Upgrade: tcp` answer a clear 501; everything else is the same API.
+ * XXX: an inline program blocks the isolate while it computes (no `spin` here).
  */
 import { createApi } from "../../src/api/mod.ts";
-import { createEngine, type Engine } from "../../src/engine/mod.ts";
+import { createEngine } from "../../src/engine/mod.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
 // @ts-ignore: bundled by esbuild's binary loader
 import toolbox from "../../rootfs-samples/toolbox.tar";
 // @ts-ignore: bundled by esbuild's binary loader
 import probes from "../../rootfs-samples/probes.tar";
+// @ts-ignore: bundled by esbuild's binary loader
+import demo from "../../rootfs-samples/demo.tar";
 
-let ready: Promise<{ engine: Engine; fetch: (req: Request) => Response | Promise<Response> }> | undefined;
+const NO_HIJACK = "attach and exec over a hijacked connection (Upgrade: tcp) are not available at the edge: a fetch handler cannot take over the connection; use logs, or attach without Upgrade";
+
+let app: Promise<{ fetch: (req: Request) => Response | Promise<Response> }> | undefined;
 
 async function boot() {
   const engine = await createEngine({ store: new MemoryStore() });
-  await engine.images.load(toolbox as Uint8Array, { name: "toolbox.tar" });
-  await engine.images.load(probes as Uint8Array, { name: "probes.tar" });
-  const app = createApi(engine);
-  return { engine, fetch: (req: Request) => app.fetch(req) };
+  for (const [name, bytes] of [["toolbox.tar", toolbox], ["probes.tar", probes], ["demo.tar", demo]] as const) {
+    await engine.images.load(bytes as Uint8Array, { name });
+  }
+  return createApi(engine, { hijackUnavailable: NO_HIJACK, name: "strata-edge" });
 }
 
 export default {
   async fetch(req: Request): Promise<Response> {
-    if (req.headers.get("upgrade")) {
-      return Response.json({ message: "attach over a hijacked connection is not available at the edge: use logs, or attach without Upgrade" }, { status: 501 });
-    }
-    ready ??= boot();
-    return (await ready).fetch(req);
+    app ??= boot().catch((err) => {
+      app = undefined; // let the next request try again
+      throw err;
+    });
+    return await (await app).fetch(req);
   },
 };

@@ -8,10 +8,11 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { asEngineApi, createApi } from "../../src/api/mod.ts";
+import { createApi } from "../../src/api/mod.ts";
 import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore, type Store } from "../../src/store/mod.ts";
 import { defaultHome, DiskStore } from "../store/mod.ts";
+import { nodePlatform } from "../platform/mod.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
 import { upgradeHandler } from "./hijack.ts";
 
@@ -65,7 +66,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   }
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = asEngineApi(await createEngine({ store, workerHost: nodeWorkerHost() }));
+  const engine = await createEngine({ store, workerHost: nodeWorkerHost(), platform: nodePlatform() });
   if (o.samples !== false) await loadSamples(engine, log);
   const app = createApi(engine, { token: o.token, root: home });
   if (o.socket && existsSync(o.socket)) rmSync(o.socket);

@@ -19,8 +19,8 @@ let server: Started;
 let docker: Any;
 
 /** Resolve a promise or fail after `ms` (a hang fails the test, not the suite). */
-function within<T>(p: Promise<T>, ms = 15_000): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))]);
+function within(p: Promise<Any>, ms = 15_000): Promise<Any> {
+  return Promise.race([p, new Promise<Any>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))]);
 }
 
 /** Collect a demultiplexed attach/logs stream into text. */
@@ -95,7 +95,7 @@ if (!Docker) {
     await within(docker.getImage("demo").remove());
     const stream = await within(docker.loadImage(readFileSync(`${SAMPLES}demo.tar`)));
     const events = await within(new Promise<Any[]>((resolve, reject) => docker.modem.followProgress(stream, (err: Any, res: Any[]) => (err ? reject(err) : resolve(res)))));
-    assert.ok(events.some((e) => /Loaded image: demo:latest/.test(e.stream ?? "")));
+    assert.ok(events.some((e: Any) => /Loaded image: demo:latest/.test(e.stream ?? "")));
     assert.is((await within(docker.getImage("demo").inspect())).RepoTags[0], "demo:latest");
   });
 }

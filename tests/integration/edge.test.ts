@@ -1,0 +1,75 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { createServer, request, type Server } from "node:http";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { getRequestListener } from "@hono/node-server";
+import { demultiplex } from "../../src/api/mod.ts";
+import { buildEdge } from "../../server/edge/build.ts";
+
+const t = suite("the edge bundle (esbuild, neutral platform) served over HTTP");
+let dir: string, server: Server, base: string;
+
+const post = (body?: unknown): RequestInit => ({ method: "POST", ...(body ? { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } } : {}) });
+const call = (path: string, init?: RequestInit) => fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+
+t.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "strata-edge-"));
+  const file = await buildEdge(join(dir, "edge.mjs"));
+  const mod = (await import(pathToFileURL(file).href)) as { default: { fetch: (r: Request) => Promise<Response> } };
+  server = createServer(getRequestListener((req) => mod.default.fetch(req)));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+t.after(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+t("the bundle is one ES module with the sample images inside", () => {
+  assert.ok(statSync(join(dir, "edge.mjs")).size > 500_000);
+});
+
+t("ping, version and images answer from a fresh isolate", async () => {
+  const ping = await call("/_ping");
+  assert.is(await ping.text(), "OK");
+  assert.is(ping.headers.get("Api-Version"), "1.47");
+  const images = await (await call("/v1.47/images/json")).json() as Array<{ RepoTags: string[] }>;
+  assert.equal(images.flatMap((i) => i.RepoTags).sort(), ["demo:latest", "probes:latest", "toolbox:latest"]);
+});
+
+t("create, start, wait, logs and remove run a program inline", async () => {
+  const c = await call("/v1.47/containers/create?name=edge1", post({ Image: "toolbox", Cmd: ["sh", "-c", "echo at the edge; echo e >&2; exit 6"] }));
+  assert.is(c.status, 201);
+  const wait = call("/v1.47/containers/edge1/wait?condition=next-exit", post());
+  assert.is((await call("/v1.47/containers/edge1/start", post())).status, 204);
+  assert.equal(await (await wait).json(), { StatusCode: 6, Error: null });
+  const logs = demultiplex(new Uint8Array(await (await call("/v1.47/containers/edge1/logs?stdout=1&stderr=1")).arrayBuffer()));
+  assert.equal(logs, { stdout: "at the edge\n", stderr: "e\n" });
+  assert.is((await call("/v1.47/containers/edge1", { method: "DELETE" })).status, 204);
+});
+
+t("attach with Upgrade: tcp answers a clear 501; bind mounts are refused", async () => {
+  await call("/containers/create?name=edge2", post({ Image: "toolbox", Cmd: ["true"] }));
+  // fetch() refuses Upgrade headers, so this one goes through node:http as the docker CLI sends it.
+  const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${base}/v1.47/containers/edge2/attach?stream=1&stdout=1`, { method: "POST", headers: { Upgrade: "tcp", Connection: "Upgrade" }, timeout: 10_000 });
+    req.on("upgrade", () => reject(new Error("upgraded at the edge")));
+    req.on("response", (res) => {
+      let body = "";
+      res.on("data", (d) => void (body += d));
+      res.on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+  assert.is(r.status, 501);
+  assert.match((JSON.parse(r.body) as { message: string }).message, /not available at the edge/);
+  const bind = await call("/containers/create", post({ Image: "toolbox", Cmd: ["true"], HostConfig: { Binds: ["/etc:/host-etc"] } }));
+  assert.ok(bind.status >= 400, `bind mount answered ${bind.status}`);
+});
+
+t.run();
