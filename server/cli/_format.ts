@@ -1,48 +1,95 @@
-/** Output as the docker CLI prints it: aligned tables, human sizes, "x ago", and Go-template-like --format. */
+/**
+ * Output as the docker CLI prints it: human sizes (docker/go-units), human durations
+ * ("5 minutes ago"), IDs cut to 12, and tables laid out by Go's text/tabwriter with the
+ * docker CLI's settings (minimum cell width 10, padding 3, last column unpadded).
+ */
 
-/** docker/go-units HumanSizeWithPrecision(size, 3), as `docker ps` and `docker images` print sizes. */
-export function humanSize(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
+const DECIMAL = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+
+/**
+ * go-units HumanSizeWithPrecision: decimal units, `%.{precision}g` (docker ps and images
+ * use 3, system df uses 4): 241000 → "241kB", 2345678 → "2.35MB", 0 → "0B".
+ */
+export function humanSize(bytes: number, precision = 3): string {
   let v = bytes, i = 0;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return `${Number(v.toPrecision(3))}${units[i]}`;
+  while (v >= 1000 && i < DECIMAL.length - 1) { v /= 1000; i++; }
+  return `${goG(v, precision)}${DECIMAL[i]}`;
 }
 
+/** Go's `%.Ng`: N significant digits, trailing zeros dropped, exponent form when the exponent reaches N. */
+export function goG(v: number, precision: number): string {
+  if (v === 0) return "0";
+  const exp = Math.floor(Math.log10(Math.abs(Number(v.toPrecision(precision)))));
+  if (exp < -4 || exp >= precision) {
+    const [m, e] = v.toExponential(precision - 1).split("e") as [string, string];
+    const n = Number(e);
+    return `${String(Number(m))}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+  }
+  return String(Number(v.toPrecision(precision)));
+}
+
+/** go-units HumanDuration (what `docker ps` prints under CREATED, before " ago"). */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < 1) return "Less than a second";
+  if (seconds === 1) return "1 second";
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(ms / 60_000);
+  if (minutes === 1) return "About a minute";
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.trunc(ms / 3_600_000 + 0.5);
+  if (hours === 1) return "About an hour";
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(ms / 3_600_000 / 24 / 365)} years`;
+}
+
+/** "5 minutes ago" for a unix time in seconds. */
 export function ago(unixSeconds: number, now = Date.now()): string {
-  const s = Math.max(0, Math.round(now / 1000 - unixSeconds));
-  if (s < 1) return "Less than a second ago";
-  if (s < 60) return `${s} second${s === 1 ? "" : "s"} ago`;
-  const m = Math.round(s / 60);
-  if (m < 60) return m === 1 ? "About a minute ago" : `${m} minutes ago`;
-  const h = Math.round(s / 3600);
-  if (h < 48) return h === 1 ? "About an hour ago" : `${h} hours ago`;
-  const d = Math.floor(h / 24);
-  if (d < 14) return `${d} days ago`;
-  if (d < 60) return `${Math.floor(d / 7)} weeks ago`;
-  if (d < 730) return `${Math.floor(d / 30)} months ago`;
-  return `${Math.floor(d / 365)} years ago`;
+  return `${humanDuration(Math.max(0, now - unixSeconds * 1000))} ago`;
 }
 
-/** Columns padded to the widest cell plus three spaces, as the docker CLI's tabwriter does. */
+/** Go's `time.Time.String()` for a unix time, as `--format '{{.CreatedAt}}'` prints it: "2024-05-01 10:00:00 +0000 UTC". */
+export function goTime(unixSeconds: number): string {
+  return `${new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace("T", " ")} +0000 UTC`;
+}
+
+/** The first 12 hex digits of an ID, without its "sha256:" prefix. */
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, "").slice(0, 12);
+}
+
+/** The docker CLI's Ellipsis: at most `n` characters, the last one "…" when cut. */
+export function ellipsis(s: string, n: number): string {
+  const chars = [...s];
+  return chars.length > n ? `${chars.slice(0, n - 1).join("")}…` : s;
+}
+
+/** Go's strconv.Quote for the common cases (quotes, backslashes, control characters). */
+export function goQuote(s: string): string {
+  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, "\\x$1");
+}
+
+/**
+ * Lay out tab-separated lines as Go's tabwriter (minwidth 10, padding 3, padchar ' ')
+ * does for the docker CLI: each tab-terminated cell is padded to its column's width;
+ * the text after the last tab of a line is not.
+ */
+export function tabwrite(text: string): string {
+  const lines = text.split("\n");
+  const trailing = lines[lines.length - 1] === "" ? lines.pop() : undefined;
+  const cells = lines.map((l) => l.split("\t"));
+  const widths: number[] = [];
+  for (const row of cells) {
+    row.slice(0, -1).forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, 10 - 3, [...c].length); });
+  }
+  const out = cells.map((row) => row.map((c, i) => (i < row.length - 1 ? c + " ".repeat(widths[i]! + 3 - [...c].length) : c)).join(""));
+  return out.join("\n") + (trailing !== undefined ? "\n" : "");
+}
+
+/** A table from a header and rows (columns joined by tabs, then `tabwrite`). */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3))).join("").trimEnd();
-  return [line(header), ...rows.map(line)].join("\n") + "\n";
-}
-
-/** `--format`: "{{.Field}}", "{{json .}}", and a leading "table " for a header row. */
-export function format(template: string, items: Array<Record<string, unknown>>): string {
-  const isTable = template.startsWith("table ");
-  const body = isTable ? template.slice(6) : template;
-  const render = (item: Record<string, unknown>) => body.replace(/\{\{\s*(json\s+)?\.([\w.]*)\s*\}\}/g, (_, json, path: string) => {
-    const v = path ? path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], item) : item;
-    return json ? JSON.stringify(v) : v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
-  }).replace(/\\t/g, "\t");
-  const lines = items.map(render);
-  if (isTable) lines.unshift(body.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => k.replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase()));
-  return lines.length ? `${lines.join("\n")}\n` : "";
-}
-
-export function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+  return tabwrite([header, ...rows].map((r) => r.join("\t")).join("\n") + "\n");
 }

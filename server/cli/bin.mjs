@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `strata` command (package.json "bin"): registers tsx, then runs the TypeScript CLI.
+// The `strata` command (package.json "bin"): registers tsx's loader, then runs the TypeScript CLI.
 import { register } from "tsx/esm/api";
 
 register();
-await import("./main.ts");
+const { main } = await import("./main.ts");
+process.exit(await main(process.argv.slice(2)));

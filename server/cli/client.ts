@@ -1,49 +1,144 @@
 /**
- * How the command reaches an engine. With --host/-H or DOCKER_HOST it talks HTTP to a
- * server. Otherwise it is daemonless: it opens the engine in-process on the disk store
- * (STRATA_HOME) and calls the same API app without a socket. When a running
- * `strata serve` owns the store (its lock is held), it goes through that server instead.
+ * A small Docker Engine API client over a Transport: JSON calls with Docker's error
+ * shape, streams, and hijacked attach/exec. `connect()` picks the transport: a server
+ * (`-H`/DOCKER_HOST, or the `strata serve` that holds the store's lock), or the engine
+ * opened in this process on the disk store (STRATA_HOME), which is the default.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createApi } from "../../src/api/mod.ts";
-import { createEngine, type Engine } from "../../src/engine/mod.ts";
+import { asEngineApi, createApi } from "../../src/api/mod.ts";
+import { createEngine } from "../../src/engine/mod.ts";
+import { webWorkerHost } from "../../src/wasi/mod.ts";
+import { denoPlatform, nodePlatform } from "../platform/mod.ts";
 import { defaultHome, DiskStore, StoreLockedError } from "../store/mod.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
+import type { HijackResult } from "./_hijack.ts";
+import { localTransport } from "./_local.ts";
+import { remoteTransport } from "./_remote.ts";
+import type { HijackOptions, Transport } from "./_transport.ts";
 
-export interface Client {
-  request(path: string, init?: RequestInit): Promise<Response>;
-  /** The in-process engine, when daemonless (for stdin on run -i). */
-  engine?: Engine;
-  close(): Promise<void>;
+/** An error the engine answered (`{"message"}` with a status); printed "Error response from daemon: …". */
+export class DaemonError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
 }
 
-export async function connect(o: { host?: string; home?: string; token?: string }): Promise<Client> {
-  const host = o.host ?? process.env["DOCKER_HOST"];
-  if (host) return remote(host, o.token ?? process.env["STRATA_TOKEN"]);
-  const home = o.home ?? defaultHome();
-  let store: DiskStore;
+type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+/** `?a=1&b=x` from an object (arrays repeat the key; undefined is left out). */
+export function query(q: Query): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) p.append(k, typeof v === "boolean" ? (v ? "1" : "0") : String(one));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+export class Client {
+  constructor(readonly transport: Transport) {}
+
+  /** A call whose error statuses become DaemonError. `body` objects go as JSON. */
+  async call(method: string, path: string, o: { query?: Query; body?: unknown; raw?: BodyInit; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+    const init: RequestInit = { method, headers: { ...o.headers }, signal: o.signal };
+    if (o.body !== undefined) {
+      init.body = JSON.stringify(o.body);
+      (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+    } else if (o.raw !== undefined) init.body = o.raw;
+    const r = await this.transport.request(`${path}${o.query ? query(o.query) : ""}`, init);
+    if (r.status >= 400) throw new DaemonError(r.status, await _message(r));
+    return r;
+  }
+
+  async json<T>(method: string, path: string, o: Parameters<Client["call"]>[2] = {}): Promise<T> {
+    return await (await this.call(method, path, o)).json() as T;
+  }
+
+  /** Attach or exec start with `Upgrade: tcp`. Errors: DaemonError when the server answers an HTTP error. */
+  async hijack(path: string, o: HijackOptions & { query?: Query }): Promise<HijackResult> {
+    try {
+      return await this.transport.hijack(`${path}${o.query ? query(o.query) : ""}`, o);
+    } catch (err) {
+      const e = err as { status?: number; message: string };
+      if (typeof e.status === "number") throw new DaemonError(e.status, e.message);
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}
+
+async function _message(r: Response): Promise<string> {
+  const text = await r.text();
   try {
-    store = DiskStore.open(home);
+    return (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    return text.trim() || `HTTP ${r.status}`;
+  }
+}
+
+export interface ConnectOptions {
+  host?: string;
+  home?: string;
+  token?: string;
+  env: Record<string, string | undefined>;
+  /** How long to wait for another command's lock on the store (ms, default 10 s). */
+  lockWaitMs?: number;
+}
+
+/** The file in STRATA_HOME where `strata serve` writes its address while it owns the store. */
+export const SERVER_URL_FILE = "server.url";
+
+/** Pick the transport: -H/DOCKER_HOST, else the in-process engine, else the server that owns the store. */
+export async function connect(o: ConnectOptions): Promise<Client> {
+  const host = o.host ?? o.env["DOCKER_HOST"];
+  const token = o.token ?? o.env["STRATA_TOKEN"];
+  if (host) return new Client(remoteTransport(host, { token }));
+  const home = o.home ?? o.env["STRATA_HOME"] ?? defaultHome();
+  const deadline = Date.now() + (o.lockWaitMs ?? Number(o.env["STRATA_LOCK_WAIT_MS"] ?? 10_000));
+  for (;;) {
+    try {
+      return new Client(await openLocal(home, o.env));
+    } catch (err) {
+      if (!(err instanceof StoreLockedError)) throw err;
+      const server = await _serverOf(home, token);
+      if (server) return new Client(server);
+      if (Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** The engine on the disk store, in this process. Errors: StoreLockedError. */
+export async function openLocal(home: string, env: Record<string, string | undefined> = {}): Promise<Transport> {
+  const store = DiskStore.open(home);
+  const deno = "Deno" in globalThis;
+  // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
+  const workerHost = env["STRATA_WORKERS"] === "0" ? undefined : deno ? webWorkerHost() : nodeWorkerHost();
+  try {
+    const engine = asEngineApi(await createEngine({ store, workerHost, platform: deno ? denoPlatform() : nodePlatform() }));
+    const app = createApi(engine, { root: home });
+    return localTransport(engine, app, { where: `in-process (${home})`, close: () => engine.close({ graceMs: 10_000 }) });
   } catch (err) {
-    const addr = join(home, "server.url");
-    if (err instanceof StoreLockedError && existsSync(addr)) return remote(readFileSync(addr, "utf8").trim(), o.token ?? process.env["STRATA_TOKEN"]);
+    await (store as unknown as { close?: () => Promise<void> }).close?.();
     throw err;
   }
-  const engine = await createEngine({ store, workerHost: nodeWorkerHost() });
-  const app = createApi(engine, { root: home });
-  return { engine, request: async (path, init) => await app.request(`/v1.47${path}`, init), close: () => engine.close({ graceMs: 10_000 }) };
 }
 
-function remote(host: string, token?: string): Client {
-  if (!host.startsWith("tcp://") && !host.startsWith("http://")) throw new Error(`unsupported host "${host}": use tcp://HOST:PORT`);
-  const base = host.replace(/^tcp:\/\//, "http://").replace(/\/$/, "");
-  return {
-    request: (path, init = {}) => fetch(`${base}/v1.47${path}`, {
-      ...init, headers: { ...(init.headers as Record<string, string> ?? {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-      // @ts-expect-error: Node's fetch needs duplex for a streamed body
-      duplex: "half",
-    }),
-    close: async () => {},
-  };
+/** The address a running `strata serve` left in the home, if it answers /_ping. */
+async function _serverOf(home: string, token?: string): Promise<Transport | undefined> {
+  const file = join(home, SERVER_URL_FILE);
+  if (!existsSync(file)) return undefined;
+  const t = remoteTransport(readFileSync(file, "utf8").trim(), { token });
+  try {
+    const r = await t.request("/_ping", { signal: AbortSignal.timeout(2000) });
+    await r.body?.cancel();
+    return r.ok ? t : undefined;
+  } catch {
+    return undefined;
+  }
 }

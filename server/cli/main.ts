@@ -1,67 +1,102 @@
 /**
- * `strata`: docker's verbs without a daemon. Global flags: -H/--host (or DOCKER_HOST) to
- * talk to a server, --home (or STRATA_HOME) for the in-process engine's store. Exit
- * codes as Docker's: the program's own for run and exec, 125 when strata itself fails,
- * 1 for an error the daemon reported.
+ * `strata`: Docker's verbs, flags, output and exit codes, without a daemon. By default
+ * each command opens the engine in-process on the disk store (STRATA_HOME), so images,
+ * containers and volumes persist between commands; with -H/--host or DOCKER_HOST it
+ * talks to a server (strata's own, or any Docker engine). Exit statuses as Docker's:
+ * the program's own for run, start -a and exec; 125 when strata itself fails; 126/127
+ * when the program cannot be run or found; 1 for an error the engine answered.
+ *
+ * Runs under Node (`npx strata`, through bin.mjs) and Deno (`deno task strata`).
  */
-import { connect } from "./client.ts";
-import { CliError, VERBS } from "./verbs.ts";
+import { parseArgs, UsageError } from "./_args.ts";
+import { type Io, processIo } from "./_io.ts";
+import { CliError, type Ctx, helpText, runVerb, type Verb } from "./_verb.ts";
+import { type Client, connect, DaemonError } from "./client.ts";
+import { commit, containerPrune, diff, exportVerb, inspect, kill, logs, ps, rename, restart, rm, stop, wait } from "./verbs_containers.ts";
+import { cp } from "./verbs_cp.ts";
+import { history, imagePrune, images, load, rmi, save, tag } from "./verbs_images.ts";
+import { create, exec, run, start } from "./verbs_run.ts";
+import { serve } from "./verbs_serve.ts";
+import { events, info, STRATA_VERSION, system, version, volume } from "./verbs_system.ts";
 
-const USAGE = `Usage:  strata [OPTIONS] COMMAND
+const as = (v: Verb, name: string): Verb => ({ ...v, name });
 
-Containers without a daemon or a kernel: OCI images, a union filesystem, WASI programs.
+/** `strata container …` and `strata image …`, as Docker groups the same verbs. */
+const container: Verb = {
+  name: "container", usage: "COMMAND", summary: "Manage containers",
+  sub: [commit, cp, create, diff, exec, as(exportVerb, "export"), inspect, kill, logs, as(ps, "ls"), containerPrune, rename, restart, rm, run, start, stop, wait],
+};
+const image: Verb = {
+  name: "image", usage: "COMMAND", summary: "Manage images",
+  sub: [history, inspect, load, as(images, "ls"), imagePrune, as(rmi, "rm"), save, tag],
+};
 
-Options:
-  -H, --host string   Daemon socket to connect to (default: the in-process engine; DOCKER_HOST)
-      --home string   Store of the in-process engine (default: STRATA_HOME or ~/.local/share/strata)
+export const VERBS: Verb[] = [
+  run, exec, ps, images, load, save, serve, info, version, container, image, volume, system,
+  commit, cp, create, diff, events, as(exportVerb, "export"), history, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
+];
 
-Commands:
-  ${[...Object.keys(VERBS), "serve"].join(", ")}
+const GLOBAL = [
+  { long: "host", short: "H", type: "string" as const, desc: "Daemon socket to connect to (default: the engine in this process; or DOCKER_HOST)" },
+  { long: "home", type: "string" as const, desc: "Store of the in-process engine (default: STRATA_HOME, or ~/.local/share/strata)" },
+  { long: "version", short: "v", type: "bool" as const, desc: "Print version information and quit" },
+];
 
-Run 'strata COMMAND --help' for more information on a command.
-`;
+const ROOT: Verb = {
+  name: "strata", usage: "[OPTIONS] COMMAND", summary: "Containers without a daemon or a kernel: OCI images, a union filesystem, WASI programs.",
+};
 
-export async function main(argv: string[]): Promise<number> {
-  let host: string | undefined, home: string | undefined;
-  while (argv[0]?.startsWith("-")) {
-    const flag = argv.shift()!;
-    if (flag === "-H" || flag === "--host") host = argv.shift();
-    else if (flag === "--home") home = argv.shift();
-    else if (flag === "--help" || flag === "-h") return say(USAGE);
-    else if (flag === "-v" || flag === "--version") return say("strata version 0.1.0\n");
-    else return fail(`unknown flag: ${flag}`, 125);
-  }
-  const verb = argv.shift();
-  if (!verb) return say(USAGE);
-  if (verb === "serve") {
-    const { main: serve } = await import("../node/main.ts");
-    await serve([...(home ? ["--home", home] : []), ...argv]);
-    return await new Promise<number>(() => {}); // runs until a signal
-  }
-  const spec = VERBS[verb];
-  if (!spec) return fail(`strata: '${verb}' is not a strata command.\nSee 'strata --help'`, 125);
-  if (argv.includes("--help")) return say(`\nUsage:  strata ${spec.usage}\n`);
-  const client = await connect({ host, home }).catch((err) => { throw new CliError(`strata: ${(err as Error).message}`, 125); });
+function _rootHelp(): string {
+  const line = (v: Verb) => `  ${v.name.padEnd(10)}  ${v.summary}`;
+  const common = VERBS.slice(0, 9), mgmt = VERBS.slice(9, 13), rest = VERBS.slice(13);
+  return `${helpText({ ...ROOT, flags: GLOBAL }, "strata").replace(/^\n/, "").replace(/\nOptions:[\s\S]*$/, "")}\nCommon Commands:\n${common.map(line).join("\n")}\n\n` +
+    `Management Commands:\n${mgmt.map(line).join("\n")}\n\nCommands:\n${rest.map(line).join("\n")}\n\n` +
+    `Global Options:\n${GLOBAL.map((g) => `  ${g.short ? `-${g.short}, ` : "    "}--${g.long.padEnd(8)}  ${g.desc}`).join("\n")}\n\n` +
+    "Run 'strata COMMAND --help' for more information on a command.\n";
+}
+
+/** Run the command line; resolves with the exit status. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let g;
   try {
-    return (await spec.run(client, argv)) ?? 0;
+    g = parseArgs(argv, GLOBAL, { interspersed: false });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    await io.err(`${err.message}\nSee 'strata --help'.\n`);
+    return 125;
+  }
+  if (g.flags["version"]) return (await io.out(`strata version ${STRATA_VERSION}\n`), 0);
+  const [name, ...rest] = g.args;
+  if (!name || g.help) return (await io.out(_rootHelp()), 0);
+  const verb = VERBS.find((v) => v.name === name);
+  if (!verb) return (await io.err(`strata: '${name}' is not a strata command.\nSee 'strata --help'\n`), 1);
+  let client: Promise<Client> | undefined;
+  const global = { host: g.flags["host"] as string | undefined, home: g.flags["home"] as string | undefined };
+  const ctx: Ctx = { io, global, client: () => (client ??= connect({ ...global, env: io.env })) };
+  try {
+    return await runVerb(ctx, verb, `strata ${name}`, rest);
+  } catch (err) {
+    return await _report(io, err);
   } finally {
-    await client.close();
+    if (client) await (await client.catch(() => undefined))?.close();
   }
 }
 
-function say(text: string): number {
-  process.stdout.write(text);
-  return 0;
+async function _report(io: Io, err: unknown): Promise<number> {
+  if (err instanceof CliError) return (await io.err(`${err.message}\n`), err.code);
+  if (err instanceof DaemonError) return (await io.err(`Error response from daemon: ${err.message}\n`), 1);
+  return (await io.err(`strata: ${(err as Error)?.message ?? String(err)}\n`), 125);
 }
 
-function fail(message: string, code: number): number {
-  process.stderr.write(`${message}\n`);
-  return code;
+function _isMain(): boolean {
+  const deno = (globalThis as { Deno?: { mainModule?: string } }).Deno;
+  if (deno?.mainModule) return deno.mainModule === import.meta.url;
+  const argv1 = process.argv[1] ?? "";
+  return /server[\\/]cli[\\/](main\.ts|bin\.mjs)$/.test(argv1) || /[\\/]strata$/.test(argv1);
 }
 
-if (process.argv[1]?.endsWith("server/cli/main.ts") || process.argv[1]?.endsWith("bin.mjs")) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    process.stderr.write(`${err instanceof CliError ? err.message : `strata: ${(err as Error).message}`}\n`);
-    process.exit(err instanceof CliError ? err.code : 125);
-  });
+if (_isMain()) {
+  const code = await main(process.argv.slice(2));
+  // Pending workers or sockets must not keep a finished command alive.
+  process.exit(code);
 }

@@ -1,0 +1,72 @@
+/**
+ * The daemonless transport: the engine opened in this process on the disk store, driven
+ * through the very API app the server runs (`createApi(engine).request`, no socket), and
+ * attach/exec through `serveHijack` on an in-memory connection. So `strata ps` and
+ * `strata -H tcp://… ps` go through one code path and print the same thing.
+ */
+import type { Hono } from "hono";
+import { serveHijack } from "../../src/api/mod.ts";
+import type { EngineApi } from "../../src/engine/mod.ts";
+import type { HijackOptions, Transport } from "./_transport.ts";
+import { readUpgrade } from "./_hijack.ts";
+
+export function localTransport(engine: EngineApi, app: Hono, o: { where: string; close: () => Promise<void> }): Transport {
+  return {
+    where: o.where,
+    request: async (path, init) => await app.request(`/v1.47${path}`, init),
+    hijack: (path, h) => readUpgrade(_serve(engine, `/v1.47${path}`, h)),
+    close: o.close,
+  };
+}
+
+/** Run serveHijack on a memory connection; the returned iterable is what it writes. */
+function _serve(engine: EngineApi, url: string, h: HijackOptions): AsyncIterable<Uint8Array> {
+  const q = byteQueue();
+  const closers: Array<() => void> = [];
+  const stdin = h.stdin ? _toStream(h.stdin) : new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  void serveHijack(engine, {
+    method: "POST", url, body: h.body ?? new Uint8Array(0),
+    header: (name) => ({ upgrade: "tcp", connection: "Upgrade", "content-type": h.contentType ?? "text/plain" } as Record<string, string>)[name.toLowerCase()],
+  }, {
+    stdin,
+    write: (b) => q.push(b),
+    end: () => q.close(),
+    onClose: (fn) => void closers.push(fn),
+  }).finally(() => q.close());
+  return q.iterable(() => closers.forEach((fn) => fn()));
+}
+
+function _toStream(src: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const it = src[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      const r = await it.next();
+      if (r.done) c.close();
+      else c.enqueue(r.value);
+    },
+    async cancel() { await it.return?.(); },
+  });
+}
+
+/** A push queue of byte chunks read as an async iterable. */
+export function byteQueue() {
+  const items: Uint8Array[] = [];
+  let done = false;
+  let wake: (() => void) | undefined;
+  return {
+    push(b: Uint8Array) { if (!done) { items.push(b.slice()); wake?.(); } },
+    close() { done = true; wake?.(); },
+    async *iterable(onStop?: () => void): AsyncIterable<Uint8Array> {
+      try {
+        for (;;) {
+          while (items.length) yield items.shift()!;
+          if (done) return;
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+        }
+      } finally {
+        onStop?.();
+      }
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * What a verb is (usage line, summary, flags, argument counts, its run function or its
+ * sub-commands), its --help text laid out as the docker CLI's, and running one with
+ * Docker's exit statuses: 125 for a flag error or a strata failure, 1 for a wrong
+ * argument count or an error the engine answered, else what the verb returns.
+ */
+import { type FlagDef, formatOptions, type Parsed, parseArgs, UsageError } from "./_args.ts";
+import type { Client } from "./client.ts";
+import type { Io } from "./_io.ts";
+
+export interface Ctx {
+  io: Io;
+  /** The engine connection, opened on first use. */
+  client(): Promise<Client>;
+  /** The global options (for serve). */
+  global: { host?: string; home?: string };
+}
+
+export interface Verb {
+  name: string;
+  /** After the command path: "[OPTIONS] CONTAINER [CONTAINER...]". */
+  usage: string;
+  summary: string;
+  flags?: FlagDef[];
+  min?: number;
+  max?: number;
+  /** Flags only before the first positional (run, create, exec). */
+  interspersed?: boolean;
+  aliases?: string[];
+  sub?: Verb[];
+  run?(ctx: Ctx, p: Parsed): Promise<number | void>;
+}
+
+/** A failure the verb already described; `code` is the exit status. */
+export class CliError extends Error {
+  constructor(message: string, readonly code = 1) {
+    super(message);
+  }
+}
+
+export function helpText(v: Verb, path: string): string {
+  const parts = [`\nUsage:  ${path} ${v.usage}\n`, `${v.summary}\n`];
+  if (v.aliases?.length) parts.push(`Aliases:\n  ${v.aliases.join(", ")}\n`);
+  if (v.sub) {
+    const w = Math.max(...v.sub.map((s) => s.name.length));
+    parts.push(`Commands:\n${v.sub.map((s) => `  ${s.name.padEnd(w)}   ${s.summary}`).join("\n")}\n`);
+    parts.push(`Run '${path} COMMAND --help' for more information on a command.\n`);
+  } else if (v.flags?.length) parts.push(`Options:\n${formatOptions(v.flags)}\n`);
+  return parts.join("\n");
+}
+
+/** Run `v` on its arguments; resolves with the exit status (errors are printed here). */
+export async function runVerb(ctx: Ctx, v: Verb, path: string, argv: string[]): Promise<number> {
+  if (v.sub) {
+    const name = argv[0];
+    if (!name || name === "--help" || name === "-h") return await _say(ctx, helpText(v, path), 0);
+    const sub = v.sub.find((s) => s.name === name || s.aliases?.includes(`${path} ${name}`));
+    if (!sub) return await _say(ctx, `strata: unknown command: ${path} ${name}\n\nRun '${path} --help' for more information\n`, 1, true);
+    return await runVerb(ctx, sub, `${path} ${sub.name}`, argv.slice(1));
+  }
+  let p: Parsed;
+  try {
+    p = parseArgs(argv, v.flags ?? [], { interspersed: v.interspersed });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return await _say(ctx, `${err.message}\n\nUsage:  ${path} ${v.usage}\n\nRun '${path} --help' for more information\n`, 125, true);
+  }
+  if (p.help) return await _say(ctx, helpText(v, path), 0);
+  const countError = _countError(v, p.args.length);
+  if (countError) return await _say(ctx, `strata: '${path}' ${countError}\n\nUsage:  ${path} ${v.usage}\n\nSee '${path} --help' for more information\n`, 1, true);
+  return (await v.run!(ctx, p)) ?? 0;
+}
+
+function _countError(v: Verb, n: number): string | undefined {
+  const s = (k: number) => (k === 1 ? "argument" : "arguments");
+  if (v.min !== undefined && v.min === v.max && n !== v.min) return `requires exactly ${v.min} ${s(v.min)}`;
+  if (v.min !== undefined && n < v.min) return `requires at least ${v.min} ${s(v.min)}`;
+  if (v.max !== undefined && n > v.max) return v.max === 0 ? "accepts no arguments" : `requires at most ${v.max} ${s(v.max)}`;
+  return undefined;
+}
+
+async function _say(ctx: Ctx, text: string, code: number, toErr = false): Promise<number> {
+  await (toErr ? ctx.io.err(text) : ctx.io.out(text.replace(/^\n/, "")));
+  return code;
+}

@@ -1,0 +1,42 @@
+/**
+ * `strata serve`: the API server of server/node on the engine of STRATA_HOME. While it
+ * runs it owns the store's lock and writes its address to STRATA_HOME/server.url, so a
+ * daemonless `strata ps` on the same home goes through it instead of failing.
+ */
+import { rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { flag } from "./_args.ts";
+import type { Verb } from "./_verb.ts";
+import { SERVER_URL_FILE } from "./client.ts";
+
+export const serve: Verb = {
+  name: "serve", usage: "[OPTIONS]", summary: "Serve the Docker Engine API (docker and dockerode can drive it)", max: 0,
+  flags: [
+    { long: "host", type: "string", desc: "Address to listen on", default: "127.0.0.1" },
+    { long: "port", short: "p", type: "int", desc: "TCP port", default: "2375" },
+    { long: "socket", type: "string", desc: "Listen on a unix socket at this path instead of TCP" },
+    { long: "token", type: "string", desc: "Bearer token clients must send (required off loopback; or STRATA_TOKEN)" },
+    { long: "no-samples", type: "bool", desc: "Do not load the sample images at start" },
+  ],
+  async run(ctx, p) {
+    const { startServer } = await import("../node/server.ts");
+    const home = resolve(ctx.global.home ?? ctx.io.env["STRATA_HOME"] ?? (await import("../store/mod.ts")).defaultHome());
+    const server = await startServer({
+      host: flag.str(p, "host"), port: flag.int(p, "port"), socket: flag.str(p, "socket"), home,
+      token: flag.str(p, "token") ?? ctx.io.env["STRATA_TOKEN"], samples: !flag.bool(p, "no-samples"),
+    });
+    const urlFile = join(home, SERVER_URL_FILE);
+    writeFileSync(urlFile, `${server.url}\n`);
+    await ctx.io.err(`strata: serving the Docker Engine API on ${server.url} (export DOCKER_HOST=${server.url})\n`);
+    await new Promise<void>((done) => {
+      const stop = () => {
+        rmSync(urlFile, { force: true });
+        void ctx.io.err("strata: stopping containers and flushing state\n");
+        void server.close().finally(done);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    return 0;
+  },
+};
