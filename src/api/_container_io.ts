@@ -46,9 +46,10 @@ export async function waitResponse(p: Promise<ExitStatus>): Promise<Response> {
   return new Response(stream, { headers: { "Content-Type": "application/json" } });
 }
 
-/** Encode output for the client: raw for a TTY, else 8-byte frames; optionally timestamped. */
-export function outputEncoder(tty: boolean, timestamps: boolean): (e: LogEntry) => Uint8Array {
+/** Encode output for the client: raw for a TTY, else 8-byte frames; optionally timestamped; null for an empty write. */
+export function outputEncoder(tty: boolean, timestamps: boolean): (e: LogEntry) => Uint8Array | null {
   return (e) => {
+    if (e.data.length === 0) return null; // Docker never sends an empty frame
     const data = timestamps ? _prefix(enc.encode(`${logTime(e.time)} `), e.data) : e.data;
     return tty ? data : frame(e.stream, data);
   };

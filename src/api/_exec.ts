@@ -23,7 +23,7 @@ export function execRoutes(app: Hono, engine: EngineApi): void {
       return c.body(null, 200);
     }
     const { stream, push, close } = pushStream();
-    void engine.exec.start(id, { onOutput: (s, d) => push(tty ? d : frame(s, d)) }).catch(() => {}).finally(close);
+    void engine.exec.start(id, { onOutput: (s, d) => d.length && push(tty ? d : frame(s, d)) }).catch(() => {}).finally(close);
     return new Response(stream, { headers: { "Content-Type": tty ? RAW : MULTIPLEXED } });
   });
 }

@@ -81,7 +81,10 @@ async function _attach(engine: EngineApi, id: string, q: URLSearchParams, conn: 
   conn.onClose(() => session.close());
   const encode = outputEncoder(tty, false);
   try {
-    for await (const e of session.output) conn.write(encode(e));
+    for await (const e of session.output) {
+      const b = encode(e);
+      if (b) conn.write(b);
+    }
   } finally {
     conn.end();
   }
@@ -94,7 +97,7 @@ async function _exec(engine: EngineApi, id: string, body: string, conn: HijackCo
   _upgraded(conn, tty);
   const run = engine.exec.start(id, {
     stdin: info.OpenStdin ? conn.stdin : undefined,
-    onOutput: (s, d) => conn.write(tty ? d : frame(s, d)),
+    onOutput: (s, d) => d.length && conn.write(tty ? d : frame(s, d)),
   });
   if (opts.Detach) conn.end();
   try {
