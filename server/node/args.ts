@@ -22,8 +22,8 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     else throw new Error(`unknown flag: ${flag} (flags: --host, --port, --socket, --token, --home)`);
   }
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port < 65536)) throw new Error(`invalid port: ${o.port}`);
-  o.token ??= env["STRATA_TOKEN"] || undefined;
-  o.home ??= env["STRATA_HOME"] || undefined;
+  if (!o.token && env["STRATA_TOKEN"]) o.token = env["STRATA_TOKEN"];
+  if (!o.home && env["STRATA_HOME"]) o.home = env["STRATA_HOME"];
   return o;
 }
 

@@ -29,7 +29,9 @@ export interface Started {
 
 /** The command that runs a server entry: Node through tsx, or Deno. */
 export function serverCommand(kind: "node" | "deno"): string[] {
-  if (kind === "node") return [process.execPath, "--import", "tsx", join(ROOT, "server/node/main.ts")];
+  // Under Deno, process.execPath is deno itself: take node from PATH.
+  const node = "Deno" in globalThis ? "node" : process.execPath;
+  if (kind === "node") return [node, "--import", "tsx", join(ROOT, "server/node/main.ts")];
   return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", join(ROOT, "server/deno/main.ts")];
 }
 

@@ -1,0 +1,97 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn } from "node:child_process";
+import { request } from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseServeArgs } from "../../server/node/args.ts";
+import { serverCommand, startServer } from "./_server.ts";
+
+const t = suite("the Node server: flags, token, unix socket, graceful shutdown");
+
+/** GET over a unix socket or TCP with node:http (a deadline fails the test). */
+function get(o: { socketPath?: string; port?: number; path: string; headers?: Record<string, string> }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", ...o, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.on("data", (d) => void (body += d));
+      res.on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+t("parseServeArgs reads flags, both flag forms, and the environment", () => {
+  assert.equal(parseServeArgs(["--host", "0.0.0.0", "--port=2376", "--token", "x"]), { host: "0.0.0.0", port: 2376, token: "x" });
+  assert.equal(parseServeArgs(["--socket", "/run/s.sock"], { STRATA_TOKEN: "t", STRATA_HOME: "/h" }), { socket: "/run/s.sock", token: "t", home: "/h" });
+  assert.throws(() => parseServeArgs(["--nope"]), /unknown flag: --nope/);
+  assert.throws(() => parseServeArgs(["--port", "99999"]), /invalid port/);
+});
+
+t("binding a non-loopback address without a token is refused at start", async () => {
+  const [cmd, ...args] = serverCommand("node");
+  const home = mkdtempSync(join(tmpdir(), "strata-home-"));
+  const child = spawn(cmd!, [...args, "--host", "0.0.0.0", "--port", "0", "--home", "memory"], { env: { ...process.env, STRATA_TOKEN: "" }, stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (d) => void (err += d));
+  const code = await new Promise<number | null>((r) => child.once("exit", r));
+  rmSync(home, { recursive: true, force: true });
+  assert.is(code, 1);
+  assert.match(err, /Refusing to listen on 0\.0\.0\.0 without a token/);
+});
+
+t("with a token, requests without it get 401 and with it 200", async () => {
+  const s = await startServer(["--host", "0.0.0.0", "--token", "s3cret"]);
+  try {
+    const none = await get({ port: s.port, path: "/_ping" });
+    assert.is(none.status, 401);
+    assert.match(none.body, /bearer token/);
+    assert.is((await get({ port: s.port, path: "/_ping", headers: { Authorization: "Bearer s3cret" } })).status, 200);
+  } finally {
+    await s.stop();
+  }
+});
+
+t("--socket serves the API on a unix socket", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "strata-sock-"));
+  const sock = join(dir, "docker.sock");
+  const s = await startServer(["--socket", sock]);
+  try {
+    assert.match(s.log(), new RegExp(`unix://${sock}`));
+    const r = await get({ socketPath: sock, path: "/v1.47/images/json" });
+    assert.is(r.status, 200);
+    assert.match(r.body, /toolbox:latest/);
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t("SIGTERM stops running containers and flushes state: a new server on the same home finds them", async () => {
+  const home = mkdtempSync(join(tmpdir(), "strata-keep-"));
+  const env = { STRATA_HOME: home };
+  const call = async (port: number, path: string, init?: RequestInit) => await fetch(`http://127.0.0.1:${port}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+  const json = (body: unknown): RequestInit => ({ method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+  const a = await startServer([], { env });
+  await call(a.port, "/containers/create?name=kept", json({ Image: "probes", Cmd: ["spin"] }));
+  assert.is((await call(a.port, "/containers/kept/start", { method: "POST" })).status, 204);
+  a.child.kill("SIGTERM");
+  const code = await new Promise<number | null>((r) => a.child.once("exit", r));
+  assert.is(code, 0);
+  assert.match(a.log(), /stopping containers and flushing state/);
+  rmSync(a.home, { recursive: true, force: true });
+  const b = await startServer([], { env });
+  try {
+    const i = await (await call(b.port, "/containers/kept/json")).json() as { State: { Status: string; Running: boolean } };
+    assert.is(i.State.Status, "exited");
+    assert.is(i.State.Running, false);
+  } finally {
+    await b.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+t.run();
