@@ -10,8 +10,8 @@ import type { Io } from "./_io.ts";
 
 export interface Ctx {
   io: Io;
-  /** The engine connection, opened on first use. */
-  client(): Promise<Client>;
+  /** The engine connection, opened on first use; `persistent` when containers must outlive the command. */
+  client(o?: { persistent?: boolean }): Promise<Client>;
   /** The global options (for serve). */
   global: { host?: string; home?: string };
 }

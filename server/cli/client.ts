@@ -4,8 +4,10 @@
  * (`-H`/DOCKER_HOST, or the `strata serve` that holds the store's lock), or the engine
  * opened in this process on the disk store (STRATA_HOME), which is the default.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { asEngineApi, createApi } from "../../src/api/mod.ts";
 import { createEngine } from "../../src/engine/mod.ts";
 import { webWorkerHost } from "../../src/wasi/mod.ts";
@@ -88,6 +90,12 @@ export interface ConnectOptions {
   env: Record<string, string | undefined>;
   /** How long to wait for another command's lock on the store (ms, default 10 s). */
   lockWaitMs?: number;
+  /**
+   * The command leaves containers running (`run -d`, `start`): daemonless, the engine
+   * must outlive this process, so a background `strata serve` is started on the home
+   * (it exits once nothing has run for a while) and the command goes through it.
+   */
+  persistent?: boolean;
 }
 
 /** The file in STRATA_HOME where `strata serve` writes its address while it owns the store. */
@@ -98,8 +106,9 @@ export async function connect(o: ConnectOptions): Promise<Client> {
   const host = o.host ?? o.env["DOCKER_HOST"];
   const token = o.token ?? o.env["STRATA_TOKEN"];
   if (host) return new Client(remoteTransport(host, { token }));
-  const home = o.home ?? o.env["STRATA_HOME"] ?? defaultHome();
+  const home = resolve(o.home ?? o.env["STRATA_HOME"] ?? defaultHome());
   const deadline = Date.now() + (o.lockWaitMs ?? Number(o.env["STRATA_LOCK_WAIT_MS"] ?? 10_000));
+  if (o.persistent) return await _viaBackgroundServer(home, token, o.env, deadline);
   for (;;) {
     try {
       return new Client(await openLocal(home, o.env));
@@ -111,6 +120,19 @@ export async function connect(o: ConnectOptions): Promise<Client> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+async function _viaBackgroundServer(home: string, token: string | undefined, env: ConnectOptions["env"], deadline: number): Promise<Client> {
+  let server = await _serverOf(home, token);
+  if (!server) backgroundServer(home, env);
+  while (!server) {
+    if (Date.now() >= deadline) {
+      throw new Error(`Cannot start a background server on ${home} (see ${join(home, "serve.log")}); is another strata command using it?`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    server = await _serverOf(home, token);
+  }
+  return new Client(server);
 }
 
 /** The engine on the disk store, in this process. Errors: StoreLockedError. */
@@ -127,6 +149,19 @@ export async function openLocal(home: string, env: Record<string, string | undef
     await (store as unknown as { close?: () => Promise<void> }).close?.();
     throw err;
   }
+}
+
+/** Start `strata serve` on `home` in the background, detached, exiting when idle; its log is HOME/serve.log. */
+export function backgroundServer(home: string, env: Record<string, string | undefined>): void {
+  mkdirSync(home, { recursive: true });
+  const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+  const args = ["--home", home, "serve", "--port", "0", "--no-samples", "--idle-exit", env["STRATA_IDLE_EXIT"] ?? "30"];
+  const argv = deno ? ["run", "-A", main, ...args] : ["--import", "tsx", main, ...args];
+  const log = openSync(join(home, "serve.log"), "a");
+  const child = spawn(deno ? deno.execPath() : process.execPath, argv, { detached: true, stdio: ["ignore", "ignore", log], env: { ...process.env, ...env } as NodeJS.ProcessEnv, cwd: dirname(dirname(dirname(main))) });
+  child.unref();
+  closeSync(log);
 }
 
 /** The address a running `strata serve` left in the home, if it answers /_ping. */

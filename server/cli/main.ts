@@ -72,7 +72,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   if (!verb) return (await io.err(`strata: '${name}' is not a strata command.\nSee 'strata --help'\n`), 1);
   let client: Promise<Client> | undefined;
   const global = { host: g.flags["host"] as string | undefined, home: g.flags["home"] as string | undefined };
-  const ctx: Ctx = { io, global, client: () => (client ??= connect({ ...global, env: io.env })) };
+  const ctx: Ctx = { io, global, client: (o) => (client ??= connect({ ...global, ...o, env: io.env })) };
   try {
     return await runVerb(ctx, verb, `strata ${name}`, rest);
   } catch (err) {

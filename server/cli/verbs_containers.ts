@@ -27,7 +27,7 @@ export const restart: Verb = {
   name: "restart", usage: "[OPTIONS] CONTAINER [CONTAINER...]", summary: "Restart one or more containers", min: 1, flags: [TIME],
   aliases: ["strata container restart", "strata restart"],
   async run(ctx, p) {
-    const c = await ctx.client();
+    const c = await ctx.client({ persistent: true });
     return await eachContainer(ctx, p.args, (n) => c.call("POST", `/containers/${q(n)}/restart`, { query: { t: flag.int(p, "time") } }));
   },
 };

@@ -124,7 +124,7 @@ export const run: Verb = {
   flags: [...CREATE_FLAGS, { long: "detach", short: "d", type: "bool", desc: "Run container in background and print container ID" }],
   min: 1, interspersed: false, aliases: ["strata container run", "strata run"],
   async run(ctx, p) {
-    const c = await ctx.client();
+    const c = await ctx.client({ persistent: flag.bool(p, "detach") });
     const id = await _create(c, p, "run");
     if (flag.bool(p, "detach")) {
       await c.call("POST", `/containers/${id}/start`).catch((err) => {
@@ -153,8 +153,9 @@ export const start: Verb = {
     { long: "interactive", short: "i", type: "bool", desc: "Attach container's STDIN" },
   ],
   async run(ctx, p) {
-    const c = await ctx.client();
-    if (flag.bool(p, "attach") || flag.bool(p, "interactive")) {
+    const attach = flag.bool(p, "attach") || flag.bool(p, "interactive");
+    const c = await ctx.client({ persistent: !attach });
+    if (attach) {
       if (p.args.length > 1) throw new CliError("strata: you cannot start and attach multiple containers at once", 1);
       const info = await c.json<{ Id: string }>("GET", `/containers/${encodeURIComponent(p.args[0]!)}/json`);
       return await attachAndRun(ctx, c, info.Id, { stdin: flag.bool(p, "interactive"), rm: false, start: true, verb: "start" });
@@ -199,6 +200,7 @@ export const exec: Verb = {
       body: { User: flag.str(p, "user") ?? "", Tty: tty, AttachStdin: i, AttachStdout: !detach, AttachStderr: !detach, Detach: detach, Env: flag.list(p, "env"), WorkingDir: flag.str(p, "workdir") ?? "", Cmd: cmd },
     });
     if (detach) {
+      // XXX: daemonless, a detached exec ends with this command's engine unless a server runs it.
       await c.call("POST", `/exec/${Id}/start`, { body: { Detach: true, Tty: tty } });
       return 0;
     }

@@ -7,6 +7,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { flag } from "./_args.ts";
 import type { Verb } from "./_verb.ts";
+import type { EngineApi } from "../../src/engine/mod.ts";
 import { SERVER_URL_FILE } from "./client.ts";
 
 export const serve: Verb = {
@@ -17,6 +18,7 @@ export const serve: Verb = {
     { long: "socket", type: "string", desc: "Listen on a unix socket at this path instead of TCP" },
     { long: "token", type: "string", desc: "Bearer token clients must send (required off loopback; or STRATA_TOKEN)" },
     { long: "no-samples", type: "bool", desc: "Do not load the sample images at start" },
+    { long: "idle-exit", type: "int", desc: "Exit after this many seconds with no running container (0: never)", default: "0" },
   ],
   async run(ctx, p) {
     const { startServer } = await import("../node/server.ts");
@@ -36,7 +38,23 @@ export const serve: Verb = {
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
+      const idle = flag.int(p, "idle-exit") ?? 0;
+      if (idle > 0) _exitWhenIdle(server.engine, idle, stop);
     });
     return 0;
   },
 };
+
+/** Call `stop` once no container has run for `seconds` (the background server of `run -d`). */
+function _exitWhenIdle(engine: EngineApi, seconds: number, stop: () => void): void {
+  let idleSince = Date.now();
+  const timer = setInterval(() => {
+    void engine.containers.list({ filters: { status: ["running"] } }).then((running) => {
+      if (running.length) idleSince = Date.now();
+      else if (Date.now() - idleSince >= seconds * 1000) {
+        clearInterval(timer);
+        stop();
+      }
+    });
+  }, 500);
+}

@@ -189,7 +189,7 @@ export const events: Verb = {
 
 /** One event as `docker events` prints it: time, type, action, actor and its sorted attributes. */
 export function eventLine(e: { Type: string; Action: string; Actor: { ID: string; Attributes?: Record<string, string> }; timeNano?: number; time: number }): string {
-  const ns = BigInt(e.timeNano ?? e.time * 1e9);
+  const ns = BigInt(Math.round(e.timeNano ?? e.time * 1e9));
   const secs = Number(ns / 1_000_000_000n);
   const frac = String(ns % 1_000_000_000n).padStart(9, "0");
   const when = `${new Date(secs * 1000).toISOString().slice(0, 19)}.${frac}Z`;
