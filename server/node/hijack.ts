@@ -11,6 +11,9 @@ import type { Duplex } from "node:stream";
 import { serveHijack, wantsHijack, type HijackConn } from "../../src/api/mod.ts";
 import type { EngineApi } from "../../src/engine/mod.ts";
 
+/** The largest body of a hijacked request (exec start sends a small JSON object). */
+const MAX_BODY = 1 << 20;
+
 /** Split the socket's bytes into the request body and a stdin stream. */
 function splitBody(socket: Duplex, head: Buffer, length: number): Promise<{ body: Uint8Array; stdin: ReadableStream<Uint8Array> }> {
   return new Promise((resolve) => {
@@ -51,8 +54,13 @@ export function upgradeHandler(engine: EngineApi, o: { token?: string } = {}) {
       socket.end("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"message\":\"unsupported upgrade\"}");
       return;
     }
+    const length = Number(req.headers["content-length"] ?? 0);
+    if (!(length >= 0 && length <= MAX_BODY)) {
+      socket.end(`HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"request body exceeds the limit of ${MAX_BODY} bytes"}`);
+      return;
+    }
     void (async () => {
-      const { body, stdin } = await splitBody(socket, head, Number(req.headers["content-length"] ?? 0));
+      const { body, stdin } = await splitBody(socket, head, length);
       const conn: HijackConn = {
         stdin,
         write: (b) => {

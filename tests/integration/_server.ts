@@ -93,6 +93,7 @@ export function runClient(cmd: string, args: string[], o: { env?: Record<string,
       clearTimeout(timer);
       resolve({ code, out, err });
     });
+    child.stdin.on("error", () => {}); // a client that never reads stdin closes it (EPIPE)
     child.stdin.end(o.input ?? "");
   });
 }

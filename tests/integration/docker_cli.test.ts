@@ -52,6 +52,7 @@ if (!hasDocker) {
     assert.is(ex.out, "done\n");
     assert.is(ex.code, 0);
     assert.is((await docker(["exec", "spinner", "sh", "-c", "exit 3"])).code, 3);
+    assert.is((await docker(["exec", "-i", "spinner", "cat"], "into exec\n")).out, "into exec\n");
     assert.match((await docker(["diff", "spinner"])).out, /A \/tmp\/by-exec/);
     assert.is((await docker(["kill", "spinner"])).code, 0);
     assert.is((await docker(["wait", "spinner"])).out, "137\n");
