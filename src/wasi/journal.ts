@@ -90,8 +90,10 @@ export class JournalingVfs implements Vfs {
     if (opts.create || opts.truncate) this.#log({ op: "open", path, opts });
     const chunk = this.maxFrame - 512;
     return {
-      ...h,
-      read: h.read, stat: h.stat, readdir: h.readdir, close: h.close,
+      read: (into, pos) => h.read(into, pos),
+      stat: () => h.stat(),
+      readdir: (cookie, max) => h.readdir(cookie, max),
+      close: () => h.close(),
       write: (data, pos) => {
         const n = h.write(data, pos);
         for (let at = 0; at < n; at += chunk) this.#log({ op: "write", path, pos: pos + at }, data.subarray(at, Math.min(n, at + chunk)));
