@@ -149,10 +149,10 @@ function endable(rt: ContainerRuntime, stdin: StdinSource): StdinSource {
   return new ReadableStream<Uint8Array>({
     start: (c) => void (ctl = c),
     pull: async (c) => {
-      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+      const r: ReadableStreamReadResult<Uint8Array> = await reader.read().catch(() => ({ done: true, value: undefined }));
       if (ended) return;
-      if (done) ended = true, c.close();
-      else c.enqueue(value);
+      if (r.done) ended = true, c.close();
+      else c.enqueue(r.value);
     },
   });
 }
