@@ -73,6 +73,20 @@ export function exportUpper(fs: UnionFS): Uint8Array {
   walk(fs.root, "");
   // Every name of a copied-up lower file must carry the copy (hard links stay linked on re-import).
   out.push(...copiedNames(fs));
+  // So must every name of a lower hard-linked file that a moved directory carries into this
+  // layer: a tar links only within itself, so the names left below come along as link entries.
+  for (const [, node] of out.slice()) {
+    if (typeof node === "string" || node.kind === "dir") continue;
+    for (const path of fs.stack.linkPaths.get(node.ino) ?? []) {
+      let at: Inode | undefined;
+      try {
+        at = fs.lookup(`/${path}`, false, "export");
+      } catch {
+        continue;
+      }
+      if (at === node) out.push([path, node]);
+    }
+  }
   return write(out);
 }
 
