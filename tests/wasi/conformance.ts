@@ -23,13 +23,15 @@ type Engine = typeof ENGINES[number];
 interface Spec { args?: string[]; env?: Record<string, string>; root?: string; exit_code?: number; stdout?: string }
 interface Outcome { exitCode: number | null; stdout: string; error?: string }
 
-function loadDirInto(vfs: import("../../src/wasi/mod.ts").MemVfs, host: string, at: string): void {
-  for (const name of readdirSync(host)) {
+/** The test's root directory as layer-tar entries under `at` (the `.cleanup` files the suite leaves are skipped). */
+function tarEntriesOf(host: string, at: string, out: import("../../src/tar/mod.ts").TarInput[] = []): import("../../src/tar/mod.ts").TarInput[] {
+  for (const name of readdirSync(host).sort()) {
     if (name.endsWith(".cleanup")) continue;
-    const p = join(host, name), q = `${at}/${name}`;
-    if (statSync(p).isDirectory()) { vfs.mkdir(q); loadDirInto(vfs, p, q); }
-    else vfs.writeFile(q, new Uint8Array(readFileSync(p)));
+    const p = join(host, name), q = at ? `${at}/${name}` : name;
+    if (statSync(p).isDirectory()) { out.push({ path: q, type: "dir", mode: 0o755 }); tarEntriesOf(p, q, out); }
+    else out.push({ path: q, type: "file", mode: 0o644, data: new Uint8Array(readFileSync(p)) });
   }
+  return out;
 }
 
 async function runOne(engine: Engine, wasmPath: string, spec: Spec): Promise<Outcome> {
@@ -39,10 +41,13 @@ async function runOne(engine: Engine, wasmPath: string, spec: Spec): Promise<Out
   const name = basename(wasmPath, ".wasm");
   let stdout = "";
   if (engine === "strata") {
-    const { MemVfs, runSync, Control, ModuleCache, StdinFd, OutputFd } = await import("../../src/wasi/mod.ts");
-    const vfs = new MemVfs();
-    if (rootDir) loadDirInto(vfs, rootDir, "");
-    vfs.writeFile(`/bin/${name}`, bytes);
+    const { runSync, Control, ModuleCache, StdinFd, OutputFd } = await import("../../src/wasi/mod.ts");
+    const { Layer, UnionFS, WritableLayer } = await import("../../src/fs/mod.ts");
+    const { writeTar } = await import("../../src/tar/mod.ts");
+    // The container's rootfs: one image layer holding the program and the test's root,
+    // under the container's own writable layer, as `strata run` gives it.
+    const entries = [{ path: "bin", type: "dir" as const, mode: 0o755 }, { path: `bin/${name}`, type: "file" as const, mode: 0o755, data: bytes }];
+    const vfs = new UnionFS({ lowers: [new Layer(writeTar([...entries, ...(rootDir ? tarEntriesOf(rootDir, "") : [])]))], upper: new WritableLayer() });
     const r = runSync({ vfs, argv: [`/bin/${name}`, ...args], env, cwd: "/", control: new Control(), modules: new ModuleCache(), strictSymlinks: true, preopen: !!rootDir,
       stdio: [new StdinFd(new Uint8Array(0)), new OutputFd((c) => void (stdout += new TextDecoder().decode(c))), new OutputFd(() => {})] });
     return { exitCode: r.exitCode, stdout };
@@ -130,8 +135,8 @@ when its exit code, and its stdout where the spec gives one, match its JSON spec
 reference runner (stderr is not compared). Without a \`root\`, strata gives the program no
 preopen (as the spec says), although its program file still lives in the rootfs.
 
-- **strata**: the test's \`root\` directory loaded into the container rootfs (MemVfs; XXX: through
-  a union layer once src/fs lands), the program at /bin/NAME, the preopen "/" with WASI
+- **strata**: the test's \`root\` directory and the program (at /bin/NAME) as one image
+  layer under the container's own writable layer (UnionFS, the rootfs \`strata run\` gives), the preopen "/" with WASI
   capability rules for symlinks (\`strictSymlinks\`: absolute targets refused, as the suite demands;
   containers use chroot rules instead).
 - **node:wasi**: Node's WASI with the root copied to a temp dir as preopen "/".
