@@ -13,8 +13,13 @@ export function nodeWorkerHost(entry = new URL("./entry.mjs", import.meta.url)):
       worker.unref();
       return {
         postMessage: (m, transfer) => worker.postMessage(m, (transfer ?? []) as never),
-        onMessage: (l) => void worker.removeAllListeners("message").on("message", l), // one listener: pooled workers serve many runs
+        // One listener each: pooled workers serve many runs.
+        onMessage: (l) => void worker.removeAllListeners("message").on("message", l),
         onError: (l) => void worker.removeAllListeners("error").on("error", l),
+        // A worker running a process keeps Node alive; an idle pooled one must not (adding a
+        // message listener refs the worker's port again, so the pool says which it is).
+        ref: () => worker.ref(),
+        unref: () => worker.unref(),
         terminate: async () => void (await worker.terminate()),
       };
     },

@@ -10,6 +10,7 @@
  */
 import { diff, exportMerged, Layer, sizes, UnionFS, WritableLayer } from "../fs/mod.ts";
 import type { Store } from "../store/mod.ts";
+import { closeWorkers } from "../wasi/mod.ts";
 import { randomId } from "./_format.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { inspectView, summaryView } from "./_container_views.ts";
@@ -331,6 +332,7 @@ export class Engine implements EngineApi {
   async close(o: { graceMs?: number } = {}): Promise<void> {
     await Promise.all([...this.runtimes.values()].filter((rt) => rt.proc).map((rt) => life.stop(this, rt, (o.graceMs ?? 10_000) / 1000).catch(() => {})));
     await Promise.all([...this.runtimes.values()].map((rt) => rt.exiting));
+    if (this.opts.workerHost) await closeWorkers(this.opts.workerHost);
     await this.store.close();
   }
 }

@@ -37,6 +37,13 @@ export function warmWorkers(host: WorkerHost, n: number): void {
   while (pool.length < n) pool.push(host.spawn());
 }
 
+/** Terminate the idle pooled workers of `host` (a web Worker cannot be unref'd: an idle one keeps Deno alive). */
+export async function closeWorkers(host: WorkerHost): Promise<void> {
+  const pool = pools.get(host) ?? [];
+  pools.delete(host);
+  await Promise.all(pool.map((port) => port.terminate()));
+}
+
 export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const rootfs = o.rootfs;
   const transfer = transferOf(rootfs);
@@ -51,6 +58,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const found = resolveProgram(rootfs, launch.argv, launch.env, launch.cwd);
   const preload = found.ok ? { ...modules.load(found.bytes, { maxPages }), maxPages } : undefined;
   const port = takeWorker(host);
+  port.ref?.();
   let finished: ProcessResult | undefined;
   let settle!: (r: ProcessResult) => void;
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
@@ -65,7 +73,10 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     pumping = false;
     timers.forEach(clearTimeout);
     replay();
-    if (reuse) pools.get(host)?.push(port) ?? pools.set(host, [port]);
+    if (reuse) {
+      port.unref?.();
+      pools.get(host)?.push(port) ?? pools.set(host, [port]);
+    }
     settle(r);
   };
   const kill = async () => {

@@ -16,7 +16,7 @@
 export type * from "./types.ts";
 export type { VDirent, VHandle, VOpenOptions, VStat, VType, Vfs } from "./_vfs.ts";
 export { runProcess, DEFAULT_GRACE_MS } from "./process.ts";
-export { warmWorkers } from "./_worker_run.ts";
+export { closeWorkers, warmWorkers } from "./_worker_run.ts";
 export { serveProcessWorker, type WorkerSelf } from "./worker_serve.ts";
 export { webWorkerHost } from "./web_worker_host.ts";
 export { ModuleCache, defaultModuleCache, fileDigest } from "./module_cache.ts";

@@ -103,6 +103,10 @@ export interface WorkerPort {
   onError(listener: (error: unknown) => void): void;
   /** Stop the worker now, whatever it is executing. */
   terminate(): void | Promise<void>;
+  /** Where the platform has it (Node): keep the runtime alive while the worker runs a process. */
+  ref?(): void;
+  /** …and let it exit while the worker idles in the pool. */
+  unref?(): void;
 }
 
 /** The platform ability to start a worker that runs `serveProcessWorker` (src/wasi/worker_serve.ts). */

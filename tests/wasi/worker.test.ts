@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
+import { closeWorkers, runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
 import { rootfsWithFixtures, textSink } from "./_helpers.ts";
 
@@ -8,6 +8,7 @@ const workers = suite("runProcess in a worker");
 // Deno has the web Worker; Node 20 needs worker_threads (server/worker).
 const workerHost = "Deno" in globalThis ? webWorkerHost() : nodeWorkerHost();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+workers.after(() => closeWorkers(workerHost));
 
 workers("a program runs in a worker and its output reaches the sink", async () => {
   const stdout = textSink();
