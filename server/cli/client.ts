@@ -12,7 +12,7 @@ import { asEngineApi, createApi } from "../../src/api/mod.ts";
 import { createEngine } from "../../src/engine/mod.ts";
 import { webWorkerHost } from "../../src/wasi/mod.ts";
 import { denoPlatform, nodePlatform } from "../platform/mod.ts";
-import { defaultHome, DiskStore, StoreLockedError } from "../store/mod.ts";
+import { defaultHome, DiskStore, SERVER_URL_FILE, StoreLockedError } from "../store/mod.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
 import type { HijackResult } from "./_hijack.ts";
 import { localTransport } from "./_local.ts";
@@ -99,7 +99,7 @@ export interface ConnectOptions {
 }
 
 /** The file in STRATA_HOME where `strata serve` writes its address while it owns the store. */
-export const SERVER_URL_FILE = "server.url";
+export { SERVER_URL_FILE };
 
 /** Pick the transport: -H/DOCKER_HOST, else the in-process engine, else the server that owns the store. */
 export async function connect(o: ConnectOptions): Promise<Client> {

@@ -1,14 +1,12 @@
 /**
  * `strata serve`: the API server of server/node on the engine of STRATA_HOME. While it
- * runs it owns the store's lock and writes its address to STRATA_HOME/server.url, so a
+ * runs it owns the store's lock and (startServer) writes its address to STRATA_HOME/server.url, so a
  * daemonless `strata ps` on the same home goes through it instead of failing.
  */
-import { rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { flag } from "./_args.ts";
 import type { Verb } from "./_verb.ts";
 import type { EngineApi } from "../../src/engine/mod.ts";
-import { SERVER_URL_FILE } from "./client.ts";
 
 export const serve: Verb = {
   name: "serve", usage: "[OPTIONS]", summary: "Serve the Docker Engine API (docker and dockerode can drive it)", max: 0,
@@ -27,12 +25,9 @@ export const serve: Verb = {
       host: flag.str(p, "host"), port: flag.int(p, "port"), socket: flag.str(p, "socket"), home,
       token: flag.str(p, "token") ?? ctx.io.env["STRATA_TOKEN"], samples: !flag.bool(p, "no-samples"),
     });
-    const urlFile = join(home, SERVER_URL_FILE);
-    writeFileSync(urlFile, `${server.url}\n`);
     await ctx.io.err(`strata: serving the Docker Engine API on ${server.url} (export DOCKER_HOST=${server.url})\n`);
     await new Promise<void>((done) => {
       const stop = () => {
-        rmSync(urlFile, { force: true });
         void ctx.io.err("strata: stopping containers and flushing state\n");
         void server.close().finally(done);
       };

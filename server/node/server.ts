@@ -6,12 +6,13 @@
  */
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApi } from "../../src/api/mod.ts";
 import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore, type Store } from "../../src/store/mod.ts";
-import { defaultHome, DiskStore } from "../store/mod.ts";
+import { defaultHome, DiskStore, SERVER_URL_FILE } from "../store/mod.ts";
 import { nodePlatform } from "../platform/mod.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
 import { upgradeHandler } from "./hijack.ts";
@@ -80,6 +81,9 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : undefined;
   const url = o.socket ? `unix://${o.socket}` : `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  // A daemonless `strata` command on this home finds the server here and goes through it.
+  const urlFile = home === "memory" ? undefined : join(home, SERVER_URL_FILE);
+  if (urlFile) writeFileSync(urlFile, `${url}\n`);
   let closing: Promise<void> | undefined;
   return {
     engine, url, port,
@@ -89,6 +93,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
       server.closeAllConnections();
       await closed;
       if (o.socket) rmSync(o.socket, { force: true });
+      if (urlFile) rmSync(urlFile, { force: true });
     })()),
   };
 }

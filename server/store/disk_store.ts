@@ -17,6 +17,9 @@ import { sha256, verifyDigest } from "../../src/oci/mod.ts";
 import type { Store } from "../../src/store/mod.ts";
 import { installNodeDigest } from "./node_digest.ts";
 
+/** The file in a home that holds the address of the API server owning that store while it runs. */
+export const SERVER_URL_FILE = "server.url";
+
 export function defaultHome(): string {
   return process.env["STRATA_HOME"] || join(process.env["XDG_DATA_HOME"] || join(homedir(), ".local", "share"), "strata");
 }
