@@ -62,6 +62,20 @@ export class Ring {
     Atomics.notify(this.#hdr, HEAD);
   }
 
+  /** Append one frame if it fits now (never blocks: the engine's side of an inbox). */
+  tryPush(frame: Uint8Array): boolean {
+    if (frame.length > this.maxFrame) throw new RangeError(`Cannot push a frame of ${frame.length} bytes into a ring of ${this.#cap}`);
+    const head = Atomics.load(this.#hdr, HEAD), tail = Atomics.load(this.#hdr, TAIL);
+    if (this.#cap - ((head - tail) | 0) < frame.length + 4) return false;
+    this.push(frame);
+    return true;
+  }
+
+  /** True when no frame is waiting (one atomic load each side: cheap enough for every call). */
+  get empty(): boolean {
+    return Atomics.load(this.#hdr, HEAD) === Atomics.load(this.#hdr, TAIL);
+  }
+
   /** Take every complete frame pushed so far. */
   drain(): Uint8Array[] {
     const frames: Uint8Array[] = [];

@@ -3,6 +3,7 @@
  * keeps its compiled modules); a killed worker is terminated and never reused.
  */
 import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions, WorkerHost, WorkerPort } from "./types.ts";
+import type { Vfs } from "./_vfs.ts";
 import { Control, OUT_INFLIGHT } from "./_control.ts";
 import { Ring } from "./_ring.ts";
 import { applyFrame } from "./journal.ts";
@@ -15,6 +16,19 @@ import { collect, DEFAULT_GRACE_MS, resultOf } from "./process.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 
 const JOURNAL_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The processes running in workers on one rootfs (a container's main process and its
+ * execs): each one's journal, replayed on the engine's copy, is forwarded to the others'
+ * inboxes, so every thread's copy converges on the same filesystem. Frames that do not fit
+ * an inbox now wait in `pending` for the next pump.
+ */
+interface Peer { inbox: Ring; pending: Uint8Array[] }
+const peersOf = new WeakMap<Vfs, Set<Peer>>();
+
+function forward(peer: Peer): void {
+  while (peer.pending.length && peer.inbox.tryPush(peer.pending[0]!)) peer.pending.shift();
+}
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
 const pools = new WeakMap<WorkerHost, WorkerPort[]>();
 
@@ -64,7 +78,17 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
   let stopping = false, timedOut = false;
   const timers: ReturnType<typeof setTimeout>[] = [];
-  const replay = () => { for (const f of journal.drain()) applyFrame(rootfs, f); };
+  const self: Peer = { inbox: new Ring(JOURNAL_BYTES), pending: [] };
+  const peers = peersOf.get(rootfs) ?? new Set<Peer>();
+  peersOf.set(rootfs, peers);
+  peers.add(self); // now, with the snapshot above: what others write from here on is forwarded
+  const replay = () => {
+    forward(self);
+    const frames = journal.drain();
+    if (!frames.length) return;
+    for (const f of frames) applyFrame(rootfs, f);
+    for (const p of peers) if (p !== self) p.pending.push(...frames), forward(p);
+  };
   let pumping = true;
   (async () => { while (pumping) { await journal.waitForData(50); replay(); } })();
   const finish = (r: ProcessResult, reuse: boolean) => {
@@ -73,6 +97,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     pumping = false;
     timers.forEach(clearTimeout);
     replay();
+    peers.delete(self);
     if (reuse) {
       port.unref?.();
       pools.get(host)?.push(port) ?? pools.set(host, [port]);
@@ -98,7 +123,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   port.onError((err) => finish({ exitCode: 137, oomKilled: false, timedOut: false, reason: "error", error: String(err), startedAt, finishedAt: Date.now() }, false));
   if (o.limits?.timeoutMs) timers.push(setTimeout(() => { timedOut = true; kill(); }, o.limits.timeoutMs));
   const start = (stdin: Uint8Array) => port.postMessage({
-    type: "run", rootfs: transfer, ...launch, stdin, control: control.words.buffer, journal: journal.sab,
+    type: "run", rootfs: transfer, ...launch, stdin, control: control.words.buffer, journal: journal.sab, inbox: self.inbox.sab,
     memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
     deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
     preload: preload && { digest: preload.digest, maxPages: preload.maxPages, module: preload.module },

@@ -6,6 +6,7 @@
  * ring is drained after the worker is gone.
  */
 import type { VHandle, VOpenOptions, VStat, Vfs } from "./_vfs.ts";
+import type { Ring } from "./_ring.ts";
 
 type Rec =
   | { op: "mkdir" | "rmdir" | "unlink"; path: string }
@@ -47,54 +48,83 @@ export function applyFrame(vfs: Vfs, frame: Uint8Array): void {
   }
 }
 
-/** A Vfs whose every completed mutation is pushed to `sink` (a shared ring's push). */
+/**
+ * A Vfs whose every completed mutation is pushed to `sink` (a shared ring's push). With an
+ * `inbox`, the changes other processes of the same container made (the engine forwards
+ * their journals) are applied before each call, so a process and an exec in other
+ * threads see each other's writes as they would on one filesystem.
+ */
 export class JournalingVfs implements Vfs {
-  constructor(readonly inner: Vfs, readonly sink: (frame: Uint8Array) => void, readonly maxFrame: number) {}
+  constructor(readonly inner: Vfs, readonly sink: (frame: Uint8Array) => void, readonly maxFrame: number, readonly inbox?: Ring) {}
 
   #log(rec: Rec, data?: Uint8Array): void {
     this.sink(encode(rec, data));
   }
+  /** Apply what the other processes wrote since the last call (not journaled again). */
+  #sync(): void {
+    if (!this.inbox || this.inbox.empty) return;
+    for (const f of this.inbox.drain()) {
+      try {
+        applyFrame(this.inner, f);
+      } catch {
+        // A change that no longer applies here (its path went meanwhile) is dropped, as
+        // the engine's own replay would meet the same error.
+      }
+    }
+  }
   stat(path: string, follow: boolean): VStat {
+    this.#sync();
     return this.inner.stat(path, follow);
   }
   readlink(path: string): string {
+    this.#sync();
     return this.inner.readlink(path);
   }
   readFile(path: string): Uint8Array {
+    this.#sync();
     return this.inner.readFile(path);
   }
   mkdir(path: string): void {
+    this.#sync();
     this.inner.mkdir(path), this.#log({ op: "mkdir", path });
   }
   rmdir(path: string): void {
+    this.#sync();
     this.inner.rmdir(path), this.#log({ op: "rmdir", path });
   }
   unlink(path: string): void {
+    this.#sync();
     this.inner.unlink(path), this.#log({ op: "unlink", path });
   }
   rename(from: string, to: string): void {
+    this.#sync();
     this.inner.rename(from, to), this.#log({ op: "rename", from, to });
   }
   link(from: string, to: string): void {
+    this.#sync();
     this.inner.link(from, to), this.#log({ op: "link", from, to });
   }
   symlink(target: string, path: string): void {
+    this.#sync();
     this.inner.symlink(target, path), this.#log({ op: "symlink", target, path });
   }
   setTimes(path: string, follow: boolean, atim: bigint | null, mtim: bigint | null): void {
+    this.#sync();
     this.inner.setTimes(path, follow, atim, mtim);
     this.#log({ op: "times", path, follow, atim: atim?.toString() ?? null, mtim: mtim?.toString() ?? null });
   }
   open(path: string, opts: VOpenOptions): VHandle {
+    this.#sync();
     const h = this.inner.open(path, opts);
     if (opts.create || opts.truncate) this.#log({ op: "open", path, opts });
     const chunk = this.maxFrame - 512;
     return {
-      read: (into, pos) => h.read(into, pos),
-      stat: () => h.stat(),
-      readdir: (cookie, max) => h.readdir(cookie, max),
+      read: (into, pos) => (this.#sync(), h.read(into, pos)),
+      stat: () => (this.#sync(), h.stat()),
+      readdir: (cookie, max) => (this.#sync(), h.readdir(cookie, max)),
       close: () => h.close(),
       write: (data, pos) => {
+        this.#sync();
         const n = h.write(data, pos);
         for (let at = 0; at < n; at += chunk) this.#log({ op: "write", path, pos: pos + at }, data.subarray(at, Math.min(n, at + chunk)));
         return n;

@@ -26,6 +26,8 @@ interface RunRequest {
   stdin: Uint8Array;
   control: SharedArrayBuffer;
   journal: SharedArrayBuffer;
+  /** The other processes' changes to this rootfs, forwarded by the engine. */
+  inbox?: SharedArrayBuffer;
   memoryBytes?: number;
   outputCap: number;
   deadline?: number;
@@ -43,7 +45,7 @@ export function serveProcessWorker(self: WorkerSelf): void {
     if (req.deadline) control.deadline = req.deadline;
     if (req.preload) modules.put(req.preload.digest, req.preload.maxPages, req.preload.module);
     const ring = new Ring(req.journal);
-    const vfs = new JournalingVfs(rootfsFrom(req.rootfs), (f) => ring.push(f), ring.maxFrame);
+    const vfs = new JournalingVfs(rootfsFrom(req.rootfs), (f) => ring.push(f), ring.maxFrame, req.inbox && new Ring(req.inbox));
     const out = (fd: number) => new OutputFd((chunk) => {
       for (;;) {
         const inflight = Atomics.load(control.words, OUT_INFLIGHT);
