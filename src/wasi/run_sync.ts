@@ -25,6 +25,8 @@ export interface SyncRunOptions {
   modules: ModuleCache;
   memoryBytes?: number;
   strictSymlinks?: boolean;
+  /** Run through `strata.spawn`: a missing program is the caller's to report (sh prints "sh: X: not found"). */
+  child?: boolean;
   /** Give the program the preopen "/" as fd 3 (default true; the wasi-testsuite runs some tests without one). */
   preopen?: boolean;
 }
@@ -51,7 +53,7 @@ function needsMemory(module: WebAssembly.Module): boolean {
 export function runSync(o: SyncRunOptions): SyncRunResult {
   const found = resolveProgram(o.vfs, o.argv, o.env, o.cwd);
   if (!found.ok) {
-    o.stdio[2].fd_write(encoder.encode(`${found.message}\n`));
+    if (!(o.child && found.exitCode === 127)) o.stdio[2].fd_write(encoder.encode(`${found.message}\n`));
     return { exitCode: found.exitCode, oomKilled: false, timedOut: false, error: found.message };
   }
   const maxPages = o.memoryBytes ? capPages(o.memoryBytes) : undefined;
