@@ -14,8 +14,12 @@ import type { EngineApi } from "../../src/engine/mod.ts";
 /** The largest body of a hijacked request (exec start sends a small JSON object). */
 const MAX_BODY = 1 << 20;
 
-/** Split the socket's bytes into the request body and a stdin stream. */
-function splitBody(socket: Duplex, head: Buffer, length: number): Promise<{ body: Uint8Array; stdin: ReadableStream<Uint8Array> }> {
+/**
+ * Split the socket's bytes into the request body and a stdin stream. Node leaves an
+ * upgrade request's body on the socket (`head`, then data); Deno's node:http hands it to
+ * the request stream instead, so both are read until the body is complete.
+ */
+function splitBody(req: IncomingMessage, socket: Duplex, head: Buffer, length: number): Promise<{ body: Uint8Array; stdin: ReadableStream<Uint8Array> }> {
   return new Promise((resolve) => {
     let buf = head;
     let resolved = false;
@@ -28,6 +32,11 @@ function splitBody(socket: Duplex, head: Buffer, length: number): Promise<{ body
       if (buf.length > length) ctrl.enqueue(new Uint8Array(buf.subarray(length)));
       resolve({ body: new Uint8Array(buf.subarray(0, Math.min(length, buf.length))), stdin });
     };
+    req.on("data", (d: Buffer) => {
+      if (resolved) return;
+      buf = Buffer.concat([buf, d]);
+      settle();
+    });
     socket.on("data", (d: Buffer) => {
       if (resolved) ctrl.enqueue(new Uint8Array(d));
       else {
@@ -60,7 +69,7 @@ export function upgradeHandler(engine: EngineApi, o: { token?: string } = {}) {
       return;
     }
     void (async () => {
-      const { body, stdin } = await splitBody(socket, head, length);
+      const { body, stdin } = await splitBody(req, socket, head, length);
       const conn: HijackConn = {
         stdin,
         write: (b) => {
