@@ -43,7 +43,7 @@ export function helpText(v: Verb, path: string): string {
   if (v.aliases?.length) parts.push(`Aliases:\n  ${v.aliases.join(", ")}\n`);
   if (v.sub) {
     const w = Math.max(...v.sub.map((s) => s.name.length));
-    parts.push(`Commands:\n${v.sub.map((s) => `  ${s.name.padEnd(w)}   ${s.summary}`).join("\n")}\n`);
+    parts.push(`Commands:\n${v.sub.map((s) => `  ${s.name.padEnd(w)}   ${s.summary.split("\n")[0]}`).join("\n")}\n`);
     parts.push(`Run '${path} COMMAND --help' for more information on a command.\n`);
   } else if (v.flags?.length) parts.push(`Options:\n${formatOptions(v.flags)}\n`);
   return parts.join("\n");

@@ -47,7 +47,7 @@ const ROOT: Verb = {
 };
 
 function _rootHelp(): string {
-  const line = (v: Verb) => `  ${v.name.padEnd(10)}  ${v.summary}`;
+  const line = (v: Verb) => `  ${v.name.padEnd(10)}  ${v.summary.split("\n")[0]}`; // the first line, as docker lists commands
   const common = VERBS.slice(0, 9), mgmt = VERBS.slice(9, 13), rest = VERBS.slice(13);
   return `${helpText({ ...ROOT, flags: GLOBAL }, "strata").replace(/^\n/, "").replace(/\nOptions:[\s\S]*$/, "")}\nCommon Commands:\n${common.map(line).join("\n")}\n\n` +
     `Management Commands:\n${mgmt.map(line).join("\n")}\n\nCommands:\n${rest.map(line).join("\n")}\n\n` +
