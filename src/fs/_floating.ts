@@ -16,14 +16,19 @@ export function copiedNames(fs: UnionFS): Array<[string, Inode]> {
     if (u.kind === "dir" || u.nlink === 0) continue;
     const l = lower.get(u.ino);
     if (!l) continue;
-    for (const path of fs.stack.linkPaths.get(u.ino) ?? [l.path]) {
-      let at: Inode | undefined;
-      try {
-        at = fs.lookup(`/${path}`, false, "export");
-      } catch {
-        continue;
-      }
-      if (at === u) out.push([path, u]);
+    out.push(...namesShowing(fs, fs.stack.linkPaths.get(u.ino) ?? [l.path], u));
+  }
+  return out;
+}
+
+/** [path, node] for each of `paths` (without leading "/") that still shows `node` in the merged view. */
+export function namesShowing(fs: UnionFS, paths: readonly string[], node: Inode): Array<[string, Inode]> {
+  const out: Array<[string, Inode]> = [];
+  for (const path of paths) {
+    try {
+      if (fs.lookup(`/${path}`, false, "export") === node) out.push([path, node]);
+    } catch {
+      // gone from the merged view
     }
   }
   return out;

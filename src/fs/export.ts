@@ -10,7 +10,7 @@ import { type TarInput, writeTar } from "../tar/mod.ts";
 import { type Inode, WHITEOUT } from "./inode.ts";
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer.ts";
 import type { UnionFS } from "./union_fs.ts";
-import { copiedNames } from "./_floating.ts";
+import { copiedNames, namesShowing } from "./_floating.ts";
 
 const SEC = 1_000_000_000n;
 type Item = [path: string, node: Inode | "whiteout" | "opaque"];
@@ -77,15 +77,7 @@ export function exportUpper(fs: UnionFS): Uint8Array {
   // layer: a tar links only within itself, so the names left below come along as link entries.
   for (const [, node] of out.slice()) {
     if (typeof node === "string" || node.kind === "dir") continue;
-    for (const path of fs.stack.linkPaths.get(node.ino) ?? []) {
-      let at: Inode | undefined;
-      try {
-        at = fs.lookup(`/${path}`, false, "export");
-      } catch {
-        continue;
-      }
-      if (at === node) out.push([path, node]);
-    }
+    out.push(...namesShowing(fs, fs.stack.linkPaths.get(node.ino) ?? [], node));
   }
   return write(out);
 }
