@@ -16,6 +16,19 @@ export const MAX_SYMLINK_HOPS = 40;
 export const PATH_MAX = 4096;
 export const NAME_MAX = 255;
 
+/** Bytes of `s` in UTF-8, as the limits count them (only computed for long strings). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) n += 4, i++; // a surrogate pair
+    else n += 3;
+  }
+  return n;
+}
+
 export interface Loc {
   /** Merged directories from the root down to the parent (dirs[0] is the root). */
   dirs: Inode[];
@@ -62,7 +75,7 @@ function onlyTail(p: string, i: number): boolean {
 }
 
 export function resolve(root: Inode, inodes: Map<number, Inode>, path: string, follow: boolean, op: string, at?: Start | null): Loc {
-  if (path.length > PATH_MAX) fail("ENAMETOOLONG", path, op);
+  if (path.length > PATH_MAX / 3 && utf8Length(path) > PATH_MAX) fail("ENAMETOOLONG", path, op);
   if (path === "") fail("ENOENT", path, op);
   const fromRoot = !at || path.charCodeAt(0) === 47;
   const dirs: Inode[] = fromRoot ? [root] : at.dirs.map((d) => (d.isUpper ? d : inodes.get(d.ino) ?? d));
@@ -80,7 +93,7 @@ export function resolve(root: Inode, inodes: Map<number, Inode>, path: string, f
       if (dirs.length > 1) dirs.pop(), parts.pop();
       continue;
     }
-    if (name.length > NAME_MAX) fail("ENAMETOOLONG", path, op);
+    if (name.length > NAME_MAX / 3 && utf8Length(name) > NAME_MAX) fail("ENAMETOOLONG", path, op);
     const last = j === p.length || onlyTail(p, j);
     const slash = j < p.length;
     const dir = dirs[dirs.length - 1]!;

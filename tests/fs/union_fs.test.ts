@@ -39,6 +39,10 @@ t("the resolver gives ELOOP, ENAMETOOLONG, ENOTDIR and ENOENT as POSIX does", ()
   assert.is(code(() => fs.stat("/loop")), "ELOOP");
   assert.is(fs.lstat("/loop").type, "symlink");
   assert.is(code(() => fs.stat(`/${"x".repeat(256)}`)), "ENAMETOOLONG");
+  // The limits count UTF-8 bytes: 128 two-byte letters are 256 bytes, 127 of them fit.
+  assert.is(code(() => fs.stat(`/${"é".repeat(128)}`)), "ENAMETOOLONG");
+  assert.is(code(() => fs.stat(`/${"é".repeat(127)}`)), "ENOENT");
+  assert.is(code(() => fs.stat(`/${"😀".repeat(64)}`)), "ENAMETOOLONG");
   assert.is(code(() => fs.stat(`/${"a/".repeat(2100)}`)), "ENAMETOOLONG");
   assert.is(code(() => fs.stat("/etc/passwd/x")), "ENOTDIR");
   assert.is(code(() => fs.stat("/etc/passwd/")), "ENOTDIR");
