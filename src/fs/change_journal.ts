@@ -1,9 +1,10 @@
 /**
  * The change journal: replay of a writable layer's `ChangeRecord`s, and their bytes.
- * A replica of an upper (in a worker running the process) reports every change through
- * `upper.onChange`; the owner thread replays them in order with `applyChange` onto its
- * own copy, which started from the same snapshot, and ends with the identical upper,
- * inode numbers and times included (records carry them).
+ * An upper reports every change through `upper.onChange`; the engine's write-through
+ * journal (src/engine/_persist.ts) stores them, and `applyChange` replays them in order
+ * onto a copy that started from the same snapshot, which ends identical to the upper,
+ * inode numbers and times included (records carry them). (A process in a worker sends
+ * its changes by path instead: src/wasi/journal.ts.)
  *
  * Byte form (`encodeChange`): u32 little-endian length of a JSON header (bigints as
  * decimal strings), the header, then a write's payload.

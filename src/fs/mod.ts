@@ -3,8 +3,9 @@
  * index (built once per image, shared by its containers), a container's `WritableLayer`
  * (inode table, journaled changes), and `UnionFS`, the synchronous merged view with
  * copy-up, whiteouts, opaque directories, renames across layers, links, times, sizes,
- * `diff` and exports. `mountVfs` is the copy-everything driver used as oracle and
- * baseline. The API is described in types.ts; see docs/union-fs.md.
+ * `diff` and exports. `mountVfs` is the copy-everything driver (Docker's vfs): one more
+ * mount in the conformance tests (whose oracle is MemVfs, a flat tree) and the baseline
+ * in benchmarks. The API is described in types.ts; see docs/union-fs.md.
  *
  * @example
  * ```ts

@@ -1,8 +1,8 @@
 /**
  * What the WASI layer needs from a filesystem: synchronous, absolute paths inside the
- * container root, errors thrown with errno names. `_union_vfs.ts` adapts src/fs's
- * UnionFS to it; keeping the seam here lets the WASI calls stay the same whatever the
- * union filesystem's own method names are.
+ * container root, errors thrown with errno names. src/fs's UnionFS implements it as it
+ * is, and so does MemVfs (the flat tree of tests and the conformance oracle); keeping
+ * the seam here lets the WASI calls stay the same whatever serves them.
  */
 
 export type VType = "file" | "dir" | "symlink" | "char" | "block" | "fifo" | "socket";

@@ -41,8 +41,8 @@ export interface ProcessLimits {
 
 /**
  * The container's filesystem as the WASI layer sees it. Worker mode needs one that can
- * be copied to the worker (`MemVfs`); XXX: the UnionFS adapter ({ lowers, upper }) lands
- * with src/fs.
+ * be handed to the worker (`MemVfs`, or a `UnionFS` as its layers and serialized upper:
+ * rootfs_transfer.ts).
  */
 export type RootfsSpec = Vfs;
 
