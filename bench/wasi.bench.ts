@@ -4,12 +4,15 @@
  *   bare browser_wasi_shim run and a node:wasi run (module compiled once for all).
  * - fsops: the fsops probe in a container (inline) vs bare browser_wasi_shim in memory vs
  *   node:wasi on /dev/shm.
+ * The container's rootfs is a UnionFS (an image layer under a writable layer), as `strata run` gives.
  * Writes bench/results/wasi.md.
  */
 import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync } from "node:fs";
 import { WASI as NodeWASI } from "node:wasi";
 import * as shim from "@bjorn3/browser_wasi_shim";
-import { MemVfs, ModuleCache, runProcess, warmWorkers } from "../src/wasi/mod.ts";
+import { ModuleCache, runProcess, warmWorkers } from "../src/wasi/mod.ts";
+import { Layer, UnionFS, WritableLayer } from "../src/fs/mod.ts";
+import { writeTar } from "../src/tar/mod.ts";
 import { nodeWorkerHost } from "../server/worker/node_worker_host.ts";
 
 const fixture = (n: string) => new Uint8Array(readFileSync(new URL(`../tests/wasi/fixtures/${n}.wasm`, import.meta.url))) as Uint8Array<ArrayBuffer>;
@@ -31,10 +34,17 @@ async function median(n: number, f: () => unknown | Promise<unknown>): Promise<n
 
 const sink = { write() {} };
 const modules = new ModuleCache();
-const rootfs = new MemVfs();
-rootfs.writeFile("/bin/hello", hello);
-rootfs.writeFile("/bin/fsops", fsops);
-rootfs.mkdir("/tmp");
+// A container's rootfs as the engine makes it: an image layer (its bytes in shared memory,
+// so a worker gets them without a copy) under the container's own writable layer.
+const image = writeTar([
+  { path: "bin", type: "dir", mode: 0o755 },
+  { path: "bin/fsops", type: "file", mode: 0o755, data: fsops },
+  { path: "bin/hello", type: "file", mode: 0o755, data: hello },
+  { path: "tmp", type: "dir", mode: 0o1777 },
+]);
+const shared = new Uint8Array(new SharedArrayBuffer(image.length));
+shared.set(image);
+const rootfs = new UnionFS({ lowers: [new Layer(shared)], upper: new WritableLayer() });
 
 function bareShim(mod: WebAssembly.Module, args: string[], preopen: boolean): void {
   const fds: shim.Fd[] = [new shim.OpenFile(new shim.File([])), shim.ConsoleStdout.lineBuffered(() => {}), shim.ConsoleStdout.lineBuffered(() => {})];
@@ -92,8 +102,9 @@ const md = `## wasi
 
 Median of repeated runs, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}. Same modules for all
 (tests/wasi/fixtures, clang -O2); compiled once. "container" = \`runProcess\` with the program
-found in the rootfs (MemVfs rootfs shared by the runs, module cache warm); "worker" = a pooled,
-warm worker_threads worker (the rootfs snapshot is copied to it each run).
+found in the rootfs, a container's rootfs as the engine makes it (an image layer in shared memory
+under a writable layer, kept across the runs), module cache warm; "worker" = a pooled, warm
+worker_threads worker (the layer is shared, the upper is serialized to it each run).
 fsops = create, write 16 KiB, stat, read, readdir, rename, unlink ${FSOPS_N} files in /tmp/fsops.
 
 | run | strata inline | strata worker | bare browser_wasi_shim | node:wasi |

@@ -10,6 +10,19 @@ import { toErrno } from "./errno.ts";
 
 const MAX_FILE = 2n ** 53n;
 
+/**
+ * Reads land in one scratch buffer, reused: the shim copies what fd_read/fd_pread return
+ * into the program's memory at once, so a fresh, zeroed buffer per read (the program's
+ * whole iovec, however little the file holds) was pure cost. Larger reads get their own.
+ */
+const SCRATCH_MAX = 1 << 20;
+let scratch = new Uint8Array(64 * 1024);
+function readBuffer(size: number): Uint8Array {
+  if (size > SCRATCH_MAX) return new Uint8Array(size);
+  if (scratch.length < size) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(size, scratch.length * 2)));
+  return scratch.subarray(0, size);
+}
+
 export class FileFd extends BaseFd {
   filetype: number;
   position = 0n;
@@ -31,9 +44,9 @@ export class FileFd extends BaseFd {
   override fd_pread(size: number, offset: bigint): { ret: number; data: Uint8Array } {
     if (!this.can(wasi.RIGHTS_FD_READ)) return { ret: wasi.ERRNO_BADF, data: new Uint8Array() };
     try {
-      const into = new Uint8Array(size);
+      const into = readBuffer(size);
       const n = this.handle.read(into, Number(offset));
-      return { ret: wasi.ERRNO_SUCCESS, data: n === size ? into : into.subarray(0, n) };
+      return { ret: wasi.ERRNO_SUCCESS, data: n === size ? into : into.subarray(0, n) }; // valid until the next read
     } catch (err) {
       return { ret: toErrno(err), data: new Uint8Array() };
     }
