@@ -10,10 +10,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { asEngineApi, createApi } from "../../src/api/mod.ts";
 import { createEngine } from "../../src/engine/mod.ts";
-import { webWorkerHost } from "../../src/wasi/mod.ts";
-import { denoPlatform, nodePlatform } from "../platform/mod.ts";
+import { runtimeHost } from "../platform/mod.ts";
 import { defaultHome, DiskStore, SERVER_URL_FILE, StoreLockedError } from "../store/mod.ts";
-import { nodeWorkerHost } from "../worker/node_worker_host.ts";
 import type { HijackResult } from "./_hijack.ts";
 import { localTransport } from "./_local.ts";
 import { remoteTransport } from "./_remote.ts";
@@ -98,9 +96,6 @@ export interface ConnectOptions {
   persistent?: boolean;
 }
 
-/** The file in STRATA_HOME where `strata serve` writes its address while it owns the store. */
-export { SERVER_URL_FILE };
-
 /** Pick the transport: -H/DOCKER_HOST, else the in-process engine, else the server that owns the store. */
 export async function connect(o: ConnectOptions): Promise<Client> {
   const host = o.host ?? o.env["DOCKER_HOST"];
@@ -138,11 +133,10 @@ async function _viaBackgroundServer(home: string, token: string | undefined, env
 /** The engine on the disk store, in this process. Errors: StoreLockedError. */
 export async function openLocal(home: string, env: Record<string, string | undefined> = {}): Promise<Transport> {
   const store = DiskStore.open(home);
-  const deno = "Deno" in globalThis;
-  // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
-  const workerHost = env["STRATA_WORKERS"] === "0" ? undefined : deno ? webWorkerHost() : nodeWorkerHost();
+  const { workerHost, platform } = runtimeHost();
   try {
-    const engine = asEngineApi(await createEngine({ store, workerHost, platform: deno ? denoPlatform() : nodePlatform() }));
+    // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
+    const engine = asEngineApi(await createEngine({ store, workerHost: env["STRATA_WORKERS"] === "0" ? undefined : workerHost, platform }));
     const app = createApi(engine, { root: home });
     return localTransport(engine, app, { where: `in-process (${home})`, close: () => engine.close({ graceMs: 10_000 }) });
   } catch (err) {

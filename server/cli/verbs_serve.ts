@@ -7,8 +7,6 @@ import { resolve } from "node:path";
 import { flag } from "./_args.ts";
 import type { Verb } from "./_verb.ts";
 import type { EngineApi } from "../../src/engine/mod.ts";
-import { webWorkerHost } from "../../src/wasi/mod.ts";
-import { denoPlatform } from "../platform/mod.ts";
 
 export const serve: Verb = {
   name: "serve", usage: "[OPTIONS]", summary: "Serve the Docker Engine API (docker and dockerode can drive it)", max: 0,
@@ -26,9 +24,6 @@ export const serve: Verb = {
     const server = await startServer({
       host: flag.str(p, "host"), port: flag.int(p, "port"), socket: flag.str(p, "socket"), home,
       token: flag.str(p, "token") ?? ctx.io.env["STRATA_TOKEN"], samples: !flag.bool(p, "no-samples"),
-      // Under Deno the same server runs through node:http, but processes go to web Workers
-      // (Deno's worker_threads cannot start the tsx-loaded worker entry).
-      ...("Deno" in globalThis ? { workerHost: webWorkerHost(), platform: denoPlatform() } : {}),
     });
     await ctx.io.err(`strata: serving the Docker Engine API on ${server.url} (export DOCKER_HOST=${server.url})\n`);
     await new Promise<void>((done) => {

@@ -10,12 +10,10 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApi } from "../../src/api/mod.ts";
-import { createEngine, type EngineApi, type EnginePlatform } from "../../src/engine/mod.ts";
-import type { WorkerHost } from "../../src/wasi/mod.ts";
+import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore, type Store } from "../../src/store/mod.ts";
 import { defaultHome, DiskStore, SERVER_URL_FILE } from "../store/mod.ts";
-import { nodePlatform } from "../platform/mod.ts";
-import { nodeWorkerHost } from "../worker/node_worker_host.ts";
+import { runtimeHost } from "../platform/mod.ts";
 import { upgradeHandler } from "./hijack.ts";
 
 export const SAMPLES_DIR = fileURLToPath(new URL("../../rootfs-samples/", import.meta.url));
@@ -32,10 +30,6 @@ export interface ServerOptions {
   /** Load rootfs-samples/*.tar whose tags are missing (default true). */
   samples?: boolean;
   log?: (line: string) => void;
-  /** Where processes run (default: worker_threads); under Deno, its web Worker host. */
-  workerHost?: WorkerHost;
-  /** Host abilities such as bind mounts (default: nodePlatform()). */
-  platform?: EnginePlatform;
 }
 
 export interface RunningServer {
@@ -72,7 +66,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   }
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = await createEngine({ store, workerHost: o.workerHost ?? nodeWorkerHost(), platform: o.platform ?? nodePlatform() });
+  const engine = await createEngine({ store, ...runtimeHost() });
   if (o.samples !== false) await loadSamples(engine, log);
   const app = createApi(engine, { token: o.token, root: home });
   if (o.socket && existsSync(o.socket)) rmSync(o.socket);

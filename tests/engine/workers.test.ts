@@ -5,11 +5,11 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { closeWorkers, webWorkerHost } from "../../src/wasi/mod.ts";
-import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
+import { closeWorkers } from "../../src/wasi/mod.ts";
+import { runtimeHost } from "../../server/platform/mod.ts";
 import { output, sampleEngine } from "./_samples.ts";
 
-const workerHost = "Deno" in globalThis ? webWorkerHost() : nodeWorkerHost();
+const { workerHost } = runtimeHost();
 const dec = new TextDecoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t = suite("the engine with processes in workers");

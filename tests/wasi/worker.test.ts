@@ -1,12 +1,11 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { closeWorkers, runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
-import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
+import { closeWorkers, runProcess } from "../../src/wasi/mod.ts";
+import { runtimeHost } from "../../server/platform/mod.ts";
 import { rootfsWithFixtures, textSink } from "./_helpers.ts";
 
 const workers = suite("runProcess in a worker");
-// Deno has the web Worker; Node 20 needs worker_threads (server/worker).
-const workerHost = "Deno" in globalThis ? webWorkerHost() : nodeWorkerHost();
+const { workerHost } = runtimeHost();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 workers.after(() => closeWorkers(workerHost));
 
