@@ -46,29 +46,39 @@ export class Ring {
 
   /** Append one frame, blocking while the ring is full. */
   push(frame: Uint8Array): void {
-    if (frame.length > this.maxFrame) throw new RangeError(`Cannot push a frame of ${frame.length} bytes into a ring of ${this.#cap}`);
-    const need = frame.length + 4;
+    this.#check(frame);
     const head = Atomics.load(this.#hdr, HEAD);
     for (;;) {
       const tail = Atomics.load(this.#hdr, TAIL);
-      if (this.#cap - ((head - tail) | 0) >= need) break;
+      if (this.#fits(frame, head, tail)) break;
       Atomics.wait(this.#hdr, TAIL, tail, 100);
     }
+    this.#write(frame, head);
+  }
+
+  /** Append one frame if it fits now (never blocks: the engine's side of an inbox). */
+  tryPush(frame: Uint8Array): boolean {
+    this.#check(frame);
+    const head = Atomics.load(this.#hdr, HEAD);
+    if (!this.#fits(frame, head, Atomics.load(this.#hdr, TAIL))) return false;
+    this.#write(frame, head);
+    return true;
+  }
+
+  #check(frame: Uint8Array): void {
+    if (frame.length > this.maxFrame) throw new RangeError(`Cannot push a frame of ${frame.length} bytes into a ring of ${this.#cap}`);
+  }
+  #fits(frame: Uint8Array, head: number, tail: number): boolean {
+    return this.#cap - ((head - tail) | 0) >= frame.length + 4;
+  }
+  #write(frame: Uint8Array, head: number): void {
+    const need = frame.length + 4;
     const len = new Uint8Array(4);
     new DataView(len.buffer).setUint32(0, frame.length, true);
     this.#copyIn(head, len);
     this.#copyIn((head + 4) | 0, frame);
     Atomics.store(this.#hdr, HEAD, (head + need) | 0);
     Atomics.notify(this.#hdr, HEAD);
-  }
-
-  /** Append one frame if it fits now (never blocks: the engine's side of an inbox). */
-  tryPush(frame: Uint8Array): boolean {
-    if (frame.length > this.maxFrame) throw new RangeError(`Cannot push a frame of ${frame.length} bytes into a ring of ${this.#cap}`);
-    const head = Atomics.load(this.#hdr, HEAD), tail = Atomics.load(this.#hdr, TAIL);
-    if (this.#cap - ((head - tail) | 0) < frame.length + 4) return false;
-    this.push(frame);
-    return true;
   }
 
   /** True when no frame is waiting (one atomic load each side: cheap enough for every call). */

@@ -16,6 +16,8 @@ import { collect, DEFAULT_GRACE_MS, resultOf } from "./process.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 
 const JOURNAL_BYTES = 4 * 1024 * 1024;
+const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+const pools = new WeakMap<WorkerHost, WorkerPort[]>();
 
 /**
  * The processes running in workers on one rootfs (a container's main process and its
@@ -29,8 +31,6 @@ const peersOf = new WeakMap<Vfs, Set<Peer>>();
 function forward(peer: Peer): void {
   while (peer.pending.length && peer.inbox.tryPush(peer.pending[0]!)) peer.pending.shift();
 }
-const DEFAULT_OUTPUT_CAP = 1024 * 1024;
-const pools = new WeakMap<WorkerHost, WorkerPort[]>();
 
 interface WorkerMsg {
   type: "out" | "done";
@@ -87,7 +87,11 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     const frames = journal.drain();
     if (!frames.length) return;
     for (const f of frames) applyFrame(rootfs, f);
-    for (const p of peers) if (p !== self) p.pending.push(...frames), forward(p);
+    for (const p of peers) {
+      if (p === self) continue;
+      for (const f of frames) p.pending.push(f);
+      forward(p);
+    }
   };
   let pumping = true;
   (async () => { while (pumping) { await journal.waitForData(50); replay(); } })();
