@@ -101,6 +101,19 @@ export class Ring {
     return frames;
   }
 
+  /**
+   * Drop whatever is unread, so the ring starts empty. Only while neither side is
+   * running (a pooled worker between runs).
+   */
+  clear(): void {
+    Atomics.store(this.#hdr, TAIL, Atomics.load(this.#hdr, HEAD));
+  }
+
+  /** Wake whoever waits in `waitForData` (the engine's pump, when its process ended). */
+  wake(): void {
+    Atomics.notify(this.#hdr, HEAD);
+  }
+
   /** Resolves when a frame may be waiting (Atomics.waitAsync where present, else a short timer). */
   async waitForData(timeoutMs: number): Promise<void> {
     const head = Atomics.load(this.#hdr, HEAD);

@@ -33,7 +33,7 @@ export function spawnImport(w: WASI, parent: SyncRunOptions) {
       if (!fd) return -wasi.ERRNO_BADF;
       stdio.push(fd);
     }
-    const child = runSync({ ...parent, argv, env, cwd, stdio: stdio as [Fd, Fd, Fd], child: true });
+    const child = runSync({ ...parent, argv, env, cwd, stdio: stdio as [Fd, Fd, Fd], child: true, program: undefined });
     return child.exitCode;
   };
 }

@@ -1,23 +1,26 @@
 /**
- * The engine side of a process in a worker. Workers are pooled per host (a warm worker
- * keeps its compiled modules); a killed worker is terminated and never reused.
+ * The engine side of a process in a worker. Workers are pooled per host (_worker_pool.ts:
+ * a warm worker keeps its compiled modules and its rings); a killed worker is terminated
+ * and never reused.
  */
-import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions, WorkerHost, WorkerPort } from "./types.ts";
+import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions } from "./types.ts";
 import type { Vfs } from "./_vfs.ts";
+import type { Ring } from "./_ring.ts";
 import { Control, OUT_INFLIGHT } from "./_control.ts";
-import { Ring } from "./_ring.ts";
 import { applyFrame } from "./journal.ts";
 import { launchOf } from "./_spec.ts";
 import { transferOf } from "./rootfs_transfer.ts";
-import { defaultModuleCache } from "./module_cache.ts";
+import { defaultModuleCache, moduleKey } from "./module_cache.ts";
 import { resolveProgram } from "./resolve.ts";
 import { capPages } from "./_memory_cap.ts";
 import { collect, DEFAULT_GRACE_MS, resultOf } from "./process.ts";
 import type { SyncRunResult } from "./run_sync.ts";
+import { type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
+import type { ProgramRef } from "./worker_serve.ts";
 
-const JOURNAL_BYTES = 4 * 1024 * 1024;
+export { closeWorkers, warmWorkers } from "./_worker_pool.ts";
+
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
-const pools = new WeakMap<WorkerHost, WorkerPort[]>();
 
 /**
  * The processes running in workers on one rootfs (a container's main process and its
@@ -40,22 +43,21 @@ interface WorkerMsg {
   result?: SyncRunResult;
 }
 
-function takeWorker(host: WorkerHost): WorkerPort {
-  return pools.get(host)?.pop() ?? host.spawn();
-}
-
-/** Start `n` workers ahead of time, so the first processes do not pay a worker's start. */
-export function warmWorkers(host: WorkerHost, n: number): void {
-  const pool = pools.get(host) ?? [];
-  pools.set(host, pool);
-  while (pool.length < n) pool.push(host.spawn());
-}
-
-/** Terminate the idle pooled workers of `host` (a web Worker cannot be unref'd: an idle one keeps Deno alive). */
-export async function closeWorkers(host: WorkerHost): Promise<void> {
-  const pool = pools.get(host) ?? [];
-  pools.delete(host);
-  await Promise.all(pool.map((port) => port.terminate()));
+/**
+ * The program as the engine found it on the snapshot it sends, so the worker neither
+ * searches PATH nor reads and hashes the file again; the module goes only to a worker
+ * that has not been sent it. Undefined when it was not found: the worker reports that
+ * itself, with the same message.
+ */
+function programFor(w: PooledWorker, rootfs: Vfs, launch: ReturnType<typeof launchOf>, o: RunOptions): ProgramRef | undefined {
+  const found = resolveProgram(rootfs, launch.argv, launch.env, launch.cwd);
+  if (!found.ok) return undefined;
+  const maxPages = o.limits?.memoryBytes ? capPages(o.limits.memoryBytes) : undefined;
+  const { module, digest, capped } = (o.modules ?? defaultModuleCache).load(found.bytes, { maxPages });
+  const key = moduleKey(digest, maxPages);
+  const known = w.modules.has(key);
+  w.modules.add(key);
+  return { argv: found.argv, key, capped, module: known ? undefined : module };
 }
 
 export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
@@ -64,21 +66,18 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   if (!transfer) throw new TypeError("Cannot run in a worker: this rootfs cannot be handed to another thread");
   const host = o.workerHost!;
   const control = new Control();
-  const journal = new Ring(JOURNAL_BYTES);
   const startedAt = Date.now();
   const launch = launchOf(spec);
-  const modules = o.modules ?? defaultModuleCache;
-  const maxPages = o.limits?.memoryBytes ? capPages(o.limits.memoryBytes) : undefined;
-  const found = resolveProgram(rootfs, launch.argv, launch.env, launch.cwd);
-  const preload = found.ok ? { ...modules.load(found.bytes, { maxPages }), maxPages } : undefined;
-  const port = takeWorker(host);
+  const worker = takeWorker(host);
+  const { port, journal } = worker;
+  const program = programFor(worker, rootfs, launch, o);
   port.ref?.();
   let finished: ProcessResult | undefined;
   let settle!: (r: ProcessResult) => void;
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
   let stopping = false, timedOut = false;
   const timers: ReturnType<typeof setTimeout>[] = [];
-  const self: Peer = { inbox: new Ring(JOURNAL_BYTES), pending: [] };
+  const self: Peer = { inbox: worker.inbox, pending: [] };
   const peers = peersOf.get(rootfs) ?? new Set<Peer>();
   peersOf.set(rootfs, peers);
   peers.add(self); // now, with the snapshot above: what others write from here on is forwarded
@@ -93,18 +92,27 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       forward(p);
     }
   };
+  // Drains while the process runs. The ring outlives this run (the worker is pooled), so
+  // the pump stops for good once the run has finished, and is woken to see it.
   let pumping = true;
-  (async () => { while (pumping) { await journal.waitForData(50); replay(); } })();
+  (async () => {
+    for (;;) {
+      await journal.waitForData(50);
+      if (!pumping) return;
+      replay();
+    }
+  })();
   const finish = (r: ProcessResult, reuse: boolean) => {
     if (finished) return;
     finished = r;
-    pumping = false;
     timers.forEach(clearTimeout);
     replay();
+    pumping = false;
+    journal.wake();
     peers.delete(self);
     if (reuse) {
       port.unref?.();
-      pools.get(host)?.push(port) ?? pools.set(host, [port]);
+      returnWorker(host, worker);
     }
     settle(r);
   };
@@ -126,11 +134,12 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   });
   port.onError((err) => finish({ exitCode: 137, oomKilled: false, timedOut: false, reason: "error", error: String(err), startedAt, finishedAt: Date.now() }, false));
   if (o.limits?.timeoutMs) timers.push(setTimeout(() => { timedOut = true; kill(); }, o.limits.timeoutMs));
+  const rings = worker.ringsSent ? undefined : { journal: journal.sab, inbox: worker.inbox.sab };
+  worker.ringsSent = true;
   const start = (stdin: Uint8Array) => port.postMessage({
-    type: "run", rootfs: transfer, ...launch, stdin, control: control.words.buffer, journal: journal.sab, inbox: self.inbox.sab,
+    type: "run", rootfs: transfer, ...launch, stdin, control: control.words.buffer, rings, program,
     memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
     deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
-    preload: preload && { digest: preload.digest, maxPages: preload.maxPages, module: preload.module },
   });
   if (!o.stdin || o.stdin instanceof Uint8Array) start(o.stdin ?? new Uint8Array(0));
   else collect(o.stdin).then(start);

@@ -28,6 +28,11 @@ export function fileDigest(bytes: Uint8Array): string {
   return digest;
 }
 
+/** The cache key of a module compiled from `digest` with a memory cap of `maxPages` (none: the file's own limits). */
+export function moduleKey(digest: string, maxPages?: number): string {
+  return maxPages ? `${digest}@${maxPages}` : digest;
+}
+
 /** A module cache; `defaultModuleCache` is shared by every container of this engine. */
 export class ModuleCache implements ModuleCacheLike {
   #modules = new Map<string, WebAssembly.Module>();
@@ -44,7 +49,7 @@ export class ModuleCache implements ModuleCacheLike {
 
   /** Put a module compiled elsewhere (a module posted to a worker) under its digest and cap. */
   put(digest: string, maxPages: number | undefined, module: WebAssembly.Module): void {
-    this.#modules.set(maxPages ? `${digest}@${maxPages}` : digest, module);
+    this.#modules.set(moduleKey(digest, maxPages), module);
   }
 
   /** How many modules are held. */
@@ -56,7 +61,7 @@ export class ModuleCache implements ModuleCacheLike {
   load(bytes: Uint8Array, opts: { maxPages?: number } = {}): CachedModule {
     const digest = fileDigest(bytes);
     if (this.#precompiled.has(digest)) return { module: this.#modules.get(digest)!, digest, capped: false };
-    const key = opts.maxPages ? `${digest}@${opts.maxPages}` : digest;
+    const key = moduleKey(digest, opts.maxPages);
     let module = this.#modules.get(key);
     if (!module) {
       const source = opts.maxPages ? capModuleMemory(bytes, opts.maxPages) : bytes;

@@ -27,8 +27,22 @@ export interface SyncRunOptions {
   strictSymlinks?: boolean;
   /** Run through `strata.spawn`: a missing program is the caller's to report (sh prints "sh: X: not found"). */
   child?: boolean;
+  /**
+   * The program already found and loaded by the caller (the engine does it for a
+   * worker, on the same snapshot): no second PATH search, file read or hash. A child
+   * started through spawn never inherits it.
+   */
+  program?: LoadedProgram;
   /** Give the program the preopen "/" as fd 3 (default true; the wasi-testsuite runs some tests without one). */
   preopen?: boolean;
+}
+
+/** A resolved program: its argv (with a `#!` interpreter in front, if any) and compiled module. */
+export interface LoadedProgram {
+  argv: string[];
+  module: WebAssembly.Module;
+  /** The module's memory carries the cap (false for precompiled modules: checked at system calls). */
+  capped: boolean;
 }
 
 export interface SyncRunResult {
@@ -51,17 +65,21 @@ function needsMemory(module: WebAssembly.Module): boolean {
 
 /** Run to completion (or until a kill, timeout or stop reaches a system call). */
 export function runSync(o: SyncRunOptions): SyncRunResult {
-  const found = resolveProgram(o.vfs, o.argv, o.env, o.cwd);
-  if (!found.ok) {
-    if (!(o.child && found.exitCode === 127)) o.stdio[2].fd_write(encoder.encode(`${found.message}\n`));
-    return { exitCode: found.exitCode, oomKilled: false, timedOut: false, error: found.message };
-  }
   const maxPages = o.memoryBytes ? capPages(o.memoryBytes) : undefined;
-  const { module, capped } = o.modules.load(found.bytes, { maxPages });
+  let program = o.program;
+  if (!program) {
+    const found = resolveProgram(o.vfs, o.argv, o.env, o.cwd);
+    if (!found.ok) {
+      if (!(o.child && found.exitCode === 127)) o.stdio[2].fd_write(encoder.encode(`${found.message}\n`));
+      return { exitCode: found.exitCode, oomKilled: false, timedOut: false, error: found.message };
+    }
+    program = { argv: found.argv, ...o.modules.load(found.bytes, { maxPages }) };
+  }
+  const { module, capped } = program;
   const root = new DirFd(o.vfs, "/", o.vfs.open("/", { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: true }), "/");
   const fds: Fd[] = o.preopen === false ? [...o.stdio] : [...o.stdio, root];
   const inherited = new Set<Fd>(o.stdio);
-  const w = createWasi(found.argv, [...o.env], fds, {
+  const w = createWasi(program.argv, [...o.env], fds, {
     vfs: o.vfs, control: o.control, strictSymlinks: o.strictSymlinks, inherited,
     memoryCap: capped ? undefined : o.memoryBytes,
   });

@@ -1,20 +1,30 @@
 /**
  * The worker side of a process: receives a run request, rebuilds the filesystem from
  * its snapshot, wraps it in a JournalingVfs over the shared ring, runs the program with
- * `runSync`, and posts its output and result. A worker serves one process at a time.
+ * `runSync`, and posts its output and result. A worker serves one process at a time; it
+ * keeps the rings and the modules the engine sent with earlier runs.
  */
 import { Control, OUT_INFLIGHT } from "./_control.ts";
 import { Ring } from "./_ring.ts";
 import { JournalingVfs } from "./journal.ts";
 import { rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
 import { ModuleCache } from "./module_cache.ts";
-import { runSync } from "./run_sync.ts";
+import { type LoadedProgram, runSync } from "./run_sync.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
 
 /** The worker's end of its channel (globalThis in a web Worker, parentPort in Node). */
 export interface WorkerSelf {
   postMessage(message: unknown): void;
   onMessage(listener: (message: unknown) => void): void;
+}
+
+/** The program the engine found for a run; `module` is absent when this worker was sent it before. */
+export interface ProgramRef {
+  argv: string[];
+  /** Module cache key (moduleKey). */
+  key: string;
+  capped: boolean;
+  module?: WebAssembly.Module;
 }
 
 interface RunRequest {
@@ -25,16 +35,28 @@ interface RunRequest {
   cwd: string;
   stdin: Uint8Array;
   control: SharedArrayBuffer;
-  journal: SharedArrayBuffer;
-  /** The other processes' changes to this rootfs, forwarded by the engine. */
-  inbox?: SharedArrayBuffer;
+  /**
+   * With the first run only: the journal ring (this process's changes, for the engine)
+   * and the inbox ring (the other processes' changes to this rootfs, forwarded by the
+   * engine). The worker keeps them; the engine empties them between runs.
+   */
+  rings?: { journal: SharedArrayBuffer; inbox: SharedArrayBuffer };
+  /** Absent when the engine did not find the program: the worker looks and reports. */
+  program?: ProgramRef;
   memoryBytes?: number;
   outputCap: number;
   deadline?: number;
-  preload?: { digest: string; maxPages?: number; module: WebAssembly.Module };
 }
 
 const modules = new ModuleCache();
+let rings: { journal: Ring; inbox: Ring } | undefined;
+
+function programOf(ref: ProgramRef | undefined): LoadedProgram | undefined {
+  if (!ref) return undefined;
+  if (ref.module) modules.put(ref.key, undefined, ref.module);
+  const module = modules.get(ref.key);
+  return module && { argv: ref.argv, module, capped: ref.capped };
+}
 
 /** Serve run requests on `self` forever. */
 export function serveProcessWorker(self: WorkerSelf): void {
@@ -43,9 +65,9 @@ export function serveProcessWorker(self: WorkerSelf): void {
     if (req.type !== "run") return;
     const control = new Control(req.control);
     if (req.deadline) control.deadline = req.deadline;
-    if (req.preload) modules.put(req.preload.digest, req.preload.maxPages, req.preload.module);
-    const ring = new Ring(req.journal);
-    const vfs = new JournalingVfs(rootfsFrom(req.rootfs), (f) => ring.push(f), ring.maxFrame, req.inbox && new Ring(req.inbox));
+    if (req.rings) rings = { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox) };
+    const { journal, inbox } = rings!;
+    const vfs = new JournalingVfs(rootfsFrom(req.rootfs), (f) => journal.push(f), journal.maxFrame, inbox);
     const out = (fd: number) => new OutputFd((chunk) => {
       for (;;) {
         const inflight = Atomics.load(control.words, OUT_INFLIGHT);
@@ -56,7 +78,7 @@ export function serveProcessWorker(self: WorkerSelf): void {
       self.postMessage({ type: "out", fd, chunk: chunk.slice(), time: Date.now() });
     });
     const result = runSync({
-      vfs, argv: req.argv, env: req.env, cwd: req.cwd, control, modules, memoryBytes: req.memoryBytes,
+      vfs, argv: req.argv, env: req.env, cwd: req.cwd, control, modules, memoryBytes: req.memoryBytes, program: programOf(req.program),
       stdio: [new StdinFd(req.stdin), out(1), out(2)],
     });
     self.postMessage({ type: "done", result });

@@ -1,0 +1,58 @@
+/**
+ * Warm workers, pooled per host. A pooled worker keeps, across the runs it serves, what
+ * is costly to make again: its journal and inbox rings (a SharedArrayBuffer of a few MiB
+ * takes longer to allocate than a small program takes to run, and a fresh pair per run
+ * kept the garbage collector busy), the rings' being known to the worker, and the
+ * compiled modules it has been sent. A killed worker is terminated and never pooled
+ * again, so nothing it held is reused.
+ */
+import type { WorkerHost, WorkerPort } from "./types.ts";
+import { Ring } from "./_ring.ts";
+
+/** Room for journal frames a process pushes before the engine drains them (a frame carries at most this much minus a header). */
+export const JOURNAL_BYTES = 4 * 1024 * 1024;
+
+export interface PooledWorker {
+  port: WorkerPort;
+  /** The process's completed mutations, for the engine to replay. */
+  journal: Ring;
+  /** Other processes' mutations on the same rootfs, for the process to apply. */
+  inbox: Ring;
+  /** The worker has been sent the rings (it keeps them). */
+  ringsSent: boolean;
+  /** Keys ("digest" or "digest@pages") of the modules the worker has been sent. */
+  modules: Set<string>;
+}
+
+const pools = new WeakMap<WorkerHost, PooledWorker[]>();
+
+function spawn(host: WorkerHost): PooledWorker {
+  return { port: host.spawn(), journal: new Ring(JOURNAL_BYTES), inbox: new Ring(JOURNAL_BYTES), ringsSent: false, modules: new Set() };
+}
+
+/** A warm worker from the pool, or a new one; its rings start empty. */
+export function takeWorker(host: WorkerHost): PooledWorker {
+  const w = pools.get(host)?.pop() ?? spawn(host);
+  w.journal.clear();
+  w.inbox.clear();
+  return w;
+}
+
+/** Put back a worker that finished its run by itself (its thread is idle). */
+export function returnWorker(host: WorkerHost, w: PooledWorker): void {
+  pools.get(host)?.push(w) ?? pools.set(host, [w]);
+}
+
+/** Start `n` workers ahead of time, so the first processes do not pay a worker's start. */
+export function warmWorkers(host: WorkerHost, n: number): void {
+  const pool = pools.get(host) ?? [];
+  pools.set(host, pool);
+  while (pool.length < n) pool.push(spawn(host));
+}
+
+/** Terminate the idle pooled workers of `host` (a web Worker cannot be unref'd: an idle one keeps Deno alive). */
+export async function closeWorkers(host: WorkerHost): Promise<void> {
+  const pool = pools.get(host) ?? [];
+  pools.delete(host);
+  await Promise.all(pool.map((w) => w.port.terminate()));
+}
