@@ -14,6 +14,7 @@ export interface ResolvedPath {
 
 /** Join `rel` (as a WASI call gave it) onto the directory fd's absolute path. */
 export function resolveAt(dirPath: string, rel: string): ResolvedPath {
+  if (isPlain(rel)) return { path: dirPath === "/" ? `/${rel}` : `${dirPath}/${rel}`, trailingSlash: false };
   if (rel.includes("\0")) throw new WasiError("EILSEQ");
   if (rel.startsWith("/")) throw new WasiError("ENOTCAPABLE", `absolute path "${rel}"`);
   const trailingSlash = rel.endsWith("/");
@@ -27,6 +28,29 @@ export function resolveAt(dirPath: string, rel: string): ResolvedPath {
   }
   const base = dirPath === "/" ? "" : dirPath;
   return { path: parts.length ? `${base}/${parts.join("/")}` : dirPath, trailingSlash };
+}
+
+/**
+ * True for the common case: names joined by single slashes, none of them "." or "..",
+ * no slash at either end, no NUL. Such a path joins onto the directory as it is (one
+ * scan, no split and join on every call).
+ */
+function isPlain(rel: string): boolean {
+  const n = rel.length;
+  if (n === 0) return false;
+  let prev = 47; // as if after a "/"
+  for (let i = 0; i < n; i++) {
+    const c = rel.charCodeAt(i);
+    if (c === 0) return false;
+    if (c === 47) {
+      if (prev === 47) return false;
+    } else if (c === 46 && prev === 47) {
+      const next = i + 1 < n ? rel.charCodeAt(i + 1) : 47;
+      if (next === 47 || (next === 46 && (i + 2 === n || rel.charCodeAt(i + 2) === 47))) return false;
+    }
+    prev = c;
+  }
+  return prev !== 47;
 }
 
 /** The parent directory and last name of an absolute path ("/" has none). */

@@ -8,8 +8,7 @@ import { type Fd, type WASI, wasi } from "@bjorn3/browser_wasi_shim";
 import { DirFd } from "./dir_fd.ts";
 import { WasiError } from "./errno.ts";
 import type { WasiContext } from "./wasi_import.ts";
-
-const decoder = new TextDecoder();
+import type { MemoryViews } from "./_mem.ts";
 
 /** Lowest free fd number (POSIX), never below 3 once stdio exists. */
 export function allocFd(fds: Fd[], fd: Fd): number {
@@ -26,8 +25,8 @@ function dirAt(w: WASI, fd: number): DirFd {
   return f;
 }
 
-export function installPathCalls(w: WASI, ctx: WasiContext): void {
-  const str = (ptr: number, len: number) => decoder.decode(new Uint8Array(w.inst.exports.memory.buffer, ptr, len));
+export function installPathCalls(w: WASI, ctx: WasiContext, m: MemoryViews): void {
+  const str = (ptr: number, len: number) => m.get().string(ptr, len);
   const vfs = ctx.vfs;
   Object.assign(w.wasiImport, {
     path_open(fd: number, dirflags: number, p: number, l: number, oflags: number, base: bigint, inh: bigint, fdflags: number, outPtr: number) {
@@ -35,7 +34,7 @@ export function installPathCalls(w: WASI, ctx: WasiContext): void {
       if (!f) return wasi.ERRNO_BADF;
       const { ret, fd_obj } = f.path_open(dirflags, str(p, l), oflags, base, inh, fdflags);
       if (ret !== wasi.ERRNO_SUCCESS || !fd_obj) return ret;
-      new DataView(w.inst.exports.memory.buffer).setUint32(outPtr, allocFd(w.fds, fd_obj), true);
+      m.get().view.setUint32(outPtr, allocFd(w.fds, fd_obj), true);
       return wasi.ERRNO_SUCCESS;
     },
     path_symlink(tp: number, tl: number, fd: number, p: number, l: number) {

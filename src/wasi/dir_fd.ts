@@ -4,13 +4,15 @@
  * fd_readdir uses the filesystem's cookies, which stay valid while the directory changes.
  */
 import { type Fd, wasi } from "@bjorn3/browser_wasi_shim";
-import type { VHandle, Vfs, VOpenOptions } from "./_vfs.ts";
+import type { VHandle, Vfs, VOpenOptions, VStat } from "./_vfs.ts";
 import { BaseFd, DIR_RIGHTS, FILE_RIGHTS, Filestat, filetypeOf, guard, UnionInode } from "./fds.ts";
 import { FileFd, timesFrom } from "./file_fd.ts";
 import { toErrno, WasiError } from "./errno.ts";
 import { resolveAt } from "./_path.ts";
 
 const LOOKUP_SYMLINK_FOLLOW = 1;
+const READ_RIGHTS = BigInt(wasi.RIGHTS_FD_READ | wasi.RIGHTS_FD_READDIR);
+const WRITE_RIGHTS = BigInt(wasi.RIGHTS_FD_WRITE | wasi.RIGHTS_FD_ALLOCATE | wasi.RIGHTS_FD_FILESTAT_SET_SIZE);
 
 export class DirFd extends BaseFd {
   filetype: number = wasi.FILETYPE_DIRECTORY;
@@ -81,12 +83,16 @@ export class DirFd extends BaseFd {
   override path_create_directory(rel: string): number {
     return guard(() => (this.vfs.mkdir(this.at(rel, wasi.RIGHTS_PATH_CREATE_DIRECTORY).path), wasi.ERRNO_SUCCESS));
   }
+  /** stat of `rel` (path_filestat_get). Throws errno-named errors. */
+  statAt(flags: number, rel: string): VStat {
+    const { path, trailingSlash } = this.at(rel, wasi.RIGHTS_PATH_FILESTAT_GET);
+    const st = this.vfs.stat(path, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0 || trailingSlash);
+    if (trailingSlash && st.type !== "dir") throw new WasiError("ENOTDIR");
+    return st;
+  }
   override path_filestat_get(flags: number, rel: string): { ret: number; filestat: wasi.Filestat | null } {
     try {
-      const { path, trailingSlash } = this.at(rel, wasi.RIGHTS_PATH_FILESTAT_GET);
-      const st = this.vfs.stat(path, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0 || trailingSlash);
-      if (trailingSlash && st.type !== "dir") throw new WasiError("ENOTDIR");
-      return { ret: wasi.ERRNO_SUCCESS, filestat: new Filestat(st) };
+      return { ret: wasi.ERRNO_SUCCESS, filestat: new Filestat(this.statAt(flags, rel)) };
     } catch (err) {
       return { ret: toErrno(err), filestat: null };
     }
@@ -139,8 +145,8 @@ export class DirFd extends BaseFd {
     if ((oflags & wasi.OFLAGS_TRUNC) && !this.can(wasi.RIGHTS_PATH_FILESTAT_SET_SIZE)) throw new WasiError("ENOTCAPABLE");
     const granted = base & this.rightsInheriting;
     const opts: VOpenOptions = {
-      read: (granted & (BigInt(wasi.RIGHTS_FD_READ) | BigInt(wasi.RIGHTS_FD_READDIR))) !== 0n,
-      write: (granted & BigInt(wasi.RIGHTS_FD_WRITE | wasi.RIGHTS_FD_ALLOCATE | wasi.RIGHTS_FD_FILESTAT_SET_SIZE)) !== 0n ||
+      read: (granted & READ_RIGHTS) !== 0n,
+      write: (granted & WRITE_RIGHTS) !== 0n ||
         (fdflags & wasi.FDFLAGS_APPEND) !== 0 || (oflags & wasi.OFLAGS_TRUNC) !== 0,
       create, exclusive: (oflags & wasi.OFLAGS_EXCL) !== 0, truncate: (oflags & wasi.OFLAGS_TRUNC) !== 0,
       directory: (oflags & wasi.OFLAGS_DIRECTORY) !== 0 || trailingSlash,

@@ -59,9 +59,19 @@ export class Filestat extends wasi.Filestat {
 /** The parts every fd of ours shares: rights and flags, settable (shrinking only, for rights). */
 export abstract class BaseFd extends Fd {
   abstract filetype: number;
-  rightsBase: bigint = 0n;
   rightsInheriting: bigint = 0n;
   flags = 0;
+  #rightsBase = 0n;
+  /** The low 32 bits of rightsBase (every WASI right is below bit 29): `can` runs on each read and write. */
+  #baseBits = 0;
+
+  get rightsBase(): bigint {
+    return this.#rightsBase;
+  }
+  set rightsBase(rights: bigint) {
+    this.#rightsBase = rights;
+    this.#baseBits = Number(BigInt.asUintN(32, rights));
+  }
 
   override fd_fdstat_get(): { ret: number; fdstat: wasi.Fdstat | null } {
     const fdstat = new wasi.Fdstat(this.filetype, this.flags);
@@ -81,7 +91,7 @@ export abstract class BaseFd extends Fd {
   }
   /** True when this fd holds the right `bit` (a RIGHTS_* constant). */
   can(bit: number): boolean {
-    return (this.rightsBase & BigInt(bit)) !== 0n;
+    return (this.#baseBits & bit) !== 0;
   }
 }
 

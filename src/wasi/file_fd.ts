@@ -24,15 +24,19 @@ function readBuffer(size: number): Uint8Array {
 }
 
 export class FileFd extends BaseFd {
-  filetype: number;
   position = 0n;
+  #filetype: number | undefined;
 
   constructor(readonly handle: VHandle, readonly path: string, rights: bigint, flags: number) {
     super();
-    this.filetype = filetypeOf(handle.stat().type);
     this.rightsBase = rights & FILE_RIGHTS;
     this.rightsInheriting = 0n;
     this.flags = flags;
+  }
+
+  /** Asked for rarely (fd_fdstat_get), so not stat'ed at open. */
+  get filetype(): number {
+    return this.#filetype ??= filetypeOf(this.handle.stat().type);
   }
 
   override fd_read(size: number): { ret: number; data: Uint8Array } {
@@ -49,6 +53,20 @@ export class FileFd extends BaseFd {
       return { ret: wasi.ERRNO_SUCCESS, data: n === size ? into : into.subarray(0, n) }; // valid until the next read
     } catch (err) {
       return { ret: toErrno(err), data: new Uint8Array() };
+    }
+  }
+  /**
+   * Read into `into` (a view of the program's memory: no buffer in between) at the fd's
+   * offset, advancing it, or at `at`. The count, or a negated errno.
+   */
+  readInto(into: Uint8Array, at?: bigint): number {
+    if (!this.can(wasi.RIGHTS_FD_READ)) return -wasi.ERRNO_BADF;
+    try {
+      const n = this.handle.read(into, Number(at ?? this.position));
+      if (at === undefined) this.position += BigInt(n);
+      return n;
+    } catch (err) {
+      return -toErrno(err);
     }
   }
   override fd_write(data: Uint8Array): { ret: number; nwritten: number } {

@@ -8,10 +8,12 @@ import { type Fd, WASI, WASIProcExit, wasi } from "@bjorn3/browser_wasi_shim";
 import type { Vfs } from "./_vfs.ts";
 import type { Control } from "./_control.ts";
 import { DirFd } from "./dir_fd.ts";
-import { guard } from "./fds.ts";
+import { filetypeOf, guard } from "./fds.ts";
 import { toErrno, WasiError } from "./errno.ts";
 import { pollOneoff } from "./_poll.ts";
 import { installPathCalls } from "./_path_calls.ts";
+import { installFdCalls } from "./_fd_calls.ts";
+import { MemoryViews } from "./_mem.ts";
 
 /** Thrown through the whole call stack (children included) to end a process: kill, timeout, out of memory. */
 export class ProcessKilled extends Error {
@@ -39,7 +41,9 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
   const w = new WASI(args, env, fds, { debug: false });
   const imp = w.wasiImport;
   const mem = () => w.inst.exports.memory;
-  installPathCalls(w, ctx);
+  const views = new MemoryViews(mem);
+  installPathCalls(w, ctx, views);
+  installFdCalls(w, views);
   Object.assign(imp, {
     clock_res_get(id: number, ptr: number): number {
       if (id > 3) return wasi.ERRNO_INVAL;
@@ -86,33 +90,41 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
       return wasi.ERRNO_SUCCESS;
     },
     fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, usedPtr: number) =>
-      readdir(w, fd, buf, len, cookie, usedPtr),
+      readdir(w, views.get(), { fd, buf, len, cookie, usedPtr }),
   });
   guardAll(w, ctx);
   return w;
 }
 
+const encoder = new TextEncoder();
+/** Entries asked of the filesystem at once (a buffer of a few KiB holds about this many). */
+const READDIR_BATCH = 64;
+
 /** fd_readdir that fills the buffer with whole entries and then the truncated head of the next (the libc contract). */
-function readdir(w: WASI, fd: number, buf: number, len: number, cookie: bigint, usedPtr: number): number {
-  const f = w.fds[fd];
+function readdir(w: WASI, m: MemoryViews, a: { fd: number; buf: number; len: number; cookie: bigint; usedPtr: number }): number {
+  const f = w.fds[a.fd];
   if (!f) return wasi.ERRNO_BADF;
   if (!(f instanceof DirFd)) return wasi.ERRNO_NOTDIR;
-  const view = new DataView(w.inst.exports.memory.buffer);
-  const bytes = new Uint8Array(w.inst.exports.memory.buffer);
-  let used = 0;
-  while (used < len) {
-    const { ret, dirent } = f.fd_readdir_single(cookie);
-    if (ret !== wasi.ERRNO_SUCCESS) return ret;
-    if (!dirent) break;
-    const whole = new Uint8Array(24 + dirent.name_length());
-    dirent.write_head_bytes(new DataView(whole.buffer), 0);
-    whole.set(dirent.dir_name, 24);
-    const part = whole.subarray(0, Math.min(whole.length, len - used));
-    bytes.set(part, buf + used);
-    used += part.length;
-    cookie = dirent.d_next;
+  const head = new DataView(new ArrayBuffer(24));
+  let used = 0, cookie = a.cookie;
+  while (used < a.len) {
+    const batch = f.handle.readdir(cookie, READDIR_BATCH);
+    for (const e of batch) {
+      if (used >= a.len) break;
+      const name = encoder.encode(e.name);
+      head.setBigUint64(0, e.next, true);
+      head.setBigUint64(8, e.ino, true);
+      head.setUint32(16, name.length, true);
+      head.setUint32(20, filetypeOf(e.type), true); // d_type, then padding
+      const room = a.len - used, headBytes = new Uint8Array(head.buffer, 0, Math.min(24, room));
+      m.u8.set(headBytes, a.buf + used);
+      if (room > 24) m.u8.set(name.subarray(0, room - 24), a.buf + used + 24);
+      used += Math.min(room, 24 + name.length);
+      cookie = e.next;
+    }
+    if (batch.length < READDIR_BATCH) break;
   }
-  view.setUint32(usedPtr, used, true);
+  m.view.setUint32(a.usedPtr, used, true);
   return wasi.ERRNO_SUCCESS;
 }
 
@@ -121,10 +133,11 @@ function guardAll(w: WASI, ctx: WasiContext): void {
   const imp = w.wasiImport;
   for (const [name, fn] of Object.entries(imp)) {
     if (name === "proc_exit") continue;
-    imp[name] = (...args: unknown[]) => {
+    // Nine parameters, the most a preview1 call takes (path_open): no rest array per call.
+    imp[name] = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown, h: unknown, i: unknown) => {
       checkLimits(w, ctx);
       try {
-        return fn(...args);
+        return fn(a, b, c, d, e, f, g, h, i);
       } catch (err) {
         if (err instanceof WASIProcExit || err instanceof ProcessKilled) throw err;
         return toErrno(err);
