@@ -63,6 +63,47 @@ export function child(dir: Inode, name: string, inodes: Map<number, Inode>): Ino
   return inodes.get(l.ino) ?? l;
 }
 
+/**
+ * The fast path: the inode at an absolute `path` without the resolver, or undefined when
+ * the resolver must answer (any error, a symlink to follow, ".", "..", "//", a trailing
+ * "/", a long path). It walks the upper directories the path goes through (usually none
+ * or one or two: the upper tree is sparse), and where the upper stops naming the path it
+ * looks the rest up with one hash in the merged lower index (`byPath`), whose keys are
+ * canonical absolute paths through lower directories only; unless a renamed directory
+ * was on the way, that key is `path` itself. That is sound because a lower directory
+ * that was copied up is always named in the upper tree where it shows (copy-up is
+ * parents first), so below the last upper directory nothing was copied up except
+ * files, whose copies the inode table gives.
+ */
+export function lookupFast(root: Inode, byPath: Map<string, Inode>, inodes: Map<number, Inode>, path: string, follow: boolean): Inode | undefined {
+  // A path of at most PATH_MAX / 3 UTF-16 units is within PATH_MAX bytes of UTF-8.
+  if (path.charCodeAt(0) !== 47 || path.length > PATH_MAX / 3) return undefined;
+  let dir = root, i = 1, moved = false;
+  for (;;) {
+    const slash = path.indexOf("/", i);
+    const e = dir.entries!.get(slash < 0 ? path.slice(i) : path.slice(i, slash));
+    let node: Inode | undefined;
+    if (e === undefined) {
+      const lower = dir.lower;
+      if (lower === null || dir.opaque) return undefined;
+      // Not moved: the upper directories had the names of the path, so their lower is at the same path.
+      const l = byPath.get(!moved ? path : lower.path === "" ? path.slice(i - 1) : `/${lower.path}/${path.slice(i)}`);
+      if (l === undefined) return undefined;
+      node = inodes.get(l.ino) ?? l;
+    } else if (e === WHITEOUT) return undefined;
+    else if (slash < 0 || e.kind !== "dir") {
+      if (slash >= 0) return undefined;
+      node = e;
+    } else {
+      dir = e;
+      moved ||= e.moved;
+      i = slash + 1;
+      continue;
+    }
+    return node.kind === "symlink" && follow ? undefined : node;
+  }
+}
+
 /** Only slashes and "." components from `i` on. */
 function onlyTail(p: string, i: number): boolean {
   for (; i < p.length; i++) {

@@ -11,6 +11,7 @@ import { type Inode, WHITEOUT } from "./inode.ts";
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer.ts";
 import type { UnionFS } from "./union_fs.ts";
 import { copiedNames, namesShowing } from "./_floating.ts";
+import { fileBytes } from "./_file_data.ts";
 
 const SEC = 1_000_000_000n;
 type Item = [path: string, node: Inode | "whiteout" | "opaque"];
@@ -23,7 +24,7 @@ function entryOf(path: string, node: Inode, links: Map<Inode, string>): TarInput
     links.set(node, path);
   }
   switch (node.kind) {
-    case "file": return { ...base, type: "file", data: node.data.subarray(0, node.size) };
+    case "file": return { ...base, type: "file", data: fileBytes(node) };
     case "symlink": return { ...base, type: "symlink", linkname: node.target };
     case "char": case "block": return { ...base, type: node.kind, devmajor: node.devmajor, devminor: node.devminor };
     default: return { ...base, type: node.kind };

@@ -8,6 +8,7 @@
 import { fail } from "./errors.ts";
 import { type Inode, nowNs } from "./inode.ts";
 import { toStat } from "./stat.ts";
+import { readData } from "./_file_data.ts";
 import type { Loc, Start } from "./_resolve.ts";
 import type { UnionFS } from "./union_fs.ts";
 import type { FsDirent, FsHandle, FsStat, Kind, OpenOptions, TimeSpec } from "./types.ts";
@@ -17,27 +18,46 @@ export type { FsDirent, FsHandle, OpenOptions };
 /** Largest file we grow to (a WASI filesize is u64; a Uint8Array is not). */
 const MAX_FILE = 2 ** 31;
 
+const NO_DIRS: readonly Inode[] = Object.freeze([]);
+const NO_PARTS: readonly string[] = Object.freeze([]);
+
 export class UnionHandle implements FsHandle, Start {
   readonly kind: Kind;
-  readonly ino: bigint;
   /** For directories: the chain that reaches it (a `Start` for relative paths). */
   readonly dirs: readonly Inode[];
   readonly parts: readonly string[];
   #listing: FsDirent[] | null = null;
   #closed = false;
+  /** `live()`'s answer, good while the upper's `tableChanges` is `#seen`. */
+  #live: Inode;
+  #seen: number;
 
-  constructor(readonly fs: UnionFS, readonly node: Inode, loc: Loc, readonly writable: boolean, readonly appending: boolean) {
+  /** `loc` is where a directory was found (its chain is kept); files need none. */
+  constructor(readonly fs: UnionFS, readonly node: Inode, loc: Loc | null, readonly writable: boolean, readonly appending: boolean) {
     this.kind = node.kind;
-    this.ino = BigInt(node.ino);
-    const isRoot = loc.name === "";
-    this.dirs = node.kind !== "dir" ? [] : isRoot ? [node] : [...loc.dirs, node];
-    this.parts = node.kind !== "dir" || isRoot ? [] : [...loc.parts, loc.name];
-    fs.upper.opens.set(node.ino, (fs.upper.opens.get(node.ino) ?? 0) + 1); // by number: a copy-up keeps it
+    if (node.kind !== "dir" || loc === null || loc.name === "") {
+      this.dirs = node.kind === "dir" ? [node] : NO_DIRS;
+      this.parts = NO_PARTS;
+    } else {
+      this.dirs = [...loc.dirs, node];
+      this.parts = [...loc.parts, loc.name];
+    }
+    this.#live = fs.current(node);
+    this.#seen = fs.upper.tableChanges;
+    const opens = fs.upper.opens;
+    opens.set(node.ino, (opens.get(node.ino) ?? 0) + 1); // by number: a copy-up keeps it
+  }
+
+  /** The inode number (a bigint, as WASI's filestat has it; made when asked). */
+  get ino(): bigint {
+    return BigInt(this.node.ino);
   }
 
   /** The live inode (its copy-up, if it was copied up since the open). */
   live(): Inode {
-    return this.fs.current(this.node);
+    const upper = this.fs.upper;
+    if (this.#seen !== upper.tableChanges) this.#live = this.fs.current(this.node), this.#seen = upper.tableChanges;
+    return this.#live;
   }
   #file(op: string): Inode {
     const n = this.live();
@@ -51,11 +71,7 @@ export class UnionHandle implements FsHandle, Start {
   }
 
   read(into: Uint8Array, position: number): number {
-    const n = this.#file("read");
-    const end = Math.min(n.size, position + into.length);
-    if (end <= position) return 0;
-    into.set(n.data.subarray(position, end));
-    return end - position;
+    return readData(this.#file("read"), into, position);
   }
   write(data: Uint8Array, position: number): number {
     const n = this.#writable("write");

@@ -25,6 +25,8 @@ export interface Inode {
   data: Uint8Array;
   /** `data` belongs to someone else (a layer): copy before writing. */
   shared: boolean;
+  /** Upper files while `shared`: pages written since the copy-up, by index (PAGE bytes each, _file_data.ts), over the layer's bytes. */
+  pages: Map<number, Uint8Array> | null;
   /** Symlink target. */
   target: string;
   devmajor: number;
@@ -52,13 +54,18 @@ export interface Inode {
 
 const EMPTY = new Uint8Array(0);
 
+let lastMs = -1, lastNs = 0n;
+
+/** The time now in nanoseconds (millisecond resolution; the bigint is reused within a millisecond). */
 export function nowNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
+  const ms = Date.now();
+  if (ms !== lastMs) lastMs = ms, lastNs = BigInt(ms) * 1_000_000n;
+  return lastNs;
 }
 
 export function makeInode(ino: number, kind: Kind, mode: number, time = nowNs()): Inode {
   return {
-    ino, kind, mode, uid: 0, gid: 0, nlink: kind === "dir" ? 2 : 1, size: 0, data: EMPTY, shared: false, target: "",
+    ino, kind, mode, uid: 0, gid: 0, nlink: kind === "dir" ? 2 : 1, size: 0, data: EMPTY, shared: false, pages: null, target: "",
     devmajor: 0, devminor: 0, atime: time, mtime: time, ctime: time, entries: kind === "dir" ? new Map() : null,
     lower: null, opaque: false, moved: false, path: "", pax: null, isUpper: false, st: null,
   };
@@ -67,18 +74,8 @@ export function makeInode(ino: number, kind: Kind, mode: number, time = nowNs())
 /** A copy for the upper: same ino and metadata; file bytes shared until the first write. */
 export function cloneForUpper(src: Inode): Inode {
   return {
-    ...src, data: src.data, shared: src.kind === "file" ? true : src.shared,
+    ...src, data: src.data, shared: src.kind === "file" ? true : src.shared, pages: null,
     entries: src.kind === "dir" ? new Map() : null, lower: src.kind === "dir" ? src : null, opaque: false, moved: false, path: "",
     isUpper: true, st: null,
   };
-}
-
-/** Make `data` writable and at least `size` bytes of capacity. */
-export function ensureCapacity(node: Inode, size: number): void {
-  if (!node.shared && node.data.length >= size) return;
-  const cap = node.data.length >= size && node.shared ? node.data.length : Math.max(size, Math.min(node.data.length * 2, size + (64 << 20)), 64);
-  const grown = new Uint8Array(cap);
-  grown.set(node.data.subarray(0, node.size));
-  node.data = grown;
-  node.shared = false;
 }

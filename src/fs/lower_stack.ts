@@ -16,7 +16,7 @@ export interface LowerStack {
   /** The layers, top first (like overlayfs lowerdir). */
   readonly lowers: readonly Layer[];
   readonly root: Inode;
-  /** Canonical path → inode, for every entry ("" is the root). */
+  /** Canonical absolute path → inode, for every entry ("/" is the root), so a lookup can hash the caller's own string. */
   readonly byPath: Map<string, Inode>;
   /** Paths of inodes with more than one name (hard links). */
   readonly linkPaths: Map<number, string[]>;
@@ -133,7 +133,7 @@ function hasKeys(o: Record<string, string>): boolean {
 
 /** Paths, link counts and sizes, once the tree is final; each directory's entries put in name order (listings need no sort). */
 function index(lowers: readonly Layer[], root: Inode, nextIno: number): LowerStack {
-  const byPath = new Map<string, Inode>([["", root]]);
+  const byPath = new Map<string, Inode>([["/", root]]);
   const names = new Map<Inode, string[]>();
   let bytes = 0;
   const walk = (dir: Inode, prefix: string): number => {
@@ -142,7 +142,7 @@ function index(lowers: readonly Layer[], root: Inode, nextIno: number): LowerSta
     for (const [name, child] of dir.entries) {
       const node = child as Inode;
       const path = prefix ? `${prefix}/${name}` : name;
-      byPath.set(path, node);
+      byPath.set(`/${path}`, node);
       if (node.kind === "dir") {
         subdirs++;
         node.path = path;

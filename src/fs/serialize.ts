@@ -12,6 +12,7 @@ import { FsError } from "./errors.ts";
 import { type Inode, makeInode, WHITEOUT } from "./inode.ts";
 import { type LowerStack, lowerByIno } from "./lower_stack.ts";
 import { WritableLayer } from "./writable_layer.ts";
+import { fileBytes } from "./_file_data.ts";
 
 interface NodeRec {
   ino: number; kind: Inode["kind"]; mode: number; uid: number; gid: number; nlink: number; size: number; target: string;
@@ -31,9 +32,9 @@ interface Header {
 function recordOf(n: Inode, chunks: Uint8Array[], at: { offset: number }): NodeRec {
   let data: NodeRec["data"] = null;
   if (n.kind === "file") {
-    if (n.shared) data = "lower";
+    if (n.shared && n.pages === null) data = "lower";
     else {
-      chunks.push(n.data.subarray(0, n.size));
+      chunks.push(fileBytes(n));
       data = [at.offset, n.size];
       at.offset += n.size;
     }

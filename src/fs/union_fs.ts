@@ -12,9 +12,10 @@
 import { fail } from "./errors.ts";
 import { type Inode, nowNs, WHITEOUT } from "./inode.ts";
 import { type LowerStack, mergeLowers } from "./lower_stack.ts";
-import { child, type Loc, resolve } from "./_resolve.ts";
+import { child, type Loc, lookupFast, resolve } from "./_resolve.ts";
 import { UnionHandle } from "./handle.ts";
 import { toStat } from "./stat.ts";
+import { fileBytes } from "./_file_data.ts";
 import type { WritableLayer } from "./writable_layer.ts";
 import type { FileSystem, FsDirent, FsHandle, FsStat, OpenOptions, PathOptions, RootfsValue, TimeSpec } from "./types.ts";
 
@@ -46,19 +47,11 @@ export class UnionFS implements FileSystem {
     return resolve(this.root, this.#inodes, path, follow, op, startOf(at, op));
   }
 
-  /**
-   * The inode at a path. Fast path: an absolute path whose first component the upper
-   * root does not touch is one lookup of the whole path in the merged lower index (a
-   * hit there is canonical: no ".", "..", "//" or symlink on the way).
-   */
+  /** The inode at a path; most absolute paths are answered by `lookupFast` (_resolve.ts) without the resolver. */
   lookup(path: string, follow: boolean, op: string, at?: FsHandle | null): Inode {
-    if (!at && path.charCodeAt(0) === 47 && path.length <= 4096) {
-      const slash = path.indexOf("/", 1);
-      const first = slash < 0 ? path.slice(1) : path.slice(1, slash);
-      if (!this.root.entries!.has(first)) {
-        const node = this.stack.byPath.get(path.slice(1));
-        if (node !== undefined && (node.kind !== "symlink" || !follow)) return this.#inodes.get(node.ino) ?? node;
-      }
+    if (!at) {
+      const node = lookupFast(this.root, this.stack.byPath, this.#inodes, path, follow);
+      if (node !== undefined) return node;
     }
     return this.locate(path, follow, op, at).node ?? fail("ENOENT", path, op);
   }
@@ -77,6 +70,12 @@ export class UnionFS implements FileSystem {
   }
 
   open(path: string, o: OpenOptions): FsHandle {
+    const writes = o.write || o.truncate || o.append === true;
+    if (!writes && !o.create && !o.directory && !o.at) {
+      // Read-only open of an existing file: no chain needed (only directory handles keep one).
+      const node = lookupFast(this.root, this.stack.byPath, this.#inodes, path, o.follow);
+      if (node !== undefined && node.kind !== "dir" && node.kind !== "symlink") return new UnionHandle(this, node, null, false, false);
+    }
     const loc = this.locate(path, o.follow, "open", o.at);
     let node = loc.node;
     if (node && o.create && o.exclusive) fail("EEXIST", path, "open");
@@ -89,9 +88,8 @@ export class UnionFS implements FileSystem {
     }
     if (node.kind === "symlink") fail(o.directory ? "ENOTDIR" : "ELOOP", path, "open");
     if (o.directory && node.kind !== "dir") fail("ENOTDIR", path, "open");
-    const writes = o.write || o.truncate || o.append === true;
     if (node.kind === "dir" && writes) fail("EISDIR", path, "open");
-    if (writes && !node.isUpper) node = this.copyUp({ ...loc, node });
+    if (writes && !node.isUpper) node = this.copyUp(loc); // a created node is upper, so here node is loc.node
     if (o.truncate && node.kind === "file" && node.size > 0) this.upper.truncate(node, 0, nowNs());
     return new UnionHandle(this, node, loc, writes, o.append === true);
   }
@@ -206,7 +204,7 @@ export class UnionFS implements FileSystem {
   readFile(path: string, opts?: PathOptions): Uint8Array {
     const node = this.lookup(path, opts?.follow ?? true, "read", opts?.at);
     if (node.kind === "dir") fail("EISDIR", path, "read");
-    return node.data.subarray(0, node.size);
+    return fileBytes(node);
   }
 
   writeFile(path: string, data: Uint8Array, opts?: { mode?: number } & At): void {

@@ -7,6 +7,7 @@ import type { Inode } from "./inode.ts";
 import type { Layer } from "./layer.ts";
 import { UnionFS } from "./union_fs.ts";
 import { WritableLayer } from "./writable_layer.ts";
+import { fileBytes } from "./_file_data.ts";
 
 /** A container filesystem that owns a private copy of the whole merged view of `lowers`. */
 export function mountVfs(lowers: readonly Layer[]): UnionFS {
@@ -18,7 +19,7 @@ export function mountVfs(lowers: readonly Layer[]): UnionFS {
     const known = copies.get(node);
     if (known) return known;
     const u: Inode = { ...node, isUpper: true, shared: false, lower: null, opaque: false, moved: false, path: "", st: null,
-      data: node.kind === "file" ? node.data.slice(0, node.size) : node.data, entries: node.kind === "dir" ? new Map() : null };
+      data: node.kind === "file" ? fileBytes(node).slice() : node.data, entries: node.kind === "dir" ? new Map() : null };
     copies.set(node, u);
     upper.inodes.set(u.ino, u);
     return u;

@@ -9,7 +9,8 @@
  * Every change goes through the primitives below, which report it to `onChange` as a
  * `ChangeRecord` before returning; `applyChange` replays one on another upper.
  */
-import { cloneForUpper, ensureCapacity, type Inode, makeInode, WHITEOUT, type Whiteout } from "./inode.ts";
+import { cloneForUpper, type Inode, makeInode, WHITEOUT, type Whiteout } from "./inode.ts";
+import { truncateData, writeData } from "./_file_data.ts";
 import type { LowerStack } from "./lower_stack.ts";
 import type { AttrChange, ChangeRecord, Kind } from "./types.ts";
 
@@ -30,6 +31,8 @@ export class WritableLayer {
   onChange: ((rec: ChangeRecord) => void) | null = null;
   /** Open handles per upper inode (an unlinked inode lives while one is open). */
   readonly opens = new Map<number, number>();
+  /** Counts copy-ups and releases: a handle looks its inode up in the table again only when this changed. */
+  tableChanges = 0;
 
   /**
    * Bind to `stack`. An upper belongs to one image; binding it again to a stack of the
@@ -69,6 +72,7 @@ export class WritableLayer {
     if (known) return known;
     const u = cloneForUpper(lower);
     this.inodes.set(u.ino, u);
+    this.tableChanges++;
     this.onChange?.({ op: "copyUp", ino: u.ino });
     return u;
   }
@@ -94,24 +98,16 @@ export class WritableLayer {
     this.onChange?.({ op: "attr", ino: node.ino, set });
   }
 
-  /** pwrite into an upper file. */
+  /** pwrite into an upper file (a file sharing a layer's bytes copies only the pages written: _file_data.ts). */
   write(node: Inode, pos: number, data: Uint8Array, time: bigint): void {
-    const end = pos + data.length;
-    ensureCapacity(node, end);
-    node.data.set(data, pos);
-    if (end > node.size) node.size = end;
+    writeData(node, pos, data);
     node.mtime = node.ctime = time;
     this.onChange?.({ op: "write", ino: node.ino, pos, data, time });
   }
 
   /** Set an upper file's size (zero-filled when it grows). */
   truncate(node: Inode, size: number, time: bigint): void {
-    if (size > node.size) {
-      ensureCapacity(node, size);
-      node.data.fill(0, node.size, size);
-    } else if (node.shared) ensureCapacity(node, size);
-    else node.data.fill(0, size, node.size);
-    node.size = size;
+    truncateData(node, size);
     node.mtime = node.ctime = time;
     this.onChange?.({ op: "truncate", ino: node.ino, size, time });
   }
@@ -120,6 +116,7 @@ export class WritableLayer {
   release(node: Inode): void {
     if (this.inodes.get(node.ino) !== node || node === this.root) return;
     this.inodes.delete(node.ino);
+    this.tableChanges++;
     this.onChange?.({ op: "release", ino: node.ino });
   }
 
