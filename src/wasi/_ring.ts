@@ -2,10 +2,20 @@
  * A single-producer single-consumer ring of byte frames in a SharedArrayBuffer. The
  * producer (a process's thread) blocks with Atomics.wait when the ring is full; the
  * consumer (the engine) drains it whenever it likes. What the producer has pushed is in
- * shared memory at once, so it survives the producer's thread being terminated.
+ * shared memory at once, so it survives the producer's thread being terminated. Each
+ * frame carries a kind byte, so one ring keeps the order of different things (a
+ * process's file changes and its output, see _frames.ts).
  */
 const HEAD = 0, TAIL = 1;
 const HEADER_BYTES = 16;
+/** Per frame: its length (u32, little endian) and its kind (u8). */
+const FRAME_HEAD = 5;
+
+/** A frame as drained: its kind (what the producer said it is) and its bytes (a copy, the caller's to keep). */
+export interface RingFrame {
+  kind: number;
+  bytes: Uint8Array;
+}
 
 export class Ring {
   readonly sab: SharedArrayBuffer;
@@ -26,42 +36,53 @@ export class Ring {
 
   /** Largest frame body that fits. */
   get maxFrame(): number {
-    return this.#cap - 4;
+    return this.#cap - FRAME_HEAD;
   }
 
   #copyIn(pos: number, bytes: Uint8Array): void {
     const at = pos & (this.#cap - 1);
     const first = Math.min(bytes.length, this.#cap - at);
-    this.#data.set(bytes.subarray(0, first), at);
+    this.#data.set(first === bytes.length ? bytes : bytes.subarray(0, first), at);
     if (first < bytes.length) this.#data.set(bytes.subarray(first), 0);
   }
   #copyOut(pos: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
     const at = pos & (this.#cap - 1);
-    const first = Math.min(len, this.#cap - at);
-    out.set(this.#data.subarray(at, at + first));
-    if (first < len) out.set(this.#data.subarray(0, len - first), first);
+    if (at + len <= this.#cap) return this.#data.slice(at, at + len);
+    const out = new Uint8Array(len), first = this.#cap - at;
+    out.set(this.#data.subarray(at, this.#cap));
+    out.set(this.#data.subarray(0, len - first), first);
     return out;
   }
+  #byte(pos: number): number {
+    return this.#data[pos & (this.#cap - 1)]!;
+  }
+  #setByte(pos: number, b: number): void {
+    this.#data[pos & (this.#cap - 1)] = b;
+  }
 
-  /** Append one frame, blocking while the ring is full. */
-  push(frame: Uint8Array): void {
+  /**
+   * Append one frame of `kind` (0..255), blocking while the ring is full (the consumer is
+   * woken first, to make room). With `wake` false the consumer is not woken for this
+   * frame: the producer calls `wake()` when it likes (a batch instead of one per frame).
+   */
+  push(frame: Uint8Array, kind = 0, wake = true): void {
     this.#check(frame);
     const head = Atomics.load(this.#hdr, HEAD);
     for (;;) {
       const tail = Atomics.load(this.#hdr, TAIL);
       if (this.#fits(frame, head, tail)) break;
+      Atomics.notify(this.#hdr, HEAD);
       Atomics.wait(this.#hdr, TAIL, tail, 100);
     }
-    this.#write(frame, head);
+    this.#write(frame, kind, head, wake);
   }
 
   /** Append one frame if it fits now (never blocks: the engine's side of an inbox). */
-  tryPush(frame: Uint8Array): boolean {
+  tryPush(frame: Uint8Array, kind = 0): boolean {
     this.#check(frame);
     const head = Atomics.load(this.#hdr, HEAD);
     if (!this.#fits(frame, head, Atomics.load(this.#hdr, TAIL))) return false;
-    this.#write(frame, head);
+    this.#write(frame, kind, head, true);
     return true;
   }
 
@@ -69,16 +90,15 @@ export class Ring {
     if (frame.length > this.maxFrame) throw new RangeError(`Cannot push a frame of ${frame.length} bytes into a ring of ${this.#cap}`);
   }
   #fits(frame: Uint8Array, head: number, tail: number): boolean {
-    return this.#cap - ((head - tail) | 0) >= frame.length + 4;
+    return this.#cap - ((head - tail) | 0) >= frame.length + FRAME_HEAD;
   }
-  #write(frame: Uint8Array, head: number): void {
-    const need = frame.length + 4;
-    const len = new Uint8Array(4);
-    new DataView(len.buffer).setUint32(0, frame.length, true);
-    this.#copyIn(head, len);
-    this.#copyIn((head + 4) | 0, frame);
-    Atomics.store(this.#hdr, HEAD, (head + need) | 0);
-    Atomics.notify(this.#hdr, HEAD);
+  #write(frame: Uint8Array, kind: number, head: number, wake: boolean): void {
+    const n = frame.length;
+    for (let i = 0; i < 4; i++) this.#setByte((head + i) | 0, (n >>> (8 * i)) & 0xff);
+    this.#setByte((head + 4) | 0, kind);
+    this.#copyIn((head + FRAME_HEAD) | 0, frame);
+    Atomics.store(this.#hdr, HEAD, (head + FRAME_HEAD + n) | 0);
+    if (wake) Atomics.notify(this.#hdr, HEAD);
   }
 
   /** True when no frame is waiting (one atomic load each side: cheap enough for every call). */
@@ -87,14 +107,16 @@ export class Ring {
   }
 
   /** Take every complete frame pushed so far. */
-  drain(): Uint8Array[] {
-    const frames: Uint8Array[] = [];
+  drain(): RingFrame[] {
+    const frames: RingFrame[] = [];
     const head = Atomics.load(this.#hdr, HEAD);
     let tail = Atomics.load(this.#hdr, TAIL);
     while (tail !== head) {
-      const len = new DataView(this.#copyOut(tail, 4).buffer).getUint32(0, true);
-      frames.push(this.#copyOut((tail + 4) | 0, len));
-      tail = (tail + 4 + len) | 0;
+      let len = 0;
+      for (let i = 0; i < 4; i++) len |= this.#byte((tail + i) | 0) << (8 * i);
+      len >>>= 0;
+      frames.push({ kind: this.#byte((tail + 4) | 0), bytes: this.#copyOut((tail + FRAME_HEAD) | 0, len) });
+      tail = (tail + FRAME_HEAD + len) | 0;
     }
     Atomics.store(this.#hdr, TAIL, tail);
     Atomics.notify(this.#hdr, TAIL);
@@ -109,7 +131,7 @@ export class Ring {
     Atomics.store(this.#hdr, TAIL, Atomics.load(this.#hdr, HEAD));
   }
 
-  /** Wake whoever waits in `waitForData` (the engine's pump, when its process ended). */
+  /** Wake whoever waits in `waitForData` (frames pushed without waking; the engine's pump when its process ended). */
   wake(): void {
     Atomics.notify(this.#hdr, HEAD);
   }

@@ -8,6 +8,7 @@ import type { Vfs } from "./_vfs.ts";
 import type { Ring } from "./_ring.ts";
 import { Control, OUT_INFLIGHT } from "./_control.ts";
 import { applyFrame } from "./journal.ts";
+import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
 import { launchOf } from "./_spec.ts";
 import { transferOf } from "./rootfs_transfer.ts";
 import { defaultModuleCache, moduleKey } from "./module_cache.ts";
@@ -35,12 +36,10 @@ function forward(peer: Peer): void {
   while (peer.pending.length && peer.inbox.tryPush(peer.pending[0]!)) peer.pending.shift();
 }
 
+/** The one message a worker posts (its output and file changes travel in the ring). */
 interface WorkerMsg {
-  type: "out" | "done";
-  fd?: number;
-  chunk?: Uint8Array;
-  time?: number;
-  result?: SyncRunResult;
+  type: "done";
+  result: SyncRunResult;
 }
 
 /**
@@ -81,14 +80,39 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const peers = peersOf.get(rootfs) ?? new Set<Peer>();
   peersOf.set(rootfs, peers);
   peers.add(self); // now, with the snapshot above: what others write from here on is forwarded
+  const sinks = [undefined, o.stdout, o.stderr];
+  const settled = (n: number) => {
+    Atomics.sub(control.words, OUT_INFLIGHT, n);
+    Atomics.notify(control.words, OUT_INFLIGHT);
+  };
+  const output = (frame: Uint8Array) => {
+    const { fd, time, chunk } = readOutputFrame(frame);
+    let wrote: void | Promise<void>;
+    try {
+      wrote = sinks[fd]?.write(chunk, time);
+    } catch (err) {
+      settled(chunk.length);
+      queueMicrotask(() => { throw err; }); // the sink's failure is its caller's, as a rejection would be; the rest still goes out
+      return;
+    }
+    if (wrote) wrote.then(() => settled(chunk.length), (err) => (settled(chunk.length), Promise.reject(err)));
+    else settled(chunk.length);
+  };
+  // Applies the process's changes and hands on its output, in the order it made them;
+  // the changes go on to the other processes of this rootfs.
   const replay = () => {
     forward(self);
     const frames = journal.drain();
     if (!frames.length) return;
-    for (const f of frames) applyFrame(rootfs, f);
+    const changes: Uint8Array[] = [];
+    for (const f of frames) {
+      if (f.kind === OUTPUT_FRAME) output(f.bytes);
+      else applyFrame(rootfs, f.bytes), changes.push(f.bytes);
+    }
+    if (!changes.length) return;
     for (const p of peers) {
       if (p === self) continue;
-      for (const f of frames) p.pending.push(f);
+      for (const f of changes) p.pending.push(f);
       forward(p);
     }
   };
@@ -123,14 +147,9 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     }
     return done;
   };
-  const sinks = [undefined, o.stdout, o.stderr];
-  port.onMessage(async (m) => {
+  port.onMessage((m) => {
     const msg = m as WorkerMsg;
-    if (msg.type === "out") {
-      await sinks[msg.fd!]?.write(msg.chunk!, msg.time!);
-      Atomics.sub(control.words, OUT_INFLIGHT, msg.chunk!.length);
-      Atomics.notify(control.words, OUT_INFLIGHT);
-    } else if (msg.type === "done") finish(resultOf(msg.result!, startedAt, stopping), true);
+    if (msg.type === "done") finish(resultOf(msg.result, startedAt, stopping), true);
   });
   port.onError((err) => finish({ exitCode: 137, oomKilled: false, timedOut: false, reason: "error", error: String(err), startedAt, finishedAt: Date.now() }, false));
   if (o.limits?.timeoutMs) timers.push(setTimeout(() => { timedOut = true; kill(); }, o.limits.timeoutMs));

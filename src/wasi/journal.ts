@@ -65,7 +65,7 @@ export class JournalingVfs implements Vfs {
     if (!this.inbox || this.inbox.empty) return;
     for (const f of this.inbox.drain()) {
       try {
-        applyFrame(this.inner, f);
+        applyFrame(this.inner, f.bytes);
       } catch {
         // A change that no longer applies here (its path went meanwhile) is dropped, as
         // the engine's own replay would meet the same error.

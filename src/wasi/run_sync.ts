@@ -33,6 +33,8 @@ export interface SyncRunOptions {
    * started through spawn never inherits it.
    */
   program?: LoadedProgram;
+  /** Called as each WASI call starts (WasiContext.beforeCall). */
+  beforeCall?: () => void;
   /** Give the program the preopen "/" as fd 3 (default true; the wasi-testsuite runs some tests without one). */
   preopen?: boolean;
 }
@@ -80,7 +82,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   const fds: Fd[] = o.preopen === false ? [...o.stdio] : [...o.stdio, root];
   const inherited = new Set<Fd>(o.stdio);
   const w = createWasi(program.argv, [...o.env], fds, {
-    vfs: o.vfs, control: o.control, strictSymlinks: o.strictSymlinks, inherited,
+    vfs: o.vfs, control: o.control, strictSymlinks: o.strictSymlinks, inherited, beforeCall: o.beforeCall,
     memoryCap: capped ? undefined : o.memoryBytes,
   });
   let memory: WebAssembly.Memory | undefined;

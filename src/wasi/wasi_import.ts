@@ -32,6 +32,8 @@ export interface WasiContext {
   strictSymlinks?: boolean;
   /** Fds shared with a parent or the engine: fd_close drops them from this table without closing them. */
   inherited?: Set<Fd>;
+  /** Called as each WASI call starts (a worker wakes the engine there for what it journaled since). */
+  beforeCall?: () => void;
   /** The `strata.spawn` host import's implementation, bound to this process. */
   spawn?: (argv: string[], env: string[], cwd: string, fds: Fd[]) => number;
 }
@@ -147,6 +149,7 @@ function guardAll(w: WASI, ctx: WasiContext): void {
 }
 
 function checkLimits(w: WASI, ctx: WasiContext): void {
+  ctx.beforeCall?.();
   const c = ctx.control;
   if (c.stopRequested) throw new WASIProcExit(143);
   if (c.deadline !== Infinity && Date.now() > c.deadline) throw new ProcessKilled("timeout");

@@ -1,12 +1,14 @@
 /**
  * The worker side of a process: receives a run request, rebuilds the filesystem from
  * its snapshot, wraps it in a JournalingVfs over the shared ring, runs the program with
- * `runSync`, and posts its output and result. A worker serves one process at a time; it
- * keeps the rings and the modules the engine sent with earlier runs.
+ * `runSync`; its output goes into the same ring as its journal (_frames.ts), and its
+ * result is posted. A worker serves one process at a time; it keeps the rings and the
+ * modules the engine sent with earlier runs.
  */
 import { Control, OUT_INFLIGHT } from "./_control.ts";
 import { Ring } from "./_ring.ts";
 import { JournalingVfs } from "./journal.ts";
+import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
 import { rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
 import { ModuleCache } from "./module_cache.ts";
 import { type LoadedProgram, runSync } from "./run_sync.ts";
@@ -36,8 +38,8 @@ interface RunRequest {
   stdin: Uint8Array;
   control: SharedArrayBuffer;
   /**
-   * With the first run only: the journal ring (this process's changes, for the engine)
-   * and the inbox ring (the other processes' changes to this rootfs, forwarded by the
+   * With the first run only: the journal ring (this process's changes and output, for
+   * the engine) and the inbox ring (the other processes' changes to this rootfs, forwarded by the
    * engine). The worker keeps them; the engine empties them between runs.
    */
   rings?: { journal: SharedArrayBuffer; inbox: SharedArrayBuffer };
@@ -67,19 +69,35 @@ export function serveProcessWorker(self: WorkerSelf): void {
     if (req.deadline) control.deadline = req.deadline;
     if (req.rings) rings = { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox) };
     const { journal, inbox } = rings!;
-    const vfs = new JournalingVfs(rootfsFrom(req.rootfs), (f) => journal.push(f), journal.maxFrame, inbox);
+    // Frames go into the ring at once (a kill loses none) but wake the engine only at the
+    // next system call, or as the run ends: one wake for a burst, none for a short run
+    // (the engine's pump also looks every 50 ms, and a full ring wakes it).
+    let unwoken = false;
+    const push = (frame: Uint8Array, kind: number) => {
+      journal.push(frame, kind, false);
+      unwoken = true;
+    };
+    const beforeCall = () => {
+      if (unwoken) unwoken = false, journal.wake();
+    };
+    const vfs = new JournalingVfs(rootfsFrom(req.rootfs), (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox);
+    const most = outputChunkMax(journal.maxFrame);
     const out = (fd: number) => new OutputFd((chunk) => {
       for (;;) {
         const inflight = Atomics.load(control.words, OUT_INFLIGHT);
         if (inflight < req.outputCap) break;
+        beforeCall(); // what is waiting to go out must reach the sinks to make room
         Atomics.wait(control.words, OUT_INFLIGHT, inflight, 100); // a full pipe: wait for the engine's sink
       }
       Atomics.add(control.words, OUT_INFLIGHT, chunk.length);
-      self.postMessage({ type: "out", fd, chunk: chunk.slice(), time: Date.now() });
+      const time = Date.now();
+      for (let at = 0; at < chunk.length || at === 0; at += most) {
+        push(outputFrame(fd, time, chunk.subarray(at, at + most)), OUTPUT_FRAME);
+      }
     });
     const result = runSync({
       vfs, argv: req.argv, env: req.env, cwd: req.cwd, control, modules, memoryBytes: req.memoryBytes, program: programOf(req.program),
-      stdio: [new StdinFd(req.stdin), out(1), out(2)],
+      stdio: [new StdinFd(req.stdin), out(1), out(2)], beforeCall,
     });
     self.postMessage({ type: "done", result });
   });
