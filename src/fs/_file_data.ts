@@ -4,7 +4,7 @@
  * each), the block copy-on-write of btrfs and ZFS, where overlayfs copies the whole
  * file at the first write: the first 1-byte write to a 200 KB binary copies 4 KiB, not
  * 200 KB. A file gets one buffer of its own (`ensureCapacity`) when a write or truncate
- * grows it, when its pages would reach half its size, or when someone needs its bytes as
+ * grows it, when more than half its pages would be copies, or when someone needs its bytes as
  * one view (`fileBytes`: readFile, export, serialize).
  */
 import type { Inode } from "./inode.ts";
@@ -56,7 +56,7 @@ export function readData(n: Inode, into: Uint8Array, pos: number): number {
 export function writeData(n: Inode, pos: number, data: Uint8Array): void {
   const end = pos + data.length;
   if (data.length === 0 && end <= n.size) return;
-  if (n.shared && end <= n.size && data.length > 0 && pagesAfter(n, pos, end) * PAGE * 2 <= n.size) {
+  if (n.shared && end <= n.size && data.length > 0 && pagesAfter(n, pos, end) * 2 <= Math.ceil(n.size / PAGE)) {
     const pages = n.pages ??= new Map();
     for (let k = Math.floor(pos / PAGE); k * PAGE < end; k++) {
       let page = pages.get(k);

@@ -31,6 +31,9 @@ export class UnionHandle implements FsHandle, Start {
   /** `live()`'s answer, good while the upper's `tableChanges` is `#seen`. */
   #live: Inode;
   #seen: number;
+  /** Links in the upper's list of open handles (WritableLayer.addOpen). */
+  prevOpen: UnionHandle | null = null;
+  nextOpen: UnionHandle | null = null;
 
   /** `loc` is where a directory was found (its chain is kept); files need none. */
   constructor(readonly fs: UnionFS, readonly node: Inode, loc: Loc | null, readonly writable: boolean, readonly appending: boolean) {
@@ -44,8 +47,7 @@ export class UnionHandle implements FsHandle, Start {
     }
     this.#live = fs.current(node);
     this.#seen = fs.upper.tableChanges;
-    const opens = fs.upper.opens;
-    opens.set(node.ino, (opens.get(node.ino) ?? 0) + 1); // by number: a copy-up keeps it
+    fs.upper.addOpen(this);
   }
 
   /** The inode number (a bigint, as WASI's filestat has it; made when asked). */
@@ -132,12 +134,8 @@ export class UnionHandle implements FsHandle, Start {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const n = this.live(), opens = this.fs.upper.opens;
-    const left = (opens.get(n.ino) ?? 1) - 1;
-    if (left > 0) opens.set(n.ino, left);
-    else {
-      opens.delete(n.ino);
-      if (n.isUpper && n.nlink === 0) this.fs.upper.release(n);
-    }
+    const upper = this.fs.upper, n = this.live();
+    upper.removeOpen(this);
+    if (n.isUpper && n.nlink === 0 && !upper.isOpen(n.ino)) upper.release(n);
   }
 }

@@ -278,13 +278,13 @@ export class UnionFS implements FileSystem {
     if (!node.isUpper && node.nlink <= 1) return; // a lower inode with one name: the whiteout is all
     const u = node.isUpper ? node : this.upper.copyUp(node);
     this.upper.setAttr(u, { nlink: u.nlink - 1, ctime: t });
-    if (u.nlink === 0 && !this.upper.opens.get(u.ino)) this.upper.release(u);
+    if (u.nlink === 0 && !this.upper.isOpen(u.ino)) this.upper.release(u);
   }
 
   /** A removed directory: forget its upper inode unless a handle holds it. */
   #drop(dir: Inode): void {
     if (!dir.isUpper) return;
     this.upper.setAttr(dir, { nlink: 0 });
-    if (!this.upper.opens.get(dir.ino)) this.upper.release(dir);
+    if (!this.upper.isOpen(dir.ino)) this.upper.release(dir);
   }
 }

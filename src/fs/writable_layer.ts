@@ -14,6 +14,13 @@ import { truncateData, writeData } from "./_file_data.ts";
 import type { LowerStack } from "./lower_stack.ts";
 import type { AttrChange, ChangeRecord, Kind } from "./types.ts";
 
+/** Something open on an upper's inode (a handle), linked into the upper's list of open things. */
+export interface OpenRef {
+  readonly node: Inode;
+  prevOpen: OpenRef | null;
+  nextOpen: OpenRef | null;
+}
+
 export class WritableLayer {
   /** The upper root (a copy of the lower root, ino 1); made at the first mount. */
   root: Inode | null = null;
@@ -29,8 +36,11 @@ export class WritableLayer {
    * the writer's buffer: copy it before returning if it must outlive the call.
    */
   onChange: ((rec: ChangeRecord) => void) | null = null;
-  /** Open handles per upper inode (an unlinked inode lives while one is open). */
-  readonly opens = new Map<number, number>();
+  /**
+   * What is open (handles), as a doubly linked list through them: opening and closing
+   * only link and unlink; the list is searched only when an unlinked inode might go.
+   */
+  #open: OpenRef | null = null;
   /** Counts copy-ups and releases: a handle looks its inode up in the table again only when this changed. */
   tableChanges = 0;
 
@@ -128,6 +138,27 @@ export class WritableLayer {
       total += n.kind === "file" ? n.size : n.kind === "symlink" ? n.target.length : 0;
     }
     return total;
+  }
+
+  /** Note `ref` open on its inode's number (a copy-up keeps the number, so it holds the copy too). */
+  addOpen(ref: OpenRef): void {
+    ref.nextOpen = this.#open;
+    if (this.#open) this.#open.prevOpen = ref;
+    this.#open = ref;
+  }
+
+  /** `ref` is closed. */
+  removeOpen(ref: OpenRef): void {
+    if (ref.prevOpen) ref.prevOpen.nextOpen = ref.nextOpen;
+    else if (this.#open === ref) this.#open = ref.nextOpen;
+    if (ref.nextOpen) ref.nextOpen.prevOpen = ref.prevOpen;
+    ref.prevOpen = ref.nextOpen = null;
+  }
+
+  /** Something is open on inode number `ino` (an unlinked inode lives until nothing is). */
+  isOpen(ino: number): boolean {
+    for (let r = this.#open; r !== null; r = r.nextOpen) if (r.node.ino === ino) return true;
+    return false;
   }
 
   /** True when nothing was changed. */

@@ -73,6 +73,25 @@ t("paths relative to a directory handle resolve from it, and .. stops at the roo
   assert.is(code(() => fs.stat("x", { at: fs.open("/etc/passwd", { ...D, directory: false }) })), "EBADF");
 });
 
+t("an unlinked file lives until its last handle closes, a read-only one opened before the copy-up included", () => {
+  const fs = image();
+  const R = { ...W, write: false, create: false };
+  const ro = fs.open("/etc/hosts", R); // on the lower inode
+  const other = fs.open("/usr/bin/sh", R);
+  const w = fs.open("/etc/hosts", W); // copies up
+  w.write(enc.encode("new"), 0);
+  fs.unlink("/etc/hosts");
+  w.close();
+  const ino = Number(ro.ino);
+  assert.ok(fs.upper.inodes.has(ino), "released while a handle was open");
+  const buf = new Uint8Array(8);
+  assert.is(text(buf.subarray(0, ro.read(buf, 0))), "new");
+  other.close();
+  assert.ok(fs.upper.inodes.has(ino), "released when another file's handle closed");
+  ro.close();
+  assert.is(fs.upper.inodes.has(ino), false);
+});
+
 t("an open file keeps working after it is unlinked, and a rename keeps its inode", () => {
   const fs = image();
   const ino = fs.stat("/etc/hosts").ino;
