@@ -8,12 +8,15 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { ImageStore } from "../src/engine/images.ts";
 import { encodeConfig, sha256, writeDockerArchive, writeOciArchive } from "../src/oci/mod.ts";
 import { MemoryStore } from "../src/store/mod.ts";
 import { setSha256, webCryptoSha256 } from "../src/oci/mod.ts";
-import { nodeSha256 } from "../server/store/mod.ts";
+import { nodeSha256, nodeSha256Hasher } from "../server/store/mod.ts";
+import { nodeGunzipStream } from "../server/platform/node_gunzip.ts";
+import { setGunzipStream } from "../src/tar/mod.ts";
 import { indexTar } from "../src/tar/mod.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -81,25 +84,43 @@ async function best(n: number, f: () => unknown): Promise<number> {
   return min;
 }
 
-const load = async (path: string) => {
+/** The file as a stream of fresh 1 MiB chunks, as a request body or a file stream delivers it. */
+function fileStream(path: string): ReadableStream<Uint8Array> {
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  return new ReadableStream({
+    async pull(c) {
+      fh ??= await open(path);
+      const buf = new Uint8Array(1 << 20);
+      const { bytesRead } = await fh.read(buf, 0, buf.length);
+      if (bytesRead === 0) return void (await fh.close(), c.close());
+      c.enqueue(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** A load into a fresh MemoryStore: streamed from the file (as `docker load` sends it), or of the file's bytes whole. */
+const load = async (path: string, how: "stream" | "whole" = "stream") => {
   const images = new ImageStore(new MemoryStore());
-  const r = await images.load(readFileSync(path), { name: path }); // a Buffer is a Uint8Array: no copy
+  const input = how === "stream" ? fileStream(path) : readFileSync(path); // a Buffer is a Uint8Array: no copy
+  const r = await images.load(input, { name: path });
   if (r.images.length !== 1) throw new Error("expected one image");
 };
+const useDigest = (d: string) => (d === "web" ? setSha256(webCryptoSha256) : setSha256(nodeSha256, nodeSha256Hasher));
+setGunzipStream(nodeGunzipStream); // as the server runs on Node (server/platform runtimeHost)
 
 /** In a fresh process: peak RSS growth of one load (bytes). */
-function peak(kind: "gz" | "plain", digest: "node" | "web"): number {
-  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--peak", kind, digest], { cwd: root, encoding: "utf8" });
+function peak(kind: "gz" | "plain", digest: "node" | "web", how: "stream" | "whole" = "stream"): number {
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--peak", kind, digest, how], { cwd: root, encoding: "utf8" });
   const m = r.stdout.match(/peak (\d+)/);
   if (!m) throw new Error(`peak run failed: ${r.stderr}`);
   return Number(m[1]);
 }
 
 if (process.argv[2] === "--peak") {
-  setSha256(process.argv[4] === "web" ? webCryptoSha256 : nodeSha256);
+  useDigest(process.argv[4]!);
   (globalThis as { gc?: () => void }).gc?.();
   const before = process.memoryUsage().rss;
-  await load(process.argv[3] === "gz" ? files.gzArchive : files.plainArchive);
+  await load(process.argv[3] === "gz" ? files.gzArchive : files.plainArchive, process.argv[5] as "stream" | "whole");
   // VmHWM is this process image's own high-water mark; getrusage's maxRSS survives exec on
   // Linux, so a child forked from a large parent would report the parent's size.
   const hwm = readFileSync("/proc/self/status", "utf8").match(/VmHWM:\s+(\d+) kB/);
@@ -121,14 +142,16 @@ const floorGzip = await best(N, () => sh(`gzip -dc '${files.gz}' | sha256sum`));
 const floorTar = await best(N, () => sh(`tar -tf '${files.tar}' > /dev/null`));
 const floorRead = await best(N, () => sh(`cat '${files.tar}' > /dev/null`));
 const time: Record<string, number> = {};
-for (const [digest, impl] of [["node", nodeSha256], ["web", webCryptoSha256]] as const) {
-  setSha256(impl);
+for (const digest of ["node", "web"]) {
+  useDigest(digest);
   time[`gz-${digest}`] = await best(N, () => load(files.gzArchive));
   time[`plain-${digest}`] = await best(N, () => load(files.plainArchive));
 }
+useDigest("node");
+time["gz-node-whole"] = await best(N, () => load(files.gzArchive, "whole"));
 const indexMem = await best(N * 3, () => indexTar(layerBytes));
 const indexRead = await best(N, () => indexTar(readFileSync(files.tar)));
-const peaks = { gzNode: peak("gz", "node"), plainNode: peak("plain", "node"), gzWeb: peak("gz", "web"), plainWeb: peak("plain", "web") };
+const peaks = { gzNode: peak("gz", "node"), plainNode: peak("plain", "node"), gzWeb: peak("gz", "web"), plainWeb: peak("plain", "web"), gzNodeWhole: peak("gz", "node", "whole") };
 
 const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const ms = (x: number) => `${x.toFixed(0)} ms`;

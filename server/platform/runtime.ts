@@ -1,15 +1,22 @@
 /**
  * What the engine needs from the runtime it finds itself in: where processes run and the
- * platform abilities (bind mounts). Node gets worker_threads and node:fs; Deno gets web
- * Workers (its worker_threads cannot start the tsx-loaded worker entry) and Deno's fs.
+ * platform abilities. Both get node:crypto's SHA-256. Node gets worker_threads, node:fs,
+ * and node:zlib's gzip (see node_gunzip.ts); Deno gets web Workers (its worker_threads cannot start the
+ * tsx-loaded worker entry) and Deno's fs.
  * One place decides, so the Node server's code serves under Deno too (`strata serve`).
  */
 import type { EnginePlatform } from "../../src/engine/mod.ts";
+import { setGunzipStream } from "../../src/tar/mod.ts";
 import { type WorkerHost, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
 import { denoPlatform } from "./deno.ts";
+import { installNodeDigest } from "../store/mod.ts";
+import { nodeGunzipStream } from "./node_gunzip.ts";
 import { nodePlatform } from "./node.ts";
 
 export function runtimeHost(): { workerHost: WorkerHost; platform: EnginePlatform } {
-  return "Deno" in globalThis ? { workerHost: webWorkerHost(), platform: denoPlatform() } : { workerHost: nodeWorkerHost(), platform: nodePlatform() };
+  installNodeDigest(); // whatever the store: node:crypto hashes in place, and incrementally
+  if ("Deno" in globalThis) return { workerHost: webWorkerHost(), platform: denoPlatform() };
+  setGunzipStream(nodeGunzipStream);
+  return { workerHost: nodeWorkerHost(), platform: nodePlatform() };
 }

@@ -13,7 +13,7 @@ const TAR = { "Content-Type": "application/x-tar" };
 export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: number }): void {
   const im = engine.images;
   app.get("/images/json", async (c) => c.json(listFilter(await im.list(), filters(c))));
-  app.post("/images/load", async (c) => loadResponse(engine, await readBody(c, o.maxLoadBytes), bool(c, "quiet")));
+  app.post("/images/load", (c) => loadResponse(engine, loadBody(c, o.maxLoadBytes), o.maxLoadBytes, bool(c, "quiet")));
   app.get("/images/get", async (c) => {
     const names = c.req.queries("names") ?? [];
     if (!names.length) throw new ApiError(400, `invalid query: "names" is required`);
@@ -69,33 +69,25 @@ function _glob(pattern: string): RegExp {
   return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
 }
 
-/** The request body, refused (413) beyond `limit` bytes, counted as it streams. */
-export async function readBody(c: Context, limit: number): Promise<Uint8Array> {
-  const body = c.req.raw.body;
-  if (!body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    total += chunk.length;
-    if (total > limit) throw new ApiError(413, `request body exceeds the limit of ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const ch of chunks) {
-    out.set(ch, at);
-    at += ch.length;
-  }
-  return out;
+/**
+ * `docker load`'s request body, as a stream: the engine reads the archive as it arrives
+ * and never holds it whole. A Content-Length beyond `limit` is refused at once (413); a
+ * chunked body that grows beyond it ends the load with an error in the response stream.
+ */
+function loadBody(c: Context, limit: number): ReadableStream<Uint8Array> {
+  const length = Number(c.req.header("content-length") ?? "0");
+  if (length > limit) throw new ApiError(413, `request body exceeds the limit of ${limit} bytes`);
+  return c.req.raw.body ?? new ReadableStream({ start: (ctl) => ctl.close() });
 }
 
 /** `docker load`: a JSON-lines stream, "Loaded image: tag" per tag (or the id); errors in the stream. */
-function loadResponse(engine: EngineApi, bytes: Uint8Array, quiet: boolean): Response {
+function loadResponse(engine: EngineApi, body: ReadableStream<Uint8Array>, limit: number, quiet: boolean): Response {
   const { stream, push, close } = pushStream();
   void (async () => {
     try {
-      const r = await engine.images.load(bytes, {
+      const r = await engine.images.load(body, {
         name: "the uploaded archive",
+        maxArchiveBytes: limit,
         onProgress: (p) => {
           if (!quiet) push(jsonLine({ status: p.status, progressDetail: { current: p.current, total: p.total }, id: p.id }));
         },

@@ -8,7 +8,6 @@
  */
 import { type ExportImage, type ImageConfig, parseConfig, readImageArchive, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { readAll } from "../tar/mod.ts";
 import { conflict, notFound } from "./errors.ts";
 import { type LayerRecord, type LoadProgress, type LoadResult, storeImages } from "./_image_load.ts";
 import { historyView, inspectView, type ImageRecord, type ImageSummary, summary } from "./_image_views.ts";
@@ -50,8 +49,7 @@ export class ImageStore {
    */
   async load(input: Uint8Array | ReadableStream<Uint8Array>, opts: LoadOptions = {}): Promise<LoadResult> {
     const name = opts.name ?? "image archive";
-    const bytes = input instanceof Uint8Array ? input : await readAll(input, { name, maxBytes: opts.maxArchiveBytes });
-    const images = await readImageArchive(bytes, { name, maxLayerBytes: opts.maxLayerBytes });
+    const images = await readImageArchive(input, { name, maxLayerBytes: opts.maxLayerBytes, maxArchiveBytes: opts.maxArchiveBytes });
     const result = await storeImages(this.store, images, opts.onProgress);
     for (const img of images) this.#configs.set(img.id, img.config);
     return result;

@@ -281,7 +281,8 @@ export interface ExecApi {
 }
 
 export interface ImagesApi {
-  load(bytes: Uint8Array, opts?: { name?: string; onProgress?: (p: LoadProgress) => void }): Promise<LoadResult>;
+  /** `docker load` of an archive, whole or streamed (a streamed archive is never held whole). */
+  load(input: Uint8Array | ReadableStream<Uint8Array>, opts?: { name?: string; maxArchiveBytes?: number; onProgress?: (p: LoadProgress) => void }): Promise<LoadResult>;
   list(): Promise<ImageSummary[]>;
   inspect(ref: string): ReturnType<ImageStore["inspect"]>;
   history(ref: string): ReturnType<ImageStore["history"]>;

@@ -4,10 +4,18 @@
  * OCI layout) and OCI image layouts (oci-layout, index.json, blobs/sha256/…), with gzip
  * or plain layers. Every blob is checked against the digest that names it, and every
  * layer's uncompressed digest against the config's diff_ids, before anything is returned.
+ *
+ * An archive comes whole (indexed in place: members are views into it) or as a stream
+ * (`docker load`'s request body, a file). A streamed archive is never whole in memory:
+ * each member is copied out as it passes, and a gzip member is inflated as it passes,
+ * its compressed bytes hashed incrementally and dropped, so a load's peak is about the
+ * uncompressed layers (docs/images.md). Which members are layers is known only at the
+ * end (docker save writes manifest.json last), so every gzip member is inflated, and an
+ * inflate error is kept and raised only if the member turns out to be a layer.
  */
-import { decompressLayer, indexTar, type TarEntry } from "../tar/mod.ts";
+import { decompressLayer, detectCompression, gunzip, indexTar, streamTar, type TarEntry } from "../tar/mod.ts";
 import { parseConfig, type ImageConfig } from "./config.ts";
-import { DigestMismatchError, digestHex, sha256, verifyDigest } from "./digest.ts";
+import { createSha256Hasher, DigestMismatchError, digestHex, sha256, type Sha256Hasher, verifyDigest } from "./digest.ts";
 import { checkLayerEntries } from "./layer_check.ts";
 import { parseIndex, parseManifest } from "./manifest.ts";
 import { CONTAINERD_IMAGE_NAME, OCI_INDEX, DOCKER_MANIFEST_LIST, REF_NAME } from "./media_types.ts";
@@ -39,29 +47,122 @@ export interface ReadArchiveOptions {
   name?: string;
   /** Cap on a layer's uncompressed size. */
   maxLayerBytes?: number;
+  /** Cap on a streamed archive's size. */
+  maxArchiveBytes?: number;
 }
 
-/** Read every image of an archive (a tar of a docker-save archive or of an OCI layout). */
-export async function readImageArchive(bytes: Uint8Array, opts: ReadArchiveOptions = {}): Promise<LoadedImage[]> {
+/** A member of the archive; a gzip member of a streamed archive also carries what it inflated to (its `data` is then empty). */
+interface Member {
+  entry: TarEntry;
+  inflated?: { blobDigest: string; tar?: Uint8Array; error?: unknown };
+}
+
+/** Read every image of an archive (a tar of a docker-save archive or of an OCI layout), whole or streamed. */
+export async function readImageArchive(input: Uint8Array | ReadableStream<Uint8Array>, opts: ReadArchiveOptions = {}): Promise<LoadedImage[]> {
   const name = opts.name ?? "image archive";
-  const files = new Map<string, TarEntry>();
-  for (const e of indexTar(bytes, { name })) files.set(e.path, e); // a later duplicate wins, as tar does
-  const read = (path: string, why: string): Uint8Array => readFile(files, path, name, why);
+  const files = new Map<string, Member>();
+  // A later duplicate wins, as tar does.
+  if (input instanceof Uint8Array) for (const entry of indexTar(input, { name })) files.set(entry.path, { entry });
+  else for await (const m of streamMembers(input, name, opts)) files.set(m.entry.path, m);
+  const read = (path: string, why: string): Member => readMember(files, path, name, why);
   if (files.has("manifest.json")) return await readDockerArchive(read, name, opts);
   if (files.has("index.json")) return await readOciLayout(read, name, opts);
   throw new OciFormatError(name, "", "neither manifest.json (docker save) nor index.json (OCI layout) is in the archive");
 }
 
-function readFile(files: Map<string, TarEntry>, path: string, archive: string, why: string, hops = 0): Uint8Array {
-  const e = files.get(path);
-  if (!e) throw new OciFormatError(archive, why, `missing blob "${path}"`);
+async function* streamMembers(stream: ReadableStream<Uint8Array>, name: string, opts: ReadArchiveOptions): AsyncGenerator<Member> {
+  for await (const { entry, body } of streamTar(stream, { name, maxBytes: opts.maxArchiveBytes })) {
+    if (entry.type !== "file") {
+      yield { entry };
+      continue;
+    }
+    const chunks = body[Symbol.asyncIterator]();
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    while (headBytes < 4 && headBytes < entry.size) {
+      const r = await chunks.next();
+      if (r.done) break;
+      head.push(r.value.slice()); // views into the stream: keep copies
+      headBytes += r.value.length;
+    }
+    const hasher = createSha256Hasher();
+    const magic = head.length === 1 ? head[0]! : concatSmall(head);
+    if (hasher && detectCompression(magic) === "gzip") {
+      yield { entry: { ...entry, data: new Uint8Array(0) }, inflated: await inflateMember(head, chunks, hasher, `${name} ${entry.path}`, entry.size, opts) };
+      continue;
+    }
+    const data = new Uint8Array(entry.size);
+    let at = 0;
+    for (const c of head) data.set(c, (at += c.length) - c.length);
+    for (let r = await chunks.next(); !r.done; r = await chunks.next()) data.set(r.value, (at += r.value.length) - r.value.length);
+    yield { entry: { ...entry, data } };
+  }
+}
+
+/**
+ * Inflate a gzip member as it streams past, hashing its compressed bytes on the way.
+ * A tar error of the archive itself (it ends inside the member) propagates; a gzip
+ * error is kept for when the member is used, and the rest of the member is still hashed.
+ */
+async function inflateMember(head: Uint8Array[], chunks: AsyncIterator<Uint8Array>, hasher: Sha256Hasher, what: string, size: number, opts: ReadArchiveOptions): Promise<NonNullable<Member["inflated"]>> {
+  let outer: unknown, cancelled = false;
+  const source = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      const piece = head.shift();
+      if (piece) return void (hasher.update(piece), c.enqueue(piece));
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await chunks.next();
+      } catch (err) {
+        outer = err;
+        return c.error(err);
+      }
+      if (!r.done) hasher.update(r.value); // every byte taken is hashed once, even after a cancel
+      if (cancelled) return;
+      if (r.done) return c.close();
+      c.enqueue(r.value);
+    },
+    cancel() {
+      cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  let tar: Uint8Array | undefined, error: unknown;
+  try {
+    tar = await gunzip(source, { name: what, maxBytes: opts.maxLayerBytes, sizeHint: size * 4 });
+  } catch (err) {
+    error = err;
+  }
+  if (outer !== undefined) throw outer;
+  for (const piece of head) hasher.update(piece); // what gunzip stopped short of
+  for (let r = await chunks.next(); !r.done; r = await chunks.next()) hasher.update(r.value);
+  return error === undefined ? { blobDigest: hasher.digest(), tar } : { blobDigest: hasher.digest(), error };
+}
+
+/** Hash a whole blob (WebCrypto, off the main thread where the platform can) while it inflates. */
+async function inflateWhole(blob: Uint8Array, what: string, opts: ReadArchiveOptions): Promise<NonNullable<Member["inflated"]>> {
+  const [hashed, inflated] = await Promise.allSettled([sha256(blob), decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes })]);
+  if (hashed.status === "rejected") throw hashed.reason;
+  return inflated.status === "fulfilled" ? { blobDigest: hashed.value, tar: inflated.value } : { blobDigest: hashed.value, error: inflated.reason };
+}
+
+function concatSmall(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, (at += p.length) - p.length);
+  return out;
+}
+
+function readMember(files: Map<string, Member>, path: string, archive: string, why: string, hops = 0): Member {
+  const m = files.get(path);
+  if (!m) throw new OciFormatError(archive, why, `missing blob "${path}"`);
+  const e = m.entry;
   if (e.type === "symlink" || e.type === "hardlink") {
     if (hops > 8) throw new OciFormatError(archive, why, `too many links at "${path}"`);
     const target = e.type === "hardlink" ? e.linkname : joinPath(path, e.linkname);
-    return readFile(files, target, archive, why, hops + 1);
+    return readMember(files, target, archive, why, hops + 1);
   }
   if (e.type !== "file") throw new OciFormatError(archive, why, `"${path}" is a ${e.type}, not a file`);
-  return e.data;
+  return m;
 }
 
 function joinPath(from: string, target: string): string {
@@ -74,17 +175,17 @@ function joinPath(from: string, target: string): string {
   return parts.join("/");
 }
 
-type Read = (path: string, why: string) => Uint8Array;
+type Read = (path: string, why: string) => Member;
 
 async function readDockerArchive(read: Read, name: string, opts: ReadArchiveOptions): Promise<LoadedImage[]> {
-  const items = parseJson(read("manifest.json", "manifest.json"), `${name} manifest.json`);
+  const items = parseJson(read("manifest.json", "manifest.json").entry.data, `${name} manifest.json`);
   if (!Array.isArray(items)) throw new OciFormatError(`${name} manifest.json`, "", "must be an array");
   const images: LoadedImage[] = [];
   for (const [i, raw] of items.entries()) {
     const doc = `${name} manifest.json[${i}]`;
     const item = obj(raw, doc, "");
     const configPath = str(item, "Config", doc);
-    const configBytes = read(configPath, `manifest.json[${i}].Config`);
+    const configBytes = read(configPath, `manifest.json[${i}].Config`).entry.data;
     const id = await sha256(configBytes);
     const named = configPath.match(/([a-f0-9]{64})(\.json)?$/);
     if (named && named[1] !== digestHex(id)) await verifyDigest(configBytes, `sha256:${named[1]}`, `config "${configPath}" of ${name}`);
@@ -105,18 +206,18 @@ async function readDockerArchive(read: Read, name: string, opts: ReadArchiveOpti
 }
 
 async function readOciLayout(read: Read, name: string, opts: ReadArchiveOptions): Promise<LoadedImage[]> {
-  const index = parseIndex(read("index.json", "index.json"), `${name} index.json`);
+  const index = parseIndex(read("index.json", "index.json").entry.data, `${name} index.json`);
   const images: LoadedImage[] = [];
   const visit = async (descs: typeof index.manifests, where: string, depth: number): Promise<void> => {
     for (const [i, d] of descs.entries()) {
-      const blob = await readBlob(read, d.digest, `${where}[${i}]`, name);
+      const blob = (await readBlob(read, d.digest, `${where}[${i}]`, name)).entry.data;
       if (d.mediaType === OCI_INDEX || d.mediaType === DOCKER_MANIFEST_LIST) {
         if (depth > 4) throw new OciFormatError(name, where, "indexes nest too deep");
         await visit(parseIndex(blob, `${name} ${d.digest}`).manifests, `${d.digest}.manifests`, depth + 1);
         continue;
       }
       const manifest = parseManifest(blob, `${name} manifest ${d.digest}`);
-      const configBytes = await readBlob(read, manifest.config.digest, `manifest ${d.digest} config`, name);
+      const configBytes = (await readBlob(read, manifest.config.digest, `manifest ${d.digest} config`, name)).entry.data;
       const config = parseConfig(configBytes, `${name} config ${manifest.config.digest}`);
       if (manifest.layers.length !== config.rootfs.diff_ids.length) {
         throw new OciFormatError(`${name} manifest ${d.digest}`, "layers", `lists ${manifest.layers.length} layers but the config has ${config.rootfs.diff_ids.length} diff_ids`);
@@ -134,21 +235,21 @@ async function readOciLayout(read: Read, name: string, opts: ReadArchiveOptions)
   return images;
 }
 
-async function readBlob(read: Read, digest: string, why: string, name: string): Promise<Uint8Array> {
-  const bytes = read(`blobs/sha256/${digestHex(digest)}`, why);
-  await verifyDigest(bytes, digest, `blob ${digest} of ${name}`);
-  return bytes;
+/** The member named by `digest`, verified against it. */
+async function readBlob(read: Read, digest: string, why: string, name: string): Promise<Member> {
+  const m = read(`blobs/sha256/${digestHex(digest)}`, why);
+  const what = `blob ${digest} of ${name}`;
+  if (!m.inflated) await verifyDigest(m.entry.data, digest, what);
+  else if (m.inflated.blobDigest !== digest) throw new DigestMismatchError(what, digest, m.inflated.blobDigest);
+  return m;
 }
 
-async function loadLayer(blob: Uint8Array, blobDigest: string | undefined, diffId: string, what: string, opts: ReadArchiveOptions): Promise<LoadedLayer> {
-  // Hash the blob (WebCrypto, off the main thread where the platform can) while it
-  // inflates; a wrong digest is reported before any decompression error it caused.
-  const [hashed, inflated] = await Promise.allSettled([sha256(blob), decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes })]);
-  if (hashed.status === "rejected") throw hashed.reason;
-  const actualBlob = hashed.value;
+async function loadLayer(m: Member, blobDigest: string | undefined, diffId: string, what: string, opts: ReadArchiveOptions): Promise<LoadedLayer> {
+  const blob = m.entry.data;
+  const { blobDigest: actualBlob, tar, error } = m.inflated ?? (await inflateWhole(blob, what, opts));
+  // A wrong digest is reported before any decompression error it caused.
   if (blobDigest && actualBlob !== blobDigest) throw new DigestMismatchError(what, blobDigest, actualBlob);
-  if (inflated.status === "rejected") throw inflated.reason;
-  const tar = inflated.value;
+  if (error !== undefined || !tar) throw error;
   const diffHash = tar === blob ? Promise.resolve(actualBlob) : sha256(tar);
   let entries: TarEntry[] | undefined, indexError: unknown;
   try {
@@ -160,5 +261,5 @@ async function loadLayer(blob: Uint8Array, blobDigest: string | undefined, diffI
   const actualDiff = await diffHash;
   if (actualDiff !== diffId) throw new DigestMismatchError(`${what} (uncompressed, against the config's diff_ids)`, diffId, actualDiff);
   if (indexError !== undefined) throw indexError;
-  return { diffId, tar, entries: entries!, blobDigest: actualBlob, blobSize: blob.length };
+  return { diffId, tar, entries: entries!, blobDigest: actualBlob, blobSize: m.entry.size };
 }

@@ -18,15 +18,33 @@ export const webCryptoSha256: Sha256Impl = async (bytes) => {
   return `sha256:${hex}`;
 };
 
+/** An incremental SHA-256: `update` with each piece, then `digest()` once ("sha256:<hex>"). */
+export interface Sha256Hasher {
+  update(bytes: Uint8Array): void;
+  digest(): string;
+}
+
 let impl: Sha256Impl = webCryptoSha256;
+let incremental: (() => Sha256Hasher) | undefined;
 
 /**
- * Replace the SHA-256 implementation (a platform ability, injected from server/).
+ * Replace the SHA-256 implementation (a platform ability, injected from server/), and
+ * give an incremental one, which lets a streamed load drop a compressed layer as it
+ * inflates instead of holding it until it can be hashed.
  * Why: Node's WebCrypto copies its input before hashing, so a 200 MB layer costs
  * 200 MB more at its peak; node:crypto hashes the view in place, about twice as fast.
  */
-export function setSha256(next: Sha256Impl): void {
+export function setSha256(next: Sha256Impl, hasher?: () => Sha256Hasher): void {
   impl = next;
+  incremental = hasher;
+}
+
+/**
+ * A new incremental hasher, or undefined where the platform gave none (WebCrypto has no
+ * incremental digest): a streamed load then keeps a blob whole until it can hash it.
+ */
+export function createSha256Hasher(): Sha256Hasher | undefined {
+  return incremental?.();
 }
 
 /** "sha256:<hex>" of the bytes. */

@@ -10,7 +10,7 @@
  * const again = await writeDockerArchive(images.map((i) => ({ configBytes: i.configBytes, layers: i.layers, repoTags: i.repoTags })));
  * ```
  */
-export { chainIds, digestHex, DigestMismatchError, isDigest, setSha256, sha256, type Sha256Impl, verifyDigest, webCryptoSha256 } from "./digest.ts";
+export { chainIds, createSha256Hasher, digestHex, DigestMismatchError, isDigest, setSha256, sha256, type Sha256Hasher, type Sha256Impl, verifyDigest, webCryptoSha256 } from "./digest.ts";
 export * from "./media_types.ts";
 export { encodeConfig, parseConfig, type ContainerConfig, type HistoryEntry, type ImageConfig } from "./config.ts";
 export { parseIndex, parseManifest, type Descriptor, type ImageIndex, type Manifest } from "./manifest.ts";

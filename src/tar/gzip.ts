@@ -17,6 +17,19 @@ export type Compression = "gzip" | "zstd" | "bzip2" | "xz" | "none";
 
 const FEED_CHUNK = 1 << 20;
 
+/** What inflates gzip: the web platform's DecompressionStream unless a platform gave its own. */
+let makeGunzip: () => TransformStream<Uint8Array, Uint8Array> = () => new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
+
+/**
+ * Inflate gzip with a platform's transform instead of DecompressionStream (injected from
+ * server/). Why: Node 20's DecompressionStream inflates ahead of its reader, so about
+ * 50 MB of output chunks are alive at once while a 200 MB layer streams in; node:zlib,
+ * driven one input chunk at a time, keeps that to one chunk's output.
+ */
+export function setGunzipStream(make: () => TransformStream<Uint8Array, Uint8Array>): void {
+  makeGunzip = make;
+}
+
 /** What a blob's magic bytes say it is. */
 export function detectCompression(bytes: Uint8Array): Compression {
   const b = bytes;
@@ -32,7 +45,10 @@ export interface GunzipOptions {
   name?: string;
   /** Refuse to produce more than this many bytes (default DEFAULT_MAX_UNCOMPRESSED). */
   maxBytes?: number;
-  /** Expected uncompressed size, to size the output buffer once (taken from ISIZE for whole inputs). */
+  /**
+   * Expected uncompressed size: sizes the output buffer once for a whole input (taken
+   * from ISIZE when not given), and the address space reserved for a stream's output.
+   */
   sizeHint?: number;
 }
 
@@ -46,6 +62,11 @@ export function bytesStream(bytes: Uint8Array, chunk = FEED_CHUNK): ReadableStre
       at += chunk;
     },
   }, { highWaterMark: 0 });
+}
+
+/** Address space to reserve for a stream's output: twice the hint, at least 256 MiB, at most the cap. */
+function streamReserve(hint: number | undefined, max: number): number {
+  return Math.min(max, Math.max(2 * (hint ?? 0), 256 * 2 ** 20));
 }
 
 /** The ISIZE field of a gzip trailer: the uncompressed length modulo 2^32. */
@@ -66,8 +87,8 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   // ISIZE is attacker-controlled: trust it only up to a plausible ratio, then grow.
   const hint = opts.sizeHint ?? (whole ? Math.min(trailerSize(input), input.length * 64 + FEED_CHUNK) : 0);
   const source = whole ? bytesStream(input) : input;
-  const out = new GrowBuffer(Math.min(hint > 0 ? hint : FEED_CHUNK, max));
-  const reader = (source as ReadableStream<BufferSource>).pipeThrough(new DecompressionStream("gzip")).getReader();
+  const out = whole && hint > 0 ? new GrowBuffer(Math.min(hint, max)) : new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
+  const reader = source.pipeThrough(makeGunzip()).getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -85,33 +106,75 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   return out.bytes();
 }
 
-/** An output buffer that grows by half when full; `bytes()` trims without copying when it can. */
+/**
+ * An output buffer that grows in place. Its memory is a resizable ArrayBuffer where the
+ * platform has them (every runtime strata supports): growing it commits address space
+ * already reserved, so bytes are never copied and the peak is the output itself, not
+ * old + new buffers. The reserve is a guess (`reserve`); past it, or without resizable
+ * buffers, it grows by half with one copy. `bytes()` hands out the exact length.
+ */
+/** ES2024 resizable ArrayBuffers, typed here while the project's lib is older. */
+interface ResizableBuffer extends ArrayBuffer {
+  readonly resizable?: boolean;
+  readonly maxByteLength: number;
+  resize(length: number): void;
+}
+const Resizable = ArrayBuffer as unknown as new (length: number, opts: { maxByteLength: number }) => ResizableBuffer;
+
 class GrowBuffer {
   #buf: Uint8Array;
   length = 0;
-  constructor(capacity: number) {
-    this.#buf = new Uint8Array(Math.max(capacity, 1));
+  readonly #reserve: number;
+  constructor(capacity: number, reserve = 0) {
+    this.#reserve = reserve;
+    this.#buf = growable(Math.max(capacity, 1), reserve) ?? new Uint8Array(Math.max(capacity, 1));
   }
   push(chunk: Uint8Array): void {
-    if (this.length + chunk.length > this.#buf.length) {
-      const next = new Uint8Array(Math.max(this.length + chunk.length, Math.ceil(this.#buf.length * 1.5)));
-      next.set(this.#buf.subarray(0, this.length));
-      this.#buf = next;
-    }
+    const need = this.length + chunk.length;
+    if (need > this.#buf.length) this.#grow(need);
     this.#buf.set(chunk, this.length);
-    this.length += chunk.length;
+    this.length = need;
+  }
+  #grow(need: number): void {
+    const ab = this.#buf.buffer as ResizableBuffer;
+    const want = Math.max(need, Math.ceil(this.#buf.length * 1.25));
+    if (ab.resizable && need <= ab.maxByteLength) {
+      ab.resize(Math.min(ab.maxByteLength, want));
+      this.#buf = new Uint8Array(ab, 0, ab.byteLength);
+      return;
+    }
+    const next = growable(want, Math.max(this.#reserve, want * 4)) ?? new Uint8Array(Math.max(need, Math.ceil(this.#buf.length * 1.5)));
+    next.set(this.#buf.subarray(0, this.length));
+    this.#buf = next;
   }
   bytes(): Uint8Array {
     if (this.length === this.#buf.length) return this.#buf;
+    const ab = this.#buf.buffer as ResizableBuffer;
+    if (ab.resizable) {
+      ab.resize(this.length);
+      return new Uint8Array(ab, 0, this.length);
+    }
     // Keep a view when the slack is small; copy when most of the buffer would be wasted.
     return this.length >= this.#buf.length * 0.9 ? this.#buf.subarray(0, this.length) : this.#buf.slice(0, this.length);
   }
 }
 
+/** `length` bytes in a resizable ArrayBuffer that may grow to `reserve` (0: no reserve), or undefined. */
+function growable(length: number, reserve: number): Uint8Array | undefined {
+  for (let max = reserve; max > length; max = Math.floor(max / 2)) {
+    try {
+      return new Uint8Array(new Resizable(length, { maxByteLength: max }));
+    } catch {
+      // Deno caps maxByteLength lower than Node; a 32-bit or sandboxed heap may refuse a large reserve.
+    }
+  }
+  return undefined;
+}
+
 /** Read a whole stream into one array. Errors: TarRangeError past `maxBytes`. */
 export async function readAll(stream: ReadableStream<Uint8Array>, opts: GunzipOptions = {}): Promise<Uint8Array> {
   const max = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
-  const out = new GrowBuffer(opts.sizeHint ?? FEED_CHUNK);
+  const out = new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();

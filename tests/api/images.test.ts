@@ -1,6 +1,9 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { message, post, runThrough, sampleApi } from "./_app.ts";
+import { writeDockerArchive } from "../../src/oci/mod.ts";
+import { file } from "../tar/_fixtures.ts";
+import { makeImage } from "../oci/_images.ts";
 
 const t = suite("API: images, commit and volumes");
 const tarBody = (b: Uint8Array): RequestInit => ({ method: "POST", body: b as Uint8Array<ArrayBuffer>, headers: { "Content-Type": "application/x-tar" } });
@@ -70,15 +73,21 @@ t("save (images/get) then load into another engine: JSON lines say Loaded image"
   assert.is((await req("/images/get?names=nosuch")).status, 404);
 });
 
-t("load of a bad archive reports the error inside the stream and stores nothing; an oversized one is 413", async () => {
+t("load of a bad archive reports the error inside the stream and stores nothing; an oversized one is 413, or an error in the stream when chunked", async () => {
   const { req } = await sampleApi([], { maxLoadBytes: 4096 });
   const bad = await req("/images/load", tarBody(new Uint8Array(1024)));
   const last = JSON.parse((await bad.text()).trim().split("\n").pop()!) as { error: string; errorDetail: { message: string } };
   assert.match(last.error, /Cannot read the uploaded archive/);
   assert.is(last.errorDetail.message, last.error);
   assert.equal(await (await req("/images/json")).json(), []);
-  const big = await req("/images/load", tarBody(new Uint8Array(8192)));
+  const big = await req("/images/load", { ...tarBody(new Uint8Array(8192)), headers: { "Content-Type": "application/x-tar", "Content-Length": "8192" } });
   assert.is(big.status, 413);
+  // The docker CLI sends a file chunked (no Content-Length): the cap is met while the archive streams.
+  const img = await makeImage([[file("big", "x".repeat(8000))]], ["big:1"]);
+  const chunked = await req("/images/load", tarBody(await writeDockerArchive([img])));
+  assert.is(chunked.status, 200);
+  assert.match(await chunked.text(), /"error":"Cannot read the uploaded archive: the archive exceeds the cap of 4096 bytes at offset \d+"/);
+  assert.equal(await (await req("/images/json")).json(), []);
 });
 
 t("pull (images/create) is a clear 404: strata has no registry client", async () => {

@@ -1,8 +1,9 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DigestMismatchError, OciFormatError, readImageArchive, sha256, writeDockerArchive, ociLayoutFiles } from "../../src/oci/mod.ts";
-import { gzip, indexTar, type TarInput, writeTar } from "../../src/tar/mod.ts";
-import { dir, file, symlink } from "../tar/_fixtures.ts";
+import { DigestMismatchError, OciFormatError, readImageArchive, setSha256, sha256, webCryptoSha256, writeDockerArchive, ociLayoutFiles } from "../../src/oci/mod.ts";
+import { gzip, indexTar, TarRangeError, TarSyntaxError, type TarInput, writeTar } from "../../src/tar/mod.ts";
+import { nodeSha256, nodeSha256Hasher } from "../../server/store/mod.ts";
+import { chunked, dir, file, symlink } from "../tar/_fixtures.ts";
 import { makeImage } from "./_images.ts";
 
 const t = suite("image archives");
@@ -35,8 +36,9 @@ t("readImageArchive() reads the legacy form skopeo writes, with layer.tar symlin
   assert.is(back!.layers[0]!.diffId, img.layers[0]!.diffId);
 });
 
-t("readImageArchive() reads an OCI layout with gzip layers", async () => {
-  const img = await makeImage([[file("a", "hello")]], ["v1"]);
+/** An OCI layout tar whose one layer is gzip, plus whatever extra members are given. */
+async function gzipLayout(text: string, extra: TarInput[] = []) {
+  const img = await makeImage([[file("a", text)]], ["v1"]);
   const gz = await gzip(img.layers[0]!.tar);
   const gzDigest = await sha256(gz);
   const files = await ociLayoutFiles([img]);
@@ -52,12 +54,80 @@ t("readImageArchive() reads an OCI layout with gzip layers", async () => {
     { path: `blobs/sha256/${mDigest.slice(7)}`, type: "file", data: mBytes },
     { path: `blobs/sha256/${(await sha256(img.configBytes)).slice(7)}`, type: "file", data: img.configBytes },
     { path: `blobs/sha256/${gzDigest.slice(7)}`, type: "file", data: gz },
+    ...extra,
   ]);
+  return { img, gz, gzDigest, tar };
+}
+
+t("readImageArchive() reads an OCI layout with gzip layers", async () => {
+  const { img, gzDigest, tar } = await gzipLayout("hello");
   const [back] = await readImageArchive(tar, { name: "layout.tar" });
   assert.equal(back!.repoTags, ["v1"]);
   assert.is(back!.layers[0]!.blobDigest, gzDigest);
   assert.is(back!.layers[0]!.diffId, img.layers[0]!.diffId);
 });
+
+/** Run `fn` with an incremental hasher installed (as server/ installs node:crypto's) and again without one (WebCrypto only). */
+async function bothDigests(fn: () => Promise<void>) {
+  try {
+    setSha256(nodeSha256, nodeSha256Hasher);
+    await fn();
+  } finally {
+    setSha256(webCryptoSha256);
+  }
+  await fn();
+}
+
+t("readImageArchive() reads a streamed archive as it reads the same bytes whole, with or without an incremental hasher", async () => {
+  const layered = await makeImage([[dir("bin"), file("bin/x", "wasm".repeat(300))], [file("etc/a", "a")]], ["demo:v2"]);
+  const docker = await writeDockerArchive([layered]);
+  const { tar: layout } = await gzipLayout("hello ".repeat(1000));
+  await bothDigests(async () => {
+    for (const archive of [docker, layout]) {
+      const whole = await readImageArchive(archive, { name: "a.tar" });
+      for (const size of [1, 100, 512, 65536]) {
+        const streamed = await readImageArchive(chunked(archive, size), { name: "a.tar" });
+        assert.equal(streamed.map((i) => [i.id, i.repoTags, i.config]), whole.map((i) => [i.id, i.repoTags, i.config]));
+        const layers = (imgs: typeof whole) => imgs.flatMap((i) => i.layers.map((l) => [l.diffId, l.blobDigest, l.blobSize, [...l.tar], l.entries.map((e) => [e.path, e.type, [...e.data]])]));
+        assert.equal(layers(streamed), layers(whole), `chunks of ${size}`);
+      }
+    }
+  });
+});
+
+t("a streamed gzip layer is checked against its digest before its gzip errors; an unused bad gzip member is harmless", async () => {
+  await bothDigests(async () => {
+    const junk = new Uint8Array(600).fill(9);
+    junk.set([0x1f, 0x8b, 8, 0]); // gzip magic, then garbage
+    const { tar } = await gzipLayout("hello", [{ path: "blobs/unused", type: "file", data: junk }]);
+    const [ok] = await readImageArchive(chunked(tar, 1000), { name: "s.tar" });
+    assert.equal(ok!.repoTags, ["v1"]);
+    // The layer blob replaced by corrupt gzip: the digest mismatch is what is reported.
+    const { gzDigest, tar: tar2 } = await gzipLayout("hello");
+    const bad = patch(tar2, `blobs/sha256/${gzDigest.slice(7)}`, junk);
+    await expectStreamError(bad, DigestMismatchError, new RegExp(`Cannot verify blob ${gzDigest} of bad.tar: digest mismatch`));
+  });
+});
+
+t("a streamed gzip layer stops at maxLayerBytes (a gzip bomb), and a truncated stream names the entry", async () => {
+  await bothDigests(async () => {
+    const { tar, gzDigest } = await gzipLayout("x".repeat(100_000));
+    await expectStreamError(tar, TarRangeError, /uncompressed size exceeds the cap of 50000 bytes/, { maxLayerBytes: 50_000 });
+    const gzAt = indexTar(tar).find((e) => e.path.endsWith(gzDigest.slice(7)))!.offset;
+    await expectStreamError(tar.subarray(0, gzAt + 512 + 10), TarSyntaxError, /Cannot read bad.tar: truncated body: size \d+ but \d+ bytes left in entry "blobs\/sha256\/[a-f0-9]{64}"/);
+  });
+});
+
+async function expectStreamError(archive: Uint8Array, type: Function, pattern: RegExp, opts: { maxLayerBytes?: number } = {}) {
+  try {
+    await readImageArchive(chunked(archive, 777), { name: "bad.tar", ...opts });
+  } catch (err) {
+    assert.instance(err, type, String(err));
+    assert.match((err as Error).message, pattern);
+    return;
+  }
+  assert.unreachable("expected an error");
+}
 
 async function expectError(archive: Uint8Array, type: Function, pattern: RegExp) {
   try {

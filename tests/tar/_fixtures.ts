@@ -12,3 +12,14 @@ export const whiteout = (path: string): TarInput => {
 };
 export const opaque = (dirPath: string): TarInput => ({ path: `${dirPath}/.wh..wh..opq`, type: "file", mode: 0 });
 export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/** `bytes` as a stream of copies of `size` bytes (the last may be shorter), as a socket or file would deliver them. */
+export function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.slice(at, (at += size)));
+    },
+  });
+}

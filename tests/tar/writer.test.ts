@@ -4,8 +4,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decompressLayer, gunzip, gzip, indexTar, TarRangeError, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
-import { dir, file, link, symlink, text } from "./_fixtures.ts";
+import { decompressLayer, gunzip, gzip, indexTar, setGunzipStream, TarRangeError, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
+import { nodeGunzipStream } from "../../server/platform/node_gunzip.ts";
+import { chunked, dir, file, link, symlink, text } from "./_fixtures.ts";
 
 const t = suite("tar writer and gzip");
 
@@ -51,27 +52,6 @@ t("GNU tar reads what writeTar() writes, long names included", () => {
   }
 });
 
-t("gzip() and gunzip() round-trip", async () => {
-  const bytes = writeTar([file("a", "hello".repeat(1000))]);
-  const gz = await gzip(bytes);
-  assert.ok(gz.length < bytes.length / 4);
-  assert.equal(await gunzip(gz), bytes);
-  assert.equal(await decompressLayer(gz), bytes);
-  assert.is(await decompressLayer(bytes), bytes);
-});
-
-t("gunzip() stops a gzip bomb at the cap", async () => {
-  const bomb = await gzip(new Uint8Array(20 * 2 ** 20));
-  assert.ok(bomb.length < 100_000);
-  try {
-    await gunzip(bomb, { name: "layer sha256:bomb", maxBytes: 2 ** 20 });
-    assert.unreachable("expected the cap to stop it");
-  } catch (err) {
-    assert.instance(err, TarRangeError);
-    assert.match((err as Error).message, /Cannot read layer sha256:bomb: uncompressed size exceeds the cap of 1048576 bytes/);
-  }
-});
-
 t("decompressLayer() refuses zstd with an unsupported media type error", async () => {
   const zstd = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]);
   try {
@@ -83,14 +63,59 @@ t("decompressLayer() refuses zstd with an unsupported media type error", async (
   }
 });
 
-t("gunzip() names the blob when the data is corrupt", async () => {
-  const gz = await gzip(new TextEncoder().encode("hello world, hello world"));
-  try {
-    await gunzip(gz.subarray(0, gz.length - 6), { name: "layer sha256:cut" });
-    assert.unreachable();
-  } catch (err) {
-    assert.match((err as Error).message, /Cannot read layer sha256:cut: corrupt or truncated gzip data/);
-  }
-});
+// Every gunzip case runs with the web platform's DecompressionStream and with the node:zlib
+// transform that server/ installs on Node.
+const inflaters: Array<[string, () => TransformStream<Uint8Array, Uint8Array>]> = [
+  ["DecompressionStream", () => new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>],
+  ["node:zlib", nodeGunzipStream],
+];
+for (const [inflater, make] of inflaters) {
+  const tt = (name: string, fn: () => Promise<void>) => t(`${name} (${inflater})`, async () => {
+    setGunzipStream(make);
+    try {
+      await fn();
+    } finally {
+      setGunzipStream(inflaters[0]![1]);
+    }
+  });
+
+  tt("gzip() and gunzip() round-trip, whole and streamed", async () => {
+    const bytes = writeTar([file("a", "hello".repeat(1000)), file("b", "x".repeat(100_000))]);
+    const gz = await gzip(bytes);
+    assert.ok(gz.length < bytes.length / 4);
+    assert.equal(await gunzip(gz), bytes);
+    for (const size of [1, 100, 4096]) assert.equal(await gunzip(chunked(gz, size)), bytes);
+    assert.equal(await decompressLayer(gz), bytes);
+    assert.is(await decompressLayer(bytes), bytes);
+  });
+
+  tt("gunzip() stops a gzip bomb at the cap", async () => {
+    const bomb = await gzip(new Uint8Array(20 * 2 ** 20));
+    assert.ok(bomb.length < 100_000);
+    for (const input of [() => bomb, () => chunked(bomb, 1000)]) {
+      try {
+        await gunzip(input(), { name: "layer sha256:bomb", maxBytes: 2 ** 20 });
+        assert.unreachable("expected the cap to stop it");
+      } catch (err) {
+        assert.instance(err, TarRangeError);
+        assert.match((err as Error).message, /Cannot read layer sha256:bomb: uncompressed size exceeds the cap of 1048576 bytes/);
+      }
+    }
+  });
+
+  tt("gunzip() names the blob when the data is corrupt or cut short", async () => {
+    const gz = await gzip(new TextEncoder().encode("hello world, hello world"));
+    const bad = gz.slice();
+    bad[12] ^= 0xff;
+    for (const input of [gz.subarray(0, gz.length - 6), bad]) {
+      try {
+        await gunzip(chunked(input, 5), { name: "layer sha256:cut" });
+        assert.unreachable();
+      } catch (err) {
+        assert.match((err as Error).message, /Cannot read layer sha256:cut: corrupt or truncated gzip data/);
+      }
+    }
+  });
+}
 
 t.run();
