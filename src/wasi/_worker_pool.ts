@@ -8,6 +8,7 @@
  */
 import type { WorkerHost, WorkerPort } from "./types.ts";
 import { Ring } from "./_ring.ts";
+import { Control, OUT_INFLIGHT, STOP } from "./_control.ts";
 
 /** Room for journal frames a process pushes before the engine drains them (a frame carries at most this much minus a header). */
 export const JOURNAL_BYTES = 4 * 1024 * 1024;
@@ -22,19 +23,28 @@ export interface PooledWorker {
   ringsSent: boolean;
   /** Keys ("digest" or "digest@pages") of the modules the worker has been sent. */
   modules: Set<string>;
+  /** Keys of the layers the worker holds (rootfs_transfer.ts). */
+  layers: Set<string>;
+  /** The stop and output words of its runs (reset before each). */
+  control: Control;
 }
 
 const pools = new WeakMap<WorkerHost, PooledWorker[]>();
 
 function spawn(host: WorkerHost): PooledWorker {
-  return { port: host.spawn(), journal: new Ring(JOURNAL_BYTES), inbox: new Ring(JOURNAL_BYTES), ringsSent: false, modules: new Set() };
+  return {
+    port: host.spawn(), journal: new Ring(JOURNAL_BYTES), inbox: new Ring(JOURNAL_BYTES), ringsSent: false,
+    modules: new Set(), layers: new Set(), control: new Control(),
+  };
 }
 
-/** A warm worker from the pool, or a new one; its rings start empty. */
+/** A warm worker from the pool, or a new one; its rings start empty, its control words at zero. */
 export function takeWorker(host: WorkerHost): PooledWorker {
   const w = pools.get(host)?.pop() ?? spawn(host);
   w.journal.clear();
   w.inbox.clear();
+  Atomics.store(w.control.words, STOP, 0);
+  Atomics.store(w.control.words, OUT_INFLIGHT, 0);
   return w;
 }
 

@@ -6,11 +6,11 @@
 import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions } from "./types.ts";
 import type { Vfs } from "./_vfs.ts";
 import type { Ring } from "./_ring.ts";
-import { Control, OUT_INFLIGHT } from "./_control.ts";
+import { OUT_INFLIGHT } from "./_control.ts";
 import { applyFrame } from "./journal.ts";
 import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
 import { launchOf } from "./_spec.ts";
-import { transferOf } from "./rootfs_transfer.ts";
+import { canTransfer, transferOf } from "./rootfs_transfer.ts";
 import { defaultModuleCache, moduleKey } from "./module_cache.ts";
 import { resolveProgram } from "./resolve.ts";
 import { capPages } from "./_memory_cap.ts";
@@ -61,14 +61,13 @@ function programFor(w: PooledWorker, rootfs: Vfs, launch: ReturnType<typeof laun
 
 export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const rootfs = o.rootfs;
-  const transfer = transferOf(rootfs);
-  if (!transfer) throw new TypeError("Cannot run in a worker: this rootfs cannot be handed to another thread");
+  if (!canTransfer(rootfs)) throw new TypeError("Cannot run in a worker: this rootfs cannot be handed to another thread");
   const host = o.workerHost!;
-  const control = new Control();
   const startedAt = Date.now();
   const launch = launchOf(spec);
   const worker = takeWorker(host);
-  const { port, journal } = worker;
+  const { port, journal, control } = worker;
+  const transfer = transferOf(rootfs, worker.layers)!;
   const program = programFor(worker, rootfs, launch, o);
   port.ref?.();
   let finished: ProcessResult | undefined;
@@ -82,6 +81,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   peers.add(self); // now, with the snapshot above: what others write from here on is forwarded
   const sinks = [undefined, o.stdout, o.stderr];
   const settled = (n: number) => {
+    if (finished) return; // the words may be the worker's next run's by now
     Atomics.sub(control.words, OUT_INFLIGHT, n);
     Atomics.notify(control.words, OUT_INFLIGHT);
   };

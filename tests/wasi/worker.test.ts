@@ -98,4 +98,34 @@ workers("alloc fails at the memory cap in a worker too", async () => {
   assert.is(r.oomKilled, true);
 });
 
+workers("runs one after another in a pooled worker each change only their own rootfs", async () => {
+  const a = rootfsWithFixtures(), b = rootfsWithFixtures();
+  const first = await runProcess({ cmd: ["fsops", "3"] }, { rootfs: a, workerHost, stdout: textSink() }).done;
+  const stdout = textSink();
+  const second = await runProcess({ cmd: ["hello"] }, { rootfs: b, workerHost, stdout }).done;
+  await sleep(60); // past the engine's 50 ms look at the ring
+  assert.equal([first.exitCode, second.exitCode, stdout.text()], [0, 0, "hello\n"]);
+  assert.is(a.stat("/tmp", true).type, "dir"); // fsops made it
+  assert.throws(() => b.stat("/tmp", true), (e: Error & { code?: string }) => e.code === "ENOENT");
+});
+
+workers("a program's output and its file writes arrive in the order it made them", async () => {
+  const rootfs = rootfsWithFixtures();
+  rootfs.mkdir("/data");
+  const seen: string[] = [];
+  const stdout = {
+    write: (c: Uint8Array) => {
+      for (const line of new TextDecoder().decode(c).split("\n")) {
+        if (!line) continue;
+        const i = Number(line.split(" ")[1]);
+        seen.push(`${line}: ${rootfs.stat(`/data/f${i}`, true).size}`); // written and closed before it was printed
+      }
+    },
+  };
+  const h = runProcess({ cmd: ["writer", "/data", "20"] }, { rootfs, workerHost, stdout });
+  while (seen.length < 20) await sleep(5);
+  await h.kill();
+  assert.equal(seen, Array.from({ length: 20 }, (_, i) => `wrote ${i}: ${`body of file ${i}\n`.length}`));
+});
+
 workers.run();
