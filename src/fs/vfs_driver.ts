@@ -18,7 +18,7 @@ export function mountVfs(lowers: readonly Layer[]): UnionFS {
   const copy = (node: Inode): Inode => {
     const known = copies.get(node);
     if (known) return known;
-    const u: Inode = { ...node, isUpper: true, shared: false, lower: null, opaque: false, moved: false, path: "", st: null,
+    const u: Inode = { ...node, isUpper: true, shared: false, pages: null, lower: null, opaque: false, moved: false, path: "", st: null,
       data: node.kind === "file" ? fileBytes(node).slice() : node.data, entries: node.kind === "dir" ? new Map() : null };
     copies.set(node, u);
     upper.inodes.set(u.ino, u);
