@@ -27,7 +27,11 @@ export interface VDirent {
   next: bigint;
 }
 
-/** An open file or directory, bound to its inode (it survives rename and unlink of its name). */
+/**
+ * An open file or directory, bound to its inode (it survives rename and unlink of its name).
+ * `read` may be handed a view of the program's memory to fill, and `write` a view of the
+ * program's memory to take from: copy what is kept, never hold on to the view.
+ */
 export interface VHandle {
   read(into: Uint8Array, position: number): number;
   write(data: Uint8Array, position: number): number;

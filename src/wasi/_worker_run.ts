@@ -22,6 +22,8 @@ import type { ProgramRef } from "./worker_serve.ts";
 export { closeWorkers, warmWorkers } from "./_worker_pool.ts";
 
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+/** When the engine starts draining a running process's ring (the ring holds far more than a millisecond of writes; a full one waits). */
+const PUMP_AFTER_MS = 1;
 
 /**
  * The processes running in workers on one rootfs (a container's main process and its
@@ -116,23 +118,26 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       forward(p);
     }
   };
-  // Drains while the process runs. The ring outlives this run (the worker is pooled), so
-  // the pump stops for good once the run has finished, and is woken to see it.
-  let pumping = true;
-  (async () => {
+  // Drains while the process runs, from its first millisecond on (a run that ends sooner
+  // is drained once, at its end, and never pays for a waiting pump). The ring outlives
+  // this run (the worker is pooled), so the pump stops for good once the run has
+  // finished, and is woken to see it.
+  let pumping = false;
+  const pump = setTimeout(async () => {
+    pumping = true;
     for (;;) {
       await journal.waitForData(50);
       if (!pumping) return;
       replay();
     }
-  })();
+  }, PUMP_AFTER_MS);
   const finish = (r: ProcessResult, reuse: boolean) => {
     if (finished) return;
     finished = r;
     timers.forEach(clearTimeout);
+    clearTimeout(pump);
     replay();
-    pumping = false;
-    journal.wake();
+    if (pumping) pumping = false, journal.wake();
     peers.delete(self);
     if (reuse) {
       port.unref?.();
