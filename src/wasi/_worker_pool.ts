@@ -9,6 +9,7 @@
 import type { WorkerHost, WorkerPort } from "./types.ts";
 import { Ring } from "./_ring.ts";
 import { Control, OUT_INFLIGHT, STOP } from "./_control.ts";
+import type { KeptRootfs } from "./rootfs_transfer.ts";
 
 /** Room for journal frames a process pushes before the engine drains them (a frame carries at most this much minus a header). */
 export const JOURNAL_BYTES = 4 * 1024 * 1024;
@@ -27,6 +28,8 @@ export interface PooledWorker {
   layers: Set<string>;
   /** The stop and output words of its runs (reset before each). */
   control: Control;
+  /** What the worker's copy of its last run's rootfs was made from, while unchanged (rootfs_transfer.ts). */
+  kept?: KeptRootfs;
 }
 
 const pools = new WeakMap<WorkerHost, PooledWorker[]>();

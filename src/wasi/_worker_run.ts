@@ -10,7 +10,7 @@ import { OUT_INFLIGHT } from "./_control.ts";
 import { applyFrame } from "./journal.ts";
 import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
 import { launchOf } from "./_spec.ts";
-import { canTransfer, transferOf } from "./rootfs_transfer.ts";
+import { canTransfer, reuseOf, transferOf } from "./rootfs_transfer.ts";
 import { defaultModuleCache, moduleKey } from "./module_cache.ts";
 import { resolveProgram } from "./resolve.ts";
 import { capPages } from "./_memory_cap.ts";
@@ -31,7 +31,7 @@ const PUMP_AFTER_MS = 1;
  * inboxes, so every thread's copy converges on the same filesystem. Frames that do not fit
  * an inbox now wait in `pending` for the next pump.
  */
-interface Peer { inbox: Ring; pending: Uint8Array[] }
+interface Peer { inbox: Ring; pending: Uint8Array[]; worker: PooledWorker }
 const peersOf = new WeakMap<Vfs, Set<Peer>>();
 
 function forward(peer: Peer): void {
@@ -69,7 +69,9 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const launch = launchOf(spec);
   const worker = takeWorker(host);
   const { port, journal, control } = worker;
-  const transfer = transferOf(rootfs, worker.layers)!;
+  const reuse = reuseOf(transferOf(rootfs, worker.layers)!, worker.kept);
+  const transfer = reuse.transfer;
+  worker.kept = reuse.kept;
   const program = programFor(worker, rootfs, launch, o);
   port.ref?.();
   let finished: ProcessResult | undefined;
@@ -77,7 +79,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
   let stopping = false, timedOut = false;
   const timers: ReturnType<typeof setTimeout>[] = [];
-  const self: Peer = { inbox: worker.inbox, pending: [] };
+  const self: Peer = { inbox: worker.inbox, pending: [], worker };
   const peers = peersOf.get(rootfs) ?? new Set<Peer>();
   peersOf.set(rootfs, peers);
   peers.add(self); // now, with the snapshot above: what others write from here on is forwarded
@@ -112,8 +114,10 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       else applyFrame(rootfs, f.bytes), changes.push(f.bytes);
     }
     if (!changes.length) return;
+    worker.kept = undefined; // its copy has changed: send the whole rootfs next time
     for (const p of peers) {
       if (p === self) continue;
+      p.worker.kept = undefined;
       for (const f of changes) p.pending.push(f);
       forward(p);
     }

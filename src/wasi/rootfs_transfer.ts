@@ -19,7 +19,35 @@ export type RootfsTransfer =
     upper: Uint8Array;
     /** The worker drops the layers it holds first (the engine's record of them was full and started over). */
     forget?: boolean;
-  };
+  }
+  /** The worker's copy from its last run: it is this rootfs as it stands (see `reuseOf`). */
+  | { kind: "same" };
+
+/** What a worker's kept copy was made from, while neither side has changed it since. */
+export interface KeptRootfs {
+  layers: string;
+  upper: Uint8Array;
+}
+
+/**
+ * `t`, or "same" when the worker's copy from its last run is this rootfs as it stands:
+ * made from the same layers and the same upper bytes, and (the caller's part: it clears
+ * `kept`) changed by nobody since: its run journaled nothing and was forwarded nothing.
+ * The worker then skips rebuilding the filesystem. `kept` is what the caller keeps for
+ * next time.
+ */
+export function reuseOf(t: RootfsTransfer, kept: KeptRootfs | undefined): { transfer: RootfsTransfer; kept: KeptRootfs | undefined } {
+  if (t.kind !== "union" || t.forget) return { transfer: t, kept: undefined };
+  const layers = t.layers.map((l) => l.key).join("\n");
+  if (kept && kept.layers === layers && sameBytes(kept.upper, t.upper)) return { transfer: { kind: "same" }, kept };
+  return { transfer: t, kept: { layers, upper: t.upper } };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Most layers one worker keeps indexed. */
 const MAX_WORKER_LAYERS = 256;
@@ -53,8 +81,19 @@ export function transferOf(rootfs: Vfs, held?: Set<string>): RootfsTransfer | un
 /** The worker's layers, exactly those the engine has recorded as sent to it. */
 const layerCache = new Map<string, Layer>();
 
+/** The rootfs the worker made for its last run. */
+let last: Vfs | undefined;
+
 /** The worker's copy of a transferred rootfs. */
 export function rootfsFrom(t: RootfsTransfer): Vfs {
+  if (t.kind === "same") {
+    if (!last) throw new Error("Cannot reuse the rootfs of a last run: there was none");
+    return last;
+  }
+  return last = build(t);
+}
+
+function build(t: Exclude<RootfsTransfer, { kind: "same" }>): Vfs {
   if (t.kind === "mem") return MemVfs.fromSnapshot(t.snapshot);
   if (t.forget) layerCache.clear();
   const lowers = t.layers.map(({ key, bytes }) => {

@@ -2,7 +2,20 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { closeWorkers, runProcess } from "../../src/wasi/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
-import { rootfsWithFixtures, textSink } from "./_helpers.ts";
+import { fixture, rootfsWithFixtures, textSink } from "./_helpers.ts";
+import { Layer, UnionFS, WritableLayer } from "../../src/fs/mod.ts";
+import { writeTar } from "../../src/tar/mod.ts";
+
+/** A container's rootfs as the engine makes it: an image layer (in shared memory) under a writable layer. */
+function unionRootfs(): UnionFS {
+  const tar = writeTar([
+    { path: "bin", type: "dir", mode: 0o755 },
+    ...["cat", "fsops", "hello"].map((n) => ({ path: `bin/${n}`, type: "file" as const, mode: 0o755, data: fixture(n) })),
+  ]);
+  const shared = new Uint8Array(new SharedArrayBuffer(tar.length));
+  shared.set(tar);
+  return new UnionFS({ lowers: [new Layer(shared)], upper: new WritableLayer() });
+}
 
 const workers = suite("runProcess in a worker");
 const { workerHost } = runtimeHost();
@@ -107,6 +120,22 @@ workers("runs one after another in a pooled worker each change only their own ro
   assert.equal([first.exitCode, second.exitCode, stdout.text()], [0, 0, "hello\n"]);
   assert.is(a.stat("/tmp", true).type, "dir"); // fsops made it
   assert.throws(() => b.stat("/tmp", true), (e: Error & { code?: string }) => e.code === "ENOENT");
+});
+
+workers("a warm worker's runs on one rootfs see every change made to it between them", async () => {
+  const rootfs = unionRootfs();
+  const cat = async (path: string) => {
+    const out = textSink(), err = textSink();
+    const r = await runProcess({ cmd: ["cat", path] }, { rootfs, workerHost, stdout: out, stderr: err }).done;
+    return `${r.exitCode} ${out.text()}${err.text()}`;
+  };
+  assert.is(await cat("/note"), "1 /note: No such file or directory\n");
+  rootfs.writeFile("/note", new TextEncoder().encode("one\n")); // by the engine, between runs
+  assert.is(await cat("/note"), "0 one\n");
+  assert.is(await cat("/note"), "0 one\n"); // nothing changed: the worker's copy serves again
+  assert.is((await runProcess({ cmd: ["fsops", "2"] }, { rootfs, workerHost, stdout: textSink() }).done).exitCode, 0); // makes /tmp
+  rootfs.writeFile("/tmp/later", new TextEncoder().encode("two\n"));
+  assert.is(await cat("/tmp/later"), "0 two\n");
 });
 
 workers("a program's output and its file writes arrive in the order it made them", async () => {
