@@ -55,6 +55,8 @@ export interface ReadArchiveOptions {
 interface Member {
   entry: TarEntry;
   inflated?: { blobDigest: string; tar?: Uint8Array; error?: unknown };
+  /** The digest its bytes were verified against (readBlob), so a layer is not hashed twice. */
+  verified?: string;
 }
 
 /** Read every image of an archive (a tar of a docker-save archive or of an OCI layout), whole or streamed. */
@@ -139,8 +141,8 @@ async function inflateMember(head: Uint8Array[], chunks: AsyncIterator<Uint8Arra
 }
 
 /** Hash a whole blob (WebCrypto, off the main thread where the platform can) while it inflates. */
-async function inflateWhole(blob: Uint8Array, what: string, opts: ReadArchiveOptions): Promise<NonNullable<Member["inflated"]>> {
-  const [hashed, inflated] = await Promise.allSettled([sha256(blob), decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes })]);
+async function inflateWhole(blob: Uint8Array, verified: string | undefined, what: string, opts: ReadArchiveOptions): Promise<NonNullable<Member["inflated"]>> {
+  const [hashed, inflated] = await Promise.allSettled([verified ?? sha256(blob), decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes })]);
   if (hashed.status === "rejected") throw hashed.reason;
   return inflated.status === "fulfilled" ? { blobDigest: hashed.value, tar: inflated.value } : { blobDigest: hashed.value, error: inflated.reason };
 }
@@ -239,14 +241,14 @@ async function readOciLayout(read: Read, name: string, opts: ReadArchiveOptions)
 async function readBlob(read: Read, digest: string, why: string, name: string): Promise<Member> {
   const m = read(`blobs/sha256/${digestHex(digest)}`, why);
   const what = `blob ${digest} of ${name}`;
-  if (!m.inflated) await verifyDigest(m.entry.data, digest, what);
+  if (!m.inflated) m.verified = await verifyDigest(m.entry.data, digest, what);
   else if (m.inflated.blobDigest !== digest) throw new DigestMismatchError(what, digest, m.inflated.blobDigest);
   return m;
 }
 
 async function loadLayer(m: Member, blobDigest: string | undefined, diffId: string, what: string, opts: ReadArchiveOptions): Promise<LoadedLayer> {
   const blob = m.entry.data;
-  const { blobDigest: actualBlob, tar, error } = m.inflated ?? (await inflateWhole(blob, what, opts));
+  const { blobDigest: actualBlob, tar, error } = m.inflated ?? (await inflateWhole(blob, m.verified, what, opts));
   // A wrong digest is reported before any decompression error it caused.
   if (blobDigest && actualBlob !== blobDigest) throw new DigestMismatchError(what, blobDigest, actualBlob);
   if (error !== undefined || !tar) throw error;
