@@ -21,18 +21,22 @@ const buf = new Uint8Array(4096).fill(7);
 const R = { read: true, write: false, create: false, exclusive: false, truncate: false, directory: false, follow: true };
 const W = { read: true, write: true, create: true, exclusive: false, truncate: false, directory: false, follow: true };
 
-/** Operations per second: best of 3 rounds of `n` calls, a round cut short after 2 s (deep ZenFS stacks are slow). */
-function rate(n: number, fn: (i: number) => void): number {
-  let best = 0;
+/**
+ * Operations per second: best of 3 rounds. A round runs at least MIN_ROUND_MS (a 50,000-op
+ * round of a fast operation took 25 ms, so one GC pause or a neighbour on the machine
+ * halved it) and is cut short after 2 s (deep ZenFS stacks are slow).
+ */
+const MIN_ROUND_MS = 300, MAX_ROUND_MS = 2000;
+function rate(fn: (i: number) => void, maxOps = Infinity): number {
+  let best = 0, i = 0;
   for (let round = 0; round < 3; round++) {
     const t0 = performance.now();
-    let i = 0, ms = 0;
-    for (; i < n; i++) {
-      fn(i);
-      if ((i & 63) === 63 && (ms = performance.now() - t0) > 2000) { i++; break; }
+    let n = 0, ms = 0;
+    for (;;) {
+      fn(i++);
+      if ((++n & 63) === 0 && ((ms = performance.now() - t0) > MIN_ROUND_MS || n >= maxOps)) break;
     }
-    ms = performance.now() - t0;
-    best = Math.max(best, i / (ms / 1000));
+    best = Math.max(best, n / (ms / 1000));
   }
   return best;
 }
@@ -92,21 +96,27 @@ interface Row { driver: string; depth: number; stat: number; read: number; creat
 
 function measure(name: string, depth: number, container: () => Driver): Row {
   const d = container();
-  const stat = rate(200_000, (i) => d.stat(statPaths[i % statPaths.length]!));
-  const read = rate(50_000, (i) => d.read(readPaths[i % readPaths.length]!));
+  const stat = rate((i) => d.stat(statPaths[i % statPaths.length]!));
+  const read = rate((i) => d.read(readPaths[i % readPaths.length]!));
   let made = 0;
-  const create = rate(5_000, () => d.create(`/tmp/new-${made++}`));
-  // Copy-up: each file once per container, so every call is a real copy-up (a round cut short after 2 s).
+  const create = rate(() => d.create(`/tmp/new-${made++}`), 40_000); // 4 KiB each: bounded, so memory stays sane
+  // Copy-up: each file once per container, so every call is a real copy-up. A round copies
+  // up 1,000 files in one fresh container after another until it has spent MIN_ROUND_MS in
+  // copy-ups (making the containers is not timed), or a 2 s budget is spent.
   let copyUp = 0;
   for (let round = 0; round < 3; round++) {
-    const c = container();
-    const t0 = performance.now();
-    let n = 0;
-    for (const p of readPaths.slice(0, 1000)) {
-      c.copyUp(p);
-      if (++n % 16 === 0 && performance.now() - t0 > 2000) break;
+    let n = 0, ms = 0;
+    const start = performance.now();
+    while (ms < MIN_ROUND_MS && performance.now() - start < MAX_ROUND_MS) {
+      const c = container();
+      const t0 = performance.now();
+      for (const p of readPaths.slice(0, 1000)) {
+        c.copyUp(p);
+        if (++n % 16 === 0 && performance.now() - start > MAX_ROUND_MS) break;
+      }
+      ms += performance.now() - t0;
     }
-    copyUp = Math.max(copyUp, n / ((performance.now() - t0) / 1000));
+    copyUp = Math.max(copyUp, n / (ms / 1000));
   }
   return { driver: name, depth, stat, read, create, copyUp };
 }
@@ -172,8 +182,8 @@ ${new Date().toISOString().slice(0, 10)}, Node ${process.version}. Tree: bench/_
 ${(files.reduce((a, e) => a + e.size, 0) / 1e6).toFixed(1)} MB), split into N layers; each layer also lists its parent directories.
 Containers start with one write (/etc/hostname). stat: ${statPaths.length} canonical file paths in turn; read: open, pread 4 KiB, close
 (ZenFS: readSync of 4 KiB); create: a new file in /tmp with 4 KiB (open/write/close; ZenFS createFileSync + writeSync); copy-up: the first
-1-byte write to each of 1,000 lower files (≥ 4 KiB) in a fresh container. Best of 3 rounds, each cut short after 2 s
-(deep ZenFS stacks would take hours otherwise). ZenFS's CopyOnWriteFS stacks two file
+1-byte write to each of 1,000 lower files (≥ 4 KiB) in a fresh container, container after container. Best of 3 rounds of at least
+${MIN_ROUND_MS} ms each, cut short after 2 s (deep ZenFS stacks would take hours otherwise). ZenFS's CopyOnWriteFS stacks two file
 systems, so depth N is N-1 nested CopyOnWriteFS over InMemory stores (layer k written through the stack beneath it), plus one for the
 container. The vfs driver copies the merged tree into every container (depth does not apply to it).
 
