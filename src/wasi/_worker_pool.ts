@@ -10,6 +10,7 @@ import type { WorkerHost, WorkerPort } from "./types.ts";
 import { Ring } from "./_ring.ts";
 import { Control, OUT_INFLIGHT, STOP } from "./_control.ts";
 import type { KeptRootfs } from "./rootfs_transfer.ts";
+import type { ProgramRef } from "./worker_serve.ts";
 
 /** Room for journal frames a process pushes before the engine drains them (a frame carries at most this much minus a header). */
 export const JOURNAL_BYTES = 4 * 1024 * 1024;
@@ -30,6 +31,8 @@ export interface PooledWorker {
   control: Control;
   /** What the worker's copy of its last run's rootfs was made from, while unchanged (rootfs_transfer.ts). */
   kept?: KeptRootfs;
+  /** The program found for its last run, and for what argv, env, cwd and cap (_worker_run.ts). */
+  lastProgram?: { asked: string; ref: ProgramRef };
 }
 
 const pools = new WeakMap<WorkerHost, PooledWorker[]>();

@@ -47,18 +47,25 @@ interface WorkerMsg {
 /**
  * The program as the engine found it on the snapshot it sends, so the worker neither
  * searches PATH nor reads and hashes the file again; the module goes only to a worker
- * that has not been sent it. Undefined when it was not found: the worker reports that
- * itself, with the same message.
+ * that has not been sent it. When the worker runs again on its own unchanged copy
+ * (`same`) with the same argv, env, cwd and cap, the last answer still holds (the same
+ * filesystem gives the same answer) and the search is skipped here too. Undefined when
+ * it was not found: the worker reports that itself, with the same message.
  */
-function programFor(w: PooledWorker, rootfs: Vfs, launch: ReturnType<typeof launchOf>, o: RunOptions): ProgramRef | undefined {
+function programFor(w: PooledWorker, rootfs: Vfs, launch: ReturnType<typeof launchOf>, o: RunOptions, same: boolean): ProgramRef | undefined {
+  const maxPages = o.limits?.memoryBytes ? capPages(o.limits.memoryBytes) : undefined;
+  const asked = JSON.stringify([launch.argv, launch.env, launch.cwd, maxPages ?? 0]);
+  if (same && w.lastProgram?.asked === asked) return w.lastProgram.ref;
+  w.lastProgram = undefined;
   const found = resolveProgram(rootfs, launch.argv, launch.env, launch.cwd);
   if (!found.ok) return undefined;
-  const maxPages = o.limits?.memoryBytes ? capPages(o.limits.memoryBytes) : undefined;
   const { module, digest, capped } = (o.modules ?? defaultModuleCache).load(found.bytes, { maxPages });
   const key = moduleKey(digest, maxPages);
   const known = w.modules.has(key);
   w.modules.add(key);
-  return { argv: found.argv, key, capped, module: known ? undefined : module };
+  const ref = { argv: found.argv, key, capped };
+  w.lastProgram = { asked, ref };
+  return known ? ref : { ...ref, module };
 }
 
 export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
@@ -72,7 +79,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const reuse = reuseOf(transferOf(rootfs, worker.layers)!, worker.kept);
   const transfer = reuse.transfer;
   worker.kept = reuse.kept;
-  const program = programFor(worker, rootfs, launch, o);
+  const program = programFor(worker, rootfs, launch, o, transfer.kind === "same");
   port.ref?.();
   let finished: ProcessResult | undefined;
   let settle!: (r: ProcessResult) => void;
