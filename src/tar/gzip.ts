@@ -114,11 +114,11 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
  * buffers, it grows by half with one copy. `bytes()` hands out the exact length.
  */
 /** ES2024 resizable ArrayBuffers, typed here while the project's lib is older. */
-interface ResizableBuffer extends ArrayBuffer {
-  readonly resizable?: boolean;
+type ResizableBuffer = ArrayBuffer & {
+  readonly resizable: boolean;
   readonly maxByteLength: number;
   resize(length: number): void;
-}
+};
 const Resizable = ArrayBuffer as unknown as new (length: number, opts: { maxByteLength: number }) => ResizableBuffer;
 
 class GrowBuffer {
