@@ -15,8 +15,8 @@ import { encodeConfig, sha256, writeDockerArchive, writeOciArchive } from "../sr
 import { MemoryStore } from "../src/store/mod.ts";
 import { setSha256, webCryptoSha256 } from "../src/oci/mod.ts";
 import { nodeSha256, nodeSha256Hasher } from "../server/store/mod.ts";
-import { nodeGunzipStream } from "../server/platform/node_gunzip.ts";
-import { setGunzipStream } from "../src/tar/mod.ts";
+import { nodeInflater } from "../server/platform/node_gunzip.ts";
+import { setInflater } from "../src/tar/mod.ts";
 import { indexTar } from "../src/tar/mod.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -95,6 +95,9 @@ function fileStream(path: string): ReadableStream<Uint8Array> {
       if (bytesRead === 0) return void (await fh.close(), c.close());
       c.enqueue(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
     },
+    async cancel() {
+      await fh?.close(); // the reader stops at the archive's end blocks
+    },
   }, { highWaterMark: 0 });
 }
 
@@ -106,7 +109,7 @@ const load = async (path: string, how: "stream" | "whole" = "stream") => {
   if (r.images.length !== 1) throw new Error("expected one image");
 };
 const useDigest = (d: string) => (d === "web" ? setSha256(webCryptoSha256) : setSha256(nodeSha256, nodeSha256Hasher));
-setGunzipStream(nodeGunzipStream); // as the server runs on Node (server/platform runtimeHost)
+setInflater(nodeInflater); // as the server runs on Node (server/platform runtimeHost)
 
 /** In a fresh process: peak RSS growth of one load (bytes). */
 function peak(kind: "gz" | "plain", digest: "node" | "web", how: "stream" | "whole" = "stream"): number {

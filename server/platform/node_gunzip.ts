@@ -1,54 +1,48 @@
 /**
- * gzip inflation through node:zlib for the core (src/tar `setGunzipStream`), installed on
- * Node by runtimeHost(). Node 20's web DecompressionStream inflates ahead of its reader:
- * while a 200 MB layer streams in, about 50 MB of output chunks are alive at once, a
- * quarter of the layer again at the load's peak. Here each input chunk is written to
- * zlib only when the reader has taken the output of the one before (the TransformStream
- * calls `transform` under backpressure, and zlib's write callback runs once that chunk is
- * inflated), so no more than one chunk's output waits; and zlib hands out its output in
- * 4 KiB pieces, which are garbage as soon as they are copied, so little garbage waits
- * for the collector either (docs/images.md has the figures). Deno's DecompressionStream
- * does not run ahead and is kept there.
+ * gzip inflation through node:zlib for the core (src/tar `setInflater`), installed on Node
+ * by runtimeHost(). Node 20's web DecompressionStream inflates ahead of its reader: while
+ * a 200 MB layer streams in, about 50 MB of output chunks are alive at once, a quarter of
+ * the layer again at the load's peak. Here zlib runs ahead by at most AHEAD bytes of
+ * output (its readable side's high-water mark: past it zlib waits), so it inflates the
+ * next piece on libuv's thread pool while this thread copies the last one into the
+ * layer's buffer, and no more than AHEAD bytes wait. Output comes in PIECE-byte pieces,
+ * garbage as soon as they are copied (docs/images.md has the figures). Deno's
+ * DecompressionStream does not run ahead and is kept there.
  */
-import { createGunzip } from "node:zlib";
+import { createGunzip, type ZlibOptions } from "node:zlib";
+import type { MakeInflater } from "../../src/tar/mod.ts";
 
-export function nodeGunzipStream(): TransformStream<Uint8Array, Uint8Array> {
-  const z = createGunzip({ chunkSize: 4096 });
+/** Bytes of output per piece (zlib's chunkSize): smaller pieces are garbage sooner but cost more calls. */
+const PIECE = 16 * 1024;
+/** How far zlib may inflate ahead of the copying. */
+const AHEAD = 1 << 20;
+
+export const nodeInflater: MakeInflater = (onData) => {
+  // readableHighWaterMark is a stream option zlib passes on; @types/node's ZlibOptions omits it.
+  const z = createGunzip({ chunkSize: PIECE, readableHighWaterMark: AHEAD } as ZlibOptions);
+  const pump = (async () => {
+    for await (const piece of z) onData(piece as Uint8Array);
+  })();
+  pump.catch(() => {}); // reported by write or end
   let failure: Error | undefined;
-  let settle: ((err?: Error | null) => void) | undefined;
-  const ended = new Promise<void>((resolve) => {
-    z.on("end", resolve);
-    z.on("error", (err) => {
-      failure = err;
-      settle?.(err);
-      resolve();
-    });
-  });
-  const write = (chunk: Uint8Array) => new Promise<void>((resolve, reject) => {
-    settle = (err) => {
-      settle = undefined;
-      if (err) reject(err);
-      else resolve();
-    };
-    z.write(chunk, (err) => settle?.(err));
-  });
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(ctl) {
-      z.on("data", (chunk: Uint8Array) => {
-        try {
-          ctl.enqueue(chunk);
-        } catch {
-          // The reader cancelled (a cap was met): stop inflating. zlib will not call back now.
-          z.destroy();
-          settle?.();
-        }
+  z.on("error", (err) => (failure = err));
+  return {
+    write: async (chunk) => {
+      if (failure) throw failure;
+      if (z.write(chunk)) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          z.off("drain", done).off("close", done);
+          resolve();
+        };
+        z.on("drain", done).on("close", done);
       });
-    },
-    transform: write,
-    async flush() {
-      z.end();
-      await ended;
       if (failure) throw failure;
     },
-  });
-}
+    end: async () => {
+      z.end();
+      await pump;
+    },
+    destroy: () => void z.destroy(),
+  };
+};

@@ -6,17 +6,17 @@
  * One place decides, so the Node server's code serves under Deno too (`strata serve`).
  */
 import type { EnginePlatform } from "../../src/engine/mod.ts";
-import { setGunzipStream } from "../../src/tar/mod.ts";
+import { setInflater } from "../../src/tar/mod.ts";
 import { type WorkerHost, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
 import { denoPlatform } from "./deno.ts";
 import { installNodeDigest } from "../store/mod.ts";
-import { nodeGunzipStream } from "./node_gunzip.ts";
+import { nodeInflater } from "./node_gunzip.ts";
 import { nodePlatform } from "./node.ts";
 
 export function runtimeHost(): { workerHost: WorkerHost; platform: EnginePlatform } {
   installNodeDigest(); // whatever the store: node:crypto hashes in place, and incrementally
   if ("Deno" in globalThis) return { workerHost: webWorkerHost(), platform: denoPlatform() };
-  setGunzipStream(nodeGunzipStream);
+  setInflater(nodeInflater);
   return { workerHost: nodeWorkerHost(), platform: nodePlatform() };
 }

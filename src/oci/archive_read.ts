@@ -54,7 +54,7 @@ export interface ReadArchiveOptions {
 /** A member of the archive; a gzip member of a streamed archive also carries what it inflated to (its `data` is then empty). */
 interface Member {
   entry: TarEntry;
-  inflated?: { blobDigest: string; tar?: Uint8Array; error?: unknown };
+  inflated?: { blobDigest: string; tar?: Uint8Array; diffId?: string; error?: unknown };
   /** The digest its bytes were verified against (readBlob), so a layer is not hashed twice. */
   verified?: string;
 }
@@ -129,15 +129,16 @@ async function inflateMember(head: Uint8Array[], chunks: AsyncIterator<Uint8Arra
     },
   }, { highWaterMark: 0 });
   let tar: Uint8Array | undefined, error: unknown;
+  const diff = createSha256Hasher()!; // hashes the output while zlib inflates the next piece
   try {
-    tar = await gunzip(source, { name: what, maxBytes: opts.maxLayerBytes, sizeHint: size * 4 });
+    tar = await gunzip(source, { name: what, maxBytes: opts.maxLayerBytes, sizeHint: size * 4, onData: (piece) => diff.update(piece) });
   } catch (err) {
     error = err;
   }
   if (outer !== undefined) throw outer;
   for (const piece of head) hasher.update(piece); // what gunzip stopped short of
   for (let r = await chunks.next(); !r.done; r = await chunks.next()) hasher.update(r.value);
-  return error === undefined ? { blobDigest: hasher.digest(), tar } : { blobDigest: hasher.digest(), error };
+  return error === undefined ? { blobDigest: hasher.digest(), tar, diffId: diff.digest() } : { blobDigest: hasher.digest(), error };
 }
 
 /** Hash a whole blob (WebCrypto, off the main thread where the platform can) while it inflates. */
@@ -248,11 +249,11 @@ async function readBlob(read: Read, digest: string, why: string, name: string): 
 
 async function loadLayer(m: Member, blobDigest: string | undefined, diffId: string, what: string, opts: ReadArchiveOptions): Promise<LoadedLayer> {
   const blob = m.entry.data;
-  const { blobDigest: actualBlob, tar, error } = m.inflated ?? (await inflateWhole(blob, m.verified, what, opts));
+  const { blobDigest: actualBlob, tar, diffId: inflatedDiff, error } = m.inflated ?? (await inflateWhole(blob, m.verified, what, opts));
   // A wrong digest is reported before any decompression error it caused.
   if (blobDigest && actualBlob !== blobDigest) throw new DigestMismatchError(what, blobDigest, actualBlob);
   if (error !== undefined || !tar) throw error;
-  const diffHash = tar === blob ? Promise.resolve(actualBlob) : sha256(tar);
+  const diffHash = inflatedDiff !== undefined ? Promise.resolve(inflatedDiff) : tar === blob ? Promise.resolve(actualBlob) : sha256(tar);
   let entries: TarEntry[] | undefined, indexError: unknown;
   try {
     entries = indexTar(tar, { name: what });

@@ -17,17 +17,56 @@ export type Compression = "gzip" | "zstd" | "bzip2" | "xz" | "none";
 
 const FEED_CHUNK = 1 << 20;
 
-/** What inflates gzip: the web platform's DecompressionStream unless a platform gave its own. */
-let makeGunzip: () => TransformStream<Uint8Array, Uint8Array> = () => new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
+/**
+ * An inflater: `write` each compressed chunk (resolves when it is taken in), then `end`
+ * (resolves when all output is out); output goes to the `onData` it was made with, as
+ * views that are valid during the call. `destroy` stops it early. Errors reject `write`
+ * or `end`.
+ */
+export interface Inflater {
+  write(chunk: Uint8Array): Promise<void>;
+  end(): Promise<void>;
+  destroy(): void;
+}
+export type MakeInflater = (onData: (chunk: Uint8Array) => void) => Inflater;
+
+/** The web platform's inflater: DecompressionStream, its output pumped to `onData`. */
+export const webInflater: MakeInflater = (onData) => {
+  const ds = new DecompressionStream("gzip");
+  const writer = ds.writable.getWriter();
+  const reader = ds.readable.getReader();
+  const pump = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      onData(value);
+    }
+  })();
+  pump.catch(() => {}); // reported by write or end
+  return {
+    write: async (chunk) => await Promise.race([writer.write(chunk as Uint8Array<ArrayBuffer>), pump.then(() => {})]),
+    end: async () => {
+      await writer.close();
+      await pump;
+    },
+    destroy: () => {
+      reader.cancel().catch(() => {});
+      writer.abort().catch(() => {});
+    },
+  };
+};
+
+let makeInflater: MakeInflater = webInflater;
 
 /**
- * Inflate gzip with a platform's transform instead of DecompressionStream (injected from
+ * Inflate gzip with a platform's inflater instead of DecompressionStream (injected from
  * server/). Why: Node 20's DecompressionStream inflates ahead of its reader, so about
- * 50 MB of output chunks are alive at once while a 200 MB layer streams in; node:zlib,
- * driven one input chunk at a time, keeps that to one chunk's output.
+ * 50 MB of output chunks are alive at once while a 200 MB layer streams in, and every
+ * piece of output costs a promise; node:zlib hands its output to a callback, one input
+ * chunk at a time (server/platform/node_gunzip.ts).
  */
-export function setGunzipStream(make: () => TransformStream<Uint8Array, Uint8Array>): void {
-  makeGunzip = make;
+export function setInflater(make: MakeInflater): void {
+  makeInflater = make;
 }
 
 /** What a blob's magic bytes say it is. */
@@ -50,6 +89,8 @@ export interface GunzipOptions {
    * from ISIZE when not given), and the address space reserved for a stream's output.
    */
   sizeHint?: number;
+  /** Sees each piece of output as it is made (to hash it while the next piece inflates). */
+  onData?: (piece: Uint8Array) => void;
 }
 
 /** A stream of views into `bytes` (no copy), FEED_CHUNK bytes at a time. */
@@ -86,22 +127,40 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   const whole = input instanceof Uint8Array;
   // ISIZE is attacker-controlled: trust it only up to a plausible ratio, then grow.
   const hint = opts.sizeHint ?? (whole ? Math.min(trailerSize(input), input.length * 64 + FEED_CHUNK) : 0);
-  const source = whole ? bytesStream(input) : input;
   const out = whole && hint > 0 ? new GrowBuffer(Math.min(hint, max)) : new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
-  const reader = source.pipeThrough(makeGunzip()).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (out.length + value.length > max) {
-        await reader.cancel().catch(() => {});
-        throw new TarRangeError(name, whole ? input.length : out.length, `uncompressed size exceeds the cap of ${max} bytes`);
-      }
-      out.push(value);
+  let over = false;
+  const inflater = makeInflater((chunk) => {
+    if (over) return;
+    if (out.length + chunk.length > max) {
+      over = true;
+      return inflater.destroy();
     }
+    out.push(chunk);
+    opts.onData?.(chunk);
+  });
+  const overError = () => new TarRangeError(name, whole ? input.length : out.length, `uncompressed size exceeds the cap of ${max} bytes`);
+  const reader = whole ? undefined : input.getReader();
+  try {
+    if (whole) {
+      for (let at = 0; at < input.length && !over; at += FEED_CHUNK) await inflater.write(input.subarray(at, at + FEED_CHUNK));
+    } else {
+      for (;;) {
+        const { done, value } = await reader!.read();
+        if (done || over) break;
+        await inflater.write(value);
+      }
+    }
+    if (!over) await inflater.end();
   } catch (err) {
-    if (err instanceof TarRangeError) throw err;
-    throw new Error(`Cannot read ${name}: corrupt or truncated gzip data (${(err as Error).message})`);
+    if (!over) {
+      inflater.destroy();
+      await reader?.cancel().catch(() => {});
+      throw new Error(`Cannot read ${name}: corrupt or truncated gzip data (${(err as Error).message})`);
+    }
+  }
+  if (over) {
+    await reader?.cancel().catch(() => {});
+    throw overError();
   }
   return out.bytes();
 }

@@ -4,8 +4,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decompressLayer, gunzip, gzip, indexTar, setGunzipStream, TarRangeError, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
-import { nodeGunzipStream } from "../../server/platform/node_gunzip.ts";
+import { decompressLayer, gunzip, gzip, indexTar, setInflater, TarRangeError, webInflater, type MakeInflater, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
+import { nodeInflater } from "../../server/platform/node_gunzip.ts";
 import { chunked, dir, file, link, symlink, text } from "./_fixtures.ts";
 
 const t = suite("tar writer and gzip");
@@ -65,17 +65,14 @@ t("decompressLayer() refuses zstd with an unsupported media type error", async (
 
 // Every gunzip case runs with the web platform's DecompressionStream and with the node:zlib
 // transform that server/ installs on Node.
-const inflaters: Array<[string, () => TransformStream<Uint8Array, Uint8Array>]> = [
-  ["DecompressionStream", () => new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>],
-  ["node:zlib", nodeGunzipStream],
-];
+const inflaters: Array<[string, MakeInflater]> = [["DecompressionStream", webInflater], ["node:zlib", nodeInflater]];
 for (const [inflater, make] of inflaters) {
   const tt = (name: string, fn: () => Promise<void>) => t(`${name} (${inflater})`, async () => {
-    setGunzipStream(make);
+    setInflater(make);
     try {
       await fn();
     } finally {
-      setGunzipStream(inflaters[0]![1]);
+      setInflater(webInflater);
     }
   });
 
