@@ -13,7 +13,7 @@
  * end (docker save writes manifest.json last), so every gzip member is inflated, and an
  * inflate error is kept and raised only if the member turns out to be a layer.
  */
-import { decompressLayer, detectCompression, gunzip, indexTar, streamTar, type TarEntry } from "../tar/mod.ts";
+import { concat, decompressLayer, detectCompression, gunzip, indexTar, streamTar, type TarEntry } from "../tar/mod.ts";
 import { parseConfig, type ImageConfig } from "./config.ts";
 import { createSha256Hasher, DigestMismatchError, digestHex, sha256, type Sha256Hasher, verifyDigest } from "./digest.ts";
 import { checkLayerEntries } from "./layer_check.ts";
@@ -87,10 +87,9 @@ async function* streamMembers(stream: ReadableStream<Uint8Array>, name: string, 
       head.push(r.value.slice()); // views into the stream: keep copies
       headBytes += r.value.length;
     }
-    const hasher = createSha256Hasher();
-    const magic = head.length === 1 ? head[0]! : concatSmall(head);
-    if (hasher && detectCompression(magic) === "gzip") {
-      yield { entry: { ...entry, data: new Uint8Array(0) }, inflated: await inflateMember(head, chunks, hasher, `${name} ${entry.path}`, entry.size, opts) };
+    const hasher = detectCompression(concat(head)) === "gzip" ? createSha256Hasher() : undefined;
+    if (hasher) {
+      yield { entry, inflated: await inflateMember(head, chunks, hasher, `${name} ${entry.path}`, entry.size, opts) }; // its data stays empty
       continue;
     }
     const data = new Uint8Array(entry.size);
@@ -146,13 +145,6 @@ async function inflateWhole(blob: Uint8Array, verified: string | undefined, what
   const [hashed, inflated] = await Promise.allSettled([verified ?? sha256(blob), decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes })]);
   if (hashed.status === "rejected") throw hashed.reason;
   return inflated.status === "fulfilled" ? { blobDigest: hashed.value, tar: inflated.value } : { blobDigest: hashed.value, error: inflated.reason };
-}
-
-function concatSmall(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) out.set(p, (at += p.length) - p.length);
-  return out;
 }
 
 function readMember(files: Map<string, Member>, path: string, archive: string, why: string, hops = 0): Member {

@@ -138,7 +138,6 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
     out.push(chunk);
     opts.onData?.(chunk);
   });
-  const overError = () => new TarRangeError(name, whole ? input.length : out.length, `uncompressed size exceeds the cap of ${max} bytes`);
   const reader = whole ? undefined : input.getReader();
   try {
     if (whole) {
@@ -160,18 +159,11 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   }
   if (over) {
     await reader?.cancel().catch(() => {});
-    throw overError();
+    throw new TarRangeError(name, whole ? input.length : out.length, `uncompressed size exceeds the cap of ${max} bytes`);
   }
   return out.bytes();
 }
 
-/**
- * An output buffer that grows in place. Its memory is a resizable ArrayBuffer where the
- * platform has them (every runtime strata supports): growing it commits address space
- * already reserved, so bytes are never copied and the peak is the output itself, not
- * old + new buffers. The reserve is a guess (`reserve`); past it, or without resizable
- * buffers, it grows by half with one copy. `bytes()` hands out the exact length.
- */
 /** ES2024 resizable ArrayBuffers, typed here while the project's lib is older. */
 type ResizableBuffer = ArrayBuffer & {
   readonly resizable: boolean;
@@ -180,6 +172,13 @@ type ResizableBuffer = ArrayBuffer & {
 };
 const Resizable = ArrayBuffer as unknown as new (length: number, opts: { maxByteLength: number }) => ResizableBuffer;
 
+/**
+ * An output buffer that grows in place. Its memory is a resizable ArrayBuffer where the
+ * platform has them (every runtime strata supports): growing it commits address space
+ * already reserved, so bytes are never copied and the peak is the output itself, not
+ * old + new buffers. The reserve is a guess (`reserve`); past it, or without resizable
+ * buffers, it grows by half with one copy. `bytes()` hands out the exact length.
+ */
 class GrowBuffer {
   #buf: Uint8Array;
   length = 0;

@@ -45,7 +45,7 @@ export async function* streamTar(stream: ReadableStream<Uint8Array>, opts: Strea
       const at = src.offset;
       const hdr = (await src.read(BLOCK)).slice(); // kept for errors after its chunk is gone
       if (hdr.length < BLOCK) {
-        if (hdr.every((b) => b === 0) && (await src.atEnd())) break; // nothing, or a short zero tail
+        if (hdr.every((b) => b === 0)) break; // the stream ended: nothing more, or a short zero tail
         throw new TarSyntaxError(name, at, `truncated header (${hdr.length} of 512 bytes)`);
       }
       if (isZeroBlock(hdr, 0)) break; // end of archive (one zero block is enough)
@@ -147,11 +147,6 @@ class ChunkSource {
     }
     this.offset += done;
     return done;
-  }
-
-  /** True when no byte is left (reads ahead one chunk if needed). */
-  async atEnd(): Promise<boolean> {
-    return !(await this.#fill());
   }
 
   async close(): Promise<void> {
