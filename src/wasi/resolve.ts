@@ -16,23 +16,13 @@ export type Resolution =
   | { ok: true; path: string; argv: string[]; bytes: Uint8Array }
   | { ok: false; exitCode: 126 | 127; message: string };
 
-/**
- * What is at `path`, or false. Most PATH entries miss, and a miss is a thrown FsError
- * whose stack nobody reads: capturing it cost more than the lookup (V8 takes the trace
- * at construction), so it is not taken. Error.stackTraceLimit is V8's; elsewhere it is
- * an ignored property.
- */
+/** What is at `path`, or false. Most PATH entries miss: an FsError, which takes no stack (src/fs/errors.ts). */
 function isFile(vfs: Vfs, path: string): "file" | "dir" | false {
-  const E = Error as { stackTraceLimit?: number };
-  const limit = E.stackTraceLimit;
-  E.stackTraceLimit = 0;
   try {
     const t = vfs.stat(path, true).type;
     return t === "dir" ? "dir" : "file";
   } catch {
     return false;
-  } finally {
-    E.stackTraceLimit = limit;
   }
 }
 
