@@ -6,22 +6,34 @@
  * output (its readable side's high-water mark: past it zlib waits), so it inflates the
  * next piece on libuv's thread pool while this thread copies the last one into the
  * layer's buffer, and no more than AHEAD bytes wait. Output comes in PIECE-byte pieces,
- * garbage as soon as they are copied (docs/images.md has the figures). Deno's
+ * garbage as soon as they are copied, and collected every COLLECT_EVERY bytes
+ * (docs/images.md has the figures). Deno's
  * DecompressionStream does not run ahead and is kept there.
  */
 import { createGunzip, type ZlibOptions } from "node:zlib";
 import type { MakeInflater } from "../../src/tar/mod.ts";
+import { minorGc } from "./node_gc.ts";
 
 /** Bytes of output per piece (zlib's chunkSize): smaller pieces are garbage sooner but cost more calls. */
 const PIECE = 16 * 1024;
 /** How far zlib may inflate ahead of the copying. */
 const AHEAD = 1 << 20;
+/** Bytes of output between two minor collections (node_gc.ts: the pieces are malloc'ed, and V8 would let tens of MB of dead ones wait). */
+const COLLECT_EVERY = 4 << 20;
 
 export const nodeInflater: MakeInflater = (onData) => {
   // readableHighWaterMark is a stream option zlib passes on; @types/node's ZlibOptions omits it.
   const z = createGunzip({ chunkSize: PIECE, readableHighWaterMark: AHEAD } as ZlibOptions);
   const pump = (async () => {
-    for await (const piece of z) onData(piece as Uint8Array);
+    let sinceGc = 0;
+    for await (const piece of z) {
+      onData(piece as Uint8Array);
+      sinceGc += (piece as Uint8Array).length;
+      if (sinceGc >= COLLECT_EVERY) {
+        sinceGc = 0;
+        minorGc();
+      }
+    }
   })();
   pump.catch(() => {}); // reported by write or end
   let failure: Error | undefined;
