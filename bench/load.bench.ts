@@ -200,13 +200,16 @@ ${peakRow("gzip layer, whole, node:crypto", peaks.gzNodeWhole)}
 
 What the rows show:
 - node:crypto hashes incrementally, so a streamed gzip layer's compressed bytes are dropped as
-  they inflate: the peak is the layer plus the garbage the collector has not yet taken back
-  (zlib's 16 KiB output pieces and the stream's input chunks, freed only when V8 next collects).
+  they inflate. zlib's output pieces and the stream's input chunks are malloc'ed outside
+  V8's heap, so V8 feels no pressure to collect them and let about 56 MiB of dead ones wait (1.29×);
+  the node:zlib inflater now asks for a minor collection every 4 MiB of output
+  (server/platform/node_gc.ts), so the peak is the layer, its index and a few MiB of pieces.
 - Filling fresh memory is slow on this machine: reading the plain layer into a new buffer takes
   ${ms(indexRead - indexMem)} where \`cat\` takes ${ms(floorRead)}, and a load must fill ${MB(sizes.tar)} of new
   memory that the gzip floor (pipes reusing the same pages) never touches. The gzip load overlaps
-  that with inflation on libuv's thread pool (node:zlib, at most 1 MiB ahead), but the copy, the two
-  hashes and the page faults all fall on one thread.
+  that with inflation on libuv's thread pool (node:zlib, at most 1 MiB ahead, in 256 KiB pieces:
+  each piece is a round trip between the threads), but the copy, the two hashes and the page
+  faults all fall on one thread.
 - WebCrypto has no incremental digest: a streamed gzip member is kept until it can be hashed
   (compressed + uncompressed), and Node's \`crypto.subtle.digest\` copies its input while it
   hashes (one layer more). server/ installs node:crypto for both reasons.

@@ -4,6 +4,8 @@
  *   bare browser_wasi_shim run and a node:wasi run (module compiled once for all).
  * - fsops: the fsops probe in a container (inline) vs bare browser_wasi_shim in memory vs
  *   node:wasi on /dev/shm.
+ * - kill: how long `kill` of a process spinning in a worker (the `spin` fixture: a loop
+ *   with no system calls) takes to end it.
  * The container's rootfs is a UnionFS (an image layer under a writable layer), as `strata run` gives.
  * Writes bench/results/wasi.md.
  */
@@ -16,7 +18,7 @@ import { writeTar } from "../src/tar/mod.ts";
 import { nodeWorkerHost } from "../server/worker/node_worker_host.ts";
 
 const fixture = (n: string) => new Uint8Array(readFileSync(new URL(`../tests/wasi/fixtures/${n}.wasm`, import.meta.url))) as Uint8Array<ArrayBuffer>;
-const hello = fixture("hello"), fsops = fixture("fsops");
+const hello = fixture("hello"), fsops = fixture("fsops"), spin = fixture("spin");
 const helloMod = new WebAssembly.Module(hello), fsopsMod = new WebAssembly.Module(fsops);
 const FSOPS_N = "200";
 
@@ -40,6 +42,7 @@ const image = writeTar([
   { path: "bin", type: "dir", mode: 0o755 },
   { path: "bin/fsops", type: "file", mode: 0o755, data: fsops },
   { path: "bin/hello", type: "file", mode: 0o755, data: hello },
+  { path: "bin/spin", type: "file", mode: 0o755, data: spin },
   { path: "tmp", type: "dir", mode: 0o1777 },
 ]);
 const shared = new Uint8Array(new SharedArrayBuffer(image.length));
@@ -96,6 +99,19 @@ if (probe) {
 }
 rmSync(shm, { recursive: true, force: true });
 
+// kill of a spinning worker: from the call to the exit (137), each run 50 ms into the loop.
+const kills: number[] = [];
+for (let i = 0; i < 20; i++) {
+  const run = runProcess({ cmd: ["spin"] }, { rootfs, modules, stdout: sink, stderr: sink, mode: "worker", workerHost: host });
+  await new Promise((r) => setTimeout(r, 50));
+  const t = performance.now();
+  const r = await run.kill();
+  kills.push(performance.now() - t);
+  if (r.exitCode !== 137) throw new Error(`spin killed with exit ${r.exitCode}`);
+}
+kills.sort((a, b) => a - b);
+const kill = { median: kills[kills.length >> 1]!, max: kills[kills.length - 1]! };
+
 const ms = (x: number) => `${x.toFixed(3)} ms`;
 const met = (ok: boolean) => (ok ? "met" : "**not met**");
 const md = `## wasi
@@ -112,11 +128,13 @@ fsops = create, write 16 KiB, stat, read, readdir, rename, unlink ${FSOPS_N} fil
 | hello (create → exit) | ${ms(h.inline)} | ${ms(h.worker)} | ${ms(h.shim)} | ${ms(h.node)} |
 | fsops ${FSOPS_N} (tests/wasi/fixtures) | ${ms(f.inline)} | — | ${ms(f.shim)} (in memory) | ${ms(f.node)} (${shmBase ?? "/tmp"}) |
 ${p ? `| fsops probe (wasm/dist, 1,000 files) | ${ms(p.inline)} | — | ${ms(p.shim)} (in memory) | ${ms(p.node)} (${shmBase ?? "/tmp"}) |\n` : ""}
+kill of \`spin\` (a loop with no system calls) in a worker, 20 runs: median ${ms(kill.median)}, slowest ${ms(kill.max)}.
 | target (issue 5) | measured | |
 |---|---|---|
 | inline hello within 2× bare shim | ${(h.inline / h.shim).toFixed(2)}× | ${met(h.inline <= 2 * h.shim)} |
 | worker hello within 0.5 ms of bare shim | +${ms(h.worker - h.shim)} | ${met(h.worker - h.shim <= 0.5)} |
 | fsops within 1.3× bare shim | ${(f.inline / f.shim).toFixed(2)}× (fixture)${p ? `, ${(p.inline / p.shim).toFixed(2)}× (probe)` : ""} | ${met(f.inline <= 1.3 * f.shim && (!p || p.inline <= 1.3 * p.shim))} |
+| kill ends a tight loop within 100 ms | slowest of 20: ${ms(kill.max)} | ${met(kill.max <= 100)} |
 | fsops ≥ 3× faster than node:wasi | ${(f.node / f.inline).toFixed(2)}× (fixture)${p ? `, ${(p.node / p.inline).toFixed(2)}× (probe)` : ""} | ${met(f.node >= 3 * f.inline && (!p || p.node >= 3 * p.inline))} |
 `;
 writeFileSync(new URL("./results/wasi.md", import.meta.url), md);

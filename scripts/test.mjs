@@ -5,7 +5,7 @@
  *   2. the runtime-agnostic proof: src/ bundled by esbuild for --platform=neutral
  *      must hold no `node:` import, and a smoke program bundled the same way runs
  *      under `deno run` with no permissions at all;
- *   3. every uvu suite under Node (tsx), then under Deno.
+ *   3. every uvu suite under Node (tsx; tests/wasm in a second process), then under Deno.
  * and ends with one line: `N passed, M failed[, K skipped]` (each check counts as one).
  * Arguments are passed to the uvu runs as file filters.
  */
@@ -38,15 +38,15 @@ function check(name, fn) {
   if (!ok && detail) console.log(detail.trimEnd().split("\n").map((l) => `     ${l}`).join("\n"));
 }
 
-function suites(name, cmd, args) {
+function suites(name, cmd, args, only = filters) {
   console.log(`\n== uvu under ${name}`);
-  const r = spawnSync(cmd, [...args, ...filters], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 28 });
+  const r = spawnSync(cmd, [...args, ...only], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 28 });
   const out = r.stdout ?? "";
   process.stdout.write(out);
   const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? NaN);
   const total = num("Total"), ok = num("Passed"), skip = num("Skipped");
   if (Number.isNaN(total)) {
-    console.log(`FAIL the ${name} run ended without a summary (exit ${r.status})`);
+    console.log(`FAIL the ${name} run ended without a summary (${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`})`);
     failed++;
     return;
   }
@@ -78,7 +78,14 @@ if (full) {
     return r.code === 0 && r.out.includes("core smoke: ok") ? true : r;
   });
 }
-suites("Node", process.execPath, ["--import", "tsx", "tests/run.ts"]);
+// Under Node, the WASI programs' own suites (tests/wasm) run in a process of their own: they
+// drive Node's experimental node:wasi as an independent oracle, and the rest of the suites
+// need not share a heap with it (a crash in one process then names its half).
+const node = [process.execPath, ["--import", "tsx", "tests/run.ts"]];
+if (full) {
+  suites("Node", ...node, ["!wasm/"]);
+  suites("Node (tests/wasm: the WASI programs under node:wasi)", ...node, ["wasm/"]);
+} else suites("Node", ...node);
 suites("Deno", bin("deno"), ["run", "-A", "tests/run.ts"]);
 
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);

@@ -1,7 +1,8 @@
 /**
  * Runs every uvu suite under tests/ (files named `*.test.ts`) in one process, under
  * Node (through tsx) or Deno; both resolve the same imports. Arguments filter the
- * files by substring: `npm run test:node -- tar` runs tests/tar/*.
+ * files by substring: `npm run test:node -- tar` runs tests/tar/*, and `!wasm/` leaves
+ * tests/wasm/* out.
  *
  * uvu's own CLI cannot load TypeScript under Deno, so this does what `uvu/run` does:
  * defer every suite, import the files, then `exec()`; uvu prints its Total/Passed/
@@ -25,8 +26,12 @@ function walk(dir: string, out: string[]): string[] {
 
 // deno-lint-ignore no-explicit-any
 const deno = (globalThis as any).Deno;
-const filters = (deno ? deno.args as string[] : process.argv.slice(2)).filter((a) => a !== "--");
-const files = walk(root, []).filter((f) => filters.length === 0 || filters.some((p) => relative(root, f).includes(p)));
+const args = (deno ? deno.args as string[] : process.argv.slice(2)).filter((a) => a !== "--");
+const filters = args.filter((a) => !a.startsWith("!")), excluded = args.filter((a) => a.startsWith("!")).map((a) => a.slice(1));
+const files = walk(root, []).filter((f) => {
+  const rel = relative(root, f);
+  return (filters.length === 0 || filters.some((p) => rel.includes(p))) && !excluded.some((p) => rel.includes(p));
+});
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;

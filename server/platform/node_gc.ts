@@ -4,8 +4,9 @@
  * does not see as memory pressure: node:zlib's output pieces and a request body's chunks
  * live outside the JS heap (Buffers' bytes are malloc'ed), while their JS wrappers are a
  * few hundred bytes each, so the young generation fills slowly and V8 lets tens of
- * megabytes of dead buffers wait for the next collection (measured: a 194 MiB layer load
- * peaked 56 MiB above the layer; with a minor collection per 4 MiB inflated, 26 MiB).
+ * megabytes of dead buffers wait for the next collection (measured: a streamed 194 MiB layer
+ * load peaked 56 MiB above the layer; with a minor collection per 4 MiB inflated, 30 MiB,
+ * most of it the layer's index and the heap's own growth).
  *
  * `gc` is a global only under `--expose-gc`. Otherwise it is taken, once, from a fresh
  * vm context made while the flag is set, and the flag is cleared again so no later
