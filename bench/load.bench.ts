@@ -16,7 +16,8 @@ import { MemoryStore } from "../src/store/mod.ts";
 import { setSha256, webCryptoSha256 } from "../src/oci/mod.ts";
 import { nodeSha256, nodeSha256Hasher } from "../server/store/mod.ts";
 import { nodeInflater } from "../server/platform/node_gunzip.ts";
-import { setInflater } from "../src/tar/mod.ts";
+import { setCollectHint, setInflater } from "../src/tar/mod.ts";
+import { minorGc } from "../server/platform/node_gc.ts";
 import { indexTar } from "../src/tar/mod.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -110,6 +111,7 @@ const load = async (path: string, how: "stream" | "whole" = "stream") => {
 };
 const useDigest = (d: string) => (d === "web" ? setSha256(webCryptoSha256) : setSha256(nodeSha256, nodeSha256Hasher));
 setInflater(nodeInflater); // as the server runs on Node (server/platform runtimeHost)
+setCollectHint(minorGc);
 
 /** In a fresh process: peak RSS growth of one load (bytes). */
 function peak(kind: "gz" | "plain", digest: "node" | "web", how: "stream" | "whole" = "stream"): number {

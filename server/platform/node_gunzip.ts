@@ -10,34 +10,23 @@
  * Output comes in PIECE-byte pieces. zlib hands each piece from the thread pool back to
  * this thread before it inflates the next, so small pieces cost a round trip each: with
  * 16 KiB pieces this thread sat idle for a third of a 194 MiB load, waiting on zlib; with
- * 256 KiB pieces the load is about 15% faster. A piece is garbage once copied, and the
- * dead ones are collected every COLLECT_EVERY bytes (node_gc.ts; docs/images.md has the
- * figures). Deno's DecompressionStream does not run ahead and is kept there.
+ * 256 KiB pieces the load is about 15% faster. A piece is garbage once copied; gunzip
+ * hints a collection as they pile up (src/tar/churn.ts, node_gc.ts; docs/images.md has
+ * the figures). Deno's DecompressionStream does not run ahead and is kept there.
  */
 import { createGunzip, type ZlibOptions } from "node:zlib";
 import type { MakeInflater } from "../../src/tar/mod.ts";
-import { minorGc } from "./node_gc.ts";
 
 /** Bytes of output per piece (zlib's chunkSize): each costs a round trip to the thread pool. */
 const PIECE = 256 * 1024;
 /** How far zlib may inflate ahead of the copying. */
 const AHEAD = 1 << 20;
-/** Bytes of output between two minor collections (node_gc.ts: the pieces are malloc'ed, and V8 would let tens of MB of dead ones wait). */
-const COLLECT_EVERY = 4 << 20;
 
 export const nodeInflater: MakeInflater = (onData) => {
   // readableHighWaterMark is a stream option zlib passes on; @types/node's ZlibOptions omits it.
   const z = createGunzip({ chunkSize: PIECE, readableHighWaterMark: AHEAD } as ZlibOptions);
   const pump = (async () => {
-    let sinceGc = 0;
-    for await (const piece of z) {
-      onData(piece as Uint8Array);
-      sinceGc += (piece as Uint8Array).length;
-      if (sinceGc >= COLLECT_EVERY) {
-        sinceGc = 0;
-        minorGc();
-      }
-    }
+    for await (const piece of z) onData(piece as Uint8Array);
   })();
   pump.catch(() => {}); // reported by write or end
   let failure: Error | undefined;

@@ -1,22 +1,25 @@
 /**
  * What the engine needs from the runtime it finds itself in: where processes run and the
  * platform abilities. Both get node:crypto's SHA-256. Node gets worker_threads, node:fs,
- * and node:zlib's gzip (see node_gunzip.ts); Deno gets web Workers (its worker_threads cannot start the
+ * node:zlib's gzip (see node_gunzip.ts) and a minor collection as a streamed load drops
+ * its buffers (node_gc.ts); Deno gets web Workers (its worker_threads cannot start the
  * tsx-loaded worker entry) and Deno's fs.
  * One place decides, so the Node server's code serves under Deno too (`strata serve`).
  */
 import type { EnginePlatform } from "../../src/engine/mod.ts";
-import { setInflater } from "../../src/tar/mod.ts";
+import { setCollectHint, setInflater } from "../../src/tar/mod.ts";
 import { type WorkerHost, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
 import { denoPlatform } from "./deno.ts";
 import { installNodeDigest } from "../store/mod.ts";
 import { nodeInflater } from "./node_gunzip.ts";
+import { minorGc } from "./node_gc.ts";
 import { nodePlatform } from "./node.ts";
 
 export function runtimeHost(): { workerHost: WorkerHost; platform: EnginePlatform } {
   installNodeDigest(); // whatever the store: node:crypto hashes in place, and incrementally
   if ("Deno" in globalThis) return { workerHost: webWorkerHost(), platform: denoPlatform() };
   setInflater(nodeInflater);
+  setCollectHint(minorGc);
   return { workerHost: nodeWorkerHost(), platform: nodePlatform() };
 }

@@ -13,7 +13,7 @@
  * end (docker save writes manifest.json last), so every gzip member is inflated, and an
  * inflate error is kept and raised only if the member turns out to be a layer.
  */
-import { concat, decompressLayer, detectCompression, gunzip, indexTar, streamTar, type TarEntry } from "../tar/mod.ts";
+import { Churn, concat, decompressLayer, detectCompression, gunzip, indexTar, streamTar, type TarEntry } from "../tar/mod.ts";
 import { parseConfig, type ImageConfig } from "./config.ts";
 import { createSha256Hasher, DigestMismatchError, digestHex, sha256, type Sha256Hasher, verifyDigest } from "./digest.ts";
 import { checkLayerEntries } from "./layer_check.ts";
@@ -95,7 +95,11 @@ async function* streamMembers(stream: ReadableStream<Uint8Array>, name: string, 
     const data = new Uint8Array(entry.size);
     let at = 0;
     for (const c of head) data.set(c, (at += c.length) - c.length);
-    for (let r = await chunks.next(); !r.done; r = await chunks.next()) data.set(r.value, (at += r.value.length) - r.value.length);
+    const churn = new Churn(); // each chunk is garbage once copied
+    for (let r = await chunks.next(); !r.done; r = await chunks.next()) {
+      data.set(r.value, (at += r.value.length) - r.value.length);
+      churn.dropped(r.value.length);
+    }
     yield { entry: { ...entry, data } };
   }
 }

@@ -8,6 +8,7 @@
  * layer costs 200 MB, not its chunks plus a joined copy. The input is fed as views,
  * never copied into a Blob.
  */
+import { Churn } from "./churn.ts";
 import { TarRangeError, UnsupportedMediaTypeError } from "./errors.ts";
 
 /** Default cap on the uncompressed size of one layer: 8 GiB. */
@@ -129,6 +130,7 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   const hint = opts.sizeHint ?? (whole ? Math.min(trailerSize(input), input.length * 64 + FEED_CHUNK) : 0);
   const out = whole && hint > 0 ? new GrowBuffer(Math.min(hint, max)) : new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
   let over = false;
+  const churn = new Churn();
   const inflater = makeInflater((chunk) => {
     if (over) return;
     if (out.length + chunk.length > max) {
@@ -137,6 +139,7 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
     }
     out.push(chunk);
     opts.onData?.(chunk);
+    churn.dropped(chunk.length); // the piece is garbage once copied (and so is the input that made it)
   });
   const reader = whole ? undefined : input.getReader();
   try {

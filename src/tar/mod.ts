@@ -26,5 +26,6 @@ export { indexTar, type IndexOptions } from "./reader.ts";
 export { streamTar, type StreamedEntry, type StreamTarOptions } from "./stream_reader.ts";
 export { writeTar, type TarInput, type WriteOptions } from "./writer.ts";
 export { bytesStream, concat, decompressLayer, detectCompression, DEFAULT_MAX_UNCOMPRESSED, gunzip, gzip, readAll, setInflater, webInflater, type Compression, type GunzipOptions, type Inflater, type MakeInflater } from "./gzip.ts";
+export { Churn, CHURN_BYTES, setCollectHint } from "./churn.ts";
 export { TarRangeError, TarSyntaxError, UnsupportedMediaTypeError } from "./errors.ts";
 export { normalizeEntryPath } from "./_path.ts";

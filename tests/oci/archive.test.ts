@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { DigestMismatchError, OciFormatError, readImageArchive, setSha256, sha256, webCryptoSha256, writeDockerArchive, ociLayoutFiles } from "../../src/oci/mod.ts";
-import { gzip, indexTar, TarRangeError, TarSyntaxError, type TarInput, writeTar } from "../../src/tar/mod.ts";
+import { CHURN_BYTES, gzip, indexTar, setCollectHint, TarRangeError, TarSyntaxError, type TarInput, writeTar } from "../../src/tar/mod.ts";
 import { nodeSha256, nodeSha256Hasher } from "../../server/store/mod.ts";
 import { chunked, dir, file, symlink } from "../tar/_fixtures.ts";
 import { makeImage } from "./_images.ts";
@@ -111,6 +111,20 @@ t("with an incremental hasher, a streamed gzip layer is hashed as it passes: its
     assert.equal(fed.sort((a, b) => a - b), [gz.length, img.layers[0]!.tar.length].sort((a, b) => a - b));
   } finally {
     setSha256(webCryptoSha256);
+  }
+});
+
+t("a streamed plain layer hints a collection for every few MiB of chunks it copied and dropped", async () => {
+  const img = await makeImage([[file("big", "x".repeat(3.5 * CHURN_BYTES))]], ["big:1"]);
+  const archive = await writeDockerArchive([img]);
+  let hints = 0;
+  setCollectHint(() => hints++);
+  try {
+    const [back] = await readImageArchive(chunked(archive, 65536), { name: "big.tar" });
+    assert.is(back!.layers[0]!.diffId, img.layers[0]!.diffId);
+    assert.ok(hints >= 3, `${hints} hints`);
+  } finally {
+    setCollectHint(undefined);
   }
 });
 

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decompressLayer, gunzip, gzip, indexTar, setInflater, TarRangeError, webInflater, type MakeInflater, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
+import { Churn, CHURN_BYTES, decompressLayer, gunzip, gzip, indexTar, setCollectHint, setInflater, TarRangeError, webInflater, type MakeInflater, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
 import { nodeInflater } from "../../server/platform/node_gunzip.ts";
 import { minorGc } from "../../server/platform/node_gc.ts";
 import { chunked, dir, file, link, symlink, text } from "./_fixtures.ts";
@@ -64,6 +64,21 @@ t("decompressLayer() refuses zstd with an unsupported media type error", async (
   }
 });
 
+t("Churn hints once per CHURN_BYTES dropped, and once for a bigger piece", () => {
+  let hints = 0;
+  setCollectHint(() => hints++);
+  try {
+    const churn = new Churn();
+    for (let i = 0; i < 10; i++) churn.dropped(CHURN_BYTES / 4);
+    assert.is(hints, 2);
+    churn.dropped(5 * CHURN_BYTES);
+    assert.is(hints, 3);
+  } finally {
+    setCollectHint(undefined);
+  }
+  new Churn().dropped(CHURN_BYTES); // no hint installed: nothing happens
+});
+
 // Every gunzip case runs with the web platform's DecompressionStream and with the node:zlib
 // transform that server/ installs on Node.
 const inflaters: Array<[string, MakeInflater]> = [["DecompressionStream", webInflater], ["node:zlib", nodeInflater]];
@@ -85,6 +100,19 @@ for (const [inflater, make] of inflaters) {
     for (const size of [1, 100, 4096]) assert.equal(await gunzip(chunked(gz, size)), bytes);
     assert.equal(await decompressLayer(gz), bytes);
     assert.is(await decompressLayer(bytes), bytes);
+  });
+
+  tt("gunzip() hints a collection for every few MiB of pieces it dropped", async () => {
+    let hints = 0;
+    setCollectHint(() => hints++);
+    try {
+      const gz = await gzip(new Uint8Array(5 * CHURN_BYTES + 1000));
+      await gunzip(chunked(gz, 4096));
+      // One per CHURN_BYTES of pieces; an inflater that hands out bigger pieces (Deno's) gives fewer.
+      assert.ok(hints >= 1 && hints <= 5, `${hints} hints`);
+    } finally {
+      setCollectHint(undefined);
+    }
   });
 
   tt("gunzip() stops a gzip bomb at the cap", async () => {
