@@ -203,9 +203,10 @@ ${peakRow("gzip layer, whole, node:crypto", peaks.gzNodeWhole)}
 What the rows show:
 - node:crypto hashes incrementally, so a streamed gzip layer's compressed bytes are dropped as
   they inflate. zlib's output pieces and the stream's input chunks are malloc'ed outside
-  V8's heap, so V8 feels no pressure to collect them and let about 56 MiB of dead ones wait (1.29×);
-  the node:zlib inflater now asks for a minor collection every 4 MiB of output
-  (server/platform/node_gc.ts), so the peak is the layer, its index and a few MiB of pieces.
+  V8's heap, so V8 feels no pressure to collect them and let about 56 MiB of dead ones wait (1.29×).
+  The streaming loops now hint a minor collection every 4 MiB of buffers they drop (src/tar/churn.ts,
+  server/platform/node_gc.ts), so the peak is the layer, its index and a few MiB of buffers; the
+  same hint covers a plain layer's input chunks.
 - Filling fresh memory is slow on this machine: reading the plain layer into a new buffer takes
   ${ms(indexRead - indexMem)} where \`cat\` takes ${ms(floorRead)}, and a load must fill ${MB(sizes.tar)} of new
   memory that the gzip floor (pipes reusing the same pages) never touches. The gzip load overlaps
