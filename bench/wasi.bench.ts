@@ -80,9 +80,9 @@ const h = {
 const shmBase = existsSync("/dev/shm") ? "/dev/shm" : undefined;
 const shm = mkdtempSync(`${shmBase ?? "/tmp"}/wasi-bench-`);
 const f = {
-  shim: await median(30, () => bareShim(fsopsMod, ["fsops", FSOPS_N], true)),
-  node: await median(30, () => nodeWasi(fsopsMod, ["fsops", FSOPS_N], shm)),
-  inline: await median(30, () => container(["fsops", FSOPS_N], "inline")),
+  shim: await median(100, () => bareShim(fsopsMod, ["fsops", FSOPS_N], true)),
+  node: await median(100, () => nodeWasi(fsopsMod, ["fsops", FSOPS_N], shm)),
+  inline: await median(100, () => container(["fsops", FSOPS_N], "inline")),
 };
 // The probes' own fsops (wasm/dist, 1,000 small files in /tmp), when built: the workload the issue measured.
 const probe = existsSync(new URL("../wasm/dist/fsops.wasm", import.meta.url))
@@ -92,9 +92,9 @@ if (probe) {
   const probeMod = new WebAssembly.Module(probe);
   rootfs.writeFile("/bin/fsops-probe", probe);
   p = {
-    shim: await median(30, () => bareShim(probeMod, ["fsops", "/tmp"], true)),
-    node: await median(30, () => nodeWasi(probeMod, ["fsops", "/"], shm)),
-    inline: await median(30, () => container(["fsops-probe", "/tmp"], "inline")),
+    shim: await median(100, () => bareShim(probeMod, ["fsops", "/tmp"], true)),
+    node: await median(100, () => nodeWasi(probeMod, ["fsops", "/"], shm)),
+    inline: await median(100, () => container(["fsops-probe", "/tmp"], "inline")),
   };
 }
 rmSync(shm, { recursive: true, force: true });
@@ -128,7 +128,9 @@ fsops = create, write 16 KiB, stat, read, readdir, rename, unlink ${FSOPS_N} fil
 | hello (create → exit) | ${ms(h.inline)} | ${ms(h.worker)} | ${ms(h.shim)} | ${ms(h.node)} |
 | fsops ${FSOPS_N} (tests/wasi/fixtures) | ${ms(f.inline)} | — | ${ms(f.shim)} (in memory) | ${ms(f.node)} (${shmBase ?? "/tmp"}) |
 ${p ? `| fsops probe (wasm/dist, 1,000 files) | ${ms(p.inline)} | — | ${ms(p.shim)} (in memory) | ${ms(p.node)} (${shmBase ?? "/tmp"}) |\n` : ""}
+
 kill of \`spin\` (a loop with no system calls) in a worker, 20 runs: median ${ms(kill.median)}, slowest ${ms(kill.max)}.
+
 | target (issue 5) | measured | |
 |---|---|---|
 | inline hello within 2× bare shim | ${(h.inline / h.shim).toFixed(2)}× | ${met(h.inline <= 2 * h.shim)} |
