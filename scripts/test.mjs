@@ -46,7 +46,8 @@ function suites(name, cmd, args, only = filters) {
   const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? NaN);
   const total = num("Total"), ok = num("Passed"), skip = num("Skipped");
   if (Number.isNaN(total)) {
-    console.log(`FAIL the ${name} run ended without a summary (${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`})`);
+    const how = r.error ? String(r.error.message) : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
+    console.log(`FAIL the ${name} run ended without a summary (${how})`);
     failed++;
     return;
   }
