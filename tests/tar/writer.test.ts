@@ -146,7 +146,7 @@ for (const [inflater, make] of inflaters) {
 
 // deno-lint-ignore no-explicit-any
 const isDeno = typeof (globalThis as any).Deno !== "undefined";
-if (isDeno) console.log("skip: minorGc frees dead buffers: the node:zlib inflater that uses it runs on Node only");
+if (isDeno) console.log("skip: minorGc collects the young generation: the collection hint is installed on Node only");
 (isDeno ? t.skip : t)("minorGc() collects the young generation, where dead pieces' wrappers keep their bytes alive", async () => {
   // What the bytes cost is measured by the load bench (peak RSS); V8 frees the bytes of dead
   // array buffers on a background thread, later, so here the collection itself is checked.
