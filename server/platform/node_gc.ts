@@ -10,7 +10,9 @@
  *
  * `gc` is a global only under `--expose-gc`. Otherwise it is taken, once, from a fresh
  * vm context made while the flag is set, and the flag is cleared again so no later
- * context sees it. Where that fails (a runtime without node:v8), the hint does nothing.
+ * context sees it (the way Jest's leak detector gets it; Node's docs warn that flags set
+ * after start-up may misbehave, and this one only adds a function to new contexts).
+ * Where that fails (a runtime without node:v8), the hint does nothing.
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
