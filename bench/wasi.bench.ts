@@ -128,7 +128,6 @@ fsops = create, write 16 KiB, stat, read, readdir, rename, unlink ${FSOPS_N} fil
 | hello (create → exit) | ${ms(h.inline)} | ${ms(h.worker)} | ${ms(h.shim)} | ${ms(h.node)} |
 | fsops ${FSOPS_N} (tests/wasi/fixtures) | ${ms(f.inline)} | — | ${ms(f.shim)} (in memory) | ${ms(f.node)} (${shmBase ?? "/tmp"}) |
 ${p ? `| fsops probe (wasm/dist, 1,000 files) | ${ms(p.inline)} | — | ${ms(p.shim)} (in memory) | ${ms(p.node)} (${shmBase ?? "/tmp"}) |\n` : ""}
-
 kill of \`spin\` (a loop with no system calls) in a worker, 20 runs: median ${ms(kill.median)}, slowest ${ms(kill.max)}.
 
 | target (issue 5) | measured | |
