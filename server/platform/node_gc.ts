@@ -19,6 +19,7 @@ import { runInNewContext } from "node:vm";
 
 type Gc = (options?: { type?: "major" | "minor"; execution?: "sync" | "async" }) => void;
 
+/** The collector once looked for: null where there is none (looked for only once). */
 let gc: Gc | null | undefined;
 
 function find(): Gc | null {
@@ -36,6 +37,6 @@ function find(): Gc | null {
 
 /** Collect the young generation now (a no-op where the runtime offers no collector hook). */
 export function minorGc(): void {
-  gc ??= find();
+  if (gc === undefined) gc = find();
   gc?.({ type: "minor" });
 }
