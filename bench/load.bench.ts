@@ -15,9 +15,7 @@ import { encodeConfig, sha256, writeDockerArchive, writeOciArchive } from "../sr
 import { MemoryStore } from "../src/store/mod.ts";
 import { setSha256, webCryptoSha256 } from "../src/oci/mod.ts";
 import { nodeSha256, nodeSha256Hasher } from "../server/store/mod.ts";
-import { nodeInflater } from "../server/platform/node_gunzip.ts";
-import { setCollectHint, setInflater } from "../src/tar/mod.ts";
-import { minorGc } from "../server/platform/node_gc.ts";
+import { runtimeHost } from "../server/platform/mod.ts";
 import { indexTar } from "../src/tar/mod.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -110,8 +108,7 @@ const load = async (path: string, how: "stream" | "whole" = "stream") => {
   if (r.images.length !== 1) throw new Error("expected one image");
 };
 const useDigest = (d: string) => (d === "web" ? setSha256(webCryptoSha256) : setSha256(nodeSha256, nodeSha256Hasher));
-setInflater(nodeInflater); // as the server runs on Node (server/platform runtimeHost)
-setCollectHint(minorGc);
+runtimeHost(); // node:zlib's inflater and the collection hint, as the server installs them on Node
 
 /** In a fresh process: peak RSS growth of one load (bytes). */
 function peak(kind: "gz" | "plain", digest: "node" | "web", how: "stream" | "whole" = "stream"): number {
