@@ -15,7 +15,7 @@ export function nodePlatform(): EnginePlatform {
       const st = statSync(hostPath, { throwIfNoEntry: false });
       if (!st) throw new EngineError("invalid", `invalid mount config for type "bind": bind source path does not exist: ${hostPath}`);
       if (!st.isDirectory()) throw new EngineError("invalid", `invalid mount config for type "bind": bind source path is not a directory: ${hostPath}`);
-      const fs = new HostDirVfs(hostPath);
+      const fs = new HostDirVfs(hostPath, { readOnly: o.readOnly });
       return o.readOnly ? readOnly(fs) : fs;
     },
   };

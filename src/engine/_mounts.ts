@@ -102,13 +102,32 @@ const rofs = (path: string, op: string): never => {
   throw new FsError("EROFS", path, op);
 };
 
-/** A filesystem seen read-only: reads pass, every change fails with EROFS. */
+/**
+ * A filesystem seen read-only: reads pass, every change of data or metadata fails with
+ * EROFS, through a path or through a handle opened here. An O_CREAT is passed on as a
+ * plain open (no exists-then-open check that a program could race): it opens a file that
+ * is there and answers EROFS for one that is not, as Linux does on a read-only mount.
+ */
 export function readOnly(inner: Vfs): Vfs {
   return {
     stat: (p, f) => inner.stat(p, f),
     readlink: (p) => inner.readlink(p),
     readFile: (p) => inner.readFile(p),
-    open: (p, o) => (o.write || o.truncate || (o.create && !exists(inner, p)) ? rofs(p, "open") : inner.open(p, o)),
+    open: (p, o) => {
+      if (o.write || o.truncate) return rofs(p, "open");
+      let h: VHandle;
+      try {
+        h = inner.open(p, { ...o, create: false, exclusive: false });
+      } catch (err) {
+        if (o.create && err instanceof FsError && err.code === "ENOENT") return rofs(p, "open");
+        throw err;
+      }
+      if (o.create && o.exclusive) {
+        h.close();
+        throw new FsError("EEXIST", p, "open");
+      }
+      return readOnlyHandle(h, p);
+    },
     mkdir: (p) => rofs(p, "mkdir"),
     rmdir: (p) => rofs(p, "rmdir"),
     unlink: (p) => rofs(p, "unlink"),
@@ -119,11 +138,14 @@ export function readOnly(inner: Vfs): Vfs {
   };
 }
 
-function exists(fs: Vfs, path: string): boolean {
-  try {
-    fs.stat(path, false);
-    return true;
-  } catch {
-    return false;
-  }
+function readOnlyHandle(h: VHandle, path: string): VHandle {
+  return {
+    read: (into, pos) => h.read(into, pos),
+    stat: () => h.stat(),
+    readdir: (cookie, max) => h.readdir(cookie, max),
+    close: () => h.close(),
+    write: () => rofs(path, "write"),
+    truncate: () => rofs(path, "truncate"),
+    setTimes: () => rofs(path, "utimes"),
+  };
 }
