@@ -1,9 +1,10 @@
 /**
  * poll_oneoff for any number of subscriptions (the shim takes one clock only, and
  * spins). Files and stdio are always ready (they never block here); clocks sleep on the
- * control word, so a stop request wakes them and no CPU burns while waiting.
+ * control word, so a stop request wakes them and no CPU burns while waiting, and the
+ * woken process exits 143.
  */
-import { type Fd, wasi } from "@bjorn3/browser_wasi_shim";
+import { type Fd, WASIProcExit, wasi } from "@bjorn3/browser_wasi_shim";
 import type { Control } from "./_control.ts";
 
 const SUB_SIZE = 48;
@@ -64,6 +65,9 @@ export function pollOneoff(view: DataView, a: PollArgs, fds: Fd[], control: Cont
   if (events === 0) {
     const due = Math.min(...subs.map((s) => s.due));
     control.sleep(due - performance.now());
+    // A stop woke the sleep: the program has no handler for SIGTERM, so it ends now, as
+    // a sleeping Linux process does (143), instead of returning early from its sleep.
+    if (control.stopRequested) throw new WASIProcExit(143);
     const now = performance.now();
     for (const s of subs) if (s.due <= now + 0.001) writeEvent(view, a.outPtr + events++ * EVENT_SIZE, s, wasi.ERRNO_SUCCESS);
   }

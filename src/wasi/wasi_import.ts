@@ -71,6 +71,10 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
       return wasi.ERRNO_SUCCESS;
     },
     proc_raise: () => wasi.ERRNO_NOSYS,
+    // A stop asked before the program's exit is a SIGTERM delivered first: 143, not its own status.
+    proc_exit(code: number): never {
+      throw new WASIProcExit(ctx.control.stopRequested ? 143 : code);
+    },
     sched_yield: () => wasi.ERRNO_SUCCESS,
     sock_accept: (fd: number) => (w.fds[fd] ? wasi.ERRNO_NOTSOCK : wasi.ERRNO_BADF),
     sock_recv: (fd: number) => (w.fds[fd] ? wasi.ERRNO_NOTSOCK : wasi.ERRNO_BADF),

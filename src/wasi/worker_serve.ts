@@ -5,6 +5,7 @@
  * result is posted. A worker serves one process at a time; it keeps the rings and the
  * modules the engine sent with earlier runs.
  */
+import { WASIProcExit } from "@bjorn3/browser_wasi_shim";
 import { Control, OUT_INFLIGHT } from "./_control.ts";
 import { Ring } from "./_ring.ts";
 import { JournalingVfs } from "./journal.ts";
@@ -86,6 +87,7 @@ export function serveProcessWorker(self: WorkerSelf): void {
       for (;;) {
         const inflight = Atomics.load(control.words, OUT_INFLIGHT);
         if (inflight < req.outputCap) break;
+        if (control.stopRequested) throw new WASIProcExit(143); // a stop ends a writer blocked on a full pipe too
         beforeCall(); // what is waiting to go out must reach the sinks to make room
         Atomics.wait(control.words, OUT_INFLIGHT, inflight, 100); // a full pipe: wait for the engine's sink
       }

@@ -1,6 +1,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { closeWorkers } from "../../src/wasi/mod.ts";
+import { runtimeHost } from "../../server/platform/mod.ts";
 import { failure, heldOpen, output, run, sampleEngine } from "./_samples.ts";
+
+const { workerHost } = runtimeHost();
 
 const t = suite("container lifecycle");
 
@@ -123,4 +127,27 @@ t("prune removes stopped containers only", async () => {
   held.release();
 });
 
+t("stop of a sleeping process ends it with 143 (SIGTERM, no handler), as docker inspect shows", async () => {
+  const engine = await sampleEngine(["toolbox"], { workerHost });
+  const dies: string[] = [];
+  engine.events.subscribe((e) => void (e.Action === "die" && dies.push(e.Actor.Attributes.exitCode!)));
+  // sleep as the process itself (its main returns once the sleep ends), and inside sh.
+  const bare = await engine.containers.create({ Image: "toolbox", Cmd: ["sleep", "30"] });
+  await engine.containers.start(bare.Id);
+  await engine.containers.stop(bare.Id, 20);
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "echo ready; sleep 30; echo after"] });
+  await engine.containers.start(Id);
+  for await (const e of engine.containers.logs(Id, { follow: true })) if (new TextDecoder().decode(e.data).includes("ready")) break;
+  await engine.containers.stop(Id, 20);
+  for (const id of [bare.Id, Id]) {
+    const s = (await engine.containers.inspect(id)).State;
+    assert.equal([s.Status, s.ExitCode, s.Error], ["exited", 143, ""]);
+    assert.equal(await engine.containers.wait(id), { StatusCode: 143, Error: null });
+  }
+  assert.is((await output(engine, Id)).stdout, "ready\n");
+  assert.equal(dies, ["143", "143"]);
+  await engine.close();
+});
+
+t.after(() => closeWorkers(workerHost));
 t.run();
