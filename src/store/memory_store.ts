@@ -10,6 +10,8 @@ export class MemoryStore implements Store {
   #blobs = new Map<string, Uint8Array>();
   #records = new Map<string, Map<string, string>>();
   #bytes = new Map<string, Uint8Array>();
+  #quarantined = new Map<string, string>();
+  #warnings: string[] = [];
 
   async hasBlob(digest: string): Promise<boolean> {
     return this.#blobs.has(digest);
@@ -68,6 +70,16 @@ export class MemoryStore implements Store {
   }
   async deleteBytes(kind: string, key: string): Promise<void> {
     this.#bytes.delete(`${kind}/${key}`);
+  }
+  async quarantine(kind: string, key: string, reason: string): Promise<void> {
+    const raw = this.#records.get(kind)?.get(key);
+    if (raw === undefined) return;
+    this.#records.get(kind)!.delete(key);
+    this.#quarantined.set(`${kind}/${key}`, raw);
+    this.#warnings.push(`Store record ${kind} ${JSON.stringify(key)} was set aside: ${reason}`);
+  }
+  warnings(): string[] {
+    return [...this.#warnings];
   }
   async close(): Promise<void> {}
 }

@@ -9,6 +9,11 @@
  * writes and deletes together: all or none. A load stages its blobs first and writes
  * the records that make them reachable in one `commit`, so a failed load leaves nothing
  * reachable; `deleteBlob` of the staged blobs then removes them.
+ *
+ * Nothing stored bricks a store: a record that cannot be read (bad JSON, a name that
+ * does not decode, a batch that cannot be applied) is set aside when the store opens or
+ * meets it, and so is one the engine finds inconsistent (`quarantine`: an image naming a
+ * missing blob); each is reported in `warnings()` and the rest stays usable.
  */
 export interface Store {
   /** True when the blob is present. */
@@ -39,6 +44,15 @@ export interface Store {
   /** Append bytes durably (a journal); returns when they are stored. */
   appendBytes(kind: string, key: string, bytes: Uint8Array): Promise<void>;
   deleteBytes(kind: string, key: string): Promise<void>;
+
+  /**
+   * Set a record aside: it leaves the live set (no longer found or listed) but is kept
+   * where a person can look at it (DiskStore: HOME/quarantine/), and `warnings()` says so.
+   * For records that are malformed or name something missing. An absent record is no error.
+   */
+  quarantine(kind: string, key: string, reason: string): Promise<void>;
+  /** What was set aside since the store opened, one sentence each (`docker info` shows them as Warnings). */
+  warnings(): string[];
 
   /** Release locks and files. */
   close(): Promise<void>;
