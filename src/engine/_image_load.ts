@@ -36,10 +36,13 @@ export interface LayerRecord {
 type Change = { kind: string; key: string; value: unknown };
 
 /**
- * Store the blobs of `images` and commit their records. On any failure the blobs this
- * call added are deleted and the error is rethrown; no record was written then.
+ * Store the blobs of `images` and commit their records. Every tag is checked first (a
+ * bad one stores nothing); on any later failure the blobs this call added are deleted
+ * and the error is passed on; no record was written then.
  */
 export async function storeImages(store: Store, images: readonly LoadedImage[], onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+  // docker load refuses a RepoTag that is no reference (moby image/tarexport/load.go: ParseNormalizedNamed).
+  const tagsOf = images.map((img) => img.repoTags.map((t) => normalizeReference(t)));
   const staged: string[] = [];
   const changes: Change[] = [];
   const result: LoadResult = { images: [] };
@@ -48,7 +51,7 @@ export async function storeImages(store: Store, images: readonly LoadedImage[], 
     if (!(await store.hasBlob(digest))) staged.push(await store.putBlob(bytes, digest, { verified: true }));
   };
   try {
-    for (const img of images) {
+    for (const [n, img] of images.entries()) {
       const chains = await chainIds(img.layers.map((l) => l.diffId));
       for (const [i, layer] of img.layers.entries()) {
         const key = chains[i]!;
@@ -64,14 +67,25 @@ export async function storeImages(store: Store, images: readonly LoadedImage[], 
         created: img.config.created ?? "", loaded: Date.now(),
       };
       changes.push({ kind: "image", key: img.id, value: record });
-      const tags = img.repoTags.map((t) => normalizeReference(t));
-      for (const tag of tags) changes.push({ kind: "tag", key: tag, value: { id: img.id } });
-      result.images.push({ id: img.id, repoTags: tags });
+      for (const tag of tagsOf[n]!) changes.push({ kind: "tag", key: tag, value: { id: img.id } });
+      result.images.push({ id: img.id, repoTags: tagsOf[n]! });
     }
     await store.commit(changes);
   } catch (err) {
-    for (const digest of staged) await store.deleteBlob(digest).catch(() => {});
+    await unstage(store, staged, err);
     throw err;
   }
   return result;
+}
+
+/**
+ * Delete the blobs a failed load staged. One that cannot be deleted is unreferenced (no
+ * record names it); its error is attached to the load's error, which is what the user sees.
+ */
+async function unstage(store: Store, staged: readonly string[], failure: unknown): Promise<void> {
+  const left: unknown[] = [];
+  for (const digest of staged) await store.deleteBlob(digest).catch((e: unknown) => void left.push(e));
+  if (left.length && failure instanceof Error && failure.cause === undefined) {
+    failure.cause = new AggregateError(left, `${left.length} staged blob(s) could not be removed`);
+  }
 }

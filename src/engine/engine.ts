@@ -24,6 +24,7 @@ import { matchFilters } from "./_filters.ts";
 import { decodeLog } from "./_logs_io.ts";
 import { attachTo, readLogs } from "./_logs_io.ts";
 import { PersistedUpper } from "./_persist.ts";
+import { checkRecords } from "./_store_check.ts";
 import * as life from "./_lifecycle.ts";
 import { commit } from "./commit.ts";
 import { info, systemDf, versionInfo } from "./system.ts";
@@ -50,7 +51,7 @@ export class Engine implements EngineApi {
 
   constructor(readonly opts: EngineOptions) {
     this.store = opts.store;
-    this.images = new EngineImages(opts.store, this.events, (id) => this.imageUser(id));
+    this.images = new EngineImages(opts.store, this.events, (id) => this.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes });
     this.volumes = new VolumeStore(opts.store, this.events, (name) => this.volumeUsers(name));
     this.exec = new Execs(this);
     this.containers = this.#containersApi();
@@ -66,22 +67,34 @@ export class Engine implements EngineApi {
     };
   }
 
-  /** Load what a store holds; containers that were running come back exited (255), as after a daemon crash. */
+  /**
+   * Load what a store holds; containers that were running come back exited (255), as
+   * after a daemon crash. Records that cannot be used are set aside first (see
+   * _store_check.ts) and reported in `info().Warnings`; the rest opens.
+   */
   async open(): Promise<this> {
+    await checkRecords(this.store);
     await this.volumes.open();
-    for (const [, rec] of await this.store.listRecords<ContainerRecord>("container")) {
-      const rt = new ContainerRuntime(rec, this.opts.logCap ?? 1 << 20);
-      if (rec.State.Status === "running" || rec.State.Status === "removing") {
-        const ran = rec.State.Status === "running";
-        Object.assign(rec.State, { Status: "exited", ExitCode: ran ? 255 : rec.State.ExitCode, FinishedAt: Date.now(), Pid: 0, Error: ran ? "engine stopped while the container ran" : "" });
-        if (ran) await life.recoverUpper(this, rt);
-        await this.store.putRecord("container", rec.Id, rec);
-      }
-      const log = await this.store.getBytes("logs", rec.Id);
-      if (log) for (const e of decodeLog(log)) rt.logs.push(e);
-      this.#track(rt);
-    }
+    for (const [, rec] of await this.store.listRecords<ContainerRecord>("container")) await this.#restore(rec);
     return this;
+  }
+
+  /** Hold a stored container again. A failure to recover its writable layer is kept in its State.Error, not thrown. */
+  async #restore(rec: ContainerRecord): Promise<void> {
+    const rt = new ContainerRuntime(rec, this.opts.logCap ?? 1 << 20);
+    if (rec.State.Status === "running" || rec.State.Status === "removing") {
+      const ran = rec.State.Status === "running";
+      Object.assign(rec.State, { Status: "exited", ExitCode: ran ? 255 : rec.State.ExitCode, FinishedAt: Date.now(), Pid: 0, Error: ran ? "engine stopped while the container ran" : "" });
+      if (ran) {
+        await life.recoverUpper(this, rt).catch((err: unknown) => {
+          rec.State.Error += `; its writable layer could not be recovered: ${(err as Error).message}`;
+        });
+      }
+      await this.store.putRecord("container", rec.Id, rec);
+    }
+    const log = await this.store.getBytes("logs", rec.Id);
+    if (log) for (const e of decodeLog(log)) rt.logs.push(e);
+    this.#track(rt);
   }
 
   #track(rt: ContainerRuntime): void {

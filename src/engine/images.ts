@@ -8,10 +8,11 @@
  */
 import { type ExportImage, type ImageConfig, parseConfig, readImageArchive, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
+import type { MemoryAccount } from "../tar/mod.ts";
 import { conflict, notFound } from "./errors.ts";
 import { type LayerRecord, type LoadProgress, type LoadResult, storeImages } from "./_image_load.ts";
 import { historyView, inspectView, type ImageRecord, type ImageSummary, summary } from "./_image_views.ts";
-import { normalizeReference } from "./reference.ts";
+import { isInvalidReference, normalizeReference } from "./reference.ts";
 
 export type { ImageRecord, ImageSummary, LayerRecord, LoadProgress, LoadResult };
 
@@ -19,10 +20,12 @@ export interface LoadOptions {
   /** Names the archive in errors ("toolbox.tar"). */
   name?: string;
   onProgress?: (p: LoadProgress) => void;
-  /** Cap on one layer's uncompressed size (a gzip bomb stops there). Default 8 GiB. */
+  /** Limit on one layer's uncompressed size (a gzip bomb stops there). Default 2 GiB. */
   maxLayerBytes?: number;
   /** Cap on the archive read from a stream. */
   maxArchiveBytes?: number;
+  /** Sees every byte the load keeps while it reads (the engine's LoadBudget lease, src/oci/load_budget.ts). */
+  account?: MemoryAccount;
 }
 
 export interface RemoveOptions {
@@ -38,28 +41,47 @@ export interface SaveOptions {
 
 export class ImageStore {
   #configs = new Map<string, ImageConfig>();
+  /** The tail of the writes that add or delete blobs (load, remove), run one at a time. */
+  #writing: Promise<unknown> = Promise.resolve();
   constructor(readonly store: Store) {}
+
+  /**
+   * Run `fn` after the blob writes before it. A load skips a blob the store has, and a
+   * remove deletes a blob no record names: interleaved, a load could commit a record
+   * naming a blob a remove (or a failed load's clean-up) has just deleted.
+   */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#writing.then(fn, fn);
+    this.#writing = run.then(() => undefined, () => undefined);
+    return run;
+  }
 
   /**
    * `docker load`: a docker-save archive or an OCI layout tar, whole or as a stream.
    * Progress is reported per layer, "Loading layer" or "Already exists" (by chainId).
    * Errors: the archive's parse and digest errors (TarSyntaxError, OciFormatError,
-   * DigestMismatchError, …), EngineError "invalid" for a bad tag; the store is then
-   * exactly as it was.
+   * DigestMismatchError, …), EngineError "invalid" for a RepoTag that is no reference
+   * (Docker's wording: "invalid reference format", "repository name must not be more
+   * than 255 characters"); the store is then exactly as it was.
    */
   async load(input: Uint8Array | ReadableStream<Uint8Array>, opts: LoadOptions = {}): Promise<LoadResult> {
     const name = opts.name ?? "image archive";
-    const images = await readImageArchive(input, { name, maxLayerBytes: opts.maxLayerBytes, maxArchiveBytes: opts.maxArchiveBytes });
-    const result = await storeImages(this.store, images, opts.onProgress);
+    const images = await readImageArchive(input, { name, maxLayerBytes: opts.maxLayerBytes, maxArchiveBytes: opts.maxArchiveBytes, account: opts.account });
+    const result = await this.#exclusive(() => storeImages(this.store, images, opts.onProgress));
     for (const img of images) this.#configs.set(img.id, img.config);
     return result;
   }
 
-  /** Find an image by reference, full id, or unique id prefix. Errors: not-found "No such image: X". */
+  /**
+   * Find an image by reference, full id, or unique id prefix.
+   * Errors: not-found "No such image: X"; invalid for a name that is no reference, in
+   * Docker's wording (its GetImage parses the name first: ParseAnyReference).
+   */
   async resolve(ref: string): Promise<ImageRecord> {
     const rec = await this.find(ref);
-    if (!rec) throw notFound(`No such image: ${displayRef(ref)}`);
-    return rec;
+    if (rec) return rec;
+    if (!/^(sha256:)?[a-f0-9]{4,64}$/.test(ref)) normalizeReference(ref);
+    throw notFound(`No such image: ${displayRef(ref)}`);
   }
 
   /** Like resolve, but undefined when absent. */
@@ -69,8 +91,8 @@ export class ImageStore {
     let tag: string | undefined;
     try {
       tag = normalizeReference(ref);
-    } catch {
-      tag = undefined;
+    } catch (err) {
+      if (!isInvalidReference(err)) throw err;
     }
     const byTag = tag ? await this.store.getRecord<{ id: string }>("tag", tag) : undefined;
     if (byTag) return await this.store.getRecord<ImageRecord>("image", byTag.id);
@@ -116,8 +138,8 @@ export class ImageStore {
 
   /** Point `target` (repo[:tag]) at the image `source`. */
   async tag(source: string, target: string): Promise<void> {
-    const rec = await this.resolve(source);
-    await this.store.putRecord("tag", normalizeReference(target), { id: rec.id });
+    const name = normalizeReference(target); // Docker's message for a bad target, before the source is looked up
+    await this.#exclusive(async () => this.store.putRecord("tag", name, { id: (await this.resolve(source)).id }));
   }
 
   /**
@@ -125,7 +147,11 @@ export class ImageStore {
    * Errors: not-found; conflict when a container uses it (`inUse` returns its id) or
    * when an id names an image with several tags, unless forced.
    */
-  async remove(ref: string, opts: RemoveOptions = {}) {
+  remove(ref: string, opts: RemoveOptions = {}) {
+    return this.#exclusive(() => this.#remove(ref, opts));
+  }
+
+  async #remove(ref: string, opts: RemoveOptions) {
     const rec = await this.resolve(ref);
     const tags = await this.tagsOf(rec.id);
     const byId = !tags.includes(safeNormalize(ref));
@@ -200,7 +226,8 @@ export class ImageStore {
 function safeNormalize(ref: string): string {
   try {
     return normalizeReference(ref);
-  } catch {
+  } catch (err) {
+    if (!isInvalidReference(err)) throw err;
     return ref;
   }
 }

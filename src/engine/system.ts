@@ -29,7 +29,9 @@ export async function info(engine: Engine, o: { name?: string; root?: string } =
     NCPU: (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 1, MemTotal: 0, DockerRootDir: o.root ?? "memory",
     HttpProxy: "", HttpsProxy: "", NoProxy: "", Name: o.name ?? "strata", Labels: [], ExperimentalBuild: false, ServerVersion: ENGINE_VERSION,
     Runtimes: { wasi: { path: "strata" } }, DefaultRuntime: "wasi", Swarm: { LocalNodeState: "inactive", NodeID: "", NodeAddr: "", ControlAvailable: false, Error: "", RemoteManagers: null },
-    LiveRestoreEnabled: false, Isolation: "", InitBinary: "", SecurityOptions: [], Warnings: [],
+    LiveRestoreEnabled: false, Isolation: "", InitBinary: "", SecurityOptions: [],
+    // What the store set aside (records it could not use), in Docker's "WARNING: …" form.
+    Warnings: engine.store.warnings().map((w) => `WARNING: ${w}`),
   };
 }
 
