@@ -5,7 +5,6 @@
  */
 import { statSync } from "node:fs";
 import { EngineError, type EnginePlatform } from "../../src/engine/mod.ts";
-import { readOnly } from "../../src/engine/mod.ts";
 import { HostDirVfs } from "./host_dir.ts";
 
 export function nodePlatform(): EnginePlatform {
@@ -15,8 +14,7 @@ export function nodePlatform(): EnginePlatform {
       const st = statSync(hostPath, { throwIfNoEntry: false });
       if (!st) throw new EngineError("invalid", `invalid mount config for type "bind": bind source path does not exist: ${hostPath}`);
       if (!st.isDirectory()) throw new EngineError("invalid", `invalid mount config for type "bind": bind source path is not a directory: ${hostPath}`);
-      const fs = new HostDirVfs(hostPath, { readOnly: o.readOnly });
-      return o.readOnly ? readOnly(fs) : fs;
+      return new HostDirVfs(hostPath, { readOnly: o.readOnly }); // the engine's view puts its own readOnly over it too
     },
   };
 }

@@ -18,7 +18,10 @@ import { nodePlatform } from "./node.ts";
 
 export function runtimeHost(): { workerHost: WorkerHost; platform: EnginePlatform } {
   installNodeDigest(); // whatever the store: node:crypto hashes in place, and incrementally
-  if ("Deno" in globalThis) return { workerHost: webWorkerHost(), platform: denoPlatform() };
+  if ("Deno" in globalThis) {
+    const workerHost = { ...webWorkerHost(new URL("../worker/deno_entry.ts", import.meta.url)), binds: true };
+    return { workerHost, platform: denoPlatform() };
+  }
   setInflater(nodeInflater);
   setCollectHint(minorGc);
   return { workerHost: nodeWorkerHost(), platform: nodePlatform() };

@@ -1,8 +1,9 @@
-/** The worker_threads entry: serves process runs for nodeWorkerHost. */
+/** The worker_threads entry: serves process runs for nodeWorkerHost, bind mounts included. */
 import { parentPort } from "node:worker_threads";
 import { serveProcessWorker } from "../../src/wasi/mod.ts";
+import { HostDirVfs } from "../platform/host_dir.ts";
 
 serveProcessWorker({
   postMessage: (m) => parentPort!.postMessage(m),
   onMessage: (l) => void parentPort!.on("message", l),
-});
+}, { openBind: (source, o) => new HostDirVfs(source, o) });

@@ -8,6 +8,7 @@ import type { WorkerHost, WorkerPort } from "../../src/wasi/mod.ts";
 
 export function nodeWorkerHost(entry = new URL("./entry.mjs", import.meta.url)): WorkerHost {
   return {
+    binds: true, // entry.ts opens host directories for bind mounts
     spawn(): WorkerPort {
       const worker = new Worker(entry);
       worker.unref();

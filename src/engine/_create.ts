@@ -5,7 +5,7 @@
  * volume is created), `-v /host:/dst[:ro]` and `--mount type=bind` through the platform,
  * and one anonymous volume for each image (or body) Volume not otherwise mounted.
  */
-import { normalizePath } from "./_mounts.ts";
+import { normalizePath } from "../wasi/mod.ts";
 import { invalid } from "./errors.ts";
 import type { ContainerRecord, CreateOptions, EnginePlatform, MountPoint, MountSpec } from "./types.ts";
 import type { VolumeStore } from "./volumes.ts";

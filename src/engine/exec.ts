@@ -68,7 +68,7 @@ export class Execs {
       { cmd: ex.options.Cmd, env: [...c.Env, ...(ex.options.Env ?? [])], workingDir: ex.options.WorkingDir || c.WorkingDir || "/" },
       {
         rootfs, stdin: io.stdin ?? new Uint8Array(0), stdout: sink("stdout"), stderr: sink("stderr"), limits: this.engine.opts.limits,
-        workerHost: this.engine.opts.workerHost, ...(rootfs !== fs ? { mode: "inline" as const } : {}),
+        workerHost: this.engine.opts.workerHost,
       },
     ).done;
     rt.sizes = null;

@@ -38,7 +38,7 @@ export type { LogEntry } from "./types.ts";
 export { VolumeStore, VOLUME_NAME, ANONYMOUS_LABEL } from "./volumes.ts";
 export { EngineImages } from "./_engine_images.ts";
 export { eventMatches } from "./events.ts";
-export { MountedVfs, readOnly } from "./_mounts.ts";
+export { MountedVfs, readOnly } from "../wasi/mod.ts";
 export { Execs, type ExecIo, type ExecOptions } from "./exec.ts";
 export { applyChanges, commit, type CommitOptions } from "./commit.ts";
 export { API_VERSION, ENGINE_VERSION, info, MIN_API_VERSION, systemDf, versionInfo } from "./system.ts";

@@ -9,6 +9,7 @@
 import { deserializeUpper, Layer, serializeUpper, UnionFS } from "../fs/mod.ts";
 import type { Vfs } from "./_vfs.ts";
 import { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
+import { MountedVfs } from "./mounted_vfs.ts";
 
 export type RootfsTransfer =
   | { kind: "mem"; snapshot: MemSnapshot }
@@ -21,7 +22,14 @@ export type RootfsTransfer =
     forget?: boolean;
   }
   /** The worker's copy from its last run: it is this rootfs as it stands (see `reuseOf`). */
-  | { kind: "same" };
+  | { kind: "same" }
+  /** A view with mounts: volumes go as copies, a host bind as its description (the worker opens it). */
+  | { kind: "mounted"; root: RootfsTransfer; mounts: MountTransfer[] };
+
+type MountTransfer = { target: string; readOnly: boolean } & ({ fs: RootfsTransfer } | { bind: string });
+
+/** How a worker opens a host directory for a bind (the platform's ability, handed to `serveProcessWorker`). */
+export type BindOpener = (source: string, opts: { readOnly: boolean }) => Vfs;
 
 /** What a worker's kept copy was made from, while neither side has changed it since. */
 export interface KeptRootfs {
@@ -37,6 +45,7 @@ export interface KeptRootfs {
  * next time.
  */
 export function reuseOf(t: RootfsTransfer, kept: KeptRootfs | undefined): { transfer: RootfsTransfer; kept: KeptRootfs | undefined } {
+  // XXX: a view with mounts is rebuilt whole every run (its volumes may have changed under other containers).
   if (t.kind !== "union" || t.forget) return { transfer: t, kept: undefined };
   const layers = t.layers.map((l) => l.key).join("\n");
   if (kept && kept.layers === layers && sameBytes(kept.upper, t.upper)) return { transfer: { kind: "same" }, kept };
@@ -52,8 +61,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Most layers one worker keeps indexed. */
 const MAX_WORKER_LAYERS = 256;
 
-/** True when `rootfs` can be handed to a worker. */
-export function canTransfer(rootfs: Vfs): boolean {
+/** True when `rootfs` can be handed to a worker; `binds`: the worker can open host directories. */
+export function canTransfer(rootfs: Vfs, binds = false): boolean {
+  if (rootfs instanceof MountedVfs) return canTransfer(rootfs.root) && rootfs.mounts.every((m) => (m.bind ? binds : canTransfer(m.fs)));
   return rootfs instanceof MemVfs || rootfs instanceof UnionFS;
 }
 
@@ -62,6 +72,16 @@ export function canTransfer(rootfs: Vfs): boolean {
  * engine's record of the layers this worker holds (by key); it is updated.
  */
 export function transferOf(rootfs: Vfs, held?: Set<string>): RootfsTransfer | undefined {
+  if (rootfs instanceof MountedVfs) {
+    const root = transferOf(rootfs.root, held);
+    const mounts: MountTransfer[] = [];
+    for (const { target, fs, readOnly = false, bind } of rootfs.mounts) {
+      const copy = bind ? undefined : transferOf(fs, held);
+      if (!bind && !copy) return undefined;
+      mounts.push(bind ? { target, readOnly, bind: bind.source } : { target, readOnly, fs: copy! });
+    }
+    return root && { kind: "mounted", root, mounts };
+  }
   if (rootfs instanceof MemVfs) return { kind: "mem", snapshot: rootfs.snapshot() };
   if (rootfs instanceof UnionFS) {
     const lowers = rootfs.value.lowers;
@@ -84,16 +104,26 @@ const layerCache = new Map<string, Layer>();
 /** The rootfs the worker made for its last run. */
 let last: Vfs | undefined;
 
-/** The worker's copy of a transferred rootfs. */
-export function rootfsFrom(t: RootfsTransfer): Vfs {
+/** The worker's copy of a transferred rootfs; `openBind` opens a host bind (absent: a bind is refused). */
+export function rootfsFrom(t: RootfsTransfer, openBind?: BindOpener): Vfs {
   if (t.kind === "same") {
     if (!last) throw new Error("Cannot reuse the rootfs of a last run: there was none");
     return last;
   }
-  return last = build(t);
+  return last = build(t, openBind);
 }
 
-function build(t: Exclude<RootfsTransfer, { kind: "same" }>): Vfs {
+type Built = Exclude<RootfsTransfer, { kind: "same" }>;
+
+function build(t: Built, openBind?: BindOpener): Vfs {
+  if (t.kind === "mounted") {
+    const mounts = t.mounts.map(({ target, readOnly, ...m }) => {
+      if ("fs" in m) return { target, readOnly, fs: build(m.fs as Built) };
+      if (!openBind) throw new Error(`Cannot mount ${m.bind} at ${target}: this worker cannot open host directories`);
+      return { target, readOnly, fs: openBind(m.bind, { readOnly }), bind: { source: m.bind } };
+    });
+    return new MountedVfs(build(t.root as Built), mounts);
+  }
   if (t.kind === "mem") return MemVfs.fromSnapshot(t.snapshot);
   if (t.forget) layerCache.clear();
   const lowers = t.layers.map(({ key, bytes }) => {

@@ -5,16 +5,25 @@
  * matching target. A rename or link across two filesystems is EXDEV, as across mount
  * points on Linux. `readOnly` wraps a filesystem so every change is EROFS.
  *
+ * It lives in src/wasi because a worker rebuilds the same view on its side of the thread
+ * boundary (rootfs_transfer.ts): the union and volumes as copies, a host bind opened
+ * afresh from its description (`bind`), whose changes are on the host already and are
+ * never journaled.
+ *
  * XXX: a symlink in the union that points into a mount is resolved by the union alone,
  * so it does not reach the mount.
  */
 import { FsError } from "../fs/mod.ts";
-import type { VHandle, VOpenOptions, VStat, Vfs } from "../wasi/mod.ts";
+import type { VHandle, VOpenOptions, VStat, Vfs } from "./_vfs.ts";
 
 export interface MountedFs {
   /** Absolute, normalized, not "/". */
   target: string;
+  /** The mounted filesystem itself; the view puts `readOnly` over it when asked. */
   fs: Vfs;
+  readOnly?: boolean;
+  /** A host directory: how a worker opens it for itself (absent for a volume). */
+  bind?: { source: string };
 }
 
 /** "/a/./b/../c" → "/a/c"; ".." at the root stays at the root. */
@@ -29,19 +38,30 @@ export function normalizePath(path: string): string {
 }
 
 export class MountedVfs implements Vfs {
-  readonly #mounts: MountedFs[];
+  /** Longest target first. */
+  readonly mounts: readonly MountedFs[];
+  /** What each mount serves (read-only where asked), in the order of `mounts`. */
+  readonly #views: Vfs[];
 
   constructor(readonly root: Vfs, mounts: readonly MountedFs[]) {
-    this.#mounts = [...mounts].sort((a, b) => b.target.length - a.target.length);
+    this.mounts = [...mounts].sort((a, b) => b.target.length - a.target.length);
+    this.#views = this.mounts.map((m) => (m.readOnly ? readOnly(m.fs) : m.fs));
+  }
+
+  /** The mount that serves `path` (undefined for the root's own paths). */
+  mountOf(path: string): MountedFs | undefined {
+    return this.mounts[this.#find(normalizePath(path))];
+  }
+
+  #find(p: string): number {
+    return this.mounts.findIndex((m) => p === m.target || p.startsWith(`${m.target}/`));
   }
 
   #route(path: string): [Vfs, string] {
     const p = normalizePath(path);
-    for (const m of this.#mounts) {
-      if (p === m.target) return [m.fs, "/"];
-      if (p.startsWith(`${m.target}/`)) return [m.fs, p.slice(m.target.length)];
-    }
-    return [this.root, p];
+    const i = this.#find(p);
+    if (i < 0) return [this.root, p];
+    return [this.#views[i]!, p === this.mounts[i]!.target ? "/" : p.slice(this.mounts[i]!.target.length)];
   }
 
   #pair(from: string, to: string, op: string): [Vfs, string, string] {

@@ -1,0 +1,62 @@
+/**
+ * Containers with binds and volumes run in workers like any other: a program that spins
+ * with a bind mounted cannot stall the engine's thread, a bind's changes reach the host
+ * once (the worker makes them there; they are not journaled and replayed), and a
+ * volume's changes come back to the engine's copy.
+ */
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { closeWorkers } from "../../src/wasi/mod.ts";
+import { nodePlatform, runtimeHost } from "../../server/platform/mod.ts";
+import { run, sampleEngine } from "./_samples.ts";
+
+const { workerHost } = runtimeHost();
+const t = suite("containers with mounts in workers");
+t.after(() => closeWorkers(workerHost));
+
+const tick = () => new Promise<number>((resolve) => {
+  const t0 = Date.now();
+  setTimeout(() => resolve(Date.now() - t0), 10);
+});
+
+t("a spinning program with a bind and a volume leaves the engine's thread free, and kill ends it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "strata-spin-"));
+  try {
+    const engine = await sampleEngine(["probes"], { platform: nodePlatform(), workerHost });
+    const { Id } = await engine.containers.create({ Image: "probes", Cmd: ["spin"], HostConfig: { Binds: [`${dir}:/h`, "vol:/v"] } });
+    await engine.containers.start(Id);
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) waits.push(await tick());
+    assert.ok(Math.max(...waits) < 2000, `the event loop answered while the program spun (${waits.join(", ")} ms)`);
+    assert.is((await engine.containers.inspect(Id)).State.Status, "running");
+    await engine.containers.kill(Id, "KILL");
+    assert.is((await engine.containers.wait(Id)).StatusCode, 137);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t("a bind's changes reach the host once, a volume's come back to the engine, read-only holds", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "strata-wbind-"));
+  try {
+    const engine = await sampleEngine(["toolbox"], { platform: nodePlatform(), workerHost });
+    const binds = [`${dir}:/h`, "data:/data"];
+    const a = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo one >> /h/f; mkdir /h/d; mv /h/f /h/d/g; echo kept > /data/note"], HostConfig: { Binds: binds } });
+    assert.is(a.stderr, "");
+    assert.is(a.code, 0);
+    const b = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo two >> /h/d/g; cat /data/note"], HostConfig: { Binds: binds } });
+    assert.is(b.stdout, "kept\n");
+    assert.is(readFileSync(join(dir, "d", "g"), "utf8"), "one\ntwo\n");
+    assert.ok(statSync(join(dir, "d")).isDirectory());
+    const c = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo no > /h/x; touch /h/d/g"], HostConfig: { Binds: [`${dir}:/h:ro`] } });
+    assert.is(c.code, 1);
+    assert.match(c.stderr, /Read-only file system/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t.run();
