@@ -13,6 +13,10 @@
  * 256 KiB pieces the load is about 15% faster. A piece is garbage once copied; gunzip
  * hints a collection as they pile up (src/tar/churn.ts, node_gc.ts; docs/images.md has
  * the figures). Deno's DecompressionStream does not run ahead and is kept there.
+ *
+ * A limit holds here without slicing the input: zlib stops inflating while AHEAD bytes
+ * wait to be read, and gunzip destroys it at the first piece past its limit, so a gzip
+ * bomb inflates at most PIECE + AHEAD bytes beyond it.
  */
 import { createGunzip, type ZlibOptions } from "node:zlib";
 import type { MakeInflater } from "../../src/tar/mod.ts";
@@ -49,5 +53,7 @@ export const nodeInflater: MakeInflater = (onData) => {
       await pump;
     },
     destroy: () => void z.destroy(),
+    // zlib counts the input its engine has taken in: the compressed offset a limit names.
+    consumed: () => z.bytesWritten,
   };
 };

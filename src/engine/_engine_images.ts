@@ -1,20 +1,40 @@
 /**
  * The engine's view of the ImageStore: the same store, plus what only the engine knows —
  * which containers use an image (so `rmi` of a used image is a conflict), image events
- * (`load`, `tag`, `untag`, `delete`) and `prune`.
+ * (`load`, `tag`, `untag`, `delete`), `prune`, and the memory budget its loads share
+ * (each load holds a lease on it until it ends: src/oci/load_budget.ts).
  */
+import { LoadBudget } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { EventBus } from "./events.ts";
 import { ImageStore, type LoadOptions, type LoadResult, type RemoveOptions } from "./images.ts";
 import type { ImagesApi } from "./types.ts";
 
+export interface EngineImagesOptions {
+  /** Limit on one layer's uncompressed size (default: src/tar DEFAULT_MAX_UNCOMPRESSED, 2 GiB). */
+  maxLayerBytes?: number;
+  /** The budget shared by loads in progress (default: src/oci DEFAULT_LOAD_MEMORY, 2 GiB). */
+  loadMemoryBytes?: number;
+}
+
 export class EngineImages extends ImageStore implements ImagesApi {
-  constructor(store: Store, readonly events: EventBus, readonly userOf: (imageId: string) => string | undefined) {
+  /** The memory budget every load of this engine shares. */
+  readonly loads: LoadBudget;
+  readonly #maxLayerBytes: number | undefined;
+  constructor(store: Store, readonly events: EventBus, readonly userOf: (imageId: string) => string | undefined, o: EngineImagesOptions = {}) {
     super(store);
+    this.loads = new LoadBudget(o.loadMemoryBytes);
+    this.#maxLayerBytes = o.maxLayerBytes;
   }
 
   override async load(input: Uint8Array | ReadableStream<Uint8Array>, opts: LoadOptions = {}): Promise<LoadResult> {
-    const r = await super.load(input, opts);
+    const lease = this.loads.lease(opts.name ?? "image archive");
+    let r: LoadResult;
+    try {
+      r = await super.load(input, { maxLayerBytes: this.#maxLayerBytes, ...opts, account: lease });
+    } finally {
+      lease.end(); // stored or refused, the load holds nothing any more
+    }
     for (const img of r.images) this.events.emit("image", "load", img.id, { name: img.repoTags[0] ?? img.id });
     return r;
   }

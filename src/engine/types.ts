@@ -351,4 +351,12 @@ export interface EngineOptions {
   logCap?: number;
   /** How long a removed AutoRemove container still answers `wait` (ms, default 30 s). */
   removedGraceMs?: number;
+  /** Limit on one layer's uncompressed size in `docker load` (default 2 GiB): a gzip bomb is refused as it inflates past it. */
+  maxLayerBytes?: number;
+  /**
+   * Memory shared by every load in progress (default 2 GiB, src/oci DEFAULT_LOAD_MEMORY):
+   * what loads hold while they read (inflated layers, copied members); a load that would
+   * pass it is refused at once.
+   */
+  loadMemoryBytes?: number;
 }

@@ -12,8 +12,13 @@
  * uncompressed layers (docs/images.md). Which members are layers is known only at the
  * end (docker save writes manifest.json last), so every gzip member is inflated, and an
  * inflate error is kept and raised only if the member turns out to be a layer.
+ *
+ * Bounds: a layer is refused as it inflates past `maxLayerBytes` (the inflater stops
+ * there), and `account` (one load's lease of the engine's LoadBudget) sees every byte
+ * the read keeps: a member's copy is reserved at its header, inflated output piece by
+ * piece. What the account refuses ends the read at once.
  */
-import { Churn, concat, decompressLayer, detectCompression, gunzip, indexTar, streamTar, type TarEntry } from "../tar/mod.ts";
+import { Churn, concat, decompressLayer, detectCompression, gunzip, indexTar, type MemoryAccount, streamTar, type TarEntry } from "../tar/mod.ts";
 import { parseConfig, type ImageConfig } from "./config.ts";
 import { createSha256Hasher, DigestMismatchError, digestHex, sha256, type Sha256Hasher, verifyDigest } from "./digest.ts";
 import { checkLayerEntries } from "./layer_check.ts";
@@ -45,10 +50,12 @@ export interface LoadedImage {
 export interface ReadArchiveOptions {
   /** Names the archive in errors. */
   name?: string;
-  /** Cap on a layer's uncompressed size. */
+  /** Limit on a layer's uncompressed size (default 2 GiB, src/tar DEFAULT_MAX_UNCOMPRESSED). */
   maxLayerBytes?: number;
   /** Cap on a streamed archive's size. */
   maxArchiveBytes?: number;
+  /** Sees every byte the read keeps (copied members, inflated layers); what it refuses ends the read with its error. */
+  account?: MemoryAccount;
 }
 
 /** A member of the archive; a gzip member of a streamed archive also carries what it inflated to (its `data` is then empty). */
@@ -92,6 +99,7 @@ async function* streamMembers(stream: ReadableStream<Uint8Array>, name: string, 
       yield { entry, inflated: await inflateMember(head, chunks, hasher, `${name} ${entry.path}`, entry.size, opts) }; // its data stays empty
       continue;
     }
+    opts.account?.reserve(entry.size); // before the copy is made: a huge declared size is refused here
     const data = new Uint8Array(entry.size);
     let at = 0;
     for (const c of head) data.set(c, (at += c.length) - c.length);
@@ -133,12 +141,14 @@ async function inflateMember(head: Uint8Array[], chunks: AsyncIterator<Uint8Arra
   }, { highWaterMark: 0 });
   let tar: Uint8Array | undefined, error: unknown;
   const diff = createSha256Hasher()!; // hashes the output while zlib inflates the next piece
+  const account = watched(opts.account);
   try {
-    tar = await gunzip(source, { name: what, maxBytes: opts.maxLayerBytes, sizeHint: size * 4, onData: (piece) => diff.update(piece) });
+    tar = await gunzip(source, { name: what, maxBytes: opts.maxLayerBytes, sizeHint: size * 4, onData: (piece) => diff.update(piece), account });
   } catch (err) {
     error = err;
   }
   if (outer !== undefined) throw outer;
+  if (account?.refused !== undefined) throw account.refused; // the budget ends the whole load, layer or not
   for (const piece of head) hasher.update(piece); // what gunzip stopped short of
   for (let r = await chunks.next(); !r.done; r = await chunks.next()) hasher.update(r.value);
   return error === undefined ? { blobDigest: hasher.digest(), tar, diffId: diff.digest() } : { blobDigest: hasher.digest(), error };
@@ -146,9 +156,28 @@ async function inflateMember(head: Uint8Array[], chunks: AsyncIterator<Uint8Arra
 
 /** Hash a whole blob (WebCrypto, off the main thread where the platform can) while it inflates. */
 async function inflateWhole(blob: Uint8Array, verified: string | undefined, what: string, opts: ReadArchiveOptions): Promise<NonNullable<Member["inflated"]>> {
-  const [hashed, inflated] = await Promise.allSettled([verified ?? sha256(blob), decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes })]);
+  const account = watched(opts.account);
+  const [hashed, inflated] = await Promise.allSettled([verified ?? sha256(blob), decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes, account })]);
   if (hashed.status === "rejected") throw hashed.reason;
+  if (account?.refused !== undefined) throw account.refused;
   return inflated.status === "fulfilled" ? { blobDigest: hashed.value, tar: inflated.value } : { blobDigest: hashed.value, error: inflated.reason };
+}
+
+/** `account`, remembering what it refused (gunzip rethrows it, but a member's gzip errors are kept for later). */
+function watched(account: MemoryAccount | undefined): (MemoryAccount & { refused?: unknown }) | undefined {
+  if (!account) return undefined;
+  const w: MemoryAccount & { refused?: unknown } = {
+    reserve: (bytes) => {
+      try {
+        account.reserve(bytes);
+      } catch (err) {
+        w.refused = err;
+        throw err;
+      }
+    },
+    release: (bytes) => account.release(bytes),
+  };
+  return w;
 }
 
 function readMember(files: Map<string, Member>, path: string, archive: string, why: string, hops = 0): Member {

@@ -18,3 +18,4 @@ export { readImageArchive, type LoadedImage, type LoadedLayer, type ReadArchiveO
 export { ociLayoutFiles, writeDockerArchive, writeOciArchive, type ExportImage, type ExportLayer, type LayoutFile } from "./archive_write.ts";
 export { checkLayerEntries, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer_check.ts";
 export { OciFormatError } from "./_json.ts";
+export { DEFAULT_LOAD_MEMORY, LoadBudget, LoadBudgetError, type LoadLease } from "./load_budget.ts";

@@ -25,6 +25,19 @@ export class TarRangeError extends RangeError {
   }
 }
 
+/**
+ * A gzip stream refused as it inflates, at `limit` bytes of output (a gzip bomb stops
+ * there). `offset` is how many compressed bytes the inflater had taken in; `inflated`
+ * how many bytes it had handed out, the refused piece included.
+ */
+export class InflateLimitError extends TarRangeError {
+  override name = "InflateLimitError";
+  constructor(archive: string, readonly limit: number, offset: number, readonly inflated: number) {
+    super(archive, offset, `it inflates past the limit of ${limit} bytes`);
+    this.message = `Cannot read ${archive}: it inflates past the limit of ${limit} bytes (at compressed offset ${offset})`;
+  }
+}
+
 /** A layer in a compression we do not read (zstd, bzip2, xz). */
 export class UnsupportedMediaTypeError extends Error {
   override name = "UnsupportedMediaTypeError";

@@ -1,33 +1,48 @@
 /**
  * gzip in and out through the web platform's CompressionStream and DecompressionStream,
- * with a cap on uncompressed bytes (a gzip bomb stops at the cap, not at memory's end),
- * and detection of the layer compressions we do not read.
+ * with a limit on uncompressed bytes checked as each piece of output arrives (a gzip bomb
+ * stops at the limit, not at memory's end), and detection of the layer compressions we
+ * do not read.
  *
  * Memory: `gunzip` writes into one buffer sized from the gzip trailer's ISIZE (the
  * uncompressed length mod 2^32, RFC 1952 §2.3.1) when the input is whole, so a 200 MB
  * layer costs 200 MB, not its chunks plus a joined copy. The input is fed as views,
- * never copied into a Blob.
+ * never copied into a Blob. A caller's `MemoryAccount` sees every byte kept, so a budget
+ * shared by several loads can refuse one as it inflates (src/oci/load_budget.ts).
  */
 import { Churn } from "./churn.ts";
-import { TarRangeError, UnsupportedMediaTypeError } from "./errors.ts";
+import { InflateLimitError, TarRangeError, UnsupportedMediaTypeError } from "./errors.ts";
+import { GrowBuffer } from "./_grow_buffer.ts";
 
-/** Default cap on the uncompressed size of one layer: 8 GiB. */
-export const DEFAULT_MAX_UNCOMPRESSED = 8 * 2 ** 30;
+/**
+ * Default limit on the uncompressed size of one layer: 2 GiB, the API's default limit
+ * on a `docker load` body (src/api `maxLoadBytes`). A plain layer that large is accepted,
+ * so a gzip layer may inflate to the same; a layer is one buffer in memory.
+ */
+export const DEFAULT_MAX_UNCOMPRESSED = 2 * 2 ** 30;
 
 export type Compression = "gzip" | "zstd" | "bzip2" | "xz" | "none";
 
 const FEED_CHUNK = 1 << 20;
+/**
+ * The web inflater takes its input in slices of this size: DecompressionStream inflates
+ * a whole written chunk before its reader can refuse any of it, and deflate's ratio is at
+ * most 1032:1 (RFC 1951: 258 bytes from a code of 2 bits), so a slice inflates to 16.5
+ * MiB at most past a limit.
+ */
+const WEB_SLICE = 16 << 10;
 
 /**
  * An inflater: `write` each compressed chunk (resolves when it is taken in), then `end`
  * (resolves when all output is out); output goes to the `onData` it was made with, as
  * views that are valid during the call. `destroy` stops it early. Errors reject `write`
- * or `end`.
+ * or `end`. `consumed`, where known, is how many compressed bytes it has taken in.
  */
 export interface Inflater {
   write(chunk: Uint8Array): Promise<void>;
   end(): Promise<void>;
   destroy(): void;
+  consumed?(): number;
 }
 export type MakeInflater = (onData: (chunk: Uint8Array) => void) => Inflater;
 
@@ -44,16 +59,25 @@ export const webInflater: MakeInflater = (onData) => {
     }
   })();
   pump.catch(() => {}); // reported by write or end
+  let consumed = 0, destroyed = false;
   return {
-    write: async (chunk) => await Promise.race([writer.write(chunk as Uint8Array<ArrayBuffer>), pump.then(() => {})]),
+    write: async (chunk) => {
+      for (let at = 0; at < chunk.length && !destroyed; at += WEB_SLICE) {
+        const slice = chunk.subarray(at, at + WEB_SLICE);
+        consumed += slice.length; // its output arrives before the write resolves
+        await Promise.race([writer.write(slice as Uint8Array<ArrayBuffer>), pump.then(() => {})]);
+      }
+    },
     end: async () => {
       await writer.close();
       await pump;
     },
     destroy: () => {
+      destroyed = true;
       reader.cancel().catch(() => {});
       writer.abort().catch(() => {});
     },
+    consumed: () => consumed,
   };
 };
 
@@ -80,11 +104,25 @@ export function detectCompression(bytes: Uint8Array): Compression {
   return "none";
 }
 
+/**
+ * Memory a caller accounts for: `reserve` is called before bytes are kept and throws to
+ * refuse them; `release` gives back bytes that were dropped.
+ */
+export interface MemoryAccount {
+  reserve(bytes: number): void;
+  release(bytes: number): void;
+}
+
 export interface GunzipOptions {
   /** Names the blob in errors. */
   name?: string;
-  /** Refuse to produce more than this many bytes (default DEFAULT_MAX_UNCOMPRESSED). */
+  /**
+   * Refuse to produce more than this many bytes (default DEFAULT_MAX_UNCOMPRESSED),
+   * checked as each piece of output arrives: the inflater is stopped there.
+   */
   maxBytes?: number;
+  /** Sees every byte of output before it is kept; what it refuses ends the inflation with its error. */
+  account?: MemoryAccount;
   /**
    * Expected uncompressed size: sizes the output buffer once for a whole input (taken
    * from ISIZE when not given), and the address space reserved for a stream's output.
@@ -119,8 +157,10 @@ function trailerSize(bytes: Uint8Array): number {
 }
 
 /**
- * Decompress a gzip blob (whole, or as a stream). Errors: TarRangeError past `maxBytes`;
- * an Error naming the blob when the stream is corrupt or truncated.
+ * Decompress a gzip blob (whole, or as a stream). Errors: InflateLimitError (a
+ * TarRangeError) as soon as the output would pass `maxBytes`; what `account` throws;
+ * an Error naming the blob when the stream is corrupt or truncated. On an error, what
+ * `account` reserved for this output is released.
  */
 export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opts: GunzipOptions = {}): Promise<Uint8Array> {
   const name = opts.name ?? "gzip stream";
@@ -129,107 +169,48 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   // ISIZE is attacker-controlled: trust it only up to a plausible ratio, then grow.
   const hint = opts.sizeHint ?? (whole ? Math.min(trailerSize(input), input.length * 64 + FEED_CHUNK) : 0);
   const out = whole && hint > 0 ? new GrowBuffer(Math.min(hint, max)) : new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
-  let over = false;
+  let stop: unknown, fed = 0, inflated = 0;
   const churn = new Churn();
   const inflater = makeInflater((chunk) => {
-    if (over) return;
-    if (out.length + chunk.length > max) {
-      over = true;
-      return inflater.destroy();
+    if (stop !== undefined) return;
+    inflated += chunk.length;
+    try {
+      if (out.length + chunk.length > max) throw new InflateLimitError(name, max, inflater.consumed?.() ?? fed, inflated);
+      opts.account?.reserve(chunk.length);
+    } catch (err) {
+      stop = err;
+      return inflater.destroy(); // no byte past the limit is inflated on purpose
     }
     out.push(chunk);
     opts.onData?.(chunk);
     churn.dropped(chunk.length); // the piece is garbage once copied (and so is the input that made it)
   });
   const reader = whole ? undefined : input.getReader();
+  const feed = async (chunk: Uint8Array) => {
+    fed += chunk.length;
+    await inflater.write(chunk);
+  };
   try {
     if (whole) {
-      for (let at = 0; at < input.length && !over; at += FEED_CHUNK) await inflater.write(input.subarray(at, at + FEED_CHUNK));
+      for (let at = 0; at < input.length && stop === undefined; at += FEED_CHUNK) await feed(input.subarray(at, at + FEED_CHUNK));
     } else {
       for (;;) {
         const { done, value } = await reader!.read();
-        if (done || over) break;
-        await inflater.write(value);
+        if (done || stop !== undefined) break;
+        await feed(value);
       }
     }
-    if (!over) await inflater.end();
+    if (stop === undefined) await inflater.end();
   } catch (err) {
-    if (!over) {
-      inflater.destroy();
-      await reader?.cancel().catch(() => {});
-      throw new Error(`Cannot read ${name}: corrupt or truncated gzip data (${(err as Error).message})`);
-    }
+    if (stop === undefined) stop = new Error(`Cannot read ${name}: corrupt or truncated gzip data (${(err as Error).message})`);
   }
-  if (over) {
+  if (stop !== undefined) {
+    inflater.destroy();
     await reader?.cancel().catch(() => {});
-    throw new TarRangeError(name, whole ? input.length : out.length, `uncompressed size exceeds the cap of ${max} bytes`);
+    opts.account?.release(out.length);
+    throw stop;
   }
   return out.bytes();
-}
-
-/** ES2024 resizable ArrayBuffers, typed here while the project's lib is older. */
-type ResizableBuffer = ArrayBuffer & {
-  readonly resizable: boolean;
-  readonly maxByteLength: number;
-  resize(length: number): void;
-};
-const Resizable = ArrayBuffer as unknown as new (length: number, opts: { maxByteLength: number }) => ResizableBuffer;
-
-/**
- * An output buffer that grows in place. Its memory is a resizable ArrayBuffer where the
- * platform has them (every runtime strata supports): growing it commits address space
- * already reserved, so bytes are never copied and the peak is the output itself, not
- * old + new buffers. The reserve is a guess (`reserve`); past it, or without resizable
- * buffers, it grows by half with one copy. `bytes()` hands out the exact length.
- */
-class GrowBuffer {
-  #buf: Uint8Array;
-  length = 0;
-  readonly #reserve: number;
-  constructor(capacity: number, reserve = 0) {
-    this.#reserve = reserve;
-    this.#buf = growable(Math.max(capacity, 1), reserve) ?? new Uint8Array(Math.max(capacity, 1));
-  }
-  push(chunk: Uint8Array): void {
-    const need = this.length + chunk.length;
-    if (need > this.#buf.length) this.#grow(need);
-    this.#buf.set(chunk, this.length);
-    this.length = need;
-  }
-  #grow(need: number): void {
-    const ab = this.#buf.buffer as ResizableBuffer;
-    const want = Math.max(need, Math.ceil(this.#buf.length * 1.25));
-    if (ab.resizable && need <= ab.maxByteLength) {
-      ab.resize(Math.min(ab.maxByteLength, want));
-      this.#buf = new Uint8Array(ab, 0, ab.byteLength);
-      return;
-    }
-    const next = growable(want, Math.max(this.#reserve, want * 4)) ?? new Uint8Array(Math.max(need, Math.ceil(this.#buf.length * 1.5)));
-    next.set(this.#buf.subarray(0, this.length));
-    this.#buf = next;
-  }
-  bytes(): Uint8Array {
-    if (this.length === this.#buf.length) return this.#buf;
-    const ab = this.#buf.buffer as ResizableBuffer;
-    if (ab.resizable) {
-      ab.resize(this.length);
-      return new Uint8Array(ab, 0, this.length);
-    }
-    // Keep a view when the slack is small; copy when most of the buffer would be wasted.
-    return this.length >= this.#buf.length * 0.9 ? this.#buf.subarray(0, this.length) : this.#buf.slice(0, this.length);
-  }
-}
-
-/** `length` bytes in a resizable ArrayBuffer that may grow to `reserve` (0: no reserve), or undefined. */
-function growable(length: number, reserve: number): Uint8Array | undefined {
-  for (let max = reserve; max > length; max = Math.floor(max / 2)) {
-    try {
-      return new Uint8Array(new Resizable(length, { maxByteLength: max }));
-    } catch {
-      // Deno caps maxByteLength lower than Node; a 32-bit or sandboxed heap may refuse a large reserve.
-    }
-  }
-  return undefined;
 }
 
 /** Read a whole stream into one array. Errors: TarRangeError past `maxBytes`. */

@@ -50,6 +50,8 @@ export async function* streamTar(stream: ReadableStream<Uint8Array>, opts: Strea
       }
       if (isZeroBlock(hdr, 0)) break; // end of archive (one zero block is enough)
       const { flag, size } = decoder.header(hdr, 0, at);
+      // Refused at its header: a body that cannot fit under the cap is never waited for.
+      if (at + BLOCK + size > src.max) throw new TarRangeError(name, at + 124, `entry "${headerName(hdr, 0)}" declares ${size} bytes, past the archive's cap of ${src.max} bytes`);
       const next = nextHeader(at, size);
       const truncated = (present: number) => new TarSyntaxError(name, at, `truncated body: size ${size} but ${present} bytes left`, headerName(hdr, 0));
       if (decoder.isMeta(flag)) {
@@ -91,7 +93,7 @@ class ChunkSource {
   offset = 0;
   #received = 0;
 
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>, private readonly name: string, private readonly max: number) {}
+  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>, private readonly name: string, readonly max: number) {}
 
   /** Make at least one unread byte available; false at the end of the stream. */
   async #fill(): Promise<boolean> {

@@ -87,13 +87,31 @@ t("streamTar() skips a body the caller does not read, and stops at maxBytes", as
   const names: string[] = [];
   for await (const { entry } of streamTar(chunked(bytes, 100))) names.push(entry.path);
   assert.equal(names, ["a", "b"]);
+  // Every entry fits, the end blocks do not.
+  const small = writeTar([file("a", "x".repeat(1000))]);
   try {
-    for await (const _ of streamTar(chunked(bytes, 100), { name: "t.tar", maxBytes: 2048 })) { /* reading */ }
+    for await (const _ of streamTar(chunked(small, 100), { name: "t.tar", maxBytes: 2000 })) { /* reading */ }
     assert.unreachable("expected the cap");
   } catch (err) {
     assert.instance(err, TarRangeError);
-    assert.match((err as Error).message, /Cannot read t.tar: the archive exceeds the cap of 2048 bytes/);
+    assert.match((err as Error).message, /^Cannot read t.tar: the archive exceeds the cap of 2000 bytes at offset \d+$/);
   }
+});
+
+t("streamTar() refuses at its header an entry whose declared size cannot fit under maxBytes, before its body arrives", async () => {
+  const bytes = writeTar([file("a", "1"), file("big", "x".repeat(3000))]);
+  let pulled = 0;
+  const source = chunked(bytes, 512).pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ transform: (c, ctl) => void (pulled += c.length, ctl.enqueue(c)) }));
+  const seen: string[] = [];
+  try {
+    for await (const { entry } of streamTar(source, { name: "t.tar", maxBytes: 2048 })) seen.push(entry.path);
+    assert.unreachable("expected the cap");
+  } catch (err) {
+    assert.instance(err, TarRangeError);
+    assert.is((err as Error).message, 'Cannot read t.tar: entry "big" declares 3000 bytes, past the archive\'s cap of 2048 bytes at offset 1148');
+  }
+  assert.equal(seen, ["a"]);
+  assert.ok(pulled <= 1024 + 512 * 3, `${pulled} bytes read`); // its header and what the stream had queued, not its body
 });
 
 function fixChecksum(bytes: Uint8Array, at: number) {

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Churn, CHURN_BYTES, decompressLayer, gunzip, gzip, indexTar, setCollectHint, setInflater, TarRangeError, webInflater, type MakeInflater, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
+import { Churn, CHURN_BYTES, decompressLayer, gunzip, gzip, indexTar, InflateLimitError, setCollectHint, setInflater, TarRangeError, webInflater, type MakeInflater, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
 import { nodeInflater } from "../../server/platform/node_gunzip.ts";
 import { minorGc } from "../../server/platform/node_gc.ts";
 import { chunked, dir, file, link, symlink, text } from "./_fixtures.ts";
@@ -115,18 +115,49 @@ for (const [inflater, make] of inflaters) {
     }
   });
 
-  tt("gunzip() stops a gzip bomb at the cap", async () => {
-    const bomb = await gzip(new Uint8Array(20 * 2 ** 20));
+  tt("gunzip() stops a gzip bomb as it inflates past the limit, naming the limit and the compressed offset", async () => {
+    const bomb = await gzip(new Uint8Array(64 * 2 ** 20));
     assert.ok(bomb.length < 100_000);
     for (const input of [() => bomb, () => chunked(bomb, 1000)]) {
+      let err: unknown;
       try {
         await gunzip(input(), { name: "layer sha256:bomb", maxBytes: 2 ** 20 });
-        assert.unreachable("expected the cap to stop it");
-      } catch (err) {
-        assert.instance(err, TarRangeError);
-        assert.match((err as Error).message, /Cannot read layer sha256:bomb: uncompressed size exceeds the cap of 1048576 bytes/);
+      } catch (e) {
+        err = e;
       }
+      assert.instance(err, InflateLimitError);
+      assert.instance(err, TarRangeError);
+      const { message, offset, inflated } = err as InflateLimitError;
+      assert.match(message, /^Cannot read layer sha256:bomb: it inflates past the limit of 1048576 bytes \(at compressed offset \d+\)$/);
+      // Stopped at the first piece past the limit: at most one piece of output more, a
+      // little of the input (zeros deflate about 1000:1), never the 64 MiB.
+      assert.ok(inflated > 2 ** 20 && inflated <= 2 ** 20 + 256 * 1024, `${inflated} bytes inflated`);
+      assert.ok(offset > 0 && offset < 64 * 1024, `compressed offset ${offset}`);
     }
+  });
+
+  tt("gunzip() reserves every piece with its account, and a refusal ends it with the account's error, all released", async () => {
+    const gz = await gzip(new Uint8Array(8 * 2 ** 20));
+    let held = 0, most = 0;
+    const refusal = new RangeError("over budget");
+    const account = (budget: number) => ({
+      reserve: (n: number) => {
+        if (held + n > budget) throw refusal;
+        most = Math.max(most, (held += n));
+      },
+      release: (n: number) => void (held -= n),
+    });
+    const out = await gunzip(chunked(gz, 4096), { account: account(Infinity) });
+    assert.is(held, out.length); // kept bytes stay reserved: the caller releases them with the output
+    held = most = 0;
+    try {
+      await gunzip(chunked(gz, 4096), { account: account(2 ** 20) });
+      assert.unreachable("expected the account to refuse");
+    } catch (err) {
+      assert.is(err, refusal);
+    }
+    assert.ok(most <= 2 ** 20, `${most} bytes reserved at most`);
+    assert.is(held, 0);
   });
 
   tt("gunzip() names the blob when the data is corrupt or cut short", async () => {

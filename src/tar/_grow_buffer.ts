@@ -1,0 +1,70 @@
+/**
+ * GrowBuffer: an output buffer for inflated layers and streamed members that grows in
+ * place (a resizable ArrayBuffer), so a 200 MB layer costs 200 MB, not old + new buffers.
+ */
+
+/** ES2024 resizable ArrayBuffers, typed here while the project's lib is older. */
+type ResizableBuffer = ArrayBuffer & {
+  readonly resizable: boolean;
+  readonly maxByteLength: number;
+  resize(length: number): void;
+};
+const Resizable = ArrayBuffer as unknown as new (length: number, opts: { maxByteLength: number }) => ResizableBuffer;
+
+/**
+ * An output buffer that grows in place. Its memory is a resizable ArrayBuffer where the
+ * platform has them (every runtime strata supports): growing it commits address space
+ * already reserved, so bytes are never copied and the peak is the output itself, not
+ * old + new buffers. The reserve is a guess (`reserve`); past it, or without resizable
+ * buffers, it grows by half with one copy. `bytes()` hands out the exact length.
+ */
+export class GrowBuffer {
+  #buf: Uint8Array;
+  length = 0;
+  readonly #reserve: number;
+  constructor(capacity: number, reserve = 0) {
+    this.#reserve = reserve;
+    this.#buf = growable(Math.max(capacity, 1), reserve) ?? new Uint8Array(Math.max(capacity, 1));
+  }
+  push(chunk: Uint8Array): void {
+    const need = this.length + chunk.length;
+    if (need > this.#buf.length) this.#grow(need);
+    this.#buf.set(chunk, this.length);
+    this.length = need;
+  }
+  #grow(need: number): void {
+    const ab = this.#buf.buffer as ResizableBuffer;
+    const want = Math.max(need, Math.ceil(this.#buf.length * 1.25));
+    if (ab.resizable && need <= ab.maxByteLength) {
+      ab.resize(Math.min(ab.maxByteLength, want));
+      this.#buf = new Uint8Array(ab, 0, ab.byteLength);
+      return;
+    }
+    const next = growable(want, Math.max(this.#reserve, want * 4)) ?? new Uint8Array(Math.max(need, Math.ceil(this.#buf.length * 1.5)));
+    next.set(this.#buf.subarray(0, this.length));
+    this.#buf = next;
+  }
+  bytes(): Uint8Array {
+    if (this.length === this.#buf.length) return this.#buf;
+    const ab = this.#buf.buffer as ResizableBuffer;
+    if (ab.resizable) {
+      ab.resize(this.length);
+      return new Uint8Array(ab, 0, this.length);
+    }
+    // Keep a view when the slack is small; copy when most of the buffer would be wasted.
+    return this.length >= this.#buf.length * 0.9 ? this.#buf.subarray(0, this.length) : this.#buf.slice(0, this.length);
+  }
+}
+
+/** `length` bytes in a resizable ArrayBuffer that may grow to `reserve` (0: no reserve), or undefined. */
+function growable(length: number, reserve: number): Uint8Array | undefined {
+  for (let max = reserve; max > length; max = Math.floor(max / 2)) {
+    try {
+      return new Uint8Array(new Resizable(length, { maxByteLength: max }));
+    } catch (err) {
+      // Deno caps maxByteLength lower than Node; a 32-bit or sandboxed heap may refuse a large reserve.
+      if (!(err instanceof RangeError)) throw err;
+    }
+  }
+  return undefined;
+}
