@@ -15,6 +15,8 @@ export const serve: Verb = {
     { long: "port", short: "p", type: "int", desc: "TCP port", default: "2375" },
     { long: "socket", type: "string", desc: "Listen on a unix socket at this path instead of TCP" },
     { long: "token", type: "string", desc: "Bearer token clients must send (required off loopback; or STRATA_TOKEN)" },
+    { long: "allow-origin", type: "list", desc: "Let web pages of this origin drive the API (any other Origin is refused; or STRATA_ALLOW_ORIGINS, comma-separated)" },
+    { long: "allow-host", type: "list", desc: "Accept this Host header besides loopback and the listen address (DNS rebinding guard; or STRATA_ALLOW_HOSTS)" },
     { long: "no-samples", type: "bool", desc: "Do not load the sample images at start" },
     { long: "idle-exit", type: "int", desc: "Exit after this many seconds with no running container (0: never)", default: "0" },
   ],
@@ -24,6 +26,8 @@ export const serve: Verb = {
     const server = await startServer({
       host: flag.str(p, "host"), port: flag.int(p, "port"), socket: flag.str(p, "socket"), home,
       token: flag.str(p, "token") ?? ctx.io.env["STRATA_TOKEN"], samples: !flag.bool(p, "no-samples"),
+      allowOrigins: _list(flag.list(p, "allow-origin"), ctx.io.env["STRATA_ALLOW_ORIGINS"]),
+      allowHosts: _list(flag.list(p, "allow-host"), ctx.io.env["STRATA_ALLOW_HOSTS"]),
     });
     await ctx.io.err(`strata: serving the Docker Engine API on ${server.url} (export DOCKER_HOST=${server.url})\n`);
     await new Promise<void>((done) => {
@@ -39,6 +43,12 @@ export const serve: Verb = {
     return 0;
   },
 };
+
+/** A list flag's values (each may be comma-separated), else the environment's comma-separated list. */
+function _list(given: string[], env: string | undefined): string[] | undefined {
+  const values = (given.length ? given.join(",") : env ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return values.length ? values : undefined;
+}
 
 /** Call `stop` once no container has run for `seconds` (the background server of `run -d`). */
 function _exitWhenIdle(engine: EngineApi, seconds: number, stop: () => void): void {

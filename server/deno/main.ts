@@ -4,8 +4,11 @@
  * Node server: --host, --port, --token (or STRATA_TOKEN; required off loopback), --home.
  * XXX: Deno.serve cannot take over a connection to answer `101 UPGRADED` with a raw
  * stream, so attach and exec start with `Upgrade: tcp` (the docker CLI's `run` without
- * -d, `start -a`, `exec`) answer a clear 501; dockerode's plain attach, `run -d`, logs
- * and every other endpoint work. The Node server (npm start) serves those too.
+ * -d, `start -a`, `exec`) answer a clear 501, and so does attach over a websocket
+ * (`GET …/attach/ws`; XXX: Deno.upgradeWebSocket could serve it through
+ * serveAttachWebSocket); dockerode's plain attach, `run -d`, logs and every other
+ * endpoint work. The Node server (npm start) serves those too. Web pages and foreign
+ * Host headers are refused as on Node (--allow-origin, --allow-host to allow them).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { createApi } from "../../src/api/mod.ts";
@@ -38,7 +41,10 @@ async function main(): Promise<void> {
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
   const engine = await createEngine({ store, workerHost: webWorkerHost(), platform: denoPlatform() });
   await loadSamples(engine);
-  const app = createApi(engine, { token: o.token, root: home, hijackUnavailable: NO_HIJACK });
+  const app = createApi(engine, {
+    token: o.token, root: home, hijackUnavailable: NO_HIJACK,
+    allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: { host, port: o.port },
+  });
   const server = Deno.serve({
     hostname: host, port: o.port ?? 2375,
     onListen: ({ port }: { port: number }) => console.error(`strata (deno): serving the Docker Engine API on tcp://${host}:${port}`),

@@ -4,6 +4,10 @@
  * The sample images are bundled in (esbuild's binary loader; server/edge/build.ts), so a
  * fresh isolate can run containers at once. A hijacked attach needs a socket, so attach
  * and exec start with `Upgrade: tcp` answer a clear 501; everything else is the same API.
+ * Requests from web pages (an Origin header) are refused as on the servers. The Host
+ * check is off: a worker is reached under names it cannot know in advance, it holds no
+ * host directories, and DNS rebinding only matters for a server a page could not reach
+ * otherwise (one on loopback or a private network).
  * XXX: an inline program blocks the isolate while it computes (no `spin` here).
  */
 import { createApi } from "../../src/api/mod.ts";
@@ -25,7 +29,7 @@ async function boot() {
   for (const [name, bytes] of [["toolbox.tar", toolbox], ["probes.tar", probes], ["demo.tar", demo]] as const) {
     await engine.images.load(bytes as Uint8Array, { name });
   }
-  return createApi(engine, { hijackUnavailable: NO_HIJACK, name: "strata-edge" });
+  return createApi(engine, { hijackUnavailable: NO_HIJACK, name: "strata-edge", allowHosts: ["*"] });
 }
 
 export default {

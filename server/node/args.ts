@@ -6,9 +6,23 @@ export interface ServeArgs {
   socket?: string;
   token?: string;
   home?: string;
+  /** --allow-origin (repeated or comma-separated), or STRATA_ALLOW_ORIGINS. */
+  allowOrigins?: string[];
+  /** --allow-host (repeated or comma-separated), or STRATA_ALLOW_HOSTS. */
+  allowHosts?: string[];
 }
 
-/** Parse the server flags; `env` supplies STRATA_TOKEN and STRATA_HOME. Errors: an unknown flag or a bad port. */
+const FLAGS = "--host, --port, --socket, --token, --home, --allow-origin, --allow-host";
+
+/** A comma-separated list, empty items dropped. */
+export function listValue(v: string | undefined): string[] {
+  return (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * Parse the server flags; `env` supplies STRATA_TOKEN, STRATA_HOME, STRATA_ALLOW_ORIGINS
+ * and STRATA_ALLOW_HOSTS (flags win). Errors: an unknown flag or a bad port.
+ */
 export function parseServeArgs(args: string[], env: Record<string, string | undefined> = {}): ServeArgs {
   const o: ServeArgs = {};
   for (let i = 0; i < args.length; i++) {
@@ -19,11 +33,15 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     else if (flag === "--socket") o.socket = value();
     else if (flag === "--token") o.token = value();
     else if (flag === "--home") o.home = value();
-    else throw new Error(`unknown flag: ${flag} (flags: --host, --port, --socket, --token, --home)`);
+    else if (flag === "--allow-origin") (o.allowOrigins ??= []).push(...listValue(value()));
+    else if (flag === "--allow-host") (o.allowHosts ??= []).push(...listValue(value()));
+    else throw new Error(`unknown flag: ${flag} (flags: ${FLAGS})`);
   }
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port < 65536)) throw new Error(`invalid port: ${o.port}`);
   if (!o.token && env["STRATA_TOKEN"]) o.token = env["STRATA_TOKEN"];
   if (!o.home && env["STRATA_HOME"]) o.home = env["STRATA_HOME"];
+  if (!o.allowOrigins && env["STRATA_ALLOW_ORIGINS"]) o.allowOrigins = listValue(env["STRATA_ALLOW_ORIGINS"]);
+  if (!o.allowHosts && env["STRATA_ALLOW_HOSTS"]) o.allowHosts = listValue(env["STRATA_ALLOW_HOSTS"]);
   return o;
 }
 

@@ -2,7 +2,10 @@
  * `npm start`: the Docker-compatible API server, on 127.0.0.1:2375 by default, with the
  * sample images loaded. Flags: --host H, --port N, --socket PATH (unix socket),
  * --token T (or STRATA_TOKEN; required off loopback), --home DIR (or STRATA_HOME;
- * "memory" keeps nothing). SIGINT/SIGTERM stop the containers and flush state.
+ * "memory" keeps nothing), --allow-origin ORIGIN (or STRATA_ALLOW_ORIGINS: web pages of
+ * that origin may drive the API; any other Origin is refused), --allow-host NAME (or
+ * STRATA_ALLOW_HOSTS: a Host header accepted besides loopback and the listen address).
+ * SIGINT/SIGTERM stop the containers and flush state.
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -25,6 +25,10 @@ export interface ServerOptions {
   /** Listen on a unix socket instead of TCP. */
   socket?: string;
   token?: string;
+  /** Origins whose web pages may drive the API (--allow-origin); any other Origin is refused. */
+  allowOrigins?: string[];
+  /** Host header names allowed besides loopback and the listen address (--allow-host). */
+  allowHosts?: string[];
   /** STRATA_HOME; "memory" keeps nothing. */
   home?: string;
   /** Load rootfs-samples/*.tar whose tags are missing (default true). */
@@ -68,10 +72,12 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
   const engine = await createEngine({ store, ...runtimeHost() });
   if (o.samples !== false) await loadSamples(engine, log);
-  const app = createApi(engine, { token: o.token, root: home });
+  // Refusals (src/api/_origin.ts): web pages, and Hosts that are not this server's.
+  const source = { allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: o.socket ? { socket: o.socket } : { host, port: o.port } };
+  const app = createApi(engine, { token: o.token, root: home, ...source });
   if (o.socket && existsSync(o.socket)) rmSync(o.socket);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  server.on("upgrade", upgradeHandler(engine, { token: o.token }));
+  server.on("upgrade", upgradeHandler(engine, { token: o.token, source, log }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     if (o.socket) server.listen(o.socket, resolve);

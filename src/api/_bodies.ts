@@ -3,6 +3,7 @@
  * a 400 naming the field and nothing is half-created. Unknown fields pass through
  * (clients send the whole ContainerConfig; strata uses a part of it).
  */
+import type { Context } from "hono";
 import { z } from "zod";
 import { ApiError } from "./errors.ts";
 
@@ -59,4 +60,30 @@ export function parseBody<T>(schema: z.ZodType<T>, raw: string): T {
   const issue = r.error.issues[0]!;
   const field = issue.path.map(String).join(".") || "(body)";
   throw new ApiError(400, `invalid body: field "${field}": ${issue.message}`);
+}
+
+/**
+ * moby's `httputils.CheckForJSON` (API v1.47): a route that takes a JSON body refuses any
+ * other Content-Type with 400; no Content-Type is fine only when the body is empty (the
+ * docker CLI sends none for `commit`). This also keeps a web page from creating a
+ * container: `text/plain` is what a browser may send cross-site without a preflight.
+ * Errors: ApiError 400 "unsupported Content-Type header (text/plain): must be 'application/json'".
+ */
+export function checkJsonType(contentType: string | undefined | null, bodyLength: number): void {
+  const ct = contentType ?? "";
+  if (ct === "" && bodyLength === 0) return;
+  const media = ct.split(";")[0]!.trim().toLowerCase();
+  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/.test(media)) {
+    throw new ApiError(400, `malformed Content-Type header (${ct}): mime: ${media ? "expected slash after first token" : "no media type"}`);
+  }
+  if (media !== "application/json") throw new ApiError(400, `unsupported Content-Type header (${ct}): must be 'application/json'`);
+}
+
+/** The body of a JSON route as text, after `checkJsonType` (a typed body is refused before it is read). */
+export async function jsonText(c: Context): Promise<string> {
+  const ct = c.req.header("content-type");
+  if (ct) checkJsonType(ct, 1);
+  const text = await c.req.text();
+  checkJsonType(ct, text.length);
+  return text;
 }

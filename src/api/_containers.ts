@@ -1,7 +1,7 @@
 /** /containers/* lifecycle routes (Engine API v1.47), with the status codes clients whitelist. */
 import type { Hono } from "hono";
 import type { EngineApi, WaitCondition } from "../engine/mod.ts";
-import { CreateBody, parseBody } from "./_bodies.ts";
+import { CreateBody, jsonText, parseBody } from "./_bodies.ts";
 import { ApiError } from "./errors.ts";
 import { bool, filters, num } from "./_query.ts";
 
@@ -13,7 +13,7 @@ export function containerRoutes(app: Hono, engine: EngineApi): void {
   app.get("/containers/json", async (c) => c.json(await ct.list({ all: bool(c, "all"), size: bool(c, "size"), limit: num(c, "limit"), filters: filters(c) })));
   app.post("/containers/create", async (c) => {
     // dockerode copies its options into the query too: only `name` is read from there.
-    const body = parseBody(CreateBody, await c.req.text());
+    const body = parseBody(CreateBody, await jsonText(c));
     const name = c.req.query("name") || undefined;
     return c.json(await ct.create({ ...body, name, HostConfig: body.HostConfig ?? undefined }), 201);
   });

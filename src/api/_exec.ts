@@ -1,12 +1,12 @@
 /** exec: create (201), start without a hijack (a streaming 200, or detached), inspect, resize. */
 import type { Hono } from "hono";
 import type { EngineApi } from "../engine/mod.ts";
-import { ExecBody, ExecStartBody, parseBody } from "./_bodies.ts";
+import { ExecBody, ExecStartBody, jsonText, parseBody } from "./_bodies.ts";
 import { frame, MULTIPLEXED, pushStream, RAW } from "./streams.ts";
 
 export function execRoutes(app: Hono, engine: EngineApi): void {
   app.post("/containers/:id/exec", async (c) => {
-    const body = parseBody(ExecBody, await c.req.text());
+    const body = parseBody(ExecBody, await jsonText(c));
     return c.json(engine.exec.create(c.req.param("id"), { ...body, Env: body.Env ?? undefined }), 201);
   });
   app.get("/exec/:id/json", (c) => c.json(engine.exec.inspect(c.req.param("id"))));
@@ -16,7 +16,7 @@ export function execRoutes(app: Hono, engine: EngineApi): void {
   });
   app.post("/exec/:id/start", async (c) => {
     const id = c.req.param("id");
-    const opts = parseBody(ExecStartBody, await c.req.text());
+    const opts = parseBody(ExecStartBody, await jsonText(c));
     const tty = engine.exec.inspect(id).ProcessConfig.tty;
     if (opts.Detach) {
       void engine.exec.start(id).catch(() => {});

@@ -4,6 +4,7 @@
  */
 import type { Context, Hono } from "hono";
 import type { EngineApi, ImageSummary } from "../engine/mod.ts";
+import { jsonText } from "./_bodies.ts";
 import { ApiError } from "./errors.ts";
 import { bool, filterValues, filters } from "./_query.ts";
 import { jsonLine, pushStream, streamError } from "./streams.ts";
@@ -44,6 +45,7 @@ export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: num
   });
   app.delete("/images/:name{.+}", async (c) => c.json(await im.remove(c.req.param("name"), { force: bool(c, "force") })));
   app.post("/commit", async (c) => {
+    await jsonText(c); // moby checks the Content-Type; the body's Config is not used yet
     const container = c.req.query("container");
     if (!container) throw new ApiError(400, `invalid query: "container" is required`);
     const r = await engine.containers.commit(container, {

@@ -1,14 +1,14 @@
 /** /volumes routes: create (201), list, inspect, remove (204), prune. */
 import type { Hono } from "hono";
 import type { EngineApi } from "../engine/mod.ts";
-import { parseBody, VolumeBody } from "./_bodies.ts";
+import { jsonText, parseBody, VolumeBody } from "./_bodies.ts";
 import { bool, filters } from "./_query.ts";
 
 export function volumeRoutes(app: Hono, engine: EngineApi): void {
   const v = engine.volumes;
   app.get("/volumes", async (c) => c.json(await v.list({ filters: filters(c) })));
   app.post("/volumes/create", async (c) => {
-    const body = parseBody(VolumeBody, await c.req.text());
+    const body = parseBody(VolumeBody, await jsonText(c));
     return c.json(await v.create({ ...body, DriverOpts: body.DriverOpts ?? undefined, Labels: body.Labels ?? undefined }), 201);
   });
   app.post("/volumes/prune", async (c) => c.json(await v.prune({ all: filters(c)["all"] !== undefined })));

@@ -120,7 +120,7 @@ t("create errors: name conflict 409, missing image 404, no command 400, bad body
     assert.is(r.status, 400, JSON.stringify(body));
     assert.match(await message(r), re);
   }
-  const nojson = await req("/containers/create", { method: "POST", body: "{nope" });
+  const nojson = await req("/containers/create", { method: "POST", body: "{nope", headers: { "Content-Type": "application/json" } });
   assert.is(nojson.status, 400);
   assert.match(await message(nojson), /invalid JSON body/);
   assert.is((await (await req("/containers/json?all=1")).json() as unknown[]).length, 1); // nothing half-created

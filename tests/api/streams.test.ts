@@ -32,7 +32,11 @@ function fakeConn() {
   return { conn, done, feed: (s: string) => ctrl.enqueue(enc.encode(s)), close: () => ctrl.close(), split, hangUp: () => closers.forEach((f) => f()) };
 }
 
-const hreq = (url: string, body = "", headers: Record<string, string> = {}) => ({ method: "POST", url, body: enc.encode(body), header: (n: string) => headers[n.toLowerCase()] });
+/** A hijack request as the docker CLI sends it: a JSON body says so in its Content-Type. */
+const hreq = (url: string, body = "", headers: Record<string, string> = {}) => {
+  const all: Record<string, string> = { host: "127.0.0.1:2375", ...(body ? { "content-type": "application/json" } : {}), ...headers };
+  return { method: "POST", url, body: enc.encode(body), header: (n: string) => all[n.toLowerCase()] };
+};
 
 t("frame() writes Docker's 8-byte header: stream id, three zeros, big-endian size", () => {
   assert.equal([...frame("stdout", enc.encode("hi\n"))], [1, 0, 0, 0, 0, 0, 0, 3, 104, 105, 10]);
