@@ -15,7 +15,9 @@ const newHome = () => {
   homes.push(h);
   return h;
 };
-const makers: Array<[string, () => Store]> = [["MemoryStore", () => new MemoryStore()], ["DiskStore", () => DiskStore.open(newHome())]];
+/** Warnings the stores gave (kept off stderr; each test asserts on `warnings()`). */
+const shownWarnings: string[] = [];
+const makers: Array<[string, () => Store]> = [["MemoryStore", () => new MemoryStore()], ["DiskStore", () => DiskStore.open(newHome(), { onWarning: (line) => void shownWarnings.push(line) })]];
 
 async function rejects(p: Promise<unknown>): Promise<Error> {
   try {
@@ -73,6 +75,20 @@ for (const [name, make] of makers) {
     assert.equal(await s.getRecord("tag", "t"), { id: "new" });
     await rejects(s.commit([{ kind: "image", key: "x", value: { n: 3 } }, { kind: "image", key: "y", value: { big: 1n } }]));
     assert.equal(await s.listRecords("image"), [["new", { n: 2 }]]);
+    await s.close();
+  });
+
+  t("quarantine() takes a record out of the live set and warnings() says which and why", async () => {
+    const s = make();
+    await s.putRecord("image", "bad", { n: 1 });
+    await s.putRecord("image", "good", { n: 2 });
+    assert.equal(s.warnings(), []);
+    await s.quarantine("image", "bad", "image bad names blob sha256:x, which is not in the store");
+    await s.quarantine("image", "absent", "no such record: nothing to do");
+    assert.equal(await s.listRecords("image"), [["good", { n: 2 }]]);
+    assert.is(await s.getRecord("image", "bad"), undefined);
+    assert.is(s.warnings().length, 1);
+    assert.match(s.warnings()[0]!, /bad.* was set aside.*: image bad names blob sha256:x, which is not in the store$/);
     await s.close();
   });
 
