@@ -1,9 +1,12 @@
 /** The worker_threads entry: serves process runs for nodeWorkerHost, bind mounts included. */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { serveProcessWorker } from "../../src/wasi/mod.ts";
 import { HostDirVfs } from "../platform/host_dir.ts";
+import { FdLedger } from "./fd_ledger.ts";
+
+const fds = new FdLedger((workerData as { fdLedger: SharedArrayBuffer }).fdLedger);
 
 serveProcessWorker({
   postMessage: (m) => parentPort!.postMessage(m),
   onMessage: (l) => void parentPort!.on("message", l),
-}, { openBind: (source, o) => new HostDirVfs(source, o) });
+}, { openBind: (source, o) => new HostDirVfs(source, { ...o, fds }) });

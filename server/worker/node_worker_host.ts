@@ -5,12 +5,14 @@
  */
 import { Worker } from "node:worker_threads";
 import type { WorkerHost, WorkerPort } from "../../src/wasi/mod.ts";
+import { FdLedger } from "./fd_ledger.ts";
 
 export function nodeWorkerHost(entry = new URL("./entry.mjs", import.meta.url)): WorkerHost {
   return {
     binds: true, // entry.ts opens host directories for bind mounts
     spawn(): WorkerPort {
-      const worker = new Worker(entry);
+      const fds = new FdLedger();
+      const worker = new Worker(entry, { workerData: { fdLedger: fds.buffer } });
       worker.unref();
       return {
         postMessage: (m, transfer) => worker.postMessage(m, (transfer ?? []) as never),
@@ -21,7 +23,10 @@ export function nodeWorkerHost(entry = new URL("./entry.mjs", import.meta.url)):
         // message listener refs the worker's port again, so the pool says which it is).
         ref: () => worker.ref(),
         unref: () => worker.unref(),
-        terminate: async () => void (await worker.terminate()),
+        terminate: async () => {
+          await worker.terminate();
+          fds.closeAll(); // what a program held open in a bind when it was killed
+        },
       };
     },
   };

@@ -6,7 +6,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeWorkers } from "../../src/wasi/mod.ts";
@@ -54,6 +54,36 @@ t("a bind's changes reach the host once, a volume's come back to the engine, rea
     const c = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo no > /h/x; touch /h/d/g"], HostConfig: { Binds: [`${dir}:/h:ro`] } });
     assert.is(c.code, 1);
     assert.match(c.stderr, /Read-only file system/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+const linux = (() => {
+  try {
+    return openFds() > 0;
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return false;
+    throw err;
+  }
+})();
+if (!linux) console.log("skip: descriptors left by killed workers: no /proc/self/fd here");
+
+(linux ? t : t.skip)("a program killed while it holds files of a bind open leaves no host descriptor behind", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "strata-fds-"));
+  try {
+    writeFileSync(join(dir, "f"), "held\n");
+    const engine = await sampleEngine(["toolbox"], { platform: nodePlatform(), workerHost });
+    const before = openFds();
+    for (let i = 0; i < 5; i++) {
+      const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "{ while :; do :; done; } < /h/f"], HostConfig: { Binds: [`${dir}:/h`] } });
+      await engine.containers.start(Id);
+      await new Promise((r) => setTimeout(r, 50)); // the program is in its loop, the file open
+      await engine.containers.kill(Id, "KILL");
+      await engine.containers.wait(Id);
+    }
+    assert.ok(openFds() <= before, `descriptors: ${before} before, ${openFds()} after five kills`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
