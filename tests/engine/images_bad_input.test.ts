@@ -179,4 +179,11 @@ t("invalid JSON and missing fields name the document and the field", async () =>
   await refuses(noConfig, /^Cannot read bad.tar manifest.json\[0\]: field "Config" is missing$/);
 });
 
+t("a RepoTag Docker refuses stops the load with Docker's message before anything is stored", async () => {
+  const tagged = async (tag: string) => await writeDockerArchive([await makeImage([[file("x", "other")]], [tag])]);
+  await refuses(await tagged("a".repeat(5000)), /^repository name must not be more than 255 characters$/);
+  await refuses(await tagged("Toolbox:1"), /^invalid reference format: repository name \(library\/Toolbox\) must be lowercase$/);
+  await refuses(await tagged("a..b"), /^invalid reference format$/);
+});
+
 t.run();
