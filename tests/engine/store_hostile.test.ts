@@ -145,6 +145,32 @@ t("an engine opens a home with an image whose blob is gone and a truncated conta
   await b.engine.close();
 });
 
+t("a home an earlier version bricked (a 5000-character tag left in commit.json, an image record without its blobs) opens", async () => {
+  const home = newHome();
+  const a = await engineOn(home);
+  await a.engine.images.load(await archive(["keep:1"]));
+  await a.engine.close();
+  const id = `sha256:${"1".repeat(64)}`, layer = `sha256:${"2".repeat(64)}`;
+  const image = { id, diffIds: [layer], chainIds: [layer], layerSizes: [1024], created: "", loaded: 0 };
+  const batch = [
+    { kind: "layer", key: layer, value: { diffId: layer, size: 1024 } },
+    { kind: "image", key: id, value: image },
+    { kind: "tag", key: `${"a".repeat(5000)}:latest`, value: { id } },
+  ];
+  writeFileSync(join(home, "records", "image", `sha256%3A${"1".repeat(64)}.json`), JSON.stringify(image)); // applied before the failure
+  writeFileSync(join(home, "commit.json"), JSON.stringify(batch));
+  const b = await engineOn(home);
+  assert.equal((await b.engine.images.list()).map((i) => i.RepoTags), [["keep:1"]]);
+  assert.is(b.lines.length, 3, b.lines.join("\n"));
+  assert.ok(b.lines.some((l) => l.includes("repository name must not be more than 255 characters")), b.lines.join("\n"));
+  assert.ok(b.lines.some((l) => l.endsWith(`image ${id} names blob ${id}, which is not in the store`)), b.lines.join("\n"));
+  assert.not.ok(existsSync(join(home, "commit.json")));
+  await b.engine.close();
+  const c = await engineOn(home); // and it stays open: nothing left to set aside
+  assert.equal(c.lines, []);
+  await c.engine.close();
+});
+
 t.after(() => {
   for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
