@@ -11,7 +11,7 @@ import { ImageStore, type LoadOptions, type LoadResult, type RemoveOptions } fro
 import type { ImagesApi } from "./types.ts";
 
 export interface EngineImagesOptions {
-  /** Limit on one layer's uncompressed size (default: src/tar DEFAULT_MAX_UNCOMPRESSED, 2 GiB). */
+  /** Limit on one layer's uncompressed size (default: src/tar DEFAULT_MAX_UNCOMPRESSED, 1 GiB). */
   maxLayerBytes?: number;
   /** The budget shared by loads in progress (default: src/oci DEFAULT_LOAD_MEMORY, 2 GiB). */
   loadMemoryBytes?: number;

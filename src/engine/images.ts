@@ -20,7 +20,7 @@ export interface LoadOptions {
   /** Names the archive in errors ("toolbox.tar"). */
   name?: string;
   onProgress?: (p: LoadProgress) => void;
-  /** Limit on one layer's uncompressed size (a gzip bomb stops there). Default 2 GiB. */
+  /** Limit on one layer's uncompressed size (a gzip bomb stops there). Default 1 GiB (src/tar DEFAULT_MAX_UNCOMPRESSED). */
   maxLayerBytes?: number;
   /** Cap on the archive read from a stream. */
   maxArchiveBytes?: number;

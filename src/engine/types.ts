@@ -351,7 +351,7 @@ export interface EngineOptions {
   logCap?: number;
   /** How long a removed AutoRemove container still answers `wait` (ms, default 30 s). */
   removedGraceMs?: number;
-  /** Limit on one layer's uncompressed size in `docker load` (default 2 GiB): a gzip bomb is refused as it inflates past it. */
+  /** Limit on one layer's uncompressed size in `docker load` (default 1 GiB): a gzip bomb is refused as it inflates past it. */
   maxLayerBytes?: number;
   /**
    * Memory shared by every load in progress (default 2 GiB, src/oci DEFAULT_LOAD_MEMORY):

@@ -50,7 +50,7 @@ export interface LoadedImage {
 export interface ReadArchiveOptions {
   /** Names the archive in errors. */
   name?: string;
-  /** Limit on a layer's uncompressed size (default 2 GiB, src/tar DEFAULT_MAX_UNCOMPRESSED). */
+  /** Limit on a layer's uncompressed size (default 1 GiB, src/tar DEFAULT_MAX_UNCOMPRESSED). */
   maxLayerBytes?: number;
   /** Cap on a streamed archive's size. */
   maxArchiveBytes?: number;

@@ -20,9 +20,10 @@
 import type { MemoryAccount } from "../tar/mod.ts";
 
 /**
- * Default budget: 2 GiB, the API's default limit on a `docker load` body, so one load of
- * the largest plain archive the API accepts fits, and three gzip bombs at once stay
- * within it (docs/benchmarks.md, load_bomb).
+ * Default budget: 2 GiB, the API's default limit on a `docker load` body (src/api
+ * `maxLoadBytes`), so one load of the largest plain archive the API accepts fits, two
+ * layers at the default layer limit fit at once, and any number of gzip bombs at once
+ * stay within it (docs/benchmarks.md, load_bomb).
  */
 export const DEFAULT_LOAD_MEMORY = 2 * 2 ** 30;
 

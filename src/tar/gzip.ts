@@ -15,11 +15,13 @@ import { InflateLimitError, TarRangeError, UnsupportedMediaTypeError } from "./e
 import { GrowBuffer } from "./_grow_buffer.ts";
 
 /**
- * Default limit on the uncompressed size of one layer: 2 GiB, the API's default limit
- * on a `docker load` body (src/api `maxLoadBytes`). A plain layer that large is accepted,
- * so a gzip layer may inflate to the same; a layer is one buffer in memory.
+ * Default limit on the uncompressed size of one layer: 1 GiB. A layer is one buffer in
+ * memory, and this is half the engine's default load budget (src/oci DEFAULT_LOAD_MEMORY),
+ * so two layers this large can load at once and a lone gzip bomb meets this limit, with
+ * its own message, before the budget. Layers larger than this are rare outside machine
+ * learning images; raise it (the engine's maxLayerBytes) for those.
  */
-export const DEFAULT_MAX_UNCOMPRESSED = 2 * 2 ** 30;
+export const DEFAULT_MAX_UNCOMPRESSED = 2 ** 30;
 
 export type Compression = "gzip" | "zstd" | "bzip2" | "xz" | "none";
 
