@@ -4,7 +4,10 @@
  * is a zero-copy index into its tar, so the inflated size is memory), so each load takes
  * a lease and reserves bytes as it keeps them. A reservation past the budget is refused
  * at once with LoadBudgetError (not queued: a load waiting on memory would hold its
- * request open), and the lease gives everything back when its load ends, however it ends.
+ * request open). The refused load is over, so its lease gives back all it held right
+ * then, not when the load has unwound: the loads still running are not refused in a
+ * cascade for bytes about to be dropped. Otherwise the lease gives everything back when
+ * its load ends, however it ends.
  *
  * @example
  * ```ts
@@ -37,7 +40,10 @@ export class LoadBudgetError extends RangeError {
   }
 }
 
-/** One load's share of the budget: what it reserved so far (`held`), given back by `end`. */
+/**
+ * One load's share of the budget: what it reserved so far (`held`), given back by `end`.
+ * After a refusal it holds nothing and refuses every reservation with the same error.
+ */
 export interface LoadLease extends MemoryAccount {
   readonly held: number;
   /** Give back everything this load reserved. Idempotent. */
@@ -58,13 +64,19 @@ export class LoadBudget {
 
   /** A lease for one load of `archive` (named in its errors). */
   lease(archive: string): LoadLease {
-    let held = 0;
+    let held = 0, refused: LoadBudgetError | undefined;
     return {
       get held() {
         return held;
       },
       reserve: (bytes) => {
-        if (this.#used + bytes > this.limit) throw new LoadBudgetError(archive, this.limit, held, this.#used - held, bytes);
+        if (refused) throw refused;
+        if (this.#used + bytes > this.limit) {
+          refused = new LoadBudgetError(archive, this.limit, held, this.#used - held, bytes);
+          this.#used -= held;
+          held = 0;
+          throw refused;
+        }
         this.#used += bytes;
         held += bytes;
       },
