@@ -8,8 +8,8 @@ import type { UnionFS } from "../fs/mod.ts";
 import { runProcess, type StdinSource, type Vfs } from "../wasi/mod.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { MountedVfs, type MountedFs, readOnly } from "./_mounts.ts";
-import { Appender } from "./_persist.ts";
-import { encodeLog, encodeLogLine } from "./_logs_io.ts";
+import { Appender, concat } from "./_persist.ts";
+import { encodeLogLine } from "./_logs_io.ts";
 import { populateVolume } from "./_populate.ts";
 import { conflict, EngineError } from "./errors.ts";
 import type { Engine } from "./engine.ts";
@@ -55,16 +55,25 @@ function ensureDir(fs: UnionFS, path: string): void {
   }
 }
 
+/** Each log entry's stored line, made once as it is appended: compacting the stored log copies them, not encodes them again. */
+const storedLines = new WeakMap<LogEntry, Uint8Array>();
+
+function storedLog(entries: readonly LogEntry[]): Uint8Array {
+  return concat(entries.map((e) => storedLines.get(e) ?? encodeLogLine(e)));
+}
+
 function logSink(engine: Engine, rt: ContainerRuntime, stream: LogEntry["stream"]) {
   return {
     write: (data: Uint8Array, time: number) => {
       const e = { stream, time, data };
+      const line = encodeLogLine(e);
+      storedLines.set(e, line);
       rt.logs.push(e);
       rt.logWriter ??= new Appender(engine.store, "logs", rt.rec.Id);
       if (rt.logs.dropped > 0 && rt.logs.dropped >= rt.logs.cap) { // compact the stored log as often as the cap is passed
         rt.logs.dropped = 0;
-        rt.logWriter.replace(encodeLog(rt.logs.entries));
-      } else rt.logWriter.push(encodeLogLine(e));
+        rt.logWriter.replace(storedLog(rt.logs.entries));
+      } else rt.logWriter.push(line);
     },
   };
 }
@@ -99,7 +108,17 @@ export async function start(engine: Engine, rt: ContainerRuntime): Promise<void>
   rt.exiting = new Promise((r) => (recorded = r));
   await engine.save(rt);
   engine.event(rt.rec, "start");
-  void proc.done.then((r) => exited(engine, rt, r.exitCode, r.oomKilled, r.error ?? "")).finally(recorded);
+  // The exit is recorded whatever fails on the way (a store that refuses the snapshot…):
+  // the failure goes on the container's State.Error, and waiters are answered.
+  void proc.done.then((r) => exited(engine, rt, r.exitCode, r.oomKilled, r.error ?? ""))
+    .catch((err: unknown) => exitUnrecorded(rt, err)).finally(recorded);
+}
+
+function exitUnrecorded(rt: ContainerRuntime, err: unknown): void {
+  const message = `Cannot record the container's exit: ${err instanceof Error ? err.message : String(err)}`;
+  rt.rec.State.Error = rt.rec.State.Error ? `${rt.rec.State.Error}; ${message}` : message;
+  const status = rt.status();
+  for (const w of rt.exitWaiters.splice(0)) w(status);
 }
 
 async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: boolean, error: string): Promise<void> {
@@ -114,7 +133,7 @@ async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: b
     rt.upper!.untrace(rt.fs!);
     await rt.upper!.snapshot(rt.fs!);
     if (rt.logWriter) {
-      rt.logWriter.replace(encodeLog(rt.logs.entries));
+      rt.logWriter.replace(storedLog(rt.logs.entries));
       await rt.logWriter.flushed();
     }
     await engine.save(rt);
@@ -127,7 +146,9 @@ async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: b
   const status = rt.status();
   for (const w of rt.exitWaiters.splice(0)) w(status);
   if (rt.rec.HostConfig.AutoRemove && engine.runtimes.get(rt.rec.Id) === rt) {
-    queueMicrotask(() => void remove(engine, rt, { force: true, v: true }).catch(() => {}));
+    queueMicrotask(() => void remove(engine, rt, { force: true, v: true }).catch((err: unknown) => {
+      rt.rec.State.Error = `Cannot remove the container: ${err instanceof Error ? err.message : String(err)}`; // as docker inspect would show it
+    }));
   }
 }
 

@@ -33,9 +33,13 @@ export function decodeLog(bytes: Uint8Array): LogEntry[] {
   return out;
 }
 
-/** A push-to-pull queue: producers push, one consumer iterates; ends on end() or abort. */
-export function queue<T>(signal?: AbortSignal): { push(x: T): void; end(): void; iter: AsyncIterable<T> } {
-  const items: T[] = [];
+/**
+ * A push-to-pull queue: producers push, one consumer iterates; ends on end() or abort.
+ * With `max`, a consumer that falls behind by more items loses the oldest (a follower
+ * of a flooding container holds no more than the log itself keeps).
+ */
+export function queue<T>(signal?: AbortSignal, max = Infinity): { push(x: T): void; end(): void; iter: AsyncIterable<T> } {
+  let items: T[] = [];
   let ended = false;
   let wake: (() => void) | null = null;
   const poke = () => {
@@ -50,7 +54,10 @@ export function queue<T>(signal?: AbortSignal): { push(x: T): void; end(): void;
   if (signal?.aborted) ended = true;
   return {
     push: (x) => {
-      if (!ended) items.push(x), poke();
+      if (ended) return;
+      items.push(x);
+      if (items.length > 2 * max) items = items.slice(-max);
+      poke();
     },
     end,
     iter: {
@@ -72,7 +79,7 @@ export async function* readLogs(log: LogBuffer, running: boolean, o: LogsOptions
   const tail = o.tail === "all" || o.tail === undefined || o.tail < 0 ? undefined : o.tail;
   const past = log.select({ stdout: o.stdout, stderr: o.stderr, since: o.since, until: o.until, tail });
   if (!o.follow || !running) return yield* past;
-  const q = queue<LogEntry>(o.signal);
+  const q = queue<LogEntry>(o.signal, log.maxEntries);
   const stop = log.follow((e) => (e ? q.push(e) : q.end()));
   const keep = wanted(o);
   try {
@@ -89,7 +96,7 @@ export async function* readLogs(log: LogBuffer, running: boolean, o: LogsOptions
 /** An attach session on a log; `setStdin` hands the client's stdin to the next start. */
 export function attachTo(log: LogBuffer, o: AttachOptions, setStdin: (s: NonNullable<AttachOptions["stdin"]>) => void): AttachSession {
   const ctl = new AbortController();
-  const q = queue<LogEntry>(ctl.signal);
+  const q = queue<LogEntry>(ctl.signal, log.maxEntries);
   if (o.logs) for (const e of log.entries) q.push(e);
   if (o.stdin) setStdin(o.stdin);
   const stop = o.stream === false ? () => {} : log.follow((e) => (e ? q.push(e) : q.end()));

@@ -1,30 +1,47 @@
 /**
  * A container's log: stdout and stderr kept apart with the time of each write, bounded
- * by a byte cap (oldest entries dropped first), with followers for `logs -f` and attach.
+ * by a byte cap and a count of entries (oldest entries dropped first), with followers
+ * for `logs -f` and attach.
  */
 import type { LogEntry } from "./types.ts";
 
 export type { LogEntry };
 
+/** Entries a log keeps at most, whatever their bytes: a flood of one-byte writes is bounded too (about this many times 100 bytes). */
+export const MAX_LOG_ENTRIES = 16_384;
+/** About the bytes a stored line adds to its data: `{"stream":"stdout","time":1700000000000,"log":""}` and a newline. */
+const LINE_ENVELOPE = 50;
+
 export class LogBuffer {
-  entries: LogEntry[] = [];
+  #entries: LogEntry[] = [];
+  /** Entries before this index are dropped (spliced off in batches, so a full log costs O(1) per write). */
+  #first = 0;
   bytes = 0;
-  /** Bytes dropped by the cap since the owner last reset it (the stored log is compacted when it passes the cap). */
+  /**
+   * Bytes dropped by the caps since the owner last reset it, as stored (the data and its
+   * line's envelope): the stored log is compacted when it passes the cap.
+   */
   dropped = 0;
   #followers = new Set<(e: LogEntry | null) => void>();
 
-  constructor(readonly cap: number) {}
+  constructor(readonly cap: number, readonly maxEntries = Math.max(64, Math.min(MAX_LOG_ENTRIES, cap))) {}
+
+  /** The entries kept, oldest first. */
+  get entries(): LogEntry[] {
+    if (this.#first) this.#entries.splice(0, this.#first), this.#first = 0;
+    return this.#entries;
+  }
 
   push(entry: LogEntry): void {
-    this.entries.push(entry);
+    const list = this.#entries;
+    list.push(entry);
     this.bytes += entry.data.length;
-    let drop = 0;
-    while (this.bytes > this.cap && drop < this.entries.length - 1) {
-      const n = this.entries[drop++]!.data.length;
+    while ((this.bytes > this.cap || list.length - this.#first > this.maxEntries) && this.#first < list.length - 1) {
+      const n = list[this.#first++]!.data.length;
       this.bytes -= n;
-      this.dropped += n;
+      this.dropped += n + LINE_ENVELOPE;
     }
-    if (drop) this.entries.splice(0, drop);
+    if (this.#first > 1024 && this.#first * 2 > list.length) list.splice(0, this.#first), this.#first = 0;
     for (const f of this.#followers) f(entry);
   }
 

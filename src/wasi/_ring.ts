@@ -106,17 +106,23 @@ export class Ring {
     return Atomics.load(this.#hdr, HEAD) === Atomics.load(this.#hdr, TAIL);
   }
 
-  /** Take every complete frame pushed so far. */
-  drain(): RingFrame[] {
+  /**
+   * Take the complete frames pushed so far, up to about `maxBytes` of them (at least one;
+   * default all): a consumer on an event loop takes a bounded slice per turn, and the
+   * producer, blocked on a full ring, goes on as room is made.
+   */
+  drain(maxBytes = Infinity): RingFrame[] {
     const frames: RingFrame[] = [];
     const head = Atomics.load(this.#hdr, HEAD);
     let tail = Atomics.load(this.#hdr, TAIL);
-    while (tail !== head) {
+    let taken = 0;
+    while (tail !== head && taken < maxBytes) {
       let len = 0;
       for (let i = 0; i < 4; i++) len |= this.#byte((tail + i) | 0) << (8 * i);
       len >>>= 0;
       frames.push({ kind: this.#byte((tail + 4) | 0), bytes: this.#copyOut((tail + FRAME_HEAD) | 0, len) });
       tail = (tail + FRAME_HEAD + len) | 0;
+      taken += FRAME_HEAD + len;
     }
     Atomics.store(this.#hdr, TAIL, tail);
     Atomics.notify(this.#hdr, TAIL);

@@ -5,10 +5,7 @@
  */
 import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions } from "./types.ts";
 import type { Vfs } from "./_vfs.ts";
-import type { Ring } from "./_ring.ts";
-import { OUT_INFLIGHT } from "./_control.ts";
-import { applyFrame } from "./journal.ts";
-import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
+import { joinPeers, type Peer, Replay } from "./_replay.ts";
 import { launchOf } from "./_spec.ts";
 import { canTransfer, reuseOf, transferOf } from "./rootfs_transfer.ts";
 import { defaultModuleCache, moduleKey } from "./module_cache.ts";
@@ -17,26 +14,18 @@ import { capPages } from "./_memory_cap.ts";
 import { collect, DEFAULT_GRACE_MS, resultOf } from "./process.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 import { type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
+import { nextTurn } from "./_replay.ts";
 import type { ProgramRef } from "./worker_serve.ts";
 
 export { closeWorkers, warmWorkers } from "./_worker_pool.ts";
 
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 /** When the engine starts draining a running process's ring (the ring holds far more than a millisecond of writes; a full one waits). */
 const PUMP_AFTER_MS = 1;
-
-/**
- * The processes running in workers on one rootfs (a container's main process and its
- * execs): each one's journal, replayed on the engine's copy, is forwarded to the others'
- * inboxes, so every thread's copy converges on the same filesystem. Frames that do not fit
- * an inbox now wait in `pending` for the next pump.
- */
-interface Peer { inbox: Ring; pending: Uint8Array[]; worker: PooledWorker }
-const peersOf = new WeakMap<Vfs, Set<Peer>>();
-
-function forward(peer: Peer): void {
-  while (peer.pending.length && peer.inbox.tryPush(peer.pending[0]!)) peer.pending.shift();
-}
 
 /** The one message a worker posts (its output and file changes travel in the ring). */
 interface WorkerMsg {
@@ -79,110 +68,107 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const reuse = reuseOf(transferOf(rootfs, worker.layers)!, worker.kept);
   const transfer = reuse.transfer;
   worker.kept = reuse.kept;
-  const program = programFor(worker, rootfs, launch, o, transfer.kind === "same");
+  let program: ProgramRef | undefined;
+  try {
+    program = programFor(worker, rootfs, launch, o, transfer.kind === "same");
+  } catch (err) {
+    worker.kept = undefined;
+    returnWorker(host, worker); // idle still: the run was never sent
+    throw err;
+  }
   port.ref?.();
-  let finished: ProcessResult | undefined;
   let settle!: (r: ProcessResult) => void;
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
-  let stopping = false, timedOut = false;
+  let stopping = false, timedOut = false, killing = false, ending = false;
   const timers: ReturnType<typeof setTimeout>[] = [];
   const self: Peer = { inbox: worker.inbox, pending: [], worker };
-  const peers = peersOf.get(rootfs) ?? new Set<Peer>();
-  peersOf.set(rootfs, peers);
-  peers.add(self); // now, with the snapshot above: what others write from here on is forwarded
-  const sinks = [undefined, o.stdout, o.stderr];
-  const settled = (n: number) => {
-    if (finished) return; // the words may be the worker's next run's by now
-    Atomics.sub(control.words, OUT_INFLIGHT, n);
-    Atomics.notify(control.words, OUT_INFLIGHT);
-  };
-  const output = (frame: Uint8Array) => {
-    const { fd, time, chunk } = readOutputFrame(frame);
-    let wrote: void | Promise<void>;
-    try {
-      wrote = sinks[fd]?.write(chunk, time);
-    } catch (err) {
-      settled(chunk.length);
-      queueMicrotask(() => { throw err; }); // the sink's failure is its caller's, as a rejection would be; the rest still goes out
-      return;
-    }
-    if (wrote) wrote.then(() => settled(chunk.length), (err) => (settled(chunk.length), Promise.reject(err)));
-    else settled(chunk.length);
-  };
-  // Applies the process's changes and hands on its output, in the order it made them;
-  // the changes go on to the other processes of this rootfs.
-  const replay = () => {
-    forward(self);
-    const frames = journal.drain();
-    if (!frames.length) return;
-    const changes: Uint8Array[] = [];
-    for (const f of frames) {
-      if (f.kind === OUTPUT_FRAME) output(f.bytes);
-      else applyFrame(rootfs, f.bytes), changes.push(f.bytes);
-    }
-    if (!changes.length) return;
-    worker.kept = undefined; // its copy has changed: send the whole rootfs next time
-    for (const p of peers) {
-      if (p === self) continue;
-      p.worker.kept = undefined;
-      for (const f of changes) p.pending.push(f);
-      forward(p);
-    }
-  };
+  // Joins now, with the snapshot above: what others write from here on is forwarded.
+  const peers = joinPeers(rootfs, self);
+  const ended = (exitCode: number, reason: ProcessResult["reason"], error?: string): ProcessResult =>
+    ({ exitCode, oomKilled: false, timedOut, reason, ...(error ? { error } : {}), startedAt, finishedAt: Date.now() });
+  // Applies the process's changes and hands on its output; a change that cannot be
+  // applied ends the process (_replay.ts).
+  const replay = new Replay({
+    rootfs, journal, control, sinks: [undefined, o.stdout, o.stderr], self, peers,
+    onFailure: (message) => void abandon(ended(255, "error", message)),
+  });
   // Drains while the process runs, from its first millisecond on (a run that ends sooner
-  // is drained once, at its end, and never pays for a waiting pump). The ring outlives
-  // this run (the worker is pooled), so the pump stops for good once the run has
-  // finished, and is woken to see it.
+  // is drained once, at its end, and never pays for a waiting pump), a bounded slice per
+  // turn of the event loop. The ring outlives this run (the worker is pooled), so the pump
+  // stops for good once the run is ending, and is woken to see it.
   let pumping = false;
-  const pump = setTimeout(async () => {
+  const pump = setTimeout(() => {
     pumping = true;
-    for (;;) {
-      await journal.waitForData(50);
-      if (!pumping) return;
-      replay();
-    }
+    (async () => {
+      while (pumping) {
+        await journal.waitForData(50);
+        if (!pumping) return;
+        replay.step();
+        await nextTurn();
+      }
+    })().catch((err: unknown) => abandon(ended(255, "error", `Cannot take the process's output and changes: ${messageOf(err)}`)));
   }, PUMP_AFTER_MS);
-  const finish = (r: ProcessResult, reuse: boolean) => {
-    if (finished) return;
-    finished = r;
+  // The end of a run: what the ring still holds is taken (in slices), then the result goes
+  // out. A run whose changes could not all be applied ends 255 with the reason.
+  const finish = async (r: ProcessResult, reuse: boolean) => {
+    if (ending) return;
+    ending = true;
     timers.forEach(clearTimeout);
     clearTimeout(pump);
-    replay();
     if (pumping) pumping = false, journal.wake();
+    try {
+      await replay.drainAll();
+    } catch (err) {
+      replay.failure ??= `Cannot take the process's output and changes: ${messageOf(err)}`;
+    }
+    replay.closed = true;
     peers.delete(self);
     if (reuse) {
       port.unref?.();
       returnWorker(host, worker);
     }
-    settle(r);
+    const failure = replay.failure;
+    settle(failure ? { ...r, exitCode: 255, reason: "error", error: failure, finishedAt: Date.now() }
+      : replay.sinkError && !r.error ? { ...r, error: replay.sinkError } : r);
   };
-  const kill = async () => {
-    if (!finished) {
-      await port.terminate();
-      finish({ exitCode: 137, oomKilled: false, timedOut, reason: "kill", startedAt, finishedAt: Date.now() }, false);
+  // Ends the worker (never pooled again) and then the run with `r`.
+  async function abandon(r: ProcessResult): Promise<ProcessResult> {
+    if (!ending && !killing) {
+      killing = true;
+      let error = r.error;
+      try {
+        await port.terminate();
+      } catch (err) {
+        error ??= `Cannot terminate the process's worker: ${messageOf(err)}`;
+      }
+      await finish({ ...r, ...(error ? { error } : {}), finishedAt: Date.now() }, false);
     }
     return done;
-  };
+  }
+  const kill = () => abandon(ended(137, "kill"));
   port.onMessage((m) => {
     const msg = m as WorkerMsg;
-    if (msg.type === "done") finish(resultOf(msg.result, startedAt, stopping), true);
+    if (msg.type === "done") void finish(resultOf(msg.result, startedAt, stopping), !killing);
   });
-  port.onError((err) => finish({ exitCode: 137, oomKilled: false, timedOut: false, reason: "error", error: String(err), startedAt, finishedAt: Date.now() }, false));
-  if (o.limits?.timeoutMs) timers.push(setTimeout(() => { timedOut = true; kill(); }, o.limits.timeoutMs));
-  const rings = worker.ringsSent ? undefined : { journal: journal.sab, inbox: worker.inbox.sab };
-  worker.ringsSent = true;
-  const start = (stdin: Uint8Array) => port.postMessage({
-    type: "run", rootfs: transfer, ...launch, stdin, control: control.words.buffer, rings, program,
-    memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
-    deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
-  });
+  port.onError((err) => void finish(ended(137, "error", String(err)), false));
+  if (o.limits?.timeoutMs) timers.push(setTimeout(() => { timedOut = true; void kill(); }, o.limits.timeoutMs));
+  const start = (stdin: Uint8Array) => {
+    if (ending || killing) return;
+    const rings = worker.ringsSent ? undefined : { journal: journal.sab, inbox: worker.inbox.sab };
+    worker.ringsSent = true;
+    port.postMessage({
+      type: "run", rootfs: transfer, ...launch, stdin, control: control.words.buffer, rings, program,
+      memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
+      deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
+    });
+  };
   if (!o.stdin || o.stdin instanceof Uint8Array) start(o.stdin ?? new Uint8Array(0));
-  else collect(o.stdin).then(start);
+  else collect(o.stdin).then(start, (err: unknown) => abandon(ended(255, "error", `Cannot read the process's stdin: ${messageOf(err)}`)));
   return {
     done,
     kill,
     stop: (opts = {}) => {
-      if (!finished) {
+      if (!ending && !killing) {
         stopping = true;
         control.requestStop();
         timers.push(setTimeout(kill, opts.graceMs ?? DEFAULT_GRACE_MS));

@@ -4,9 +4,18 @@
  * into a shared ring before the WASI call returns; `applyFrame` replays a frame on the
  * engine's copy. A kill therefore loses no write the program completed: what is in the
  * ring is drained after the worker is gone.
+ *
+ * Records name paths, and an open file can lose its name while the program writes on
+ * (a temp file unlinked at once, `{ mv a b; echo x; } > a`, SQLite's spill files): so
+ * the journal follows each open handle's name through the renames and unlinks it sees
+ * (this process's own, and the other processes' that arrive in its inbox), and a write
+ * through a handle goes down under the name its file has now, or not at all once no
+ * name reaches the file (nothing on the engine's side can read it).
  */
 import type { VHandle, VOpenOptions, VStat, Vfs } from "./_vfs.ts";
 import type { Ring } from "./_ring.ts";
+import { hasErrnoCode } from "./errno.ts";
+import { MountedVfs } from "./mounted_vfs.ts";
 
 type Rec =
   | { op: "mkdir" | "rmdir" | "unlink"; path: string }
@@ -28,11 +37,24 @@ function encode(rec: Rec, data?: Uint8Array): Uint8Array {
   return frame;
 }
 
-/** Replay one journal frame on `vfs`. */
-export function applyFrame(vfs: Vfs, frame: Uint8Array): void {
+function decode(frame: Uint8Array): { rec: Rec; data: Uint8Array } {
   const jsonLen = new DataView(frame.buffer, frame.byteOffset).getUint32(0, true);
-  const rec = JSON.parse(decoder.decode(frame.subarray(4, 4 + jsonLen))) as Rec;
-  const data = frame.subarray(4 + jsonLen);
+  return { rec: JSON.parse(decoder.decode(frame.subarray(4, 4 + jsonLen))) as Rec, data: frame.subarray(4 + jsonLen) };
+}
+
+/** What a journal frame does, for a message: `write "/tmp/a"`, `rename "/a" to "/b"`. */
+export function describeFrame(frame: Uint8Array): string {
+  const { rec } = decode(frame);
+  return "from" in rec ? `${rec.op} "${rec.from}" to "${rec.to}"` : `${rec.op} "${rec.path}"`;
+}
+
+/** Replay one journal frame on `vfs`. Errors: those of the filesystem call it replays (ENOENT when its path has gone). */
+export function applyFrame(vfs: Vfs, frame: Uint8Array): void {
+  const { rec, data } = decode(frame);
+  applyRec(vfs, rec, data);
+}
+
+function applyRec(vfs: Vfs, rec: Rec, data: Uint8Array): void {
   const file = (path: string) => vfs.open(path, { read: false, write: true, create: false, exclusive: false, truncate: false, directory: false, follow: true });
   switch (rec.op) {
     case "mkdir": return vfs.mkdir(rec.path);
@@ -48,6 +70,22 @@ export function applyFrame(vfs: Vfs, frame: Uint8Array): void {
   }
 }
 
+/** An open handle and the name its file has now (null: no name reaches it any more). */
+interface Named {
+  path: string | null;
+  readonly handle: VHandle;
+}
+
+/** The inode a name is (not following a last symlink), or undefined when there is none. */
+function inodeAt(vfs: Vfs, path: string): bigint | undefined {
+  try {
+    return vfs.stat(path, false).ino;
+  } catch (err) {
+    if (hasErrnoCode(err) && (err.code === "ENOENT" || err.code === "ENOTDIR")) return undefined;
+    throw err;
+  }
+}
+
 /**
  * A Vfs whose every completed mutation is pushed to `sink` (a shared ring's push). With an
  * `inbox`, the changes other processes of the same container made (the engine forwards
@@ -55,21 +93,73 @@ export function applyFrame(vfs: Vfs, frame: Uint8Array): void {
  * threads see each other's writes as they would on one filesystem.
  */
 export class JournalingVfs implements Vfs {
+  /** Open handles by the name their file has now. */
+  readonly #named = new Map<string, Set<Named>>();
+
   constructor(readonly inner: Vfs, readonly sink: (frame: Uint8Array) => void, readonly maxFrame: number, readonly inbox?: Ring) {}
 
   #log(rec: Rec, data?: Uint8Array): void {
+    if (this.#onHost(rec)) return;
     this.sink(encode(rec, data));
+  }
+  /** A change on a host bind is on the host already: it is neither journaled nor replayed. */
+  #onHost(rec: Rec): boolean {
+    const view = this.inner;
+    return view instanceof MountedVfs && view.mountOf("path" in rec ? rec.path : rec.to)?.bind !== undefined;
   }
   /** Apply what the other processes wrote since the last call (not journaled again). */
   #sync(): void {
     if (!this.inbox || this.inbox.empty) return;
     for (const f of this.inbox.drain()) {
+      const { rec, data } = decode(f.bytes);
       try {
-        applyFrame(this.inner, f.bytes);
-      } catch {
-        // A change that no longer applies here (its path went meanwhile) is dropped, as
-        // the engine's own replay would meet the same error.
+        if (rec.op === "unlink") this.#unlinking(rec.path, () => applyRec(this.inner, rec, data));
+        else if (rec.op === "rename") this.#renaming(rec.from, rec.to, () => applyRec(this.inner, rec, data));
+        else applyRec(this.inner, rec, data);
+      } catch (err) {
+        // A change that no longer applies here (its path went meanwhile) is dropped: the
+        // engine met it first and applied it, or failed the process that made it.
+        if (!hasErrnoCode(err)) throw err;
       }
+    }
+  }
+
+  #name(n: Named, path: string | null): void {
+    if (n.path !== null) {
+      const set = this.#named.get(n.path)!;
+      set.delete(n);
+      if (!set.size) this.#named.delete(n.path);
+    }
+    n.path = path;
+    if (path !== null) this.#named.get(path)?.add(n) ?? this.#named.set(path, new Set([n]));
+  }
+  /** Handles named `path` whose file is inode `ino` (a symlink of that name is another inode). */
+  #at(path: string, ino: bigint | undefined): Named[] {
+    const set = this.#named.get(path);
+    return set && ino !== undefined ? [...set].filter((n) => n.handle.stat().ino === ino) : [];
+  }
+  /**
+   * Unlink through `act`; the handles on the unlinked file have no name from now on.
+   * XXX: a file that lives on under another hard link is written on through it, but the
+   * journal cannot name that link, so those writes are not replayed (an inode-keyed
+   * journal will).
+   */
+  #unlinking(path: string, act: () => void): void {
+    const gone = this.#at(path, this.#named.has(path) ? inodeAt(this.inner, path) : undefined);
+    act();
+    for (const n of gone) this.#name(n, null);
+  }
+  /** Rename through `act`; handles follow their file (and everything under a directory moves). */
+  #renaming(from: string, to: string, act: () => void): void {
+    if (!this.#named.size) return act();
+    const moved = this.#at(from, inodeAt(this.inner, from));
+    const replaced = this.#at(to, inodeAt(this.inner, to));
+    act();
+    for (const n of replaced) this.#name(n, null);
+    for (const n of moved) this.#name(n, to);
+    const prefix = `${from}/`;
+    for (const [path, set] of [...this.#named]) {
+      if (path.startsWith(prefix)) for (const n of [...set]) this.#name(n, to + path.slice(from.length));
     }
   }
   stat(path: string, follow: boolean): VStat {
@@ -94,11 +184,13 @@ export class JournalingVfs implements Vfs {
   }
   unlink(path: string): void {
     this.#sync();
-    this.inner.unlink(path), this.#log({ op: "unlink", path });
+    this.#unlinking(path, () => this.inner.unlink(path));
+    this.#log({ op: "unlink", path });
   }
   rename(from: string, to: string): void {
     this.#sync();
-    this.inner.rename(from, to), this.#log({ op: "rename", from, to });
+    this.#renaming(from, to, () => this.inner.rename(from, to));
+    this.#log({ op: "rename", from, to });
   }
   link(from: string, to: string): void {
     this.#sync();
@@ -117,22 +209,30 @@ export class JournalingVfs implements Vfs {
     this.#sync();
     const h = this.inner.open(path, opts);
     if (opts.create || opts.truncate) this.#log({ op: "open", path, opts });
+    const named: Named = { path: null, handle: h };
+    this.#name(named, path);
     const chunk = this.maxFrame - 512;
+    // Each change through the handle is journaled under the name its file has now; none
+    // once no name reaches it.
     return {
       read: (into, pos) => (this.#sync(), h.read(into, pos)),
       stat: () => (this.#sync(), h.stat()),
       readdir: (cookie, max) => (this.#sync(), h.readdir(cookie, max)),
-      close: () => h.close(),
+      close: () => (this.#name(named, null), h.close()),
       write: (data, pos) => {
         this.#sync();
         const n = h.write(data, pos);
-        for (let at = 0; at < n; at += chunk) this.#log({ op: "write", path, pos: pos + at }, data.subarray(at, Math.min(n, at + chunk)));
+        const at = named.path;
+        if (at !== null) for (let i = 0; i < n; i += chunk) this.#log({ op: "write", path: at, pos: pos + i }, data.subarray(i, Math.min(n, i + chunk)));
         return n;
       },
-      truncate: (size) => (h.truncate(size), this.#log({ op: "truncate", path, size })),
+      truncate: (size) => {
+        h.truncate(size);
+        if (named.path !== null) this.#log({ op: "truncate", path: named.path, size });
+      },
       setTimes: (atim, mtim) => {
         h.setTimes(atim, mtim);
-        this.#log({ op: "times", path, follow: true, atim: atim?.toString() ?? null, mtim: mtim?.toString() ?? null });
+        if (named.path !== null) this.#log({ op: "times", path: named.path, follow: true, atim: atim?.toString() ?? null, mtim: mtim?.toString() ?? null });
       },
     };
   }

@@ -37,21 +37,51 @@ export function resultOf(r: SyncRunResult, startedAt: number, stopped: boolean):
   return { exitCode: r.exitCode, oomKilled: r.oomKilled, timedOut: r.timedOut, reason, error: r.error, startedAt, finishedAt: Date.now() };
 }
 
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** How a process ends that the engine failed to run or to serve (Docker's 255 with State.Error). */
+function failed(message: string, startedAt: number): ProcessResult {
+  return { exitCode: 255, oomKilled: false, timedOut: false, reason: "error", error: message, startedAt, finishedAt: Date.now() };
+}
+
+/**
+ * XXX: inline, the program runs on the caller's thread to its end: a program that never
+ * ends (or floods its output) holds the event loop until its timeout, if it has one.
+ * Its output goes to the sinks as it is written; the log's caps bound the memory.
+ */
 function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const control = new Control();
   const startedAt = Date.now();
   if (o.limits?.timeoutMs) control.deadline = startedAt + o.limits.timeoutMs;
   const launch = launchOf(spec);
-  const sink = (s: RunOptions["stdout"]) => new OutputFd((c) => void s?.write(c.slice(), Date.now()));
-  const run = (stdin: Uint8Array): ProcessResult => resultOf(runSync({
-    vfs: o.rootfs, ...launch, control, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes,
-    stdio: [new StdinFd(stdin), sink(o.stdout), sink(o.stderr)],
-  }), startedAt, false);
+  // A sink that fails is recorded and its output dropped (Docker's log driver drops what it cannot write).
+  let sinkError: string | undefined;
+  const sinkFailed = (err: unknown) => void (sinkError ??= `Cannot log the process's output: ${messageOf(err)}`);
+  const sink = (s: RunOptions["stdout"]) => new OutputFd((c) => {
+    try {
+      s?.write(c.slice(), Date.now())?.then(undefined, sinkFailed);
+    } catch (err) {
+      sinkFailed(err);
+    }
+  });
+  const run = (stdin: Uint8Array): ProcessResult => {
+    try {
+      const r = resultOf(runSync({
+        vfs: o.rootfs, ...launch, control, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes,
+        stdio: [new StdinFd(stdin), sink(o.stdout), sink(o.stderr)],
+      }), startedAt, false);
+      return sinkError && !r.error ? { ...r, error: sinkError } : r;
+    } catch (err) {
+      return failed(`Cannot run the process: ${messageOf(err)}`, startedAt);
+    }
+  };
   const stdin = o.stdin ?? new Uint8Array(0);
   let killed: ProcessResult | undefined;
   const done = stdin instanceof Uint8Array
     ? Promise.resolve(run(stdin))
-    : collect(stdin).then((bytes) => killed ?? run(bytes));
+    : collect(stdin).then((bytes) => killed ?? run(bytes), (err: unknown) => killed ?? failed(`Cannot read the process's stdin: ${messageOf(err)}`, startedAt));
   const kill = () => {
     killed ??= { exitCode: 137, oomKilled: false, timedOut: false, reason: "kill", startedAt, finishedAt: Date.now() };
     return done;
@@ -64,7 +94,15 @@ export function runProcess(spec: ProcessSpec, opts: RunOptions): ProcessHandle {
   const mode = opts.mode ?? (opts.workerHost ? "worker" : "inline");
   if (mode === "worker") {
     if (!opts.workerHost) throw new TypeError("Cannot run a process in worker mode without a workerHost");
-    return runInWorker(spec, opts);
+    // What fails while handing the process to a worker (its module will not compile…) ends
+    // this process, not its caller.
+    try {
+      return runInWorker(spec, opts);
+    } catch (err) {
+      const r = failed(`Cannot run the process: ${messageOf(err)}`, Date.now());
+      const done = Promise.resolve(r);
+      return { done, kill: () => done, stop: () => done };
+    }
   }
   return runInline(spec, opts);
 }

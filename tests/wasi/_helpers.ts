@@ -20,3 +20,28 @@ export function textSink(): { write(c: Uint8Array): void; text(): string; chunks
   const chunks: Uint8Array[] = [];
   return { chunks, write: (c) => void chunks.push(c), text: () => chunks.map((c) => new TextDecoder().decode(c)).join("") };
 }
+
+/**
+ * Records every promise rejection nobody handled and every exception nobody caught while
+ * it is installed (Node's process events, or the web's events under Deno), which would
+ * otherwise end the server: a test calls `check()` to fail on any, and `stop()` after.
+ */
+export function watchUncaught(): { check(): void; stop(): void } {
+  const seen: unknown[] = [];
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  if (g.Deno) {
+    const onRejection = (e: PromiseRejectionEvent) => (e.preventDefault(), seen.push(e.reason));
+    const onError = (e: ErrorEvent) => (e.preventDefault(), seen.push(e.error));
+    g.addEventListener("unhandledrejection", onRejection);
+    g.addEventListener("error", onError);
+    return { check: () => assertNone(seen), stop: () => (g.removeEventListener("unhandledrejection", onRejection), g.removeEventListener("error", onError)) };
+  }
+  const record = (err: unknown) => void seen.push(err);
+  process.on("unhandledRejection", record).on("uncaughtException", record);
+  return { check: () => assertNone(seen), stop: () => void process.off("unhandledRejection", record).off("uncaughtException", record) };
+}
+
+function assertNone(seen: unknown[]): void {
+  if (seen.length) throw new Error(`Unhandled, which would end the server: ${seen.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))).join("; ")}`);
+}

@@ -1,8 +1,9 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { closeWorkers, runProcess } from "../../src/wasi/mod.ts";
+import { readFileSync } from "node:fs";
+import { closeWorkers, MemVfs, runProcess } from "../../src/wasi/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
-import { fixture, rootfsWithFixtures, textSink } from "./_helpers.ts";
+import { fixture, rootfsWithFixtures, textSink, watchUncaught } from "./_helpers.ts";
 import { Layer, UnionFS, WritableLayer } from "../../src/fs/mod.ts";
 import { writeTar } from "../../src/tar/mod.ts";
 
@@ -15,6 +16,13 @@ function unionRootfs(): UnionFS {
   const shared = new Uint8Array(new SharedArrayBuffer(tar.length));
   shared.set(tar);
   return new UnionFS({ lowers: [new Layer(shared)], upper: new WritableLayer() });
+}
+
+/** A rootfs with the toolbox as /bin/sh. */
+function shRootfs(): MemVfs {
+  const vfs = new MemVfs();
+  vfs.writeFile("/bin/sh", readFileSync(new URL("../../wasm/dist/toolbox.wasm", import.meta.url)));
+  return vfs;
 }
 
 const workers = suite("runProcess in a worker");
@@ -157,6 +165,40 @@ workers("a program's output and its file writes arrive in the order it made them
   while (seen.length < 20) await sleep(5);
   await h.kill();
   assert.equal(seen, Array.from({ length: 20 }, (_, i) => `wrote ${i}: ${`body of file ${i}\n`.length}`));
+});
+
+workers("a change the engine cannot apply ends that process with 255 and an error naming it, and nothing else", async () => {
+  const uncaught = watchUncaught();
+  const rootfs = rootfsWithFixtures();
+  rootfs.mkdir("/data");
+  // The engine's copy parts from the process's: once "wrote 0" is out, /data goes on the engine's side only.
+  const stdout = {
+    write: (c: Uint8Array) => {
+      if (!new TextDecoder().decode(c).includes("wrote 0")) return;
+      rootfs.unlink("/data/f0");
+      rootfs.rmdir("/data");
+    },
+  };
+  const r = await runProcess({ cmd: ["writer", "/data", "5"] }, { rootfs, workerHost, stdout }).done; // then it spins: the failure must end it
+  assert.equal([r.exitCode, r.reason], [255, "error"]);
+  assert.match(r.error!, /^Cannot apply the process's change \(open "\/data\/f1"\) to the container's filesystem: .*ENOENT/);
+  const next = textSink(); // the next process on a worker of the same host runs as ever
+  assert.equal([(await runProcess({ cmd: ["hello"] }, { rootfs, workerHost, stdout: next }).done).exitCode, next.text()], [0, "hello\n"]);
+  uncaught.check();
+  uncaught.stop();
+});
+
+workers("a sink that throws or rejects is recorded on the result, and the program runs on", async () => {
+  const uncaught = watchUncaught();
+  for (const mode of ["worker", "inline"] as const) {
+    const stdout = { write: () => { throw new Error("disk full"); } };
+    const stderr = { write: () => Promise.reject(new Error("log gone")) };
+    const r = await runProcess({ cmd: ["sh", "-c", "echo out; echo err >&2; exit 3"] }, { rootfs: shRootfs(), workerHost, mode, stdout, stderr }).done;
+    assert.equal([r.exitCode, r.error], [3, "Cannot log the process's output: disk full"], mode);
+  }
+  await sleep(10); // rejections are reported a turn later
+  uncaught.check();
+  uncaught.stop();
 });
 
 workers.run();

@@ -1,0 +1,150 @@
+/**
+ * The engine's side of a worker process's ring: its file changes are applied to the
+ * engine's copy of the rootfs and forwarded to the other processes on it, and its output
+ * goes to the sinks, in the order the program made them (_frames.ts).
+ *
+ * Nothing here may throw out to the event loop, where it would end the server: a change
+ * that cannot be applied fails this process (`failure`, which the caller turns into its
+ * end with exit 255 and an error naming the change), and a sink that fails is recorded
+ * (`sinkError`) and its output dropped, as Docker's log driver drops what it cannot
+ * write. The ring is taken in bounded slices, one per turn of the event loop
+ * (`pump`, `drainAll`), so a program that floods its output slows to the pace the
+ * engine takes it at (its writes block on the in-flight cap, as on a full pipe) and
+ * never holds the event loop.
+ */
+import type { OutputSink } from "./types.ts";
+import type { Vfs } from "./_vfs.ts";
+import type { Ring } from "./_ring.ts";
+import type { Control } from "./_control.ts";
+import { OUT_INFLIGHT } from "./_control.ts";
+import { applyFrame, describeFrame } from "./journal.ts";
+import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
+import type { PooledWorker } from "./_worker_pool.ts";
+
+/** Bytes of frames handled per turn of the event loop (about a millisecond of log writing). */
+export const SLICE_BYTES = 256 * 1024;
+/** …or as many as fit in this much time, whichever comes first. */
+export const SLICE_MS = 4;
+
+/**
+ * The processes running in workers on one rootfs (a container's main process and its
+ * execs): each one's journal, replayed on the engine's copy, is forwarded to the others'
+ * inboxes, so every thread's copy converges on the same filesystem. Frames that do not fit
+ * an inbox now wait in `pending` for the next pump.
+ */
+export interface Peer { inbox: Ring; pending: Uint8Array[]; worker: PooledWorker }
+const peersOf = new WeakMap<Vfs, Set<Peer>>();
+
+/** The peers on `rootfs`, `self` among them from now on. */
+export function joinPeers(rootfs: Vfs, self: Peer): Set<Peer> {
+  const peers = peersOf.get(rootfs) ?? new Set<Peer>();
+  peersOf.set(rootfs, peers);
+  peers.add(self);
+  return peers;
+}
+
+function forward(peer: Peer): void {
+  while (peer.pending.length && peer.inbox.tryPush(peer.pending[0]!)) peer.pending.shift();
+}
+
+/** Yield to the event loop (a task, not a microtask: I/O and timers run in between). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class Replay {
+  /** Why the process's changes could not be applied (the first change that failed); the process is to end. */
+  failure: string | undefined;
+  /** The first failure of a sink (its output was dropped). */
+  sinkError: string | undefined;
+  /** Output stops counting against the in-flight cap once the run is over (the words may be another run's). */
+  closed = false;
+
+  constructor(
+    readonly o: {
+      rootfs: Vfs; journal: Ring; control: Control; sinks: (OutputSink | undefined)[];
+      self: Peer; peers: Set<Peer>;
+      /** The first change that failed: end the process. */
+      onFailure: (message: string) => void;
+    },
+  ) {}
+
+  /** Output bytes taken by sinks in this slice, handed back to the writer at its end (one notify, not one per write). */
+  #taken = 0;
+
+  #settled(n: number): void {
+    if (this.closed) return;
+    Atomics.sub(this.o.control.words, OUT_INFLIGHT, n);
+    Atomics.notify(this.o.control.words, OUT_INFLIGHT);
+  }
+
+  #sinkFailed(err: unknown): void {
+    this.sinkError ??= `Cannot log the process's output: ${messageOf(err)}`;
+  }
+
+  #output(frame: Uint8Array): void {
+    const { fd, time, chunk } = readOutputFrame(frame);
+    let wrote: void | Promise<void> = undefined;
+    try {
+      wrote = this.o.sinks[fd]?.write(chunk, time);
+    } catch (err) {
+      this.#sinkFailed(err);
+    }
+    if (!wrote) return void (this.#taken += chunk.length);
+    wrote.then(() => this.#settled(chunk.length), (err: unknown) => {
+      this.#sinkFailed(err);
+      this.#settled(chunk.length);
+    });
+  }
+
+  #apply(frame: Uint8Array): boolean {
+    if (this.failure) return false; // the engine's copy has parted from the process's: apply nothing more of it
+    try {
+      applyFrame(this.o.rootfs, frame);
+      return true;
+    } catch (err) {
+      this.failure = `Cannot apply the process's change (${describeFrame(frame)}) to the container's filesystem: ${messageOf(err)}`;
+      this.o.onFailure(this.failure);
+      return false;
+    }
+  }
+
+  /**
+   * Handle one bounded slice of what the ring holds (frames forwarded to peers that did
+   * not fit go first); true when more may be waiting.
+   */
+  step(): boolean {
+    const { journal, self, peers } = this.o;
+    forward(self);
+    const until = performance.now() + SLICE_MS;
+    for (let taken = 0; taken < SLICE_BYTES && performance.now() < until;) {
+      const frames = journal.drain(SLICE_BYTES / 8);
+      if (!frames.length) break;
+      const changes: Uint8Array[] = [];
+      for (const f of frames) {
+        taken += f.bytes.length;
+        if (f.kind === OUTPUT_FRAME) this.#output(f.bytes);
+        else if (this.#apply(f.bytes)) changes.push(f.bytes);
+      }
+      if (!changes.length) continue;
+      self.worker.kept = undefined; // its copy has changed: send the whole rootfs next time
+      for (const p of peers) {
+        if (p === self) continue;
+        p.worker.kept = undefined;
+        for (const f of changes) p.pending.push(f);
+        forward(p);
+      }
+    }
+    if (this.#taken) this.#settled(this.#taken), this.#taken = 0;
+    return !journal.empty;
+  }
+
+  /** Take everything the ring holds, a slice per turn of the event loop (after the process ended). */
+  async drainAll(): Promise<void> {
+    while (this.step()) await nextTurn();
+  }
+}
