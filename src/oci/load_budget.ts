@@ -4,10 +4,12 @@
  * is a zero-copy index into its tar, so the inflated size is memory), so each load takes
  * a lease and reserves bytes as it keeps them. A reservation past the budget is refused
  * at once with LoadBudgetError (not queued: a load waiting on memory would hold its
- * request open). The refused load is over, so its lease gives back all it held right
- * then, not when the load has unwound: the loads still running are not refused in a
- * cascade for bytes about to be dropped. Otherwise the lease gives everything back when
- * its load ends, however it ends.
+ * request open), and the lease gives everything back when its load ends, however it
+ * ends. A reservation stands for memory actually held: the bytes of a buffer still
+ * alive are not given back early, or other loads would fill the budget beside them.
+ * So gunzip frees its own buffer (a resizable ArrayBuffer shrunk to 0) the moment it
+ * is refused and releases those bytes then, and the rest of a refused load is given
+ * back when it has unwound (src/tar/gzip.ts).
  *
  * @example
  * ```ts
@@ -41,8 +43,9 @@ export class LoadBudgetError extends RangeError {
 }
 
 /**
- * One load's share of the budget: what it reserved so far (`held`), given back by `end`.
- * After a refusal it holds nothing and refuses every reservation with the same error.
+ * One load's share of the budget: what it reserved so far (`held`), given back by
+ * `release` (bytes freed) and `end`. After a refusal it refuses every reservation with
+ * the same error.
  */
 export interface LoadLease extends MemoryAccount {
   readonly held: number;
@@ -71,12 +74,7 @@ export class LoadBudget {
       },
       reserve: (bytes) => {
         if (refused) throw refused;
-        if (this.#used + bytes > this.limit) {
-          refused = new LoadBudgetError(archive, this.limit, held, this.#used - held, bytes);
-          this.#used -= held;
-          held = 0;
-          throw refused;
-        }
+        if (this.#used + bytes > this.limit) throw (refused = new LoadBudgetError(archive, this.limit, held, this.#used - held, bytes));
         this.#used += bytes;
         held += bytes;
       },

@@ -44,6 +44,17 @@ export class GrowBuffer {
     next.set(this.#buf.subarray(0, this.length));
     this.#buf = next;
   }
+  /**
+   * Drop the contents now: a resizable buffer shrinks to 0, which gives its pages back
+   * at once (V8 and Deno decommit them) instead of at the next major collection.
+   */
+  free(): void {
+    const ab = this.#buf.buffer as ResizableBuffer;
+    if (ab.resizable) ab.resize(0);
+    this.#buf = new Uint8Array(0);
+    this.length = 0;
+  }
+
   bytes(): Uint8Array {
     if (this.length === this.#buf.length) return this.#buf;
     const ab = this.#buf.buffer as ResizableBuffer;

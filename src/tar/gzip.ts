@@ -173,6 +173,15 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   const out = whole && hint > 0 ? new GrowBuffer(Math.min(hint, max)) : new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
   let stop: unknown, fed = 0, inflated = 0;
   const churn = new Churn();
+  // The output is dropped the moment it is refused, and its pages given back then, so the
+  // memory an account released is free for others at once (src/oci/load_budget.ts).
+  const fail = (err: unknown) => {
+    stop = err;
+    inflater.destroy(); // no byte past the limit is inflated on purpose
+    const held = out.length;
+    out.free();
+    opts.account?.release(held);
+  };
   const inflater = makeInflater((chunk) => {
     if (stop !== undefined) return;
     inflated += chunk.length;
@@ -180,8 +189,7 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
       if (out.length + chunk.length > max) throw new InflateLimitError(name, max, inflater.consumed?.() ?? fed, inflated);
       opts.account?.reserve(chunk.length);
     } catch (err) {
-      stop = err;
-      return inflater.destroy(); // no byte past the limit is inflated on purpose
+      return fail(err);
     }
     out.push(chunk);
     opts.onData?.(chunk);
@@ -204,12 +212,10 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
     }
     if (stop === undefined) await inflater.end();
   } catch (err) {
-    if (stop === undefined) stop = new Error(`Cannot read ${name}: corrupt or truncated gzip data (${(err as Error).message})`);
+    if (stop === undefined) fail(new Error(`Cannot read ${name}: corrupt or truncated gzip data (${(err as Error).message})`));
   }
   if (stop !== undefined) {
-    inflater.destroy();
     await reader?.cancel().catch(() => {});
-    opts.account?.release(out.length);
     throw stop;
   }
   return out.bytes();
