@@ -60,14 +60,20 @@ static char *pack(char **list, int n, size_t *len) {
   return buf;
 }
 
-/* A child needs real fds: memory streams (pipeline buffers, $(...)) go through temp files. */
-static FILE *bridge(FILE *f, int input) {
-  if (fileno(f) >= 0) return 0;
+/* A child needs real fds: memory streams (pipeline buffers, $(...), /dev/null where the image
+ * has none) go through temp files, unlinked at once. *failed is set (after a message, as a
+ * redirection that cannot be opened gives) when the temp file cannot be made. */
+static FILE *bridge(FILE *f, int input, int *failed) {
+  if (*failed || fileno(f) >= 0) return 0;
   const char *dir = getenv("TMPDIR");
   char path[512];
   snprintf(path, sizeof path, "%s/.toolbox-spawn-%u", dir && *dir ? dir : "/tmp", arc4random());
   FILE *t = fopen(path, "w+");
-  if (!t) return 0;
+  if (!t) {
+    fprintf(tb_err, "sh: can't create %s: %s\n", path, strerror(errno));
+    *failed = 1;
+    return 0;
+  }
   unlink(path);
   if (input) {
     size_t n;
@@ -92,7 +98,15 @@ static void unbridge(FILE *t, FILE *to) {
 int spawn_child(int argc, char **argv) {
   fflush(tb_out);
   fflush(tb_err);
-  FILE *bi = bridge(tb_in, 1), *bo = bridge(tb_out, 0), *be = bridge(tb_err, 0);
+  int failed = 0;
+  FILE *bi = bridge(tb_in, 1, &failed), *bo = bridge(tb_out, 0, &failed), *be = bridge(tb_err, 0, &failed);
+  if (failed) {
+    if (bi) fclose(bi);
+    if (bo) fclose(bo);
+    if (be) fclose(be);
+    fflush(tb_err);
+    return 1;
+  }
   int envc = 0;
   while (environ && environ[envc]) envc++;
   size_t alen, elen;
@@ -106,7 +120,8 @@ int spawn_child(int argc, char **argv) {
   unbridge(bo, tb_out);
   unbridge(be, tb_err);
   if (rc == 127) return tb_msg(127, "sh", "%s: not found", argv[0]);
-  return rc < 0 ? 126 : rc & 255;
+  if (rc < 0) return tb_msg(126, "sh", "%s: %s", argv[0], strerror(-rc)); /* wasi-libc's errno numbers are WASI's */
+  return rc & 255;
 }
 
 static int usage(void) {
