@@ -19,7 +19,7 @@ import { nodePlatform } from "./node.ts";
 export function runtimeHost(): { workerHost: WorkerHost; platform: EnginePlatform } {
   installNodeDigest(); // whatever the store: node:crypto hashes in place, and incrementally
   if ("Deno" in globalThis) {
-    const workerHost = { ...webWorkerHost(new URL("../worker/deno_entry.ts", import.meta.url)), binds: true };
+    const workerHost = { ...webWorkerHost(new URL("../worker/deno_entry.ts", import.meta.url)), hostFiles: true };
     return { workerHost, platform: denoPlatform() };
   }
   setInflater(nodeInflater);

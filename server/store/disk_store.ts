@@ -18,6 +18,8 @@ import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { sha256, verifyDigest } from "../../src/oci/mod.ts";
 import type { Store } from "../../src/store/mod.ts";
+import type { SpillSpace } from "../../src/fs/mod.ts";
+import { DEFAULT_SPILL_THRESHOLD, DiskSpillSpace } from "./spill_files.ts";
 import { atomicWrite, readIfExists, removeTemps } from "./_files.ts";
 import { StoreLockedError, takeLock } from "./_lock.ts";
 import { fileName, isHashed, keyOf } from "./_names.ts";
@@ -36,6 +38,8 @@ export function defaultHome(): string {
 export interface DiskStoreOptions {
   /** Where each warning goes besides `warnings()`; default a line on stderr. */
   onWarning?: (line: string) => void;
+  /** Files of a writable layer this large or larger live in HOME/files, not in memory (default 8 MiB). */
+  spillThreshold?: number;
 }
 
 type Change = { kind: string; key: string; value?: unknown };
@@ -59,6 +63,7 @@ const openHomes = new Set<string>();
 
 export class DiskStore implements Store {
   #locked = false;
+  #spillThreshold = DEFAULT_SPILL_THRESHOLD;
   private constructor(readonly home: string, readonly quarantined: Quarantine) {}
 
   /**
@@ -75,6 +80,7 @@ export class DiskStore implements Store {
     takeLock(join(home, "lock"), home);
     const store = new DiskStore(home, new Quarantine(home, opts.onWarning ?? ((line) => console.error(`strata: WARNING: ${line}`))));
     store.#locked = true;
+    if (opts.spillThreshold !== undefined) store.#spillThreshold = opts.spillThreshold;
     openHomes.add(home);
     try {
       for (const dir of ["blobs/sha256", "records", "bytes"]) mkdirSync(join(home, dir), { recursive: true });
@@ -275,6 +281,10 @@ export class DiskStore implements Store {
   }
   async deleteBytes(kind: string, key: string): Promise<void> {
     rmSync(this.#bytes(kind, key), { force: true });
+  }
+
+  spillSpace(kind: string, key: string): SpillSpace {
+    return new DiskSpillSpace(join(this.home, "files", fileName(kind), fileName(key)), this.#spillThreshold);
   }
 
   async quarantine(kind: string, key: string, reason: string): Promise<void> {

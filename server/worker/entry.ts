@@ -1,7 +1,8 @@
-/** The worker_threads entry: serves process runs for nodeWorkerHost, bind mounts included. */
+/** The worker_threads entry: serves process runs for nodeWorkerHost, bind mounts and spilled files included. */
 import { parentPort, workerData } from "node:worker_threads";
 import { serveProcessWorker } from "../../src/wasi/mod.ts";
 import { HostDirVfs } from "../platform/host_dir.ts";
+import { DiskSpillSpace } from "../store/spill_files.ts";
 import { FdLedger } from "./fd_ledger.ts";
 
 const fds = new FdLedger((workerData as { fdLedger: SharedArrayBuffer }).fdLedger);
@@ -9,4 +10,9 @@ const fds = new FdLedger((workerData as { fdLedger: SharedArrayBuffer }).fdLedge
 serveProcessWorker({
   postMessage: (m) => parentPort!.postMessage(m),
   onMessage: (l) => void parentPort!.on("message", l),
-}, { openBind: (source, o) => new HostDirVfs(source, { ...o, fds }) });
+}, {
+  host: {
+    openBind: (source, o) => new HostDirVfs(source, { ...o, fds }),
+    openSpill: (dir, threshold) => new DiskSpillSpace(dir, threshold, fds),
+  },
+});

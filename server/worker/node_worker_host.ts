@@ -9,7 +9,7 @@ import { FdLedger } from "./fd_ledger.ts";
 
 export function nodeWorkerHost(entry = new URL("./entry.mjs", import.meta.url)): WorkerHost {
   return {
-    binds: true, // entry.ts opens host directories for bind mounts
+    hostFiles: true, // entry.ts opens bind mounts' directories and spill spaces
     spawn(): WorkerPort {
       const fds = new FdLedger();
       const worker = new Worker(entry, { workerData: { fdLedger: fds.buffer } });

@@ -7,7 +7,7 @@
 import type { UnionFS } from "../fs/mod.ts";
 import { runProcess, type StdinSource, type Vfs } from "../wasi/mod.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
-import { MountedVfs, type MountedFs, readOnly } from "./_mounts.ts";
+import { MountedVfs, type MountedFs } from "../wasi/mod.ts";
 import { Appender, concat } from "./_persist.ts";
 import { encodeLogLine } from "./_logs_io.ts";
 import { populateVolume } from "./_populate.ts";
@@ -29,15 +29,16 @@ async function viewOf(engine: Engine, rt: ContainerRuntime, fs: UnionFS): Promis
   const table: MountedFs[] = [];
   for (const m of mounts) {
     ensureDir(fs, m.Destination);
-    let target: Vfs;
     if (m.Type === "volume") {
       const vol = await engine.volumes.begin(m.Name!);
       rt.held.push(m.Name!);
       populateVolume(fs, m.Destination, vol);
       engine.events.emit("volume", "mount", m.Name!, { container: rt.rec.Id, destination: m.Destination, driver: "local", propagation: "", "read/write": String(m.RW) });
-      target = vol;
-    } else target = engine.opts.platform!.bindDir!(m.Source, { readOnly: !m.RW });
-    table.push({ target: m.Destination, fs: m.RW ? target : readOnly(target) });
+      table.push({ target: m.Destination, fs: vol, readOnly: !m.RW });
+    } else {
+      const dir = engine.opts.platform!.bindDir!(m.Source, { readOnly: !m.RW });
+      table.push({ target: m.Destination, fs: dir, readOnly: !m.RW, bind: { source: m.Source } });
+    }
   }
   return new MountedVfs(fs, table);
 }
@@ -94,13 +95,12 @@ export async function start(engine: Engine, rt: ContainerRuntime): Promise<void>
   rt.stdin = null;
   const memory = rt.rec.HostConfig.Memory || engine.opts.limits?.memoryBytes;
   Object.assign(rt.rec.State, { Status: "running", StartedAt: Date.now(), FinishedAt: 0, ExitCode: 0, OOMKilled: false, Error: "", Pid: 1 });
-  const inline = rootfs !== fs; // XXX: src/wasi hands only a plain union to a worker; a container with mounts runs inline
   const proc = runProcess(
     { entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env, workingDir: c.WorkingDir || "/" },
     {
       rootfs, stdin, stdout: logSink(engine, rt, "stdout"), stderr: logSink(engine, rt, "stderr"),
       limits: { ...engine.opts.limits, ...(memory ? { memoryBytes: memory } : {}) },
-      workerHost: engine.opts.workerHost, ...(inline ? { mode: "inline" as const } : {}),
+      workerHost: engine.opts.workerHost,
     },
   );
   rt.proc = proc;

@@ -94,6 +94,7 @@ export class PersistedUpper {
       this.gen = new DataView(snap.buffer, snap.byteOffset).getUint32(4, true);
       upper = deserializeUpper(snap.subarray(8));
     } else if (snap && snap.length) upper = deserializeUpper(snap);
+    upper.spill = this.store.spillSpace?.(this.kind, this.key) ?? null; // before the upper materializes: it opens its spilled files there
     const fs = new UnionFS({ lowers, upper });
     const journal = await this.store.getBytes(`${this.kind}-journal`, this.#journalKey(this.gen));
     if (journal) replay(fs.upper, journal);
@@ -126,6 +127,8 @@ export class PersistedUpper {
     this.gen = old + 1;
     this.#journal = null;
     await this.store.deleteBytes(`${this.kind}-journal`, this.#journalKey(old));
+    // Files of released inodes, of spills a crash's replay redid, of a worker's own copy.
+    if (!fs.upper.pending) fs.upper.spill?.prune(spilledNames(fs.upper));
     if (tracing) this.trace(fs);
   }
 
@@ -138,7 +141,15 @@ export class PersistedUpper {
     await this.flushed();
     await this.store.deleteBytes(this.kind, this.key);
     await this.store.deleteBytes(`${this.kind}-journal`, this.#journalKey(this.gen));
+    this.store.spillSpace?.(this.kind, this.key).prune(new Set());
   }
+}
+
+/** The spill files an upper's inodes use now. */
+function spilledNames(upper: WritableLayer): Set<string> {
+  const names = new Set<string>();
+  for (const n of upper.inodes.values()) if (n.spill) names.add(n.spill.name);
+  return names;
 }
 
 /**

@@ -5,9 +5,11 @@
  * file at the first write: the first 1-byte write to a 200 KB binary copies 4 KiB, not
  * 200 KB. A file gets one buffer of its own (`ensureCapacity`) when a write or truncate
  * grows it, when more than half its pages would be copies, or when someone needs its bytes as
- * one view (`fileBytes`: readFile, export, serialize).
+ * one view (`fileBytes`: readFile, export, serialize). A file moved out of memory
+ * (`spill`, spill.ts) is read and written in its file instead.
  */
 import type { Inode } from "./inode.ts";
+import type { SpillFile } from "./spill.ts";
 
 /** Bytes per copied page of a file that still shares its layer's bytes. */
 export const PAGE = 4096;
@@ -33,6 +35,7 @@ function copyPage(n: Inode, k: number): Uint8Array {
 export function readData(n: Inode, into: Uint8Array, pos: number): number {
   const end = Math.min(n.size, pos + into.length);
   if (end <= pos) return 0;
+  if (n.spill !== null) return n.spill.read(into.subarray(0, end - pos), pos);
   const pages = n.pages;
   if (pages === null) {
     into.set(n.data.subarray(pos, end));
@@ -56,6 +59,12 @@ export function readData(n: Inode, into: Uint8Array, pos: number): number {
 export function writeData(n: Inode, pos: number, data: Uint8Array): void {
   const end = pos + data.length;
   if (data.length === 0 && end <= n.size) return;
+  if (n.spill !== null) {
+    if (pos > n.size) n.spill.truncate(n.size); // the gap reads as zeros, whatever the file held past the size
+    n.spill.write(data, pos);
+    if (end > n.size) n.size = end;
+    return;
+  }
   if (n.shared && end <= n.size && data.length > 0 && pagesAfter(n, pos, end) * 2 <= Math.ceil(n.size / PAGE)) {
     const pages = n.pages ??= new Map();
     for (let k = Math.floor(pos / PAGE); k * PAGE < end; k++) {
@@ -80,7 +89,8 @@ function pagesAfter(n: Inode, pos: number, end: number): number {
 
 /** Set a file's size, zero-filled when it grows. Shrinking a file that shares its layer's bytes copies nothing. */
 export function truncateData(n: Inode, size: number): void {
-  if (size > n.size) {
+  if (n.spill !== null) n.spill.truncate(size);
+  else if (size > n.size) {
     ensureCapacity(n, size);
     n.data.fill(0, n.size, size);
   } else if (!n.shared) n.data.fill(0, size, n.size);
@@ -90,8 +100,28 @@ export function truncateData(n: Inode, size: number): void {
 
 /** The bytes of a file as one view (bytes [0, size)); a file with copied pages gets its own buffer first. Do not modify. */
 export function fileBytes(n: Inode): Uint8Array {
+  if (n.spill !== null) { // a copy in memory: export and commit of a spilled file hold it whole
+    const out = new Uint8Array(n.size);
+    n.spill.read(out, 0);
+    return out;
+  }
   if (n.pages !== null) ensureCapacity(n, n.size);
   return n.data.subarray(0, n.size);
+}
+
+/**
+ * Move a file's bytes into `file` (spill.ts); from now on they are read and written there.
+ * `fill: false` takes the file as it is (a replay: it holds these bytes and any written since).
+ */
+export function spillData(n: Inode, file: SpillFile, fill: boolean): void {
+  if (fill) {
+    if (n.size > 0) file.write(fileBytes(n), 0);
+    file.truncate(n.size);
+  }
+  n.spill = file;
+  n.data = new Uint8Array(0);
+  n.shared = false;
+  n.pages = null;
 }
 
 /** Make `data` the file's own, merging its copied pages, with at least `size` bytes of capacity. */

@@ -43,7 +43,20 @@ export function applyChange(upper: WritableLayer, rec: ChangeRecord): void {
       return;
     }
     case "attr": return upper.setAttr(inodeOf(upper, rec.ino, rec.op), rec.set);
-    case "write": return upper.write(inodeOf(upper, rec.ino, rec.op), rec.pos, rec.data, rec.time);
+    case "write": {
+      const node = inodeOf(upper, rec.ino, rec.op);
+      if (!rec.inPlace || rec.data.length > 0) return upper.write(node, rec.pos, rec.data, rec.time);
+      // The bytes are in the spilled file already: only the size and times change.
+      if (node.spill === null) fail(`inode ${rec.ino} is not spilled`, rec.op);
+      node.size = Math.max(node.size, rec.pos + (rec.length ?? 0));
+      node.mtime = node.ctime = rec.time;
+      upper.onChange?.(rec);
+      return;
+    }
+    case "spill": {
+      const space = upper.spill ?? fail("no spill space", rec.op);
+      return upper.useSpill(inodeOf(upper, rec.ino, rec.op), space.open(rec.name), false);
+    }
     case "truncate": return upper.truncate(inodeOf(upper, rec.ino, rec.op), rec.size, rec.time);
     case "release": return upper.release(inodeOf(upper, rec.ino, rec.op));
   }
@@ -53,8 +66,8 @@ const encoder = new TextEncoder(), decoder = new TextDecoder();
 
 /** A record as bytes (one frame for a shared-memory ring). */
 export function encodeChange(rec: ChangeRecord): Uint8Array {
-  const payload = rec.op === "write" ? rec.data : null;
-  const head = rec.op === "write" ? { ...rec, data: payload!.length } : rec;
+  const payload = rec.op === "write" && !rec.inPlace ? rec.data : null;
+  const head = rec.op === "write" ? { ...rec, data: payload?.length ?? 0, length: rec.inPlace ? rec.data.length : undefined } : rec;
   const json = encoder.encode(JSON.stringify(head, (_k, v) => (typeof v === "bigint" ? String(v) : v)));
   const out = new Uint8Array(4 + json.length + (payload?.length ?? 0));
   new DataView(out.buffer).setUint32(0, json.length, true);

@@ -5,6 +5,7 @@
  * its `ino`, so identity survives copy-up and rename.
  */
 import type { FsStat, Kind } from "./types.ts";
+import type { SpillFile } from "./spill.ts";
 
 export type { Kind };
 
@@ -27,6 +28,8 @@ export interface Inode {
   shared: boolean;
   /** Upper files while `shared`: pages written since the copy-up, by index (PAGE bytes each, _file_data.ts), over the layer's bytes. */
   pages: Map<number, Uint8Array> | null;
+  /** Upper files moved out of memory (spill.ts): the bytes are there, `data` is empty. */
+  spill: SpillFile | null;
   /** Symlink target. */
   target: string;
   devmajor: number;
@@ -65,7 +68,7 @@ export function nowNs(): bigint {
 
 export function makeInode(ino: number, kind: Kind, mode: number, time = nowNs()): Inode {
   return {
-    ino, kind, mode, uid: 0, gid: 0, nlink: kind === "dir" ? 2 : 1, size: 0, data: EMPTY, shared: false, pages: null, target: "",
+    ino, kind, mode, uid: 0, gid: 0, nlink: kind === "dir" ? 2 : 1, size: 0, data: EMPTY, shared: false, pages: null, spill: null, target: "",
     devmajor: 0, devminor: 0, atime: time, mtime: time, ctime: time, entries: kind === "dir" ? new Map() : null,
     lower: null, opaque: false, moved: false, path: "", pax: null, isUpper: false, st: null,
   };
@@ -74,7 +77,7 @@ export function makeInode(ino: number, kind: Kind, mode: number, time = nowNs())
 /** A copy for the upper: same ino and metadata; file bytes shared until the first write. */
 export function cloneForUpper(src: Inode): Inode {
   return {
-    ...src, data: src.data, shared: src.kind === "file" ? true : src.shared, pages: null,
+    ...src, data: src.data, shared: src.kind === "file" ? true : src.shared, pages: null, spill: null,
     entries: src.kind === "dir" ? new Map() : null, lower: src.kind === "dir" ? src : null, opaque: false, moved: false, path: "",
     isUpper: true, st: null,
   };

@@ -4,7 +4,8 @@
  * copy ends byte-identical to the original), unlinked-but-open inodes included. Lower
  * inodes are named by their numbers, which `mergeLowers` assigns deterministically from
  * the layers, so a restored upper binds to a rebuilt stack of the same layers. File
- * bytes still shared with a layer are not copied: they are named too.
+ * bytes still shared with a layer are not copied: they are named too, and so is the
+ * file of a spilled inode (spill.ts), which the restored upper opens in its own space.
  *
  * Format: u32 (little endian) length of a JSON header, the header, then file bytes.
  */
@@ -17,8 +18,8 @@ import { fileBytes } from "./_file_data.ts";
 interface NodeRec {
   ino: number; kind: Inode["kind"]; mode: number; uid: number; gid: number; nlink: number; size: number; target: string;
   dev: [number, number]; t: [string, string, string]; pax: Record<string, string> | null;
-  /** [offset, length] in the data section, or "lower" when the bytes are the lower inode's. */
-  data: [number, number] | "lower" | null;
+  /** [offset, length] in the data section, "lower" when the bytes are the lower inode's, or the spill file holding them. */
+  data: [number, number] | "lower" | { spill: string } | null;
   entries?: Array<[string, number]>; // -1 = whiteout
   lower?: number | null; opaque?: boolean; moved?: boolean;
 }
@@ -32,7 +33,8 @@ interface Header {
 function recordOf(n: Inode, chunks: Uint8Array[], at: { offset: number }): NodeRec {
   let data: NodeRec["data"] = null;
   if (n.kind === "file") {
-    if (n.shared && n.pages === null) data = "lower";
+    if (n.spill !== null) data = { spill: n.spill.name };
+    else if (n.shared && n.pages === null) data = "lower";
     else {
       chunks.push(fileBytes(n));
       data = [at.offset, n.size];
@@ -97,7 +99,8 @@ function materialize(upper: WritableLayer, h: Header, data: Uint8Array, stack: L
       opaque: r.opaque ?? false, moved: r.moved ?? false, lower: r.lower == null ? null : byIno.get(r.lower) ?? null,
     });
     if (r.data === "lower") Object.assign(n, { data: byIno.get(r.ino)?.data ?? new Uint8Array(r.size), shared: true });
-    else if (r.data) n.data = data.slice(r.data[0], r.data[0] + r.data[1]);
+    else if (Array.isArray(r.data)) n.data = data.slice(r.data[0], r.data[0] + r.data[1]);
+    else if (r.data) n.spill = (upper.spill ?? fail(`inode ${r.ino} is spilled and this upper has no spill space`)).open(r.data.spill);
     upper.inodes.set(n.ino, n);
   }
   for (const r of h.nodes) {

@@ -202,8 +202,14 @@ export type ChangeRecord =
   | { op: "entry"; dir: number; name: string; child: number }
   /** Metadata of an upper inode set. */
   | { op: "attr"; ino: number; set: AttrChange }
-  /** Bytes written at `pos`; mtime and ctime become `time`. */
-  | { op: "write"; ino: number; pos: number; data: Uint8Array; time: bigint }
+  /**
+   * Bytes written at `pos`; mtime and ctime become `time`. `inPlace`: the inode is
+   * spilled and the bytes are in its file already: its byte form carries only their count
+   * (`length`), and decodes with empty `data`.
+   */
+  | { op: "write"; ino: number; pos: number; data: Uint8Array; time: bigint; inPlace?: boolean; length?: number }
+  /** The file's bytes moved out of memory into spill file `name` of the layer's space (spill.ts). */
+  | { op: "spill"; ino: number; name: string }
   /** Size set (zero-filled when growing); mtime and ctime become `time`. */
   | { op: "truncate"; ino: number; size: number; time: bigint }
   /** An unlinked inode's last handle closed: forget it. */

@@ -10,7 +10,8 @@
  * `ChangeRecord` before returning; `applyChange` replays one on another upper.
  */
 import { cloneForUpper, type Inode, makeInode, WHITEOUT, type Whiteout } from "./inode.ts";
-import { truncateData, writeData } from "./_file_data.ts";
+import { spillData, truncateData, writeData } from "./_file_data.ts";
+import type { SpillSpace } from "./spill.ts";
 import type { LowerStack } from "./lower_stack.ts";
 import type { AttrChange, ChangeRecord, Kind } from "./types.ts";
 
@@ -43,6 +44,8 @@ export class WritableLayer {
   #open: OpenRef | null = null;
   /** Counts copy-ups and releases: a handle looks its inode up in the table again only when this changed. */
   tableChanges = 0;
+  /** Where files of `spill.threshold` bytes or more go (spill.ts); null keeps every file in memory. */
+  spill: SpillSpace | null = null;
 
   /**
    * Bind to `stack`. An upper belongs to one image; binding it again to a stack of the
@@ -110,22 +113,38 @@ export class WritableLayer {
 
   /** pwrite into an upper file (a file sharing a layer's bytes copies only the pages written: _file_data.ts). */
   write(node: Inode, pos: number, data: Uint8Array, time: bigint): void {
+    this.#spillAt(node, pos + data.length);
     writeData(node, pos, data);
     node.mtime = node.ctime = time;
-    this.onChange?.({ op: "write", ino: node.ino, pos, data, time });
+    this.onChange?.({ op: "write", ino: node.ino, pos, data, time, ...(node.spill ? { inPlace: true } : {}) });
   }
 
   /** Set an upper file's size (zero-filled when it grows). */
   truncate(node: Inode, size: number, time: bigint): void {
+    this.#spillAt(node, size);
     truncateData(node, size);
     node.mtime = node.ctime = time;
     this.onChange?.({ op: "truncate", ino: node.ino, size, time });
+  }
+
+  /** A file growing to `end` bytes moves out of memory when that reaches the space's threshold. */
+  #spillAt(node: Inode, end: number): void {
+    if (node.spill !== null || this.spill === null || end < this.spill.threshold) return;
+    this.useSpill(node, this.spill.create(), true);
+  }
+
+  /** The file's bytes move into `file`; `fill: false` for a replay, whose file holds them already. */
+  useSpill(node: Inode, file: NonNullable<Inode["spill"]>, fill: boolean): void {
+    node.spill?.close();
+    spillData(node, file, fill);
+    this.onChange?.({ op: "spill", ino: node.ino, name: file.name });
   }
 
   /** Forget an unlinked inode (nlink 0) whose last handle closed. */
   release(node: Inode): void {
     if (this.inodes.get(node.ino) !== node || node === this.root) return;
     this.inodes.delete(node.ino);
+    node.spill?.close(); // its file goes when the next snapshot no longer names it
     this.tableChanges++;
     this.onChange?.({ op: "release", ino: node.ino });
   }

@@ -15,6 +15,8 @@
  * meets it, and so is one the engine finds inconsistent (`quarantine`: an image naming a
  * missing blob); each is reported in `warnings()` and the rest stays usable.
  */
+import type { SpillSpace } from "../fs/mod.ts";
+
 export interface Store {
   /** True when the blob is present. */
   hasBlob(digest: string): Promise<boolean>;
@@ -53,6 +55,12 @@ export interface Store {
   quarantine(kind: string, key: string, reason: string): Promise<void>;
   /** What was set aside since the store opened, one sentence each (`docker info` shows them as Warnings). */
   warnings(): string[];
+
+  /**
+   * Where the writable layer stored as bytes `<kind>/<key>` keeps its large files out of
+   * memory (src/fs/spill.ts). Absent (MemoryStore): every file stays in memory.
+   */
+  spillSpace?(kind: string, key: string): SpillSpace;
 
   /** Release locks and files. */
   close(): Promise<void>;

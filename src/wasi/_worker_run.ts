@@ -59,7 +59,7 @@ function programFor(w: PooledWorker, rootfs: Vfs, launch: ReturnType<typeof laun
 
 export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const rootfs = o.rootfs;
-  if (!canTransfer(rootfs)) throw new TypeError("Cannot run in a worker: this rootfs cannot be handed to another thread");
+  if (!canTransfer(rootfs, o.workerHost?.hostFiles)) throw new TypeError("Cannot run in a worker: this rootfs cannot be handed to another thread");
   const host = o.workerHost!;
   const startedAt = Date.now();
   const launch = launchOf(spec);

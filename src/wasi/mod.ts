@@ -18,10 +18,12 @@ export type { VDirent, VHandle, VOpenOptions, VStat, VType, Vfs } from "./_vfs.t
 export { runProcess, DEFAULT_GRACE_MS } from "./process.ts";
 export { closeWorkers, warmWorkers } from "./_worker_run.ts";
 export { serveProcessWorker, type WorkerSelf } from "./worker_serve.ts";
+export type { HostFiles } from "./rootfs_transfer.ts";
 export { webWorkerHost } from "./web_worker_host.ts";
 export { ModuleCache, defaultModuleCache, fileDigest } from "./module_cache.ts";
 export { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
 export { JournalingVfs, applyFrame } from "./journal.ts";
+export { MountedVfs, type MountedFs, normalizePath, readOnly } from "./mounted_vfs.ts";
 export { resolveProgram, DEFAULT_PATH, type Resolution } from "./resolve.ts";
 export { runSync, type SyncRunOptions, type SyncRunResult } from "./run_sync.ts";
 export { createWasi, ProcessKilled, type WasiContext } from "./wasi_import.ts";

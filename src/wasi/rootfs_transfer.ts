@@ -6,7 +6,7 @@
  * layer the worker already holds goes as its key alone (a shared buffer posted again
  * is a new object for the worker's heap to account and collect, each run).
  */
-import { deserializeUpper, Layer, serializeUpper, UnionFS } from "../fs/mod.ts";
+import { deserializeUpper, Layer, serializeUpper, type SpillSpace, UnionFS } from "../fs/mod.ts";
 import type { Vfs } from "./_vfs.ts";
 import { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
 import { MountedVfs } from "./mounted_vfs.ts";
@@ -20,6 +20,8 @@ export type RootfsTransfer =
     upper: Uint8Array;
     /** The worker drops the layers it holds first (the engine's record of them was full and started over). */
     forget?: boolean;
+    /** The upper's spill space (src/fs/spill.ts), which the worker opens too. */
+    spill?: { locator: string; threshold: number };
   }
   /** The worker's copy from its last run: it is this rootfs as it stands (see `reuseOf`). */
   | { kind: "same" }
@@ -28,8 +30,15 @@ export type RootfsTransfer =
 
 type MountTransfer = { target: string; readOnly: boolean } & ({ fs: RootfsTransfer } | { bind: string });
 
-/** How a worker opens a host directory for a bind (the platform's ability, handed to `serveProcessWorker`). */
-export type BindOpener = (source: string, opts: { readOnly: boolean }) => Vfs;
+/**
+ * What a worker opens on the host by itself (the platform's abilities, handed to
+ * `serveProcessWorker`; a WorkerHost whose workers have them says `hostFiles`): a bind
+ * mount's directory, and a writable layer's spill space.
+ */
+export interface HostFiles {
+  openBind(source: string, opts: { readOnly: boolean }): Vfs;
+  openSpill(locator: string, threshold: number): SpillSpace;
+}
 
 /** What a worker's kept copy was made from, while neither side has changed it since. */
 export interface KeptRootfs {
@@ -61,10 +70,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Most layers one worker keeps indexed. */
 const MAX_WORKER_LAYERS = 256;
 
-/** True when `rootfs` can be handed to a worker; `binds`: the worker can open host directories. */
-export function canTransfer(rootfs: Vfs, binds = false): boolean {
-  if (rootfs instanceof MountedVfs) return canTransfer(rootfs.root) && rootfs.mounts.every((m) => (m.bind ? binds : canTransfer(m.fs)));
-  return rootfs instanceof MemVfs || rootfs instanceof UnionFS;
+/** True when `rootfs` can be handed to a worker; `hostFiles`: the worker can open host files (binds, spill spaces). */
+export function canTransfer(rootfs: Vfs, hostFiles = false): boolean {
+  if (rootfs instanceof MountedVfs) {
+    return canTransfer(rootfs.root, hostFiles) && rootfs.mounts.every((m) => (m.bind ? hostFiles : canTransfer(m.fs, hostFiles)));
+  }
+  if (rootfs instanceof UnionFS) return hostFiles || rootfs.upper.spill === null;
+  return rootfs instanceof MemVfs;
 }
 
 /**
@@ -93,7 +105,9 @@ export function transferOf(rootfs: Vfs, held?: Set<string>): RootfsTransfer | un
       held?.add(key);
       return { key, bytes: l.bytes };
     });
-    return { kind: "union", layers, upper: serializeUpper(rootfs.upper), forget };
+    const space = rootfs.upper.spill;
+    const spill = space ? { locator: space.locator, threshold: space.threshold } : undefined;
+    return { kind: "union", layers, upper: serializeUpper(rootfs.upper), forget, ...(spill ? { spill } : {}) };
   }
   return undefined;
 }
@@ -104,25 +118,25 @@ const layerCache = new Map<string, Layer>();
 /** The rootfs the worker made for its last run. */
 let last: Vfs | undefined;
 
-/** The worker's copy of a transferred rootfs; `openBind` opens a host bind (absent: a bind is refused). */
-export function rootfsFrom(t: RootfsTransfer, openBind?: BindOpener): Vfs {
+/** The worker's copy of a transferred rootfs; `host` opens host files (absent: a bind or spill space is refused). */
+export function rootfsFrom(t: RootfsTransfer, host?: HostFiles): Vfs {
   if (t.kind === "same") {
     if (!last) throw new Error("Cannot reuse the rootfs of a last run: there was none");
     return last;
   }
-  return last = build(t, openBind);
+  return last = build(t, host);
 }
 
 type Built = Exclude<RootfsTransfer, { kind: "same" }>;
 
-function build(t: Built, openBind?: BindOpener): Vfs {
+function build(t: Built, host?: HostFiles): Vfs {
   if (t.kind === "mounted") {
     const mounts = t.mounts.map(({ target, readOnly, ...m }) => {
-      if ("fs" in m) return { target, readOnly, fs: build(m.fs as Built) };
-      if (!openBind) throw new Error(`Cannot mount ${m.bind} at ${target}: this worker cannot open host directories`);
-      return { target, readOnly, fs: openBind(m.bind, { readOnly }), bind: { source: m.bind } };
+      if ("fs" in m) return { target, readOnly, fs: build(m.fs as Built, host) };
+      if (!host) throw new Error(`Cannot mount ${m.bind} at ${target}: this worker cannot open host directories`);
+      return { target, readOnly, fs: host.openBind(m.bind, { readOnly }), bind: { source: m.bind } };
     });
-    return new MountedVfs(build(t.root as Built), mounts);
+    return new MountedVfs(build(t.root as Built, host), mounts);
   }
   if (t.kind === "mem") return MemVfs.fromSnapshot(t.snapshot);
   if (t.forget) layerCache.clear();
@@ -135,5 +149,10 @@ function build(t: Built, openBind?: BindOpener): Vfs {
     }
     return layer;
   });
-  return new UnionFS({ lowers, upper: deserializeUpper(t.upper) });
+  const upper = deserializeUpper(t.upper);
+  if (t.spill) {
+    if (!host) throw new Error("Cannot rebuild the rootfs: its large files are on the host, and this worker cannot open host files");
+    upper.spill = host.openSpill(t.spill.locator, t.spill.threshold);
+  }
+  return new UnionFS({ lowers, upper });
 }

@@ -112,6 +112,6 @@ export interface WorkerPort {
 /** The platform ability to start a worker that runs `serveProcessWorker` (src/wasi/worker_serve.ts). */
 export interface WorkerHost {
   spawn(): WorkerPort;
-  /** Its workers open host directories for bind mounts themselves (serveProcessWorker's `openBind`). */
-  binds?: boolean;
+  /** Its workers open host files themselves: bind mounts' directories and spill spaces (serveProcessWorker's `host`). */
+  hostFiles?: boolean;
 }

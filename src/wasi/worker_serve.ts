@@ -10,7 +10,7 @@ import { Control, OUT_INFLIGHT } from "./_control.ts";
 import { Ring } from "./_ring.ts";
 import { JournalingVfs } from "./journal.ts";
 import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
-import { rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
+import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
 import { ModuleCache } from "./module_cache.ts";
 import { type LoadedProgram, runSync } from "./run_sync.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
@@ -61,8 +61,12 @@ function programOf(ref: ProgramRef | undefined): LoadedProgram | undefined {
   return module && { argv: ref.argv, module, capped: ref.capped };
 }
 
-/** Serve run requests on `self` forever. */
-export function serveProcessWorker(self: WorkerSelf): void {
+/**
+ * Serve run requests on `self` forever. `host`, where the platform has host files, opens
+ * a bind mount's directory and a layer's spill space in this thread (its WorkerHost says
+ * `hostFiles`).
+ */
+export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles } = {}): void {
   self.onMessage((m) => {
     const req = m as RunRequest;
     if (req.type !== "run") return;
@@ -81,7 +85,7 @@ export function serveProcessWorker(self: WorkerSelf): void {
     const beforeCall = () => {
       if (unwoken) unwoken = false, journal.wake();
     };
-    const vfs = new JournalingVfs(rootfsFrom(req.rootfs), (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox);
+    const vfs = new JournalingVfs(rootfsFrom(req.rootfs, opts.host), (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox);
     const most = outputChunkMax(journal.maxFrame);
     const out = (fd: number) => new OutputFd((chunk) => {
       for (;;) {
