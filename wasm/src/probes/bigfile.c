@@ -1,5 +1,5 @@
 /*
- * bigfile PATH MIB [check]: writes MIB mebibytes to PATH in 1 MiB writes (each MiB
+ * bigfile PATH MIB [check]: writes MIB mebibytes to PATH in 1 MiB writes (each page
  * carries its index, so a misplaced or lost one shows), closes it, and prints its size;
  * with "check" it reads it back instead and prints "ok" or where it differs.
  */
@@ -12,8 +12,10 @@
 #define MIB (1 << 20)
 static unsigned char buf[MIB], got[MIB];
 
+/* Every 4 KiB page starts with its number in the file; the rest of a MiB is one byte that depends on the MiB. */
 static void fill(long i) {
-  for (int j = 0; j < MIB; j += 16) snprintf((char *)buf + j, 17, "%015ld\n", i * (MIB / 16) + j / 16);
+  memset(buf, 'a' + i % 26, MIB);
+  for (int j = 0; j < MIB; j += 4096) snprintf((char *)buf + j, 17, "%015ld\n", i * (MIB / 4096) + j / 4096);
 }
 
 int main(int argc, char **argv) {
