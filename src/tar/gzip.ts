@@ -191,7 +191,13 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
     } catch (err) {
       return fail(err);
     }
-    out.push(chunk);
+    try {
+      out.push(chunk);
+    } catch (err) {
+      // The platform could not hold it (Node 20's typed arrays stop at 4 GiB): said as such, not as corrupt data.
+      opts.account?.release(chunk.length);
+      return fail(new TarRangeError(name, inflater.consumed?.() ?? fed, `cannot hold ${out.length + chunk.length} inflated bytes in memory (${(err as Error).message})`));
+    }
     opts.onData?.(chunk);
     churn.dropped(chunk.length); // the piece is garbage once copied (and so is the input that made it)
   });
