@@ -7,6 +7,11 @@
 export const STOP = 0;
 /** Output bytes posted to the engine and not yet taken by a sink (worker mode). */
 export const OUT_INFLIGHT = 1;
+/**
+ * A kill: the process ends (137) at its next system call or wait, so that a worker that
+ * makes system calls ends in a moment, without waiting for its thread's teardown.
+ */
+export const KILL = 2;
 const WORDS = 4;
 
 export class Control {
@@ -28,10 +33,21 @@ export class Control {
     Atomics.notify(this.words, STOP);
   }
 
+  get killRequested(): boolean {
+    return Atomics.load(this.words, KILL) !== 0;
+  }
+
+  /** Wake whatever the process waits on (a sleep, a full output pipe), to end with 137. */
+  requestKill(): void {
+    Atomics.store(this.words, KILL, 1);
+    Atomics.notify(this.words, STOP);
+    Atomics.notify(this.words, OUT_INFLIGHT);
+  }
+
   /** Sleep up to `ms`, waking early on a stop request. */
   sleep(ms: number): void {
     const end = performance.now() + ms;
-    while (!this.stopRequested) {
+    while (!this.stopRequested && !this.killRequested) {
       const left = end - performance.now();
       if (left <= 0) return;
       if (this.#canWait) {

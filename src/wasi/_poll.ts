@@ -6,6 +6,7 @@
  */
 import { type Fd, WASIProcExit, wasi } from "@bjorn3/browser_wasi_shim";
 import type { Control } from "./_control.ts";
+import { ProcessKilled } from "./wasi_import.ts";
 
 const SUB_SIZE = 48;
 const EVENT_SIZE = 32;
@@ -67,6 +68,7 @@ export function pollOneoff(view: DataView, a: PollArgs, fds: Fd[], control: Cont
     control.sleep(due - performance.now());
     // A stop woke the sleep: the program has no handler for SIGTERM, so it ends now, as
     // a sleeping Linux process does (143), instead of returning early from its sleep.
+    if (control.killRequested) throw new ProcessKilled("kill");
     if (control.stopRequested) throw new WASIProcExit(143);
     const now = performance.now();
     for (const s of subs) if (s.due <= now + 0.001) writeEvent(view, a.outPtr + events++ * EVENT_SIZE, s, wasi.ERRNO_SUCCESS);

@@ -8,7 +8,7 @@
  */
 import type { WorkerHost, WorkerPort } from "./types.ts";
 import { Ring } from "./_ring.ts";
-import { Control, OUT_INFLIGHT, STOP } from "./_control.ts";
+import { Control, KILL, OUT_INFLIGHT, STOP } from "./_control.ts";
 import type { KeptRootfs } from "./rootfs_transfer.ts";
 import type { ProgramRef } from "./worker_serve.ts";
 
@@ -50,6 +50,7 @@ export function takeWorker(host: WorkerHost): PooledWorker {
   w.journal.clear();
   w.inbox.clear();
   Atomics.store(w.control.words, STOP, 0);
+  Atomics.store(w.control.words, KILL, 0);
   Atomics.store(w.control.words, OUT_INFLIGHT, 0);
   return w;
 }

@@ -97,6 +97,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
     let exitCode = w.start(instance as unknown as Parameters<typeof w.start>[0]);
     // main returned (wasi-libc calls proc_exit only for a non-zero status) after a stop
     // was asked: the SIGTERM came first, so the process ends as one it killed.
+    if (o.control.killRequested) throw new ProcessKilled("kill");
     if (o.control.stopRequested) exitCode = 143;
     return { exitCode: exitCode & 0xff, oomKilled: nearCap(memory, o.memoryBytes) && exitCode !== 0, timedOut: false };
   } catch (err) {

@@ -73,6 +73,7 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
     proc_raise: () => wasi.ERRNO_NOSYS,
     // A stop asked before the program's exit is a SIGTERM delivered first: 143, not its own status.
     proc_exit(code: number): never {
+      if (ctx.control.killRequested) throw new ProcessKilled("kill");
       throw new WASIProcExit(ctx.control.stopRequested ? 143 : code);
     },
     sched_yield: () => wasi.ERRNO_SUCCESS,
@@ -155,6 +156,7 @@ function guardAll(w: WASI, ctx: WasiContext): void {
 function checkLimits(w: WASI, ctx: WasiContext): void {
   ctx.beforeCall?.();
   const c = ctx.control;
+  if (c.killRequested) throw new ProcessKilled("kill");
   if (c.stopRequested) throw new WASIProcExit(143);
   if (c.deadline !== Infinity && Date.now() > c.deadline) throw new ProcessKilled("timeout");
   if (ctx.memoryCap && w.inst && w.inst.exports.memory.buffer.byteLength > ctx.memoryCap) throw new ProcessKilled("oom");

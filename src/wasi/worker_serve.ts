@@ -13,6 +13,7 @@ import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_fra
 import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
 import { ModuleCache } from "./module_cache.ts";
 import { type LoadedProgram, runSync } from "./run_sync.ts";
+import { ProcessKilled } from "./wasi_import.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
 
 /** The worker's end of its channel (globalThis in a web Worker, parentPort in Node). */
@@ -91,7 +92,8 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles } 
       for (;;) {
         const inflight = Atomics.load(control.words, OUT_INFLIGHT);
         if (inflight < req.outputCap) break;
-        if (control.stopRequested) throw new WASIProcExit(143); // a stop ends a writer blocked on a full pipe too
+        if (control.killRequested) throw new ProcessKilled("kill"); // a kill or stop ends a writer blocked on a full pipe too
+        if (control.stopRequested) throw new WASIProcExit(143);
         beforeCall(); // what is waiting to go out must reach the sinks to make room
         Atomics.wait(control.words, OUT_INFLIGHT, inflight, 100); // a full pipe: wait for the engine's sink
       }
