@@ -24,8 +24,6 @@ const DEFAULT_OUTPUT_CAP = 1024 * 1024;
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-/** How long a kill waits for the program to see the kill word before it waits for the thread's end instead. */
-const KILL_ANSWER_MS = 10;
 /** When the engine starts draining a running process's ring (the ring holds far more than a millisecond of writes; a full one waits). */
 const PUMP_AFTER_MS = 1;
 
@@ -134,24 +132,19 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       : replay.sinkError && !r.error ? { ...r, error: replay.sinkError } : r);
   };
   // Ends the worker (never pooled again) and then the run with `r`: once the thread is
-  // gone, or sooner once the program has seen the kill word and said it is done (nothing
-  // more goes into its ring; the thread's teardown goes on without us).
+  // gone, or sooner if the program saw the kill word and said it is done (nothing more
+  // goes into its ring then; a runtime whose terminate is slow to end a thread, Deno's,
+  // still ends a program that makes system calls).
   let quit: () => void = () => {};
   async function abandon(r: ProcessResult): Promise<ProcessResult> {
     if (!ending && !killing) {
       killing = true;
       control.requestKill();
-      let timer!: ReturnType<typeof setTimeout>;
-      const said = await Promise.race([
-        new Promise<boolean>((resolve) => (quit = () => resolve(true))),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), KILL_ANSWER_MS))),
-      ]);
-      clearTimeout(timer);
       let error = r.error;
       const gone = (async () => port.terminate())().catch((err: unknown) => {
         error ??= `Cannot terminate the process's worker: ${messageOf(err)}`;
       });
-      if (!said) await gone; // a program in a loop with no system call: only the thread's end ends it
+      await Promise.race([gone, new Promise<void>((resolve) => (quit = resolve))]);
       await finish({ ...r, ...(error ? { error } : {}), finishedAt: Date.now() }, false);
     }
     return done;
