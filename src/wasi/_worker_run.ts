@@ -19,7 +19,7 @@ import type { ProgramRef } from "./worker_serve.ts";
 
 export { closeWorkers, warmWorkers } from "./_worker_pool.ts";
 
-const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+const DEFAULT_OUTPUT_CAP = 256 * 1024;
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -35,7 +35,7 @@ export interface ProcessLimits {
   memoryBytes?: number;
   /** Wall-clock limit in ms; when it passes the process is killed (exit 137). */
   timeoutMs?: number;
-  /** Most output bytes (stdout + stderr) in flight to sinks at once; the program blocks past it, like a full pipe. Default 1 MiB. */
+  /** Most output bytes (stdout + stderr) in flight to sinks at once; the program blocks past it, like a full pipe. Default 256 KiB (what a kill still hands to the sinks). */
   outputBytes?: number;
 }
 
