@@ -14,8 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createApi } from "../../src/api/mod.ts";
 import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore, type Store } from "../../src/store/mod.ts";
-import { webWorkerHost } from "../../src/wasi/mod.ts";
-import { denoPlatform } from "../platform/mod.ts";
+import { runtimeHost } from "../platform/mod.ts";
 import { defaultHome, DiskStore } from "../store/mod.ts";
 import { parseServeArgs } from "../node/args.ts";
 
@@ -39,7 +38,7 @@ async function main(): Promise<void> {
   if (o.socket) throw new Error("--socket is not supported by the Deno server yet; use the Node server (npm start)");
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = await createEngine({ store, workerHost: webWorkerHost(), platform: denoPlatform() });
+  const engine = await createEngine({ store, ...runtimeHost() });
   await loadSamples(engine);
   const app = createApi(engine, {
     token: o.token, root: home, hijackUnavailable: NO_HIJACK,

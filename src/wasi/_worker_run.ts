@@ -59,7 +59,11 @@ function programFor(w: PooledWorker, rootfs: Vfs, launch: ReturnType<typeof laun
 
 export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const rootfs = o.rootfs;
-  if (!canTransfer(rootfs, o.workerHost?.hostFiles)) throw new TypeError("Cannot run in a worker: this rootfs cannot be handed to another thread");
+  if (!canTransfer(rootfs, o.workerHost?.hostFiles)) {
+    throw new TypeError(canTransfer(rootfs, true)
+      ? "Cannot run in a worker: the container's filesystem needs host files (a bind mount, or large files kept on disk) that this worker host cannot open"
+      : "Cannot run in a worker: this rootfs cannot be handed to another thread");
+  }
   const host = o.workerHost!;
   const startedAt = Date.now();
   const launch = launchOf(spec);

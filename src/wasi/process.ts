@@ -12,7 +12,6 @@ import { defaultModuleCache } from "./module_cache.ts";
 import { runSync, type SyncRunResult } from "./run_sync.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
 import { runInWorker } from "./_worker_run.ts";
-import { canTransfer } from "./rootfs_transfer.ts";
 
 /** Docker's default stop timeout. */
 export const DEFAULT_GRACE_MS = 10_000;
@@ -92,9 +91,9 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
 
 /** Start a process; see `ProcessHandle` for how to end and await it. */
 export function runProcess(spec: ProcessSpec, opts: RunOptions): ProcessHandle {
-  // A view whose mounts a worker cannot open (a bind, where workers have no host
-  // directories) stays on this thread.
-  const mode = opts.mode ?? (opts.workerHost && canTransfer(opts.rootfs, opts.workerHost.hostFiles) ? "worker" : "inline");
+  // With a worker host, never on this thread: a rootfs the worker cannot rebuild (host
+  // files its host cannot open) fails to start, with a message, rather than stall the engine.
+  const mode = opts.mode ?? (opts.workerHost ? "worker" : "inline");
   if (mode === "worker") {
     if (!opts.workerHost) throw new TypeError("Cannot run a process in worker mode without a workerHost");
     // What fails while handing the process to a worker (its module will not compile…) ends
