@@ -11,7 +11,9 @@ export function webWorkerHost(entry = new URL("./web_worker_entry.ts", import.me
       return {
         postMessage: (m, transfer) => worker.postMessage(m, transfer ?? []),
         onMessage: (l) => void (worker.onmessage = (e: MessageEvent) => l(e.data)),
-        onError: (l) => void (worker.onerror = (e) => l(e)),
+        // An error nobody prevents in a worker is reported again in this thread, where
+        // Deno ends the process: it is this process's end only.
+        onError: (l) => void (worker.onerror = (e) => (e.preventDefault(), l(e.message || e.error))),
         terminate: () => worker.terminate(),
       };
     },

@@ -1,7 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
-import { closeWorkers, MemVfs, runProcess } from "../../src/wasi/mod.ts";
+import { closeWorkers, MemVfs, runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
+import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
 import { fixture, rootfsWithFixtures, textSink, watchUncaught } from "./_helpers.ts";
 import { Layer, UnionFS, WritableLayer } from "../../src/fs/mod.ts";
@@ -197,6 +198,19 @@ workers("a sink that throws or rejects is recorded on the result, and the progra
     assert.equal([r.exitCode, r.error], [3, "Cannot log the process's output: disk full"], mode);
   }
   await sleep(10); // rejections are reported a turn later
+  uncaught.check();
+  uncaught.stop();
+});
+
+workers("an error nobody catches in a worker ends its process (137, the error), not the engine", async () => {
+  const uncaught = watchUncaught();
+  const entry = new URL("./fixtures/throwing_worker.mjs", import.meta.url);
+  // deno-lint-ignore no-explicit-any
+  const host = (globalThis as any).Deno ? webWorkerHost(entry) : nodeWorkerHost(entry);
+  const r = await runProcess({ cmd: ["hello"] }, { rootfs: rootfsWithFixtures(), workerHost: host }).done;
+  assert.equal([r.exitCode, r.reason], [137, "error"]);
+  assert.match(r.error!, /boom in the worker/);
+  await sleep(10);
   uncaught.check();
   uncaught.stop();
 });
