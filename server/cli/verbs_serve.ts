@@ -5,7 +5,8 @@
  */
 import { resolve } from "node:path";
 import { flag } from "./_args.ts";
-import type { Verb } from "./_verb.ts";
+import { sizeValue } from "../node/args.ts";
+import { CliError, type Verb } from "./_verb.ts";
 import type { EngineApi } from "../../src/engine/mod.ts";
 
 export const serve: Verb = {
@@ -17,6 +18,8 @@ export const serve: Verb = {
     { long: "token", type: "string", desc: "Bearer token clients must send (required off loopback; or STRATA_TOKEN)" },
     { long: "allow-origin", type: "list", desc: "Let web pages of this origin drive the API (any other Origin is refused; or STRATA_ALLOW_ORIGINS, comma-separated)" },
     { long: "allow-host", type: "list", desc: "Accept this Host header besides loopback and the listen address (DNS rebinding guard; or STRATA_ALLOW_HOSTS)" },
+    { long: "max-layer-size", type: "string", desc: "Largest uncompressed layer a load takes (e.g. 4g; default 1g)" },
+    { long: "load-memory", type: "string", desc: "Memory budget shared by loads in progress (e.g. 8g; default 2g)" },
     { long: "no-samples", type: "bool", desc: "Do not load the sample images at start" },
     { long: "idle-exit", type: "int", desc: "Exit after this many seconds with no running container (0: never)", default: "0" },
   ],
@@ -28,6 +31,7 @@ export const serve: Verb = {
       token: flag.str(p, "token") ?? ctx.io.env["STRATA_TOKEN"], samples: !flag.bool(p, "no-samples"),
       allowOrigins: _list(flag.list(p, "allow-origin"), ctx.io.env["STRATA_ALLOW_ORIGINS"]),
       allowHosts: _list(flag.list(p, "allow-host"), ctx.io.env["STRATA_ALLOW_HOSTS"]),
+      maxLayerBytes: _size(p, "max-layer-size"), loadMemoryBytes: _size(p, "load-memory"),
     });
     await ctx.io.err(`strata: serving the Docker Engine API on ${server.url} (export DOCKER_HOST=${server.url})\n`);
     await new Promise<void>((done) => {
@@ -45,6 +49,17 @@ export const serve: Verb = {
 };
 
 /** A list flag's values (each may be comma-separated), else the environment's comma-separated list. */
+/** A size flag in bytes (units as docker's), or undefined when not given. */
+function _size(p: Parameters<typeof flag.str>[0], name: string): number | undefined {
+  const v = flag.str(p, name);
+  if (v === undefined) return undefined;
+  try {
+    return sizeValue(`--${name}`, v);
+  } catch (err) {
+    throw new CliError((err as Error).message, 125);
+  }
+}
+
 function _list(given: string[], env: string | undefined): string[] | undefined {
   const values = (given.length ? given.join(",") : env ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return values.length ? values : undefined;

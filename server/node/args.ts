@@ -10,9 +10,20 @@ export interface ServeArgs {
   allowOrigins?: string[];
   /** --allow-host (repeated or comma-separated), or STRATA_ALLOW_HOSTS. */
   allowHosts?: string[];
+  /** --max-layer-size: the largest uncompressed layer a load takes (engine `maxLayerBytes`). */
+  maxLayerBytes?: number;
+  /** --load-memory: the memory budget loads in progress share (engine `loadMemoryBytes`). */
+  loadMemoryBytes?: number;
 }
 
-const FLAGS = "--host, --port, --socket, --token, --home, --allow-origin, --allow-host";
+const FLAGS = "--host, --port, --socket, --token, --home, --allow-origin, --allow-host, --max-layer-size, --load-memory";
+
+/** "512m", "2g", "1048576" → bytes (k, m, g, t binary, as docker's sizes). Errors: anything else. */
+export function sizeValue(flag: string, v: string): number {
+  const m = v.match(/^(\d+(?:\.\d+)?)\s*([bkmgt]?)i?b?$/i);
+  if (!m) throw new Error(`invalid size for ${flag}: ${JSON.stringify(v)} (bytes, or a number with k, m, g or t)`);
+  return Math.round(Number(m[1]) * 1024 ** "bkmgt".indexOf(m[2]!.toLowerCase() || "b"));
+}
 
 /** A comma-separated list, empty items dropped. */
 export function listValue(v: string | undefined): string[] {
@@ -35,6 +46,8 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     else if (flag === "--home") o.home = value();
     else if (flag === "--allow-origin") (o.allowOrigins ??= []).push(...listValue(value()));
     else if (flag === "--allow-host") (o.allowHosts ??= []).push(...listValue(value()));
+    else if (flag === "--max-layer-size") o.maxLayerBytes = sizeValue(flag, value());
+    else if (flag === "--load-memory") o.loadMemoryBytes = sizeValue(flag, value());
     else throw new Error(`unknown flag: ${flag} (flags: ${FLAGS})`);
   }
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port < 65536)) throw new Error(`invalid port: ${o.port}`);

@@ -31,6 +31,10 @@ export interface ServerOptions {
   allowHosts?: string[];
   /** STRATA_HOME; "memory" keeps nothing. */
   home?: string;
+  /** The largest uncompressed layer a load takes (--max-layer-size; the engine's default otherwise). */
+  maxLayerBytes?: number;
+  /** The memory budget loads in progress share (--load-memory). */
+  loadMemoryBytes?: number;
   /** Load rootfs-samples/*.tar whose tags are missing (default true). */
   samples?: boolean;
   log?: (line: string) => void;
@@ -70,7 +74,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   }
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = await createEngine({ store, ...runtimeHost() });
+  const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes });
   if (o.samples !== false) await loadSamples(engine, log);
   // Refusals (src/api/_origin.ts): web pages, and Hosts that are not this server's.
   const source = { allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: o.socket ? { socket: o.socket } : { host, port: o.port } };

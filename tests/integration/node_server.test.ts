@@ -2,11 +2,11 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { request } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseServeArgs } from "../../server/node/args.ts";
-import { serverCommand, startServer } from "./_server.ts";
+import { ROOT, serverCommand, startServer } from "./_server.ts";
 
 const t = suite("the Node server: flags, token, unix socket, graceful shutdown");
 
@@ -29,6 +29,20 @@ t("parseServeArgs reads flags, both flag forms, and the environment", () => {
   assert.equal(parseServeArgs(["--socket", "/run/s.sock"], { STRATA_TOKEN: "t", STRATA_HOME: "/h" }), { socket: "/run/s.sock", token: "t", home: "/h" });
   assert.throws(() => parseServeArgs(["--nope"]), /unknown flag: --nope/);
   assert.throws(() => parseServeArgs(["--port", "99999"]), /invalid port/);
+  assert.equal(parseServeArgs(["--max-layer-size", "4g", "--load-memory=512m"]), { maxLayerBytes: 4 * 2 ** 30, loadMemoryBytes: 512 * 2 ** 20 });
+  assert.throws(() => parseServeArgs(["--load-memory", "lots"]), /invalid size for --load-memory: "lots"/);
+});
+
+t("the load limits reach the engine: a docker load past --load-memory is refused, naming the budget and the flag", async () => {
+  const server = await startServer(["--home", "memory", "--load-memory", "1k"]);
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/images/load`, { method: "POST", headers: { "Content-Type": "application/x-tar" }, body: readFileSync(join(ROOT, "rootfs-samples/toolbox.tar")) });
+    const text = await res.text();
+    assert.match(text, /memory budget for image loads of 1024 bytes/);
+    assert.match(text, /--load-memory/);
+  } finally {
+    await server.stop();
+  }
 });
 
 t("binding a non-loopback address without a token is refused at start", async () => {
