@@ -23,10 +23,6 @@
  *
  * A read-only bind is read-only here as well as in the engine's `readOnly` view: no
  * change through a path or a handle (data, size, times) reaches the host.
- *
- * Every descriptor it opens is reported to `fds` (when given) as it opens and closes, so
- * a worker that is terminated mid-call leaves none behind: the worker host closes what
- * its ledger still holds (server/worker/fd_ledger.ts).
  */
 import {
   closeSync, constants, existsSync, fstatSync, ftruncateSync, futimesSync, linkSync, lstatSync, lutimesSync, mkdirSync,
@@ -61,33 +57,13 @@ function vstat(s: BigIntStats): VStat {
 
 const seconds = (ns: bigint) => Number(ns) / 1e9;
 
-/** Told of every descriptor a HostDirVfs opens and closes. */
-export interface FdWatch {
-  opened(fd: number): void;
-  closed(fd: number): void;
-}
-
-/** open(2) and close(2), told to `watch`. */
-class Fds {
-  constructor(readonly watch?: FdWatch) {}
-  open(path: string, flags: number, mode?: number): number {
-    const fd = openSync(path, flags, mode);
-    this.watch?.opened(fd);
-    return fd;
-  }
-  close(fd: number): void {
-    this.watch?.closed(fd);
-    closeSync(fd);
-  }
-}
-
 /** The directories a walk holds open (closed when the operation is done). */
 class Walk {
   readonly fds: number[] = [];
   /** How each held directory is named to the host: `/proc/self/fd/N`, or its host path without /proc. */
   readonly dirs: string[] = [];
 
-  constructor(root: string, readonly byFd: boolean, readonly io: Fds) {
+  constructor(root: string, readonly byFd: boolean) {
     this.#enter(root);
   }
 
@@ -97,9 +73,9 @@ class Walk {
 
   /** Open `path` (no link followed) as the next directory of the walk. */
   #enter(path: string): void {
-    const fd = this.io.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    const fd = openSync(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (this.byFd) this.fds.push(fd), this.dirs.push(`${PROC_FD}/${fd}`);
-    else this.io.close(fd), this.dirs.push(path);
+    else closeSync(fd), this.dirs.push(path);
   }
   down(name: string): void {
     this.#enter(`${this.top}/${name}`);
@@ -109,11 +85,11 @@ class Walk {
     if (this.dirs.length === 1) return false;
     this.dirs.pop();
     const fd = this.byFd ? this.fds.pop() : undefined;
-    if (fd !== undefined) this.io.close(fd);
+    if (fd !== undefined) closeSync(fd);
     return true;
   }
   release(): void {
-    for (const fd of this.fds.splice(0)) this.io.close(fd);
+    for (const fd of this.fds.splice(0)) closeSync(fd);
   }
 }
 
@@ -121,13 +97,11 @@ export class HostDirVfs implements Vfs {
   readonly #root: string;
   readonly #byFd: boolean;
   readonly #readOnly: boolean;
-  readonly #io: Fds;
 
-  constructor(root: string, opts: { readOnly?: boolean; fds?: FdWatch } = {}) {
+  constructor(root: string, opts: { readOnly?: boolean } = {}) {
     this.#root = realpathSync(root);
     this.#byFd = existsSync(PROC_FD);
     this.#readOnly = opts.readOnly ?? false;
-    this.#io = new Fds(opts.fds);
   }
 
   /**
@@ -139,7 +113,7 @@ export class HostDirVfs implements Vfs {
   #at<T>(path: string, follow: boolean, op: string, fn: (at: string) => T): T {
     if (path.includes("\0")) throw new FsError("EINVAL", path, op);
     return host(path, op, () => {
-      const walk = new Walk(this.#root, this.#byFd, this.#io);
+      const walk = new Walk(this.#root, this.#byFd);
       try {
         return fn(this.#walk(walk, path, follow, op));
       } finally {
@@ -198,7 +172,7 @@ export class HostDirVfs implements Vfs {
     return this.#at(path, follow, "open", (at) => {
       let fd: number;
       try {
-        fd = this.#io.open(at, flags, 0o644);
+        fd = openSync(at, flags, 0o644);
       } catch (err) {
         // A read-only bind answers an O_CREAT of a missing file as Linux does: EROFS.
         if (this.#readOnly && o.create && (err as { code?: string }).code === "ENOENT") throw new FsError("EROFS", path, "open");
@@ -206,9 +180,9 @@ export class HostDirVfs implements Vfs {
       }
       try {
         const dir = fstatSync(fd).isDirectory();
-        return dir ? dirHandle(fd, this.#byFd ? `${PROC_FD}/${fd}` : at, path, this.#readOnly, this.#io) : fileHandle(fd, path, this.#readOnly, this.#io);
+        return dir ? dirHandle(fd, this.#byFd ? `${PROC_FD}/${fd}` : at, path, this.#readOnly) : fileHandle(fd, path, this.#readOnly);
       } catch (err) {
-        this.#io.close(fd);
+        closeSync(fd);
         throw err;
       }
     });
@@ -253,17 +227,17 @@ export class HostDirVfs implements Vfs {
   }
   readFile(path: string): Uint8Array {
     return this.#at(path, true, "read", (at) => {
-      const fd = this.#io.open(at, O_RDONLY | O_NOFOLLOW);
+      const fd = openSync(at, O_RDONLY | O_NOFOLLOW);
       try {
         return new Uint8Array(readFileSync(fd));
       } finally {
-        this.#io.close(fd);
+        closeSync(fd);
       }
     });
   }
 }
 
-function fileHandle(fd: number, path: string, readOnly: boolean, io: Fds): VHandle {
+function fileHandle(fd: number, path: string, readOnly: boolean): VHandle {
   const ro = (op: string) => {
     if (readOnly) throw new FsError("EROFS", path, op);
   };
@@ -279,12 +253,12 @@ function fileHandle(fd: number, path: string, readOnly: boolean, io: Fds): VHand
     readdir: () => {
       throw new FsError("ENOTDIR", path, "readdir");
     },
-    close: () => host(path, "close", () => io.close(fd)),
+    close: () => host(path, "close", () => closeSync(fd)),
   };
 }
 
 /** A directory held by its descriptor; `name` addresses it for listing (`/proc/self/fd/N`). */
-function dirHandle(fd: number, name: string, path: string, readOnly: boolean, io: Fds): VHandle {
+function dirHandle(fd: number, name: string, path: string, readOnly: boolean): VHandle {
   let listing: VDirent[] | null = null;
   const isDir = (op: string) => {
     throw new FsError("EISDIR", path, op);
@@ -308,6 +282,6 @@ function dirHandle(fd: number, name: string, path: string, readOnly: boolean, io
       }
       return listing.slice(Number(cookie), Number(cookie) + max);
     },
-    close: () => host(path, "close", () => io.close(fd)),
+    close: () => host(path, "close", () => closeSync(fd)),
   };
 }

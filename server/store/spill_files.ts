@@ -8,7 +8,6 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { FsError, type SpillFile, type SpillSpace } from "../../src/fs/mod.ts";
-import type { FdWatch } from "../platform/host_dir.ts";
 
 /** Files of this many bytes or more leave memory, unless the store is told otherwise. */
 export const DEFAULT_SPILL_THRESHOLD = 8 << 20;
@@ -25,7 +24,7 @@ function disk<T>(name: string, op: string, run: () => T): T {
 }
 
 export class DiskSpillSpace implements SpillSpace {
-  constructor(readonly locator: string, readonly threshold = DEFAULT_SPILL_THRESHOLD, readonly fds?: FdWatch) {}
+  constructor(readonly locator: string, readonly threshold = DEFAULT_SPILL_THRESHOLD) {}
 
   create(): SpillFile {
     mkdirSync(this.locator, { recursive: true });
@@ -50,7 +49,6 @@ export class DiskSpillSpace implements SpillSpace {
 
   #file(name: string, flags: string): SpillFile {
     const fd = disk(name, "open spill file", () => openSync(join(this.locator, name), flags, 0o600));
-    this.fds?.opened(fd);
     return {
       name,
       read: (into, pos) => {
@@ -67,10 +65,7 @@ export class DiskSpillSpace implements SpillSpace {
         for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at, pos + at);
       }),
       truncate: (size) => disk(name, "truncate", () => ftruncateSync(fd, size)),
-      close: () => {
-        this.fds?.closed(fd);
-        closeSync(fd);
-      },
+      close: () => closeSync(fd),
     };
   }
 }

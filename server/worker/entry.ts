@@ -1,18 +1,15 @@
 /** The worker_threads entry: serves process runs for nodeWorkerHost, bind mounts and spilled files included. */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { serveProcessWorker } from "../../src/wasi/mod.ts";
 import { HostDirVfs } from "../platform/host_dir.ts";
 import { DiskSpillSpace } from "../store/spill_files.ts";
-import { FdLedger } from "./fd_ledger.ts";
-
-const fds = new FdLedger((workerData as { fdLedger: SharedArrayBuffer }).fdLedger);
 
 serveProcessWorker({
   postMessage: (m) => parentPort!.postMessage(m),
   onMessage: (l) => void parentPort!.on("message", l),
 }, {
   host: {
-    openBind: (source, o) => new HostDirVfs(source, { ...o, fds }),
-    openSpill: (dir, threshold) => new DiskSpillSpace(dir, threshold, fds),
+    openBind: (source, o) => new HostDirVfs(source, o),
+    openSpill: (dir, threshold) => new DiskSpillSpace(dir, threshold),
   },
 });

@@ -5,14 +5,14 @@
  */
 import { Worker } from "node:worker_threads";
 import type { WorkerHost, WorkerPort } from "../../src/wasi/mod.ts";
-import { FdLedger } from "./fd_ledger.ts";
 
 export function nodeWorkerHost(entry = new URL("./entry.mjs", import.meta.url)): WorkerHost {
   return {
     hostFiles: true, // entry.ts opens bind mounts' directories and spill spaces
     spawn(): WorkerPort {
-      const fds = new FdLedger();
-      const worker = new Worker(entry, { workerData: { fdLedger: fds.buffer } });
+      // trackUnmanagedFds (Node's default, said here because it matters): the descriptors a
+      // program's bind mounts and spilled files hold are closed when a killed worker ends.
+      const worker = new Worker(entry, { trackUnmanagedFds: true });
       worker.unref();
       return {
         postMessage: (m, transfer) => worker.postMessage(m, (transfer ?? []) as never),
@@ -23,10 +23,7 @@ export function nodeWorkerHost(entry = new URL("./entry.mjs", import.meta.url)):
         // message listener refs the worker's port again, so the pool says which it is).
         ref: () => worker.ref(),
         unref: () => worker.unref(),
-        terminate: async () => {
-          await worker.terminate();
-          fds.closeAll(); // what a program held open in a bind when it was killed
-        },
+        terminate: async () => void (await worker.terminate()),
       };
     },
   };

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeWorkers } from "../../src/wasi/mod.ts";
 import { nodePlatform, runtimeHost } from "../../server/platform/mod.ts";
-import { run, sampleEngine } from "./_samples.ts";
+import { output, run, sampleEngine } from "./_samples.ts";
 
 const { workerHost } = runtimeHost();
 const t = suite("containers with mounts in workers");
@@ -68,22 +68,32 @@ const linux = (() => {
     throw err;
   }
 })();
+// Deno cannot end a worker spinning in WebAssembly (its terminate leaves the thread running,
+// denoland/deno#35657; see tests/run.ts), so the thread keeps what it holds.
+const deno = "Deno" in globalThis;
 if (!linux) console.log("skip: descriptors left by killed workers: no /proc/self/fd here");
+else if (deno) console.log("skip: descriptors left by killed workers: Deno cannot end a worker spinning in WebAssembly (denoland/deno#35657)");
 
-(linux ? t : t.skip)("a program killed while it holds files of a bind open leaves no host descriptor behind", async () => {
+(linux && !deno ? t : t.skip)("a program killed while it holds files of a bind open leaves no host descriptor behind", async () => {
   const dir = mkdtempSync(join(tmpdir(), "strata-fds-"));
   try {
     writeFileSync(join(dir, "f"), "held\n");
-    const engine = await sampleEngine(["toolbox"], { platform: nodePlatform(), workerHost });
+    const engine = await sampleEngine(["probes"], { platform: nodePlatform(), workerHost });
+    const killFive = async () => {
+      for (let i = 0; i < 5; i++) {
+        const { Id } = await engine.containers.create({ Image: "probes", Cmd: ["spin", "/h/f", "/h/f"], HostConfig: { Binds: [`${dir}:/h`] } });
+        await engine.containers.start(Id);
+        while (!(await output(engine, Id)).stdout.includes("open")) await new Promise((r) => setTimeout(r, 10)); // the files are open; the loop makes no system call, so only terminate ends it
+        await engine.containers.kill(Id, "KILL");
+        await engine.containers.wait(Id);
+      }
+    };
+    await killFive(); // the runtime's own descriptors for its first workers (Deno keeps some) are counted in before
     const before = openFds();
-    for (let i = 0; i < 5; i++) {
-      const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "{ while :; do :; done; } < /h/f"], HostConfig: { Binds: [`${dir}:/h`] } });
-      await engine.containers.start(Id);
-      await new Promise((r) => setTimeout(r, 50)); // the program is in its loop, the file open
-      await engine.containers.kill(Id, "KILL");
-      await engine.containers.wait(Id);
-    }
-    assert.ok(openFds() <= before, `descriptors: ${before} before, ${openFds()} after five kills`);
+    await killFive();
+    // A terminated thread's runtime gives its own descriptors back as it winds down: wait for that, a while.
+    for (const until = Date.now() + 5000; openFds() > before && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(openFds() <= before, `descriptors: ${before} before, ${openFds()} after five more kills`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
