@@ -5,7 +5,7 @@
  * (moby's `MuxStreams: false`: stdout and stderr arrive interleaved as they were
  * written, with no frame header); every message the client sends (text or binary) is
  * stdin. The connection closes when the process exits. The handshake and the
- * RFC 6455 framing belong to the platform (server/node/websocket.ts; Deno.upgradeWebSocket),
+ * RFC 6455 framing belong to the platform (server/node/websocket.ts; Deno's upgradeWebSocket),
  * which hands a `WebSocketConn` to `serveAttachWebSocket`; the same refusals as every
  * other request apply first (a page's `new WebSocket()` gets no CORS protection).
  */
