@@ -9,42 +9,8 @@
  *   < 50 ms: processes never block the server).
  * Writes bench/results/api.md.
  */
-import { spawn } from "node:child_process";
-import { Agent, request } from "node:http";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-let port = 0;
-
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ host: "127.0.0.1", port, method, path, agent, headers: data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {} }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => void (text += d));
-      res.on("end", () => resolve({ status: res.statusCode!, text }));
-    });
-    req.on("error", reject);
-    req.end(data);
-  });
-}
-
-/** Like call, but resolves when the headers arrive, with a promise of the body. */
-function callHeaders(method: string, path: string): Promise<{ status: number; body: Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, agent }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      resolve({ status: res.statusCode!, body: new Promise((r) => res.on("data", (d) => void (text += d)).on("end", () => r(text))) });
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+import { benchServer } from "./_server.ts";
 
 interface Stats { n: number; perSec: number; p50: number; p99: number; max: number }
 
@@ -81,28 +47,11 @@ async function hello(): Promise<void> {
   if (d.status !== 204) throw new Error(`remove: ${d.status}`);
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const row = (what: string, s: Stats) => `| ${what} | ${s.n} | ${s.perSec.toFixed(0)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} |`;
 
-port = await freePort();
-const child = spawn(process.execPath, ["--import", "tsx", "server/node/main.ts", "--port", String(port), "--home", "memory"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
-let log = "";
-await new Promise<void>((resolve, reject) => {
-  child.stderr!.on("data", (d) => {
-    log += d;
-    if (log.includes("serving the Docker Engine API")) resolve();
-  });
-  child.once("exit", (code) => reject(new Error(`server exited ${code}: ${log}`)));
-});
+const server = await benchServer(16);
+const { call, callHeaders } = server;
 
 const rows: string[] = [];
 const notes: string[] = [];
@@ -136,8 +85,7 @@ try {
   rows.push(row("baseline: GET /_ping while two spin containers run", await measure(1000, ping)));
   for (const name of ["spin1", "spin2"]) await call("POST", `/v1.47/containers/${name}/kill`);
 } finally {
-  child.kill("SIGTERM");
-  agent.destroy();
+  server.close();
 }
 
 const met = Number.isFinite(spinP99) ? (spinP99 < 50 ? "met" : "not met") : "not measured";

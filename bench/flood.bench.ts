@@ -9,32 +9,11 @@
  * Rounds are repeated; the table gives the median of the rounds and their range.
  * Writes bench/results/flood.md.
  */
-import { spawn } from "node:child_process";
-import { Agent, request } from "node:http";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
+import { benchServer } from "./_server.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ROUNDS = Number(process.env.FLOOD_ROUNDS ?? 5), PINGS = Number(process.env.FLOOD_PINGS ?? 500);
-const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-let port = 0;
-
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ host: "127.0.0.1", port, method, path, agent, headers: data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {} }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => void (text += d));
-      res.on("end", () => resolve({ status: res.statusCode!, text }));
-    });
-    req.on("error", reject);
-    req.end(data);
-  });
-}
-
 async function pings(n: number): Promise<{ p50: number; p99: number; max: number }> {
   for (let i = 0; i < Number(process.env.FLOOD_WARM ?? 20); i++) await call("GET", "/_ping");
   const times: number[] = [];
@@ -46,15 +25,6 @@ async function pings(n: number): Promise<{ p50: number; p99: number; max: number
   }
   times.sort((a, b) => a - b);
   return { p50: times[Math.floor(n / 2)]!, p99: times[Math.min(n - 1, Math.floor(n * 0.99))]!, max: times[n - 1]! };
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 /** One round: idle pings, then a spam container's pings and kill. */
@@ -82,16 +52,8 @@ async function round(): Promise<Record<string, number>> {
   return { idleP50: idle.p50, idleP99: idle.p99, busyP50: busy.p50, busyP99: busy.p99, busyMax: busy.max, kill };
 }
 
-port = await freePort();
-const child = spawn(process.execPath, ["--import", "tsx", "server/node/main.ts", "--port", String(port), "--home", "memory"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
-let log = "";
-await new Promise<void>((resolve, reject) => {
-  child.stderr!.on("data", (d) => {
-    log += d;
-    if (log.includes("serving the Docker Engine API")) resolve();
-  });
-  child.once("exit", (code) => reject(new Error(`server exited ${code}: ${log}`)));
-});
+const server = await benchServer(4);
+const { call } = server;
 
 const rounds: Record<string, number>[] = [];
 const loadBefore = loadavg()[0]!;
@@ -101,8 +63,7 @@ try {
     console.log(`round ${i + 1}:`, Object.entries(rounds.at(-1)!).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "));
   }
 } finally {
-  child.kill("SIGTERM");
-  agent.destroy();
+  server.close();
 }
 
 const loadAfter = loadavg()[0]!;
