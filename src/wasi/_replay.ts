@@ -17,7 +17,8 @@ import type { Vfs } from "./_vfs.ts";
 import type { Ring } from "./_ring.ts";
 import type { Control } from "./_control.ts";
 import { OUT_INFLIGHT } from "./_control.ts";
-import { applyFrame, describeFrame } from "./journal.ts";
+import { applyFrame, describeFrame, framePath, retargetFrame } from "./journal.ts";
+import { MountedVfs } from "./mounted_vfs.ts";
 import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
 import type { PooledWorker } from "./_worker_pool.ts";
 
@@ -34,13 +35,47 @@ export const SLICE_MS = 4;
  */
 export interface Peer { inbox: Ring; pending: Uint8Array[]; worker: PooledWorker }
 const peersOf = new WeakMap<Vfs, Set<Peer>>();
+/**
+ * The processes of every container that mounts a volume, by the volume's filesystem,
+ * with where each mounts it: a change one makes in the volume is forwarded to the others
+ * too (retargeted to their mount point), as processes on one kernel share a volume.
+ */
+const volumeUsers = new WeakMap<Vfs, Map<Peer, string>>();
 
-/** The peers on `rootfs`, `self` among them from now on. */
+/** The volumes (not the binds: those are the host's, seen by all at once) a view mounts. */
+function volumesOf(rootfs: Vfs) {
+  return rootfs instanceof MountedVfs ? rootfs.mounts.filter((m) => !m.bind) : [];
+}
+
+/** The peers on `rootfs`, `self` among them from now on (and among its volumes' users). */
 export function joinPeers(rootfs: Vfs, self: Peer): Set<Peer> {
   const peers = peersOf.get(rootfs) ?? new Set<Peer>();
   peersOf.set(rootfs, peers);
   peers.add(self);
+  for (const m of volumesOf(rootfs)) {
+    const users = volumeUsers.get(m.fs) ?? new Map<Peer, string>();
+    volumeUsers.set(m.fs, users);
+    users.set(self, m.target);
+  }
   return peers;
+}
+
+/** `self` has ended: nothing more is forwarded to it. */
+export function leavePeers(rootfs: Vfs, self: Peer, peers: Set<Peer>): void {
+  peers.delete(self);
+  for (const m of volumesOf(rootfs)) volumeUsers.get(m.fs)?.delete(self);
+}
+
+/** The change, as each process of another container that mounts the same volume sees it. */
+function toOtherContainers(rootfs: Vfs, peers: Set<Peer>, frame: Uint8Array): Array<[Peer, Uint8Array]> {
+  if (!(rootfs instanceof MountedVfs)) return [];
+  const m = rootfs.mountOf(framePath(frame));
+  if (!m || m.bind) return [];
+  const out: Array<[Peer, Uint8Array]> = [];
+  for (const [peer, target] of volumeUsers.get(m.fs) ?? []) {
+    if (!peers.has(peer)) out.push([peer, retargetFrame(frame, m.target, target)]);
+  }
+  return out;
 }
 
 function forward(peer: Peer): void {
@@ -137,6 +172,9 @@ export class Replay {
         p.worker.kept = undefined;
         for (const f of changes) p.pending.push(f);
         forward(p);
+      }
+      for (const f of changes) {
+        for (const [p, moved] of toOtherContainers(this.o.rootfs, peers, f)) p.pending.push(moved), forward(p);
       }
     }
     if (this.#taken) this.#settled(this.#taken), this.#taken = 0;

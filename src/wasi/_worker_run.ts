@@ -5,7 +5,7 @@
  */
 import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions } from "./types.ts";
 import type { Vfs } from "./_vfs.ts";
-import { joinPeers, type Peer, Replay } from "./_replay.ts";
+import { joinPeers, leavePeers, type Peer, Replay } from "./_replay.ts";
 import { launchOf } from "./_spec.ts";
 import { canTransfer, reuseOf, transferOf } from "./rootfs_transfer.ts";
 import { defaultModuleCache, moduleKey } from "./module_cache.ts";
@@ -126,7 +126,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       replay.failure ??= `Cannot take the process's output and changes: ${messageOf(err)}`;
     }
     replay.closed = true;
-    peers.delete(self);
+    leavePeers(rootfs, self, peers);
     if (reuse) {
       port.unref?.();
       returnWorker(host, worker);

@@ -48,6 +48,24 @@ export function describeFrame(frame: Uint8Array): string {
   return "from" in rec ? `${rec.op} "${rec.from}" to "${rec.to}"` : `${rec.op} "${rec.path}"`;
 }
 
+/** The path a frame changes (a rename's or link's destination). */
+export function framePath(frame: Uint8Array): string {
+  const { rec } = decode(frame);
+  return "path" in rec ? rec.path : rec.to;
+}
+
+/**
+ * The frame as another view of the same filesystem sees it: its paths under `from` (a
+ * mount's target in one container) moved under `to` (where another container mounts it).
+ */
+export function retargetFrame(frame: Uint8Array, from: string, to: string): Uint8Array {
+  const { rec, data } = decode(frame);
+  const move = (p: string) => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p);
+  const moved = { ...rec } as Record<string, unknown>;
+  for (const k of ["path", "from", "to"]) if (typeof moved[k] === "string") moved[k] = move(moved[k] as string);
+  return encode(moved as Rec, data.length ? data : undefined);
+}
+
 /** Replay one journal frame on `vfs`. Errors: those of the filesystem call it replays (ENOENT when its path has gone). */
 export function applyFrame(vfs: Vfs, frame: Uint8Array): void {
   const { rec, data } = decode(frame);

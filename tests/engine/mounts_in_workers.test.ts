@@ -59,6 +59,19 @@ t("a bind's changes reach the host once, a volume's come back to the engine, rea
   }
 });
 
+t("two running containers that mount one volume see each other's writes, wherever each mounts it", async () => {
+  const engine = await sampleEngine(["toolbox"], { workerHost });
+  const waiter = "i=0; while [ ! -e /a/ping ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; cat /a/ping; echo pong > /a/pong";
+  const { Id: a } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", waiter], HostConfig: { Binds: ["shared:/a"] } });
+  await engine.containers.start(a);
+  const b = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo ping from b > /deep/b/ping"], HostConfig: { Binds: ["shared:/deep/b"] } });
+  assert.is(b.code, 0);
+  assert.is((await engine.containers.wait(a)).StatusCode, 0);
+  assert.is((await output(engine, a)).stdout, "ping from b\n");
+  const c = await run(engine, { Image: "toolbox", Cmd: ["cat", "/v/ping", "/v/pong"], HostConfig: { Binds: ["shared:/v"] } });
+  assert.is(c.stdout, "ping from b\npong\n");
+});
+
 const openFds = () => readdirSync("/proc/self/fd").length;
 const linux = (() => {
   try {
