@@ -9,7 +9,8 @@ import type { Store } from "./types.ts";
 export class MemoryStore implements Store {
   #blobs = new Map<string, Uint8Array>();
   #records = new Map<string, Map<string, string>>();
-  #bytes = new Map<string, Uint8Array>();
+  /** Byte values with room to grow: an append (a journal, a log) copies only what it adds, amortized. */
+  #bytes = new Map<string, { buf: Uint8Array; len: number }>();
   #quarantined = new Map<string, string>();
   #warnings: string[] = [];
 
@@ -56,17 +57,23 @@ export class MemoryStore implements Store {
     }
   }
   async getBytes(kind: string, key: string): Promise<Uint8Array | undefined> {
-    return this.#bytes.get(`${kind}/${key}`);
+    const v = this.#bytes.get(`${kind}/${key}`);
+    return v && v.buf.subarray(0, v.len); // appends write past len only: this view never changes under its reader
   }
   async putBytes(kind: string, key: string, bytes: Uint8Array): Promise<void> {
-    this.#bytes.set(`${kind}/${key}`, bytes.slice());
+    this.#bytes.set(`${kind}/${key}`, { buf: bytes.slice(), len: bytes.length });
   }
   async appendBytes(kind: string, key: string, bytes: Uint8Array): Promise<void> {
-    const old = this.#bytes.get(`${kind}/${key}`) ?? new Uint8Array(0);
-    const out = new Uint8Array(old.length + bytes.length);
-    out.set(old);
-    out.set(bytes, old.length);
-    this.#bytes.set(`${kind}/${key}`, out);
+    const v = this.#bytes.get(`${kind}/${key}`) ?? { buf: new Uint8Array(0), len: 0 };
+    const end = v.len + bytes.length;
+    if (end > v.buf.length) {
+      const grown = new Uint8Array(Math.max(end, v.buf.length * 2, 4096));
+      grown.set(v.buf.subarray(0, v.len));
+      v.buf = grown;
+    }
+    v.buf.set(bytes, v.len);
+    v.len = end;
+    this.#bytes.set(`${kind}/${key}`, v);
   }
   async deleteBytes(kind: string, key: string): Promise<void> {
     this.#bytes.delete(`${kind}/${key}`);
