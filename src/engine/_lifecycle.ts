@@ -115,10 +115,24 @@ export async function start(engine: Engine, rt: ContainerRuntime): Promise<void>
 }
 
 function exitUnrecorded(rt: ContainerRuntime, err: unknown): void {
-  const message = `Cannot record the container's exit: ${err instanceof Error ? err.message : String(err)}`;
-  rt.rec.State.Error = rt.rec.State.Error ? `${rt.rec.State.Error}; ${message}` : message;
+  noteFailure(rt, err);
   const status = rt.status();
   for (const w of rt.exitWaiters.splice(0)) w(status);
+}
+
+/** A store write that failed around the exit, on State.Error (as docker inspect shows it). */
+function noteFailure(rt: ContainerRuntime, err: unknown): void {
+  const message = `Cannot record the container's exit: ${err instanceof Error ? err.message : String(err)}`;
+  rt.rec.State.Error = rt.rec.State.Error ? `${rt.rec.State.Error}; ${message}` : message;
+}
+
+/** The whole log, stored again; a writer that failed is replaced (the whole log has no gap), and its failure thrown. */
+async function storeLog(engine: Engine, rt: ContainerRuntime): Promise<void> {
+  const earlier = await rt.logWriter!.flushed().then(() => null, (err: unknown) => ({ err }));
+  if (earlier) rt.logWriter = new Appender(engine.store, "logs", rt.rec.Id);
+  rt.logWriter!.replace(storedLog(rt.logs.entries));
+  await rt.logWriter!.flushed();
+  if (earlier) throw earlier.err;
 }
 
 async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: boolean, error: string): Promise<void> {
@@ -129,19 +143,19 @@ async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: b
   Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0 });
   rt.logs.end();
   if (oom) engine.event(rt.rec, "oom");
-  if (engine.runtimes.get(rt.rec.Id) === rt) {
+  // A write the store refuses does not stop the others: each failure goes on State.Error.
+  const failed = (err: unknown) => noteFailure(rt, err);
+  const owned = engine.runtimes.get(rt.rec.Id) === rt;
+  if (owned) {
     rt.upper!.untrace(rt.fs!);
-    await rt.upper!.snapshot(rt.fs!);
-    if (rt.logWriter) {
-      rt.logWriter.replace(storedLog(rt.logs.entries));
-      await rt.logWriter.flushed();
-    }
-    await engine.save(rt);
+    await rt.upper!.snapshot(rt.fs!).catch(failed);
+    if (rt.logWriter) await storeLog(engine, rt).catch(failed);
   }
   for (const name of rt.held.splice(0)) {
-    await engine.volumes.end(name);
+    await engine.volumes.end(name).catch(failed);
     engine.events.emit("volume", "unmount", name, { container: rt.rec.Id, driver: "local" });
   }
+  if (owned) await engine.save(rt);
   engine.event(rt.rec, "die", { exitCode: String(code), execDuration: String(Math.round((rt.rec.State.FinishedAt - rt.rec.State.StartedAt) / 1000)) });
   const status = rt.status();
   for (const w of rt.exitWaiters.splice(0)) w(status);
@@ -254,7 +268,7 @@ export async function remove(engine: Engine, rt: ContainerRuntime, o: { force?: 
   rt.rec.State.Status = "removing";
   engine.untrack(rt);
   await engine.store.deleteRecord("container", rt.rec.Id);
-  await rt.logWriter?.flushed();
+  await rt.logWriter?.settled();
   await engine.store.deleteBytes("logs", rt.rec.Id);
   if (rt.upper) await rt.upper.delete();
   else await engine.store.deleteBytes("upper", rt.rec.Id);

@@ -19,21 +19,33 @@ const MAGIC = [0x53, 0x54, 0x55, 0x31]; // "STU1"
  * The ordered, batched writes of one store key: appends (concatenated into one store
  * call per batch) and whole replacements, applied strictly in the order they were asked
  * for. `flushed()` resolves when everything asked so far is stored.
+ *
+ * A write the store refuses fails the appender for good: what was queued behind it is
+ * dropped, later pushes and replacements are refused (appended after a gap, a journal
+ * would replay wrongly), and `flushed()` rejects with the store's error from then on.
+ * The owner starts over with a new appender on a whole value (a snapshot, a full log).
  */
 export class Appender {
   #queue: Array<{ replace: boolean; bytes: Uint8Array }> = [];
   #running: Promise<void> | null = null;
-  failed: unknown = null;
+  #failure: { err: unknown } | null = null;
 
   constructor(readonly store: Store, readonly kind: string, public key: string) {}
 
+  /** Whether a write failed (then nothing more is written). */
+  get failed(): boolean {
+    return this.#failure !== null;
+  }
+
   push(bytes: Uint8Array): void {
+    if (this.#failure) return;
     this.#queue.push({ replace: false, bytes });
     this.#running ??= this.#drain();
   }
 
   /** Replace the stored value; appends asked before are dropped (the new value includes what they carried). */
   replace(bytes: Uint8Array): void {
+    if (this.#failure) return;
     this.#queue = [{ replace: true, bytes }];
     this.#running ??= this.#drain();
   }
@@ -48,13 +60,21 @@ export class Appender {
         if (head.replace) await this.store.putBytes(this.kind, this.key, head.bytes);
         else await this.store.appendBytes(this.kind, this.key, concat(batch.map((b) => b.bytes)));
       } catch (err) {
-        this.failed = err;
+        this.#failure = { err };
+        this.#queue = [];
       }
     }
     this.#running = null;
   }
 
+  /** Resolves when everything asked so far is stored; rejects with the store's error once a write failed. */
   async flushed(): Promise<void> {
+    await this.settled();
+    if (this.#failure) throw this.#failure.err;
+  }
+
+  /** Resolves when no write is under way, whatever became of them (before the key is deleted). */
+  async settled(): Promise<void> {
     while (this.#running) await this.#running;
   }
 }
@@ -113,10 +133,15 @@ export class PersistedUpper {
     await this.#journal?.flushed();
   }
 
-  /** Write a new snapshot (the next generation) and drop the journal it replaces. Tracing continues on a new journal. */
+  /**
+   * Write a new snapshot (the next generation) and drop the journal it replaces. Tracing
+   * continues on a new journal. A journal whose write failed is still replaced (the
+   * snapshot holds every change), and then its failure is thrown: the changes were not
+   * durable while it lasted.
+   */
   async snapshot(fs: UnionFS): Promise<void> {
     const tracing = fs.upper.onChange !== null;
-    await this.flushed();
+    const journalFailure = await this.flushed().then(() => null, (err: unknown) => ({ err }));
     const old = this.gen;
     const body = serializeUpper(fs.upper);
     const snap = new Uint8Array(8 + body.length);
@@ -130,6 +155,7 @@ export class PersistedUpper {
     // Files of released inodes, of spills a crash's replay redid, of a worker's own copy.
     if (!fs.upper.pending) fs.upper.spill?.prune(spilledNames(fs.upper));
     if (tracing) this.trace(fs);
+    if (journalFailure) throw journalFailure.err;
   }
 
   /** Stop tracing (changes made afterwards are only kept by the next snapshot). */
@@ -138,7 +164,7 @@ export class PersistedUpper {
   }
 
   async delete(): Promise<void> {
-    await this.flushed();
+    await this.#journal?.settled();
     await this.store.deleteBytes(this.kind, this.key);
     await this.store.deleteBytes(`${this.kind}-journal`, this.#journalKey(this.gen));
     this.store.spillSpace?.(this.kind, this.key).prune(new Set());
