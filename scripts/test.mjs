@@ -5,7 +5,8 @@
  *   2. the runtime-agnostic proof: src/ bundled by esbuild for --platform=neutral
  *      must hold no `node:` import, and a smoke program bundled the same way runs
  *      under `deno run` with no permissions at all;
- *   3. every uvu suite under Node (tsx; tests/wasm in a second process), then under Deno.
+ *   3. no import cycle among the files of src/ (scripts/import_cycles.mjs);
+ *   4. every uvu suite under Node (tsx; tests/wasm in a second process), then under Deno.
  * and ends with one line: `N passed, M failed[, K skipped]` (each check counts as one).
  * Arguments are passed to the uvu runs as file filters.
  */
@@ -78,6 +79,7 @@ if (full) {
     const r = run(bin("deno"), ["run", "--no-prompt", "--no-config", "dist/core_smoke.mjs"]);
     return r.code === 0 && r.out.includes("core smoke: ok") ? true : r;
   });
+  check("no import cycle among the files of src/", () => run(process.execPath, ["scripts/import_cycles.mjs", "src"]));
 }
 // Under Node, the WASI programs' own suites (tests/wasm) run in a process of their own: they
 // drive Node's experimental node:wasi as an independent oracle, and the rest of the suites

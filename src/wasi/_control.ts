@@ -2,7 +2,8 @@
  * The shared words through which a process is stopped, and on which it sleeps. A stop
  * request wakes a sleeping process at once; a process checks it at every system call
  * and exits 143 (the SIGTERM analogue). Atomics.wait blocks without burning a CPU; where
- * it is not allowed (a browser's main thread) sleeping falls back to a spin.
+ * it is not allowed (a browser's main thread) sleeping falls back to a spin. A kill,
+ * a timeout or the memory cap ends the process by throwing ProcessKilled.
  */
 export const STOP = 0;
 /** Output bytes posted to the engine and not yet taken by a sink (worker mode). */
@@ -13,6 +14,14 @@ export const OUT_INFLIGHT = 1;
  */
 export const KILL = 2;
 const WORDS = 4;
+
+/** Thrown through the whole call stack (children included) to end a process: kill, timeout, out of memory. */
+export class ProcessKilled extends Error {
+  constructor(readonly reason: "timeout" | "oom" | "kill") {
+    super(`process killed: ${reason}`);
+    this.name = "ProcessKilled";
+  }
+}
 
 export class Control {
   readonly words: Int32Array;

@@ -5,8 +5,7 @@
  * woken process exits 143.
  */
 import { type Fd, WASIProcExit, wasi } from "@bjorn3/browser_wasi_shim";
-import type { Control } from "./_control.ts";
-import { ProcessKilled } from "./wasi_import.ts";
+import { type Control, ProcessKilled } from "./_control.ts";
 
 const SUB_SIZE = 48;
 const EVENT_SIZE = 32;

@@ -19,6 +19,7 @@ import type { Control } from "./_control.ts";
 import { OUT_INFLIGHT } from "./_control.ts";
 import { applyFrame, describeFrame, framePath, retargetFrame } from "./journal.ts";
 import { MountedVfs } from "./mounted_vfs.ts";
+import { messageOf } from "./_result.ts";
 import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
 import type { PooledWorker } from "./_worker_pool.ts";
 
@@ -85,10 +86,6 @@ function forward(peer: Peer): void {
 /** Yield to the event loop (a task, not a microtask: I/O and timers run in between). */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export class Replay {

@@ -2,11 +2,18 @@
  * The `strata.spawn` host import, exactly as docs/wasi-host.md specifies it: read argv,
  * env and cwd from the caller's memory, give the child the caller's fds as its 0, 1, 2,
  * run it to completion in this thread over the same filesystem, return its status
- * (127 not found, 126 cannot run) or a negative WASI errno for a bad call.
+ * (127 not found, 126 cannot run) or a negative WASI errno for a bad call. The caller's
+ * runner runs the child (runSync hands itself in), so this file only speaks the ABI.
  */
 import { type Fd, type WASI, wasi } from "@bjorn3/browser_wasi_shim";
-import type { SyncRunOptions } from "./run_sync.ts";
-import { runSync } from "./run_sync.ts";
+
+/** What the child runs with; the rest (filesystem, control, limits) is the parent's. */
+export interface SpawnRequest {
+  argv: string[];
+  env: string[];
+  cwd: string;
+  stdio: [Fd, Fd, Fd];
+}
 
 const decoder = new TextDecoder();
 
@@ -16,7 +23,7 @@ function strings(bytes: Uint8Array): string[] {
   return out;
 }
 
-export function spawnImport(w: WASI, parent: SyncRunOptions) {
+export function spawnImport(w: WASI, runChild: (child: SpawnRequest) => number) {
   return (argvPtr: number, argvLen: number, envPtr: number, envLen: number, cwdPtr: number, cwdLen: number, fdsPtr: number): number => {
     const buf = w.inst.exports.memory.buffer;
     if (argvPtr + argvLen > buf.byteLength || envPtr + envLen > buf.byteLength || cwdPtr + cwdLen > buf.byteLength || fdsPtr + 12 > buf.byteLength) {
@@ -33,7 +40,6 @@ export function spawnImport(w: WASI, parent: SyncRunOptions) {
       if (!fd) return -wasi.ERRNO_BADF;
       stdio.push(fd);
     }
-    const child = runSync({ ...parent, argv, env, cwd, stdio: stdio as [Fd, Fd, Fd], child: true, program: undefined });
-    return child.exitCode;
+    return runChild({ argv, env, cwd, stdio: stdio as [Fd, Fd, Fd] });
   };
 }

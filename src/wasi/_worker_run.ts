@@ -11,7 +11,7 @@ import { canTransfer, reuseOf, transferOf } from "./rootfs_transfer.ts";
 import { defaultModuleCache, moduleKey } from "./module_cache.ts";
 import { resolveProgram } from "./resolve.ts";
 import { capPages } from "./_memory_cap.ts";
-import { collect, DEFAULT_GRACE_MS, resultOf } from "./process.ts";
+import { collect, DEFAULT_GRACE_MS, messageOf, resultOf } from "./_result.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 import { type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
 import { nextTurn } from "./_replay.ts";
@@ -21,9 +21,6 @@ export { closeWorkers, warmWorkers } from "./_worker_pool.ts";
 
 const DEFAULT_OUTPUT_CAP = 256 * 1024;
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 /** When the engine starts draining a running process's ring (the ring holds far more than a millisecond of writes; a full one waits). */
 const PUMP_AFTER_MS = 1;
 

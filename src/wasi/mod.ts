@@ -15,7 +15,8 @@
  */
 export type * from "./types.ts";
 export type { VDirent, VHandle, VOpenOptions, VStat, VType, Vfs } from "./_vfs.ts";
-export { runProcess, DEFAULT_GRACE_MS } from "./process.ts";
+export { runProcess } from "./process.ts";
+export { DEFAULT_GRACE_MS } from "./_result.ts";
 export { closeWorkers, warmWorkers } from "./_worker_run.ts";
 export { serveProcessWorker, type WorkerSelf } from "./worker_serve.ts";
 export type { HostFiles } from "./rootfs_transfer.ts";
@@ -26,7 +27,8 @@ export { JournalingVfs, applyFrame } from "./journal.ts";
 export { MountedVfs, type MountedFs, normalizePath, readOnly } from "./mounted_vfs.ts";
 export { resolveProgram, DEFAULT_PATH, type Resolution } from "./resolve.ts";
 export { runSync, type SyncRunOptions, type SyncRunResult } from "./run_sync.ts";
-export { createWasi, ProcessKilled, type WasiContext } from "./wasi_import.ts";
+export { createWasi, type WasiContext } from "./wasi_import.ts";
+export { ProcessKilled } from "./_control.ts";
 export { toErrno, errnoOf, WasiError } from "./errno.ts";
 export { FileFd } from "./file_fd.ts";
 export { DirFd } from "./dir_fd.ts";

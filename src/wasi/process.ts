@@ -9,37 +9,10 @@ import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions } from "./ty
 import { Control } from "./_control.ts";
 import { launchOf } from "./_spec.ts";
 import { defaultModuleCache } from "./module_cache.ts";
-import { runSync, type SyncRunResult } from "./run_sync.ts";
+import { runSync } from "./run_sync.ts";
+import { collect, messageOf, resultOf } from "./_result.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
 import { runInWorker } from "./_worker_run.ts";
-
-/** Docker's default stop timeout. */
-export const DEFAULT_GRACE_MS = 10_000;
-
-/** Read a whole stream (inline mode has no thread to block on). XXX: an endless stdin stream never starts an inline process. */
-export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) out.set(p, at), at += p.length;
-  return out;
-}
-
-/** The ProcessResult of a finished synchronous run. */
-export function resultOf(r: SyncRunResult, startedAt: number, stopped: boolean): ProcessResult {
-  const reason = r.exitCode === 137 && (r.timedOut || !r.oomKilled) ? "kill" : stopped && r.exitCode === 143 ? "stop" : "exit";
-  return { exitCode: r.exitCode, oomKilled: r.oomKilled, timedOut: r.timedOut, reason, error: r.error, startedAt, finishedAt: Date.now() };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** How a process ends that the engine failed to run or to serve (Docker's 255 with State.Error). */
 function failed(message: string, startedAt: number): ProcessResult {

@@ -6,9 +6,9 @@
  */
 import { type Fd, WASIProcExit } from "@bjorn3/browser_wasi_shim";
 import type { Vfs } from "./_vfs.ts";
-import type { Control } from "./_control.ts";
+import { type Control, ProcessKilled } from "./_control.ts";
 import type { ModuleCache } from "./module_cache.ts";
-import { createWasi, ProcessKilled } from "./wasi_import.ts";
+import { createWasi } from "./wasi_import.ts";
 import { resolveProgram } from "./resolve.ts";
 import { DirFd } from "./dir_fd.ts";
 import { capPages } from "./_memory_cap.ts";
@@ -87,7 +87,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   });
   let memory: WebAssembly.Memory | undefined;
   try {
-    const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata: { spawn: spawnImport(w, o) } };
+    const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata: { spawn: spawnImport(w, (c) => runSync({ ...o, ...c, child: true, program: undefined }).exitCode) } };
     if (needsMemory(module)) {
       memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages ?? 65536 });
       imports.env = { memory };

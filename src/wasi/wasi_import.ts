@@ -6,7 +6,7 @@
  */
 import { type Fd, WASI, WASIProcExit, wasi } from "@bjorn3/browser_wasi_shim";
 import type { Vfs } from "./_vfs.ts";
-import type { Control } from "./_control.ts";
+import { type Control, ProcessKilled } from "./_control.ts";
 import { DirFd } from "./dir_fd.ts";
 import { filetypeOf, guard } from "./fds.ts";
 import { toErrno, WasiError } from "./errno.ts";
@@ -14,14 +14,6 @@ import { pollOneoff } from "./_poll.ts";
 import { installPathCalls } from "./_path_calls.ts";
 import { installFdCalls } from "./_fd_calls.ts";
 import { MemoryViews } from "./_mem.ts";
-
-/** Thrown through the whole call stack (children included) to end a process: kill, timeout, out of memory. */
-export class ProcessKilled extends Error {
-  constructor(readonly reason: "timeout" | "oom" | "kill") {
-    super(`process killed: ${reason}`);
-    this.name = "ProcessKilled";
-  }
-}
 
 export interface WasiContext {
   vfs: Vfs;

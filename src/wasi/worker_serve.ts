@@ -6,14 +6,13 @@
  * modules the engine sent with earlier runs.
  */
 import { WASIProcExit } from "@bjorn3/browser_wasi_shim";
-import { Control, OUT_INFLIGHT } from "./_control.ts";
+import { Control, OUT_INFLIGHT, ProcessKilled } from "./_control.ts";
 import { Ring } from "./_ring.ts";
 import { JournalingVfs } from "./journal.ts";
 import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
 import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
 import { ModuleCache } from "./module_cache.ts";
 import { type LoadedProgram, runSync } from "./run_sync.ts";
-import { ProcessKilled } from "./wasi_import.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
 
 /** The worker's end of its channel (globalThis in a web Worker, parentPort in Node). */
