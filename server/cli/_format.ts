@@ -1,8 +1,11 @@
 /**
- * Output as the docker CLI prints it: human sizes (docker/go-units), human durations
- * ("5 minutes ago"), IDs cut to 12, and tables laid out by Go's text/tabwriter with the
- * docker CLI's settings (minimum cell width 10, padding 3, last column unpadded).
+ * Output as the docker CLI prints it: human sizes (docker/go-units), "5 minutes ago"
+ * (the engine's humanDuration, the one its Status strings use), IDs cut to 12, and
+ * tables laid out by Go's text/tabwriter with the docker CLI's settings (minimum cell
+ * width 10, padding 3, last column unpadded).
  */
+
+import { humanDuration } from "../../src/engine/mod.ts";
 
 const DECIMAL = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
 
@@ -26,24 +29,6 @@ export function goG(v: number, precision: number): string {
     return `${String(Number(m))}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
   }
   return String(Number(v.toPrecision(precision)));
-}
-
-/** go-units HumanDuration (what `docker ps` prints under CREATED, before " ago"). */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < 1) return "Less than a second";
-  if (seconds === 1) return "1 second";
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes === 1) return "About a minute";
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(ms / 3_600_000 + 0.5);
-  if (hours === 1) return "About an hour";
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(ms / 3_600_000 / 24 / 365)} years`;
 }
 
 /** "5 minutes ago" for a unix time in seconds. */
