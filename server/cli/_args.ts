@@ -6,7 +6,7 @@
  * flags only before the first positional (so `run img sh -c x` keeps `-c` for sh).
  */
 
-export type FlagType = "bool" | "string" | "list" | "int";
+type FlagType = "bool" | "string" | "list" | "int";
 
 export interface FlagDef {
   /** Long name without dashes: "force". */

@@ -20,7 +20,7 @@ export function humanSize(bytes: number, precision = 3): string {
 }
 
 /** Go's `%.Ng`: N significant digits, trailing zeros dropped, exponent form when the exponent reaches N. */
-export function goG(v: number, precision: number): string {
+function goG(v: number, precision: number): string {
   if (v === 0) return "0";
   const exp = Math.floor(Math.log10(Math.abs(Number(v.toPrecision(precision)))));
   if (exp < -4 || exp >= precision) {

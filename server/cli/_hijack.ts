@@ -12,7 +12,7 @@ export interface HijackResult {
 }
 
 /** An HTTP error answered instead of the 101 (status and Docker's `message`). */
-export class HijackRefused extends Error {
+class HijackRefused extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
@@ -100,7 +100,7 @@ function _indexOfCrlfCrlf(b: Uint8Array): number {
   return -1;
 }
 
-export function _concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+function _concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);

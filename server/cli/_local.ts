@@ -49,7 +49,7 @@ function _toStream(src: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
 }
 
 /** A push queue of byte chunks read as an async iterable. */
-export function byteQueue() {
+function byteQueue() {
   const items: Uint8Array[] = [];
   let done = false;
   let wake: (() => void) | undefined;

@@ -6,7 +6,7 @@
  */
 import { humanSize } from "./_format.ts";
 
-export interface ProgressMessage {
+interface ProgressMessage {
   id?: string;
   status?: string;
   progressDetail?: { current?: number; total?: number };

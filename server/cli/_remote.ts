@@ -9,10 +9,10 @@ import { type HijackResult, readUpgrade, upgradeRequest } from "./_hijack.ts";
 import type { HijackOptions, Transport } from "./_transport.ts";
 
 /** Where a DOCKER_HOST points. */
-export type Endpoint = { kind: "tcp"; host: string; port: number; base: string } | { kind: "unix"; path: string };
+type Endpoint = { kind: "tcp"; host: string; port: number; base: string } | { kind: "unix"; path: string };
 
 /** Parse `tcp://h:p`, `http://h:p`, `h:p`, or `unix:///path`. Errors: an unsupported scheme. */
-export function parseHost(raw: string): Endpoint {
+function parseHost(raw: string): Endpoint {
   if (raw.startsWith("unix://")) return { kind: "unix", path: raw.slice(7) };
   const m = raw.match(/^(?:(tcp|http):\/\/)?(\[[^\]]+\]|[^:/]+)?(?::(\d+))?\/?$/);
   if (!m) throw new Error(`unable to parse docker host \`${raw}\`: use tcp://HOST:PORT or unix:///PATH`);

@@ -5,7 +5,7 @@
  * (`blobs/sha256/<hex>`, `<hex>.tar`, `<hex>/layer.tar`) that is not a JSON document.
  */
 
-export interface TarEntryProgress {
+interface TarEntryProgress {
   /** The first 12 hex digits of the digest in the entry's name. */
   id: string;
   current: number;

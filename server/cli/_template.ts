@@ -26,7 +26,7 @@ export function render(template: string, item: Value): string {
   return out + text.slice(pos);
 }
 
-export interface FormatOptions {
+interface FormatOptions {
   /** Header names for fields in "table" output: { ID: "CONTAINER ID", RunningFor: "CREATED" }. */
   headers?: Record<string, string>;
   /** The template "table" alone means. */

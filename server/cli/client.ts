@@ -27,7 +27,7 @@ export class DaemonError extends Error {
 type Query = Record<string, string | number | boolean | string[] | undefined>;
 
 /** `?a=1&b=x` from an object (arrays repeat the key; undefined is left out). */
-export function query(q: Query): string {
+function query(q: Query): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {
     if (v === undefined) continue;
@@ -81,7 +81,7 @@ async function _message(r: Response): Promise<string> {
   }
 }
 
-export interface ConnectOptions {
+interface ConnectOptions {
   host?: string;
   home?: string;
   token?: string;
@@ -131,7 +131,7 @@ async function _viaBackgroundServer(home: string, token: string | undefined, env
 }
 
 /** The engine on the disk store, in this process. Errors: StoreLockedError. */
-export async function openLocal(home: string, env: Record<string, string | undefined> = {}): Promise<Transport> {
+async function openLocal(home: string, env: Record<string, string | undefined> = {}): Promise<Transport> {
   const store = DiskStore.open(home);
   const { workerHost, platform } = runtimeHost();
   try {
@@ -146,7 +146,7 @@ export async function openLocal(home: string, env: Record<string, string | undef
 }
 
 /** Start `strata serve` on `home` in the background, detached, exiting when idle; its log is HOME/serve.log. */
-export function backgroundServer(home: string, env: Record<string, string | undefined>): void {
+function backgroundServer(home: string, env: Record<string, string | undefined>): void {
   mkdirSync(home, { recursive: true });
   const main = fileURLToPath(new URL("./main.ts", import.meta.url));
   const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;

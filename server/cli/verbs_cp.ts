@@ -79,7 +79,7 @@ function _extract(e: TarEntry, target: string): number {
 }
 
 /** A tar of SRC in the container, named from its basename (GET /archive, or cut from the export). */
-export async function archiveOf(c: Client, container: string, src: string): Promise<Uint8Array> {
+async function archiveOf(c: Client, container: string, src: string): Promise<Uint8Array> {
   const id = encodeURIComponent(container);
   try {
     return new Uint8Array(await (await c.call("GET", `/containers/${id}/archive`, { query: { path: src } })).arrayBuffer());

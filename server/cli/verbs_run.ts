@@ -85,7 +85,7 @@ function _ref(image: string): string {
  * Attach to a container (hijacked), wait for it, start it, copy its output to ours;
  * resolves with its exit status. `stdin` is passed when -i.
  */
-export async function attachAndRun(ctx: Ctx, c: Client, id: string, o: { stdin: boolean; rm: boolean; start: boolean; verb: string }): Promise<number> {
+async function attachAndRun(ctx: Ctx, c: Client, id: string, o: { stdin: boolean; rm: boolean; start: boolean; verb: string }): Promise<number> {
   const att = await c.hijack(`/containers/${id}/attach`, {
     query: { stream: 1, stdin: o.stdin ? 1 : undefined, stdout: 1, stderr: 1 }, stdin: o.stdin ? ctx.io.stdin() : null,
   });

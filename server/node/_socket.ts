@@ -10,7 +10,7 @@ import type { Duplex } from "node:stream";
 /** A client that leaves: these end its connection quietly. */
 const GONE = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]);
 /** Buffered output beyond which a client that does not read is dropped (writers that cannot wait). */
-export const MAX_BUFFERED = 16 << 20;
+const MAX_BUFFERED = 16 << 20;
 /** Unread stdin beyond which the socket is paused. */
 const STDIN_HIGH_WATER = 1 << 20;
 

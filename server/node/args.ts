@@ -1,6 +1,6 @@
 /** The server flags, shared by the Node and Deno entries. */
 
-export interface ServeArgs {
+interface ServeArgs {
   host?: string;
   port?: number;
   socket?: string;
@@ -26,7 +26,7 @@ export function sizeValue(flag: string, v: string): number {
 }
 
 /** A comma-separated list, empty items dropped. */
-export function listValue(v: string | undefined): string[] {
+function listValue(v: string | undefined): string[] {
   return (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
 

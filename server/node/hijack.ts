@@ -20,7 +20,7 @@ import { handshakeProblem, webSocketConn } from "./websocket.ts";
 /** The largest body of a hijacked request (exec start sends a small JSON object). */
 const MAX_BODY = 1 << 20;
 
-export interface UpgradeOptions {
+interface UpgradeOptions {
   token?: string;
   /** Origins, Hosts and the listen address, as for createApi. */
   source?: SourcePolicy;

@@ -16,10 +16,10 @@ import { defaultHome, DiskStore, SERVER_URL_FILE } from "../store/mod.ts";
 import { runtimeHost } from "../platform/mod.ts";
 import { upgradeHandler } from "./hijack.ts";
 
-export const SAMPLES_DIR = fileURLToPath(new URL("../../rootfs-samples/", import.meta.url));
+const SAMPLES_DIR = fileURLToPath(new URL("../../rootfs-samples/", import.meta.url));
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
-export interface ServerOptions {
+interface ServerOptions {
   host?: string;
   port?: number;
   /** Listen on a unix socket instead of TCP. */
@@ -40,7 +40,7 @@ export interface ServerOptions {
   log?: (line: string) => void;
 }
 
-export interface RunningServer {
+interface RunningServer {
   engine: EngineApi;
   /** `tcp://host:port` or `unix://path`, as DOCKER_HOST takes it. */
   url: string;
@@ -50,12 +50,12 @@ export interface RunningServer {
 }
 
 /** Is `host` a loopback address (no token needed)? */
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || /^127\./.test(host);
 }
 
 /** Load the sample images (rootfs-samples/*.tar) whose tags are not in the engine yet. */
-export async function loadSamples(engine: EngineApi, log: (l: string) => void = () => {}): Promise<void> {
+async function loadSamples(engine: EngineApi, log: (l: string) => void = () => {}): Promise<void> {
   const have = new Set((await engine.images.list()).flatMap((i) => i.RepoTags));
   for (const file of readdirSync(SAMPLES_DIR).filter((f) => f.endsWith(".tar")).sort()) {
     const name = `${file.slice(0, -4)}:latest`;

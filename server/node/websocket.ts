@@ -16,16 +16,16 @@ import { errorHead, socketStdin, writeOrWait } from "./_socket.ts";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** The largest frame a client may send (stdin arrives in small writes). */
-export const MAX_FRAME = 1 << 20;
+const MAX_FRAME = 1 << 20;
 const OP = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
 /** `Sec-WebSocket-Accept` for a client's key (§4.2.2). */
-export function acceptKey(key: string): string {
+function acceptKey(key: string): string {
   return createHash("sha1").update(key + GUID).digest("base64");
 }
 
 /** One server frame: FIN set, unmasked (§5.2). */
-export function encodeFrame(opcode: number, payload: Uint8Array): Uint8Array {
+function encodeFrame(opcode: number, payload: Uint8Array): Uint8Array {
   const n = payload.length;
   const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
   const out = new Uint8Array(head + n);
@@ -38,10 +38,10 @@ export function encodeFrame(opcode: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
-export interface Frame { opcode: number; payload: Uint8Array }
+interface Frame { opcode: number; payload: Uint8Array }
 
 /** Parse masked client frames from a byte stream. Errors: `{ close: 1002 | 1009 }` for a frame the server refuses. */
-export class FrameReader {
+class FrameReader {
   #buf: Uint8Array = new Uint8Array(0);
 
   push(chunk: Uint8Array): Frame[] {
@@ -78,7 +78,7 @@ export class FrameReader {
 }
 
 /** A frame the server will not take: close with `code`. */
-export class FrameError extends Error {
+class FrameError extends Error {
   override name = "FrameError";
   constructor(readonly code: 1002 | 1009, message: string) {
     super(message);

@@ -34,7 +34,7 @@ export function containerStreamRoutes(app: Hono, engine: EngineApi): void {
  * arrive, so they go out at once and the body at exit. An error or a result known within
  * a tick (no such container; already stopped) is answered as a plain response.
  */
-export async function waitResponse(p: Promise<ExitStatus>): Promise<Response> {
+async function waitResponse(p: Promise<ExitStatus>): Promise<Response> {
   const early = await Promise.race([
     p.then((v) => ({ v }), (err: unknown) => ({ err })),
     new Promise<null>((r) => setTimeout(() => r(null), 0)),

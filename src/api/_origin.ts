@@ -34,7 +34,7 @@ export interface SourcePolicy {
 }
 
 /** A refusal: Docker's error shape with its status. */
-export interface Refusal {
+interface Refusal {
   status: 403;
   message: string;
 }
@@ -61,7 +61,7 @@ export function refuseSource(header: (name: string) => string | undefined | null
 }
 
 /** Is `origin` one the operator allowed? */
-export function originAllowed(origin: string, policy: SourcePolicy): boolean {
+function originAllowed(origin: string, policy: SourcePolicy): boolean {
   const o = _trimSlash(origin.toLowerCase());
   return (policy.allowOrigins ?? []).some((a) => _trimSlash(a.toLowerCase()) === o);
 }

@@ -5,10 +5,10 @@ import { filters, seconds } from "./_query.ts";
 import { iterResponse, jsonLine } from "./streams.ts";
 
 /** The Engine API version strata speaks; the CLI then uses /v1.47/… paths. */
-export const API_VERSION = "1.47";
+const API_VERSION = "1.47";
 
 /** Headers of `/_ping` (the CLI reads Api-Version for version negotiation). */
-export const PING_HEADERS: Record<string, string> = {
+const PING_HEADERS: Record<string, string> = {
   "Api-Version": API_VERSION, "OSType": "linux", "Docker-Experimental": "false", "Builder-Version": "1",
   "Swarm": "inactive", "Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache",
 };

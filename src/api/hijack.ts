@@ -124,7 +124,7 @@ async function _exec(engine: EngineApi, id: string, body: string, conn: HijackCo
 const REASONS: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error" };
 
 /** An HTTP error response written on the raw connection, then close. */
-export function httpError(conn: Pick<HijackConn, "write" | "end">, status: number, message: string): void {
+function httpError(conn: Pick<HijackConn, "write" | "end">, status: number, message: string): void {
   const body = enc.encode(JSON.stringify({ message }));
   const head = `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
   conn.write(enc.encode(head));

@@ -18,9 +18,8 @@
 export { asEngineApi, createApi, type ApiOptions } from "./app.ts";
 export { serveHijack, stripVersion, wantsHijack, type HijackConn, type HijackRequest } from "./hijack.ts";
 export { serveAttachWebSocket, wantsWebSocket, type WebSocketConn } from "./attach_ws.ts";
-export { refuseSource, type Refusal, type SourcePolicy } from "./_origin.ts";
+export { refuseSource, type SourcePolicy } from "./_origin.ts";
 export { checkJsonType } from "./_bodies.ts";
 export { ApiError, errorBody, errorResponse, toHttpStatus } from "./errors.ts";
 export { demultiplex, frame, jsonLine, MULTIPLEXED, RAW } from "./streams.ts";
-export { API_VERSION, PING_HEADERS } from "./_system.ts";
 export { authorized } from "./_token.ts";

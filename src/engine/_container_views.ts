@@ -7,12 +7,12 @@ function mountsOf(rec: ContainerRecord): MountPoint[] {
   return (rec.Mounts ?? []).map(({ Anonymous: _a, ...m }) => m);
 }
 
-export interface Sizes {
+interface Sizes {
   SizeRw: number;
   SizeRootFs: number;
 }
 
-export function command(rec: ContainerRecord): string {
+function command(rec: ContainerRecord): string {
   return [...(rec.Config.Entrypoint ?? []), ...(rec.Config.Cmd ?? [])].join(" ");
 }
 

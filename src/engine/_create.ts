@@ -14,7 +14,7 @@ import type { ImageConfig } from "../oci/mod.ts";
 const asList = (v: string[] | string | null | undefined): string[] | undefined => (v == null ? undefined : typeof v === "string" ? [v] : v);
 
 /** Image Env then container Env; a name set by the container replaces the image's. */
-export function mergeEnv(image: readonly string[], container: readonly string[]): string[] {
+function mergeEnv(image: readonly string[], container: readonly string[]): string[] {
   const out = new Map<string, string>();
   for (const kv of [...image, ...container]) out.set(kv.split("=")[0]!, kv);
   return [...out.values()];
@@ -42,7 +42,7 @@ export function buildRecord(id: string, name: string, o: CreateOptions, image: {
 }
 
 /** `-v` syntax: "src:dst[:opts]" or a lone "/dst" (anonymous). Errors: invalid. */
-export function parseBind(bind: string): MountSpec {
+function parseBind(bind: string): MountSpec {
   const parts = bind.split(":");
   if (parts.length === 1) return { Type: "volume", Target: parts[0]! };
   if (parts.length > 3 || !parts[0] || !parts[1]) throw invalid(`invalid volume specification: '${bind}'`);

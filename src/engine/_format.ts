@@ -1,7 +1,7 @@
 /** Docker's human strings: durations ("About a minute"), container Status, and times. */
 
 /** Go's zero time, which Docker prints for "never". */
-export const ZERO_TIME = "0001-01-01T00:00:00Z";
+const ZERO_TIME = "0001-01-01T00:00:00Z";
 
 /**
  * docker/go-units HumanDuration, as `docker ps` prints Status ("Up 5 minutes") and

@@ -14,10 +14,6 @@ export function encodeLogLine(e: LogEntry): Uint8Array {
   return enc.encode(`${JSON.stringify({ stream: e.stream, time: e.time, log: dec.decode(e.data) })}\n`);
 }
 
-export function encodeLog(entries: readonly LogEntry[]): Uint8Array {
-  return enc.encode(entries.map((e) => JSON.stringify({ stream: e.stream, time: e.time, log: dec.decode(e.data) })).join("\n") + (entries.length ? "\n" : ""));
-}
-
 /** Stored lines back to entries; a torn last line (a crash during its append) is skipped. */
 export function decodeLog(bytes: Uint8Array): LogEntry[] {
   const out: LogEntry[] = [];

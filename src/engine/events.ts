@@ -46,7 +46,7 @@ export class EventBus {
 }
 
 /** `docker events --filter`: type, event, container (id or name), image, volume, label. */
-export function eventMatches(e: EngineEvent, filters: Filters): boolean {
+function eventMatches(e: EngineEvent, filters: Filters): boolean {
   const test = (key: string, fn: (v: string) => boolean) => {
     const vs = values(filters, key);
     return vs.length === 0 || vs.some(fn);
@@ -64,7 +64,7 @@ export function eventMatches(e: EngineEvent, filters: Filters): boolean {
 }
 
 /** Recorded events from `since`, then live ones until `until` or the signal. */
-export async function* eventStream(bus: EventBus, o: EventsOptions = {}): AsyncIterable<EngineEvent> {
+async function* eventStream(bus: EventBus, o: EventsOptions = {}): AsyncIterable<EngineEvent> {
   const f = o.filters ?? {};
   const until = o.until;
   const inRange = (e: EngineEvent) => (o.since === undefined || e.timeNano / 1e9 >= o.since) && (until === undefined || e.timeNano / 1e9 <= until);

@@ -6,17 +6,7 @@ import { runProcess } from "../wasi/mod.ts";
 import { randomId } from "./_format.ts";
 import { conflict, notFound } from "./errors.ts";
 import type { Engine } from "./engine.ts";
-
-export interface ExecOptions {
-  Cmd: string[];
-  Env?: string[];
-  WorkingDir?: string;
-  Tty?: boolean;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  User?: string;
-}
+import type { ExecIo, ExecOptions } from "./types.ts";
 
 interface ExecRecord {
   ID: string;
@@ -25,11 +15,6 @@ interface ExecRecord {
   Running: boolean;
   ExitCode: number | null;
   Pid: number;
-}
-
-export interface ExecIo {
-  stdin?: Uint8Array | ReadableStream<Uint8Array>;
-  onOutput?: (stream: "stdout" | "stderr", data: Uint8Array) => void;
 }
 
 export class Execs {

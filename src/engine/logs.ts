@@ -8,7 +8,7 @@ import type { LogEntry } from "./types.ts";
 export type { LogEntry };
 
 /** Entries a log keeps at most, whatever their bytes: a flood of one-byte writes is bounded too (about this many times 100 bytes). */
-export const MAX_LOG_ENTRIES = 16_384;
+const MAX_LOG_ENTRIES = 16_384;
 /** About the bytes a stored line adds to its data: `{"stream":"stdout","time":1700000000000,"log":""}` and a newline. */
 const LINE_ENVELOPE = 50;
 

@@ -25,23 +25,22 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
 export { Engine };
 export type {
-  AttachOptions, AttachSession, CommitOptions as CommitConfig, ContainerInspect, ContainerRecord, ContainerStatus, ContainerSummary, ContainersApi,
-  CreateOptions, EngineApi, EngineOptions, EnginePlatform, EventsApi, EventsOptions, ExecApi, ExecInspect, HostConfig, ImagesApi,
+  AttachOptions, AttachSession, ContainerInspect, ContainerRecord, ContainerStatus, ContainerSummary, ContainersApi,
+  CreateOptions, EngineApi, EngineOptions, EnginePlatform, EventsApi, EventsOptions, ExecApi, ExecInspect, ExecOptions, HostConfig, ImagesApi,
   ListOptions, LogsOptions, MountPoint, MountSpec, SystemDf, Volume, VolumeCreateOptions, VolumesApi, WaitCondition,
 } from "./types.ts";
 export { EngineError, type EngineErrorKind } from "./errors.ts";
 export { ImageStore, type LoadProgress, type LoadResult, type ImageSummary } from "./images.ts";
-export { normalizeReference, parseReference } from "./reference.ts";
+export { normalizeReference } from "./reference.ts";
 export { type EngineEvent, EventBus } from "./events.ts";
 export { LogBuffer } from "./logs.ts";
 export type { LogEntry } from "./types.ts";
-export { VolumeStore, VOLUME_NAME, ANONYMOUS_LABEL } from "./volumes.ts";
+export { VolumeStore } from "./volumes.ts";
 export { EngineImages } from "./_engine_images.ts";
-export { eventMatches } from "./events.ts";
 export { MountedVfs, readOnly } from "../wasi/mod.ts";
-export { Execs, type ExecIo, type ExecOptions } from "./exec.ts";
-export { applyChanges, commit, type CommitOptions } from "./commit.ts";
-export { API_VERSION, ENGINE_VERSION, info, MIN_API_VERSION, systemDf, versionInfo } from "./system.ts";
+export { Execs } from "./exec.ts";
+export { commit } from "./commit.ts";
+export { info, systemDf, versionInfo } from "./system.ts";
 export { humanDuration, isoTime } from "./_format.ts";
 export type { ExitStatus } from "./types.ts";
-export { type Filters, values as filterValues } from "./_filters.ts";
+export { type Filters } from "./_filters.ts";

@@ -25,9 +25,9 @@ const IDENTIFIER_RE = /^[a-f0-9]{64}$/;
 const DIGEST_HEX: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
 /** The longest repository path (without the domain) Docker accepts. */
-export const NAME_TOTAL_LENGTH_MAX = 255;
+const NAME_TOTAL_LENGTH_MAX = 255;
 /** Docker's message for a longer one. */
-export const NAME_TOO_LONG = `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`;
+const NAME_TOO_LONG = `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`;
 /**
  * Longer input is refused before the grammar runs (its regular expression is quadratic
  * in the worst case): no reference this long has a name within the limit — a tag is at
@@ -35,7 +35,7 @@ export const NAME_TOO_LONG = `repository name must not be more than ${NAME_TOTAL
  */
 const MAX_REFERENCE_LENGTH = 1024;
 
-export interface Reference {
+interface Reference {
   /** Familiar repository name ("toolbox", "127.0.0.1:5000/demo"). */
   repo: string;
   tag: string;
@@ -44,7 +44,7 @@ export interface Reference {
 }
 
 /** Parse and normalize a reference. Errors: EngineError "invalid" in Docker's wording. */
-export function parseReference(ref: string, tag?: string): Reference {
+function parseReference(ref: string, tag?: string): Reference {
   const { domain, path, tag: own, digest } = parseNormalizedNamed(ref.trim());
   if (tag && !TAG_RE.test(tag)) throw invalid("invalid tag format");
   const familiarPath = domain === "docker.io" && path.startsWith("library/") && !path.slice(8).includes("/") ? path.slice(8) : path;
@@ -101,7 +101,7 @@ function splitDockerDomain(name: string): [string, string] {
 }
 
 /** "repo:tag". */
-export function familiar(ref: Reference): string {
+function familiar(ref: Reference): string {
   return `${ref.repo}:${ref.tag}`;
 }
 

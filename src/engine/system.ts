@@ -2,9 +2,9 @@
 import type { Engine } from "./engine.ts";
 import type { SystemDf, Volume } from "./types.ts";
 
-export const ENGINE_VERSION = "28.2.2-strata";
-export const API_VERSION = "1.47";
-export const MIN_API_VERSION = "1.24";
+const ENGINE_VERSION = "28.2.2-strata";
+const API_VERSION = "1.47";
+const MIN_API_VERSION = "1.24";
 
 export function versionInfo() {
   const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: "strata", GoVersion: "n/a (TypeScript)", Os: "wasip1", Arch: "wasm32", KernelVersion: "none", BuildTime: "2026-11-22T00:00:00.000000000+00:00", Experimental: "false" };

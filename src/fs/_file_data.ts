@@ -12,7 +12,7 @@ import type { Inode } from "./inode.ts";
 import type { SpillFile } from "./spill.ts";
 
 /** Bytes per copied page of a file that still shares its layer's bytes. */
-export const PAGE = 4096;
+const PAGE = 4096;
 
 /**
  * Pages are cut from slabs of SLAB_PAGES pages shared by every upper, so a first write
@@ -125,7 +125,7 @@ export function spillData(n: Inode, file: SpillFile, fill: boolean): void {
 }
 
 /** Make `data` the file's own, merging its copied pages, with at least `size` bytes of capacity. */
-export function ensureCapacity(n: Inode, size: number): void {
+function ensureCapacity(n: Inode, size: number): void {
   if (!n.shared && n.data.length >= size) return;
   const cap = n.shared && size <= n.size ? n.size : Math.max(size, Math.min(n.data.length * 2, size + (64 << 20)), 64);
   const grown = new Uint8Array(cap);

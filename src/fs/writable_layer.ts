@@ -16,7 +16,7 @@ import type { LowerStack } from "./lower_stack.ts";
 import type { AttrChange, ChangeRecord, Kind } from "./types.ts";
 
 /** Something open on an upper's inode (a handle), linked into the upper's list of open things. */
-export interface OpenRef {
+interface OpenRef {
   readonly node: Inode;
   prevOpen: OpenRef | null;
   nextOpen: OpenRef | null;

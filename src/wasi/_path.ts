@@ -5,7 +5,7 @@
  */
 import { WasiError } from "./errno.ts";
 
-export interface ResolvedPath {
+interface ResolvedPath {
   /** Absolute path in the container root, normalized ("/" for the root). */
   path: string;
   /** The WASI path ended in "/": the target must be a directory. */
@@ -51,10 +51,4 @@ function isPlain(rel: string): boolean {
     prev = c;
   }
   return prev !== 47;
-}
-
-/** The parent directory and last name of an absolute path ("/" has none). */
-export function splitPath(path: string): [string, string] {
-  const at = path.lastIndexOf("/");
-  return [at <= 0 ? "/" : path.slice(0, at), path.slice(at + 1)];
 }

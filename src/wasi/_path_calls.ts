@@ -11,7 +11,7 @@ import type { WasiContext } from "./wasi_import.ts";
 import type { MemoryViews } from "./_mem.ts";
 
 /** Lowest free fd number (POSIX), never below 3 once stdio exists. */
-export function allocFd(fds: Fd[], fd: Fd): number {
+function allocFd(fds: Fd[], fd: Fd): number {
   let n = 0;
   while (fds[n] !== undefined) n++;
   fds[n] = fd;

@@ -24,9 +24,9 @@ import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
 import type { PooledWorker } from "./_worker_pool.ts";
 
 /** Bytes of frames handled per turn of the event loop (about a millisecond of log writing). */
-export const SLICE_BYTES = 256 * 1024;
+const SLICE_BYTES = 256 * 1024;
 /** …or as many as fit in this much time, whichever comes first. */
-export const SLICE_MS = 4;
+const SLICE_MS = 4;
 
 /**
  * The processes running in workers on one rootfs (a container's main process and its

@@ -12,7 +12,7 @@ const HEADER_BYTES = 16;
 const FRAME_HEAD = 5;
 
 /** A frame as drained: its kind (what the producer said it is) and its bytes (a copy, the caller's to keep). */
-export interface RingFrame {
+interface RingFrame {
   kind: number;
   bytes: Uint8Array;
 }

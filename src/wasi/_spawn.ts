@@ -8,7 +8,7 @@
 import { type Fd, type WASI, wasi } from "@bjorn3/browser_wasi_shim";
 
 /** What the child runs with; the rest (filesystem, control, limits) is the parent's. */
-export interface SpawnRequest {
+interface SpawnRequest {
   argv: string[];
   env: string[];
   cwd: string;

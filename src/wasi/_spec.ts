@@ -2,7 +2,7 @@
 import type { ProcessSpec } from "./types.ts";
 import { DEFAULT_PATH } from "./resolve.ts";
 
-export interface Launch {
+interface Launch {
   argv: string[];
   env: string[];
   cwd: string;

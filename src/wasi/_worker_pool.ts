@@ -13,7 +13,7 @@ import type { KeptRootfs } from "./rootfs_transfer.ts";
 import type { ProgramRef } from "./worker_serve.ts";
 
 /** Room for journal frames a process pushes before the engine drains them (a frame carries at most this much minus a header). */
-export const JOURNAL_BYTES = 4 * 1024 * 1024;
+const JOURNAL_BYTES = 4 * 1024 * 1024;
 
 export interface PooledWorker {
   port: WorkerPort;

@@ -9,7 +9,7 @@ import { WasiError } from "./errno.ts";
 const MAX_SYMLINK_HOPS = 40;
 const now = () => BigInt(Date.now()) * 1_000_000n;
 
-export interface Node {
+interface Node {
   ino: bigint;
   type: VType;
   nlink: bigint;

@@ -8,7 +8,7 @@ import { sha256Hex } from "./_sha256.ts";
 import { capModuleMemory } from "./_memory_cap.ts";
 
 /** A module ready to instantiate, and whether its memory carries the requested cap. */
-export interface CachedModule {
+interface CachedModule {
   module: WebAssembly.Module;
   digest: string;
   /** False for precompiled modules: their cap is enforced at system calls instead. */

@@ -27,7 +27,7 @@ function isFile(vfs: Vfs, path: string): "file" | "dir" | false {
 }
 
 /** The value of NAME in a "NAME=value" list (the last one wins). */
-export function envValue(env: readonly string[], name: string): string | undefined {
+function envValue(env: readonly string[], name: string): string | undefined {
   let value: string | undefined;
   for (const e of env) if (e.startsWith(`${name}=`)) value = e.slice(name.length + 1);
   return value;

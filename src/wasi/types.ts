@@ -44,7 +44,7 @@ export interface ProcessLimits {
  * be handed to the worker (`MemVfs`, or a `UnionFS` as its layers and serialized upper:
  * rootfs_transfer.ts).
  */
-export type RootfsSpec = Vfs;
+type RootfsSpec = Vfs;
 
 /** Everything `runProcess` needs besides the spec. */
 export interface RunOptions {
