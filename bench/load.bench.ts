@@ -13,8 +13,6 @@ import { fileURLToPath } from "node:url";
 import { ImageStore } from "../src/engine/images.ts";
 import { encodeConfig, sha256, writeDockerArchive, writeOciArchive } from "../src/oci/mod.ts";
 import { MemoryStore } from "../src/store/mod.ts";
-import { setSha256, webCryptoSha256 } from "../src/oci/mod.ts";
-import { nodeSha256, nodeSha256Hasher } from "../server/store/mod.ts";
 import { runtimeHost } from "../server/platform/mod.ts";
 import { indexTar } from "../src/tar/mod.ts";
 
@@ -102,13 +100,15 @@ function fileStream(path: string): ReadableStream<Uint8Array> {
 
 /** A load into a fresh MemoryStore: streamed from the file (as `docker load` sends it), or of the file's bytes whole. */
 const load = async (path: string, how: "stream" | "whole" = "stream") => {
-  const images = new ImageStore(new MemoryStore());
+  const images = new ImageStore(new MemoryStore(), digest === "web" ? { ...platform, sha256: undefined, sha256Hasher: undefined } : platform);
   const input = how === "stream" ? fileStream(path) : readFileSync(path); // a Buffer is a Uint8Array: no copy
   const r = await images.load(input, { name: path });
   if (r.images.length !== 1) throw new Error("expected one image");
 };
-const useDigest = (d: string) => (d === "web" ? setSha256(webCryptoSha256) : setSha256(nodeSha256, nodeSha256Hasher));
-runtimeHost(); // node:zlib's inflater and the collection hint, as the server installs them on Node
+// node:crypto, node:zlib's inflater and the collection hint, as the server hands them to its engine on Node.
+const { platform } = runtimeHost();
+let digest = "node";
+const useDigest = (d: string) => void (digest = d);
 
 /** In a fresh process: peak RSS growth of one load (bytes). */
 function peak(kind: "gz" | "plain", digest: "node" | "web", how: "stream" | "whole" = "stream"): number {

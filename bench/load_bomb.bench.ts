@@ -13,10 +13,9 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { createEngine } from "../src/engine/mod.ts";
-import { DEFAULT_LOAD_MEMORY, encodeConfig, setSha256, sha256 } from "../src/oci/mod.ts";
+import { DEFAULT_LOAD_MEMORY, encodeConfig, sha256 } from "../src/oci/mod.ts";
 import { MemoryStore } from "../src/store/mod.ts";
 import { DEFAULT_MAX_UNCOMPRESSED, writeTar } from "../src/tar/mod.ts";
-import { nodeSha256, nodeSha256Hasher } from "../server/store/mod.ts";
 import { runtimeHost } from "../server/platform/mod.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -82,9 +81,8 @@ function run(n: number, limits: Limits = {}): Run {
 }
 
 if (process.argv[2] === "--child") {
-  setSha256(nodeSha256, nodeSha256Hasher);
-  runtimeHost(); // node:zlib's inflater and the collection hint, as the server installs them
-  const engine = await createEngine({ store: new MemoryStore(), ...(JSON.parse(process.argv[4]!) as Limits) });
+  const { platform } = runtimeHost(); // node:crypto, node:zlib's inflater and the collection hint, as the server hands them in
+  const engine = await createEngine({ store: new MemoryStore(), platform, ...(JSON.parse(process.argv[4]!) as Limits) });
   (globalThis as { gc?: () => void }).gc?.();
   const before = process.memoryUsage().rss;
   const t0 = performance.now();

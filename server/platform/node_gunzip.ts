@@ -1,6 +1,6 @@
 /**
- * gzip inflation through node:zlib for the core (src/tar `setInflater`), installed on Node
- * by runtimeHost(). Node 20's web DecompressionStream inflates ahead of its reader: while
+ * gzip inflation through node:zlib for the core (src/tar `GunzipOptions.inflater`), handed
+ * to the engine on Node as its platform's `inflater` by runtimeHost(). Node 20's web DecompressionStream inflates ahead of its reader: while
  * a 200 MB layer streams in, about 50 MB of output chunks are alive at once, a quarter of
  * the layer again at the load's peak. Here zlib runs ahead by at most AHEAD bytes of
  * output (its readable side's high-water mark: past it zlib waits), so it inflates the

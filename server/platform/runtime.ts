@@ -1,28 +1,26 @@
 /**
  * What the engine needs from the runtime it finds itself in: where processes run and the
- * platform abilities. Both get node:crypto's SHA-256. Node gets worker_threads, node:fs,
- * node:zlib's gzip (see node_gunzip.ts) and a minor collection as a streamed load drops
- * its buffers (node_gc.ts); Deno gets web Workers (its worker_threads cannot start the
- * tsx-loaded worker entry) and Deno's fs.
+ * platform abilities, as values in `platform` (nothing global is set). Both get node:crypto's
+ * SHA-256, whole and incremental. Node gets worker_threads, node:fs, node:zlib's gzip (see
+ * node_gunzip.ts) and a minor collection as a streamed load drops its buffers
+ * (node_gc.ts); Deno gets web Workers (its worker_threads cannot start the tsx-loaded
+ * worker entry) and Deno's fs.
  * One place decides, so the Node server's code serves under Deno too (`strata serve`).
  */
 import type { EnginePlatform } from "../../src/engine/mod.ts";
-import { setCollectHint, setInflater } from "../../src/tar/mod.ts";
 import { type WorkerHost, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
 import { denoPlatform } from "./deno.ts";
-import { installNodeDigest } from "../store/mod.ts";
+import { nodeSha256, nodeSha256Hasher } from "../store/mod.ts";
 import { nodeInflater } from "./node_gunzip.ts";
 import { minorGc } from "./node_gc.ts";
 import { nodePlatform } from "./node.ts";
 
 export function runtimeHost(): { workerHost: WorkerHost; platform: EnginePlatform } {
-  installNodeDigest(); // whatever the store: node:crypto hashes in place, and incrementally
+  const digests = { sha256: nodeSha256, sha256Hasher: nodeSha256Hasher }; // whatever the store: node:crypto hashes in place, and incrementally
   if ("Deno" in globalThis) {
     const workerHost = { ...webWorkerHost(new URL("../worker/deno_entry.ts", import.meta.url)), hostFiles: true };
-    return { workerHost, platform: denoPlatform() };
+    return { workerHost, platform: { ...denoPlatform(), ...digests } };
   }
-  setInflater(nodeInflater);
-  setCollectHint(minorGc);
-  return { workerHost: nodeWorkerHost(), platform: nodePlatform() };
+  return { workerHost: nodeWorkerHost(), platform: { ...nodePlatform(), ...digests, inflater: nodeInflater, collectHint: minorGc } };
 }

@@ -16,7 +16,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { sha256, verifyDigest } from "../../src/oci/mod.ts";
+import { verifyDigest } from "../../src/oci/mod.ts";
 import type { Store } from "../../src/store/mod.ts";
 import type { SpillSpace } from "../../src/fs/mod.ts";
 import { DEFAULT_SPILL_THRESHOLD, DiskSpillSpace } from "./spill_files.ts";
@@ -24,7 +24,7 @@ import { atomicWrite, readIfExists, removeTemps } from "./_files.ts";
 import { StoreLockedError, takeLock } from "./_lock.ts";
 import { fileName, isHashed, keyOf } from "./_names.ts";
 import { Quarantine } from "./_quarantine.ts";
-import { installNodeDigest } from "./node_digest.ts";
+import { nodeSha256 } from "./node_digest.ts";
 
 export { StoreLockedError };
 
@@ -67,13 +67,12 @@ export class DiskStore implements Store {
   private constructor(readonly home: string, readonly quarantined: Quarantine) {}
 
   /**
-   * Open (and lock) a home directory. An engine on disk runs on Node or Deno, so this
-   * also switches the core's digests to node:crypto (see node_digest.ts). A pending
+   * Open (and lock) a home directory. Its blobs are hashed with node:crypto (an engine on
+   * disk runs on Node or Deno; see node_digest.ts). A pending
    * batch is applied, and every record is read once: what cannot be used is set aside.
    * Errors: StoreLockedError; the file system's for the home itself.
    */
   static open(home = defaultHome(), opts: DiskStoreOptions = {}): DiskStore {
-    installNodeDigest();
     home = resolve(home);
     if (openHomes.has(home)) throw new StoreLockedError(home, process.pid);
     mkdirSync(home, { recursive: true });
@@ -163,11 +162,11 @@ export class DiskStore implements Store {
     const path = this.#blob(digest);
     if (!existsSync(path)) return undefined;
     const bytes = new Uint8Array(readFileSync(path));
-    await verifyDigest(bytes, digest, `stored blob ${digest}`);
+    await verifyDigest(bytes, digest, `stored blob ${digest}`, nodeSha256);
     return bytes;
   }
   async putBlob(bytes: Uint8Array, expected?: string, opts: { verified?: boolean } = {}): Promise<string> {
-    const digest = expected && opts.verified ? expected : expected ? await verifyDigest(bytes, expected, `blob ${expected}`) : await sha256(bytes);
+    const digest = expected && opts.verified ? expected : expected ? await verifyDigest(bytes, expected, `blob ${expected}`, nodeSha256) : await nodeSha256(bytes);
     if (!existsSync(this.#blob(digest))) atomicWrite(this.#blob(digest), bytes);
     return digest;
   }

@@ -2,10 +2,11 @@
  * SHA-256 through node:crypto (Node and Deno): hashes a view in place, where Node's
  * WebCrypto first copies its input, and runs about twice as fast on large layers; and
  * it hashes incrementally, so a streamed load can drop a compressed layer as it inflates.
- * `installNodeDigest()` makes the core use it (src/oci `setSha256`).
+ * The engine uses it when its platform hands it in (server/platform/runtime.ts); the disk
+ * store uses it for the blobs it verifies.
  */
 import { createHash } from "node:crypto";
-import { setSha256, type Sha256Hasher, type Sha256Impl } from "../../src/oci/mod.ts";
+import type { Sha256Hasher, Sha256Impl } from "../../src/oci/mod.ts";
 
 export const nodeSha256: Sha256Impl = async (bytes) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
@@ -13,9 +14,4 @@ export const nodeSha256: Sha256Impl = async (bytes) => `sha256:${createHash("sha
 export function nodeSha256Hasher(): Sha256Hasher {
   const h = createHash("sha256");
   return { update: (bytes) => void h.update(bytes), digest: () => `sha256:${h.digest("hex")}` };
-}
-
-/** Use node:crypto for every digest the core computes from now on. */
-export function installNodeDigest(): void {
-  setSha256(nodeSha256, nodeSha256Hasher);
 }

@@ -4,7 +4,7 @@
  * (`load`, `tag`, `untag`, `delete`), `prune`, and the memory budget its loads share
  * (each load holds a lease on it until it ends: src/oci/load_budget.ts).
  */
-import { LoadBudget } from "../oci/mod.ts";
+import { type LoadAbilities, LoadBudget } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { EventBus } from "./events.ts";
 import { ImageStore, type LoadOptions, type LoadResult, type RemoveOptions } from "./images.ts";
@@ -15,6 +15,8 @@ export interface EngineImagesOptions {
   maxLayerBytes?: number;
   /** The budget shared by loads in progress (default: src/oci DEFAULT_LOAD_MEMORY, 2 GiB). */
   loadMemoryBytes?: number;
+  /** The platform abilities loads use (the engine's platform). */
+  platform?: LoadAbilities;
 }
 
 export class EngineImages extends ImageStore implements ImagesApi {
@@ -22,7 +24,7 @@ export class EngineImages extends ImageStore implements ImagesApi {
   readonly loads: LoadBudget;
   readonly #maxLayerBytes: number | undefined;
   constructor(store: Store, readonly events: EventBus, readonly userOf: (imageId: string) => string | undefined, o: EngineImagesOptions = {}) {
-    super(store);
+    super(store, o.platform);
     this.loads = new LoadBudget(o.loadMemoryBytes);
     this.#maxLayerBytes = o.maxLayerBytes;
   }

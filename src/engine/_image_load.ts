@@ -5,7 +5,7 @@
  * keyed by diffId; the layer record (keyed by chainId, as moby's layer store keys them)
  * remembers the compressed digest the layer arrived under.
  */
-import { chainIds, type LoadedImage } from "../oci/mod.ts";
+import { chainIds, type LoadedImage, type Sha256Impl } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { ImageRecord } from "./_image_views.ts";
 import { normalizeReference } from "./reference.ts";
@@ -40,7 +40,8 @@ type Change = { kind: string; key: string; value: unknown };
  * bad one stores nothing); on any later failure the blobs this call added are deleted
  * and the error is passed on; no record was written then.
  */
-export async function storeImages(store: Store, images: readonly LoadedImage[], onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+export async function storeImages(store: Store, images: readonly LoadedImage[], o: { onProgress?: (p: LoadProgress) => void; sha256?: Sha256Impl } = {}): Promise<LoadResult> {
+  const onProgress = o.onProgress;
   // docker load refuses a RepoTag that is no reference (moby image/tarexport/load.go: ParseNormalizedNamed).
   const tagsOf = images.map((img) => img.repoTags.map((t) => normalizeReference(t)));
   const staged: string[] = [];
@@ -52,7 +53,7 @@ export async function storeImages(store: Store, images: readonly LoadedImage[], 
   };
   try {
     for (const [n, img] of images.entries()) {
-      const chains = await chainIds(img.layers.map((l) => l.diffId));
+      const chains = await chainIds(img.layers.map((l) => l.diffId), o.sha256);
       for (const [i, layer] of img.layers.entries()) {
         const key = chains[i]!;
         const known = (await store.getRecord("layer", key)) !== undefined || changes.some((c) => c.kind === "layer" && c.key === key);

@@ -62,7 +62,7 @@ export async function commit(engine: Engine, o: CommitOptions): Promise<{ Id: st
   const fs = await engine.mount(rt);
   const base = await engine.images.config(rt.rec.ImageID);
   const layer = exportUpper(fs);
-  const diffId = await sha256(layer);
+  const diffId = await (engine.opts.platform?.sha256 ?? sha256)(layer);
   const now = new Date().toISOString();
   const config: ImageConfig = {
     ...base, created: now, author: o.author || base.author,

@@ -51,7 +51,7 @@ export class Engine implements EngineApi {
 
   constructor(readonly opts: EngineOptions) {
     this.store = opts.store;
-    this.images = new EngineImages(opts.store, this.events, (id) => this.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes });
+    this.images = new EngineImages(opts.store, this.events, (id) => this.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform: opts.platform });
     this.volumes = new VolumeStore(opts.store, this.events, (name) => this.volumeUsers(name));
     this.exec = new Execs(this);
     this.containers = this.#containersApi();

@@ -6,7 +6,7 @@
  * records that make them reachable are written in one commit, and staged blobs are
  * removed when anything fails.
  */
-import { type ExportImage, type ImageConfig, parseConfig, readImageArchive, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
+import { type ExportImage, type ImageConfig, type LoadAbilities, parseConfig, readImageArchive, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { MemoryAccount } from "../tar/mod.ts";
 import { conflict, notFound } from "./errors.ts";
@@ -43,7 +43,8 @@ export class ImageStore {
   #configs = new Map<string, ImageConfig>();
   /** The tail of the writes that add or delete blobs (load, remove), run one at a time. */
   #writing: Promise<unknown> = Promise.resolve();
-  constructor(readonly store: Store) {}
+  /** `platform`: the abilities loads use (a SHA-256, an inflater, a collection hint); web-platform ones where absent. */
+  constructor(readonly store: Store, readonly platform: LoadAbilities = {}) {}
 
   /**
    * Run `fn` after the blob writes before it. A load skips a blob the store has, and a
@@ -66,8 +67,10 @@ export class ImageStore {
    */
   async load(input: Uint8Array | ReadableStream<Uint8Array>, opts: LoadOptions = {}): Promise<LoadResult> {
     const name = opts.name ?? "image archive";
-    const images = await readImageArchive(input, { name, maxLayerBytes: opts.maxLayerBytes, maxArchiveBytes: opts.maxArchiveBytes, account: opts.account });
-    const result = await this.#exclusive(() => storeImages(this.store, images, opts.onProgress));
+    const p = this.platform;
+    const abilities = { sha256: p.sha256, sha256Hasher: p.sha256Hasher, inflater: p.inflater, collectHint: p.collectHint };
+    const images = await readImageArchive(input, { ...abilities, name, maxLayerBytes: opts.maxLayerBytes, maxArchiveBytes: opts.maxArchiveBytes, account: opts.account });
+    const result = await this.#exclusive(() => storeImages(this.store, images, { onProgress: opts.onProgress, sha256: p.sha256 }));
     for (const img of images) this.#configs.set(img.id, img.config);
     return result;
   }

@@ -7,6 +7,8 @@
  */
 import type { ProcessLimits, StdinSource, Vfs, WorkerHost } from "../wasi/mod.ts";
 import type { Store } from "../store/mod.ts";
+import type { Sha256Hasher, Sha256Impl } from "../oci/mod.ts";
+import type { MakeInflater } from "../tar/mod.ts";
 import type { Change } from "../fs/mod.ts";
 import type { EngineEvent } from "./events.ts";
 import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
@@ -338,6 +340,14 @@ export interface EngineApi {
 export interface EnginePlatform {
   /** A host directory as a filesystem for a bind mount. Errors: invalid when it is missing or not a directory. */
   bindDir?(hostPath: string, opts: { readOnly: boolean }): Vfs;
+  /** SHA-256 of image content (loads, commit); WebCrypto without it. */
+  sha256?: Sha256Impl;
+  /** An incremental SHA-256: a streamed load then drops a compressed layer as it inflates instead of holding it whole. */
+  sha256Hasher?: () => Sha256Hasher;
+  /** gzip inflation for loads (src/tar `GunzipOptions.inflater`); DecompressionStream without it. */
+  inflater?: MakeInflater;
+  /** Hinted as a streamed load drops many buffers the collector does not feel (src/tar/churn.ts); nothing without it. */
+  collectHint?: () => void;
 }
 
 export interface EngineOptions {

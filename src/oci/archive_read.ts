@@ -18,9 +18,9 @@
  * the read keeps: a member's copy is reserved at its header, inflated output piece by
  * piece. What the account refuses ends the read at once.
  */
-import { Churn, concat, decompressLayer, detectCompression, gunzip, indexTar, type MemoryAccount, streamTar, type TarEntry } from "../tar/mod.ts";
+import { Churn, concat, decompressLayer, detectCompression, gunzip, indexTar, type MakeInflater, type MemoryAccount, streamTar, type TarEntry } from "../tar/mod.ts";
 import { parseConfig, type ImageConfig } from "./config.ts";
-import { createSha256Hasher, DigestMismatchError, digestHex, sha256, type Sha256Hasher, verifyDigest } from "./digest.ts";
+import { type Digester, DigestMismatchError, digestHex, sha256, type Sha256Hasher, type Sha256Impl, verifyDigest } from "./digest.ts";
 import { checkLayerEntries } from "./layer_check.ts";
 import { parseIndex, parseManifest } from "./manifest.ts";
 import { CONTAINERD_IMAGE_NAME, OCI_INDEX, DOCKER_MANIFEST_LIST, REF_NAME } from "./media_types.ts";
@@ -47,7 +47,17 @@ export interface LoadedImage {
   repoTags: string[];
 }
 
-export interface ReadArchiveOptions {
+/**
+ * The platform abilities a load uses, each with a web-platform default: a SHA-256 (and an
+ * incremental one), a gzip inflater (src/tar `GunzipOptions.inflater`) and a collection
+ * hint as streaming loops drop buffers (src/tar/churn.ts).
+ */
+export interface LoadAbilities extends Digester {
+  inflater?: MakeInflater;
+  collectHint?: () => void;
+}
+
+export interface ReadArchiveOptions extends LoadAbilities {
   /** Names the archive in errors. */
   name?: string;
   /** Limit on a layer's uncompressed size (default 1 GiB, src/tar DEFAULT_MAX_UNCOMPRESSED). */
@@ -94,7 +104,7 @@ async function* streamMembers(stream: ReadableStream<Uint8Array>, name: string, 
       head.push(r.value.slice()); // views into the stream: keep copies
       headBytes += r.value.length;
     }
-    const hasher = detectCompression(concat(head)) === "gzip" ? createSha256Hasher() : undefined;
+    const hasher = detectCompression(concat(head)) === "gzip" ? opts.sha256Hasher?.() : undefined;
     if (hasher) {
       yield { entry, inflated: await inflateMember(head, chunks, hasher, `${name} ${entry.path}`, entry.size, opts) }; // its data stays empty
       continue;
@@ -103,7 +113,7 @@ async function* streamMembers(stream: ReadableStream<Uint8Array>, name: string, 
     const data = new Uint8Array(entry.size);
     let at = 0;
     for (const c of head) data.set(c, (at += c.length) - c.length);
-    const churn = new Churn(); // each chunk is garbage once copied
+    const churn = new Churn(opts.collectHint); // each chunk is garbage once copied
     for (let r = await chunks.next(); !r.done; r = await chunks.next()) {
       data.set(r.value, (at += r.value.length) - r.value.length);
       churn.dropped(r.value.length);
@@ -140,10 +150,10 @@ async function inflateMember(head: Uint8Array[], chunks: AsyncIterator<Uint8Arra
     },
   }, { highWaterMark: 0 });
   let tar: Uint8Array | undefined, error: unknown;
-  const diff = createSha256Hasher()!; // hashes the output while zlib inflates the next piece
+  const diff = opts.sha256Hasher!(); // hashes the output while zlib inflates the next piece
   const account = watched(opts.account);
   try {
-    tar = await gunzip(source, { name: what, maxBytes: opts.maxLayerBytes, sizeHint: size * 4, onData: (piece) => diff.update(piece), account });
+    tar = await gunzip(source, { ...inflating(opts), name: what, maxBytes: opts.maxLayerBytes, sizeHint: size * 4, onData: (piece) => diff.update(piece), account });
   } catch (err) {
     error = err;
   }
@@ -157,10 +167,20 @@ async function inflateMember(head: Uint8Array[], chunks: AsyncIterator<Uint8Arra
 /** Hash a whole blob (WebCrypto, off the main thread where the platform can) while it inflates. */
 async function inflateWhole(blob: Uint8Array, verified: string | undefined, what: string, opts: ReadArchiveOptions): Promise<NonNullable<Member["inflated"]>> {
   const account = watched(opts.account);
-  const [hashed, inflated] = await Promise.allSettled([verified ?? sha256(blob), decompressLayer(blob, { name: what, maxBytes: opts.maxLayerBytes, account })]);
+  const [hashed, inflated] = await Promise.allSettled([verified ?? hashOf(opts)(blob), decompressLayer(blob, { ...inflating(opts), name: what, maxBytes: opts.maxLayerBytes, account })]);
   if (hashed.status === "rejected") throw hashed.reason;
   if (account?.refused !== undefined) throw account.refused;
   return inflated.status === "fulfilled" ? { blobDigest: hashed.value, tar: inflated.value } : { blobDigest: hashed.value, error: inflated.reason };
+}
+
+/** The load's SHA-256 (WebCrypto unless the platform gave one). */
+function hashOf(opts: ReadArchiveOptions): Sha256Impl {
+  return opts.sha256 ?? sha256;
+}
+
+/** The inflating abilities a gunzip takes from the load's options. */
+function inflating(opts: ReadArchiveOptions): { inflater?: MakeInflater; collectHint?: () => void } {
+  return { inflater: opts.inflater, collectHint: opts.collectHint };
 }
 
 /** `account`, remembering what it refused (gunzip rethrows it, but a member's gzip errors are kept for later). */
@@ -214,9 +234,9 @@ async function readDockerArchive(read: Read, name: string, opts: ReadArchiveOpti
     const item = obj(raw, doc, "");
     const configPath = str(item, "Config", doc);
     const configBytes = read(configPath, `manifest.json[${i}].Config`).entry.data;
-    const id = await sha256(configBytes);
+    const id = await hashOf(opts)(configBytes);
     const named = configPath.match(/([a-f0-9]{64})(\.json)?$/);
-    if (named && named[1] !== digestHex(id)) await verifyDigest(configBytes, `sha256:${named[1]}`, `config "${configPath}" of ${name}`);
+    if (named && named[1] !== digestHex(id)) await verifyDigest(configBytes, `sha256:${named[1]}`, `config "${configPath}" of ${name}`, hashOf(opts));
     const config = parseConfig(configBytes, `${name} ${configPath}`);
     const layerPaths = arr(item, "Layers", doc).map((p, j) => (typeof p === "string" ? p : str({}, `Layers[${j}]`, doc)));
     if (layerPaths.length !== config.rootfs.diff_ids.length) {
@@ -238,21 +258,21 @@ async function readOciLayout(read: Read, name: string, opts: ReadArchiveOptions)
   const images: LoadedImage[] = [];
   const visit = async (descs: typeof index.manifests, where: string, depth: number): Promise<void> => {
     for (const [i, d] of descs.entries()) {
-      const blob = (await readBlob(read, d.digest, `${where}[${i}]`, name)).entry.data;
+      const blob = (await readBlob(read, d.digest, `${where}[${i}]`, name, opts)).entry.data;
       if (d.mediaType === OCI_INDEX || d.mediaType === DOCKER_MANIFEST_LIST) {
         if (depth > 4) throw new OciFormatError(name, where, "indexes nest too deep");
         await visit(parseIndex(blob, `${name} ${d.digest}`).manifests, `${d.digest}.manifests`, depth + 1);
         continue;
       }
       const manifest = parseManifest(blob, `${name} manifest ${d.digest}`);
-      const configBytes = (await readBlob(read, manifest.config.digest, `manifest ${d.digest} config`, name)).entry.data;
+      const configBytes = (await readBlob(read, manifest.config.digest, `manifest ${d.digest} config`, name, opts)).entry.data;
       const config = parseConfig(configBytes, `${name} config ${manifest.config.digest}`);
       if (manifest.layers.length !== config.rootfs.diff_ids.length) {
         throw new OciFormatError(`${name} manifest ${d.digest}`, "layers", `lists ${manifest.layers.length} layers but the config has ${config.rootfs.diff_ids.length} diff_ids`);
       }
       const layers: LoadedLayer[] = [];
       for (const [j, l] of manifest.layers.entries()) {
-        const lblob = await readBlob(read, l.digest, `manifest ${d.digest} layers[${j}]`, name);
+        const lblob = await readBlob(read, l.digest, `manifest ${d.digest} layers[${j}]`, name, opts);
         layers.push(await loadLayer(lblob, l.digest, config.rootfs.diff_ids[j]!, `${name} layer ${l.digest}`, opts));
       }
       const ref = d.annotations?.[CONTAINERD_IMAGE_NAME] ?? d.annotations?.[REF_NAME];
@@ -264,10 +284,10 @@ async function readOciLayout(read: Read, name: string, opts: ReadArchiveOptions)
 }
 
 /** The member named by `digest`, verified against it. */
-async function readBlob(read: Read, digest: string, why: string, name: string): Promise<Member> {
+async function readBlob(read: Read, digest: string, why: string, name: string, opts: ReadArchiveOptions): Promise<Member> {
   const m = read(`blobs/sha256/${digestHex(digest)}`, why);
   const what = `blob ${digest} of ${name}`;
-  if (!m.inflated) m.verified = await verifyDigest(m.entry.data, digest, what);
+  if (!m.inflated) m.verified = await verifyDigest(m.entry.data, digest, what, hashOf(opts));
   else if (m.inflated.blobDigest !== digest) throw new DigestMismatchError(what, digest, m.inflated.blobDigest);
   return m;
 }
@@ -278,7 +298,7 @@ async function loadLayer(m: Member, blobDigest: string | undefined, diffId: stri
   // A wrong digest is reported before any decompression error it caused.
   if (blobDigest && actualBlob !== blobDigest) throw new DigestMismatchError(what, blobDigest, actualBlob);
   if (error !== undefined || !tar) throw error;
-  const diffHash = inflatedDiff !== undefined ? Promise.resolve(inflatedDiff) : tar === blob ? Promise.resolve(actualBlob) : sha256(tar);
+  const diffHash = inflatedDiff !== undefined ? Promise.resolve(inflatedDiff) : tar === blob ? Promise.resolve(actualBlob) : hashOf(opts)(tar);
   let entries: TarEntry[] | undefined, indexError: unknown;
   try {
     entries = indexTar(tar, { name: what });

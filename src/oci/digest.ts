@@ -24,32 +24,22 @@ export interface Sha256Hasher {
   digest(): string;
 }
 
-let impl: Sha256Impl = webCryptoSha256;
-let incremental: (() => Sha256Hasher) | undefined;
-
 /**
- * Replace the SHA-256 implementation (a platform ability, injected from server/), and
- * give an incremental one, which lets a streamed load drop a compressed layer as it
- * inflates instead of holding it until it can be hashed.
+ * A platform's SHA-256, handed in where digests are made (a load's options, the engine's
+ * platform); WebCrypto where none is. `sha256Hasher` is an incremental one, which lets a
+ * streamed load drop a compressed layer as it inflates instead of holding it until it
+ * can be hashed (WebCrypto has none).
  * Why: Node's WebCrypto copies its input before hashing, so a 200 MB layer costs
  * 200 MB more at its peak; node:crypto hashes the view in place, about twice as fast.
  */
-export function setSha256(next: Sha256Impl, hasher?: () => Sha256Hasher): void {
-  impl = next;
-  incremental = hasher;
+export interface Digester {
+  sha256?: Sha256Impl;
+  sha256Hasher?: () => Sha256Hasher;
 }
 
-/**
- * A new incremental hasher, or undefined where the platform gave none (WebCrypto has no
- * incremental digest): a streamed load then keeps a blob whole until it can hash it.
- */
-export function createSha256Hasher(): Sha256Hasher | undefined {
-  return incremental?.();
-}
-
-/** "sha256:<hex>" of the bytes. */
+/** "sha256:<hex>" of the bytes, through WebCrypto. */
 export async function sha256(bytes: Uint8Array): Promise<string> {
-  return await impl(bytes);
+  return await webCryptoSha256(bytes);
 }
 
 /** True for a well-formed sha256 digest string. */
@@ -70,19 +60,19 @@ export class DigestMismatchError extends Error {
   }
 }
 
-/** Hash `bytes` and throw DigestMismatchError unless it equals `expected`. Returns the digest. */
-export async function verifyDigest(bytes: Uint8Array, expected: string, what: string): Promise<string> {
-  const actual = await sha256(bytes);
+/** Hash `bytes` (with `hash`, WebCrypto by default) and throw DigestMismatchError unless it equals `expected`. Returns the digest. */
+export async function verifyDigest(bytes: Uint8Array, expected: string, what: string, hash: Sha256Impl = sha256): Promise<string> {
+  const actual = await hash(bytes);
   if (actual !== expected) throw new DigestMismatchError(what, expected, actual);
   return actual;
 }
 
 /** The chainIds of a layer stack, bottom first (image-spec config.md "Layer ChainID"). */
-export async function chainIds(diffIds: readonly string[]): Promise<string[]> {
+export async function chainIds(diffIds: readonly string[], hash: Sha256Impl = sha256): Promise<string[]> {
   const out: string[] = [];
   for (const diffId of diffIds) {
     const parent = out[out.length - 1];
-    out.push(parent === undefined ? diffId : await sha256(new TextEncoder().encode(`${parent} ${diffId}`)));
+    out.push(parent === undefined ? diffId : await hash(new TextEncoder().encode(`${parent} ${diffId}`)));
   }
   return out;
 }

@@ -10,11 +10,11 @@
  * const again = await writeDockerArchive(images.map((i) => ({ configBytes: i.configBytes, layers: i.layers, repoTags: i.repoTags })));
  * ```
  */
-export { chainIds, createSha256Hasher, digestHex, DigestMismatchError, isDigest, setSha256, sha256, type Sha256Hasher, type Sha256Impl, verifyDigest, webCryptoSha256 } from "./digest.ts";
+export { chainIds, type Digester, digestHex, DigestMismatchError, isDigest, sha256, type Sha256Hasher, type Sha256Impl, verifyDigest, webCryptoSha256 } from "./digest.ts";
 export * from "./media_types.ts";
 export { encodeConfig, parseConfig, type ContainerConfig, type HistoryEntry, type ImageConfig } from "./config.ts";
 export { parseIndex, parseManifest, type Descriptor, type ImageIndex, type Manifest } from "./manifest.ts";
-export { readImageArchive, type LoadedImage, type LoadedLayer, type ReadArchiveOptions } from "./archive_read.ts";
+export { type LoadAbilities, readImageArchive, type LoadedImage, type LoadedLayer, type ReadArchiveOptions } from "./archive_read.ts";
 export { ociLayoutFiles, writeDockerArchive, writeOciArchive, type ExportImage, type ExportLayer, type LayoutFile } from "./archive_write.ts";
 export { checkLayerEntries, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer_check.ts";
 export { OciFormatError } from "./_json.ts";

@@ -83,19 +83,6 @@ export const webInflater: MakeInflater = (onData) => {
   };
 };
 
-let makeInflater: MakeInflater = webInflater;
-
-/**
- * Inflate gzip with a platform's inflater instead of DecompressionStream (injected from
- * server/). Why: Node 20's DecompressionStream inflates ahead of its reader, so about
- * 50 MB of output chunks are alive at once while a 200 MB layer streams in, and every
- * piece of output costs a promise; node:zlib hands its output to a callback, one input
- * chunk at a time (server/platform/node_gunzip.ts).
- */
-export function setInflater(make: MakeInflater): void {
-  makeInflater = make;
-}
-
 /** What a blob's magic bytes say it is. */
 export function detectCompression(bytes: Uint8Array): Compression {
   const b = bytes;
@@ -132,6 +119,16 @@ export interface GunzipOptions {
   sizeHint?: number;
   /** Sees each piece of output as it is made (to hash it while the next piece inflates). */
   onData?: (piece: Uint8Array) => void;
+  /**
+   * A platform's inflater instead of DecompressionStream (default `webInflater`). Why:
+   * Node 20's DecompressionStream inflates ahead of its reader, so about 50 MB of output
+   * chunks are alive at once while a 200 MB layer streams in, and every piece of output
+   * costs a promise; node:zlib hands its output to a callback, one input chunk at a time
+   * (server/platform/node_gunzip.ts).
+   */
+  inflater?: MakeInflater;
+  /** The platform's collection hint, given as inflated pieces are dropped (churn.ts). */
+  collectHint?: () => void;
 }
 
 /** A stream of views into `bytes` (no copy), FEED_CHUNK bytes at a time. */
@@ -172,7 +169,7 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   const hint = opts.sizeHint ?? (whole ? Math.min(trailerSize(input), input.length * 64 + FEED_CHUNK) : 0);
   const out = whole && hint > 0 ? new GrowBuffer(Math.min(hint, max)) : new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
   let stop: unknown, fed = 0, inflated = 0;
-  const churn = new Churn();
+  const churn = new Churn(opts.collectHint);
   // The output is dropped the moment it is refused, and its pages given back then, so the
   // memory an account released is free for others at once (src/oci/load_budget.ts).
   const fail = (err: unknown) => {
@@ -182,7 +179,7 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
     out.free();
     opts.account?.release(held);
   };
-  const inflater = makeInflater((chunk) => {
+  const inflater = (opts.inflater ?? webInflater)((chunk) => {
     if (stop !== undefined) return;
     inflated += chunk.length;
     try {

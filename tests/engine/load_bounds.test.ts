@@ -8,10 +8,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createApi } from "../../src/api/mod.ts";
-import { createEngine, type Engine } from "../../src/engine/mod.ts";
-import { encodeConfig, LoadBudgetError, setSha256, sha256, webCryptoSha256, writeDockerArchive, writeOciArchive } from "../../src/oci/mod.ts";
+import { createEngine, type Engine, type EnginePlatform } from "../../src/engine/mod.ts";
+import { encodeConfig, LoadBudgetError, sha256, writeDockerArchive, writeOciArchive } from "../../src/oci/mod.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
-import { gzip, indexTar, InflateLimitError, setInflater, TarRangeError, type TarInput, webInflater, writeTar } from "../../src/tar/mod.ts";
+import { gzip, indexTar, InflateLimitError, TarRangeError, type TarInput, webInflater, writeTar } from "../../src/tar/mod.ts";
 import { nodeInflater } from "../../server/platform/node_gunzip.ts";
 import { nodeSha256, nodeSha256Hasher } from "../../server/store/mod.ts";
 import { chunked, dir, file } from "../tar/_fixtures.ts";
@@ -22,8 +22,8 @@ const enc = new TextEncoder();
 const MiB = 2 ** 20;
 const json = (v: unknown) => enc.encode(JSON.stringify(v));
 
-/** An engine holding one image, with these load limits. */
-async function engineWith(o: { maxLayerBytes?: number; loadMemoryBytes?: number } = {}) {
+/** An engine holding one image, with these load limits (and platform abilities). */
+async function engineWith(o: { maxLayerBytes?: number; loadMemoryBytes?: number; platform?: EnginePlatform } = {}) {
   const store = new MemoryStore();
   const engine = await createEngine({ store, ...o });
   await engine.images.load(await writeDockerArchive([await makeImage([[dir("bin"), file("bin/sh", "wasm")]], ["toolbox"])]));
@@ -79,25 +79,16 @@ async function failure(p: Promise<unknown>): Promise<Error> {
  * compressed, then inflated whole) and node:crypto (what server/ installs: inflated as it
  * streams past, hashed incrementally).
  */
-async function bothDigests(fn: () => Promise<void>): Promise<void> {
-  for (const node of [false, true]) {
-    if (node) setSha256(nodeSha256, nodeSha256Hasher);
-    try {
-      await fn();
-    } finally {
-      setSha256(webCryptoSha256);
-    }
-  }
+async function bothDigests(fn: (platform: EnginePlatform) => Promise<void>, platform: EnginePlatform = {}): Promise<void> {
+  await fn(platform);
+  await fn({ ...platform, ...NODE_DIGESTS });
 }
+
+const NODE_DIGESTS: EnginePlatform = { sha256: nodeSha256, sha256Hasher: nodeSha256Hasher };
 
 for (const [inflater, make] of [["DecompressionStream", webInflater], ["node:zlib", nodeInflater]] as const) {
   t(`a gzip bomb is refused as it inflates past maxLayerBytes, whole or streamed, and nothing is stored (${inflater})`, async () => {
-    setInflater(make);
-    try {
-      await bothDigests(() => bombRefused(inflater === "node:zlib" ? 256 * 1024 : 1032 * 16 * 1024));
-    } finally {
-      setInflater(webInflater);
-    }
+    await bothDigests((platform) => bombRefused(inflater === "node:zlib" ? 256 * 1024 : 1032 * 16 * 1024, platform), { inflater: make });
   });
 }
 
@@ -106,8 +97,8 @@ for (const [inflater, make] of [["DecompressionStream", webInflater], ["node:zli
  * most an inflater hands out at once: zlib's 256 KiB, or what DecompressionStream makes
  * of one 16 KiB slice of input (Deno hands it out whole: up to 1032 times the slice).
  */
-async function bombRefused(piece: number): Promise<void> {
-  const { store, engine } = await engineWith({ maxLayerBytes: 8 * MiB });
+async function bombRefused(piece: number, platform: EnginePlatform): Promise<void> {
+  const { store, engine } = await engineWith({ maxLayerBytes: 8 * MiB, platform });
   const bomb = await gzipArchive(zeros(64 * MiB), "bomb:1");
   assert.ok(bomb.length < 200_000, `${bomb.length} bytes`);
   const before = await snapshot(store);
@@ -156,8 +147,8 @@ function gatedStreams(archives: Uint8Array[]) {
  * incremental hasher (node:crypto): with WebCrypto alone it is inflated after the archive
  * has been read, past the gate.
  */
-async function threeAtOnce(kind: "plain" | "gzip"): Promise<void> {
-  const { store, engine } = await engineWith({ loadMemoryBytes: 20 * MiB });
+async function threeAtOnce(kind: "plain" | "gzip", platform: EnginePlatform): Promise<void> {
+  const { store, engine } = await engineWith({ loadMemoryBytes: 20 * MiB, platform });
   const entries = (i: number): TarInput[] => [file("id", String(i)), { path: "zeros", type: "file", data: new Uint8Array(8 * MiB) }];
   const archives = await Promise.all([1, 2, 3].map(async (i) => kind === "gzip"
     ? await gzipArchive(writeTar(entries(i)), `img:${i}`)
@@ -185,19 +176,14 @@ async function threeAtOnce(kind: "plain" | "gzip"): Promise<void> {
   await engine.close();
 }
 
-t("three loads at once under a shared budget: the one that would pass it is refused at once, the others load (plain layers)", () => bothDigests(() => threeAtOnce("plain")));
+t("three loads at once under a shared budget: the one that would pass it is refused at once, the others load (plain layers)", () => bothDigests((platform) => threeAtOnce("plain", platform)));
 
 t("three loads at once under a shared budget: the one that would pass it is refused at once, the others load (gzip layers, node:crypto)", async () => {
-  setSha256(nodeSha256, nodeSha256Hasher);
-  try {
-    await threeAtOnce("gzip");
-  } finally {
-    setSha256(webCryptoSha256);
-  }
+  await threeAtOnce("gzip", NODE_DIGESTS);
 });
 
-t("bombs at once under a small budget are all refused, the budget is given back, and a normal image loads after", () => bothDigests(async () => {
-  const { store, engine } = await engineWith({ loadMemoryBytes: 12 * MiB, maxLayerBytes: 64 * MiB });
+t("bombs at once under a small budget are all refused, the budget is given back, and a normal image loads after", () => bothDigests(async (platform) => {
+  const { store, engine } = await engineWith({ loadMemoryBytes: 12 * MiB, maxLayerBytes: 64 * MiB, platform });
   const bomb = await gzipArchive(zeros(64 * MiB), "bomb:1");
   const before = await snapshot(store);
   const results = await Promise.allSettled([1, 2, 3].map((i) => engine.images.load(chunked(bomb, 64 * 1024), { name: `bomb${i}.tar` })));
@@ -299,6 +285,30 @@ t("streamed hostile archives are refused with what and where, and nothing is sto
   assert.is(err.message, `Cannot read bad.tar: entry "manifest.json" declares 8589934591 bytes, past the archive's cap of ${64 * MiB} bytes at offset 124`);
   assert.equal(await snapshot(store), before);
   await engine.close();
+});
+
+t("platform abilities are the engine's own: two engines in one process, one with counting fakes, load the same stream", async () => {
+  const used = { inflaters: 0, hashers: 0, hashes: 0, hints: 0 };
+  const platform: EnginePlatform = {
+    inflater: (onData) => (used.inflaters++, webInflater(onData)),
+    sha256Hasher: () => (used.hashers++, nodeSha256Hasher()),
+    sha256: (bytes) => (used.hashes++, nodeSha256(bytes)),
+    collectHint: () => void used.hints++,
+  };
+  const a = await engineWith({ platform });
+  const counted = { ...used };
+  assert.ok(used.hashes > 0, "the engine's first load hashed with its platform's SHA-256");
+  const b = await engineWith();
+  assert.equal(used, counted, "another engine's load uses none of them");
+  const archive = await gzipArchive(zeros(9 * MiB), "zeros:1");
+  const [ra, rb] = [await a.engine.images.load(chunked(archive, 64 * 1024)), await b.engine.images.load(chunked(archive, 64 * 1024))];
+  assert.is(ra.images[0]!.id, rb.images[0]!.id);
+  assert.ok(used.inflaters >= 1 && used.hashers >= 2 && used.hints >= 1 && used.hashes > counted.hashes, JSON.stringify(used));
+  const after = { ...used };
+  await b.engine.images.load(chunked(await gzipArchive(zeros(5 * MiB), "more:1"), 64 * 1024));
+  assert.equal(used, after);
+  await a.engine.close();
+  await b.engine.close();
 });
 
 t.run();

@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DigestMismatchError, OciFormatError, readImageArchive, setSha256, sha256, webCryptoSha256, writeDockerArchive, ociLayoutFiles } from "../../src/oci/mod.ts";
-import { CHURN_BYTES, gzip, indexTar, setCollectHint, TarRangeError, TarSyntaxError, type TarInput, writeTar } from "../../src/tar/mod.ts";
+import { type Digester, DigestMismatchError, OciFormatError, readImageArchive, sha256, writeDockerArchive, ociLayoutFiles } from "../../src/oci/mod.ts";
+import { CHURN_BYTES, gzip, indexTar, TarRangeError, TarSyntaxError, type TarInput, writeTar } from "../../src/tar/mod.ts";
 import { nodeSha256, nodeSha256Hasher } from "../../server/store/mod.ts";
 import { chunked, dir, file, symlink } from "../tar/_fixtures.ts";
 import { makeImage } from "./_images.ts";
@@ -67,26 +67,21 @@ t("readImageArchive() reads an OCI layout with gzip layers", async () => {
   assert.is(back!.layers[0]!.diffId, img.layers[0]!.diffId);
 });
 
-/** Run `fn` with an incremental hasher installed (as server/ installs node:crypto's) and again without one (WebCrypto only). */
-async function bothDigests(fn: () => Promise<void>) {
-  try {
-    setSha256(nodeSha256, nodeSha256Hasher);
-    await fn();
-  } finally {
-    setSha256(webCryptoSha256);
-  }
-  await fn();
+/** Run `fn` with an incremental hasher given (as server/ hands in node:crypto's) and again without one (WebCrypto only). */
+async function bothDigests(fn: (d: Digester) => Promise<void>) {
+  await fn({ sha256: nodeSha256, sha256Hasher: nodeSha256Hasher });
+  await fn({});
 }
 
 t("readImageArchive() reads a streamed archive as it reads the same bytes whole, with or without an incremental hasher", async () => {
   const layered = await makeImage([[dir("bin"), file("bin/x", "wasm".repeat(300))], [file("etc/a", "a")]], ["demo:v2"]);
   const docker = await writeDockerArchive([layered]);
   const { tar: layout } = await gzipLayout("hello ".repeat(1000));
-  await bothDigests(async () => {
+  await bothDigests(async (d) => {
     for (const archive of [docker, layout]) {
-      const whole = await readImageArchive(archive, { name: "a.tar" });
+      const whole = await readImageArchive(archive, { ...d, name: "a.tar" });
       for (const size of [1, 100, 512, 65536]) {
-        const streamed = await readImageArchive(chunked(archive, size), { name: "a.tar" });
+        const streamed = await readImageArchive(chunked(archive, size), { ...d, name: "a.tar" });
         assert.equal(streamed.map((i) => [i.id, i.repoTags, i.config]), whole.map((i) => [i.id, i.repoTags, i.config]));
         const layers = (imgs: typeof whole) => imgs.flatMap((i) => i.layers.map((l) => [l.diffId, l.blobDigest, l.blobSize, [...l.tar], l.entries.map((e) => [e.path, e.type, [...e.data]])]));
         assert.equal(layers(streamed), layers(whole), `chunks of ${size}`);
@@ -103,55 +98,45 @@ t("with an incremental hasher, a streamed gzip layer is hashed as it passes: its
     let n = 0;
     return { update: (b: Uint8Array) => (n += b.length, h.update(b)), digest: () => (fed.push(n), h.digest()) };
   };
-  try {
-    setSha256(nodeSha256, counting);
-    const [back] = await readImageArchive(chunked(tar, 300), { name: "s.tar" });
-    assert.is(back!.layers[0]!.diffId, img.layers[0]!.diffId);
-    // One hasher saw the compressed member, one the inflated layer; nothing else was hashed incrementally.
-    assert.equal(fed.sort((a, b) => a - b), [gz.length, img.layers[0]!.tar.length].sort((a, b) => a - b));
-  } finally {
-    setSha256(webCryptoSha256);
-  }
+  const [back] = await readImageArchive(chunked(tar, 300), { name: "s.tar", sha256: nodeSha256, sha256Hasher: counting });
+  assert.is(back!.layers[0]!.diffId, img.layers[0]!.diffId);
+  // One hasher saw the compressed member, one the inflated layer; nothing else was hashed incrementally.
+  assert.equal(fed.sort((a, b) => a - b), [gz.length, img.layers[0]!.tar.length].sort((a, b) => a - b));
 });
 
 t("a streamed plain layer hints a collection for every few MiB of chunks it copied and dropped", async () => {
   const img = await makeImage([[file("big", "x".repeat(3.5 * CHURN_BYTES))]], ["big:1"]);
   const archive = await writeDockerArchive([img]);
   let hints = 0;
-  setCollectHint(() => hints++);
-  try {
-    const [back] = await readImageArchive(chunked(archive, 65536), { name: "big.tar" });
-    assert.is(back!.layers[0]!.diffId, img.layers[0]!.diffId);
-    assert.ok(hints >= 3, `${hints} hints`);
-  } finally {
-    setCollectHint(undefined);
-  }
+  const [back] = await readImageArchive(chunked(archive, 65536), { name: "big.tar", collectHint: () => hints++ });
+  assert.is(back!.layers[0]!.diffId, img.layers[0]!.diffId);
+  assert.ok(hints >= 3, `${hints} hints`);
 });
 
 t("a streamed gzip layer is checked against its digest before its gzip errors; an unused bad gzip member is harmless", async () => {
-  await bothDigests(async () => {
+  await bothDigests(async (d) => {
     const junk = new Uint8Array(600).fill(9);
     junk.set([0x1f, 0x8b, 8, 0]); // gzip magic, then garbage
     const { tar } = await gzipLayout("hello", [{ path: "blobs/unused", type: "file", data: junk }]);
-    const [ok] = await readImageArchive(chunked(tar, 1000), { name: "s.tar" });
+    const [ok] = await readImageArchive(chunked(tar, 1000), { ...d, name: "s.tar" });
     assert.equal(ok!.repoTags, ["v1"]);
     // The layer blob replaced by corrupt gzip: the digest mismatch is what is reported.
     const { gzDigest, tar: tar2 } = await gzipLayout("hello");
     const bad = patch(tar2, `blobs/sha256/${gzDigest.slice(7)}`, junk);
-    await expectStreamError(bad, DigestMismatchError, new RegExp(`Cannot verify blob ${gzDigest} of bad.tar: digest mismatch`));
+    await expectStreamError(bad, DigestMismatchError, new RegExp(`Cannot verify blob ${gzDigest} of bad.tar: digest mismatch`), d);
   });
 });
 
 t("a streamed gzip layer stops at maxLayerBytes (a gzip bomb), and a truncated stream names the entry", async () => {
-  await bothDigests(async () => {
+  await bothDigests(async (d) => {
     const { tar, gzDigest } = await gzipLayout("x".repeat(100_000));
-    await expectStreamError(tar, TarRangeError, /^Cannot read bad.tar (blobs\/sha256\/|layer sha256:)[a-f0-9]{64}: it inflates past the limit of 50000 bytes \(at compressed offset \d+\)$/, { maxLayerBytes: 50_000 });
+    await expectStreamError(tar, TarRangeError, /^Cannot read bad.tar (blobs\/sha256\/|layer sha256:)[a-f0-9]{64}: it inflates past the limit of 50000 bytes \(at compressed offset \d+\)$/, { ...d, maxLayerBytes: 50_000 });
     const gzAt = indexTar(tar).find((e) => e.path.endsWith(gzDigest.slice(7)))!.offset;
-    await expectStreamError(tar.subarray(0, gzAt + 512 + 10), TarSyntaxError, /Cannot read bad.tar: truncated body: size \d+ but \d+ bytes left in entry "blobs\/sha256\/[a-f0-9]{64}"/);
+    await expectStreamError(tar.subarray(0, gzAt + 512 + 10), TarSyntaxError, /Cannot read bad.tar: truncated body: size \d+ but \d+ bytes left in entry "blobs\/sha256\/[a-f0-9]{64}"/, d);
   });
 });
 
-async function expectStreamError(archive: Uint8Array, type: Function, pattern: RegExp, opts: { maxLayerBytes?: number } = {}) {
+async function expectStreamError(archive: Uint8Array, type: Function, pattern: RegExp, opts: Digester & { maxLayerBytes?: number } = {}) {
   try {
     await readImageArchive(chunked(archive, 777), { name: "bad.tar", ...opts });
   } catch (err) {

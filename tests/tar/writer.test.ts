@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Churn, CHURN_BYTES, decompressLayer, gunzip, gzip, indexTar, InflateLimitError, setCollectHint, setInflater, TarRangeError, webInflater, type MakeInflater, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
+import { Churn, CHURN_BYTES, decompressLayer as decompressWith, type GunzipOptions, gunzip as gunzipWith, gzip, indexTar, InflateLimitError, TarRangeError, webInflater, type MakeInflater, UnsupportedMediaTypeError, writeTar } from "../../src/tar/mod.ts";
 import { nodeInflater } from "../../server/platform/node_gunzip.ts";
 import { minorGc } from "../../server/platform/node_gc.ts";
 import { chunked, dir, file, link, symlink, text } from "./_fixtures.ts";
@@ -56,7 +56,7 @@ t("GNU tar reads what writeTar() writes, long names included", () => {
 t("decompressLayer() refuses zstd with an unsupported media type error", async () => {
   const zstd = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]);
   try {
-    await decompressLayer(zstd, { name: "layer sha256:z" });
+    await decompressWith(zstd, { name: "layer sha256:z" });
     assert.unreachable();
   } catch (err) {
     assert.instance(err, UnsupportedMediaTypeError);
@@ -66,31 +66,21 @@ t("decompressLayer() refuses zstd with an unsupported media type error", async (
 
 t("Churn hints once per CHURN_BYTES dropped, and once for a bigger piece", () => {
   let hints = 0;
-  setCollectHint(() => hints++);
-  try {
-    const churn = new Churn();
-    for (let i = 0; i < 10; i++) churn.dropped(CHURN_BYTES / 4);
-    assert.is(hints, 2);
-    churn.dropped(5 * CHURN_BYTES);
-    assert.is(hints, 3);
-  } finally {
-    setCollectHint(undefined);
-  }
-  new Churn().dropped(CHURN_BYTES); // no hint installed: nothing happens
+  const churn = new Churn(() => hints++);
+  for (let i = 0; i < 10; i++) churn.dropped(CHURN_BYTES / 4);
+  assert.is(hints, 2);
+  churn.dropped(5 * CHURN_BYTES);
+  assert.is(hints, 3);
+  new Churn().dropped(CHURN_BYTES); // no hint given: nothing happens
 });
 
 // Every gunzip case runs with the web platform's DecompressionStream and with the node:zlib
-// transform that server/ installs on Node.
+// transform that server/ hands the engine on Node.
 const inflaters: Array<[string, MakeInflater]> = [["DecompressionStream", webInflater], ["node:zlib", nodeInflater]];
 for (const [inflater, make] of inflaters) {
-  const tt = (name: string, fn: () => Promise<void>) => t(`${name} (${inflater})`, async () => {
-    setInflater(make);
-    try {
-      await fn();
-    } finally {
-      setInflater(webInflater);
-    }
-  });
+  const tt = (name: string, fn: () => Promise<void>) => t(`${name} (${inflater})`, fn);
+  const gunzip = (input: Parameters<typeof gunzipWith>[0], o: GunzipOptions = {}) => gunzipWith(input, { inflater: make, ...o });
+  const decompressLayer = (bytes: Uint8Array, o: GunzipOptions = {}) => decompressWith(bytes, { inflater: make, ...o });
 
   tt("gzip() and gunzip() round-trip, whole and streamed", async () => {
     const bytes = writeTar([file("a", "hello".repeat(1000)), file("b", "x".repeat(100_000))]);
@@ -104,15 +94,10 @@ for (const [inflater, make] of inflaters) {
 
   tt("gunzip() hints a collection for every few MiB of pieces it dropped", async () => {
     let hints = 0;
-    setCollectHint(() => hints++);
-    try {
-      const gz = await gzip(new Uint8Array(5 * CHURN_BYTES + 1000));
-      await gunzip(chunked(gz, 4096));
-      // One per CHURN_BYTES of pieces; an inflater that hands out bigger pieces (Deno's) gives fewer.
-      assert.ok(hints >= 1 && hints <= 5, `${hints} hints`);
-    } finally {
-      setCollectHint(undefined);
-    }
+    const gz = await gzip(new Uint8Array(5 * CHURN_BYTES + 1000));
+    await gunzip(chunked(gz, 4096), { collectHint: () => hints++ });
+    // One per CHURN_BYTES of pieces; an inflater that hands out bigger pieces (Deno's) gives fewer.
+    assert.ok(hints >= 1 && hints <= 5, `${hints} hints`);
   });
 
   tt("gunzip() stops a gzip bomb as it inflates past the limit, naming the limit and the compressed offset", async () => {
