@@ -8,13 +8,13 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { ImageStore } from "../src/engine/images.ts";
 import { encodeConfig, sha256, writeDockerArchive, writeOciArchive } from "../src/oci/mod.ts";
 import { MemoryStore } from "../src/store/mod.ts";
 import { runtimeHost } from "../server/platform/mod.ts";
 import { indexTar } from "../src/tar/mod.ts";
+import { fileStream } from "./_file_stream.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cache = `${root}bench/.cache/`;
@@ -79,23 +79,6 @@ async function best(n: number, f: () => unknown): Promise<number> {
     min = Math.min(min, performance.now() - t);
   }
   return min;
-}
-
-/** The file as a stream of fresh 1 MiB chunks, as a request body or a file stream delivers it. */
-function fileStream(path: string): ReadableStream<Uint8Array> {
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
-  return new ReadableStream({
-    async pull(c) {
-      fh ??= await open(path);
-      const buf = new Uint8Array(1 << 20);
-      const { bytesRead } = await fh.read(buf, 0, buf.length);
-      if (bytesRead === 0) return void (await fh.close(), c.close());
-      c.enqueue(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-    },
-    async cancel() {
-      await fh?.close(); // the reader stops at the archive's end blocks
-    },
-  }, { highWaterMark: 0 });
 }
 
 /** A load into a fresh MemoryStore: streamed from the file (as `docker load` sends it), or of the file's bytes whole. */

@@ -10,13 +10,13 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { createEngine } from "../src/engine/mod.ts";
 import { DEFAULT_LOAD_MEMORY, encodeConfig, sha256 } from "../src/oci/mod.ts";
 import { MemoryStore } from "../src/store/mod.ts";
 import { DEFAULT_MAX_UNCOMPRESSED, writeTar } from "../src/tar/mod.ts";
 import { runtimeHost } from "../server/platform/mod.ts";
+import { fileStream } from "./_file_stream.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cache = `${root}bench/.cache/`;
@@ -48,23 +48,6 @@ async function setup(): Promise<void> {
     { path: blob(config.digest), type: "file", data: configBytes },
     { path: blob(layer.digest), type: "file", data: gz },
   ], { mtime: 0 }));
-}
-
-/** The file as a stream of fresh 1 MiB chunks, as a request body delivers it. */
-function fileStream(path: string): ReadableStream<Uint8Array> {
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
-  return new ReadableStream({
-    async pull(c) {
-      fh ??= await open(path);
-      const buf = new Uint8Array(1 << 20);
-      const { bytesRead } = await fh.read(buf, 0, buf.length);
-      if (bytesRead === 0) return void (await fh.close(), c.close());
-      c.enqueue(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-    },
-    async cancel() {
-      await fh?.close();
-    },
-  }, { highWaterMark: 0 });
 }
 
 interface Run { peak: number; ms: number; errors: string[] }
