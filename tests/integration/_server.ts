@@ -1,5 +1,6 @@
 /** Start a real server (Node or Deno, a child process) on a free port with a temp STRATA_HOME, and run clients against it. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { request } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -95,5 +96,19 @@ export function runClient(cmd: string, args: string[], o: { env?: Record<string,
     });
     child.stdin.on("error", () => {}); // a client that never reads stdin closes it (EPIPE)
     child.stdin.end(o.input ?? "");
+  });
+}
+
+/** GET over a unix socket or TCP with node:http, with any headers (Host included: fetch will not set one); a deadline fails the test. */
+export function httpGet(o: { socketPath?: string; port?: number; path: string; headers?: Record<string, string> }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", ...o, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.on("data", (d) => void (body += d));
+      res.on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
   });
 }

@@ -1,11 +1,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { request } from "node:http";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseServeArgs } from "../../server/node/args.ts";
-import { startServer, type Started } from "./_server.ts";
+import { httpGet, startServer, type Started } from "./_server.ts";
 
 const t = suite("the Node server refuses what a web page can send it");
 let s: Started, hostDir: string;
@@ -24,19 +23,8 @@ const count = async () => ((await (await fetch(url("/containers/json?all=1"))).j
 /** A container that writes into a bind of a host directory: what a page must not get to run. */
 const ATTACK = () => JSON.stringify({ Image: "toolbox", Cmd: ["sh", "-c", "echo owned > /h/owned"], HostConfig: { Binds: [`${hostDir}:/h`] } });
 
-/** A request with a Host of our choosing (fetch will not set one), over node:http. */
-function withHost(host: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: s.port, path, headers: { Host: host }, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.on("data", (d) => void (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
-  });
-}
+/** A request with a Host of our choosing (fetch will not set one). */
+const withHost = (host: string, path: string) => httpGet({ port: s.port, path, headers: { Host: host } });
 
 t("a cross-site simple request (text/plain, Origin http://evil.example) cannot create a container with a bind", async () => {
   const r = await fetch(url("/v1.47/containers/create?name=pwn"), { method: "POST", body: ATTACK(), headers: { "Content-Type": "text/plain", Origin: "http://evil.example", "Sec-Fetch-Site": "cross-site" } });
@@ -92,14 +80,7 @@ t("over a unix socket every Host passes (the docker CLI sends api.moby.localhost
   const dir = mkdtempSync(join(tmpdir(), "strata-sock-"));
   const sock = join(dir, "docker.sock");
   const u = await startServer(["--socket", sock, "--home", "memory"]);
-  const get = (headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
-    const req = request({ socketPath: sock, path: "/v1.47/_ping", headers, timeout: 10_000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode!));
-    });
-    req.on("error", reject);
-    req.end();
-  });
+  const get = async (headers: Record<string, string>) => (await httpGet({ socketPath: sock, path: "/v1.47/_ping", headers })).status;
   try {
     assert.is(await get({ Host: "api.moby.localhost" }), 200);
     assert.is(await get({ Host: "docker" }), 200);

@@ -6,23 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseServeArgs } from "../../server/node/args.ts";
-import { ROOT, serverCommand, startServer } from "./_server.ts";
+import { httpGet as get, ROOT, serverCommand, startServer } from "./_server.ts";
 
 const t = suite("the Node server: flags, token, unix socket, graceful shutdown");
-
-/** GET over a unix socket or TCP with node:http (a deadline fails the test). */
-function get(o: { socketPath?: string; port?: number; path: string; headers?: Record<string, string> }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", ...o, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.on("data", (d) => void (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 t("parseServeArgs reads flags, both flag forms, and the environment", () => {
   assert.equal(parseServeArgs(["--host", "0.0.0.0", "--port=2376", "--token", "x"]), { host: "0.0.0.0", port: 2376, token: "x" });
