@@ -123,16 +123,16 @@ export class HostDirVfs implements Vfs {
   }
 
   #walk(walk: Walk, path: string, follow: boolean, op: string): string {
-    const todo = path.split("/").reverse();
+    const names = (p: string) => p.split("/").filter((n) => n !== "" && n !== ".").reverse();
+    const todo = names(path);
     let hops = 0;
     while (todo.length) {
       const name = todo.pop()!;
-      if (name === "" || name === ".") continue;
       if (name === "..") {
         if (!walk.up()) throw new FsError("EXDEV", path, op);
         continue;
       }
-      const final = !todo.some((n) => n !== "" && n !== ".");
+      const final = todo.length === 0;
       const at = `${walk.top}/${name}`;
       if (final && !follow) return at;
       let st: BigIntStats | undefined;
@@ -146,7 +146,7 @@ export class HostDirVfs implements Vfs {
         if (++hops > MAX_SYMLINK_HOPS) throw new FsError("ELOOP", path, op);
         const target = readlinkSync(at);
         if (target.startsWith("/")) throw new FsError("EXDEV", path, op);
-        todo.push(...target.split("/").reverse());
+        todo.push(...names(target));
         continue;
       }
       if (final) return at;

@@ -67,6 +67,12 @@ export function leavePeers(rootfs: Vfs, self: Peer, peers: Set<Peer>): void {
   for (const m of volumesOf(rootfs)) volumeUsers.get(m.fs)?.delete(self);
 }
 
+/** Does another container's process mount one of this view's volumes (so its changes must be looked at)? */
+function volumeShared(rootfs: Vfs, peers: Set<Peer>): boolean {
+  for (const m of volumesOf(rootfs)) for (const p of volumeUsers.get(m.fs)?.keys() ?? []) if (!peers.has(p)) return true;
+  return false;
+}
+
 /** The change, as each process of another container that mounts the same volume sees it. */
 function toOtherContainers(rootfs: Vfs, peers: Set<Peer>, frame: Uint8Array): Array<[Peer, Uint8Array]> {
   if (!(rootfs instanceof MountedVfs)) return [];
@@ -170,6 +176,7 @@ export class Replay {
         for (const f of changes) p.pending.push(f);
         forward(p);
       }
+      if (!volumeShared(this.o.rootfs, peers)) continue; // the common case: no frame is decoded again
       for (const f of changes) {
         for (const [p, moved] of toOtherContainers(this.o.rootfs, peers, f)) p.pending.push(moved), forward(p);
       }
