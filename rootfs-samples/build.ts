@@ -4,7 +4,7 @@
  * (rootfs-samples/<name>.tar) and OCI image layouts (rootfs-samples/oci/<name>/):
  *   toolbox:latest  a small Linux-shaped rootfs: /bin/toolbox and its applet symlinks, /etc files, /tmp…
  *   demo:latest     toolbox's layer (byte for byte) plus two layers that exercise every union rule
- *   probes:latest   toolbox's layer plus the probe programs (hello, spin, spam, alloc, fsops, escape, bigfile)
+ *   probes:latest   toolbox's layer plus the probe programs (hello, spin, spam, alloc, fsops, escape, bigfile, tmpsort)
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -60,7 +60,7 @@ const demoLayer2 = layer([
   ].join("\n"), 0o755),
 ]);
 
-const probesLayer = layer([dir("bin"), ...["hello", "spin", "spam", "alloc", "fsops", "escape", "bigfile"].map((p) => file(`bin/${p}`, wasm(p), 0o755))]);
+const probesLayer = layer([dir("bin"), ...["hello", "spin", "spam", "alloc", "fsops", "escape", "bigfile", "tmpsort"].map((p) => file(`bin/${p}`, wasm(p), 0o755))]);
 
 async function image(name: string, layers: Array<[Uint8Array, string]>, config: ImageConfig["config"]): Promise<ExportImage> {
   const diffIds = await Promise.all(layers.map(([t]) => sha256(t)));

@@ -18,7 +18,7 @@ CFLAGS=(--target=wasm32-wasi ${WASI_SYSROOT:+--sysroot="$WASI_SYSROOT"} -O2 -g0 
 TOOLBOX_LDFLAGS=(-Wl,-z,stack-size=1048576)
 
 "$CC" "${CFLAGS[@]}" "${TOOLBOX_LDFLAGS[@]}" -o "$out/toolbox.wasm" src/toolbox/*.c
-for p in hello spin spam alloc fsops escape bigfile; do
+for p in hello spin spam alloc fsops escape bigfile tmpsort; do
   "$CC" "${CFLAGS[@]}" -o "$out/$p.wasm" "src/probes/$p.c"
 done
 ls -l "$out"/*.wasm | awk '{ printf "%8d  %s\n", $5, $NF }'

@@ -29,6 +29,6 @@ export { exportMerged, exportUpper } from "./export.ts";
 export { sizes } from "./sizes.ts";
 export { deserializeUpper, serializeUpper } from "./serialize.ts";
 export type { SpillFile, SpillSpace } from "./spill.ts";
-export { applyChange, decodeChange, encodeChange } from "./change_journal.ts";
+export { applyChange, decodeChange, decodeTagged, describeChange, encodeChange, splitChange } from "./change_journal.ts";
 export { mountVfs } from "./vfs_driver.ts";
 export { MAX_SYMLINK_HOPS, NAME_MAX, PATH_MAX } from "./_resolve.ts";

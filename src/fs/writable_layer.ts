@@ -9,6 +9,7 @@
  * Every change goes through the primitives below, which report it to `onChange` as a
  * `ChangeRecord` before returning; `applyChange` replays one on another upper.
  */
+import { FsError } from "./errors.ts";
 import { cloneForUpper, type Inode, makeInode, WHITEOUT, type Whiteout } from "./inode.ts";
 import { spillData, truncateData, writeData } from "./_file_data.ts";
 import type { SpillSpace } from "./spill.ts";
@@ -46,6 +47,16 @@ export class WritableLayer {
   tableChanges = 0;
   /** Where files of `spill.threshold` bytes or more go (spill.ts); null keeps every file in memory. */
   spill: SpillSpace | null = null;
+  /**
+   * The end of the numbers this copy may give new inodes (`nextIno` up to here). A
+   * process in a worker runs on its own copy of the layer while other processes change
+   * theirs: each run is given a range of its own (`reserveInodes`), so the inodes they
+   * create never share a number, and their change records, which name inodes by number,
+   * replay on every copy. Infinity for the engine's own copy.
+   */
+  inoEnd = Infinity;
+  /** Counts changes (every record reported): a copy made at one count is the layer as it stands while the count is unchanged. */
+  version = 0;
 
   /**
    * Bind to `stack`. An upper belongs to one image; binding it again to a stack of the
@@ -67,16 +78,51 @@ export class WritableLayer {
     return this.root;
   }
 
-  /** A new upper inode (numbered by the layer; a replay passes the number it recorded). */
-  create(kind: Kind, mode: number, time: bigint, target = "", ino = this.nextIno): Inode {
-    this.nextIno = Math.max(this.nextIno, ino + 1);
+  /** Report `rec`, a change just made (replay reports what it applied through here too). */
+  report(rec: ChangeRecord): void {
+    this.version++;
+    this.onChange?.(rec);
+  }
+
+  /**
+   * A new upper inode, numbered by the layer from its range (ENOSPC when the range is
+   * used up); a replay passes the number it recorded, which moves the layer's own next
+   * number past it only when the layer has no range (another copy's range is not this one's).
+   */
+  create(kind: Kind, mode: number, time: bigint, target = "", ino?: number, owner = { uid: 0, gid: 0 }): Inode {
+    if (ino === undefined) {
+      if (this.nextIno >= this.inoEnd) throw new FsError("ENOSPC", "", "create inode");
+      ino = this.nextIno++;
+    } else if (this.inoEnd === Infinity) this.nextIno = Math.max(this.nextIno, ino + 1);
     const node = makeInode(ino, kind, mode, time);
     node.isUpper = true;
     node.target = target;
     node.size = target.length;
+    node.uid = owner.uid;
+    node.gid = owner.gid;
     this.inodes.set(node.ino, node);
-    this.onChange?.({ op: "inode", ino: node.ino, kind, mode, uid: 0, gid: 0, target, time });
+    this.report({ op: "inode", ino: node.ino, kind, mode, uid: owner.uid, gid: owner.gid, target, time });
     return node;
+  }
+
+  /**
+   * Set aside `count` inode numbers for a copy of this layer in another thread (its
+   * `nextIno`..`inoEnd`); this layer numbers its own new inodes after them.
+   */
+  reserveInodes(count: number): number {
+    const base = this.nextIno;
+    if (base + count > Number.MAX_SAFE_INTEGER) throw new FsError("ENOSPC", "", "reserve inode numbers");
+    this.nextIno = base + count;
+    return base;
+  }
+
+  /**
+   * Give back what is left of a reservation from `base` once its copy is gone, when
+   * nothing was numbered after it meanwhile: `used` is the highest number the copy gave
+   * (below `base` when none). Sequential runs so use no numbers beyond those they give.
+   */
+  returnInodes(base: number, count: number, used: number): void {
+    if (this.nextIno === base + count) this.nextIno = Math.max(base, used + 1);
   }
 
   /** The upper copy of a lower inode (metadata; file bytes shared until written). */
@@ -86,7 +132,7 @@ export class WritableLayer {
     const u = cloneForUpper(lower);
     this.inodes.set(u.ino, u);
     this.tableChanges++;
-    this.onChange?.({ op: "copyUp", ino: u.ino });
+    this.report({ op: "copyUp", ino: u.ino });
     return u;
   }
 
@@ -94,7 +140,7 @@ export class WritableLayer {
   setEntry(dir: Inode, name: string, child: Inode | Whiteout | null): void {
     if (child === null) dir.entries!.delete(name);
     else dir.entries!.set(name, child);
-    this.onChange?.({ op: "entry", dir: dir.ino, name, child: child === null ? -2 : child === WHITEOUT ? -1 : child.ino });
+    this.report({ op: "entry", dir: dir.ino, name, child: child === null ? -2 : child === WHITEOUT ? -1 : child.ino });
   }
 
   /** Set metadata of an upper inode. */
@@ -108,7 +154,7 @@ export class WritableLayer {
     if (set.ctime !== undefined) node.ctime = set.ctime;
     if (set.opaque !== undefined) node.opaque = set.opaque;
     if (set.moved !== undefined) node.moved = set.moved;
-    this.onChange?.({ op: "attr", ino: node.ino, set });
+    this.report({ op: "attr", ino: node.ino, set });
   }
 
   /** pwrite into an upper file (a file sharing a layer's bytes copies only the pages written: _file_data.ts). */
@@ -116,7 +162,7 @@ export class WritableLayer {
     this.#spillAt(node, pos + data.length);
     writeData(node, pos, data);
     node.mtime = node.ctime = time;
-    this.onChange?.({ op: "write", ino: node.ino, pos, data, time, ...(node.spill ? { inPlace: true } : {}) });
+    this.report({ op: "write", ino: node.ino, pos, data, time, ...(node.spill ? { inPlace: true } : {}) });
   }
 
   /** Set an upper file's size (zero-filled when it grows). */
@@ -124,7 +170,7 @@ export class WritableLayer {
     this.#spillAt(node, size);
     truncateData(node, size);
     node.mtime = node.ctime = time;
-    this.onChange?.({ op: "truncate", ino: node.ino, size, time });
+    this.report({ op: "truncate", ino: node.ino, size, time });
   }
 
   /** A file growing to `end` bytes moves out of memory when that reaches the space's threshold. */
@@ -137,7 +183,7 @@ export class WritableLayer {
   useSpill(node: Inode, file: NonNullable<Inode["spill"]>, fill: boolean): void {
     node.spill?.close();
     spillData(node, file, fill);
-    this.onChange?.({ op: "spill", ino: node.ino, name: file.name });
+    this.report({ op: "spill", ino: node.ino, name: file.name });
   }
 
   /** Forget an unlinked inode (nlink 0) whose last handle closed. */
@@ -146,7 +192,7 @@ export class WritableLayer {
     this.inodes.delete(node.ino);
     node.spill?.close(); // its file goes when the next snapshot no longer names it
     this.tableChanges++;
-    this.onChange?.({ op: "release", ino: node.ino });
+    this.report({ op: "release", ino: node.ino });
   }
 
   /** Bytes in the upper: Docker's SizeRw (each inode once; unlinked ones not counted). */

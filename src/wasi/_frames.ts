@@ -1,6 +1,6 @@
 /**
  * What a process in a worker sends the engine through its one ring, in the order it
- * happened: journal frames (its completed file changes, journal.ts) and its output
+ * happened: change frames (its completed file changes, change_link.ts) and its output
  * (stdout, stderr). One ring keeps them in order, so when the engine hands a line of
  * output to a sink, the file writes the program made before printing it are already
  * applied; and output, like writes, is in shared memory the moment it is written, so a

@@ -13,12 +13,10 @@
  * never holds the event loop.
  */
 import type { OutputSink } from "./types.ts";
-import type { Vfs } from "./_vfs.ts";
 import type { Ring } from "./_ring.ts";
 import type { Control } from "./_control.ts";
 import { OUT_INFLIGHT } from "./_control.ts";
-import { applyFrame, describeFrame, framePath, retargetFrame } from "./journal.ts";
-import { MountedVfs } from "./mounted_vfs.ts";
+import { applyChange, type ChangeRecord, decodeTagged, describeChange, type WritableLayer } from "../fs/mod.ts";
 import { messageOf } from "./_result.ts";
 import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
 import type { PooledWorker } from "./_worker_pool.ts";
@@ -29,60 +27,40 @@ const SLICE_BYTES = 256 * 1024;
 const SLICE_MS = 4;
 
 /**
- * The processes running in workers on one rootfs (a container's main process and its
- * execs): each one's journal, replayed on the engine's copy, is forwarded to the others'
- * inboxes, so every thread's copy converges on the same filesystem. Frames that do not fit
- * an inbox now wait in `pending` for the next pump.
+ * A process running in a worker, as the engine sees its filesystems: the writable
+ * layers it changes (the engine's copies, by the key its records carry). Each one's
+ * changes, applied on the engine's copy, are forwarded to the inboxes of every other
+ * process on the same filesystem (an exec in the same container, a container that mounts
+ * the same volume), so every thread's copy converges. Frames that do not fit an inbox
+ * now wait in `pending` for the next pump.
  */
-export interface Peer { inbox: Ring; pending: Uint8Array[]; worker: PooledWorker }
-const peersOf = new WeakMap<Vfs, Set<Peer>>();
+export interface Peer { inbox: Ring; pending: Uint8Array[]; worker: PooledWorker; uppers: ReadonlyMap<string, WritableLayer> }
+
+/** The running processes on each filesystem, by key. */
+const users = new Map<string, Set<Peer>>();
 /**
- * The processes of every container that mounts a volume, by the volume's filesystem,
- * with where each mounts it: a change one makes in the volume is forwarded to the others
- * too (retargeted to their mount point), as processes on one kernel share a volume.
+ * Inodes a process let go of (unlinked, last handle closed) while other processes were
+ * on the same filesystem, which may still hold them open: forgotten once the last one
+ * ends (applyChange keeps what is open or linked on the engine's side).
  */
-const volumeUsers = new WeakMap<Vfs, Map<Peer, string>>();
+const deferred = new Map<string, Set<number>>();
 
-/** The volumes (not the binds: those are the host's, seen by all at once) a view mounts. */
-function volumesOf(rootfs: Vfs) {
-  return rootfs instanceof MountedVfs ? rootfs.mounts.filter((m) => !m.bind) : [];
+/** `self` is on its filesystems from now on: what others change there is forwarded to it. */
+export function joinPeers(self: Peer): void {
+  for (const key of self.uppers.keys()) users.get(key)?.add(self) ?? users.set(key, new Set([self]));
 }
 
-/** The peers on `rootfs`, `self` among them from now on (and among its volumes' users). */
-export function joinPeers(rootfs: Vfs, self: Peer): Set<Peer> {
-  const peers = peersOf.get(rootfs) ?? new Set<Peer>();
-  peersOf.set(rootfs, peers);
-  peers.add(self);
-  for (const m of volumesOf(rootfs)) {
-    const users = volumeUsers.get(m.fs) ?? new Map<Peer, string>();
-    volumeUsers.set(m.fs, users);
-    users.set(self, m.target);
+/** `self` has ended: nothing more is forwarded to it, and the last process on a filesystem forgets what was let go. */
+export function leavePeers(self: Peer): void {
+  for (const [key, upper] of self.uppers) {
+    const set = users.get(key);
+    set?.delete(self);
+    if (set?.size) continue;
+    users.delete(key);
+    const inos = deferred.get(key);
+    deferred.delete(key);
+    for (const ino of inos ?? []) applyChange(upper, { op: "release", ino });
   }
-  return peers;
-}
-
-/** `self` has ended: nothing more is forwarded to it. */
-export function leavePeers(rootfs: Vfs, self: Peer, peers: Set<Peer>): void {
-  peers.delete(self);
-  for (const m of volumesOf(rootfs)) volumeUsers.get(m.fs)?.delete(self);
-}
-
-/** Does another container's process mount one of this view's volumes (so its changes must be looked at)? */
-function volumeShared(rootfs: Vfs, peers: Set<Peer>): boolean {
-  for (const m of volumesOf(rootfs)) for (const p of volumeUsers.get(m.fs)?.keys() ?? []) if (!peers.has(p)) return true;
-  return false;
-}
-
-/** The change, as each process of another container that mounts the same volume sees it. */
-function toOtherContainers(rootfs: Vfs, peers: Set<Peer>, frame: Uint8Array): Array<[Peer, Uint8Array]> {
-  if (!(rootfs instanceof MountedVfs)) return [];
-  const m = rootfs.mountOf(framePath(frame));
-  if (!m || m.bind) return [];
-  const out: Array<[Peer, Uint8Array]> = [];
-  for (const [peer, target] of volumeUsers.get(m.fs) ?? []) {
-    if (!peers.has(peer)) out.push([peer, retargetFrame(frame, m.target, target)]);
-  }
-  return out;
 }
 
 function forward(peer: Peer): void {
@@ -104,12 +82,15 @@ export class Replay {
 
   constructor(
     readonly o: {
-      rootfs: Vfs; journal: Ring; control: Control; sinks: (OutputSink | undefined)[];
-      self: Peer; peers: Set<Peer>;
+      journal: Ring; control: Control; sinks: (OutputSink | undefined)[];
+      self: Peer;
       /** The first change that failed: end the process. */
       onFailure: (message: string) => void;
     },
   ) {}
+
+  /** The highest inode number this process created, per filesystem (for WritableLayer.returnInodes). */
+  readonly created = new Map<string, number>();
 
   /** Output bytes taken by sinks in this slice, handed back to the writer at its end (one notify, not one per write). */
   #taken = 0;
@@ -139,15 +120,28 @@ export class Replay {
     });
   }
 
-  #apply(frame: Uint8Array): boolean {
-    if (this.failure) return false; // the engine's copy has parted from the process's: apply nothing more of it
+  /** Apply one change frame; the key of the filesystem it changed, or undefined when it was not applied. */
+  #apply(frame: Uint8Array): string | undefined {
+    if (this.failure) return undefined; // the engine's copy has parted from the process's: apply nothing more of it
+    let rec: ChangeRecord | undefined;
     try {
-      applyFrame(this.o.rootfs, frame);
-      return true;
+      const tagged = decodeTagged(frame);
+      rec = tagged.rec;
+      const key = tagged.fs ?? "";
+      const upper = this.o.self.uppers.get(key);
+      if (!upper) throw new Error(`the process has no filesystem "${key}"`);
+      if (rec.op === "inode") this.created.set(key, Math.max(this.created.get(key) ?? -1, rec.ino));
+      if (rec.op === "release" && (users.get(key)?.size ?? 0) > 1) {
+        deferred.get(key)?.add(rec.ino) ?? deferred.set(key, new Set([rec.ino]));
+        return key;
+      }
+      applyChange(upper, rec);
+      return key;
     } catch (err) {
-      this.failure = `Cannot apply the process's change (${describeFrame(frame)}) to the container's filesystem: ${messageOf(err)}`;
+      const what = rec ? ` (${describeChange(rec)})` : "";
+      this.failure = `Cannot apply the process's change${what} to the container's filesystem: ${messageOf(err)}`;
       this.o.onFailure(this.failure);
-      return false;
+      return undefined;
     }
   }
 
@@ -156,29 +150,22 @@ export class Replay {
    * not fit go first); true when more may be waiting.
    */
   step(): boolean {
-    const { journal, self, peers } = this.o;
+    const { journal, self } = this.o;
     forward(self);
     const until = performance.now() + SLICE_MS;
     for (let taken = 0; taken < SLICE_BYTES && performance.now() < until;) {
       const frames = journal.drain(SLICE_BYTES / 8);
       if (!frames.length) break;
-      const changes: Uint8Array[] = [];
       for (const f of frames) {
         taken += f.bytes.length;
-        if (f.kind === OUTPUT_FRAME) this.#output(f.bytes);
-        else if (this.#apply(f.bytes)) changes.push(f.bytes);
-      }
-      if (!changes.length) continue;
-      self.worker.kept = undefined; // its copy has changed: send the whole rootfs next time
-      for (const p of peers) {
-        if (p === self) continue;
-        p.worker.kept = undefined;
-        for (const f of changes) p.pending.push(f);
-        forward(p);
-      }
-      if (!volumeShared(this.o.rootfs, peers)) continue; // the common case: no frame is decoded again
-      for (const f of changes) {
-        for (const [p, moved] of toOtherContainers(this.o.rootfs, peers, f)) p.pending.push(moved), forward(p);
+        if (f.kind === OUTPUT_FRAME) {
+          this.#output(f.bytes);
+          continue;
+        }
+        const key = this.#apply(f.bytes);
+        const others = key === undefined ? undefined : users.get(key);
+        if (!others || others.size < 2) continue; // the common case: nobody else to tell
+        for (const p of others) if (p !== self) p.pending.push(f.bytes), forward(p);
       }
     }
     if (this.#taken) this.#settled(this.#taken), this.#taken = 0;

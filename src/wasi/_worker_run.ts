@@ -7,7 +7,8 @@ import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions } from "./ty
 import type { Vfs } from "./_vfs.ts";
 import { joinPeers, leavePeers, type Peer, Replay } from "./_replay.ts";
 import { launchOf } from "./_spec.ts";
-import { canTransfer, reuseOf, transferOf } from "./rootfs_transfer.ts";
+import { canTransfer, transferOf, uppersOf } from "./rootfs_transfer.ts";
+import { RUN_INODES } from "./change_link.ts";
 import { defaultModuleCache, moduleKey } from "./module_cache.ts";
 import { resolveProgram } from "./resolve.ts";
 import { capPages } from "./_memory_cap.ts";
@@ -66,9 +67,9 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const launch = launchOf(spec);
   const worker = takeWorker(host);
   const { port, journal, control } = worker;
-  const reuse = reuseOf(transferOf(rootfs, worker.layers)!, worker.kept);
-  const transfer = reuse.transfer;
-  worker.kept = reuse.kept;
+  const made = transferOf(rootfs, worker.layers, worker.kept)!;
+  const transfer = made.transfer;
+  worker.kept = made.kept;
   let program: ProgramRef | undefined;
   try {
     program = programFor(worker, rootfs, launch, o, transfer.kind === "same");
@@ -82,15 +83,19 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
   let stopping = false, timedOut = false, killing = false, ending = false;
   const timers: ReturnType<typeof setTimeout>[] = [];
-  const self: Peer = { inbox: worker.inbox, pending: [], worker };
+  const uppers = uppersOf(rootfs);
+  const self: Peer = { inbox: worker.inbox, pending: [], worker, uppers };
   // Joins now, with the snapshot above: what others write from here on is forwarded.
-  const peers = joinPeers(rootfs, self);
+  joinPeers(self);
+  // The numbers this run's new inodes take, on each of its filesystems (change_link.ts).
+  const inodes: Record<string, number> = {};
+  for (const [key, upper] of uppers) inodes[key] = upper.reserveInodes(RUN_INODES);
   const ended = (exitCode: number, reason: ProcessResult["reason"], error?: string): ProcessResult =>
     ({ exitCode, oomKilled: false, timedOut, reason, ...(error ? { error } : {}), startedAt, finishedAt: Date.now() });
   // Applies the process's changes and hands on its output; a change that cannot be
   // applied ends the process (_replay.ts).
   const replay = new Replay({
-    rootfs, journal, control, sinks: [undefined, o.stdout, o.stderr], self, peers,
+    journal, control, sinks: [undefined, o.stdout, o.stderr], self,
     onFailure: (message) => void abandon(ended(255, "error", message)),
   });
   // Drains while the process runs, from its first millisecond on (a run that ends sooner
@@ -123,7 +128,8 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       replay.failure ??= `Cannot take the process's output and changes: ${messageOf(err)}`;
     }
     replay.closed = true;
-    leavePeers(rootfs, self, peers);
+    leavePeers(self);
+    for (const [key, upper] of uppers) upper.returnInodes(inodes[key]!, RUN_INODES, replay.created.get(key) ?? -1);
     if (reuse) {
       port.unref?.();
       returnWorker(host, worker);
@@ -164,7 +170,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     const rings = worker.ringsSent ? undefined : { journal: journal.sab, inbox: worker.inbox.sab };
     worker.ringsSent = true;
     port.postMessage({
-      type: "run", rootfs: transfer, ...launch, stdin, control: control.words.buffer, rings, program,
+      type: "run", rootfs: transfer, inodes, ...launch, stdin, control: control.words.buffer, rings, program,
       memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
       deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
     });

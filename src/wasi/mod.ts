@@ -23,7 +23,7 @@ export type { HostFiles } from "./rootfs_transfer.ts";
 export { webWorkerHost } from "./web_worker_host.ts";
 export { ModuleCache, defaultModuleCache, fileDigest } from "./module_cache.ts";
 export { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
-export { JournalingVfs, applyFrame } from "./journal.ts";
+export { ChangeLink } from "./change_link.ts";
 export { MountedVfs, type MountedFs, normalizePath, readOnly } from "./mounted_vfs.ts";
 export { resolveProgram, DEFAULT_PATH, type Resolution } from "./resolve.ts";
 export { runSync, type SyncRunOptions, type SyncRunResult } from "./run_sync.ts";

@@ -1,20 +1,25 @@
 /**
- * Handing a rootfs to a worker thread. A MemVfs goes as its snapshot; a UnionFS goes as
- * its layers (their bytes are shared, not copied, when they live in SharedArrayBuffers,
- * which the engine arranges) and its serialized upper. The worker keeps the Layers it
- * has indexed, by diffId, so a warm worker does not index the same image twice; and a
- * layer the worker already holds goes as its key alone (a shared buffer posted again
- * is a new object for the worker's heap to account and collect, each run).
+ * Handing a rootfs to a worker thread. A UnionFS goes as its layers (their bytes are
+ * shared, not copied, when they live in SharedArrayBuffers, which the engine arranges)
+ * and its serialized upper; a view with mounts as its root, its volumes (unions too) and
+ * its binds' descriptions. Each union goes with a key, the name its change records are
+ * tagged with on the way back (change_link.ts), so they apply to the engine's copy of
+ * that very filesystem, and reach every other process that shares it. The worker keeps
+ * the Layers it has indexed, by diffId, so a warm worker does not index the same image
+ * twice; and a layer the worker already holds goes as its key alone (a shared buffer
+ * posted again is a new object for the worker's heap to account and collect, each run).
+ *
+ * A MemVfs does not go: its changes could not come back (they are not change records).
  */
-import { deserializeUpper, Layer, serializeUpper, type SpillSpace, UnionFS } from "../fs/mod.ts";
+import { deserializeUpper, Layer, serializeUpper, type SpillSpace, UnionFS, type WritableLayer } from "../fs/mod.ts";
 import type { Vfs } from "./_vfs.ts";
-import { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
 import { MountedVfs } from "./mounted_vfs.ts";
 
 export type RootfsTransfer =
-  | { kind: "mem"; snapshot: MemSnapshot }
   | {
     kind: "union";
+    /** Which filesystem this is, in the change records both sides exchange. */
+    key: string;
     /** Top first; `bytes` only for a layer the worker does not hold. */
     layers: Array<{ key: string; bytes?: Uint8Array }>;
     upper: Uint8Array;
@@ -23,8 +28,8 @@ export type RootfsTransfer =
     /** The upper's spill space (src/fs/spill.ts), which the worker opens too. */
     spill?: { locator: string; threshold: number };
   }
-  /** The worker's copy from its last run: it is this rootfs as it stands (see `reuseOf`). */
-  | { kind: "same" }
+  /** The worker's copy from its last run: it is this rootfs as it stands (see `transferOf`). */
+  | { kind: "same"; key: string }
   /** A view with mounts: volumes go as copies, a host bind as its description (the worker opens it). */
   | { kind: "mounted"; root: RootfsTransfer; mounts: MountTransfer[] };
 
@@ -40,31 +45,40 @@ export interface HostFiles {
   openSpill(locator: string, threshold: number): SpillSpace;
 }
 
-/** What a worker's kept copy was made from, while neither side has changed it since. */
+/**
+ * What a worker's copy of its last run's rootfs was made from: the layers, the upper
+ * and the upper's change count then. While the count is the same, nobody (the run
+ * itself, another process, the engine) has changed the upper since, and the worker's
+ * copy is the rootfs as it stands.
+ */
 export interface KeptRootfs {
   layers: string;
-  upper: Uint8Array;
+  upper: WritableLayer;
+  version: number;
 }
 
-/**
- * `t`, or "same" when the worker's copy from its last run is this rootfs as it stands:
- * made from the same layers and the same upper bytes, and (the caller's part: it clears
- * `kept`) changed by nobody since: its run journaled nothing and was forwarded nothing.
- * The worker then skips rebuilding the filesystem. `kept` is what the caller keeps for
- * next time.
- */
-export function reuseOf(t: RootfsTransfer, kept: KeptRootfs | undefined): { transfer: RootfsTransfer; kept: KeptRootfs | undefined } {
-  // XXX: a view with mounts is rebuilt whole every run (its volumes may have changed under other containers).
-  if (t.kind !== "union" || t.forget) return { transfer: t, kept: undefined };
-  const layers = t.layers.map((l) => l.key).join("\n");
-  if (kept && kept.layers === layers && sameBytes(kept.upper, t.upper)) return { transfer: { kind: "same" }, kept };
-  return { transfer: t, kept: { layers, upper: t.upper } };
+const keys = new WeakMap<WritableLayer, string>();
+let lastKey = 0;
+
+/** The key of the filesystem whose upper is `upper`, the same for every process on it (a volume's in every container). */
+function keyOf(upper: WritableLayer): string {
+  let key = keys.get(upper);
+  if (key === undefined) keys.set(upper, key = `fs${++lastKey}`);
+  return key;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** The writable layers of `rootfs` whose changes travel (its union's, its volumes'), by key. */
+export function uppersOf(rootfs: Vfs): Map<string, WritableLayer> {
+  const out = new Map<string, WritableLayer>();
+  const add = (fs: Vfs) => {
+    if (fs instanceof UnionFS) out.set(keyOf(fs.upper), fs.upper);
+    else if (fs instanceof MountedVfs) {
+      add(fs.root);
+      for (const m of fs.mounts) if (!m.bind) add(m.fs);
+    }
+  };
+  add(rootfs);
+  return out;
 }
 
 /** Most layers one worker keeps indexed. */
@@ -75,70 +89,94 @@ export function canTransfer(rootfs: Vfs, hostFiles = false): boolean {
   if (rootfs instanceof MountedVfs) {
     return canTransfer(rootfs.root, hostFiles) && rootfs.mounts.every((m) => (m.bind ? hostFiles : canTransfer(m.fs, hostFiles)));
   }
-  if (rootfs instanceof UnionFS) return hostFiles || rootfs.upper.spill === null;
-  return rootfs instanceof MemVfs;
+  return rootfs instanceof UnionFS && (hostFiles || rootfs.upper.spill === null);
 }
 
 /**
  * What to post for `rootfs`, or undefined when it cannot cross threads. `held` is the
- * engine's record of the layers this worker holds (by key); it is updated.
+ * engine's record of the layers this worker holds (by key); it is updated. `kept`, what
+ * the worker's last copy was made from: a plain union unchanged since goes as "same",
+ * neither serialized nor rebuilt. The result's `kept` is what to keep for next time.
  */
-export function transferOf(rootfs: Vfs, held?: Set<string>): RootfsTransfer | undefined {
-  if (rootfs instanceof MountedVfs) {
-    const root = transferOf(rootfs.root, held);
-    const mounts: MountTransfer[] = [];
-    for (const { target, fs, readOnly = false, bind } of rootfs.mounts) {
-      const copy = bind ? undefined : transferOf(fs, held);
-      if (!bind && !copy) return undefined;
-      mounts.push(bind ? { target, readOnly, bind: bind.source } : { target, readOnly, fs: copy! });
+export function transferOf(rootfs: Vfs, held?: Set<string>, kept?: KeptRootfs): { transfer: RootfsTransfer; kept: KeptRootfs | undefined } | undefined {
+  if (rootfs instanceof UnionFS && !(held && held.size + rootfs.value.lowers.length > MAX_WORKER_LAYERS)) {
+    const upper = rootfs.upper;
+    const layers = rootfs.value.lowers.map(layerKey).join("\n");
+    if (kept && kept.upper === upper && kept.version === upper.version && kept.layers === layers) {
+      return { transfer: { kind: "same", key: keyOf(upper) }, kept };
     }
-    return root && { kind: "mounted", root, mounts };
+    return { transfer: unionOf(rootfs, held), kept: { layers, upper, version: upper.version } };
   }
-  if (rootfs instanceof MemVfs) return { kind: "mem", snapshot: rootfs.snapshot() };
-  if (rootfs instanceof UnionFS) {
-    const lowers = rootfs.value.lowers;
-    const forget = held !== undefined && held.size + lowers.length > MAX_WORKER_LAYERS;
-    if (forget) held.clear();
-    const layers = lowers.map((l) => {
-      const key = `${l.diffId || `layer-${l.uid}`}:${l.bytes.byteLength}`;
-      if (held?.has(key)) return { key };
-      held?.add(key);
-      return { key, bytes: l.bytes };
-    });
-    const space = rootfs.upper.spill;
-    const spill = space ? { locator: space.locator, threshold: space.threshold } : undefined;
-    return { kind: "union", layers, upper: serializeUpper(rootfs.upper), forget, ...(spill ? { spill } : {}) };
+  // XXX: a view with mounts is rebuilt whole every run (its volumes may have changed under other containers).
+  const transfer = mountedOf(rootfs, held);
+  return transfer && { transfer, kept: undefined };
+}
+
+function mountedOf(rootfs: Vfs, held?: Set<string>): RootfsTransfer | undefined {
+  if (rootfs instanceof UnionFS) return unionOf(rootfs, held);
+  if (!(rootfs instanceof MountedVfs)) return undefined;
+  const root = mountedOf(rootfs.root, held);
+  const mounts: MountTransfer[] = [];
+  for (const { target, fs, readOnly = false, bind } of rootfs.mounts) {
+    const copy = bind ? undefined : mountedOf(fs, held);
+    if (!bind && !copy) return undefined;
+    mounts.push(bind ? { target, readOnly, bind: bind.source } : { target, readOnly, fs: copy! });
   }
-  return undefined;
+  return root && { kind: "mounted", root, mounts };
+}
+
+function layerKey(l: Layer): string {
+  return `${l.diffId || `layer-${l.uid}`}:${l.bytes.byteLength}`;
+}
+
+function unionOf(rootfs: UnionFS, held?: Set<string>): RootfsTransfer {
+  const lowers = rootfs.value.lowers;
+  const forget = held !== undefined && held.size + lowers.length > MAX_WORKER_LAYERS;
+  if (forget) held.clear();
+  const layers = lowers.map((l) => {
+    const key = layerKey(l);
+    if (held?.has(key)) return { key };
+    held?.add(key);
+    return { key, bytes: l.bytes };
+  });
+  const space = rootfs.upper.spill;
+  const spill = space ? { locator: space.locator, threshold: space.threshold } : undefined;
+  return { kind: "union", key: keyOf(rootfs.upper), layers, upper: serializeUpper(rootfs.upper), forget, ...(spill ? { spill } : {}) };
 }
 
 /** The worker's layers, exactly those the engine has recorded as sent to it. */
 const layerCache = new Map<string, Layer>();
 
+/** The worker's copy of a transferred rootfs, with its writable layers by key. */
+export interface WorkerRootfs {
+  vfs: Vfs;
+  uppers: Map<string, WritableLayer>;
+}
+
 /** The rootfs the worker made for its last run. */
-let last: Vfs | undefined;
+let last: WorkerRootfs | undefined;
 
 /** The worker's copy of a transferred rootfs; `host` opens host files (absent: a bind or spill space is refused). */
-export function rootfsFrom(t: RootfsTransfer, host?: HostFiles): Vfs {
+export function rootfsFrom(t: RootfsTransfer, host?: HostFiles): WorkerRootfs {
   if (t.kind === "same") {
-    if (!last) throw new Error("Cannot reuse the rootfs of a last run: there was none");
+    if (!last?.uppers.has(t.key)) throw new Error("Cannot reuse the rootfs of a last run: there was none");
     return last;
   }
-  return last = build(t, host);
+  const uppers = new Map<string, WritableLayer>();
+  return last = { vfs: build(t, uppers, host), uppers };
 }
 
 type Built = Exclude<RootfsTransfer, { kind: "same" }>;
 
-function build(t: Built, host?: HostFiles): Vfs {
+function build(t: Built, uppers: Map<string, WritableLayer>, host?: HostFiles): Vfs {
   if (t.kind === "mounted") {
     const mounts = t.mounts.map(({ target, readOnly, ...m }) => {
-      if ("fs" in m) return { target, readOnly, fs: build(m.fs as Built, host) };
+      if ("fs" in m) return { target, readOnly, fs: build(m.fs as Built, uppers, host) };
       if (!host) throw new Error(`Cannot mount ${m.bind} at ${target}: this worker cannot open host directories`);
       return { target, readOnly, fs: host.openBind(m.bind, { readOnly }), bind: { source: m.bind } };
     });
-    return new MountedVfs(build(t.root as Built, host), mounts);
+    return new MountedVfs(build(t.root as Built, uppers, host), mounts);
   }
-  if (t.kind === "mem") return MemVfs.fromSnapshot(t.snapshot);
   if (t.forget) layerCache.clear();
   const lowers = t.layers.map(({ key, bytes }) => {
     let layer = layerCache.get(key);
@@ -154,5 +192,6 @@ function build(t: Built, host?: HostFiles): Vfs {
     if (!host) throw new Error("Cannot rebuild the rootfs: its large files are on the host, and this worker cannot open host files");
     upper.spill = host.openSpill(t.spill.locator, t.spill.threshold);
   }
+  uppers.set(t.key, upper);
   return new UnionFS({ lowers, upper });
 }

@@ -1,14 +1,15 @@
 /**
  * The worker side of a process: receives a run request, rebuilds the filesystem from
- * its snapshot, wraps it in a JournalingVfs over the shared ring, runs the program with
- * `runSync`; its output goes into the same ring as its journal (_frames.ts), and its
+ * its snapshot, links its writable layers to the shared ring (change_link.ts: their
+ * change records go out, the other processes' come in), runs the program with
+ * `runSync`; its output goes into the same ring as its changes (_frames.ts), and its
  * result is posted. A worker serves one process at a time; it keeps the rings and the
  * modules the engine sent with earlier runs.
  */
 import { WASIProcExit } from "@bjorn3/browser_wasi_shim";
 import { Control, OUT_INFLIGHT, ProcessKilled } from "./_control.ts";
 import { Ring } from "./_ring.ts";
-import { JournalingVfs } from "./journal.ts";
+import { ChangeLink, RUN_INODES } from "./change_link.ts";
 import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
 import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
 import { ModuleCache } from "./module_cache.ts";
@@ -33,6 +34,8 @@ export interface ProgramRef {
 interface RunRequest {
   type: "run";
   rootfs: RootfsTransfer;
+  /** Where this run's new inodes are numbered from, per filesystem key (RUN_INODES numbers each). */
+  inodes: Record<string, number>;
   argv: string[];
   env: string[];
   cwd: string;
@@ -82,10 +85,16 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles } 
       journal.push(frame, kind, false);
       unwoken = true;
     };
+    const rootfs = rootfsFrom(req.rootfs, opts.host);
+    for (const [key, upper] of rootfs.uppers) {
+      upper.nextIno = req.inodes[key] ?? upper.nextIno;
+      upper.inoEnd = upper.nextIno + RUN_INODES;
+    }
+    const link = new ChangeLink(rootfs.uppers, (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox);
     const beforeCall = () => {
       if (unwoken) unwoken = false, journal.wake();
+      link.sync();
     };
-    const vfs = new JournalingVfs(rootfsFrom(req.rootfs, opts.host), (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox);
     const most = outputChunkMax(journal.maxFrame);
     const out = (fd: number) => new OutputFd((chunk) => {
       for (;;) {
@@ -103,9 +112,10 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles } 
       }
     });
     const result = runSync({
-      vfs, argv: req.argv, env: req.env, cwd: req.cwd, control, modules, memoryBytes: req.memoryBytes, program: programOf(req.program),
+      vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, control, modules, memoryBytes: req.memoryBytes, program: programOf(req.program),
       stdio: [new StdinFd(req.stdin), out(1), out(2)], beforeCall,
     });
+    link.close();
     self.postMessage({ type: "done", result });
   });
 }

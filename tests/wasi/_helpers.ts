@@ -1,6 +1,7 @@
 /** Shared fixtures for the WASI tests: prebuilt programs (tests/wasi/fixtures) in a MemVfs rootfs. */
 import { readFileSync } from "node:fs";
 import { MemVfs } from "../../src/wasi/mod.ts";
+import { UnionFS, WritableLayer } from "../../src/fs/mod.ts";
 
 export const FIXTURES = ["alloc", "args", "cat", "fsops", "hello", "sleeper", "spam", "spawner", "spin", "ticker", "writer"];
 
@@ -15,10 +16,36 @@ export function rootfsWithFixtures(): MemVfs {
   return vfs;
 }
 
-/** A sink that keeps text. */
-export function textSink(): { write(c: Uint8Array): void; text(): string; chunks: Uint8Array[] } {
+/** The same as a container's filesystem (a union, which a worker can be handed), with no image below. */
+export function unionWithFixtures(): UnionFS {
+  const fs = new UnionFS({ lowers: [], upper: new WritableLayer() });
+  fs.mkdir("/bin");
+  for (const name of FIXTURES) fs.writeFile(`/bin/${name}`, fixture(name));
+  return fs;
+}
+
+/** A sink that keeps text; `until(text)` resolves once the text has arrived (a test waits on that, not on a sleep). */
+export function textSink(): {
+  write(c: Uint8Array): void; text(): string; chunks: Uint8Array[]; until(want: string, timeoutMs?: number): Promise<void>;
+} {
   const chunks: Uint8Array[] = [];
-  return { chunks, write: (c) => void chunks.push(c), text: () => chunks.map((c) => new TextDecoder().decode(c)).join("") };
+  const waiters = new Set<{ want: string; done: () => void }>();
+  const text = () => chunks.map((c) => new TextDecoder().decode(c)).join("");
+  return {
+    chunks, text,
+    write: (c) => {
+      chunks.push(c);
+      if (!waiters.size) return;
+      const now = text();
+      for (const w of waiters) if (now.includes(w.want)) w.done();
+    },
+    until: (want, timeoutMs = 20_000) => new Promise<void>((resolve, reject) => {
+      if (text().includes(want)) return resolve();
+      const timer = setTimeout(() => (waiters.delete(w), reject(new Error(`timed out waiting for ${JSON.stringify(want)}; got ${JSON.stringify(text())}`))), timeoutMs);
+      const w = { want, done: () => (clearTimeout(timer), waiters.delete(w), resolve()) };
+      waiters.add(w);
+    }),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { closeWorkers, MemVfs, runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
-import { fixture, rootfsWithFixtures, textSink, watchUncaught } from "./_helpers.ts";
+import { fixture, unionWithFixtures, textSink, watchUncaught } from "./_helpers.ts";
 import { Layer, UnionFS, WritableLayer } from "../../src/fs/mod.ts";
 import { writeTar } from "../../src/tar/mod.ts";
 
@@ -20,8 +20,9 @@ function unionRootfs(): UnionFS {
 }
 
 /** A rootfs with the toolbox as /bin/sh. */
-function shRootfs(): MemVfs {
-  const vfs = new MemVfs();
+function shRootfs(): UnionFS {
+  const vfs = new UnionFS({ lowers: [], upper: new WritableLayer() });
+  vfs.mkdir("/bin");
   vfs.writeFile("/bin/sh", readFileSync(new URL("../../wasm/dist/toolbox.wasm", import.meta.url)));
   return vfs;
 }
@@ -33,16 +34,16 @@ workers.after(() => closeWorkers(workerHost));
 
 workers("a program runs in a worker and its output reaches the sink", async () => {
   const stdout = textSink();
-  const r = await runProcess({ cmd: ["hello"] }, { rootfs: rootfsWithFixtures(), workerHost, stdout }).done;
+  const r = await runProcess({ cmd: ["hello"] }, { rootfs: unionWithFixtures(), workerHost, stdout }).done;
   assert.equal([r.exitCode, stdout.text()], [0, "hello\n"]);
 });
 
 workers("every write a killed program completed survives the kill", async () => {
-  const rootfs = rootfsWithFixtures();
+  const rootfs = unionWithFixtures();
   rootfs.mkdir("/data");
   const stdout = textSink();
   const h = runProcess({ cmd: ["writer", "/data", "40"] }, { rootfs, workerHost, stdout });
-  while (!stdout.text().includes("wrote 39")) await sleep(5); // then it spins forever
+  await stdout.until("wrote 39\n"); // then it spins forever
   const r = await h.kill();
   assert.is(r.exitCode, 137);
   const reported = stdout.text().trim().split("\n").map((l) => Number(l.split(" ")[1]));
@@ -56,11 +57,11 @@ workers("every write a killed program completed survives the kill", async () => 
 });
 
 workers("a kill killed mid-write keeps the files it had closed", async () => {
-  const rootfs = rootfsWithFixtures();
+  const rootfs = unionWithFixtures();
   rootfs.mkdir("/data");
   const stdout = textSink();
   const h = runProcess({ cmd: ["writer", "/data", "100000"] }, { rootfs, workerHost, stdout, limits: { outputBytes: 1 << 20 } });
-  while (!stdout.text().includes("wrote 50\n")) await sleep(1);
+  await stdout.until("wrote 50\n");
   await h.kill();
   const reported = stdout.text().trim().split("\n").filter((l) => l.startsWith("wrote ")).map((l) => Number(l.split(" ")[1]));
   for (const i of reported) assert.is(rootfs.stat(`/data/f${i}`, true).size, BigInt(`body of file ${i}\n`.length));
@@ -69,8 +70,9 @@ workers("a kill killed mid-write keeps the files it had closed", async () => {
 // How fast (the issue's 100 ms) is measured in bench/wasi.bench.ts; a test asserts no timing
 // beyond "at once, not after a grace period": a loaded machine must not fail it.
 workers("kill ends a loop with no system calls at once and exits 137", async () => {
-  const h = runProcess({ cmd: ["spin"] }, { rootfs: rootfsWithFixtures(), workerHost });
-  await sleep(50);
+  const stdout = textSink();
+  const h = runProcess({ cmd: ["spin"] }, { rootfs: unionWithFixtures(), workerHost, stdout });
+  await stdout.until("spinning");
   const t = performance.now();
   const r = await h.kill();
   const ms = performance.now() - t;
@@ -80,15 +82,16 @@ workers("kill ends a loop with no system calls at once and exits 137", async () 
 
 workers("stop is honoured at the next system call with exit 143", async () => {
   const stdout = textSink();
-  const h = runProcess({ cmd: ["ticker"] }, { rootfs: rootfsWithFixtures(), workerHost, stdout });
-  while (!stdout.text().includes("tick")) await sleep(5);
+  const h = runProcess({ cmd: ["ticker"] }, { rootfs: unionWithFixtures(), workerHost, stdout });
+  await stdout.until("tick");
   const r = await h.stop({ graceMs: 5000 });
   assert.equal([r.exitCode, r.reason], [143, "stop"]);
 });
 
 workers("stop wakes a sleeping program at once", async () => {
-  const h = runProcess({ cmd: ["sleeper", "5000"] }, { rootfs: rootfsWithFixtures(), workerHost });
-  await sleep(50);
+  const stderr = textSink();
+  const h = runProcess({ cmd: ["sleeper", "5000"] }, { rootfs: unionWithFixtures(), workerHost, stderr });
+  await stderr.until("sleeping");
   const t = Date.now();
   const r = await h.stop({ graceMs: 5000 });
   assert.is(r.exitCode, 143);
@@ -96,14 +99,15 @@ workers("stop wakes a sleeping program at once", async () => {
 });
 
 workers("stop kills after the grace period when the program makes no system call", async () => {
-  const h = runProcess({ cmd: ["spin"] }, { rootfs: rootfsWithFixtures(), workerHost });
-  await sleep(20);
+  const stdout = textSink();
+  const h = runProcess({ cmd: ["spin"] }, { rootfs: unionWithFixtures(), workerHost, stdout });
+  await stdout.until("spinning");
   const r = await h.stop({ graceMs: 100 });
   assert.equal([r.exitCode, r.reason], [137, "kill"]);
 });
 
 workers("a timeout kills a spinning program", async () => {
-  const r = await runProcess({ cmd: ["spin"] }, { rootfs: rootfsWithFixtures(), workerHost, limits: { timeoutMs: 150 } }).done;
+  const r = await runProcess({ cmd: ["spin"] }, { rootfs: unionWithFixtures(), workerHost, limits: { timeoutMs: 150 } }).done;
   assert.equal([r.exitCode, r.timedOut], [137, true]);
 });
 
@@ -111,23 +115,22 @@ workers("output in flight never exceeds the output cap while the sink is slow", 
   let inflight = 0, peak = 0, total = 0;
   const cap = 64 * 1024;
   const stdout = { write: async (c: Uint8Array) => { inflight += c.length; peak = Math.max(peak, inflight); total += c.length; await sleep(0); inflight -= c.length; } };
-  const r = await runProcess({ cmd: ["spam", "20000"] }, { rootfs: rootfsWithFixtures(), workerHost, stdout, limits: { outputBytes: cap } }).done;
+  const r = await runProcess({ cmd: ["spam", "20000"] }, { rootfs: unionWithFixtures(), workerHost, stdout, limits: { outputBytes: cap } }).done;
   assert.is(r.exitCode, 0);
   assert.ok(total > 900_000, `total ${total}`);
   assert.ok(peak <= cap + 256, `peak ${peak}`);
 });
 
 workers("alloc fails at the memory cap in a worker too", async () => {
-  const r = await runProcess({ cmd: ["alloc", "64"] }, { rootfs: rootfsWithFixtures(), workerHost, stderr: textSink(), limits: { memoryBytes: 16 << 20 } }).done;
+  const r = await runProcess({ cmd: ["alloc", "64"] }, { rootfs: unionWithFixtures(), workerHost, stderr: textSink(), limits: { memoryBytes: 16 << 20 } }).done;
   assert.is(r.oomKilled, true);
 });
 
 workers("runs one after another in a pooled worker each change only their own rootfs", async () => {
-  const a = rootfsWithFixtures(), b = rootfsWithFixtures();
+  const a = unionWithFixtures(), b = unionWithFixtures();
   const first = await runProcess({ cmd: ["fsops", "3"] }, { rootfs: a, workerHost, stdout: textSink() }).done;
   const stdout = textSink();
   const second = await runProcess({ cmd: ["hello"] }, { rootfs: b, workerHost, stdout }).done;
-  await sleep(60); // past the engine's 50 ms look at the ring
   assert.equal([first.exitCode, second.exitCode, stdout.text()], [0, 0, "hello\n"]);
   assert.is(a.stat("/tmp", true).type, "dir"); // fsops made it
   assert.throws(() => b.stat("/tmp", true), (e: Error & { code?: string }) => e.code === "ENOENT");
@@ -150,9 +153,11 @@ workers("a warm worker's runs on one rootfs see every change made to it between 
 });
 
 workers("a program's output and its file writes arrive in the order it made them", async () => {
-  const rootfs = rootfsWithFixtures();
+  const rootfs = unionWithFixtures();
   rootfs.mkdir("/data");
   const seen: string[] = [];
+  let twenty!: () => void;
+  const all = new Promise<void>((resolve) => (twenty = resolve));
   const stdout = {
     write: (c: Uint8Array) => {
       for (const line of new TextDecoder().decode(c).split("\n")) {
@@ -160,17 +165,18 @@ workers("a program's output and its file writes arrive in the order it made them
         const i = Number(line.split(" ")[1]);
         seen.push(`${line}: ${rootfs.stat(`/data/f${i}`, true).size}`); // written and closed before it was printed
       }
+      if (seen.length >= 20) twenty();
     },
   };
   const h = runProcess({ cmd: ["writer", "/data", "20"] }, { rootfs, workerHost, stdout });
-  while (seen.length < 20) await sleep(5);
+  await all;
   await h.kill();
   assert.equal(seen, Array.from({ length: 20 }, (_, i) => `wrote ${i}: ${`body of file ${i}\n`.length}`));
 });
 
 workers("a change the engine cannot apply ends that process with 255 and an error naming it, and nothing else", async () => {
   const uncaught = watchUncaught();
-  const rootfs = rootfsWithFixtures();
+  const rootfs = unionWithFixtures();
   rootfs.mkdir("/data");
   // The engine's copy parts from the process's: once "wrote 0" is out, /data goes on the engine's side only.
   const stdout = {
@@ -182,7 +188,7 @@ workers("a change the engine cannot apply ends that process with 255 and an erro
   };
   const r = await runProcess({ cmd: ["writer", "/data", "5"] }, { rootfs, workerHost, stdout }).done; // then it spins: the failure must end it
   assert.equal([r.exitCode, r.reason], [255, "error"]);
-  assert.match(r.error!, /^Cannot apply the process's change \(open "\/data\/f1"\) to the container's filesystem: .*ENOENT/);
+  assert.match(r.error!, /^Cannot apply the process's change \(.* inode \d+\) to the container's filesystem: .*no upper inode/);
   const next = textSink(); // the next process on a worker of the same host runs as ever
   assert.equal([(await runProcess({ cmd: ["hello"] }, { rootfs, workerHost, stdout: next }).done).exitCode, next.text()], [0, "hello\n"]);
   uncaught.check();
@@ -197,7 +203,7 @@ workers("a sink that throws or rejects is recorded on the result, and the progra
     const r = await runProcess({ cmd: ["sh", "-c", "echo out; echo err >&2; exit 3"] }, { rootfs: shRootfs(), workerHost, mode, stdout, stderr }).done;
     assert.equal([r.exitCode, r.error], [3, "Cannot log the process's output: disk full"], mode);
   }
-  await sleep(10); // rejections are reported a turn later
+  await sleep(10); // rejections are reported a turn later: this waits for one that must not come
   uncaught.check();
   uncaught.stop();
 });
@@ -207,10 +213,10 @@ workers("an error nobody catches in a worker ends its process (137, the error), 
   const entry = new URL("./fixtures/throwing_worker.mjs", import.meta.url);
   // deno-lint-ignore no-explicit-any
   const host = (globalThis as any).Deno ? webWorkerHost(entry) : nodeWorkerHost(entry);
-  const r = await runProcess({ cmd: ["hello"] }, { rootfs: rootfsWithFixtures(), workerHost: host }).done;
+  const r = await runProcess({ cmd: ["hello"] }, { rootfs: unionWithFixtures(), workerHost: host }).done;
   assert.equal([r.exitCode, r.reason], [137, "error"]);
   assert.match(r.error!, /boom in the worker/);
-  await sleep(10);
+  await sleep(10); // a rejection would be reported a turn later: this waits for one that must not come
   uncaught.check();
   uncaught.stop();
 });

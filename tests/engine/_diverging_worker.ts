@@ -1,0 +1,31 @@
+/**
+ * A process worker for the containment test: it serves runs as the real one does, but a
+ * run whose environment says STRATA_TEST_DIVERGE=1 starts with a change in its ring that
+ * fits none of the engine's copies (a directory inode that does not exist), as when the
+ * engine's copy and the worker's have parted. The engine must end that process alone.
+ */
+import { serveProcessWorker } from "../../src/wasi/mod.ts";
+import { encodeChange } from "../../src/fs/mod.ts";
+import { Ring } from "../../src/wasi/_ring.ts";
+import { JOURNAL_FRAME } from "../../src/wasi/_frames.ts";
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+const port = g.Deno ? undefined : (await import("node:worker_threads")).parentPort!;
+let journal: Ring | undefined;
+
+serveProcessWorker({
+  postMessage: (m) => (port ? port.postMessage(m) : g.postMessage(m)),
+  onMessage: (listener) => {
+    // deno-lint-ignore no-explicit-any
+    const l = (m: any) => {
+      if (m.rings) journal = new Ring(m.rings.journal);
+      if (m.type === "run" && m.env.includes("STRATA_TEST_DIVERGE=1") && m.rootfs.key) {
+        journal!.push(encodeChange({ op: "entry", dir: 2 ** 40, name: "parted", child: -2 }, m.rootfs.key), JOURNAL_FRAME, true);
+      }
+      listener(m);
+    };
+    if (port) port.on("message", l);
+    else g.onmessage = (e: MessageEvent) => l(e.data);
+  },
+});

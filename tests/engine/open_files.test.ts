@@ -1,0 +1,83 @@
+/**
+ * Files that change names while they are open: a temp file unlinked at once and used
+ * through its descriptor (SQLite's sort spill, `tmpfile()`), a file renamed while open
+ * and written after, a file that lives on under a hard link only. A process in a worker
+ * sends its changes as the union filesystem's own records, which name inodes
+ * (src/wasi/change_link.ts), so the engine's copy ends as the process left it: the
+ * same as inline, where the process changes the engine's copy itself. What the engine
+ * holds is read back through a commit (an export of the engine's copy) in a new container.
+ */
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { closeWorkers } from "../../src/wasi/mod.ts";
+import { runtimeHost } from "../../server/platform/mod.ts";
+import { run, sampleEngine } from "./_samples.ts";
+import { watchUncaught } from "../wasi/_helpers.ts";
+
+const { workerHost } = runtimeHost();
+const t = suite("files renamed or unlinked while open");
+let uncaught: ReturnType<typeof watchUncaught>;
+t.before.each(() => void (uncaught = watchUncaught()));
+t.after.each(() => {
+  uncaught.stop();
+  uncaught.check();
+});
+t.after(() => closeWorkers(workerHost));
+
+type Engine = Awaited<ReturnType<typeof sampleEngine>>;
+
+/** What `script` prints in a container made from what container `id` left behind. */
+async function afterwards(engine: Engine, id: string, script: string): Promise<string> {
+  const { Id: image } = await engine.containers.commit(id, {});
+  const r = await run(engine, { Image: image, Cmd: ["sh", "-c", script] });
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+const RECORDS = 20_000;
+
+/** Both modes, and their results side by side: they must be the same. */
+async function bothModes(body: (engine: Engine) => Promise<string>): Promise<void> {
+  const seen: Record<string, string> = {};
+  for (const mode of ["inline", "worker"] as const) {
+    const engine = await sampleEngine(["probes"], mode === "worker" ? { workerHost } : {});
+    seen[mode] = await body(engine);
+  }
+  assert.is(seen.worker, seen.inline);
+}
+
+t("a database-style external sort through an unlinked temp file, a rename while open and a hard link ends the same in a worker as inline", async () => {
+  await bothModes(async (engine) => {
+    const r = await run(engine, { Image: "probes", Cmd: ["sh", "-c", `mkdir /data && tmpsort ${RECORDS} /data/sorted`] });
+    assert.is(r.code, 0, r.stderr);
+    const sum = /^sorted 20000 records, checksum ([0-9a-f]{16})\n$/.exec(r.stdout)?.[1];
+    assert.ok(sum, r.stdout);
+    const seen = await afterwards(engine, r.id, "ls -a /data /tmp; tail -c 27 /data/sorted; cat /data/sorted.link; wc -c < /data/sorted");
+    const trailer = `end ${RECORDS} ${sum}\n`;
+    assert.is(seen, `/data:\n.\n..\nsorted\nsorted.link\n\n/tmp:\n.\n..\n${trailer}${trailer}${RECORDS * 64 + trailer.length}\n`);
+    return seen;
+  });
+});
+
+t("a shell's rename of the file it is writing to keeps both writes (sh -c '{ mv a b; echo; } > a')", async () => {
+  await bothModes(async (engine) => {
+    const r = await run(engine, { Image: "probes", Cmd: ["sh", "-c", "mkdir -p /tmp; echo old > /tmp/a; { mv /tmp/a /tmp/b; echo hello; } > /tmp/a; echo after > /tmp/c"] });
+    assert.is(r.code, 0, r.stderr);
+    const seen = await afterwards(engine, r.id, "ls /tmp; cat /tmp/b /tmp/c");
+    assert.is(seen, "b\nc\nhello\nafter\n");
+    return seen;
+  });
+});
+
+t("a file written after its directory was renamed, and one unlinked while open, replay exactly", async () => {
+  await bothModes(async (engine) => {
+    const script = "mkdir -p /w/d; exec 3>/w/d/f 4>/w/gone; mv /w/d /w/e; echo inside >&3; rm /w/gone; echo lost >&4; exec 3>&- 4>&-; ls -R /w; cat /w/e/f";
+    const r = await run(engine, { Image: "probes", Cmd: ["sh", "-c", script] });
+    assert.is(r.code, 0, r.stderr);
+    const seen = await afterwards(engine, r.id, "ls -R /w; cat /w/e/f");
+    assert.is(seen, r.stdout);
+    return seen;
+  });
+});
+
+t.run();
