@@ -34,7 +34,8 @@ t("a running process and an exec, each in its own worker, see each other's write
   const { Id } = await engine.containers.create({
     Image: "toolbox",
     // A program cannot wait for an event from outside (its stdin is read before it starts),
-    // so it looks for the exec's file, up to 15 s.
+    // so it looks for the exec's file, up to 15 s. The exec renames the file into place:
+    // the program may look between a create and the write after it.
     Cmd: ["sh", "-c", "echo from main > /tmp/m; echo wrote; i=0; while [ ! -f /tmp/flag ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done; cat /tmp/flag; cat /tmp/later"],
   });
   await engine.containers.start(Id);
@@ -42,7 +43,7 @@ t("a running process and an exec, each in its own worker, see each other's write
   await outputUntil(engine, Id, "wrote\n");
   assert.equal(await execText(engine, Id, ["cat", "/tmp/m"]).done, [0, "from main\n"]);
   // The exec's writes reach the main process, which is looping in its own worker.
-  assert.equal(await execText(engine, Id, ["sh", "-c", "echo later > /tmp/later; echo from exec > /tmp/flag"]).done, [0, ""]);
+  assert.equal(await execText(engine, Id, ["sh", "-c", "echo later > /tmp/later; echo from exec > /tmp/f; mv /tmp/f /tmp/flag"]).done, [0, ""]);
   const { StatusCode } = await until(engine.containers.wait(Id), { what: "the main process to see /tmp/flag and exit" });
   assert.is(StatusCode, 0);
   assert.is((await output(engine, Id)).stdout, "wrote\nfrom exec\nlater\n");
@@ -54,9 +55,10 @@ t("two execs at once in workers of one container: the second sees the first's fi
   const engine = await sampleEngine(["toolbox", "probes"], { workerHost });
   const { Id } = await engine.containers.create({ Image: "probes", Cmd: ["spin"] });
   await engine.containers.start(Id);
+  // The first exec looks for /b (up to 15 s); the second renames it into place, as above.
   const slow = execText(engine, Id, ["sh", "-c", "echo one > /a; echo wrote; i=0; while [ ! -f /b ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done; cat /b"]);
   await slow.seen("wrote\n");
-  assert.equal(await execText(engine, Id, ["sh", "-c", "cat /a && echo two > /b"]).done, [0, "one\n"]);
+  assert.equal(await execText(engine, Id, ["sh", "-c", "cat /a && echo two > /c && mv /c /b"]).done, [0, "one\n"]);
   assert.equal(await until(slow.done, { what: "the first exec to see /b and exit" }), [0, "wrote\ntwo\n"]);
   await engine.containers.kill(Id);
   await engine.close();
