@@ -55,3 +55,17 @@ async function _poll<T>(pred: () => T | Promise<T>, stopped: () => boolean): Pro
 export function quietFor(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Shell text with which a program in a container waits for `path` to appear. A program
+ * cannot wait for an event from outside (src/wasi reads its stdin to the end before it
+ * starts), so it looks every 50 ms; after `seconds` it says so on stderr and exits 124.
+ * Whoever makes the file should rename it into place if the program reads it: a look
+ * may fall between a create and the write after it.
+ *
+ * @example
+ * Cmd: ["sh", "-c", `echo waiting; ${shWaitFor("/go")}; echo went`]
+ */
+export function shWaitFor(path: string, seconds = 15): string {
+  return `i=0; while [ ! -e ${path} ]; do [ $i -lt ${seconds * 20} ] || { echo "timed out waiting for ${path}" >&2; exit 124; }; sleep 0.05; i=$((i+1)); done`;
+}

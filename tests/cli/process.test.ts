@@ -2,7 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { until } from "../_wait.ts";
+import { shWaitFor, until } from "../_wait.ts";
 import { cli, spawnCli, tempHome, TOOLBOX } from "./_cli.ts";
 
 const proc = suite("strata as its own process: the bin, exit codes, one store shared by concurrent commands, a server");
@@ -54,8 +54,8 @@ proc("a held lock without a server ends in a clear error once the wait is over",
 
 proc("run -d leaves the container running in a background server that the next commands use", async () => {
   const env = { STRATA_IDLE_EXIT: "1" };
-  // It runs until the exec below makes /go (a program cannot wait for an event from outside: it looks, up to 15 s).
-  const d = await spawnCli(["run", "-d", "--name", "bg", "toolbox", "sh", "-c", "echo started; i=0; while [ ! -e /go ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done"], { home, env });
+  // It runs until the exec below makes /go.
+  const d = await spawnCli(["run", "-d", "--name", "bg", "toolbox", "sh", "-c", `echo started; ${shWaitFor("/go")}`], { home, env });
   assert.is(d.code, 0, d.stderr);
   assert.match(d.stdout, /^[0-9a-f]{64}\n$/);
   assert.ok(existsSync(join(home, "server.url")), "the background server wrote its address");

@@ -10,7 +10,7 @@ import { closeWorkers } from "../../src/wasi/mod.ts";
 import { createApi } from "../../src/api/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
 import { watchUncaught } from "../wasi/_helpers.ts";
-import { quietFor, until } from "../_wait.ts";
+import { quietFor, shWaitFor, until } from "../_wait.ts";
 import { output, outputUntil, run, sampleEngine } from "./_samples.ts";
 
 const { workerHost } = runtimeHost();
@@ -53,7 +53,7 @@ t("a change the engine cannot replay ends that container with 255 and the reason
   const engine = await sampleEngine(["toolbox"], { workerHost });
   const api = createApi(engine);
   // The other container runs until it finds /go, which an exec puts there once the failure is over.
-  const other = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "echo waiting; i=0; while [ ! -e /go ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done; echo fine"] });
+  const other = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", `echo waiting; ${shWaitFor("/go")}; echo fine`] });
   await engine.containers.start(other.Id);
   await outputUntil(engine, other.Id, "waiting\n");
   // XXX: the journal names paths, and a handle opened through a symlinked directory is not

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeWorkers } from "../../src/wasi/mod.ts";
 import { nodePlatform, runtimeHost } from "../../server/platform/mod.ts";
-import { until } from "../_wait.ts";
+import { shWaitFor, until } from "../_wait.ts";
 import { output, outputUntil, run, sampleEngine } from "./_samples.ts";
 
 const { workerHost } = runtimeHost();
@@ -65,10 +65,8 @@ t("a bind's changes reach the host once, a volume's come back to the engine, rea
 
 t("two running containers that mount one volume see each other's writes, wherever each mounts it", async () => {
   const engine = await sampleEngine(["toolbox"], { workerHost });
-  // A program cannot wait for an event from outside (its stdin is read before it starts),
-  // so it looks for b's file, up to 15 s; "waiting" says it runs with the volume mounted.
-  // b renames the file into place: a may look between a create and the write after it.
-  const waiter = "echo waiting; i=0; while [ ! -e /a/ping ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done; cat /a/ping; echo pong > /a/pong";
+  // a looks for b's file, which b renames into place; "waiting" says a runs with the volume mounted.
+  const waiter = `echo waiting; ${shWaitFor("/a/ping")}; cat /a/ping; echo pong > /a/pong`;
   const { Id: a } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", waiter], HostConfig: { Binds: ["shared:/a"] } });
   await engine.containers.start(a);
   await outputUntil(engine, a, "waiting\n");

@@ -7,7 +7,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { closeWorkers } from "../../src/wasi/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
-import { until } from "../_wait.ts";
+import { shWaitFor, until } from "../_wait.ts";
 import { output, outputUntil, sampleEngine } from "./_samples.ts";
 
 const { workerHost } = runtimeHost();
@@ -33,10 +33,8 @@ t("a running process and an exec, each in its own worker, see each other's write
   const engine = await sampleEngine(["toolbox"], { workerHost });
   const { Id } = await engine.containers.create({
     Image: "toolbox",
-    // A program cannot wait for an event from outside (its stdin is read before it starts),
-    // so it looks for the exec's file, up to 15 s. The exec renames the file into place:
-    // the program may look between a create and the write after it.
-    Cmd: ["sh", "-c", "echo from main > /tmp/m; echo wrote; i=0; while [ ! -f /tmp/flag ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done; cat /tmp/flag; cat /tmp/later"],
+    // It looks for the exec's file, which the exec renames into place (see shWaitFor).
+    Cmd: ["sh", "-c", `echo from main > /tmp/m; echo wrote; ${shWaitFor("/tmp/flag")}; cat /tmp/flag; cat /tmp/later`],
   });
   await engine.containers.start(Id);
   // The main process's write reaches the exec: its output comes after the write, in the same ring.
@@ -55,8 +53,8 @@ t("two execs at once in workers of one container: the second sees the first's fi
   const engine = await sampleEngine(["toolbox", "probes"], { workerHost });
   const { Id } = await engine.containers.create({ Image: "probes", Cmd: ["spin"] });
   await engine.containers.start(Id);
-  // The first exec looks for /b (up to 15 s); the second renames it into place, as above.
-  const slow = execText(engine, Id, ["sh", "-c", "echo one > /a; echo wrote; i=0; while [ ! -f /b ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done; cat /b"]);
+  // The first exec looks for /b; the second renames it into place, as above.
+  const slow = execText(engine, Id, ["sh", "-c", `echo one > /a; echo wrote; ${shWaitFor("/b")}; cat /b`]);
   await slow.seen("wrote\n");
   assert.equal(await execText(engine, Id, ["sh", "-c", "cat /a && echo two > /c && mv /c /b"]).done, [0, "one\n"]);
   assert.equal(await until(slow.done, { what: "the first exec to see /b and exit" }), [0, "wrote\ntwo\n"]);

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { until } from "../_wait.ts";
+import { shWaitFor, until } from "../_wait.ts";
 import { runClient, type Started, startClient, startServer } from "./_server.ts";
 
 const t = suite("the real docker CLI against the Node server");
@@ -88,8 +88,8 @@ if (!hasDocker) {
     assert.is(all.out, "one\ntwo\n");
     assert.is(all.err, "err\n");
     assert.match((await docker(["logs", "-t", "--tail", "2", "logged"])).out, /^\d{4}-\d\d-\d\dT[\d:.]+Z two\n$/);
-    // It runs until an exec makes /go (a program cannot wait for an event from outside: it looks, up to 15 s).
-    await docker(["run", "-d", "--name", "follow", "toolbox", "sh", "-c", "echo first; i=0; while [ ! -e /go ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done; echo last"]);
+    // It runs until an exec makes /go.
+    await docker(["run", "-d", "--name", "follow", "toolbox", "sh", "-c", `echo first; ${shWaitFor("/go")}; echo last`]);
     const f = dockerStart(["logs", "-f", "follow"]);
     await until(() => f.out().includes("first\n"), { what: () => `docker logs -f to print "first" (got ${JSON.stringify(f.out())})` });
     assert.is((await docker(["exec", "follow", "touch", "/go"])).code, 0); // still running: logs -f follows it
