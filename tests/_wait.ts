@@ -1,7 +1,7 @@
 /**
  * How tests wait: for the event itself (a promise that settles when the container exits,
  * a line of output arrives, a state changes), with an upper bound that fails the test
- * with "timed out waiting for <what>" instead of hanging the suite. A predicate is for a
+ * with "timed out waiting for <what>" (a `WaitTimeout`) instead of hanging the suite. A predicate is for a
  * state no event announces (a file on disk, /proc); it is checked at once, then every
  * few milliseconds. `quietFor` is the one fixed wait, for a test that asserts something
  * does NOT happen within a time.
@@ -16,10 +16,14 @@ export interface UntilOptions {
   timeoutMs?: number;
   /** What is awaited, for the failure message; a function is called only on failure (to say what was seen). */
   what: string | (() => string);
+  /** How often a predicate is checked (default 5 ms; more for a costly one, a request say). */
+  pollMs?: number;
 }
 
-/** How often a predicate is checked. */
-const POLL_MS = 5;
+/** The wait's bound passed: `until` rejects with this. */
+export class WaitTimeout extends Error {
+  override name = "WaitTimeout";
+}
 
 /**
  * The promise's value, or the predicate's first truthy result; rejects with "timed out
@@ -34,20 +38,20 @@ export function until<T>(cond: Promise<T> | (() => T | Promise<T>), o: UntilOpti
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       over = true;
-      reject(new Error(`timed out waiting for ${typeof o.what === "function" ? o.what() : o.what} (${timeoutMs} ms)`));
+      reject(new WaitTimeout(`timed out waiting for ${typeof o.what === "function" ? o.what() : o.what} (${timeoutMs} ms)`));
     }, timeoutMs);
   });
-  const event = typeof cond === "function" ? _poll(cond, () => over) : cond;
+  const event = typeof cond === "function" ? _poll(cond, o.pollMs ?? 5, () => over) : cond;
   return Promise.race([event, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Check `pred` now and then every POLL_MS until it holds or `stopped()`. */
-async function _poll<T>(pred: () => T | Promise<T>, stopped: () => boolean): Promise<NonNullable<T>> {
+/** Check `pred` now and then every `ms` until it holds or `stopped()`. */
+async function _poll<T>(pred: () => T | Promise<T>, ms: number, stopped: () => boolean): Promise<NonNullable<T>> {
   for (;;) {
     const v = await pred();
     if (v) return v as NonNullable<T>;
     if (stopped()) return new Promise<never>(() => {}); // the timeout has already failed the wait
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await new Promise((r) => setTimeout(r, ms));
   }
 }
 
