@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { until } from "../_wait.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -46,19 +47,10 @@ export async function startServer(args: string[] = [], o: { kind?: "node" | "den
   });
   let log = "";
   child.stderr!.on("data", (d) => void (log += d));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time: ${log}`)), o.timeoutMs ?? 30_000);
-    const check = () => {
-      if (!log.includes("serving the Docker Engine API")) return;
-      clearTimeout(timer);
-      resolve();
-    };
-    child.stderr!.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited ${code}: ${log}`));
-    });
-  });
+  await until(new Promise<void>((resolve, reject) => {
+    child.stderr!.on("data", () => log.includes("serving the Docker Engine API") && resolve());
+    child.once("exit", (code) => reject(new Error(`server exited ${code}: ${log}`)));
+  }), { timeoutMs: o.timeoutMs ?? 30_000, what: () => `the server to say it serves; its log: ${log}` });
   return {
     url: `tcp://127.0.0.1:${port}`, port, home, child, log: () => log,
     stop: async () => {
