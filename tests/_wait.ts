@@ -1,10 +1,10 @@
 /**
  * How tests wait: for the event itself (a promise that settles when the container exits,
  * a line of output arrives, a state changes), with an upper bound that fails the test
- * with "timed out waiting for <what>" (a `WaitTimeout`) instead of hanging the suite. A predicate is for a
- * state no event announces (a file on disk, /proc); it is checked at once, then every
- * few milliseconds. `quietFor` is the one fixed wait, for a test that asserts something
- * does NOT happen within a time.
+ * with "timed out waiting for <what>" (a `WaitTimeout`) instead of hanging the suite. A
+ * predicate is for a state no event announces (a file on disk, /proc); it is checked at
+ * once, then every few milliseconds. `quietFor` is the one fixed wait, for a test that
+ * asserts something does NOT happen within a time.
  *
  * @example
  * const status = await until(engine.containers.wait(id), { what: "the container's exit" });
