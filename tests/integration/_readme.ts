@@ -172,10 +172,12 @@ export async function startServerStep(code: string, port: number, line: number, 
   child.on("exit", (c) => void (exited = c));
   const server: Server = { port, line, child, log: () => out };
   try {
+    // Its own output must name the port too: a server another test run started there since
+    // the check above answers /_ping as well (and this block then fails to listen, and exits).
     await until(async () => {
       if (exited !== undefined) throw new Error(`README line ${line}: the server block exited (${exited}) before answering /_ping on ${port}:\n${out}`);
-      return await _ping(port);
-    }, { timeoutMs: o.timeoutMs, pollMs: 250, what: () => `README line ${line}: the server block to answer /_ping on ${port}; its output:\n${out}` });
+      return out.includes(`:${port}`) && await _ping(port);
+    }, { timeoutMs: o.timeoutMs, pollMs: 250, what: () => `README line ${line}: the server block to say it listens on ${port} and answer /_ping there; its output:\n${out}` });
   } catch (err) {
     if (err instanceof WaitTimeout) await stopServer(server);
     throw err;
