@@ -1,6 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { refuseSource, serveAttachWebSocket, serveHijack, type HijackConn, type WebSocketConn } from "../../src/api/mod.ts";
+import { until } from "../_wait.ts";
 import { message, post, sampleApi } from "./_app.ts";
 
 const t = suite("API: requests from web pages, foreign Hosts and non-JSON bodies are refused");
@@ -136,22 +137,23 @@ t("a hijacked attach or exec start with an Origin is refused 403 before anything
   assert.match(g.text(), /^HTTP\/1\.1 400 Bad Request\r\n[^]*unsupported Content-Type header \(text\/plain\)/);
 });
 
-/** A websocket connection that records what is sent; `say` is a client message. */
+/** A websocket connection that records what is sent; `say` is a client message; `accepted` resolves at the handshake (the attach is in place). */
 function fakeWs() {
   let ctrl!: ReadableStreamDefaultController<Uint8Array>;
   const sent: Uint8Array[] = [];
   const log: string[] = [];
-  let closed!: () => void;
+  let closed!: () => void, onAccept!: () => void;
   const done = new Promise<void>((r) => (closed = r));
+  const accepted = new Promise<void>((r) => (onAccept = r));
   const ws: WebSocketConn = {
     stdin: new ReadableStream({ start: (c) => void (ctrl = c) }),
-    accept: () => void log.push("accept"),
+    accept: () => (log.push("accept"), onAccept()),
     reject: (status, msg) => { log.push(`reject ${status} ${msg}`); closed(); },
     send: (b) => void sent.push(b),
     close: () => { log.push("close"); closed(); },
     onClose: () => {},
   };
-  return { ws, done, log, sent, say: (s: string) => ctrl.enqueue(enc.encode(s)), hangUp: () => ctrl.close() };
+  return { ws, done, accepted, log, sent, say: (s: string) => ctrl.enqueue(enc.encode(s)), hangUp: () => ctrl.close() };
 }
 
 t("attach over a websocket: raw output (no frame header), client messages are stdin, closed at exit", async () => {
@@ -162,7 +164,7 @@ t("attach over a websocket: raw output (no frame header), client messages are st
   f.say("hello ");
   f.say("ws\n");
   f.hangUp();
-  await new Promise((r) => setTimeout(r, 5));
+  await until(f.accepted, { what: "the websocket handshake" });
   assert.is((await req(`/containers/${Id}/start`, post())).status, 204);
   await served;
   assert.equal(f.log, ["accept", "close"]);

@@ -2,21 +2,23 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { serveHijack, type HijackConn, wantsHijack } from "../../src/api/mod.ts";
 import { frame } from "../../src/api/mod.ts";
+import { quietFor, until } from "../_wait.ts";
 import { demultiplex, message, post, runThrough, sampleApi } from "./_app.ts";
 
 const t = suite("API: logs, attach, exec and the hijacked connection");
 const enc = new TextEncoder(), dec = new TextDecoder();
 const bytes = async (r: Response) => new Uint8Array(await r.arrayBuffer());
 
-/** An in-memory connection: what the server writes, and a stdin the test feeds. */
+/** An in-memory connection: what the server writes, and a stdin the test feeds; `answered` resolves at the server's first write (its status line). */
 function fakeConn() {
   let ctrl!: ReadableStreamDefaultController<Uint8Array>;
   const stdin = new ReadableStream<Uint8Array>({ start: (c) => void (ctrl = c) });
   const written: Uint8Array[] = [];
-  let ended!: () => void;
+  let ended!: () => void, onAnswer!: () => void;
   const done = new Promise<void>((r) => (ended = r));
+  const answered = new Promise<void>((r) => (onAnswer = r));
   const closers: Array<() => void> = [];
-  const conn: HijackConn = { stdin, write: (b) => void written.push(b), end: () => ended(), onClose: (fn) => void closers.push(fn) };
+  const conn: HijackConn = { stdin, write: (b) => (written.push(b), onAnswer()), end: () => ended(), onClose: (fn) => void closers.push(fn) };
   const all = () => {
     const out = new Uint8Array(written.reduce((n, b) => n + b.length, 0));
     let at = 0;
@@ -29,7 +31,7 @@ function fakeConn() {
     const at = text.indexOf("\r\n\r\n");
     return { head: text.slice(0, at), body: b.subarray(enc.encode(text.slice(0, at + 4)).length) };
   };
-  return { conn, done, feed: (s: string) => ctrl.enqueue(enc.encode(s)), close: () => ctrl.close(), split, hangUp: () => closers.forEach((f) => f()) };
+  return { conn, done, answered, feed: (s: string) => ctrl.enqueue(enc.encode(s)), close: () => ctrl.close(), split, hangUp: () => closers.forEach((f) => f()) };
 }
 
 /** A hijack request as the docker CLI sends it: a JSON body says so in its Content-Type. */
@@ -75,11 +77,13 @@ t("logs follow=1 stays open until the container exits and then ends", async () =
   const r = await req("/containers/fl/logs?stdout=1&follow=1");
   let finished = false;
   const body = bytes(r).then((b) => { finished = true; return b; });
-  await new Promise((res) => setTimeout(res, 20));
+  // An inline process starts at its stdin's end, so nothing marks "running, and the log
+  // still open" but time: the response must NOT end within it.
+  await quietFor(20);
   assert.is(finished, false);
   ctrl.enqueue(enc.encode("followed\n"));
   ctrl.close();
-  assert.is(demultiplex(await body).stdout, "followed\n");
+  assert.is(demultiplex(await until(body, { what: "the followed log to end at the container's exit" })).stdout, "followed\n");
 });
 
 t("plain attach (dockerode without hijack) streams the output of a run and ends at exit", async () => {
@@ -108,7 +112,7 @@ t("hijacked attach: 101 UPGRADED, stdin sent before start reaches the program, i
   const served = serveHijack(engine, hreq(`/v1.47/containers/${Id}/attach?stderr=1&stdout=1&stream=1&stdin=1`), f.conn);
   f.feed("typed before start\n");
   f.close(); // the client's half-close, before /start as the docker CLI does it
-  await new Promise((r) => setTimeout(r, 5));
+  await until(f.answered, { what: "101 UPGRADED (the attach is in place)" });
   assert.is((await req(`/containers/${Id}/start`, post())).status, 204);
   await f.done;
   await served;

@@ -2,6 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { shWaitFor, until } from "../_wait.ts";
 import { cli, spawnCli, tempHome, TOOLBOX } from "./_cli.ts";
 
 const proc = suite("strata as its own process: the bin, exit codes, one store shared by concurrent commands, a server");
@@ -53,7 +54,8 @@ proc("a held lock without a server ends in a clear error once the wait is over",
 
 proc("run -d leaves the container running in a background server that the next commands use", async () => {
   const env = { STRATA_IDLE_EXIT: "1" };
-  const d = await spawnCli(["run", "-d", "--name", "bg", "toolbox", "sh", "-c", "echo started; sleep 3"], { home, env });
+  // It runs until the exec below makes /go.
+  const d = await spawnCli(["run", "-d", "--name", "bg", "toolbox", "sh", "-c", `echo started; ${shWaitFor("/go")}`], { home, env });
   assert.is(d.code, 0, d.stderr);
   assert.match(d.stdout, /^[0-9a-f]{64}\n$/);
   assert.ok(existsSync(join(home, "server.url")), "the background server wrote its address");
@@ -66,14 +68,13 @@ proc("run -d leaves the container running in a background server that the next c
   const attached = await cli(["-H", url, "run", "-i", "--rm", "toolbox", "sh", "-c", "read x; echo got $x; exit 5"], { home, stdin: "over tcp\n" });
   assert.is(attached.stdout, "got over tcp\n", attached.stderr);
   assert.is(attached.code, 5);
-  const ex = await cli(["exec", "bg", "sh", "-c", "echo in bg; exit 2"], { home });
+  const ex = await cli(["exec", "bg", "sh", "-c", "echo in bg; touch /go; exit 2"], { home });
   assert.is(ex.stdout, "in bg\n", ex.stderr);
   assert.is(ex.code, 2);
   assert.is((await cli(["wait", "bg"], { home })).stdout, "0\n");
   assert.is((await cli(["logs", "bg"], { home })).stdout, "started\n");
-  // Idle for a second, the server stops and gives the store back.
-  for (let i = 0; i < 60 && existsSync(join(home, "server.url")); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.not.ok(existsSync(join(home, "server.url")), readFileSync(join(home, "serve.log"), "utf8"));
+  // Idle for a second, the server stops and gives the store back (another process: only the file says so).
+  await until(() => !existsSync(join(home, "server.url")), { timeoutMs: 10_000, what: () => `the idle server to remove server.url; its log: ${readFileSync(join(home, "serve.log"), "utf8")}` });
   const after = await cli(["ps", "-a", "--format", "{{.Names}} {{.Status}}", "--filter", "name=bg"], { home });
   assert.match(after.stdout, /^bg Exited \(0\) /);
 });

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createEngine, type Engine, type EngineError, type EngineOptions } from "../../src/engine/mod.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
+import { until } from "../_wait.ts";
 
 export const SAMPLES = fileURLToPath(new URL("../../rootfs-samples/", import.meta.url));
 
@@ -26,6 +27,30 @@ export async function output(engine: Engine, id: string) {
   const dec = new TextDecoder();
   for await (const e of engine.containers.logs(id)) e.stream === "stdout" ? (stdout += dec.decode(e.data)) : (stderr += dec.decode(e.data));
   return { stdout, stderr };
+}
+
+/**
+ * Follow the container's output (both streams) until `text` has appeared in it: the
+ * program has got that far. Resolves with the output so far; fails if the output ends
+ * without it, or after `timeoutMs`.
+ */
+export async function outputUntil(engine: Engine, id: string, text: string, o: { timeoutMs?: number } = {}): Promise<string> {
+  const abort = new AbortController();
+  const dec = new TextDecoder();
+  let seen = "";
+  const found = (async () => {
+    for await (const e of engine.containers.logs(id, { follow: true, signal: abort.signal })) {
+      seen += dec.decode(e.data, { stream: true });
+      if (seen.includes(text)) return seen;
+    }
+    if (abort.signal.aborted) return seen; // the wait below has already failed
+    throw new Error(`The output of ${id} ended without ${JSON.stringify(text)}: ${JSON.stringify(seen)}`);
+  })();
+  try {
+    return await until(found, { timeoutMs: o.timeoutMs, what: () => `${JSON.stringify(text)} in the output of ${id} (got ${JSON.stringify(seen)})` });
+  } finally {
+    abort.abort();
+  }
 }
 
 /** [kind, message] of a rejected call, or ["none", ""]. */

@@ -11,25 +11,19 @@ import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
 import { createApi } from "../../src/api/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
 import { watchUncaught } from "../wasi/_helpers.ts";
-import { output, run, sampleEngine } from "./_samples.ts";
+import { quietFor, shWaitFor, until } from "../_wait.ts";
+import { output, outputUntil, run, sampleEngine } from "./_samples.ts";
 
 const { workerHost } = runtimeHost();
 const t = suite("containment: one container never ends or stalls the server");
 let uncaught: ReturnType<typeof watchUncaught>;
 t.before.each(() => void (uncaught = watchUncaught()));
 t.after.each(async () => {
-  await new Promise((r) => setTimeout(r, 10)); // a rejection is reported a turn after it is left unhandled
+  await quietFor(10); // no rejection is left unhandled: one would be reported a turn after
   uncaught.stop();
   uncaught.check();
 });
 t.after(() => closeWorkers(workerHost));
-
-/** Resolves with the value, or rejects after `ms` (a generous bound: this is no timing test). */
-function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
-  let timer!: ReturnType<typeof setTimeout>;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms)))])
-    .finally(() => clearTimeout(timer));
-}
 
 t("a file renamed or unlinked while the program writes it replays where it now is", async () => {
   const engine = await sampleEngine(["toolbox"], { workerHost });
@@ -65,20 +59,24 @@ t("a change the engine cannot replay ends that container with 255 and the reason
   const diverging = { ...(deno ? webWorkerHost(entry) : nodeWorkerHost(entry)), hostFiles: true };
   const engine = await sampleEngine(["toolbox"], { workerHost: diverging });
   const api = createApi(engine);
-  const other = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "sleep 1; echo fine"] });
+  // The other container runs until it finds /go, which an exec puts there once the failure is over.
+  const other = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", `echo waiting; ${shWaitFor("/go")}; echo fine`] });
   await engine.containers.start(other.Id);
+  await outputUntil(engine, other.Id, "waiting\n");
   const { Id } = await engine.containers.create({
     Image: "toolbox", Env: ["STRATA_TEST_DIVERGE=1"], Cmd: ["sh", "-c", "echo x > /tmp/f; while true; do sleep 1; done"],
   });
   await engine.containers.start(Id);
-  const status = await within(5000, engine.containers.wait(Id), "the failed container's end");
+  const status = await until(engine.containers.wait(Id), { timeoutMs: 5000, what: "the failed container's end" });
   assert.is(status.StatusCode, 255);
   assert.match(status.Error!.Message, /^Cannot apply the process's change \(set name "parted" in directory inode 1099511627776\) to the container's filesystem: .*no upper inode/);
   const state = (await engine.containers.inspect(Id)).State;
   assert.equal([state.Status, state.ExitCode, state.Error], ["exited", 255, status.Error!.Message]);
   assert.is((await api.request("/_ping")).status, 200);
-  assert.equal(await engine.containers.wait(other.Id), { StatusCode: 0, Error: null });
-  assert.is((await output(engine, other.Id)).stdout, "fine\n");
+  assert.is((await engine.containers.inspect(other.Id)).State.Status, "running");
+  assert.is(await engine.exec.start(engine.exec.create(other.Id, { Cmd: ["touch", "/go"] }).Id), 0);
+  assert.equal(await until(engine.containers.wait(other.Id), { what: "the other container to find /go and exit" }), { StatusCode: 0, Error: null });
+  assert.is((await output(engine, other.Id)).stdout, "waiting\nfine\n");
   await engine.close();
   await closeWorkers(diverging);
 });
@@ -92,11 +90,11 @@ t("while a container floods its output, /_ping answers, kill ends it, and its lo
   let seen = 0; // until the flood has filled the log several times over
   for await (const e of engine.containers.logs(Id, { follow: true })) if ((seen += e.data.length) > 4 * logCap) break;
   for (let i = 0; i < 20; i++) {
-    const ping = await within(5000, Promise.resolve(api.request("/_ping")), "GET /_ping while spam runs");
+    const ping = await until(Promise.resolve(api.request("/_ping")), { timeoutMs: 5000, what: "GET /_ping while spam runs" });
     assert.is(ping.status, 200);
-    await new Promise((r) => setTimeout(r, 1)); // a request a turn, as a client's arrive
+    await new Promise((r) => setTimeout(r, 1)); // a request a turn, as a client's arrive (a pace, not a wait for anything)
   }
-  await within(5000, engine.containers.kill(Id), "kill of a spamming container");
+  await until(engine.containers.kill(Id), { timeoutMs: 5000, what: "kill of a spamming container" });
   assert.equal([(await engine.containers.inspect(Id)).State.ExitCode, (await engine.containers.inspect(Id)).State.Error], [137, ""]);
   let kept = 0;
   for await (const e of engine.containers.logs(Id)) kept += e.data.length;

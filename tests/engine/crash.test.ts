@@ -39,7 +39,7 @@ function crashRound(home: string, round: number, killAfterMs: number, whileRunni
           } catch (e) {
             reject(e);
           }
-          setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+          setTimeout(() => child.kill("SIGKILL"), killAfterMs); // the random moment is the test's input, not a wait for something
         }
       }
     });

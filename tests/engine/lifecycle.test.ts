@@ -2,7 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { closeWorkers } from "../../src/wasi/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
-import { failure, heldOpen, output, run, sampleEngine } from "./_samples.ts";
+import { failure, heldOpen, output, outputUntil, run, sampleEngine } from "./_samples.ts";
 
 const { workerHost } = runtimeHost();
 
@@ -137,7 +137,7 @@ t("stop of a sleeping process ends it with 143 (SIGTERM, no handler), as docker 
   await engine.containers.stop(bare.Id, 20);
   const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "echo ready; sleep 30; echo after"] });
   await engine.containers.start(Id);
-  for await (const e of engine.containers.logs(Id, { follow: true })) if (new TextDecoder().decode(e.data).includes("ready")) break;
+  await outputUntil(engine, Id, "ready\n");
   await engine.containers.stop(Id, 20);
   for (const id of [bare.Id, Id]) {
     const s = (await engine.containers.inspect(id)).State;

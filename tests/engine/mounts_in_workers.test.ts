@@ -11,12 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeWorkers } from "../../src/wasi/mod.ts";
 import { nodePlatform, runtimeHost } from "../../server/platform/mod.ts";
-import { output, run, sampleEngine } from "./_samples.ts";
+import { shWaitFor, until } from "../_wait.ts";
+import { output, outputUntil, run, sampleEngine } from "./_samples.ts";
 
 const { workerHost } = runtimeHost();
 const t = suite("containers with mounts in workers");
 t.after(() => closeWorkers(workerHost));
 
+/** How late a 10 ms timer fires: the engine's event loop is free if it is not much late. */
 const tick = () => new Promise<number>((resolve) => {
   const t0 = Date.now();
   setTimeout(() => resolve(Date.now() - t0), 10);
@@ -25,9 +27,11 @@ const tick = () => new Promise<number>((resolve) => {
 t("a spinning program with a bind and a volume leaves the engine's thread free, and kill ends it", async () => {
   const dir = mkdtempSync(join(tmpdir(), "strata-spin-"));
   try {
+    writeFileSync(join(dir, "f"), "held\n");
     const engine = await sampleEngine(["probes"], { platform: nodePlatform(), workerHost });
-    const { Id } = await engine.containers.create({ Image: "probes", Cmd: ["spin"], HostConfig: { Binds: [`${dir}:/h`, "vol:/v"] } });
+    const { Id } = await engine.containers.create({ Image: "probes", Cmd: ["spin", "/h/f"], HostConfig: { Binds: [`${dir}:/h`, "vol:/v"] } });
     await engine.containers.start(Id);
+    await outputUntil(engine, Id, "open\n"); // it spins from here on
     const waits: number[] = [];
     for (let i = 0; i < 5; i++) waits.push(await tick());
     assert.ok(Math.max(...waits) < 2000, `the event loop answered while the program spun (${waits.join(", ")} ms)`);
@@ -61,13 +65,15 @@ t("a bind's changes reach the host once, a volume's come back to the engine, rea
 
 t("two running containers that mount one volume see each other's writes, wherever each mounts it", async () => {
   const engine = await sampleEngine(["toolbox"], { workerHost });
-  const waiter = "i=0; while [ ! -e /a/ping ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; cat /a/ping; echo pong > /a/pong";
+  // a looks for b's file, which b renames into place; "waiting" says a runs with the volume mounted.
+  const waiter = `echo waiting; ${shWaitFor("/a/ping")}; cat /a/ping; echo pong > /a/pong`;
   const { Id: a } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", waiter], HostConfig: { Binds: ["shared:/a"] } });
   await engine.containers.start(a);
-  const b = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo ping from b > /deep/b/ping"], HostConfig: { Binds: ["shared:/deep/b"] } });
+  await outputUntil(engine, a, "waiting\n");
+  const b = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo ping from b > /deep/b/.ping; mv /deep/b/.ping /deep/b/ping"], HostConfig: { Binds: ["shared:/deep/b"] } });
   assert.is(b.code, 0);
-  assert.is((await engine.containers.wait(a)).StatusCode, 0);
-  assert.is((await output(engine, a)).stdout, "ping from b\n");
+  assert.is((await until(engine.containers.wait(a), { what: "a to see b's file and exit" })).StatusCode, 0);
+  assert.is((await output(engine, a)).stdout, "waiting\nping from b\n");
   const c = await run(engine, { Image: "toolbox", Cmd: ["cat", "/v/ping", "/v/pong"], HostConfig: { Binds: ["shared:/v"] } });
   assert.is(c.stdout, "ping from b\npong\n");
 });
@@ -96,7 +102,7 @@ else if (deno) console.log("skip: descriptors left by killed workers: Deno canno
       for (let i = 0; i < 5; i++) {
         const { Id } = await engine.containers.create({ Image: "probes", Cmd: ["spin", "/h/f", "/h/f"], HostConfig: { Binds: [`${dir}:/h`] } });
         await engine.containers.start(Id);
-        while (!(await output(engine, Id)).stdout.includes("open")) await new Promise((r) => setTimeout(r, 10)); // the files are open; the loop makes no system call, so only terminate ends it
+        await outputUntil(engine, Id, "open\n"); // the files are open; the loop makes no system call, so only terminate ends it
         await engine.containers.kill(Id, "KILL");
         await engine.containers.wait(Id);
       }
@@ -104,9 +110,8 @@ else if (deno) console.log("skip: descriptors left by killed workers: Deno canno
     await killFive(); // the runtime's own descriptors for its first workers (Deno keeps some) are counted in before
     const before = openFds();
     await killFive();
-    // A terminated thread's runtime gives its own descriptors back as it winds down: wait for that, a while.
-    for (const until = Date.now() + 5000; openFds() > before && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(openFds() <= before, `descriptors: ${before} before, ${openFds()} after five more kills`);
+    // A terminated thread's runtime gives its own descriptors back as it winds down (no event says when).
+    await until(() => openFds() <= before, { timeoutMs: 5000, what: () => `the descriptors to go back to ${before} after five more kills (${openFds()} open)` });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

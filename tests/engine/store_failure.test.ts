@@ -10,6 +10,7 @@ import { createEngine, type Engine } from "../../src/engine/mod.ts";
 import { Appender } from "../../src/engine/_persist.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
 import { watchUncaught } from "../wasi/_helpers.ts";
+import { quietFor } from "../_wait.ts";
 import { failure, heldOpen, output, SAMPLES } from "./_samples.ts";
 
 /** A MemoryStore whose byte writes of the kinds named in `failing` are refused. */
@@ -35,7 +36,7 @@ const t = suite("store write failures");
 let uncaught: ReturnType<typeof watchUncaught>;
 t.before.each(() => void (uncaught = watchUncaught()));
 t.after.each(async () => {
-  await new Promise((r) => setTimeout(r, 20)); // let a stray rejection surface
+  await quietFor(20); // no stray rejection surfaces meanwhile
   uncaught.stop();
   uncaught.check();
 });

@@ -15,6 +15,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
+import { until, WaitTimeout } from "../_wait.ts";
 
 export type Directive =
   | { kind: "server"; port: number }
@@ -170,31 +171,33 @@ export async function startServerStep(code: string, port: number, line: number, 
   child.stderr!.on("data", (d) => void (out += d));
   child.on("exit", (c) => void (exited = c));
   const server: Server = { port, line, child, log: () => out };
-  const deadline = Date.now() + o.timeoutMs;
-  for (;;) {
-    if (exited !== undefined) throw new Error(`README line ${line}: the server block exited (${exited}) before answering /_ping on ${port}:\n${out}`);
-    if (await _ping(port)) return server;
-    if (Date.now() > deadline) {
-      await stopServer(server);
-      throw new Error(`README line ${line}: the server block did not answer /_ping on ${port} within ${o.timeoutMs} ms:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    // Its own output must name the port too: a server another test run started there since
+    // the check above answers /_ping as well (and this block then fails to listen, and exits).
+    await until(async () => {
+      if (exited !== undefined) throw new Error(`README line ${line}: the server block exited (${exited}) before answering /_ping on ${port}:\n${out}`);
+      return out.includes(`:${port}`) && await _ping(port);
+    }, { timeoutMs: o.timeoutMs, pollMs: 250, what: () => `README line ${line}: the server block to say it listens on ${port} and answer /_ping there; its output:\n${out}` });
+  } catch (err) {
+    if (err instanceof WaitTimeout) await stopServer(server);
+    throw err;
   }
+  return server;
 }
 
 /** SIGTERM to the server's process group (the reader's Ctrl-C), SIGKILL after `graceMs`; resolves once the group is gone. */
 export async function stopServer(s: Server, graceMs = 20_000): Promise<{ killed: boolean }> {
   const pid = s.child.pid!;
+  // Only kill(-pid, 0) says whether the whole group is gone: no event for that.
+  const gone = (timeoutMs: number) => until(() => !_groupAlive(pid), { timeoutMs, pollMs: 100, what: `process group ${pid} to end` }).then(() => true, (err: unknown) => {
+    if (err instanceof WaitTimeout) return false;
+    throw err;
+  });
   _signalGroup(pid, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  while (_groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  const killed = _groupAlive(pid);
-  if (killed) {
-    _signalGroup(pid, "SIGKILL");
-    const last = Date.now() + 5000;
-    while (_groupAlive(pid) && Date.now() < last) await new Promise((r) => setTimeout(r, 100));
-  }
-  return { killed };
+  if (await gone(graceMs)) return { killed: false };
+  _signalGroup(pid, "SIGKILL");
+  await gone(5000);
+  return { killed: true };
 }
 
 /**

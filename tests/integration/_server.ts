@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { until } from "../_wait.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -46,19 +47,10 @@ export async function startServer(args: string[] = [], o: { kind?: "node" | "den
   });
   let log = "";
   child.stderr!.on("data", (d) => void (log += d));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time: ${log}`)), o.timeoutMs ?? 30_000);
-    const check = () => {
-      if (!log.includes("serving the Docker Engine API")) return;
-      clearTimeout(timer);
-      resolve();
-    };
-    child.stderr!.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited ${code}: ${log}`));
-    });
-  });
+  await until(new Promise<void>((resolve, reject) => {
+    child.stderr!.on("data", () => log.includes("serving the Docker Engine API") && resolve());
+    child.once("exit", (code) => reject(new Error(`server exited ${code}: ${log}`)));
+  }), { timeoutMs: o.timeoutMs ?? 30_000, what: () => `the server to say it serves; its log: ${log}` });
   return {
     url: `tcp://127.0.0.1:${port}`, port, home, child, log: () => log,
     stop: async () => {
@@ -79,24 +71,38 @@ export interface Ran {
   err: string;
 }
 
-/** Run a client command with a deadline (a hang fails the test instead of the suite). */
-export function runClient(cmd: string, args: string[], o: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...o.env }, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "", err = "";
-    child.stdout.on("data", (d) => void (out += d));
-    child.stderr.on("data", (d) => void (err += d));
-    const timer = setTimeout(() => {
-      err += `\n[killed after ${o.timeoutMs ?? 20_000} ms]`;
-      child.kill("SIGKILL");
-    }, o.timeoutMs ?? 20_000);
+/** A client command under way: its output so far, and its end. */
+export interface Running {
+  out(): string;
+  done: Promise<Ran>;
+  /** End it (SIGTERM) and wait for that. */
+  stop(): Promise<Ran>;
+}
+
+/** Start a client command with a deadline (a hang fails the test instead of the suite). */
+export function startClient(cmd: string, args: string[], o: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Running {
+  const child = spawn(cmd, args, { env: { ...process.env, ...o.env }, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "", err = "";
+  child.stdout.on("data", (d) => void (out += d));
+  child.stderr.on("data", (d) => void (err += d));
+  const timer = setTimeout(() => {
+    err += `\n[killed after ${o.timeoutMs ?? 20_000} ms]`;
+    child.kill("SIGKILL");
+  }, o.timeoutMs ?? 20_000);
+  const done = new Promise<Ran>((resolve) => {
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, out, err });
     });
-    child.stdin.on("error", () => {}); // a client that never reads stdin closes it (EPIPE)
-    child.stdin.end(o.input ?? "");
   });
+  child.stdin.on("error", () => {}); // a client that never reads stdin closes it (EPIPE)
+  child.stdin.end(o.input ?? "");
+  return { out: () => out, done, stop: () => (child.kill(), done) };
+}
+
+/** Run a client command to its end, with a deadline. */
+export function runClient(cmd: string, args: string[], o: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Ran> {
+  return startClient(cmd, args, o).done;
 }
 
 /** GET over a unix socket or TCP with node:http, with any headers (Host included: fetch will not set one); a deadline fails the test. */

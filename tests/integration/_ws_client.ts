@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
+import { until as waitFor } from "../_wait.ts";
 
 export interface WsClient {
   socket: Socket;
@@ -68,15 +69,14 @@ export function openWs(port: number, path: string, headers: Record<string, strin
       waiters.forEach((f) => f());
     });
     function until(pred: (t: string) => boolean, timeoutMs = 15_000): Promise<string> {
-      return new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`timed out; got ${JSON.stringify(text())}`)), timeoutMs);
+      return waitFor(new Promise((res, rej) => {
         const check = () => {
-          if (pred(text())) { clearTimeout(timer); res(text()); }
-          else if (socket.destroyed) { clearTimeout(timer); rej(new Error(`socket closed; got ${JSON.stringify(text())}`)); }
+          if (pred(text())) res(text());
+          else if (socket.destroyed) rej(new Error(`socket closed; got ${JSON.stringify(text())}`));
           else waiters.push(check);
         };
         check();
-      });
+      }), { timeoutMs, what: () => `the expected websocket messages; got ${JSON.stringify(text())}` });
     }
     function send(s: string): void {
       const payload = Buffer.from(s), mask = randomBytes(4);

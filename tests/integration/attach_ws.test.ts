@@ -2,6 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
+import { quietFor, until } from "../_wait.ts";
 import { startServer, type Started } from "./_server.ts";
 import { openWs } from "./_ws_client.ts";
 
@@ -73,21 +74,23 @@ t("a hijacked (Upgrade: tcp) attach that resets, one that half-closes, and a ref
     return sock;
   };
   const attach = (q: string) => `POST /v1.47/containers/${id}/attach?stream=1&stdout=1${q} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n`;
+  const data = (sock: ReturnType<typeof raw>, what: string) => until(new Promise<void>((r) => sock.once("data", () => r())), { what });
   const a = raw(attach(""));
-  await new Promise<void>((r) => a.once("data", () => r()));
+  await data(a, "the 101 of the first attach");
   await call(`/containers/${id}/start`, { method: "POST" });
-  await new Promise<void>((r) => a.once("data", () => r()));
+  await data(a, "output on the first attach");
   a.resetAndDestroy();
   const b = raw(attach("&stdin=1"));
-  await new Promise<void>((r) => b.once("data", () => r()));
+  await data(b, "the 101 of the second attach");
   b.end(); // half-close: stdin ends, output keeps coming until we go
-  await new Promise<void>((r) => b.once("data", () => r()));
+  await data(b, "output on the half-closed attach");
   b.resetAndDestroy();
   const c = raw("GET /_ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
   c.resetAndDestroy();
   const d = raw(`POST /v1.47/containers/${id}/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n`);
-  d.pause(); // a reader that never reads: the server waits for it instead of buffering the flood
-  await new Promise((r) => setTimeout(r, 300));
+  await data(d, "the flood on the last attach");
+  d.pause(); // a reader that stops reading: the server waits for it instead of buffering the flood
+  await quietFor(300); // and does NOT fall over meanwhile
   d.resetAndDestroy();
   await alive();
   await call(`/containers/${id}/kill`, { method: "POST" });

@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { demultiplex } from "../../src/api/mod.ts";
+import { until } from "../_wait.ts";
 import { ROOT, runClient, type Started, startServer } from "./_server.ts";
 
 const t = suite("the Deno server (Deno.serve) driven over HTTP");
@@ -46,8 +47,12 @@ if (!hasDeno) {
   });
 
   t("a spinning container runs in a worker: the server keeps answering and kill stops it", async () => {
-    await call("/containers/create?name=spin1", post({ Image: "probes", Cmd: ["spin"] }));
+    await call("/containers/create?name=spin1", post({ Image: "probes", Cmd: ["spin", "/bin/spin"] }));
     assert.is((await call("/containers/spin1/start", post())).status, 204);
+    const log = (await call("/containers/spin1/logs?stdout=1&follow=1")).body!.getReader();
+    const first = await until(log.read(), { what: "spin to say it opened its file (it spins from then on)" });
+    assert.is(demultiplex(first.value!).stdout, "open\n");
+    await log.cancel();
     const t0 = Date.now();
     assert.is((await call("/_ping")).status, 200);
     assert.ok(Date.now() - t0 < 1000, "ping answered while spin runs");

@@ -1,10 +1,11 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runClient, type Started, startServer } from "./_server.ts";
+import { shWaitFor, until } from "../_wait.ts";
+import { runClient, type Started, startClient, startServer } from "./_server.ts";
 
 const t = suite("the real docker CLI against the Node server");
 const hasDocker = spawnSync("docker", ["--version"]).status === 0;
@@ -12,6 +13,8 @@ let server: Started;
 let dir: string;
 
 const docker = (args: string[], input?: string) => runClient("docker", args, { env: { DOCKER_HOST: server.url }, input, timeoutMs: 20_000 });
+/** A docker command that keeps running (logs -f, events): its output so far, and its end. */
+const dockerStart = (args: string[]) => startClient("docker", args, { env: { DOCKER_HOST: server.url }, timeoutMs: 20_000 });
 
 if (!hasDocker) {
   console.log("skip: the docker CLI is not installed; its integration tests are skipped");
@@ -85,13 +88,13 @@ if (!hasDocker) {
     assert.is(all.out, "one\ntwo\n");
     assert.is(all.err, "err\n");
     assert.match((await docker(["logs", "-t", "--tail", "2", "logged"])).out, /^\d{4}-\d\d-\d\dT[\d:.]+Z two\n$/);
-    await docker(["run", "-d", "--name", "follow", "-i", "toolbox", "sh", "-c", "echo first; cat; echo last"]);
-    const f = docker(["logs", "-f", "follow"]);
-    await new Promise((r) => setTimeout(r, 300));
-    await docker(["kill", "follow"]);
-    const r = await f;
-    assert.is(r.code, 0);
-    assert.match(r.out, /^first\n/);
+    // It runs until an exec makes /go.
+    await docker(["run", "-d", "--name", "follow", "toolbox", "sh", "-c", `echo first; ${shWaitFor("/go")}; echo last`]);
+    const f = dockerStart(["logs", "-f", "follow"]);
+    await until(() => f.out().includes("first\n"), { what: () => `docker logs -f to print "first" (got ${JSON.stringify(f.out())})` });
+    assert.is((await docker(["exec", "follow", "touch", "/go"])).code, 0); // still running: logs -f follows it
+    const r = await until(f.done, { what: "docker logs -f to end at the container's exit" });
+    assert.equal([r.code, r.out], [0, "first\nlast\n"]);
     await docker(["rm", "-f", "logged", "follow"]);
   });
 
@@ -145,15 +148,19 @@ if (!hasDocker) {
   });
 
   t("events streams container events as they happen", async () => {
-    const ev = spawn("docker", ["events", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}", "--filter", "type=container"], { env: { ...process.env, DOCKER_HOST: server.url } });
-    let out = "";
-    ev.stdout.on("data", (d) => void (out += d));
-    await new Promise((r) => setTimeout(r, 300));
-    await docker(["run", "--rm", "--name", "evt", "toolbox", "true"]);
-    const deadline = Date.now() + 5000;
-    while (!/container destroy evt/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    ev.kill();
-    assert.match(out, /container create evt\n[\s\S]*container start evt\n[\s\S]*container die evt\n[\s\S]*container destroy evt/);
+    // --since replays the first run's events, so once they are printed the stream is open:
+    // the second run's then arrive as they happen.
+    const ev = dockerStart(["events", "--since", "1h", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}", "--filter", "type=container"]);
+    const printed = (line: string) => until(() => ev.out().includes(`${line}\n`), { what: () => `docker events to print "${line}" (got ${JSON.stringify(ev.out())})` });
+    try {
+      await docker(["run", "--rm", "--name", "evt", "toolbox", "true"]);
+      await printed("container destroy evt");
+      await docker(["run", "--rm", "--name", "evt2", "toolbox", "true"]);
+      await printed("container destroy evt2");
+      assert.match(ev.out(), /container create evt2\n[\s\S]*container start evt2\n[\s\S]*container die evt2\n[\s\S]*container destroy evt2/);
+    } finally {
+      await ev.stop();
+    }
   });
 
   t("ps -s -q and filters by name", async () => {

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { demultiplex } from "../../src/api/mod.ts";
+import { until } from "../_wait.ts";
 import { type Started, startServer } from "./_server.ts";
 
 const t = suite("dockerode against the Node server");
@@ -19,10 +20,8 @@ try {
 let server: Started;
 let docker: Any;
 
-/** Resolve a promise or fail after `ms` (a hang fails the test, not the suite). */
-function within(p: Promise<Any>, ms = 15_000): Promise<Any> {
-  return Promise.race([p, new Promise<Any>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))]);
-}
+/** The call's result, or a failure that names it after 15 s (a hang fails the test, not the suite). */
+const within = (p: Promise<Any>, what: string): Promise<Any> => until(p, { what });
 
 /** Collect a demultiplexed attach/logs stream into text. */
 function collect(stream: Any, modem: Any): Promise<{ stdout: string; stderr: string }> {
@@ -44,60 +43,60 @@ if (!Docker) {
   t.after(async () => void (await server.stop()));
 
   t("ping, version, listImages, getImage().inspect", async () => {
-    assert.is(String(await within(docker.ping())), "OK");
-    assert.is((await within(docker.version())).ApiVersion, "1.47");
-    const images = await within(docker.listImages()) as Array<{ RepoTags: string[] }>;
+    assert.is(String(await within(docker.ping(), "docker.ping()")), "OK");
+    assert.is((await within(docker.version(), "docker.version()")).ApiVersion, "1.47");
+    const images = await within(docker.listImages(), "docker.listImages()") as Array<{ RepoTags: string[] }>;
     assert.ok(images.some((i) => i.RepoTags.includes("toolbox:latest")));
-    const img = await within(docker.getImage("toolbox:latest").inspect()) as { RepoTags: string[]; RootFS: { Type: string } };
+    const img = await within(docker.getImage("toolbox:latest").inspect(), "inspect toolbox:latest") as { RepoTags: string[]; RootFS: { Type: string } };
     assert.is(img.RootFS.Type, "layers");
-    await within(docker.getImage("nosuch").inspect()).then(() => assert.unreachable(), (err: Any) => assert.is(err.statusCode, 404));
+    await within(docker.getImage("nosuch").inspect(), "inspect nosuch").then(() => assert.unreachable(), (err: Any) => assert.is(err.statusCode, 404));
   });
 
   t("createContainer, hijacked attach, start, wait, logs, remove", async () => {
-    const c = await within(docker.createContainer({ Image: "toolbox", Cmd: ["sh", "-c", "echo out; echo err >&2; exit 3"], name: "dc1" }));
-    const stream = await within(c.attach({ stream: true, stdout: true, stderr: true, hijack: true }));
+    const c = await within(docker.createContainer({ Image: "toolbox", Cmd: ["sh", "-c", "echo out; echo err >&2; exit 3"], name: "dc1" }), "createContainer dc1");
+    const stream = await within(c.attach({ stream: true, stdout: true, stderr: true, hijack: true }), "attach (hijack) to dc1");
     const seen = collect(stream, docker.modem);
-    await within(c.start());
-    assert.equal(await within(c.wait()), { StatusCode: 3, Error: null });
-    assert.equal(await within(seen), { stdout: "out\n", stderr: "err\n" });
-    const logs = await within(c.logs({ stdout: true, stderr: true })) as Buffer;
+    await within(c.start(), "c.start()");
+    assert.equal(await within(c.wait(), "c.wait()"), { StatusCode: 3, Error: null });
+    assert.equal(await within(seen, "the attach stream of dc1 to end"), { stdout: "out\n", stderr: "err\n" });
+    const logs = await within(c.logs({ stdout: true, stderr: true }), "logs of dc1") as Buffer;
     assert.is(logs[0], 1); // multiplexed: the caller demuxes
     assert.equal(demultiplex(new Uint8Array(logs)), { stdout: "out\n", stderr: "err\n" });
-    const list = await within(docker.listContainers({ all: true, filters: { name: ["dc1"] } })) as Array<{ Names: string[]; State: string }>;
+    const list = await within(docker.listContainers({ all: true, filters: { name: ["dc1"] } }), "listContainers name=dc1") as Array<{ Names: string[]; State: string }>;
     assert.equal(list.map((x) => [x.Names[0], x.State]), [["/dc1", "exited"]]);
-    await within(c.remove());
-    await within(c.inspect()).then(() => assert.unreachable(), (err: Any) => assert.is(err.statusCode, 404));
+    await within(c.remove(), "c.remove()");
+    await within(c.inspect(), "c.inspect()").then(() => assert.unreachable(), (err: Any) => assert.is(err.statusCode, 404));
   });
 
   t("docker.run() (Tty, plain attach, start, wait) returns the status code and the output", async () => {
     const out = new PassThrough();
     let text = "";
     out.on("data", (d) => void (text += d));
-    const [result, container] = await within(docker.run("toolbox", ["echo", "from run"], out)) as [{ StatusCode: number }, Any];
+    const [result, container] = await within(docker.run("toolbox", ["echo", "from run"], out), "docker.run(toolbox echo)") as [{ StatusCode: number }, Any];
     assert.is(result.StatusCode, 0);
     assert.match(text, /from run/);
-    await within(container.remove({ force: true }));
+    await within(container.remove({ force: true }), "container.remove({ force: true })");
   });
 
   t("exec: create, start with hijack, inspect for the exit code", async () => {
-    const c = await within(docker.createContainer({ Image: "probes", Cmd: ["spin"], name: "dspin" }));
-    await within(c.start());
-    const exec = await within(c.exec({ Cmd: ["sh", "-c", "echo via exec; exit 4"], AttachStdout: true, AttachStderr: true }));
-    const stream = await within(exec.start({ hijack: true, stdin: false }));
-    assert.match((await within(collect(stream, docker.modem))).stdout, /via exec/);
-    const info = await within(exec.inspect()) as { ExitCode: number; Running: boolean };
+    const c = await within(docker.createContainer({ Image: "probes", Cmd: ["spin"], name: "dspin" }), "createContainer dspin");
+    await within(c.start(), "c.start()");
+    const exec = await within(c.exec({ Cmd: ["sh", "-c", "echo via exec; exit 4"], AttachStdout: true, AttachStderr: true }), "exec create in dspin");
+    const stream = await within(exec.start({ hijack: true, stdin: false }), "exec start (hijack)");
+    assert.match((await within(collect(stream, docker.modem), "the exec's output to end")).stdout, /via exec/);
+    const info = await within(exec.inspect(), "exec.inspect()") as { ExitCode: number; Running: boolean };
     assert.is(info.ExitCode, 4);
-    await within(c.remove({ force: true }));
-    const left = await within(docker.listContainers({ all: true, filters: { name: ["dspin"] } })) as unknown[];
+    await within(c.remove({ force: true }), "c.remove({ force: true })");
+    const left = await within(docker.listContainers({ all: true, filters: { name: ["dspin"] } }), "listContainers name=dspin") as unknown[];
     assert.equal(left, []);
   });
 
   t("loadImage streams JSON progress to the end and the image appears", async () => {
-    await within(docker.getImage("demo").remove());
-    const stream = await within(docker.loadImage(readFileSync(`${SAMPLES}demo.tar`)));
-    const events = await within(new Promise<Any[]>((resolve, reject) => docker.modem.followProgress(stream, (err: Any, res: Any[]) => (err ? reject(err) : resolve(res)))));
+    await within(docker.getImage("demo").remove(), "remove demo");
+    const stream = await within(docker.loadImage(readFileSync(`${SAMPLES}demo.tar`)), "loadImage demo.tar");
+    const events = await within(new Promise<Any[]>((resolve, reject) => docker.modem.followProgress(stream, (err: Any, res: Any[]) => (err ? reject(err) : resolve(res)))), "the load's progress to end");
     assert.ok(events.some((e: Any) => /Loaded image: demo:latest/.test(e.stream ?? "")));
-    assert.is((await within(docker.getImage("demo").inspect())).RepoTags[0], "demo:latest");
+    assert.is((await within(docker.getImage("demo").inspect(), "inspect demo")).RepoTags[0], "demo:latest");
   });
 }
 

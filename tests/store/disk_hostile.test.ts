@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskStore } from "../../server/store/mod.ts";
+import { until } from "../_wait.ts";
 
 const enc = new TextEncoder();
 const homes: string[] = [];
@@ -141,23 +142,31 @@ t("a batch that fails part way puts back what it changed, and the home reopens a
 /** A zombie: `sh` forks `sleep 0`, then becomes `sleep 30`, which never reaps it. */
 async function zombie(): Promise<{ pid: number; parent: ReturnType<typeof spawn> }> {
   const parent = spawn("sh", ["-c", "sleep 0 & exec sleep 30"], { stdio: "ignore" });
-  for (let i = 0; i < 500; i++) {
-    for (const name of readdirSync("/proc")) {
-      if (!/^\d+$/.test(name)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH") continue; // gone meanwhile
-        throw err;
-      }
-      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (state === "Z" && Number(ppid) === parent.pid) return { pid: Number(name), parent };
-    }
-    await new Promise((r) => setTimeout(r, 10)); // poll /proc for the state change (no event to wait for)
+  try {
+    // Only /proc says when the child has become a zombie: no event to wait for.
+    const pid = await until(() => _zombieOf(parent.pid!), { timeoutMs: 5000, what: "a zombie child of sh in /proc" });
+    return { pid, parent };
+  } catch (err) {
+    parent.kill("SIGKILL");
+    throw err;
   }
-  parent.kill("SIGKILL");
-  throw new Error("no zombie appeared");
+}
+
+/** The pid of a zombie whose parent is `ppid`, or 0. */
+function _zombieOf(ppid: number): number {
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH") continue; // gone meanwhile
+      throw err;
+    }
+    const [state, parent] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (state === "Z" && Number(parent) === ppid) return Number(name);
+  }
+  return 0;
 }
 
 const lock = suite("DiskStore lock");

@@ -4,6 +4,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { quietFor, until } from "../_wait.ts";
 import { makeRoot, run, WASI_SKIP } from "./_run.ts";
 
 const test = suite("probes");
@@ -57,46 +58,63 @@ function _expectedChecksum(): string {
   return sum.toString();
 }
 
-/** Runs a probe in a worker for `ms`, then terminates it; what it wrote and whether it ended. */
-async function runFor(name: string, ms: number): Promise<{ ended: boolean; bytes: number }> {
+/** A probe started in a worker thread under node:wasi, its stdout going to a file; `/d` is a temp dir holding `f`. */
+async function startProbe(name: string, args: string[] = []) {
   const { Worker } = await import("node:worker_threads");
-  const { mkdtempSync, statSync, rmSync } = await import("node:fs");
+  const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
   const dir = mkdtempSync(join(tmpdir(), "strata-probe-"));
+  writeFileSync(join(dir, "f"), "held\n");
   const out = join(dir, "out");
   const code = `
     const { WASI } = require("node:wasi"); const fs = require("node:fs");
     const { workerData: d } = require("node:worker_threads");
     const fd = fs.openSync(d.out, "w");
-    const wasi = new WASI({ version: "preview1", args: [d.name], env: {}, stdout: fd, returnOnExit: true });
+    const wasi = new WASI({ version: "preview1", args: [d.name, ...d.args], env: {}, preopens: { "/d": d.dir }, stdout: fd, returnOnExit: true });
     const m = new WebAssembly.Module(fs.readFileSync(d.wasm));
     wasi.start(new WebAssembly.Instance(m, wasi.getImportObject()));`;
   const wasm = new URL(`../../wasm/dist/${name}.wasm`, import.meta.url);
-  const worker = new Worker(code, { eval: true, workerData: { name, out, wasm: wasm.pathname }, stderr: true });
+  const worker = new Worker(code, { eval: true, workerData: { name, args, dir, out, wasm: wasm.pathname }, stderr: true });
   let ended = false;
   worker.on("exit", () => (ended = true));
-  await new Promise((r) => setTimeout(r, ms));
-  const wasEnded = ended;
-  let bytes = 0;
-  try {
-    bytes = statSync(out).size;
-  } catch { /* not opened yet */ }
-  await worker.terminate();
-  rmSync(dir, { recursive: true, force: true });
-  return { ended: wasEnded, bytes };
+  const output = () => (existsSync(out) ? readFileSync(out) : new Uint8Array(0)); // the worker has not opened it yet
+  return {
+    ended: () => ended,
+    output,
+    /** Its output so far, once `pred` holds for it; fails if the probe ends first. */
+    until: (pred: (o: Uint8Array) => boolean, what: string) => until(() => {
+      if (ended) throw new Error(`${name} ended while the test waited for ${what}`);
+      return pred(output()) && output();
+    }, { timeoutMs: 10_000, what }),
+    stop: async () => {
+      await worker.terminate();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
-it("spin keeps running, writing nothing, until it is terminated", async () => {
-  const r = await runFor("spin", 400);
-  assert.is(r.ended, false);
-  assert.is(r.bytes, 0);
+it("spin keeps running, writing nothing more, until it is terminated", async () => {
+  const p = await startProbe("spin", ["/d/f"]);
+  try {
+    await p.until((o) => o.length > 0, "spin to say it opened its file");
+    assert.is(new TextDecoder().decode(p.output()), "open\n");
+    await quietFor(300); // it does NOT end, nor write again, meanwhile
+    assert.is(p.ended(), false);
+    assert.is(p.output().length, 5);
+  } finally {
+    await p.stop();
+  }
 });
 
 it("spam writes to stdout without end", async () => {
-  const r = await runFor("spam", 600);
-  assert.is(r.ended, false);
-  assert.ok(r.bytes > 64 * 1024, `spam wrote ${r.bytes} bytes`);
+  const p = await startProbe("spam");
+  try {
+    await p.until((o) => o.length > 64 * 1024, "spam to write 64 KiB");
+    assert.is(p.ended(), false);
+  } finally {
+    await p.stop();
+  }
 });
 
 test.run();
