@@ -145,7 +145,7 @@ async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: b
   if (oom) engine.event(rt.rec, "oom");
   // A write the store refuses does not stop the others: each failure goes on State.Error.
   const failed = (err: unknown) => noteFailure(rt, err);
-  const owned = engine.runtimes.get(rt.rec.Id) === rt;
+  const owned = engine.registry.holds(rt);
   if (owned) {
     rt.upper!.untrace(rt.fs!);
     await rt.upper!.snapshot(rt.fs!).catch(failed);
@@ -159,7 +159,7 @@ async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: b
   engine.event(rt.rec, "die", { exitCode: String(code), execDuration: String(Math.round((rt.rec.State.FinishedAt - rt.rec.State.StartedAt) / 1000)) });
   const status = rt.status();
   for (const w of rt.exitWaiters.splice(0)) w(status);
-  if (rt.rec.HostConfig.AutoRemove && engine.runtimes.get(rt.rec.Id) === rt) {
+  if (rt.rec.HostConfig.AutoRemove && engine.registry.holds(rt)) {
     queueMicrotask(() => void remove(engine, rt, { force: true, v: true }).catch((err: unknown) => {
       rt.rec.State.Error = `Cannot remove the container: ${err instanceof Error ? err.message : String(err)}`; // as docker inspect would show it
     }));
@@ -244,7 +244,7 @@ export async function wait(engine: Engine, ref: string, condition: WaitCondition
   try {
     rt = engine.get(ref);
   } catch (err) {
-    const gone = engine.removed.get(ref);
+    const gone = engine.registry.removedStatus(ref);
     if (gone) return gone;
     throw err;
   }
@@ -263,26 +263,21 @@ export async function remove(engine: Engine, rt: ContainerRuntime, o: { force?: 
     endProcess(rt, "kill");
     await settled(rt);
   }
-  if (rt.rec.State.Status === "removing" || engine.runtimes.get(rt.rec.Id) !== rt) return;
+  if (rt.rec.State.Status === "removing" || !engine.registry.holds(rt)) return;
   await rt.exiting;
   rt.rec.State.Status = "removing";
-  engine.untrack(rt);
-  await engine.store.deleteRecord("container", rt.rec.Id);
+  await engine.registry.remove(rt);
   await rt.logWriter?.settled();
   await engine.store.deleteBytes("logs", rt.rec.Id);
   if (rt.upper) await rt.upper.delete();
   else await engine.store.deleteBytes("upper", rt.rec.Id);
   if (o.v) {
     for (const m of rt.rec.Mounts ?? []) {
-      if (m.Anonymous && m.Name && engine.volumes.has(m.Name) && engine.volumeUsers(m.Name).length === 0) await engine.volumes.remove(m.Name);
+      if (m.Anonymous && m.Name && engine.volumes.has(m.Name) && engine.registry.volumeUsers(m.Name).length === 0) await engine.volumes.remove(m.Name);
     }
   }
   const status = rt.status();
-  for (const key of [rt.rec.Id, rt.rec.Name]) engine.removed.set(key, status);
-  const timer = setTimeout(() => {
-    for (const key of [rt.rec.Id, rt.rec.Name]) if (engine.removed.get(key) === status) engine.removed.delete(key);
-  }, engine.opts.removedGraceMs ?? 30_000);
-  (timer as { unref?: () => void }).unref?.();
+  engine.registry.rememberRemoved(rt, status);
   engine.event(rt.rec, "destroy");
   for (const w of rt.removeWaiters.splice(0)) w(status);
 }

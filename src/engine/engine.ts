@@ -25,6 +25,7 @@ import { decodeLog } from "./_logs_io.ts";
 import { attachTo, readLogs } from "./_logs_io.ts";
 import { PersistedUpper } from "./_persist.ts";
 import { checkRecords } from "./_store_check.ts";
+import { ContainerRegistry } from "./_registry.ts";
 import * as life from "./_lifecycle.ts";
 import { commit } from "./commit.ts";
 import { info, systemDf, versionInfo } from "./system.ts";
@@ -40,19 +41,16 @@ export class Engine implements EngineApi {
   readonly volumes: VolumeStore;
   readonly exec: Execs;
   readonly containers: ContainersApi;
-  /** Every container the engine holds, by id. */
-  readonly runtimes = new Map<string, ContainerRuntime>();
-  readonly #names = new Map<string, ContainerRuntime>();
+  readonly registry: ContainerRegistry;
   readonly #layers = new Map<string, Promise<Layer>>();
   readonly #rootfsSizes = new Map<string, Promise<number>>();
   readonly #rootfsKnown = new Map<string, number>();
-  /** Exit status of recently removed containers, by id and name (the AutoRemove race). */
-  readonly removed = new Map<string, ExitStatus>();
 
   constructor(readonly opts: EngineOptions) {
     this.store = opts.store;
-    this.images = new EngineImages(opts.store, this.events, (id) => this.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform: opts.platform });
-    this.volumes = new VolumeStore(opts.store, this.events, (name) => this.volumeUsers(name));
+    this.registry = new ContainerRegistry(opts.store, opts.removedGraceMs);
+    this.images = new EngineImages(opts.store, this.events, (id) => this.registry.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform: opts.platform });
+    this.volumes = new VolumeStore(opts.store, this.events, (name) => this.registry.volumeUsers(name));
     this.exec = new Execs(this);
     this.containers = this.#containersApi();
   }
@@ -94,34 +92,12 @@ export class Engine implements EngineApi {
     }
     const log = await this.store.getBytes("logs", rec.Id);
     if (log) for (const e of decodeLog(log)) rt.logs.push(e);
-    this.#track(rt);
-  }
-
-  #track(rt: ContainerRuntime): void {
-    this.runtimes.set(rt.rec.Id, rt);
-    this.#names.set(rt.rec.Name, rt);
-  }
-
-  /** Forget a container (removal). */
-  untrack(rt: ContainerRuntime): void {
-    this.runtimes.delete(rt.rec.Id);
-    if (this.#names.get(rt.rec.Name) === rt) this.#names.delete(rt.rec.Name);
+    this.registry.add(rt);
   }
 
   /** Find a container by full id, name, or unique id prefix. Errors: not-found "No such container: x". */
   get(ref: string): ContainerRuntime {
-    const exact = this.runtimes.get(ref) ?? this.#names.get(ref.replace(/^\//, ""));
-    if (exact) return exact;
-    if (/^[a-f0-9]+$/.test(ref)) {
-      let hit: ContainerRuntime | undefined, n = 0;
-      for (const [id, rt] of this.runtimes) if (id.startsWith(ref)) hit = rt, n++;
-      if (n === 1) return hit!;
-    }
-    throw notFound(`No such container: ${ref}`);
-  }
-
-  byName(name: string): ContainerRuntime | undefined {
-    return this.#names.get(name);
+    return this.registry.get(ref);
   }
 
   event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
@@ -129,8 +105,8 @@ export class Engine implements EngineApi {
   }
 
   /** Write the record, if the container is still held. */
-  async save(rt: ContainerRuntime): Promise<void> {
-    if (this.runtimes.get(rt.rec.Id) === rt) await this.store.putRecord("container", rt.rec.Id, rt.rec);
+  save(rt: ContainerRuntime): Promise<void> {
+    return this.registry.save(rt);
   }
 
   /** The image's layers, indexed once and shared by its containers. */
@@ -158,20 +134,20 @@ export class Engine implements EngineApi {
     if (!o || !o.Image) throw invalid("Config.Image: no image was given");
     const image = await this.images.resolve(o.Image);
     const config = (await this.images.config(image.id)).config;
-    const name = o.name ? checkName(o.name) : generateName((n) => this.#names.has(n));
-    const taken = this.#names.get(name);
+    const name = o.name ? checkName(o.name) : generateName((n) => this.registry.named(n) !== undefined);
+    const taken = this.registry.named(name);
     if (taken) {
       throw conflict(`Conflict. The container name "/${name}" is already in use by container "${taken.rec.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
     const id = randomId();
     const rec = buildRecord(id, name, o, image, config);
     const rt = new ContainerRuntime(rec, this.opts.logCap ?? 1 << 20);
-    this.#track(rt); // the name is ours from here (a concurrent create of it is a conflict)
+    this.registry.add(rt); // the name is ours from here (a concurrent create of it is a conflict)
     try {
       rec.Mounts = await resolveMounts(rec, this.volumes, this.opts.platform);
-      await this.store.putRecord("container", id, rec);
+      await this.registry.save(rt);
     } catch (err) {
-      this.untrack(rt);
+      this.registry.delete(rt);
       throw err;
     }
     this.event(rec, "create");
@@ -201,13 +177,11 @@ export class Engine implements EngineApi {
     const rt = this.get(ref);
     if (!newName) throw invalid("Neither old nor new names may be empty");
     const name = checkName(newName);
-    const taken = this.#names.get(name);
+    const taken = this.registry.named(name);
     if (taken && taken !== rt) throw conflict(`Conflict. The container name "/${name}" is already in use by container "${taken.rec.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
     const old = rt.rec.Name;
     if (old === name) throw invalid(`Renaming a container with the same name as its current name`);
-    this.#names.delete(old);
-    rt.rec.Name = name;
-    this.#names.set(name, rt);
+    this.registry.rename(rt, name);
     await this.save(rt);
     this.event(rt.rec, "rename", { oldName: `/${old}` });
   }
@@ -241,7 +215,7 @@ export class Engine implements EngineApi {
 
   async list(o: ListOptions = {}) {
     const filters = o.filters && Object.keys(o.filters).length ? o.filters : null;
-    let rts = [...this.runtimes.values()].filter((rt) => o.all || rt.rec.State.Status === "running" || hasStatusFilter(o));
+    let rts = [...this.registry.all()].filter((rt) => o.all || rt.rec.State.Status === "running" || hasStatusFilter(o));
     if (filters) rts = rts.filter((rt) => matchFilters(rt.rec, filters, (ref) => this.#imageMatches(rt.rec, ref)));
     rts.sort((a, b) => b.rec.Created - a.rec.Created);
     if (o.limit && o.limit > 0) rts = rts.slice(0, o.limit);
@@ -297,26 +271,13 @@ export class Engine implements EngineApi {
   async prune() {
     const deleted: string[] = [];
     let reclaimed = 0;
-    for (const rt of [...this.runtimes.values()]) {
+    for (const rt of [...this.registry.all()]) {
       if (rt.rec.State.Status === "running" || rt.rec.State.Status === "removing") continue;
       reclaimed += (await this.sizes(rt)).SizeRw;
       await this.remove(rt.rec.Id);
       deleted.push(rt.rec.Id);
     }
     return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
-  }
-
-  /** Which container (id) uses an image, for `rmi`. */
-  imageUser(imageId: string): string | undefined {
-    for (const rt of this.runtimes.values()) if (rt.rec.ImageID === imageId) return rt.rec.Id;
-    return undefined;
-  }
-
-  /** The containers that reference a volume. */
-  volumeUsers(name: string): string[] {
-    const out: string[] = [];
-    for (const rt of this.runtimes.values()) if (rt.rec.Mounts?.some((m) => m.Name === name)) out.push(rt.rec.Id);
-    return out;
   }
 
   /** `docker rmi` (kept for callers of the flat engine; same as `images.remove`). */
@@ -337,14 +298,14 @@ export class Engine implements EngineApi {
   /** Resolves when every change and output write made so far is in the store (the write-through journals are drained). */
   async sync(): Promise<void> {
     const waits: Array<Promise<void> | undefined> = [];
-    for (const rt of this.runtimes.values()) waits.push(rt.upper?.flushed(), rt.logWriter?.flushed());
+    for (const rt of this.registry.all()) waits.push(rt.upper?.flushed(), rt.logWriter?.flushed());
     await Promise.all([...waits, this.volumes.flushed()]);
   }
 
   /** Stop every running container (SIGTERM, kill after graceMs), write everything, release the store. */
   async close(o: { graceMs?: number } = {}): Promise<void> {
-    await Promise.all([...this.runtimes.values()].filter((rt) => rt.proc).map((rt) => life.stop(this, rt, (o.graceMs ?? 10_000) / 1000).catch(() => {})));
-    await Promise.all([...this.runtimes.values()].map((rt) => rt.exiting));
+    await Promise.all([...this.registry.all()].filter((rt) => rt.proc).map((rt) => life.stop(this, rt, (o.graceMs ?? 10_000) / 1000).catch(() => {})));
+    await Promise.all([...this.registry.all()].map((rt) => rt.exiting));
     if (this.opts.workerHost) await closeWorkers(this.opts.workerHost);
     await this.store.close();
   }

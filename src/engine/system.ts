@@ -17,7 +17,7 @@ export function versionInfo() {
 }
 
 export async function info(engine: Engine, o: { name?: string; root?: string } = {}) {
-  const cs = [...engine.runtimes.values()].map((rt) => rt.rec.State.Status);
+  const cs = [...engine.registry.all()].map((rt) => rt.rec.State.Status);
   const images = await engine.images.list();
   return {
     ID: "strata", Containers: cs.length, ContainersRunning: cs.filter((s) => s === "running").length, ContainersPaused: 0,
@@ -53,7 +53,7 @@ export async function systemDf(engine: Engine): Promise<SystemDf> {
     });
   }
   const perImage = new Map<string, number>();
-  for (const rt of engine.runtimes.values()) perImage.set(rt.rec.ImageID, (perImage.get(rt.rec.ImageID) ?? 0) + 1);
+  for (const rt of engine.registry.all()) perImage.set(rt.rec.ImageID, (perImage.get(rt.rec.ImageID) ?? 0) + 1);
   const images = (await engine.images.list()).map((img) => {
     const rec = records.find((r) => r.id === img.Id);
     const shared = rec ? rec.chainIds.reduce((n, c, i) => n + ((users.get(c) ?? 0) > 1 ? rec.layerSizes[i]! : 0), 0) : 0;
@@ -62,7 +62,7 @@ export async function systemDf(engine: Engine): Promise<SystemDf> {
   const containers = await engine.list({ all: true, size: true });
   const volumes: Volume[] = [];
   for (const v of (await engine.volumes.list()).Volumes) {
-    volumes.push({ ...v, UsageData: { Size: await engine.volumes.size(v.Name), RefCount: engine.volumeUsers(v.Name).length } });
+    volumes.push({ ...v, UsageData: { Size: await engine.volumes.size(v.Name), RefCount: engine.registry.volumeUsers(v.Name).length } });
   }
   return { LayersSize: layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: [] };
 }
