@@ -8,7 +8,7 @@
  * opened again on the same store finds every container (running ones come back exited,
  * with their layers as the last completed writes left them).
  */
-import { diff, exportMerged, Layer, sizes, UnionFS, WritableLayer } from "../fs/mod.ts";
+import { diff, exportMerged, type UnionFS } from "../fs/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { closeWorkers } from "../wasi/mod.ts";
 import { randomId } from "./_format.ts";
@@ -23,9 +23,9 @@ import { checkName, generateName } from "./names.ts";
 import { matchFilters } from "./_filters.ts";
 import { decodeLog } from "./_logs_io.ts";
 import { attachTo, readLogs } from "./_logs_io.ts";
-import { PersistedUpper } from "./_persist.ts";
 import { checkRecords } from "./_store_check.ts";
 import { ContainerRegistry } from "./_registry.ts";
+import { LayerCache } from "./_layer_cache.ts";
 import * as life from "./_lifecycle.ts";
 import { commit } from "./commit.ts";
 import { info, systemDf, versionInfo } from "./system.ts";
@@ -42,15 +42,14 @@ export class Engine implements EngineApi {
   readonly exec: Execs;
   readonly containers: ContainersApi;
   readonly registry: ContainerRegistry;
-  readonly #layers = new Map<string, Promise<Layer>>();
-  readonly #rootfsSizes = new Map<string, Promise<number>>();
-  readonly #rootfsKnown = new Map<string, number>();
+  readonly layers: LayerCache;
 
   constructor(readonly opts: EngineOptions) {
     this.store = opts.store;
     this.registry = new ContainerRegistry(opts.store, opts.removedGraceMs);
     this.images = new EngineImages(opts.store, this.events, (id) => this.registry.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform: opts.platform });
     this.volumes = new VolumeStore(opts.store, this.events, (name) => this.registry.volumeUsers(name));
+    this.layers = new LayerCache(opts.store, (diffId) => this.images.layerBytes(diffId));
     this.exec = new Execs(this);
     this.containers = this.#containersApi();
   }
@@ -109,25 +108,9 @@ export class Engine implements EngineApi {
     return this.registry.save(rt);
   }
 
-  /** The image's layers, indexed once and shared by its containers. */
-  async lowers(rec: ContainerRecord): Promise<Layer[]> {
-    return await Promise.all(rec.Layers.slice().reverse().map((diffId) => {
-      let layer = this.#layers.get(diffId);
-      if (!layer) {
-        layer = this.images.layerBytes(diffId).then((b) => new Layer(shared(b), { diffId }));
-        this.#layers.set(diffId, layer);
-        layer.catch(() => this.#layers.delete(diffId));
-      }
-      return layer;
-    }));
-  }
-
-  /** The container's filesystem, mounted on first use from its stored layer (snapshot + journal). */
-  async mount(rt: ContainerRuntime): Promise<UnionFS> {
-    if (rt.fs) return rt.fs;
-    rt.upper ??= new PersistedUpper(this.store, "upper", rt.rec.Id);
-    const fs = await rt.upper.mount(await this.lowers(rt.rec));
-    return (rt.fs ??= fs);
+  /** The container's filesystem, mounted on first use. */
+  mount(rt: ContainerRuntime): Promise<UnionFS> {
+    return this.layers.mount(rt);
   }
 
   async create(o: CreateOptions): Promise<{ Id: string; Warnings: string[] }> {
@@ -186,33 +169,6 @@ export class Engine implements EngineApi {
     this.event(rt.rec, "rename", { oldName: `/${old}` });
   }
 
-  /**
-   * Sizes as `ps -s` shows them: SizeRw the writable layer, SizeRootFs the whole merged
-   * view. A container that never ran has an empty layer: its sizes are its image's, found
-   * once per image; a stopped container's are kept until it runs again.
-   */
-  async sizes(rt: ContainerRuntime): Promise<{ SizeRw: number; SizeRootFs: number }> {
-    if (rt.sizes) return rt.sizes;
-    let out: { SizeRw: number; SizeRootFs: number };
-    if (!rt.fs && rt.rec.State.StartedAt === 0) out = { SizeRw: 0, SizeRootFs: await this.#imageRootFs(rt.rec) };
-    else {
-      const s = sizes(await this.mount(rt));
-      out = { SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
-    }
-    if (rt.rec.State.Status !== "running") rt.sizes = out;
-    return out;
-  }
-
-  #imageRootFs(rec: ContainerRecord): Promise<number> {
-    let size = this.#rootfsSizes.get(rec.ImageID);
-    if (!size) {
-      size = this.lowers(rec).then((lowers) => sizes(new UnionFS({ lowers, upper: new WritableLayer() })).sizeRootFs);
-      void size.then((n) => this.#rootfsKnown.set(rec.ImageID, n), () => this.#rootfsSizes.delete(rec.ImageID));
-      this.#rootfsSizes.set(rec.ImageID, size);
-    }
-    return size;
-  }
-
   async list(o: ListOptions = {}) {
     const filters = o.filters && Object.keys(o.filters).length ? o.filters : null;
     let rts = [...this.registry.all()].filter((rt) => o.all || rt.rec.State.Status === "running" || hasStatusFilter(o));
@@ -222,17 +178,10 @@ export class Engine implements EngineApi {
     const now = Date.now();
     const out = [];
     for (const rt of rts) {
-      const sizes = o.size ? rt.sizes ?? this.#fromImage(rt) ?? await this.sizes(rt) : undefined;
+      const sizes = o.size ? this.layers.knownSizes(rt) ?? await this.layers.sizes(rt) : undefined;
       out.push(summaryView(rt.rec, sizes, now));
     }
     return out;
-  }
-
-  /** The sizes of a never-run container once its image's are known (no await per container in a long list). */
-  #fromImage(rt: ContainerRuntime): { SizeRw: number; SizeRootFs: number } | undefined {
-    if (rt.fs || rt.rec.State.StartedAt !== 0) return undefined;
-    const size = this.#rootfsKnown.get(rt.rec.ImageID);
-    return size === undefined ? undefined : { SizeRw: 0, SizeRootFs: size };
   }
 
   #imageMatches(rec: ContainerRecord, ref: string): boolean {
@@ -242,7 +191,7 @@ export class Engine implements EngineApi {
 
   async inspect(ref: string, o: { size?: boolean } = {}) {
     const rt = this.get(ref);
-    return inspectView(rt.rec, o.size ? await this.sizes(rt) : undefined);
+    return inspectView(rt.rec, o.size ? await this.layers.sizes(rt) : undefined);
   }
 
   logs(ref: string, o: LogsOptions = {}) {
@@ -273,7 +222,7 @@ export class Engine implements EngineApi {
     let reclaimed = 0;
     for (const rt of [...this.registry.all()]) {
       if (rt.rec.State.Status === "running" || rt.rec.State.Status === "removing") continue;
-      reclaimed += (await this.sizes(rt)).SizeRw;
+      reclaimed += (await this.layers.sizes(rt)).SizeRw;
       await this.remove(rt.rec.Id);
       deleted.push(rt.rec.Id);
     }
@@ -314,14 +263,6 @@ export class Engine implements EngineApi {
 /** `ps --filter status=exited` lists stopped containers without `-a`, as Docker does. */
 function hasStatusFilter(o: ListOptions): boolean {
   return !!o.filters && ("status" in o.filters || "exited" in o.filters);
-}
-
-/** The bytes in a SharedArrayBuffer (where the platform has one), so worker threads read layers without a copy. */
-function shared(bytes: Uint8Array): Uint8Array {
-  if (typeof SharedArrayBuffer === "undefined" || bytes.buffer instanceof SharedArrayBuffer) return bytes;
-  const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
-  out.set(bytes);
-  return out;
 }
 
 function normalize(ref: string): string {
