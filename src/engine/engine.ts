@@ -17,16 +17,15 @@ import { inspectView, summaryView } from "./_container_views.ts";
 import { buildRecord, resolveMounts } from "./_create.ts";
 import { EngineImages } from "./_engine_images.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
-import { EventBus } from "./events.ts";
+import { emitContainerEvent, EventBus } from "./events.ts";
 import { Execs } from "./exec.ts";
 import { checkName, generateName } from "./names.ts";
 import { matchFilters } from "./_filters.ts";
-import { decodeLog } from "./_logs_io.ts";
 import { attachTo, readLogs } from "./_logs_io.ts";
 import { checkRecords } from "./_store_check.ts";
 import { ContainerRegistry } from "./_registry.ts";
 import { LayerCache } from "./_layer_cache.ts";
-import * as life from "./_lifecycle.ts";
+import { Lifecycle } from "./_lifecycle.ts";
 import { commit } from "./commit.ts";
 import { info, systemDf, versionInfo } from "./system.ts";
 import type {
@@ -43,6 +42,7 @@ export class Engine implements EngineApi {
   readonly containers: ContainersApi;
   readonly registry: ContainerRegistry;
   readonly layers: LayerCache;
+  readonly lifecycle: Lifecycle;
 
   constructor(readonly opts: EngineOptions) {
     this.store = opts.store;
@@ -50,6 +50,7 @@ export class Engine implements EngineApi {
     this.images = new EngineImages(opts.store, this.events, (id) => this.registry.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform: opts.platform });
     this.volumes = new VolumeStore(opts.store, this.events, (name) => this.registry.volumeUsers(name));
     this.layers = new LayerCache(opts.store, (diffId) => this.images.layerBytes(diffId));
+    this.lifecycle = new Lifecycle({ store: opts.store, registry: this.registry, layers: this.layers, volumes: this.volumes, events: this.events, options: opts });
     this.exec = new Execs(this);
     this.containers = this.#containersApi();
   }
@@ -72,26 +73,8 @@ export class Engine implements EngineApi {
   async open(): Promise<this> {
     await checkRecords(this.store);
     await this.volumes.open();
-    for (const [, rec] of await this.store.listRecords<ContainerRecord>("container")) await this.#restore(rec);
+    for (const [, rec] of await this.store.listRecords<ContainerRecord>("container")) await this.lifecycle.restore(rec);
     return this;
-  }
-
-  /** Hold a stored container again. A failure to recover its writable layer is kept in its State.Error, not thrown. */
-  async #restore(rec: ContainerRecord): Promise<void> {
-    const rt = new ContainerRuntime(rec, this.opts.logCap ?? 1 << 20);
-    if (rec.State.Status === "running" || rec.State.Status === "removing") {
-      const ran = rec.State.Status === "running";
-      Object.assign(rec.State, { Status: "exited", ExitCode: ran ? 255 : rec.State.ExitCode, FinishedAt: Date.now(), Pid: 0, Error: ran ? "engine stopped while the container ran" : "" });
-      if (ran) {
-        await life.recoverUpper(this, rt).catch((err: unknown) => {
-          rec.State.Error += `; its writable layer could not be recovered: ${(err as Error).message}`;
-        });
-      }
-      await this.store.putRecord("container", rec.Id, rec);
-    }
-    const log = await this.store.getBytes("logs", rec.Id);
-    if (log) for (const e of decodeLog(log)) rt.logs.push(e);
-    this.registry.add(rt);
   }
 
   /** Find a container by full id, name, or unique id prefix. Errors: not-found "No such container: x". */
@@ -100,7 +83,7 @@ export class Engine implements EngineApi {
   }
 
   event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
-    this.events.emit("container", action, rec.Id, { image: rec.Image, name: rec.Name, ...rec.Config.Labels, ...extra });
+    emitContainerEvent(this.events, rec, action, extra);
   }
 
   /** Write the record, if the container is still held. */
@@ -124,7 +107,7 @@ export class Engine implements EngineApi {
     }
     const id = randomId();
     const rec = buildRecord(id, name, o, image, config);
-    const rt = new ContainerRuntime(rec, this.opts.logCap ?? 1 << 20);
+    const rt = this.lifecycle.runtime(rec);
     this.registry.add(rt); // the name is ours from here (a concurrent create of it is a conflict)
     try {
       rec.Mounts = await resolveMounts(rec, this.volumes, this.opts.platform);
@@ -138,22 +121,22 @@ export class Engine implements EngineApi {
   }
 
   start(ref: string): Promise<void> {
-    return life.start(this, this.get(ref));
+    return this.lifecycle.start(ref);
   }
   stop(ref: string, t?: number): Promise<void> {
-    return life.stop(this, this.get(ref), t);
+    return this.lifecycle.stop(ref, t);
   }
   kill(ref: string, signal = "KILL"): Promise<void> {
-    return life.kill(this, this.get(ref), ref, signal);
+    return this.lifecycle.kill(ref, signal);
   }
   restart(ref: string, t?: number): Promise<void> {
-    return life.restart(this, this.get(ref), t);
+    return this.lifecycle.restart(ref, t);
   }
   wait(ref: string, condition: WaitCondition = "not-running"): Promise<ExitStatus> {
-    return life.wait(this, ref, condition);
+    return this.lifecycle.wait(ref, condition);
   }
   remove(ref: string, o: { force?: boolean; v?: boolean } = {}): Promise<void> {
-    return life.remove(this, this.get(ref), o);
+    return this.lifecycle.remove(ref, o);
   }
 
   async rename(ref: string, newName: string): Promise<void> {
@@ -253,8 +236,7 @@ export class Engine implements EngineApi {
 
   /** Stop every running container (SIGTERM, kill after graceMs), write everything, release the store. */
   async close(o: { graceMs?: number } = {}): Promise<void> {
-    await Promise.all([...this.registry.all()].filter((rt) => rt.proc).map((rt) => life.stop(this, rt, (o.graceMs ?? 10_000) / 1000).catch(() => {})));
-    await Promise.all([...this.registry.all()].map((rt) => rt.exiting));
+    await this.lifecycle.stopAll(o.graceMs ?? 10_000);
     if (this.opts.workerHost) await closeWorkers(this.opts.workerHost);
     await this.store.close();
   }

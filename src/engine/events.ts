@@ -1,7 +1,7 @@
 /** Engine events in `docker events` form, with subscribers, a bounded history for `since`, and filtered streams. */
 import { values } from "./_filters.ts";
 import { queue } from "./_logs_io.ts";
-import type { EventsOptions, Filters } from "./types.ts";
+import type { ContainerRecord, EventsOptions, Filters } from "./types.ts";
 
 export interface EngineEvent {
   Type: "container" | "image" | "volume";
@@ -43,6 +43,11 @@ export class EventBus {
   get listeners(): number {
     return this.#subs.size;
   }
+}
+
+/** A container's event, with the attributes Docker gives it: image, name, the container's labels, then `extra`. */
+export function emitContainerEvent(bus: EventBus, rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+  bus.emit("container", action, rec.Id, { image: rec.Image, name: rec.Name, ...rec.Config.Labels, ...extra });
 }
 
 /** `docker events --filter`: type, event, container (id or name), image, volume, label. */
