@@ -51,7 +51,7 @@ export class Engine implements EngineApi {
     this.volumes = new VolumeStore(opts.store, this.events, (name) => this.registry.volumeUsers(name));
     this.layers = new LayerCache(opts.store, (diffId) => this.images.layerBytes(diffId));
     this.lifecycle = new Lifecycle({ store: opts.store, registry: this.registry, layers: this.layers, volumes: this.volumes, events: this.events, options: opts });
-    this.exec = new Execs(this);
+    this.exec = new Execs({ registry: this.registry, layers: this.layers, events: this.events, options: opts });
     this.containers = this.#containersApi();
   }
 
@@ -61,7 +61,7 @@ export class Engine implements EngineApi {
       restart: (r, t) => this.restart(r, t), wait: (r, c) => this.wait(r, c), remove: (r, o) => this.remove(r, o),
       rename: (r, n) => this.rename(r, n), list: (o) => this.list(o), inspect: (r, o) => this.inspect(r, o),
       logs: (r, o) => this.logs(r, o), attach: (r, o) => this.attach(r, o), changes: (r) => this.changes(r),
-      export: (r) => this.export(r), commit: (r, o = {}) => commit(this, { container: r, ...o }), prune: () => this.prune(),
+      export: (r) => this.export(r), commit: (r, o) => commit({ registry: this.registry, layers: this.layers, images: this.images, events: this.events, platform: this.opts.platform }, r, o), prune: () => this.prune(),
     };
   }
 

@@ -39,7 +39,6 @@ export { VolumeStore } from "./volumes.ts";
 export { EngineImages } from "./_engine_images.ts";
 export { MountedVfs, readOnly } from "../wasi/mod.ts";
 export { Execs } from "./exec.ts";
-export { commit } from "./commit.ts";
 export { info, systemDf, versionInfo } from "./system.ts";
 export { humanDuration, isoTime } from "./_format.ts";
 export type { ExitStatus } from "./types.ts";

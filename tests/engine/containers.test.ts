@@ -74,8 +74,7 @@ t("list, inspect and sizes are shaped like docker ps and docker inspect", async 
 t("commit makes the writable layer one more layer of a new image", async () => {
   const engine = await sampleEngine(["toolbox"]);
   const a = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo committed > /root/note"] });
-  const { commit } = await import("../../src/engine/mod.ts");
-  const { Id } = await commit(engine, { container: a.id, repo: "noted", changes: ['CMD ["cat", "/root/note"]'] });
+  const { Id } = await engine.containers.commit(a.id, { repo: "noted", changes: ['CMD ["cat", "/root/note"]'] });
   const img = await engine.images.inspect("noted");
   assert.is(img.Id, Id);
   assert.is(img.RootFS.Layers.length, 2);
