@@ -10,9 +10,9 @@
  * import { MemoryStore } from "../store/mod.ts";
  * const engine = await createEngine({ store: new MemoryStore() });
  * await engine.images.load(archiveBytes);
- * const { Id } = await engine.create({ Image: "toolbox", Cmd: ["echo", "hi"] });
- * await engine.start(Id);
- * console.log(await engine.wait(Id)); // { StatusCode: 0, Error: null }
+ * const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["echo", "hi"] });
+ * await engine.containers.start(Id);
+ * console.log(await engine.containers.wait(Id)); // { StatusCode: 0, Error: null }
  * ```
  */
 import { Engine } from "./engine.ts";
@@ -39,7 +39,6 @@ export { VolumeStore } from "./volumes.ts";
 export { EngineImages } from "./_engine_images.ts";
 export { MountedVfs, readOnly } from "../wasi/mod.ts";
 export { Execs } from "./exec.ts";
-export { info, systemDf, versionInfo } from "./system.ts";
 export { humanDuration, isoTime } from "./_format.ts";
 export type { ExitStatus } from "./types.ts";
 export { type Filters } from "./_filters.ts";

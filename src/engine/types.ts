@@ -314,6 +314,15 @@ export interface EventsApi {
   stream(opts?: EventsOptions): AsyncIterable<EngineEvent>;
 }
 
+export interface SystemApi {
+  /** `GET /system/df`: images with SharedSize and Containers, containers with SizeRw, volumes with UsageData. */
+  df(): Promise<SystemDf>;
+  /** `GET /info` data; `name` and `root` are the server's (Name, DockerRootDir). */
+  info(opts?: { name?: string; root?: string }): Promise<Record<string, unknown>>;
+  /** `GET /version` data. */
+  version(): Record<string, unknown>;
+}
+
 /** What `createEngine` returns; every Docker verb the engine does, grouped as Docker groups it. */
 export interface EngineApi {
   readonly containers: ContainersApi;
@@ -321,12 +330,9 @@ export interface EngineApi {
   readonly images: ImagesApi;
   readonly volumes: VolumesApi;
   readonly events: EventsApi;
-  /** `GET /system/df`: images with SharedSize and Containers, containers with SizeRw, volumes with UsageData. */
-  systemDf(): Promise<SystemDf>;
-  /** `GET /info` data. */
-  info(opts?: { name?: string; root?: string }): Promise<Record<string, unknown>>;
-  /** `GET /version` data. */
-  version(): Record<string, unknown>;
+  readonly system: SystemApi;
+  /** Resolves when every change and output write made so far is in the store (the write-through journals are drained). */
+  sync(): Promise<void>;
   /** Stop running containers (SIGTERM, then kill after graceMs), write everything, release the store. */
   close(opts?: { graceMs?: number }): Promise<void>;
 }
