@@ -7,7 +7,8 @@
  */
 import { normalizePath } from "../wasi/mod.ts";
 import { invalid } from "./errors.ts";
-import type { ContainerRecord, CreateOptions, EnginePlatform, MountPoint, MountSpec } from "./types.ts";
+import type { EnginePlatform } from "./options.ts";
+import type { ContainerRecord, CreateOptions, MountPoint, MountSpec } from "./wire.ts";
 import type { VolumeStore } from "./volumes.ts";
 import type { ImageConfig } from "../oci/mod.ts";
 

@@ -9,10 +9,10 @@ import { Layer, sizes, UnionFS, WritableLayer } from "../fs/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { PersistedUpper } from "./_persist.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
-import type { ContainerRecord } from "./types.ts";
+import type { ContainerRecord } from "./wire.ts";
 
 /** SizeRw: the writable layer's bytes; SizeRootFs: the whole merged view's. */
-export interface Sizes {
+interface Sizes {
   SizeRw: number;
   SizeRootFs: number;
 }

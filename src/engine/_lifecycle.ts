@@ -19,11 +19,12 @@ import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { endable } from "./_stdin.ts";
 import { conflict, EngineError } from "./errors.ts";
 import { emitContainerEvent, type EventBus } from "./events.ts";
-import type { ContainerRecord, EngineOptions, WaitCondition } from "./types.ts";
+import type { EngineOptions, WaitCondition } from "./options.ts";
+import type { ContainerRecord } from "./wire.ts";
 import type { VolumeStore } from "./volumes.ts";
 
 /** What the lifecycle is handed. */
-export interface LifecycleParts {
+interface LifecycleParts {
   store: Store;
   registry: ContainerRegistry;
   layers: Pick<LayerCache, "mount">;

@@ -8,7 +8,7 @@ import type { Store } from "../store/mod.ts";
 import { encodeLogLine } from "./_logs_io.ts";
 import { Appender, concat } from "./_persist.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
-import type { LogEntry } from "./types.ts";
+import type { LogEntry } from "./api.ts";
 
 const storedLines = new WeakMap<LogEntry, Uint8Array>();
 

@@ -10,7 +10,7 @@
 import type { Store } from "../store/mod.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
 import { notFound } from "./errors.ts";
-import type { ExitStatus } from "./types.ts";
+import type { ExitStatus } from "./wire.ts";
 
 export class ContainerRegistry {
   readonly #byId = new Map<string, ContainerRuntime>();

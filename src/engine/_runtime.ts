@@ -7,7 +7,7 @@ import type { UnionFS } from "../fs/mod.ts";
 import type { ProcessHandle, StdinSource, Vfs } from "../wasi/mod.ts";
 import { LogBuffer } from "./logs.ts";
 import type { Appender, PersistedUpper } from "./_persist.ts";
-import type { ContainerRecord, ExitStatus } from "./types.ts";
+import type { ContainerRecord, ExitStatus } from "./wire.ts";
 
 export type { ExitStatus };
 

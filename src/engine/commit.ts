@@ -11,10 +11,10 @@ import type { LayerCache } from "./_layer_cache.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import type { EventBus } from "./events.ts";
 import { normalizeReference } from "./reference.ts";
-import type { CommitOptions, EnginePlatform } from "./types.ts";
+import type { CommitOptions, EnginePlatform } from "./options.ts";
 
 /** What commit is handed: the container, its mounted layer, the images to add to, the event bus, and a SHA-256. */
-export interface CommitParts {
+interface CommitParts {
   registry: Pick<ContainerRegistry, "get">;
   layers: Pick<LayerCache, "mount">;
   images: Pick<EngineImages, "config" | "layerBytes" | "load">;

@@ -20,14 +20,13 @@ import { commit } from "./commit.ts";
 import { conflict, invalid } from "./errors.ts";
 import { emitContainerEvent, type EventBus } from "./events.ts";
 import { checkName, generateName } from "./names.ts";
-import type {
-  AttachOptions, AttachSession, CommitOptions, ContainerInspect, ContainerRecord, ContainersApi, ContainerSummary, CreateOptions,
-  EnginePlatform, ExitStatus, ListOptions, LogEntry, LogsOptions, WaitCondition,
-} from "./types.ts";
+import type { AttachSession, ContainersApi, LogEntry } from "./api.ts";
+import type { AttachOptions, CommitOptions, EnginePlatform, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
+import type { ContainerInspect, ContainerRecord, ContainerSummary, CreateOptions, ExitStatus } from "./wire.ts";
 import type { VolumeStore } from "./volumes.ts";
 
 /** What the container verbs are handed. */
-export interface ContainersParts {
+interface ContainersParts {
   registry: ContainerRegistry;
   layers: LayerCache;
   lifecycle: Lifecycle;

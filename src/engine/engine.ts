@@ -42,7 +42,9 @@ import { Containers } from "./containers.ts";
 import { EventBus } from "./events.ts";
 import { Execs } from "./exec.ts";
 import { System } from "./system.ts";
-import type { ContainerRecord, EngineApi, EngineOptions } from "./types.ts";
+import type { EngineApi } from "./api.ts";
+import type { EngineOptions } from "./options.ts";
+import type { ContainerRecord } from "./wire.ts";
 import { VolumeStore } from "./volumes.ts";
 
 export class Engine implements EngineApi {

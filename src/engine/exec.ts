@@ -8,10 +8,12 @@ import { conflict, notFound } from "./errors.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import type { EventBus } from "./events.ts";
-import type { EngineOptions, ExecIo, ExecOptions } from "./types.ts";
+import type { ExecApi } from "./api.ts";
+import type { EngineOptions, ExecIo } from "./options.ts";
+import type { ExecOptions } from "./wire.ts";
 
 /** What exec is handed: where containers are found and mounted, the event bus, and the process options. */
-export interface ExecParts {
+interface ExecParts {
   registry: Pick<ContainerRegistry, "get">;
   layers: Pick<LayerCache, "mount">;
   events: Pick<EventBus, "emit">;
@@ -27,7 +29,7 @@ interface ExecRecord {
   Pid: number;
 }
 
-export class Execs {
+export class Execs implements ExecApi {
   #execs = new Map<string, ExecRecord>();
   readonly #p: ExecParts;
   constructor(parts: ExecParts) {

@@ -2,11 +2,12 @@
 import type { Store } from "../store/mod.ts";
 import type { EngineImages } from "./_engine_images.ts";
 import type { ContainerRegistry } from "./_registry.ts";
-import type { ContainersApi, SystemApi, SystemDf, Volume } from "./types.ts";
+import type { ContainersApi, SystemApi } from "./api.ts";
+import type { SystemDf, Volume } from "./wire.ts";
 import type { VolumeStore } from "./volumes.ts";
 
 /** What the system calls read: the store's image records and warnings, the containers, images and volumes. */
-export interface SystemParts {
+interface SystemParts {
   store: Pick<Store, "listRecords" | "warnings">;
   registry: Pick<ContainerRegistry, "all" | "volumeUsers">;
   containers: Pick<ContainersApi, "list">;
