@@ -86,9 +86,4 @@ export class Execs implements ExecApi {
       ProcessConfig: { tty: !!ex.options.Tty, entrypoint: ex.options.Cmd[0], arguments: ex.options.Cmd.slice(1), privileged: false, user: ex.options.User ?? "" },
     };
   }
-
-  /** The container an exec belongs to (for stream framing). */
-  tty(id: string): boolean {
-    return !!this.#get(id).options.Tty;
-  }
 }
