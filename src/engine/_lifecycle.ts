@@ -112,7 +112,7 @@ export class Lifecycle {
     await rt.exiting;
     const { store, options } = this.#p;
     const fs = await this.#p.layers.mount(rt);
-    rt.sizes = null;
+    rt.layerChanged();
     rt.upper!.trace(fs);
     const rootfs = await this.#viewOf(rt, fs);
     rt.view = rootfs;
@@ -145,7 +145,7 @@ export class Lifecycle {
     rt.proc = null;
     rt.endStdin = null;
     rt.view = null;
-    rt.sizes = null;
+    rt.layerChanged();
     Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0 });
     rt.logs.end();
     if (oom) this.#event(rt.rec, "oom");

@@ -130,7 +130,7 @@ export class Containers implements ContainersApi {
 
   attach(ref: string, o: AttachOptions = {}): AttachSession {
     const rt = this.#p.registry.get(ref);
-    const session = attachTo(rt.logs, o, (s) => (rt.stdin = s));
+    const session = attachTo(rt.logs, o, (s) => rt.stdinForStart(s));
     this.#event(rt.rec, "attach");
     return session;
   }

@@ -71,7 +71,7 @@ export class Execs implements ExecApi {
         workerHost: this.#p.options.workerHost,
       },
     ).done;
-    rt.sizes = null;
+    rt.layerChanged();
     ex.Running = false;
     ex.ExitCode = result.exitCode;
     this.#p.events.emit("container", "exec_die", rt.rec.Id, { execID: id, exitCode: String(result.exitCode) });
