@@ -6,14 +6,12 @@
  * It is handed the parts it drives (the registry, the layer cache, the volumes, the event
  * bus), not the engine: what it changes in them, it changes through their methods.
  */
-import type { UnionFS } from "../fs/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { runProcess, type Vfs } from "../wasi/mod.ts";
-import { MountedVfs, type MountedFs } from "../wasi/mod.ts";
+import { runProcess } from "../wasi/mod.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import { logSink, storeLog } from "./_log_sink.ts";
 import { decodeLog } from "./_logs_io.ts";
-import { populateVolume } from "./_populate.ts";
+import { processView } from "./_process_view.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { endable } from "./_stdin.ts";
@@ -79,27 +77,6 @@ export class Lifecycle {
     rt.fs = null; // mounted again on demand
   }
 
-  /** The filesystem the process sees: the union, plus volumes and binds at their targets. */
-  async #viewOf(rt: ContainerRuntime, fs: UnionFS): Promise<Vfs> {
-    const mounts = rt.rec.Mounts ?? [];
-    if (!mounts.length) return fs;
-    const table: MountedFs[] = [];
-    for (const m of mounts) {
-      ensureDir(fs, m.Destination);
-      if (m.Type === "volume") {
-        const vol = await this.#p.volumes.begin(m.Name!);
-        rt.held.push(m.Name!);
-        populateVolume(fs, m.Destination, vol);
-        this.#p.events.emit("volume", "mount", m.Name!, { container: rt.rec.Id, destination: m.Destination, driver: "local", propagation: "", "read/write": String(m.RW) });
-        table.push({ target: m.Destination, fs: vol, readOnly: !m.RW });
-      } else {
-        const dir = this.#p.options.platform!.bindDir!(m.Source, { readOnly: !m.RW });
-        table.push({ target: m.Destination, fs: dir, readOnly: !m.RW, bind: { source: m.Source } });
-      }
-    }
-    return new MountedVfs(fs, table);
-  }
-
   /** Errors: not-found; not-modified when running; conflict while being removed. */
   start(ref: string): Promise<void> {
     return this.#start(this.#p.registry.get(ref));
@@ -114,7 +91,7 @@ export class Lifecycle {
     const fs = await this.#p.layers.mount(rt);
     rt.layerChanged();
     rt.upper!.trace(fs);
-    const rootfs = await this.#viewOf(rt, fs);
+    const rootfs = await processView(this.#p, rt, fs);
     rt.view = rootfs;
     const c = rt.rec.Config;
     const stdin = endable(rt, rt.stdin ?? new Uint8Array(0));
@@ -261,19 +238,6 @@ export class Lifecycle {
     const all = [...this.#p.registry.all()];
     await Promise.all(all.filter((rt) => rt.proc).map((rt) => this.#stop(rt, graceMs / 1000).catch(() => {})));
     await Promise.all([...this.#p.registry.all()].map((rt) => rt.exiting));
-  }
-}
-
-/** mkdir -p in the container's layer (a mount point, as Docker makes them). */
-function ensureDir(fs: UnionFS, path: string): void {
-  let at = "";
-  for (const part of path.split("/").filter(Boolean)) {
-    at += `/${part}`;
-    try {
-      fs.stat(at);
-    } catch {
-      fs.mkdir(at);
-    }
   }
 }
 
