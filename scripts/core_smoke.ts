@@ -17,10 +17,11 @@ const archive = await oci.writeDockerArchive([{ configBytes, layers: [{ diffId, 
 
 const engine = await createEngine({ store: new MemoryStore() });
 await engine.images.load(archive);
-const { Id } = await engine.create({ Image: "smoke" });
-await engine.start(Id);
-const { StatusCode } = await engine.wait(Id);
-const out = engine.get(Id).logs.entries.map((e) => new TextDecoder().decode(e.data)).join("");
+const { Id } = await engine.containers.create({ Image: "smoke" });
+await engine.containers.start(Id);
+const { StatusCode } = await engine.containers.wait(Id);
+let out = "";
+for await (const e of engine.containers.logs(Id)) out += new TextDecoder().decode(e.data);
 const res = await createApi(engine).request("/v1.47/containers/json?all=1");
 const list = await res.json() as Array<{ Id: string }>;
 if (StatusCode !== 0 || out !== "Hello from WebAssembly!\n" || list[0]?.Id !== Id) throw new Error(`core smoke failed: ${StatusCode} ${JSON.stringify(out)} ${res.status}`);

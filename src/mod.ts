@@ -16,5 +16,5 @@ export * as oci from "./oci/mod.ts";
 export * as fs from "./fs/mod.ts";
 export * as wasi from "./wasi/mod.ts";
 export { MemoryStore, type Store } from "./store/mod.ts";
-export { commit, createEngine, Engine, EngineError, type CreateOptions } from "./engine/mod.ts";
+export { createEngine, Engine, EngineError, type CreateOptions } from "./engine/mod.ts";
 export { createApi, type ApiOptions } from "./api/mod.ts";

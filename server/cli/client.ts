@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { asEngineApi, createApi } from "../../src/api/mod.ts";
+import { createApi } from "../../src/api/mod.ts";
 import { createEngine } from "../../src/engine/mod.ts";
 import { runtimeHost } from "../platform/mod.ts";
 import { defaultHome, DiskStore, SERVER_URL_FILE, StoreLockedError } from "../store/mod.ts";
@@ -136,7 +136,7 @@ async function openLocal(home: string, env: Record<string, string | undefined> =
   const { workerHost, platform } = runtimeHost();
   try {
     // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
-    const engine = asEngineApi(await createEngine({ store, workerHost: env["STRATA_WORKERS"] === "0" ? undefined : workerHost, platform }));
+    const engine = await createEngine({ store, workerHost: env["STRATA_WORKERS"] === "0" ? undefined : workerHost, platform });
     const app = createApi(engine, { root: home });
     return localTransport(engine, app, { where: `in-process (${home})`, close: () => engine.close({ graceMs: 10_000 }) });
   } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * Platform adapters for the engine (`EnginePlatform` in src/engine/types.ts): bind
+ * Platform adapters for the engine (`EnginePlatform` in src/engine/options.ts): bind
  * mounts of host directories on Node and Deno. Never imported by the edge bundle.
  *
  * @example

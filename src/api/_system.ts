@@ -16,9 +16,9 @@ const PING_HEADERS: Record<string, string> = {
 export function systemRoutes(app: Hono, engine: EngineApi, o: { name?: string; root?: string }): void {
   app.get("/_ping", (c) => c.text("OK", 200, PING_HEADERS));
   app.on("HEAD", "/_ping", (c) => c.body(null, 200, PING_HEADERS));
-  app.get("/version", (c) => c.json({ ...engine.version(), ApiVersion: API_VERSION }));
-  app.get("/info", async (c) => c.json(await engine.info(o)));
-  app.get("/system/df", async (c) => c.json(await engine.systemDf()));
+  app.get("/version", (c) => c.json({ ...engine.system.version(), ApiVersion: API_VERSION }));
+  app.get("/info", async (c) => c.json(await engine.system.info(o)));
+  app.get("/system/df", async (c) => c.json(await engine.system.df()));
   app.get("/events", (c) => {
     const abort = new AbortController();
     const items = engine.events.stream({ since: seconds(c, "since"), until: seconds(c, "until"), filters: filters(c), signal: abort.signal });

@@ -76,5 +76,3 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   return app;
 }
 
-/** @deprecated `createEngine` returns an `EngineApi` now; kept for callers written against the interim wrapper. */
-export const asEngineApi = (engine: EngineApi): EngineApi => engine;

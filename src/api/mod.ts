@@ -15,7 +15,7 @@
  * console.log(res.status, await res.json()); // 200 []
  * ```
  */
-export { asEngineApi, createApi, type ApiOptions } from "./app.ts";
+export { createApi, type ApiOptions } from "./app.ts";
 export { serveHijack, stripVersion, wantsHijack, type HijackConn, type HijackRequest } from "./hijack.ts";
 export { serveAttachWebSocket, wantsWebSocket, type WebSocketConn } from "./attach_ws.ts";
 export { refuseSource, type SourcePolicy } from "./_origin.ts";

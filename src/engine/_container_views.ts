@@ -1,6 +1,6 @@
 /** Docker-shaped views of a container: a `docker ps` row and `docker inspect`. */
 import { isoTime, statusString } from "./_format.ts";
-import type { ContainerRecord, MountPoint } from "./types.ts";
+import type { ContainerRecord, MountPoint } from "./wire.ts";
 
 /** Mounts as Docker shows them (without strata's bookkeeping). */
 function mountsOf(rec: ContainerRecord): MountPoint[] {

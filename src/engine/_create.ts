@@ -7,7 +7,8 @@
  */
 import { normalizePath } from "../wasi/mod.ts";
 import { invalid } from "./errors.ts";
-import type { ContainerRecord, CreateOptions, EnginePlatform, MountPoint, MountSpec } from "./types.ts";
+import type { EnginePlatform } from "./options.ts";
+import type { ContainerRecord, CreateOptions, MountPoint, MountSpec } from "./wire.ts";
 import type { VolumeStore } from "./volumes.ts";
 import type { ImageConfig } from "../oci/mod.ts";
 
@@ -52,7 +53,7 @@ function parseBind(bind: string): MountSpec {
 }
 
 /** Resolve every mount of a new container, creating the volumes it names. Errors: invalid. */
-export async function resolveMounts(rec: ContainerRecord, volumes: VolumeStore, platform: EnginePlatform | undefined): Promise<MountPoint[]> {
+export async function resolveMounts(rec: ContainerRecord, volumes: Pick<VolumeStore, "create">, platform: EnginePlatform | undefined): Promise<MountPoint[]> {
   const specs: MountSpec[] = [...(rec.HostConfig.Binds ?? []).map(parseBind), ...(rec.HostConfig.Mounts ?? [])];
   for (const target of Object.keys(rec.Config.Volumes ?? {})) {
     if (!specs.some((s) => normalizePath(s.Target) === normalizePath(target))) specs.push({ Type: "volume", Target: target });

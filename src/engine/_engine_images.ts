@@ -8,7 +8,7 @@ import { type LoadAbilities, LoadBudget } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { EventBus } from "./events.ts";
 import { ImageStore, type LoadOptions, type LoadResult, type RemoveOptions } from "./images.ts";
-import type { ImagesApi } from "./types.ts";
+import type { ImagesApi } from "./api.ts";
 
 export interface EngineImagesOptions {
   /** Limit on one layer's uncompressed size (default: src/tar DEFAULT_MAX_UNCOMPRESSED, 1 GiB). */

@@ -1,7 +1,5 @@
 /** `docker ps --filter`: status, name, label, ancestor, id; both JSON forms clients send. */
-import type { ContainerRecord, Filters } from "./types.ts";
-export type { Filters };
-
+import type { ContainerRecord, Filters } from "./wire.ts";
 
 export function values(filters: Filters, key: string): string[] {
   const v = filters[key];

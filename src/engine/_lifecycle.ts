@@ -3,115 +3,242 @@
  * events (`start`, `kill`, `die`, `stop`, `restart`, `destroy`, volume `mount`/`unmount`)
  * and Docker's errors (304 as "not-modified", 409 as "conflict"). While a process runs,
  * every change of its writable layer and every output write goes through to the store.
+ * It is handed the parts it drives (the registry, the layer cache, the volumes, the event
+ * bus), not the engine: what it changes in them, it changes through their methods.
  */
-import type { UnionFS } from "../fs/mod.ts";
-import { runProcess, type StdinSource, type Vfs } from "../wasi/mod.ts";
+import type { Store } from "../store/mod.ts";
+import { runProcess } from "../wasi/mod.ts";
+import type { LayerCache } from "./_layer_cache.ts";
+import { logSink, storeLog } from "./_log_sink.ts";
+import { decodeLog } from "./_logs_io.ts";
+import { processView } from "./_process_view.ts";
+import type { ContainerRegistry } from "./_registry.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
-import { MountedVfs, type MountedFs } from "../wasi/mod.ts";
-import { Appender, concat } from "./_persist.ts";
-import { encodeLogLine } from "./_logs_io.ts";
-import { populateVolume } from "./_populate.ts";
+import { endable } from "./_stdin.ts";
 import { conflict, EngineError } from "./errors.ts";
-import type { Engine } from "./engine.ts";
-import type { LogEntry, WaitCondition } from "./types.ts";
+import { emitContainerEvent, type EventBus } from "./events.ts";
+import type { EngineOptions, WaitCondition } from "./options.ts";
+import type { ContainerRecord } from "./wire.ts";
+import type { VolumeStore } from "./volumes.ts";
 
-/** A running container whose engine died: its layer as the journal left it becomes a snapshot. */
-export async function recoverUpper(engine: Engine, rt: ContainerRuntime): Promise<void> {
-  const fs = await engine.mount(rt);
-  await rt.upper!.snapshot(fs);
-  rt.fs = null; // mounted again on demand
+/** What the lifecycle is handed. */
+interface LifecycleParts {
+  store: Store;
+  registry: ContainerRegistry;
+  layers: Pick<LayerCache, "mount">;
+  volumes: Pick<VolumeStore, "begin" | "end" | "has" | "remove">;
+  events: EventBus;
+  options: Pick<EngineOptions, "platform" | "limits" | "workerHost" | "logCap">;
 }
 
-/** The filesystem the process sees: the union, plus volumes and binds at their targets. */
-async function viewOf(engine: Engine, rt: ContainerRuntime, fs: UnionFS): Promise<Vfs> {
-  const mounts = rt.rec.Mounts ?? [];
-  if (!mounts.length) return fs;
-  const table: MountedFs[] = [];
-  for (const m of mounts) {
-    ensureDir(fs, m.Destination);
-    if (m.Type === "volume") {
-      const vol = await engine.volumes.begin(m.Name!);
-      rt.held.push(m.Name!);
-      populateVolume(fs, m.Destination, vol);
-      engine.events.emit("volume", "mount", m.Name!, { container: rt.rec.Id, destination: m.Destination, driver: "local", propagation: "", "read/write": String(m.RW) });
-      table.push({ target: m.Destination, fs: vol, readOnly: !m.RW });
-    } else {
-      const dir = engine.opts.platform!.bindDir!(m.Source, { readOnly: !m.RW });
-      table.push({ target: m.Destination, fs: dir, readOnly: !m.RW, bind: { source: m.Source } });
+const SIGNALS: Record<string, string> = { KILL: "9", TERM: "15", INT: "2", HUP: "1", QUIT: "3", USR1: "10", USR2: "12", CONT: "18", STOP: "19" };
+
+export class Lifecycle {
+  readonly #p: LifecycleParts;
+  constructor(parts: LifecycleParts) {
+    this.#p = parts;
+  }
+
+  #event(rec: ContainerRecord, action: string, extra?: Record<string, string>): void {
+    emitContainerEvent(this.#p.events, rec, action, extra);
+  }
+
+  /** A container for a new record (its log capped at the engine's logCap). */
+  runtime(rec: ContainerRecord): ContainerRuntime {
+    return new ContainerRuntime(rec, this.#p.options.logCap ?? 1 << 20);
+  }
+
+  /**
+   * Hold a stored container again; one that was running comes back exited (255), as after
+   * a daemon crash, its layer as the journal left it. A failure to recover that layer is
+   * kept in its State.Error, not thrown.
+   */
+  async restore(rec: ContainerRecord): Promise<void> {
+    const rt = this.runtime(rec);
+    if (rec.State.Status === "running" || rec.State.Status === "removing") {
+      const ran = rec.State.Status === "running";
+      Object.assign(rec.State, { Status: "exited", ExitCode: ran ? 255 : rec.State.ExitCode, FinishedAt: Date.now(), Pid: 0, Error: ran ? "engine stopped while the container ran" : "" });
+      if (ran) {
+        await this.#recoverUpper(rt).catch((err: unknown) => {
+          rec.State.Error += `; its writable layer could not be recovered: ${(err as Error).message}`;
+        });
+      }
+      await this.#p.store.putRecord("container", rec.Id, rec);
+    }
+    const log = await this.#p.store.getBytes("logs", rec.Id);
+    if (log) for (const e of decodeLog(log)) rt.logs.push(e);
+    this.#p.registry.add(rt);
+  }
+
+  /** A running container whose engine died: its layer as the journal left it becomes a snapshot. */
+  async #recoverUpper(rt: ContainerRuntime): Promise<void> {
+    const fs = await this.#p.layers.mount(rt);
+    await rt.upper!.snapshot(fs);
+    rt.fs = null; // mounted again on demand
+  }
+
+  /** Errors: not-found; not-modified when running; conflict while being removed. */
+  start(ref: string): Promise<void> {
+    return this.#start(this.#p.registry.get(ref));
+  }
+
+  async #start(rt: ContainerRuntime): Promise<void> {
+    const s = rt.rec.State.Status;
+    if (s === "running") throw new EngineError("not-modified", "container already started");
+    if (s === "removing") throw conflict(`cannot start container ${rt.rec.Id}: container is marked for removal and cannot be started`);
+    await rt.exiting;
+    const { store, options } = this.#p;
+    const fs = await this.#p.layers.mount(rt);
+    rt.layerChanged();
+    rt.upper!.trace(fs);
+    const rootfs = await processView(this.#p, rt, fs);
+    rt.view = rootfs;
+    const c = rt.rec.Config;
+    const stdin = endable(rt, rt.stdin ?? new Uint8Array(0));
+    rt.stdin = null;
+    const memory = rt.rec.HostConfig.Memory || options.limits?.memoryBytes;
+    Object.assign(rt.rec.State, { Status: "running", StartedAt: Date.now(), FinishedAt: 0, ExitCode: 0, OOMKilled: false, Error: "", Pid: 1 });
+    const proc = runProcess(
+      { entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env, workingDir: c.WorkingDir || "/" },
+      {
+        rootfs, stdin, stdout: logSink(store, rt, "stdout"), stderr: logSink(store, rt, "stderr"),
+        limits: { ...options.limits, ...(memory ? { memoryBytes: memory } : {}) },
+        workerHost: options.workerHost,
+      },
+    );
+    rt.proc = proc;
+    let recorded!: () => void;
+    rt.exiting = new Promise((r) => (recorded = r));
+    await this.#p.registry.save(rt);
+    this.#event(rt.rec, "start");
+    // The exit is recorded whatever fails on the way (a store that refuses the snapshot…):
+    // the failure goes on the container's State.Error, and waiters are answered.
+    void proc.done.then((r) => this.#exited(rt, r.exitCode, r.oomKilled, r.error ?? ""))
+      .catch((err: unknown) => exitUnrecorded(rt, err)).finally(recorded);
+  }
+
+  async #exited(rt: ContainerRuntime, code: number, oom: boolean, error: string): Promise<void> {
+    const { registry, events } = this.#p;
+    rt.proc = null;
+    rt.endStdin = null;
+    rt.view = null;
+    rt.layerChanged();
+    Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0 });
+    rt.logs.end();
+    if (oom) this.#event(rt.rec, "oom");
+    // A write the store refuses does not stop the others: each failure goes on State.Error.
+    const failed = (err: unknown) => noteFailure(rt, err);
+    const owned = registry.holds(rt);
+    if (owned) {
+      rt.upper!.untrace(rt.fs!);
+      await rt.upper!.snapshot(rt.fs!).catch(failed);
+      if (rt.logWriter) await storeLog(this.#p.store, rt).catch(failed);
+    }
+    for (const name of rt.held.splice(0)) {
+      await this.#p.volumes.end(name).catch(failed);
+      events.emit("volume", "unmount", name, { container: rt.rec.Id, driver: "local" });
+    }
+    if (owned) await registry.save(rt);
+    this.#event(rt.rec, "die", { exitCode: String(code), execDuration: String(Math.round((rt.rec.State.FinishedAt - rt.rec.State.StartedAt) / 1000)) });
+    const status = rt.status();
+    for (const w of rt.exitWaiters.splice(0)) w(status);
+    if (rt.rec.HostConfig.AutoRemove && registry.holds(rt)) {
+      queueMicrotask(() => void this.#remove(rt, { force: true, v: true }).catch((err: unknown) => {
+        rt.rec.State.Error = `Cannot remove the container: ${err instanceof Error ? err.message : String(err)}`; // as docker inspect would show it
+      }));
     }
   }
-  return new MountedVfs(fs, table);
-}
 
-/** mkdir -p in the container's layer (a mount point, as Docker makes them). */
-function ensureDir(fs: UnionFS, path: string): void {
-  let at = "";
-  for (const part of path.split("/").filter(Boolean)) {
-    at += `/${part}`;
+  /** SIGTERM, then SIGKILL after `t` seconds. Errors: not-found; not-modified when not running. */
+  stop(ref: string, t?: number): Promise<void> {
+    return this.#stop(this.#p.registry.get(ref), t);
+  }
+
+  async #stop(rt: ContainerRuntime, t?: number): Promise<void> {
+    if (rt.rec.State.Status !== "running" || !rt.proc) throw new EngineError("not-modified", "container already stopped");
+    const grace = Math.max(0, t ?? rt.rec.Config.StopTimeout ?? 10) * 1000;
+    this.#event(rt.rec, "kill", { signal: "15" });
+    endProcess(rt, "stop", grace);
+    await settled(rt);
+    this.#event(rt.rec, "stop");
+  }
+
+  /** Errors: not-found; conflict when not running; invalid for an unknown signal. */
+  async kill(ref: string, signal = "KILL"): Promise<void> {
+    const rt = this.#p.registry.get(ref);
+    const name = signal.toUpperCase().replace(/^SIG/, "");
+    const num = /^\d+$/.test(name) ? name : SIGNALS[name];
+    if (!num) throw new EngineError("invalid", `Invalid signal: ${signal}`);
+    if (rt.rec.State.Status !== "running" || !rt.proc) throw conflict(`cannot kill container: ${ref}: container ${rt.rec.Id} is not running`);
+    this.#event(rt.rec, "kill", { signal: num });
+    if (num === "18" || num === "1" || num === "10" || num === "12") return; // no handler in a WASI program: ignored
+    endProcess(rt, num === "15" || num === "2" || num === "3" ? "stop" : "kill");
+    await settled(rt);
+  }
+
+  async restart(ref: string, t?: number): Promise<void> {
+    const rt = this.#p.registry.get(ref);
+    if (rt.rec.State.Status === "running") await this.#stop(rt, t);
+    rt.rec.RestartCount++;
+    await this.#start(rt);
+    this.#event(rt.rec, "restart");
+  }
+
+  /** `POST /containers/{id}/wait`: not-running (default), next-exit, or removed. */
+  async wait(ref: string, condition: WaitCondition = "not-running"): Promise<ExitStatus> {
+    let rt: ContainerRuntime;
     try {
-      fs.stat(at);
-    } catch {
-      fs.mkdir(at);
+      rt = this.#p.registry.get(ref);
+    } catch (err) {
+      const gone = this.#p.registry.removedStatus(ref);
+      if (gone) return gone;
+      throw err;
     }
+    if (condition === "removed") return await new Promise((resolve) => rt.removeWaiters.push(resolve));
+    if (condition === "not-running" && rt.rec.State.Status !== "running") {
+      await rt.exiting;
+      return rt.status();
+    }
+    return await new Promise((resolve) => rt.exitWaiters.push(resolve));
   }
-}
 
-/** Each log entry's stored line, made once as it is appended: compacting the stored log copies them, not encodes them again. */
-const storedLines = new WeakMap<LogEntry, Uint8Array>();
+  /** `docker rm`. Errors: not-found; conflict when running and not forced. */
+  remove(ref: string, o: { force?: boolean; v?: boolean } = {}): Promise<void> {
+    return this.#remove(this.#p.registry.get(ref), o);
+  }
 
-function storedLog(entries: readonly LogEntry[]): Uint8Array {
-  return concat(entries.map((e) => storedLines.get(e) ?? encodeLogLine(e)));
-}
+  async #remove(rt: ContainerRuntime, o: { force?: boolean; v?: boolean }): Promise<void> {
+    const { registry, store, volumes } = this.#p;
+    if (rt.rec.State.Status === "running") {
+      if (!o.force) throw conflict(`cannot remove container "/${rt.rec.Name}": container is running: stop the container before removing or force remove`);
+      endProcess(rt, "kill");
+      await settled(rt);
+    }
+    if (rt.rec.State.Status === "removing" || !registry.holds(rt)) return;
+    await rt.exiting;
+    rt.rec.State.Status = "removing";
+    await registry.remove(rt);
+    await rt.logWriter?.settled();
+    await store.deleteBytes("logs", rt.rec.Id);
+    if (rt.upper) await rt.upper.delete();
+    else await store.deleteBytes("upper", rt.rec.Id);
+    if (o.v) {
+      for (const m of rt.rec.Mounts ?? []) {
+        if (m.Anonymous && m.Name && volumes.has(m.Name) && registry.volumeUsers(m.Name).length === 0) await volumes.remove(m.Name);
+      }
+    }
+    const status = rt.status();
+    registry.rememberRemoved(rt, status);
+    this.#event(rt.rec, "destroy");
+    for (const w of rt.removeWaiters.splice(0)) w(status);
+  }
 
-function logSink(engine: Engine, rt: ContainerRuntime, stream: LogEntry["stream"]) {
-  return {
-    write: (data: Uint8Array, time: number) => {
-      const e = { stream, time, data };
-      const line = encodeLogLine(e);
-      storedLines.set(e, line);
-      rt.logs.push(e);
-      rt.logWriter ??= new Appender(engine.store, "logs", rt.rec.Id);
-      if (rt.logs.dropped > 0 && rt.logs.dropped >= rt.logs.cap) { // compact the stored log as often as the cap is passed
-        rt.logs.dropped = 0;
-        rt.logWriter.replace(storedLog(rt.logs.entries));
-      } else rt.logWriter.push(line);
-    },
-  };
-}
-
-/** Errors: not-modified when running; conflict while being removed. */
-export async function start(engine: Engine, rt: ContainerRuntime): Promise<void> {
-  const s = rt.rec.State.Status;
-  if (s === "running") throw new EngineError("not-modified", "container already started");
-  if (s === "removing") throw conflict(`cannot start container ${rt.rec.Id}: container is marked for removal and cannot be started`);
-  await rt.exiting;
-  const fs = await engine.mount(rt);
-  rt.sizes = null;
-  rt.upper!.trace(fs);
-  const rootfs = await viewOf(engine, rt, fs);
-  rt.view = rootfs;
-  const c = rt.rec.Config;
-  const stdin = endable(rt, rt.stdin ?? new Uint8Array(0));
-  rt.stdin = null;
-  const memory = rt.rec.HostConfig.Memory || engine.opts.limits?.memoryBytes;
-  Object.assign(rt.rec.State, { Status: "running", StartedAt: Date.now(), FinishedAt: 0, ExitCode: 0, OOMKilled: false, Error: "", Pid: 1 });
-  const proc = runProcess(
-    { entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env, workingDir: c.WorkingDir || "/" },
-    {
-      rootfs, stdin, stdout: logSink(engine, rt, "stdout"), stderr: logSink(engine, rt, "stderr"),
-      limits: { ...engine.opts.limits, ...(memory ? { memoryBytes: memory } : {}) },
-      workerHost: engine.opts.workerHost,
-    },
-  );
-  rt.proc = proc;
-  let recorded!: () => void;
-  rt.exiting = new Promise((r) => (recorded = r));
-  await engine.save(rt);
-  engine.event(rt.rec, "start");
-  // The exit is recorded whatever fails on the way (a store that refuses the snapshot…):
-  // the failure goes on the container's State.Error, and waiters are answered.
-  void proc.done.then((r) => exited(engine, rt, r.exitCode, r.oomKilled, r.error ?? ""))
-    .catch((err: unknown) => exitUnrecorded(rt, err)).finally(recorded);
+  /** Stop every running container (SIGTERM, kill after graceMs) and wait until every exit is recorded. */
+  async stopAll(graceMs: number): Promise<void> {
+    const all = [...this.#p.registry.all()];
+    await Promise.all(all.filter((rt) => rt.proc).map((rt) => this.#stop(rt, graceMs / 1000).catch(() => {})));
+    await Promise.all([...this.#p.registry.all()].map((rt) => rt.exiting));
+  }
 }
 
 function exitUnrecorded(rt: ContainerRuntime, err: unknown): void {
@@ -124,72 +251,6 @@ function exitUnrecorded(rt: ContainerRuntime, err: unknown): void {
 function noteFailure(rt: ContainerRuntime, err: unknown): void {
   const message = `Cannot record the container's exit: ${err instanceof Error ? err.message : String(err)}`;
   rt.rec.State.Error = rt.rec.State.Error ? `${rt.rec.State.Error}; ${message}` : message;
-}
-
-/** The whole log, stored again; a writer that failed is replaced (the whole log has no gap), and its failure thrown. */
-async function storeLog(engine: Engine, rt: ContainerRuntime): Promise<void> {
-  const earlier = await rt.logWriter!.flushed().then(() => null, (err: unknown) => ({ err }));
-  if (earlier) rt.logWriter = new Appender(engine.store, "logs", rt.rec.Id);
-  rt.logWriter!.replace(storedLog(rt.logs.entries));
-  await rt.logWriter!.flushed();
-  if (earlier) throw earlier.err;
-}
-
-async function exited(engine: Engine, rt: ContainerRuntime, code: number, oom: boolean, error: string): Promise<void> {
-  rt.proc = null;
-  rt.endStdin = null;
-  rt.view = null;
-  rt.sizes = null;
-  Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0 });
-  rt.logs.end();
-  if (oom) engine.event(rt.rec, "oom");
-  // A write the store refuses does not stop the others: each failure goes on State.Error.
-  const failed = (err: unknown) => noteFailure(rt, err);
-  const owned = engine.runtimes.get(rt.rec.Id) === rt;
-  if (owned) {
-    rt.upper!.untrace(rt.fs!);
-    await rt.upper!.snapshot(rt.fs!).catch(failed);
-    if (rt.logWriter) await storeLog(engine, rt).catch(failed);
-  }
-  for (const name of rt.held.splice(0)) {
-    await engine.volumes.end(name).catch(failed);
-    engine.events.emit("volume", "unmount", name, { container: rt.rec.Id, driver: "local" });
-  }
-  if (owned) await engine.save(rt);
-  engine.event(rt.rec, "die", { exitCode: String(code), execDuration: String(Math.round((rt.rec.State.FinishedAt - rt.rec.State.StartedAt) / 1000)) });
-  const status = rt.status();
-  for (const w of rt.exitWaiters.splice(0)) w(status);
-  if (rt.rec.HostConfig.AutoRemove && engine.runtimes.get(rt.rec.Id) === rt) {
-    queueMicrotask(() => void remove(engine, rt, { force: true, v: true }).catch((err: unknown) => {
-      rt.rec.State.Error = `Cannot remove the container: ${err instanceof Error ? err.message : String(err)}`; // as docker inspect would show it
-    }));
-  }
-}
-
-/**
- * stdin that the engine can end: src/wasi reads a stdin stream to its end before the
- * program runs, so a kill must also end stdin for the process to settle.
- */
-function endable(rt: ContainerRuntime, stdin: StdinSource): StdinSource {
-  if (stdin instanceof Uint8Array) return stdin;
-  const reader = stdin.getReader();
-  let ctl!: ReadableStreamDefaultController<Uint8Array>;
-  let ended = false;
-  rt.endStdin = () => {
-    if (ended) return;
-    ended = true;
-    ctl.close();
-    void reader.cancel().catch(() => {});
-  };
-  return new ReadableStream<Uint8Array>({
-    start: (c) => void (ctl = c),
-    pull: async (c) => {
-      const r: ReadableStreamReadResult<Uint8Array> = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (ended) return;
-      if (r.done) ended = true, c.close();
-      else c.enqueue(r.value);
-    },
-  });
 }
 
 /** End the process: kill or stop it, and end its stdin. */
@@ -205,84 +266,4 @@ function endProcess(rt: ContainerRuntime, how: "kill" | "stop", graceMs = 10_000
 async function settled(rt: ContainerRuntime): Promise<void> {
   if (rt.rec.State.Status === "running") await new Promise<ExitStatus>((resolve) => rt.exitWaiters.push(resolve));
   await rt.exiting;
-}
-
-/** SIGTERM, then SIGKILL after `t` seconds. Errors: not-modified when not running. */
-export async function stop(engine: Engine, rt: ContainerRuntime, t?: number): Promise<void> {
-  if (rt.rec.State.Status !== "running" || !rt.proc) throw new EngineError("not-modified", "container already stopped");
-  const grace = Math.max(0, t ?? rt.rec.Config.StopTimeout ?? 10) * 1000;
-  engine.event(rt.rec, "kill", { signal: "15" });
-  endProcess(rt, "stop", grace);
-  await settled(rt);
-  engine.event(rt.rec, "stop");
-}
-
-const SIGNALS: Record<string, string> = { KILL: "9", TERM: "15", INT: "2", HUP: "1", QUIT: "3", USR1: "10", USR2: "12", CONT: "18", STOP: "19" };
-
-/** Errors: conflict when not running; invalid for an unknown signal. */
-export async function kill(engine: Engine, rt: ContainerRuntime, ref: string, signal: string): Promise<void> {
-  const name = signal.toUpperCase().replace(/^SIG/, "");
-  const num = /^\d+$/.test(name) ? name : SIGNALS[name];
-  if (!num) throw new EngineError("invalid", `Invalid signal: ${signal}`);
-  if (rt.rec.State.Status !== "running" || !rt.proc) throw conflict(`cannot kill container: ${ref}: container ${rt.rec.Id} is not running`);
-  engine.event(rt.rec, "kill", { signal: num });
-  if (num === "18" || num === "1" || num === "10" || num === "12") return; // no handler in a WASI program: ignored
-  endProcess(rt, num === "15" || num === "2" || num === "3" ? "stop" : "kill");
-  await settled(rt);
-}
-
-export async function restart(engine: Engine, rt: ContainerRuntime, t?: number): Promise<void> {
-  if (rt.rec.State.Status === "running") await stop(engine, rt, t);
-  rt.rec.RestartCount++;
-  await start(engine, rt);
-  engine.event(rt.rec, "restart");
-}
-
-/** `POST /containers/{id}/wait`: not-running (default), next-exit, or removed. */
-export async function wait(engine: Engine, ref: string, condition: WaitCondition): Promise<ExitStatus> {
-  let rt: ContainerRuntime;
-  try {
-    rt = engine.get(ref);
-  } catch (err) {
-    const gone = engine.removed.get(ref);
-    if (gone) return gone;
-    throw err;
-  }
-  if (condition === "removed") return await new Promise((resolve) => rt.removeWaiters.push(resolve));
-  if (condition === "not-running" && rt.rec.State.Status !== "running") {
-    await rt.exiting;
-    return rt.status();
-  }
-  return await new Promise((resolve) => rt.exitWaiters.push(resolve));
-}
-
-/** `docker rm`. Errors: conflict when running and not forced. */
-export async function remove(engine: Engine, rt: ContainerRuntime, o: { force?: boolean; v?: boolean }): Promise<void> {
-  if (rt.rec.State.Status === "running") {
-    if (!o.force) throw conflict(`cannot remove container "/${rt.rec.Name}": container is running: stop the container before removing or force remove`);
-    endProcess(rt, "kill");
-    await settled(rt);
-  }
-  if (rt.rec.State.Status === "removing" || engine.runtimes.get(rt.rec.Id) !== rt) return;
-  await rt.exiting;
-  rt.rec.State.Status = "removing";
-  engine.untrack(rt);
-  await engine.store.deleteRecord("container", rt.rec.Id);
-  await rt.logWriter?.settled();
-  await engine.store.deleteBytes("logs", rt.rec.Id);
-  if (rt.upper) await rt.upper.delete();
-  else await engine.store.deleteBytes("upper", rt.rec.Id);
-  if (o.v) {
-    for (const m of rt.rec.Mounts ?? []) {
-      if (m.Anonymous && m.Name && engine.volumes.has(m.Name) && engine.volumeUsers(m.Name).length === 0) await engine.volumes.remove(m.Name);
-    }
-  }
-  const status = rt.status();
-  for (const key of [rt.rec.Id, rt.rec.Name]) engine.removed.set(key, status);
-  const timer = setTimeout(() => {
-    for (const key of [rt.rec.Id, rt.rec.Name]) if (engine.removed.get(key) === status) engine.removed.delete(key);
-  }, engine.opts.removedGraceMs ?? 30_000);
-  (timer as { unref?: () => void }).unref?.();
-  engine.event(rt.rec, "destroy");
-  for (const w of rt.removeWaiters.splice(0)) w(status);
 }

@@ -5,7 +5,8 @@
  * json-file driver's shape (`{"stream","time","log"}`), appended as the program writes.
  */
 import type { LogBuffer } from "./logs.ts";
-import type { AttachOptions, AttachSession, LogEntry, LogsOptions } from "./types.ts";
+import type { AttachSession, LogEntry } from "./api.ts";
+import type { AttachOptions, LogsOptions } from "./options.ts";
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 

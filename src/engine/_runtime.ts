@@ -2,12 +2,18 @@
  * What a container has while the engine holds it: its record, its mounted filesystem
  * (null until first used, so 10,000 created containers cost only their records), its
  * log, the running process, stdin waiting for start, and the waiters of `wait`.
+ *
+ * Who writes what: the layer cache mounts (`fs`, `upper`) and keeps `sizes`; the
+ * lifecycle, with its log sink and stdin, runs the process (`proc`, `view`, `stdin`,
+ * `endStdin`, `logWriter`, `held`, `exiting`, the waiters, the record's State) and drops
+ * `fs` after recovering a layer; the registry renames. Other parts say what happened
+ * through a method (`layerChanged`, `stdinForStart`).
  */
 import type { UnionFS } from "../fs/mod.ts";
 import type { ProcessHandle, StdinSource, Vfs } from "../wasi/mod.ts";
 import { LogBuffer } from "./logs.ts";
 import type { Appender, PersistedUpper } from "./_persist.ts";
-import type { ContainerRecord, ExitStatus } from "./types.ts";
+import type { ContainerRecord, ExitStatus } from "./wire.ts";
 
 export type { ExitStatus };
 
@@ -39,6 +45,16 @@ export class ContainerRuntime {
   /** Made on first use: an idle created container holds no buffer. */
   get logs(): LogBuffer {
     return (this.#logs ??= new LogBuffer(this.logCap));
+  }
+
+  /** A process writes or wrote the layer (a start, an exit, an exec): kept sizes are measured again when asked. */
+  layerChanged(): void {
+    this.sizes = null;
+  }
+
+  /** stdin for the next start (an attach before start). */
+  stdinForStart(stdin: StdinSource): void {
+    this.stdin = stdin;
   }
 
   status(): ExitStatus {

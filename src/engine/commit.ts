@@ -6,20 +6,24 @@
 import { encodeConfig, type ImageConfig, sha256, writeDockerArchive } from "../oci/mod.ts";
 import { exportUpper } from "../fs/mod.ts";
 import { invalid } from "./errors.ts";
-import type { Engine } from "./engine.ts";
+import type { EngineImages } from "./_engine_images.ts";
+import type { LayerCache } from "./_layer_cache.ts";
+import type { ContainerRegistry } from "./_registry.ts";
+import type { EventBus } from "./events.ts";
 import { normalizeReference } from "./reference.ts";
+import type { CommitOptions, EnginePlatform } from "./options.ts";
 
-export interface CommitOptions {
-  container: string;
-  repo?: string;
-  tag?: string;
-  comment?: string;
-  author?: string;
-  changes?: string[];
+/** What commit is handed: the container, its mounted layer, the images to add to, the event bus, and a SHA-256. */
+interface CommitParts {
+  registry: Pick<ContainerRegistry, "get">;
+  layers: Pick<LayerCache, "mount">;
+  images: Pick<EngineImages, "config" | "layerBytes" | "load">;
+  events: Pick<EventBus, "emit">;
+  platform?: Pick<EnginePlatform, "sha256">;
 }
 
 /** Apply `docker commit --change` instructions to a config. Errors: invalid. */
-export function applyChanges(config: ImageConfig["config"], changes: readonly string[]): ImageConfig["config"] {
+function applyChanges(config: ImageConfig["config"], changes: readonly string[]): ImageConfig["config"] {
   const out = { ...config };
   const list = (arg: string): string[] => {
     if (arg.trim().startsWith("[")) {
@@ -56,13 +60,14 @@ export function applyChanges(config: ImageConfig["config"], changes: readonly st
   return out;
 }
 
-/** Commit a container; returns the new image id. */
-export async function commit(engine: Engine, o: CommitOptions): Promise<{ Id: string }> {
-  const rt = engine.get(o.container);
-  const fs = await engine.mount(rt);
-  const base = await engine.images.config(rt.rec.ImageID);
+/** Commit a container; returns the new image id. Errors: not-found; invalid (a change it cannot parse). */
+export async function commit(parts: CommitParts, ref: string, o: CommitOptions = {}): Promise<{ Id: string }> {
+  const { images } = parts;
+  const rt = parts.registry.get(ref);
+  const fs = await parts.layers.mount(rt);
+  const base = await images.config(rt.rec.ImageID);
   const layer = exportUpper(fs);
-  const diffId = await (engine.opts.platform?.sha256 ?? sha256)(layer);
+  const diffId = await (parts.platform?.sha256 ?? sha256)(layer);
   const now = new Date().toISOString();
   const config: ImageConfig = {
     ...base, created: now, author: o.author || base.author,
@@ -71,10 +76,10 @@ export async function commit(engine: Engine, o: CommitOptions): Promise<{ Id: st
     history: [...base.history, { created: now, created_by: `strata commit ${rt.rec.Name}`, comment: o.comment ?? "" }],
   };
   const configBytes = encodeConfig(config);
-  const layers = await Promise.all(base.rootfs.diff_ids.map(async (d) => ({ diffId: d, tar: await engine.images.layerBytes(d) })));
+  const layers = await Promise.all(base.rootfs.diff_ids.map(async (d) => ({ diffId: d, tar: await images.layerBytes(d) })));
   const tags = o.repo ? [normalizeReference(o.repo, o.tag || undefined)] : [];
   const archive = await writeDockerArchive([{ configBytes, layers: [...layers, { diffId, tar: layer }], repoTags: tags }]);
-  const { images: [img] } = await engine.images.load(archive, { name: `commit of ${rt.rec.Name}` });
-  engine.events.emit("container", "commit", rt.rec.Id, { comment: o.comment ?? "", imageID: img!.id, imageRef: tags[0] ?? "", name: rt.rec.Name });
+  const { images: [img] } = await images.load(archive, { name: `commit of ${rt.rec.Name}` });
+  parts.events.emit("container", "commit", rt.rec.Id, { comment: o.comment ?? "", imageID: img!.id, imageRef: tags[0] ?? "", name: rt.rec.Name });
   return { Id: img!.id };
 }

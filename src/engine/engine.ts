@@ -7,64 +7,74 @@
  * change a running program completed, and its log as appended JSON lines — so an engine
  * opened again on the same store finds every container (running ones come back exited,
  * with their layers as the last completed writes left them).
+ *
+ * `Engine` only puts the parts together; each part owns its state and is handed the
+ * other parts it uses (a narrow view of them), never the engine:
+ *
+ * | part | owns |
+ * |---|---|
+ * | `ContainerRegistry` (_registry.ts) | the containers by id and name, their records, removed containers' statuses |
+ * | `LayerCache` (_layer_cache.ts) | one `Layer` per diffId, image rootfs sizes; mounts, sizes |
+ * | `Lifecycle` (_lifecycle.ts) | the state machine: start, stop, kill, restart, wait, remove; restore after a crash |
+ * | `Containers` (containers.ts) | the container verbs (`engine.containers`) |
+ * | `Execs` (exec.ts) | exec instances (`engine.exec`) |
+ * | `EngineImages` (_engine_images.ts) | images (`engine.images`) and the loads' memory budget |
+ * | `VolumeStore` (volumes.ts) | volumes (`engine.volumes`) |
+ * | `EventBus` (events.ts) | events and their history (`engine.events`) |
+ * | `System` (system.ts) | df, info, version (`engine.system`) |
+ *
+ * The API is grouped as Docker groups it (`engine.containers.start(id)`,
+ * `engine.images.load(…)`, `engine.system.df()`), not flat: it is the shape of the
+ * Engine API's paths and of the docker CLI's management commands, the HTTP layer
+ * (src/api) hands each group to its routes, and a verb's name stays Docker's in every
+ * group (`remove`, `list`, `inspect`, `prune` exist in several). Only what concerns the
+ * engine as a whole is on the engine itself: `sync()` and `close()` (and `store`, the
+ * store it was handed).
  */
-import { diff, exportMerged, Layer, sizes, UnionFS, WritableLayer } from "../fs/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { closeWorkers } from "../wasi/mod.ts";
-import { randomId } from "./_format.ts";
-import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
-import { inspectView, summaryView } from "./_container_views.ts";
-import { buildRecord, resolveMounts } from "./_create.ts";
 import { EngineImages } from "./_engine_images.ts";
-import { conflict, invalid, notFound } from "./errors.ts";
+import { LayerCache } from "./_layer_cache.ts";
+import { Lifecycle } from "./_lifecycle.ts";
+import { ContainerRegistry } from "./_registry.ts";
+import { checkRecords } from "./_store_check.ts";
+import { Containers } from "./containers.ts";
 import { EventBus } from "./events.ts";
 import { Execs } from "./exec.ts";
-import { checkName, generateName } from "./names.ts";
-import { matchFilters } from "./_filters.ts";
-import { decodeLog } from "./_logs_io.ts";
-import { attachTo, readLogs } from "./_logs_io.ts";
-import { PersistedUpper } from "./_persist.ts";
-import { checkRecords } from "./_store_check.ts";
-import * as life from "./_lifecycle.ts";
-import { commit } from "./commit.ts";
-import { info, systemDf, versionInfo } from "./system.ts";
-import type {
-  AttachOptions, ContainerRecord, ContainersApi, CreateOptions, EngineApi, EngineOptions, ListOptions, LogsOptions, WaitCondition,
-} from "./types.ts";
+import { System } from "./system.ts";
+import type { EngineApi } from "./api.ts";
+import type { EngineOptions } from "./options.ts";
+import type { ContainerRecord } from "./wire.ts";
 import { VolumeStore } from "./volumes.ts";
 
 export class Engine implements EngineApi {
-  readonly store: Store;
-  readonly events = new EventBus();
+  readonly containers: Containers;
+  readonly exec: Execs;
   readonly images: EngineImages;
   readonly volumes: VolumeStore;
-  readonly exec: Execs;
-  readonly containers: ContainersApi;
-  /** Every container the engine holds, by id. */
-  readonly runtimes = new Map<string, ContainerRuntime>();
-  readonly #names = new Map<string, ContainerRuntime>();
-  readonly #layers = new Map<string, Promise<Layer>>();
-  readonly #rootfsSizes = new Map<string, Promise<number>>();
-  readonly #rootfsKnown = new Map<string, number>();
-  /** Exit status of recently removed containers, by id and name (the AutoRemove race). */
-  readonly removed = new Map<string, ExitStatus>();
+  readonly events = new EventBus();
+  readonly system: System;
+  /** The store the engine was opened on, as it was handed in (tests and tools read it directly). */
+  readonly store: Store;
+  readonly #registry: ContainerRegistry;
+  readonly #lifecycle: Lifecycle;
+  readonly #workerHost: EngineOptions["workerHost"];
 
-  constructor(readonly opts: EngineOptions) {
-    this.store = opts.store;
-    this.images = new EngineImages(opts.store, this.events, (id) => this.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform: opts.platform });
-    this.volumes = new VolumeStore(opts.store, this.events, (name) => this.volumeUsers(name));
-    this.exec = new Execs(this);
-    this.containers = this.#containersApi();
-  }
-
-  #containersApi(): ContainersApi {
-    return {
-      create: (o) => this.create(o), start: (r) => this.start(r), stop: (r, t) => this.stop(r, t), kill: (r, s) => this.kill(r, s),
-      restart: (r, t) => this.restart(r, t), wait: (r, c) => this.wait(r, c), remove: (r, o) => this.remove(r, o),
-      rename: (r, n) => this.rename(r, n), list: (o) => this.list(o), inspect: (r, o) => this.inspect(r, o),
-      logs: (r, o) => this.logs(r, o), attach: (r, o) => this.attach(r, o), changes: (r) => this.changes(r),
-      export: (r) => this.export(r), commit: (r, o = {}) => commit(this, { container: r, ...o }), prune: () => this.prune(),
-    };
+  constructor(opts: EngineOptions) {
+    const { store, platform } = opts;
+    const events = this.events;
+    const registry = new ContainerRegistry(store, opts.removedGraceMs);
+    const images = this.images = new EngineImages(store, events, (id) => registry.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform });
+    const volumes = this.volumes = new VolumeStore(store, events, (name) => registry.volumeUsers(name));
+    const layers = new LayerCache(store, (diffId) => images.layerBytes(diffId));
+    const lifecycle = new Lifecycle({ store, registry, layers, volumes, events, options: opts });
+    this.containers = new Containers({ registry, layers, lifecycle, images, volumes, events, platform });
+    this.exec = new Execs({ registry, layers, events, options: opts });
+    this.system = new System({ store, registry, containers: this.containers, images, volumes });
+    this.store = store;
+    this.#registry = registry;
+    this.#lifecycle = lifecycle;
+    this.#workerHost = opts.workerHost;
   }
 
   /**
@@ -75,295 +85,21 @@ export class Engine implements EngineApi {
   async open(): Promise<this> {
     await checkRecords(this.store);
     await this.volumes.open();
-    for (const [, rec] of await this.store.listRecords<ContainerRecord>("container")) await this.#restore(rec);
+    for (const [, rec] of await this.store.listRecords<ContainerRecord>("container")) await this.#lifecycle.restore(rec);
     return this;
-  }
-
-  /** Hold a stored container again. A failure to recover its writable layer is kept in its State.Error, not thrown. */
-  async #restore(rec: ContainerRecord): Promise<void> {
-    const rt = new ContainerRuntime(rec, this.opts.logCap ?? 1 << 20);
-    if (rec.State.Status === "running" || rec.State.Status === "removing") {
-      const ran = rec.State.Status === "running";
-      Object.assign(rec.State, { Status: "exited", ExitCode: ran ? 255 : rec.State.ExitCode, FinishedAt: Date.now(), Pid: 0, Error: ran ? "engine stopped while the container ran" : "" });
-      if (ran) {
-        await life.recoverUpper(this, rt).catch((err: unknown) => {
-          rec.State.Error += `; its writable layer could not be recovered: ${(err as Error).message}`;
-        });
-      }
-      await this.store.putRecord("container", rec.Id, rec);
-    }
-    const log = await this.store.getBytes("logs", rec.Id);
-    if (log) for (const e of decodeLog(log)) rt.logs.push(e);
-    this.#track(rt);
-  }
-
-  #track(rt: ContainerRuntime): void {
-    this.runtimes.set(rt.rec.Id, rt);
-    this.#names.set(rt.rec.Name, rt);
-  }
-
-  /** Forget a container (removal). */
-  untrack(rt: ContainerRuntime): void {
-    this.runtimes.delete(rt.rec.Id);
-    if (this.#names.get(rt.rec.Name) === rt) this.#names.delete(rt.rec.Name);
-  }
-
-  /** Find a container by full id, name, or unique id prefix. Errors: not-found "No such container: x". */
-  get(ref: string): ContainerRuntime {
-    const exact = this.runtimes.get(ref) ?? this.#names.get(ref.replace(/^\//, ""));
-    if (exact) return exact;
-    if (/^[a-f0-9]+$/.test(ref)) {
-      let hit: ContainerRuntime | undefined, n = 0;
-      for (const [id, rt] of this.runtimes) if (id.startsWith(ref)) hit = rt, n++;
-      if (n === 1) return hit!;
-    }
-    throw notFound(`No such container: ${ref}`);
-  }
-
-  byName(name: string): ContainerRuntime | undefined {
-    return this.#names.get(name);
-  }
-
-  event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
-    this.events.emit("container", action, rec.Id, { image: rec.Image, name: rec.Name, ...rec.Config.Labels, ...extra });
-  }
-
-  /** Write the record, if the container is still held. */
-  async save(rt: ContainerRuntime): Promise<void> {
-    if (this.runtimes.get(rt.rec.Id) === rt) await this.store.putRecord("container", rt.rec.Id, rt.rec);
-  }
-
-  /** The image's layers, indexed once and shared by its containers. */
-  async lowers(rec: ContainerRecord): Promise<Layer[]> {
-    return await Promise.all(rec.Layers.slice().reverse().map((diffId) => {
-      let layer = this.#layers.get(diffId);
-      if (!layer) {
-        layer = this.images.layerBytes(diffId).then((b) => new Layer(shared(b), { diffId }));
-        this.#layers.set(diffId, layer);
-        layer.catch(() => this.#layers.delete(diffId));
-      }
-      return layer;
-    }));
-  }
-
-  /** The container's filesystem, mounted on first use from its stored layer (snapshot + journal). */
-  async mount(rt: ContainerRuntime): Promise<UnionFS> {
-    if (rt.fs) return rt.fs;
-    rt.upper ??= new PersistedUpper(this.store, "upper", rt.rec.Id);
-    const fs = await rt.upper.mount(await this.lowers(rt.rec));
-    return (rt.fs ??= fs);
-  }
-
-  async create(o: CreateOptions): Promise<{ Id: string; Warnings: string[] }> {
-    if (!o || !o.Image) throw invalid("Config.Image: no image was given");
-    const image = await this.images.resolve(o.Image);
-    const config = (await this.images.config(image.id)).config;
-    const name = o.name ? checkName(o.name) : generateName((n) => this.#names.has(n));
-    const taken = this.#names.get(name);
-    if (taken) {
-      throw conflict(`Conflict. The container name "/${name}" is already in use by container "${taken.rec.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
-    }
-    const id = randomId();
-    const rec = buildRecord(id, name, o, image, config);
-    const rt = new ContainerRuntime(rec, this.opts.logCap ?? 1 << 20);
-    this.#track(rt); // the name is ours from here (a concurrent create of it is a conflict)
-    try {
-      rec.Mounts = await resolveMounts(rec, this.volumes, this.opts.platform);
-      await this.store.putRecord("container", id, rec);
-    } catch (err) {
-      this.untrack(rt);
-      throw err;
-    }
-    this.event(rec, "create");
-    return { Id: id, Warnings: [] };
-  }
-
-  start(ref: string): Promise<void> {
-    return life.start(this, this.get(ref));
-  }
-  stop(ref: string, t?: number): Promise<void> {
-    return life.stop(this, this.get(ref), t);
-  }
-  kill(ref: string, signal = "KILL"): Promise<void> {
-    return life.kill(this, this.get(ref), ref, signal);
-  }
-  restart(ref: string, t?: number): Promise<void> {
-    return life.restart(this, this.get(ref), t);
-  }
-  wait(ref: string, condition: WaitCondition = "not-running"): Promise<ExitStatus> {
-    return life.wait(this, ref, condition);
-  }
-  remove(ref: string, o: { force?: boolean; v?: boolean } = {}): Promise<void> {
-    return life.remove(this, this.get(ref), o);
-  }
-
-  async rename(ref: string, newName: string): Promise<void> {
-    const rt = this.get(ref);
-    if (!newName) throw invalid("Neither old nor new names may be empty");
-    const name = checkName(newName);
-    const taken = this.#names.get(name);
-    if (taken && taken !== rt) throw conflict(`Conflict. The container name "/${name}" is already in use by container "${taken.rec.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
-    const old = rt.rec.Name;
-    if (old === name) throw invalid(`Renaming a container with the same name as its current name`);
-    this.#names.delete(old);
-    rt.rec.Name = name;
-    this.#names.set(name, rt);
-    await this.save(rt);
-    this.event(rt.rec, "rename", { oldName: `/${old}` });
-  }
-
-  /**
-   * Sizes as `ps -s` shows them: SizeRw the writable layer, SizeRootFs the whole merged
-   * view. A container that never ran has an empty layer: its sizes are its image's, found
-   * once per image; a stopped container's are kept until it runs again.
-   */
-  async sizes(rt: ContainerRuntime): Promise<{ SizeRw: number; SizeRootFs: number }> {
-    if (rt.sizes) return rt.sizes;
-    let out: { SizeRw: number; SizeRootFs: number };
-    if (!rt.fs && rt.rec.State.StartedAt === 0) out = { SizeRw: 0, SizeRootFs: await this.#imageRootFs(rt.rec) };
-    else {
-      const s = sizes(await this.mount(rt));
-      out = { SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs };
-    }
-    if (rt.rec.State.Status !== "running") rt.sizes = out;
-    return out;
-  }
-
-  #imageRootFs(rec: ContainerRecord): Promise<number> {
-    let size = this.#rootfsSizes.get(rec.ImageID);
-    if (!size) {
-      size = this.lowers(rec).then((lowers) => sizes(new UnionFS({ lowers, upper: new WritableLayer() })).sizeRootFs);
-      void size.then((n) => this.#rootfsKnown.set(rec.ImageID, n), () => this.#rootfsSizes.delete(rec.ImageID));
-      this.#rootfsSizes.set(rec.ImageID, size);
-    }
-    return size;
-  }
-
-  async list(o: ListOptions = {}) {
-    const filters = o.filters && Object.keys(o.filters).length ? o.filters : null;
-    let rts = [...this.runtimes.values()].filter((rt) => o.all || rt.rec.State.Status === "running" || hasStatusFilter(o));
-    if (filters) rts = rts.filter((rt) => matchFilters(rt.rec, filters, (ref) => this.#imageMatches(rt.rec, ref)));
-    rts.sort((a, b) => b.rec.Created - a.rec.Created);
-    if (o.limit && o.limit > 0) rts = rts.slice(0, o.limit);
-    const now = Date.now();
-    const out = [];
-    for (const rt of rts) {
-      const sizes = o.size ? rt.sizes ?? this.#fromImage(rt) ?? await this.sizes(rt) : undefined;
-      out.push(summaryView(rt.rec, sizes, now));
-    }
-    return out;
-  }
-
-  /** The sizes of a never-run container once its image's are known (no await per container in a long list). */
-  #fromImage(rt: ContainerRuntime): { SizeRw: number; SizeRootFs: number } | undefined {
-    if (rt.fs || rt.rec.State.StartedAt !== 0) return undefined;
-    const size = this.#rootfsKnown.get(rt.rec.ImageID);
-    return size === undefined ? undefined : { SizeRw: 0, SizeRootFs: size };
-  }
-
-  #imageMatches(rec: ContainerRecord, ref: string): boolean {
-    if (rec.Image === ref || rec.ImageID === ref || rec.ImageID.slice(7).startsWith(ref)) return true;
-    return normalize(rec.Image) === normalize(ref);
-  }
-
-  async inspect(ref: string, o: { size?: boolean } = {}) {
-    const rt = this.get(ref);
-    return inspectView(rt.rec, o.size ? await this.sizes(rt) : undefined);
-  }
-
-  logs(ref: string, o: LogsOptions = {}) {
-    const rt = this.get(ref);
-    return readLogs(rt.logs, rt.rec.State.Status === "running", o);
-  }
-
-  attach(ref: string, o: AttachOptions = {}) {
-    const rt = this.get(ref);
-    const session = attachTo(rt.logs, o, (s) => (rt.stdin = s));
-    this.event(rt.rec, "attach");
-    return session;
-  }
-
-  async changes(ref: string) {
-    return diff(await this.mount(this.get(ref)));
-  }
-
-  async export(ref: string): Promise<Uint8Array> {
-    const rt = this.get(ref);
-    const tar = exportMerged(await this.mount(rt));
-    this.event(rt.rec, "export");
-    return tar;
-  }
-
-  async prune() {
-    const deleted: string[] = [];
-    let reclaimed = 0;
-    for (const rt of [...this.runtimes.values()]) {
-      if (rt.rec.State.Status === "running" || rt.rec.State.Status === "removing") continue;
-      reclaimed += (await this.sizes(rt)).SizeRw;
-      await this.remove(rt.rec.Id);
-      deleted.push(rt.rec.Id);
-    }
-    return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
-  }
-
-  /** Which container (id) uses an image, for `rmi`. */
-  imageUser(imageId: string): string | undefined {
-    for (const rt of this.runtimes.values()) if (rt.rec.ImageID === imageId) return rt.rec.Id;
-    return undefined;
-  }
-
-  /** The containers that reference a volume. */
-  volumeUsers(name: string): string[] {
-    const out: string[] = [];
-    for (const rt of this.runtimes.values()) if (rt.rec.Mounts?.some((m) => m.Name === name)) out.push(rt.rec.Id);
-    return out;
-  }
-
-  /** `docker rmi` (kept for callers of the flat engine; same as `images.remove`). */
-  removeImage(ref: string, o: { force?: boolean } = {}) {
-    return this.images.remove(ref, o);
-  }
-
-  systemDf() {
-    return systemDf(this);
-  }
-  info(o: { name?: string; root?: string } = {}) {
-    return info(this, o);
-  }
-  version() {
-    return versionInfo();
   }
 
   /** Resolves when every change and output write made so far is in the store (the write-through journals are drained). */
   async sync(): Promise<void> {
     const waits: Array<Promise<void> | undefined> = [];
-    for (const rt of this.runtimes.values()) waits.push(rt.upper?.flushed(), rt.logWriter?.flushed());
+    for (const rt of this.#registry.all()) waits.push(rt.upper?.flushed(), rt.logWriter?.flushed());
     await Promise.all([...waits, this.volumes.flushed()]);
   }
 
   /** Stop every running container (SIGTERM, kill after graceMs), write everything, release the store. */
   async close(o: { graceMs?: number } = {}): Promise<void> {
-    await Promise.all([...this.runtimes.values()].filter((rt) => rt.proc).map((rt) => life.stop(this, rt, (o.graceMs ?? 10_000) / 1000).catch(() => {})));
-    await Promise.all([...this.runtimes.values()].map((rt) => rt.exiting));
-    if (this.opts.workerHost) await closeWorkers(this.opts.workerHost);
+    await this.#lifecycle.stopAll(o.graceMs ?? 10_000);
+    if (this.#workerHost) await closeWorkers(this.#workerHost);
     await this.store.close();
   }
-}
-
-/** `ps --filter status=exited` lists stopped containers without `-a`, as Docker does. */
-function hasStatusFilter(o: ListOptions): boolean {
-  return !!o.filters && ("status" in o.filters || "exited" in o.filters);
-}
-
-/** The bytes in a SharedArrayBuffer (where the platform has one), so worker threads read layers without a copy. */
-function shared(bytes: Uint8Array): Uint8Array {
-  if (typeof SharedArrayBuffer === "undefined" || bytes.buffer instanceof SharedArrayBuffer) return bytes;
-  const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
-  out.set(bytes);
-  return out;
-}
-
-function normalize(ref: string): string {
-  const r = ref.replace(/^docker\.io\/(library\/)?/, "");
-  return /:[^/]+$/.test(r) ? r : `${r}:latest`;
 }

@@ -1,7 +1,9 @@
 /** Engine events in `docker events` form, with subscribers, a bounded history for `since`, and filtered streams. */
 import { values } from "./_filters.ts";
 import { queue } from "./_logs_io.ts";
-import type { EventsOptions, Filters } from "./types.ts";
+import type { EventsApi } from "./api.ts";
+import type { EventsOptions } from "./options.ts";
+import type { ContainerRecord, Filters } from "./wire.ts";
 
 export interface EngineEvent {
   Type: "container" | "image" | "volume";
@@ -18,7 +20,7 @@ export interface EngineEvent {
 
 let seq = 0;
 
-export class EventBus {
+export class EventBus implements EventsApi {
   history: EngineEvent[] = [];
   #subs = new Set<(e: EngineEvent) => void>();
 
@@ -43,6 +45,11 @@ export class EventBus {
   get listeners(): number {
     return this.#subs.size;
   }
+}
+
+/** A container's event, with the attributes Docker gives it: image, name, the container's labels, then `extra`. */
+export function emitContainerEvent(bus: EventBus, rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+  bus.emit("container", action, rec.Id, { image: rec.Image, name: rec.Name, ...rec.Config.Labels, ...extra });
 }
 
 /** `docker events --filter`: type, event, container (id or name), image, volume, label. */

@@ -5,8 +5,20 @@
 import { runProcess } from "../wasi/mod.ts";
 import { randomId } from "./_format.ts";
 import { conflict, notFound } from "./errors.ts";
-import type { Engine } from "./engine.ts";
-import type { ExecIo, ExecOptions } from "./types.ts";
+import type { LayerCache } from "./_layer_cache.ts";
+import type { ContainerRegistry } from "./_registry.ts";
+import type { EventBus } from "./events.ts";
+import type { ExecApi } from "./api.ts";
+import type { EngineOptions, ExecIo } from "./options.ts";
+import type { ExecOptions } from "./wire.ts";
+
+/** What exec is handed: where containers are found and mounted, the event bus, and the process options. */
+interface ExecParts {
+  registry: Pick<ContainerRegistry, "get">;
+  layers: Pick<LayerCache, "mount">;
+  events: Pick<EventBus, "emit">;
+  options: Pick<EngineOptions, "limits" | "workerHost">;
+}
 
 interface ExecRecord {
   ID: string;
@@ -17,18 +29,21 @@ interface ExecRecord {
   Pid: number;
 }
 
-export class Execs {
+export class Execs implements ExecApi {
   #execs = new Map<string, ExecRecord>();
-  constructor(readonly engine: Engine) {}
+  readonly #p: ExecParts;
+  constructor(parts: ExecParts) {
+    this.#p = parts;
+  }
 
   /** Errors: not-found; conflict when the container is not running (as Docker does). */
   create(containerRef: string, o: ExecOptions): { Id: string } {
-    const rt = this.engine.get(containerRef);
+    const rt = this.#p.registry.get(containerRef);
     if (rt.rec.State.Status !== "running") throw conflict(`container ${rt.rec.Id} is not running`);
     if (!o.Cmd?.length) throw conflict("No exec command specified");
     const id = randomId();
     this.#execs.set(id, { ID: id, ContainerID: rt.rec.Id, options: o, Running: false, ExitCode: null, Pid: 0 });
-    this.engine.events.emit("container", `exec_create: ${o.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
+    this.#p.events.emit("container", `exec_create: ${o.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
     return { Id: id };
   }
 
@@ -41,25 +56,25 @@ export class Execs {
   /** Run the exec to its end; resolves with its exit code. */
   async start(id: string, io: ExecIo = {}): Promise<number> {
     const ex = this.#get(id);
-    const rt = this.engine.get(ex.ContainerID);
-    const fs = await this.engine.mount(rt);
+    const rt = this.#p.registry.get(ex.ContainerID);
+    const fs = await this.#p.layers.mount(rt);
     const rootfs = rt.view ?? fs; // with the container's volumes and binds
     const c = rt.rec.Config;
     ex.Running = true;
     ex.Pid = 2;
-    this.engine.events.emit("container", `exec_start: ${ex.options.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
+    this.#p.events.emit("container", `exec_start: ${ex.options.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
     const sink = (stream: "stdout" | "stderr") => ({ write: (d: Uint8Array) => io.onOutput?.(stream, d) });
     const result = await runProcess(
       { cmd: ex.options.Cmd, env: [...c.Env, ...(ex.options.Env ?? [])], workingDir: ex.options.WorkingDir || c.WorkingDir || "/" },
       {
-        rootfs, stdin: io.stdin ?? new Uint8Array(0), stdout: sink("stdout"), stderr: sink("stderr"), limits: this.engine.opts.limits,
-        workerHost: this.engine.opts.workerHost,
+        rootfs, stdin: io.stdin ?? new Uint8Array(0), stdout: sink("stdout"), stderr: sink("stderr"), limits: this.#p.options.limits,
+        workerHost: this.#p.options.workerHost,
       },
     ).done;
-    rt.sizes = null;
+    rt.layerChanged();
     ex.Running = false;
     ex.ExitCode = result.exitCode;
-    this.engine.events.emit("container", "exec_die", rt.rec.Id, { execID: id, exitCode: String(result.exitCode) });
+    this.#p.events.emit("container", "exec_die", rt.rec.Id, { execID: id, exitCode: String(result.exitCode) });
     return result.exitCode;
   }
 
@@ -70,10 +85,5 @@ export class Execs {
       OpenStdout: ex.options.AttachStdout !== false, OpenStderr: ex.options.AttachStderr !== false, CanRemove: false, DetachKeys: "",
       ProcessConfig: { tty: !!ex.options.Tty, entrypoint: ex.options.Cmd[0], arguments: ex.options.Cmd.slice(1), privileged: false, user: ex.options.User ?? "" },
     };
-  }
-
-  /** The container an exec belongs to (for stream framing). */
-  tty(id: string): boolean {
-    return !!this.#get(id).options.Tty;
   }
 }

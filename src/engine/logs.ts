@@ -3,7 +3,7 @@
  * by a byte cap and a count of entries (oldest entries dropped first), with followers
  * for `logs -f` and attach.
  */
-import type { LogEntry } from "./types.ts";
+import type { LogEntry } from "./api.ts";
 
 export type { LogEntry };
 

@@ -10,13 +10,13 @@
  * import { MemoryStore } from "../store/mod.ts";
  * const engine = await createEngine({ store: new MemoryStore() });
  * await engine.images.load(archiveBytes);
- * const { Id } = await engine.create({ Image: "toolbox", Cmd: ["echo", "hi"] });
- * await engine.start(Id);
- * console.log(await engine.wait(Id)); // { StatusCode: 0, Error: null }
+ * const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["echo", "hi"] });
+ * await engine.containers.start(Id);
+ * console.log(await engine.containers.wait(Id)); // { StatusCode: 0, Error: null }
  * ```
  */
 import { Engine } from "./engine.ts";
-import type { EngineOptions } from "./types.ts";
+import type { EngineOptions } from "./options.ts";
 
 /** Open an engine on a store (containers kept there come back). */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -24,23 +24,21 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 }
 
 export { Engine };
+// The contracts (api.ts), the options (options.ts) and Docker's wire shapes (wire.ts).
+export type { AttachSession, ContainersApi, EngineApi, EventsApi, ExecApi, ImagesApi, LogEntry, SystemApi, VolumesApi } from "./api.ts";
+export type { AttachOptions, EngineOptions, EnginePlatform, EventsOptions, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
 export type {
-  AttachOptions, AttachSession, ContainerInspect, ContainerRecord, ContainerStatus, ContainerSummary, ContainersApi,
-  CreateOptions, EngineApi, EngineOptions, EnginePlatform, EventsApi, EventsOptions, ExecApi, ExecInspect, ExecOptions, HostConfig, ImagesApi,
-  ListOptions, LogsOptions, MountPoint, MountSpec, SystemDf, Volume, VolumeCreateOptions, VolumesApi, WaitCondition,
-} from "./types.ts";
+  ContainerInspect, ContainerRecord, ContainerStatus, ContainerSummary, CreateOptions, ExecInspect, ExecOptions, ExitStatus, Filters, HostConfig,
+  MountPoint, MountSpec, SystemDf, Volume, VolumeCreateOptions,
+} from "./wire.ts";
 export { EngineError, type EngineErrorKind } from "./errors.ts";
+// The parts an Engine is made of that callers hold (engine.images, engine.volumes, engine.events, engine.exec).
+export { EngineImages } from "./_engine_images.ts";
+export { VolumeStore } from "./volumes.ts";
+export { type EngineEvent, EventBus } from "./events.ts";
+export { Execs } from "./exec.ts";
 export { ImageStore, type LoadProgress, type LoadResult, type ImageSummary } from "./images.ts";
 export { normalizeReference } from "./reference.ts";
-export { type EngineEvent, EventBus } from "./events.ts";
 export { LogBuffer } from "./logs.ts";
-export type { LogEntry } from "./types.ts";
-export { VolumeStore } from "./volumes.ts";
-export { EngineImages } from "./_engine_images.ts";
 export { MountedVfs, readOnly } from "../wasi/mod.ts";
-export { Execs } from "./exec.ts";
-export { commit } from "./commit.ts";
-export { info, systemDf, versionInfo } from "./system.ts";
 export { humanDuration, isoTime } from "./_format.ts";
-export type { ExitStatus } from "./types.ts";
-export { type Filters } from "./_filters.ts";

@@ -1,12 +1,44 @@
-/** `docker info`, `docker version` and `docker system df` data for an engine. */
-import type { Engine } from "./engine.ts";
-import type { SystemDf, Volume } from "./types.ts";
+/** `docker info`, `docker version` and `docker system df` data for an engine (`engine.system`). */
+import type { Store } from "../store/mod.ts";
+import type { EngineImages } from "./_engine_images.ts";
+import type { ContainerRegistry } from "./_registry.ts";
+import type { ContainersApi, SystemApi } from "./api.ts";
+import type { SystemDf, Volume } from "./wire.ts";
+import type { VolumeStore } from "./volumes.ts";
+
+/** What the system calls read: the store's image records and warnings, the containers, images and volumes. */
+interface SystemParts {
+  store: Pick<Store, "listRecords" | "warnings">;
+  registry: Pick<ContainerRegistry, "all" | "volumeUsers">;
+  containers: Pick<ContainersApi, "list">;
+  images: Pick<EngineImages, "list">;
+  volumes: Pick<VolumeStore, "list" | "size">;
+}
+
+export class System implements SystemApi {
+  readonly #p: SystemParts;
+  constructor(parts: SystemParts) {
+    this.#p = parts;
+  }
+
+  df(): Promise<SystemDf> {
+    return systemDf(this.#p);
+  }
+
+  info(o: { name?: string; root?: string } = {}): Promise<Record<string, unknown>> {
+    return info(this.#p, o);
+  }
+
+  version(): Record<string, unknown> {
+    return versionInfo();
+  }
+}
 
 const ENGINE_VERSION = "28.2.2-strata";
 const API_VERSION = "1.47";
 const MIN_API_VERSION = "1.24";
 
-export function versionInfo() {
+function versionInfo() {
   const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: "strata", GoVersion: "n/a (TypeScript)", Os: "wasip1", Arch: "wasm32", KernelVersion: "none", BuildTime: "2026-11-22T00:00:00.000000000+00:00", Experimental: "false" };
   return {
     Platform: { Name: "strata" },
@@ -16,9 +48,9 @@ export function versionInfo() {
   };
 }
 
-export async function info(engine: Engine, o: { name?: string; root?: string } = {}) {
-  const cs = [...engine.runtimes.values()].map((rt) => rt.rec.State.Status);
-  const images = await engine.images.list();
+async function info(p: SystemParts, o: { name?: string; root?: string }) {
+  const cs = [...p.registry.all()].map((rt) => rt.rec.State.Status);
+  const images = await p.images.list();
   return {
     ID: "strata", Containers: cs.length, ContainersRunning: cs.filter((s) => s === "running").length, ContainersPaused: 0,
     ContainersStopped: cs.filter((s) => s !== "running").length, Images: images.length, Driver: "strata-union",
@@ -31,7 +63,7 @@ export async function info(engine: Engine, o: { name?: string; root?: string } =
     Runtimes: { wasi: { path: "strata" } }, DefaultRuntime: "wasi", Swarm: { LocalNodeState: "inactive", NodeID: "", NodeAddr: "", ControlAvailable: false, Error: "", RemoteManagers: null },
     LiveRestoreEnabled: false, Isolation: "", InitBinary: "", SecurityOptions: [],
     // What the store set aside (records it could not use), in Docker's "WARNING: …" form.
-    Warnings: engine.store.warnings().map((w) => `WARNING: ${w}`),
+    Warnings: p.store.warnings().map((w) => `WARNING: ${w}`),
   };
 }
 
@@ -41,8 +73,8 @@ export async function info(engine: Engine, o: { name?: string; root?: string } =
  * also has, its Size all of them; Containers counts the containers using it. Containers
  * come with SizeRw and SizeRootFs, volumes with UsageData (Size, RefCount).
  */
-export async function systemDf(engine: Engine): Promise<SystemDf> {
-  const records = (await engine.store.listRecords<{ id: string; chainIds: string[]; layerSizes: number[] }>("image")).map(([, r]) => r);
+async function systemDf(p: SystemParts): Promise<SystemDf> {
+  const records = (await p.store.listRecords<{ id: string; chainIds: string[]; layerSizes: number[] }>("image")).map(([, r]) => r);
   const users = new Map<string, number>();
   for (const r of records) for (const c of r.chainIds) users.set(c, (users.get(c) ?? 0) + 1);
   let layersSize = 0;
@@ -53,16 +85,16 @@ export async function systemDf(engine: Engine): Promise<SystemDf> {
     });
   }
   const perImage = new Map<string, number>();
-  for (const rt of engine.runtimes.values()) perImage.set(rt.rec.ImageID, (perImage.get(rt.rec.ImageID) ?? 0) + 1);
-  const images = (await engine.images.list()).map((img) => {
+  for (const rt of p.registry.all()) perImage.set(rt.rec.ImageID, (perImage.get(rt.rec.ImageID) ?? 0) + 1);
+  const images = (await p.images.list()).map((img) => {
     const rec = records.find((r) => r.id === img.Id);
     const shared = rec ? rec.chainIds.reduce((n, c, i) => n + ((users.get(c) ?? 0) > 1 ? rec.layerSizes[i]! : 0), 0) : 0;
     return { ...img, SharedSize: shared, Containers: perImage.get(img.Id) ?? 0 };
   });
-  const containers = await engine.list({ all: true, size: true });
+  const containers = await p.containers.list({ all: true, size: true });
   const volumes: Volume[] = [];
-  for (const v of (await engine.volumes.list()).Volumes) {
-    volumes.push({ ...v, UsageData: { Size: await engine.volumes.size(v.Name), RefCount: engine.volumeUsers(v.Name).length } });
+  for (const v of (await p.volumes.list()).Volumes) {
+    volumes.push({ ...v, UsageData: { Size: await p.volumes.size(v.Name), RefCount: p.registry.volumeUsers(v.Name).length } });
   }
   return { LayersSize: layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: [] };
 }

@@ -10,7 +10,8 @@ import { randomId } from "./_format.ts";
 import { PersistedUpper } from "./_persist.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
-import type { Filters, Volume, VolumeCreateOptions } from "./types.ts";
+import type { Filters, Volume, VolumeCreateOptions } from "./wire.ts";
+import type { VolumesApi } from "./api.ts";
 import { values } from "./_filters.ts";
 
 /** Docker's volume name rule (same characters as container names). */
@@ -33,7 +34,7 @@ interface Held {
   active: number;
 }
 
-export class VolumeStore {
+export class VolumeStore implements VolumesApi {
   #vols = new Map<string, Held>();
 
   /** `users(name)`: ids of the containers that reference a volume. */

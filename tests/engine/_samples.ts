@@ -14,7 +14,7 @@ export async function sampleEngine(names = ["toolbox", "demo", "probes"], opts: 
 }
 
 /** Create, start, wait; returns exit code and the log as text. */
-export async function run(engine: Engine, opts: Parameters<Engine["create"]>[0]) {
+export async function run(engine: Engine, opts: Parameters<Engine["containers"]["create"]>[0]) {
   const { Id } = await engine.containers.create(opts);
   await engine.containers.start(Id);
   const { StatusCode } = await engine.containers.wait(Id);
@@ -68,7 +68,7 @@ export async function failure(p: Promise<unknown> | (() => unknown)): Promise<[s
  * inline process starts only at stdin's end (src/wasi collects stdin first), so it is
  * "running" without a worker. `release(text)` ends stdin and lets `cat` print it.
  */
-export async function heldOpen(engine: Engine, opts: Partial<Parameters<Engine["create"]>[0]> = {}) {
+export async function heldOpen(engine: Engine, opts: Partial<Parameters<Engine["containers"]["create"]>[0]> = {}) {
   const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, ...opts });
   let ctl!: ReadableStreamDefaultController<Uint8Array>;
   const stdin = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) });

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEngine, type Engine } from "../../src/engine/mod.ts";
+import { Layer, UnionFS, WritableLayer } from "../../src/fs/mod.ts";
 import { DiskStore, StoreLockedError } from "../../server/store/mod.ts";
 
 const ROUNDS = 6;
@@ -47,8 +48,9 @@ function crashRound(home: string, round: number, killAfterMs: number, whileRunni
   });
 }
 
+/** A file as `docker export` shows it. */
 async function readFile(engine: Engine, id: string, path: string): Promise<string> {
-  const fs = await engine.mount(engine.get(id));
+  const fs = new UnionFS({ lowers: [new Layer(await engine.containers.export(id))], upper: new WritableLayer() });
   return new TextDecoder().decode(fs.readFile(path));
 }
 

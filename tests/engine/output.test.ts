@@ -119,7 +119,7 @@ t("system df counts shared layers once, per-image containers, container and volu
   const engine = await sampleEngine(["toolbox"]);
   const a = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo 12345 > /tmp/f; echo abc > /v/x"], HostConfig: { Binds: ["vol:/v"] } });
   await engine.containers.commit(a.id, { repo: "child" });
-  const df = await engine.systemDf();
+  const df = await engine.system.df();
   const base = df.Images.find((i) => i.RepoTags.includes("toolbox:latest"))!;
   const child = df.Images.find((i) => i.RepoTags.includes("child:latest"))!;
   assert.is(base.Containers, 1);

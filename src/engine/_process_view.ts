@@ -1,0 +1,55 @@
+/**
+ * The filesystem a container's process sees: its union, plus its volumes and binds at
+ * their targets (a `MountedVfs`). Mount points are made in the container's layer as
+ * Docker makes them; a volume is held for the run (`begin`, ended at exit by the
+ * lifecycle), starts with a copy of the image's content when new and empty, and emits
+ * `mount`; a bind is the platform's host directory.
+ */
+import type { UnionFS } from "../fs/mod.ts";
+import { MountedVfs, type MountedFs, type Vfs } from "../wasi/mod.ts";
+import { populateVolume } from "./_populate.ts";
+import type { ContainerRuntime } from "./_runtime.ts";
+import type { EventBus } from "./events.ts";
+import type { EngineOptions } from "./options.ts";
+import type { VolumeStore } from "./volumes.ts";
+
+/** What the view is made with. */
+interface ViewParts {
+  volumes: Pick<VolumeStore, "begin">;
+  events: Pick<EventBus, "emit">;
+  options: Pick<EngineOptions, "platform">;
+}
+
+/** The union itself when the container mounts nothing; the volumes it begins are listed in `rt.held`. */
+export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionFS): Promise<Vfs> {
+  const mounts = rt.rec.Mounts ?? [];
+  if (!mounts.length) return fs;
+  const table: MountedFs[] = [];
+  for (const m of mounts) {
+    ensureDir(fs, m.Destination);
+    if (m.Type === "volume") {
+      const vol = await p.volumes.begin(m.Name!);
+      rt.held.push(m.Name!);
+      populateVolume(fs, m.Destination, vol);
+      p.events.emit("volume", "mount", m.Name!, { container: rt.rec.Id, destination: m.Destination, driver: "local", propagation: "", "read/write": String(m.RW) });
+      table.push({ target: m.Destination, fs: vol, readOnly: !m.RW });
+    } else {
+      const dir = p.options.platform!.bindDir!(m.Source, { readOnly: !m.RW });
+      table.push({ target: m.Destination, fs: dir, readOnly: !m.RW, bind: { source: m.Source } });
+    }
+  }
+  return new MountedVfs(fs, table);
+}
+
+/** mkdir -p in the container's layer (a mount point, as Docker makes them). */
+function ensureDir(fs: UnionFS, path: string): void {
+  let at = "";
+  for (const part of path.split("/").filter(Boolean)) {
+    at += `/${part}`;
+    try {
+      fs.stat(at);
+    } catch {
+      fs.mkdir(at);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The engine's API contracts: `EngineApi`, what `createEngine` returns, grouped as Docker
+ * groups its verbs (containers, exec, images, volumes, events, system), and the interface
+ * of each group. Each group is one part of the engine (src/engine/engine.ts) and
+ * implements its interface here; src/api and the CLI see only these.
+ */
+import type { Change } from "../fs/mod.ts";
+import type { EngineEvent } from "./events.ts";
+import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
+import type { AttachOptions, CommitOptions, EventsOptions, ExecIo, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
+import type {
+  ContainerInspect, ContainerSummary, CreateOptions, ExecInspect, ExecOptions, ExitStatus, Filters, SystemDf, Volume, VolumeCreateOptions,
+} from "./wire.ts";
+
+/** What `createEngine` returns; every Docker verb the engine does, grouped as Docker groups it. */
+export interface EngineApi {
+  readonly containers: ContainersApi;
+  readonly exec: ExecApi;
+  readonly images: ImagesApi;
+  readonly volumes: VolumesApi;
+  readonly events: EventsApi;
+  readonly system: SystemApi;
+  /** Resolves when every change and output write made so far is in the store (the write-through journals are drained). */
+  sync(): Promise<void>;
+  /** Stop running containers (SIGTERM, then kill after graceMs), write everything, release the store. */
+  close(opts?: { graceMs?: number }): Promise<void>;
+}
+
+/** `engine.containers`: the /containers/* verbs. */
+export interface ContainersApi {
+  /** Errors: not-found (image), conflict (name in use), invalid (bad name, no command). */
+  create(opts: CreateOptions): Promise<{ Id: string; Warnings: string[] }>;
+  /** Errors: not-found; not-modified when already running. */
+  start(ref: string): Promise<void>;
+  /** SIGTERM, then kill after `t` seconds (default StopTimeout or 10). Errors: not-found; not-modified when not running. */
+  stop(ref: string, t?: number): Promise<void>;
+  /** Errors: not-found; conflict "cannot kill container: c1: container ID is not running". */
+  kill(ref: string, signal?: string): Promise<void>;
+  restart(ref: string, t?: number): Promise<void>;
+  wait(ref: string, condition?: WaitCondition): Promise<ExitStatus>;
+  /** Errors: not-found; conflict when running and not forced. `v` removes its anonymous volumes. */
+  remove(ref: string, opts?: { force?: boolean; v?: boolean }): Promise<void>;
+  /** Errors: not-found; conflict (name in use); invalid (bad name). */
+  rename(ref: string, name: string): Promise<void>;
+  list(opts?: ListOptions): Promise<ContainerSummary[]>;
+  inspect(ref: string, opts?: { size?: boolean }): Promise<ContainerInspect>;
+  logs(ref: string, opts?: LogsOptions): AsyncIterable<LogEntry>;
+  attach(ref: string, opts?: AttachOptions): AttachSession;
+  changes(ref: string): Promise<Change[]>;
+  /** The merged rootfs as a tar. */
+  export(ref: string): Promise<Uint8Array>;
+  /** The upper as one more layer of a new image. */
+  commit(ref: string, opts?: CommitOptions): Promise<{ Id: string }>;
+  /** Remove every stopped container. */
+  prune(): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
+}
+
+/** `engine.exec`: /containers/{id}/exec and /exec/*. */
+export interface ExecApi {
+  /** Errors: not-found; conflict when the container is not running. */
+  create(containerRef: string, opts: ExecOptions): { Id: string };
+  /** Run to the end; resolves with the exit code. */
+  start(id: string, io?: ExecIo): Promise<number>;
+  inspect(id: string): ExecInspect;
+}
+
+/** `engine.images`: the /images/* verbs. */
+export interface ImagesApi {
+  /** `docker load` of an archive, whole or streamed (a streamed archive is never held whole). */
+  load(input: Uint8Array | ReadableStream<Uint8Array>, opts?: { name?: string; maxArchiveBytes?: number; onProgress?: (p: LoadProgress) => void }): Promise<LoadResult>;
+  list(): Promise<ImageSummary[]>;
+  inspect(ref: string): ReturnType<ImageStore["inspect"]>;
+  history(ref: string): ReturnType<ImageStore["history"]>;
+  tag(source: string, target: string): Promise<void>;
+  /** `docker rmi`. Errors: not-found; conflict when a container uses it (unless force). */
+  remove(ref: string, opts?: { force?: boolean }): Promise<Array<{ Untagged?: string; Deleted?: string }>>;
+  save(refs: readonly string[]): Promise<Uint8Array>;
+  /** Remove untagged images no container uses (`dangling`), or every unused one with all. */
+  prune(opts?: { all?: boolean }): Promise<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }>; SpaceReclaimed: number }>;
+}
+
+/** `engine.volumes`: the /volumes/* verbs. */
+export interface VolumesApi {
+  /** Errors: invalid (bad name). An existing name is returned as it is (Docker's behaviour). */
+  create(opts?: VolumeCreateOptions): Promise<Volume>;
+  list(opts?: { filters?: Filters }): Promise<{ Volumes: Volume[]; Warnings: string[] }>;
+  /** Errors: not-found "get NAME: no such volume". */
+  inspect(name: string): Promise<Volume>;
+  /** Errors: not-found; conflict "remove NAME: volume is in use - [ID]" (unless force and no running user). */
+  remove(name: string, opts?: { force?: boolean }): Promise<void>;
+  prune(opts?: { all?: boolean }): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }>;
+}
+
+/** `engine.events`: `GET /events`. */
+export interface EventsApi {
+  /** Call `fn` for each new event; returns an unsubscribe. */
+  subscribe(fn: (e: EngineEvent) => void): () => void;
+  /** Past events from `since`, then live ones until `until` or the signal. */
+  stream(opts?: EventsOptions): AsyncIterable<EngineEvent>;
+}
+
+/** `engine.system`: /system/df, /info, /version. */
+export interface SystemApi {
+  /** `GET /system/df`: images with SharedSize and Containers, containers with SizeRw, volumes with UsageData. */
+  df(): Promise<SystemDf>;
+  /** `GET /info` data; `name` and `root` are the server's (Name, DockerRootDir). */
+  info(opts?: { name?: string; root?: string }): Promise<Record<string, unknown>>;
+  /** `GET /version` data. */
+  version(): Record<string, unknown>;
+}
+
+/** One write of a program: `data` as written, `time` in ms since the epoch. */
+export interface LogEntry {
+  stream: "stdout" | "stderr";
+  time: number;
+  data: Uint8Array;
+}
+
+/** What `containers.attach` returns. */
+export interface AttachSession {
+  /** The container's output; ends when its process exits (or at once with stream: false). */
+  output: AsyncIterable<LogEntry>;
+  /** Stop receiving output. */
+  close(): void;
+}

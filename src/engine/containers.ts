@@ -1,0 +1,185 @@
+/**
+ * `engine.containers`: Docker's container verbs. Create, rename, list, inspect, logs,
+ * attach, diff, export, commit and prune are here; start, stop, kill, restart, wait and
+ * remove are the lifecycle's (handed in), so the state machine has one owner. The
+ * containers themselves are the registry's and their filesystems the layer cache's; this
+ * part reads them and changes them only through those parts' methods.
+ */
+import { diff, exportMerged, type Change } from "../fs/mod.ts";
+import { inspectView, summaryView } from "./_container_views.ts";
+import { buildRecord, resolveMounts } from "./_create.ts";
+import type { EngineImages } from "./_engine_images.ts";
+import { matchFilters } from "./_filters.ts";
+import { randomId } from "./_format.ts";
+import type { LayerCache } from "./_layer_cache.ts";
+import type { Lifecycle } from "./_lifecycle.ts";
+import { attachTo, readLogs } from "./_logs_io.ts";
+import type { ContainerRegistry } from "./_registry.ts";
+import type { ContainerRuntime } from "./_runtime.ts";
+import { commit } from "./commit.ts";
+import { conflict, invalid } from "./errors.ts";
+import { emitContainerEvent, type EventBus } from "./events.ts";
+import { checkName, generateName } from "./names.ts";
+import type { AttachSession, ContainersApi, LogEntry } from "./api.ts";
+import type { AttachOptions, CommitOptions, EnginePlatform, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
+import type { ContainerInspect, ContainerRecord, ContainerSummary, CreateOptions, ExitStatus } from "./wire.ts";
+import type { VolumeStore } from "./volumes.ts";
+
+/** What the container verbs are handed. */
+interface ContainersParts {
+  registry: ContainerRegistry;
+  layers: LayerCache;
+  lifecycle: Lifecycle;
+  images: Pick<EngineImages, "resolve" | "config" | "layerBytes" | "load">;
+  volumes: Pick<VolumeStore, "create">;
+  events: EventBus;
+  platform?: EnginePlatform;
+}
+
+export class Containers implements ContainersApi {
+  readonly #p: ContainersParts;
+  constructor(parts: ContainersParts) {
+    this.#p = parts;
+  }
+
+  #event(rec: ContainerRecord, action: string, extra?: Record<string, string>): void {
+    emitContainerEvent(this.#p.events, rec, action, extra);
+  }
+
+  async create(o: CreateOptions): Promise<{ Id: string; Warnings: string[] }> {
+    if (!o || !o.Image) throw invalid("Config.Image: no image was given");
+    const { registry, images } = this.#p;
+    const image = await images.resolve(o.Image);
+    const config = (await images.config(image.id)).config;
+    const name = o.name ? checkName(o.name) : generateName((n) => registry.named(n) !== undefined);
+    const taken = registry.named(name);
+    if (taken) throw nameInUse(name, taken);
+    const id = randomId();
+    const rec = buildRecord(id, name, o, image, config);
+    const rt = this.#p.lifecycle.runtime(rec);
+    registry.add(rt); // the name is ours from here (a concurrent create of it is a conflict)
+    try {
+      rec.Mounts = await resolveMounts(rec, this.#p.volumes, this.#p.platform);
+      await registry.save(rt);
+    } catch (err) {
+      registry.delete(rt);
+      throw err;
+    }
+    this.#event(rec, "create");
+    return { Id: id, Warnings: [] };
+  }
+
+  start(ref: string): Promise<void> {
+    return this.#p.lifecycle.start(ref);
+  }
+  stop(ref: string, t?: number): Promise<void> {
+    return this.#p.lifecycle.stop(ref, t);
+  }
+  kill(ref: string, signal?: string): Promise<void> {
+    return this.#p.lifecycle.kill(ref, signal);
+  }
+  restart(ref: string, t?: number): Promise<void> {
+    return this.#p.lifecycle.restart(ref, t);
+  }
+  wait(ref: string, condition?: WaitCondition): Promise<ExitStatus> {
+    return this.#p.lifecycle.wait(ref, condition);
+  }
+  remove(ref: string, o?: { force?: boolean; v?: boolean }): Promise<void> {
+    return this.#p.lifecycle.remove(ref, o);
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const { registry } = this.#p;
+    const rt = registry.get(ref);
+    if (!newName) throw invalid("Neither old nor new names may be empty");
+    const name = checkName(newName);
+    const taken = registry.named(name);
+    if (taken && taken !== rt) throw nameInUse(name, taken);
+    const old = rt.rec.Name;
+    if (old === name) throw invalid(`Renaming a container with the same name as its current name`);
+    registry.rename(rt, name);
+    await registry.save(rt);
+    this.#event(rt.rec, "rename", { oldName: `/${old}` });
+  }
+
+  async list(o: ListOptions = {}): Promise<ContainerSummary[]> {
+    const { layers } = this.#p;
+    const filters = o.filters && Object.keys(o.filters).length ? o.filters : null;
+    let rts = [...this.#p.registry.all()].filter((rt) => o.all || rt.rec.State.Status === "running" || hasStatusFilter(o));
+    if (filters) rts = rts.filter((rt) => matchFilters(rt.rec, filters, (ref) => imageMatches(rt.rec, ref)));
+    rts.sort((a, b) => b.rec.Created - a.rec.Created);
+    if (o.limit && o.limit > 0) rts = rts.slice(0, o.limit);
+    const now = Date.now();
+    const out = [];
+    for (const rt of rts) {
+      const sizes = o.size ? layers.knownSizes(rt) ?? await layers.sizes(rt) : undefined;
+      out.push(summaryView(rt.rec, sizes, now));
+    }
+    return out;
+  }
+
+  async inspect(ref: string, o: { size?: boolean } = {}): Promise<ContainerInspect> {
+    const rt = this.#p.registry.get(ref);
+    return inspectView(rt.rec, o.size ? await this.#p.layers.sizes(rt) : undefined);
+  }
+
+  logs(ref: string, o: LogsOptions = {}): AsyncIterable<LogEntry> {
+    const rt = this.#p.registry.get(ref);
+    return readLogs(rt.logs, rt.rec.State.Status === "running", o);
+  }
+
+  attach(ref: string, o: AttachOptions = {}): AttachSession {
+    const rt = this.#p.registry.get(ref);
+    const session = attachTo(rt.logs, o, (s) => rt.stdinForStart(s));
+    this.#event(rt.rec, "attach");
+    return session;
+  }
+
+  async changes(ref: string): Promise<Change[]> {
+    return diff(await this.#p.layers.mount(this.#p.registry.get(ref)));
+  }
+
+  async export(ref: string): Promise<Uint8Array> {
+    const rt = this.#p.registry.get(ref);
+    const tar = exportMerged(await this.#p.layers.mount(rt));
+    this.#event(rt.rec, "export");
+    return tar;
+  }
+
+  commit(ref: string, o?: CommitOptions): Promise<{ Id: string }> {
+    return commit(this.#p, ref, o);
+  }
+
+  async prune(): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const rt of [...this.#p.registry.all()]) {
+      if (rt.rec.State.Status === "running" || rt.rec.State.Status === "removing") continue;
+      reclaimed += (await this.#p.layers.sizes(rt)).SizeRw;
+      await this.remove(rt.rec.Id);
+      deleted.push(rt.rec.Id);
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
+  }
+}
+
+/** Docker's conflict for a name another container holds. */
+function nameInUse(name: string, taken: ContainerRuntime) {
+  return conflict(`Conflict. The container name "/${name}" is already in use by container "${taken.rec.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+}
+
+/** `ps --filter status=exited` lists stopped containers without `-a`, as Docker does. */
+function hasStatusFilter(o: ListOptions): boolean {
+  return !!o.filters && ("status" in o.filters || "exited" in o.filters);
+}
+
+/** `ps --filter ancestor=REF`: the image as named, by id or id prefix, or the same normalized reference. */
+function imageMatches(rec: ContainerRecord, ref: string): boolean {
+  if (rec.Image === ref || rec.ImageID === ref || rec.ImageID.slice(7).startsWith(ref)) return true;
+  return normalize(rec.Image) === normalize(ref);
+}
+
+function normalize(ref: string): string {
+  const r = ref.replace(/^docker\.io\/(library\/)?/, "");
+  return /:[^/]+$/.test(r) ? r : `${r}:latest`;
+}

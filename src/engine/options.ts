@@ -1,0 +1,103 @@
+/**
+ * Options: what `createEngine` is handed (the store, the platform's abilities as one value,
+ * a worker host, limits) and what the engine's calls take beyond Docker's bodies (list,
+ * logs, attach, exec I/O, commit, events, wait conditions).
+ */
+import type { ProcessLimits, StdinSource, Vfs, WorkerHost } from "../wasi/mod.ts";
+import type { Store } from "../store/mod.ts";
+import type { Sha256Hasher, Sha256Impl } from "../oci/mod.ts";
+import type { MakeInflater } from "../tar/mod.ts";
+import type { Filters } from "./wire.ts";
+
+/** What `createEngine` is handed. */
+export interface EngineOptions {
+  store: Store;
+  platform?: EnginePlatform;
+  /** Run processes in workers (Node, Deno) so they can always be stopped. Without it they run inline. */
+  workerHost?: WorkerHost;
+  /** Default limits for every process. */
+  limits?: ProcessLimits;
+  /** Per-container log cap in bytes (default 1 MiB); the oldest writes are dropped first. */
+  logCap?: number;
+  /** How long a removed AutoRemove container still answers `wait` (ms, default 30 s). */
+  removedGraceMs?: number;
+  /** Limit on one layer's uncompressed size in `docker load` (default 1 GiB): a gzip bomb is refused as it inflates past it. */
+  maxLayerBytes?: number;
+  /**
+   * Memory shared by every load in progress (default 2 GiB, src/oci DEFAULT_LOAD_MEMORY):
+   * what loads hold while they read (inflated layers, copied members); a load that would
+   * pass it is refused at once.
+   */
+  loadMemoryBytes?: number;
+}
+
+/**
+ * What a platform lends the engine. Node and Deno hand in server/platform's adapters;
+ * a browser or edge build hands in nothing, so host directories are never reachable.
+ */
+export interface EnginePlatform {
+  /** A host directory as a filesystem for a bind mount. Errors: invalid when it is missing or not a directory. */
+  bindDir?(hostPath: string, opts: { readOnly: boolean }): Vfs;
+  /** SHA-256 of image content (loads, commit); WebCrypto without it. */
+  sha256?: Sha256Impl;
+  /** An incremental SHA-256: a streamed load then drops a compressed layer as it inflates instead of holding it whole. */
+  sha256Hasher?: () => Sha256Hasher;
+  /** gzip inflation for loads (src/tar `GunzipOptions.inflater`); DecompressionStream without it. */
+  inflater?: MakeInflater;
+  /** Hinted as a streamed load drops many buffers the collector does not feel (src/tar/churn.ts); nothing without it. */
+  collectHint?: () => void;
+}
+
+/** `POST /containers/{id}/wait?condition=`: the current run's end (default), the next run's, or the removal. */
+export type WaitCondition = "not-running" | "next-exit" | "removed";
+
+/** `GET /containers/json`: `all` includes stopped ones, `size` adds SizeRw and SizeRootFs. */
+export interface ListOptions { all?: boolean; size?: boolean; limit?: number; filters?: Filters }
+
+/** `GET /containers/{id}/logs`: since/until in seconds (fractions allowed), tail a line count or "all". */
+export interface LogsOptions {
+  stdout?: boolean; stderr?: boolean; timestamps?: boolean;
+  tail?: number | "all"; since?: number; until?: number;
+  /** Keep the iterable open until the container's process exits. */
+  follow?: boolean;
+  /** Stop following (a client disconnected). */
+  signal?: AbortSignal;
+}
+
+/**
+ * `POST /containers/{id}/attach`. Output is registered at once, so an attach made before
+ * `start` loses nothing; `stdin` is buffered until the process starts and its end is the
+ * program's EOF.
+ */
+export interface AttachOptions {
+  stdin?: StdinSource | null;
+  stdout?: boolean; stderr?: boolean;
+  /** Replay the past output first. */
+  logs?: boolean;
+  /** Follow new output (default true). */
+  stream?: boolean;
+}
+
+/** An exec's stdin and where its output goes (`POST /exec/{id}/start`). */
+export interface ExecIo {
+  stdin?: StdinSource;
+  onOutput?: (stream: "stdout" | "stderr", data: Uint8Array) => void;
+}
+
+/** `POST /commit`; `changes` are Dockerfile instructions (`CMD ["x"]`, `ENV A=b`, WORKDIR, ENTRYPOINT, LABEL, USER). */
+export interface CommitOptions {
+  repo?: string; tag?: string; comment?: string; author?: string; changes?: string[];
+  /** Accepted for Docker compatibility; a strata container's layer is consistent between writes anyway. */
+  pause?: boolean;
+}
+
+/** `GET /events`. */
+export interface EventsOptions {
+  /** Replay recorded events from this time (unix seconds, fractions allowed). */
+  since?: number;
+  /** End the stream at this time (unix seconds). */
+  until?: number;
+  /** type, event (Action), container, image, volume, label — as `docker events --filter`. */
+  filters?: Filters;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,170 @@
+/**
+ * Docker's wire shapes: what the Engine API (v1.47) accepts and returns, in Docker's field
+ * names, so that the HTTP layer (src/api) and the CLI pass them through as they are — the
+ * body of `POST /containers/create`, a `docker ps` row, `docker inspect`, `wait`'s body,
+ * exec, volumes, `docker system df` — and the container record the store keeps, whose
+ * Config and HostConfig are inspect's.
+ */
+import type { ImageSummary } from "./images.ts";
+
+/** The body of `POST /containers/create` (the fields strata uses), plus `name` from the query. */
+export interface CreateOptions {
+  name?: string;
+  Image: string;
+  Cmd?: string[] | string | null;
+  Entrypoint?: string[] | string | null;
+  Env?: string[] | null;
+  WorkingDir?: string;
+  Labels?: Record<string, string> | null;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  User?: string;
+  Hostname?: string;
+  /** Anonymous volumes, as `{ "/data": {} }` (added to the image's Volumes). */
+  Volumes?: Record<string, object> | null;
+  StopTimeout?: number | null;
+  HostConfig?: HostConfig;
+}
+
+/** One entry of `HostConfig.Mounts` (`docker run --mount`). */
+export interface MountSpec {
+  Type: "volume" | "bind";
+  /** Volume name (empty or absent: a new anonymous volume) or host path. */
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+}
+
+/** `HostConfig` of the create body, kept whole on the record (inspect shows it). */
+export interface HostConfig {
+  AutoRemove?: boolean;
+  /** `docker run -v`: "name:/dst[:ro]" (named volume) or "/host/dir:/dst[:ro]" (bind). */
+  Binds?: string[] | null;
+  /** WebAssembly memory cap in bytes (0 = the engine default). */
+  Memory?: number;
+  Mounts?: MountSpec[] | null;
+  [key: string]: unknown;
+}
+
+/** `State.Status` (strata has no paused, restarting or dead containers). */
+export type ContainerStatus = "created" | "running" | "exited" | "removing";
+
+/** What the store keeps per container (kind "container"). */
+export interface ContainerRecord {
+  Id: string;
+  Name: string;
+  Created: number;
+  /** The image as the user named it. */
+  Image: string;
+  ImageID: string;
+  /** diffIds of the image's layers, bottom first. */
+  Layers: string[];
+  Config: {
+    Hostname: string; User: string; Tty: boolean; OpenStdin: boolean; StdinOnce: boolean;
+    AttachStdin: boolean; AttachStdout: boolean; AttachStderr: boolean;
+    Env: string[]; Cmd: string[] | null; Entrypoint: string[] | null; WorkingDir: string; Labels: Record<string, string>;
+    Image: string; Volumes: Record<string, object> | null; StopTimeout?: number;
+  };
+  HostConfig: HostConfig;
+  /** Resolved mounts, in `docker inspect` form (volumes named, anonymous ones given names at create). */
+  Mounts?: MountPoint[];
+  State: {
+    Status: ContainerStatus; ExitCode: number; OOMKilled: boolean; Error: string;
+    StartedAt: number; FinishedAt: number; Pid: number;
+  };
+  RestartCount: number;
+}
+
+/** `docker inspect` `.Mounts[]`. */
+export interface MountPoint {
+  Type: "volume" | "bind";
+  /** Volume name (volumes only). */
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+  /** strata: true for a volume made for this container (removed by `rm -v`). */
+  Anonymous?: boolean;
+}
+
+/** A `GET /containers/json` row. */
+export interface ContainerSummary {
+  Id: string; Names: string[]; Image: string; ImageID: string; Command: string; Created: number;
+  Ports: unknown[]; Labels: Record<string, string>; State: ContainerStatus; Status: string;
+  HostConfig: { NetworkMode: string }; NetworkSettings: { Networks: Record<string, unknown> }; Mounts: MountPoint[];
+  SizeRw?: number; SizeRootFs?: number;
+}
+
+/** `GET /containers/{id}/json`. */
+export interface ContainerInspect {
+  Id: string; Created: string; Path: string; Args: string[];
+  State: {
+    Status: ContainerStatus; Running: boolean; Paused: boolean; Restarting: boolean; OOMKilled: boolean; Dead: boolean;
+    Pid: number; ExitCode: number; Error: string; StartedAt: string; FinishedAt: string;
+  };
+  Image: string; Name: string; RestartCount: number; Driver: string; Platform: string;
+  HostConfig: HostConfig & { NetworkMode: string };
+  GraphDriver: { Name: string; Data: Record<string, string> };
+  Mounts: MountPoint[];
+  Config: ContainerRecord["Config"] & Record<string, unknown>;
+  NetworkSettings: Record<string, unknown>;
+  SizeRw?: number; SizeRootFs?: number;
+  [key: string]: unknown;
+}
+
+/** The body of `POST /containers/{id}/wait`. */
+export interface ExitStatus {
+  StatusCode: number;
+  Error: { Message: string } | null;
+}
+
+/** `docker ps --filter` in either JSON form: `{"status":{"exited":true}}` (CLI) or `{"status":["exited"]}` (dockerode). */
+export type Filters = Record<string, string[] | Record<string, boolean>>;
+
+/** The body of `POST /containers/{id}/exec`. */
+export interface ExecOptions {
+  Cmd: string[];
+  Env?: string[];
+  WorkingDir?: string;
+  Tty?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  User?: string;
+}
+
+/** `GET /exec/{id}/json`. */
+export interface ExecInspect {
+  ID: string; Running: boolean; ExitCode: number | null; ContainerID: string; Pid: number;
+  OpenStdin: boolean; OpenStdout: boolean; OpenStderr: boolean; CanRemove: boolean; DetachKeys: string;
+  ProcessConfig: { tty: boolean; entrypoint: string; arguments: string[]; privileged: boolean; user: string };
+}
+
+/** `docker volume inspect`. */
+export interface Volume {
+  Name: string; Driver: "local"; Mountpoint: string; CreatedAt: string; Labels: Record<string, string>;
+  Scope: "local"; Options: Record<string, string>;
+  /** -1 when not computed (as Docker); filled by system df. */
+  UsageData?: { Size: number; RefCount: number };
+}
+
+/** The body of `POST /volumes/create`. */
+export interface VolumeCreateOptions {
+  Name?: string; Driver?: string; DriverOpts?: Record<string, string>; Labels?: Record<string, string>;
+}
+
+/** `GET /system/df`. */
+export interface SystemDf {
+  LayersSize: number;
+  Images: ImageSummary[];
+  Containers: ContainerSummary[];
+  Volumes: Volume[];
+  BuildCache: unknown[];
+}
