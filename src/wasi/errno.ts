@@ -19,7 +19,7 @@ const BY_NAME: ReadonlyMap<string, number> = (() => {
 })();
 
 /** True for an error carrying an errno name (src/fs FsError, and the WASI layer's own). */
-export function hasErrnoCode(err: unknown): err is Error & { code: string } {
+function hasErrnoCode(err: unknown): err is Error & { code: string } {
   return err instanceof Error && typeof (err as { code?: unknown }).code === "string" &&
     /^E[A-Z0-9]+$/.test((err as unknown as { code: string }).code);
 }

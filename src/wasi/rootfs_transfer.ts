@@ -148,7 +148,7 @@ function unionOf(rootfs: UnionFS, held?: Set<string>): RootfsTransfer {
 const layerCache = new Map<string, Layer>();
 
 /** The worker's copy of a transferred rootfs, with its writable layers by key. */
-export interface WorkerRootfs {
+interface WorkerRootfs {
   vfs: Vfs;
   uppers: Map<string, WritableLayer>;
 }
