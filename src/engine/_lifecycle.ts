@@ -4,8 +4,8 @@
  * and Docker's errors (304 as "not-modified", 409 as "conflict"). While a process runs,
  * every change of its writable layer and every output write goes through to the store.
  */
-import type { UnionFS } from "../fs/mod.ts";
-import { runProcess, type StdinSource, type Vfs } from "../wasi/mod.ts";
+import type { FileSystem, UnionFS } from "../fs/mod.ts";
+import { runProcess, type StdinSource } from "../wasi/mod.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { MountedVfs, type MountedFs } from "../wasi/mod.ts";
 import { Appender, concat } from "./_persist.ts";
@@ -23,7 +23,7 @@ export async function recoverUpper(engine: Engine, rt: ContainerRuntime): Promis
 }
 
 /** The filesystem the process sees: the union, plus volumes and binds at their targets. */
-async function viewOf(engine: Engine, rt: ContainerRuntime, fs: UnionFS): Promise<Vfs> {
+async function viewOf(engine: Engine, rt: ContainerRuntime, fs: UnionFS): Promise<FileSystem> {
   const mounts = rt.rec.Mounts ?? [];
   if (!mounts.length) return fs;
   const table: MountedFs[] = [];

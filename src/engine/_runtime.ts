@@ -3,8 +3,8 @@
  * (null until first used, so 10,000 created containers cost only their records), its
  * log, the running process, stdin waiting for start, and the waiters of `wait`.
  */
-import type { UnionFS } from "../fs/mod.ts";
-import type { ProcessHandle, StdinSource, Vfs } from "../wasi/mod.ts";
+import type { FileSystem, UnionFS } from "../fs/mod.ts";
+import type { ProcessHandle, StdinSource } from "../wasi/mod.ts";
 import { LogBuffer } from "./logs.ts";
 import type { Appender, PersistedUpper } from "./_persist.ts";
 import type { ContainerRecord, ExitStatus } from "./types.ts";
@@ -15,7 +15,7 @@ export class ContainerRuntime {
   fs: UnionFS | null = null;
   proc: ProcessHandle | null = null;
   /** What the running process sees: the union with its mounts (null when not running). */
-  view: Vfs | null = null;
+  view: FileSystem | null = null;
   /** stdin given by an attach before start (`docker run -i`). */
   stdin: StdinSource | null = null;
   /** Ends the running process's stdin (a kill must, or a process still reading stdin never settles). */

@@ -5,11 +5,11 @@
  * return, the `EngineApi` grouped as Docker groups it (containers, exec, images, volumes,
  * events, system), and the platform abilities the engine is handed (`EnginePlatform`).
  */
-import type { ProcessLimits, StdinSource, Vfs, WorkerHost } from "../wasi/mod.ts";
+import type { ProcessLimits, StdinSource, WorkerHost } from "../wasi/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { Sha256Hasher, Sha256Impl } from "../oci/mod.ts";
 import type { MakeInflater } from "../tar/mod.ts";
-import type { Change } from "../fs/mod.ts";
+import type { Change, FileSystem } from "../fs/mod.ts";
 import type { EngineEvent } from "./events.ts";
 import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
 
@@ -339,7 +339,7 @@ export interface EngineApi {
  */
 export interface EnginePlatform {
   /** A host directory as a filesystem for a bind mount. Errors: invalid when it is missing or not a directory. */
-  bindDir?(hostPath: string, opts: { readOnly: boolean }): Vfs;
+  bindDir?(hostPath: string, opts: { readOnly: boolean }): FileSystem;
   /** SHA-256 of image content (loads, commit); WebCrypto without it. */
   sha256?: Sha256Impl;
   /** An incremental SHA-256: a streamed load then drops a compressed layer as it inflates instead of holding it whole. */

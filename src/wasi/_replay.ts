@@ -13,7 +13,7 @@
  * never holds the event loop.
  */
 import type { OutputSink } from "./types.ts";
-import type { Vfs } from "./_vfs.ts";
+import type { FileSystem } from "../fs/mod.ts";
 import type { Ring } from "./_ring.ts";
 import type { Control } from "./_control.ts";
 import { OUT_INFLIGHT } from "./_control.ts";
@@ -35,21 +35,21 @@ const SLICE_MS = 4;
  * an inbox now wait in `pending` for the next pump.
  */
 export interface Peer { inbox: Ring; pending: Uint8Array[]; worker: PooledWorker }
-const peersOf = new WeakMap<Vfs, Set<Peer>>();
+const peersOf = new WeakMap<FileSystem, Set<Peer>>();
 /**
  * The processes of every container that mounts a volume, by the volume's filesystem,
  * with where each mounts it: a change one makes in the volume is forwarded to the others
  * too (retargeted to their mount point), as processes on one kernel share a volume.
  */
-const volumeUsers = new WeakMap<Vfs, Map<Peer, string>>();
+const volumeUsers = new WeakMap<FileSystem, Map<Peer, string>>();
 
 /** The volumes (not the binds: those are the host's, seen by all at once) a view mounts. */
-function volumesOf(rootfs: Vfs) {
+function volumesOf(rootfs: FileSystem) {
   return rootfs instanceof MountedVfs ? rootfs.mounts.filter((m) => !m.bind) : [];
 }
 
 /** The peers on `rootfs`, `self` among them from now on (and among its volumes' users). */
-export function joinPeers(rootfs: Vfs, self: Peer): Set<Peer> {
+export function joinPeers(rootfs: FileSystem, self: Peer): Set<Peer> {
   const peers = peersOf.get(rootfs) ?? new Set<Peer>();
   peersOf.set(rootfs, peers);
   peers.add(self);
@@ -62,19 +62,19 @@ export function joinPeers(rootfs: Vfs, self: Peer): Set<Peer> {
 }
 
 /** `self` has ended: nothing more is forwarded to it. */
-export function leavePeers(rootfs: Vfs, self: Peer, peers: Set<Peer>): void {
+export function leavePeers(rootfs: FileSystem, self: Peer, peers: Set<Peer>): void {
   peers.delete(self);
   for (const m of volumesOf(rootfs)) volumeUsers.get(m.fs)?.delete(self);
 }
 
 /** Does another container's process mount one of this view's volumes (so its changes must be looked at)? */
-function volumeShared(rootfs: Vfs, peers: Set<Peer>): boolean {
+function volumeShared(rootfs: FileSystem, peers: Set<Peer>): boolean {
   for (const m of volumesOf(rootfs)) for (const p of volumeUsers.get(m.fs)?.keys() ?? []) if (!peers.has(p)) return true;
   return false;
 }
 
 /** The change, as each process of another container that mounts the same volume sees it. */
-function toOtherContainers(rootfs: Vfs, peers: Set<Peer>, frame: Uint8Array): Array<[Peer, Uint8Array]> {
+function toOtherContainers(rootfs: FileSystem, peers: Set<Peer>, frame: Uint8Array): Array<[Peer, Uint8Array]> {
   if (!(rootfs instanceof MountedVfs)) return [];
   const m = rootfs.mountOf(framePath(frame));
   if (!m || m.bind) return [];
@@ -104,7 +104,7 @@ export class Replay {
 
   constructor(
     readonly o: {
-      rootfs: Vfs; journal: Ring; control: Control; sinks: (OutputSink | undefined)[];
+      rootfs: FileSystem; journal: Ring; control: Control; sinks: (OutputSink | undefined)[];
       self: Peer; peers: Set<Peer>;
       /** The first change that failed: end the process. */
       onFailure: (message: string) => void;

@@ -12,7 +12,7 @@
  * through a handle goes down under the name its file has now, or not at all once no
  * name reaches the file (nothing on the engine's side can read it).
  */
-import type { VHandle, VOpenOptions, VStat, Vfs } from "./_vfs.ts";
+import type { FileSystem, FsDirent, FsHandle, FsStat, OpenOptions, PathOptions, TimeSpec } from "../fs/mod.ts";
 import type { Ring } from "./_ring.ts";
 import { hasErrnoCode } from "./errno.ts";
 import { MountedVfs } from "./mounted_vfs.ts";
@@ -22,7 +22,9 @@ type Rec =
   | { op: "rename" | "link"; from: string; to: string }
   | { op: "symlink"; target: string; path: string }
   | { op: "times"; path: string; follow: boolean; atim: string | null; mtim: string | null }
-  | { op: "open"; path: string; opts: VOpenOptions }
+  | { op: "chmod"; path: string; follow: boolean; mode: number }
+  | { op: "chown"; path: string; follow: boolean; uid: number; gid: number }
+  | { op: "open"; path: string; opts: OpenOptions }
   | { op: "write"; path: string; pos: number }
   | { op: "truncate"; path: string; size: number };
 
@@ -67,12 +69,12 @@ export function retargetFrame(frame: Uint8Array, from: string, to: string): Uint
 }
 
 /** Replay one journal frame on `vfs`. Errors: those of the filesystem call it replays (ENOENT when its path has gone). */
-export function applyFrame(vfs: Vfs, frame: Uint8Array): void {
+export function applyFrame(vfs: FileSystem, frame: Uint8Array): void {
   const { rec, data } = decode(frame);
   applyRec(vfs, rec, data);
 }
 
-function applyRec(vfs: Vfs, rec: Rec, data: Uint8Array): void {
+function applyRec(vfs: FileSystem, rec: Rec, data: Uint8Array): void {
   const file = (path: string) => vfs.open(path, { read: false, write: true, create: false, exclusive: false, truncate: false, directory: false, follow: true });
   switch (rec.op) {
     case "mkdir": return vfs.mkdir(rec.path);
@@ -81,7 +83,9 @@ function applyRec(vfs: Vfs, rec: Rec, data: Uint8Array): void {
     case "rename": return vfs.rename(rec.from, rec.to);
     case "link": return vfs.link(rec.from, rec.to);
     case "symlink": return vfs.symlink(rec.target, rec.path);
-    case "times": return vfs.setTimes(rec.path, rec.follow, rec.atim === null ? null : BigInt(rec.atim), rec.mtim === null ? null : BigInt(rec.mtim));
+    case "times": return vfs.utimes(rec.path, { atime: rec.atim === null ? null : BigInt(rec.atim), mtime: rec.mtim === null ? null : BigInt(rec.mtim) }, { follow: rec.follow });
+    case "chmod": return vfs.chmod(rec.path, rec.mode, { follow: rec.follow });
+    case "chown": return vfs.chown(rec.path, { uid: rec.uid, gid: rec.gid }, { follow: rec.follow });
     case "open": return vfs.open(rec.path, { ...rec.opts, exclusive: false }).close();
     case "write": { const h = file(rec.path); h.write(data, rec.pos); return h.close(); }
     case "truncate": { const h = file(rec.path); h.truncate(rec.size); return h.close(); }
@@ -91,13 +95,13 @@ function applyRec(vfs: Vfs, rec: Rec, data: Uint8Array): void {
 /** An open handle and the name its file has now (null: no name reaches it any more). */
 interface Named {
   path: string | null;
-  readonly handle: VHandle;
+  readonly handle: FsHandle;
 }
 
 /** The inode a name is (not following a last symlink), or undefined when there is none. */
-function inodeAt(vfs: Vfs, path: string): bigint | undefined {
+function inodeAt(vfs: FileSystem, path: string): bigint | undefined {
   try {
-    return vfs.stat(path, false).ino;
+    return vfs.lstat(path).ino;
   } catch (err) {
     if (hasErrnoCode(err) && (err.code === "ENOENT" || err.code === "ENOTDIR")) return undefined;
     throw err;
@@ -105,16 +109,21 @@ function inodeAt(vfs: Vfs, path: string): bigint | undefined {
 }
 
 /**
- * A Vfs whose every completed mutation is pushed to `sink` (a shared ring's push). With an
+ * A FileSystem whose every completed mutation is pushed to `sink` (a shared ring's push). With an
  * `inbox`, the changes other processes of the same container made (the engine forwards
  * their journals) are applied before each call, so a process and an exec in other
  * threads see each other's writes as they would on one filesystem.
  */
-export class JournalingVfs implements Vfs {
+/** A time as the journal carries it: "now" made a value first, so the replay sets the same time. */
+function timeValue(t: TimeSpec | undefined, now: bigint): bigint | null {
+  return t === "now" ? now : t ?? null;
+}
+
+export class JournalingVfs implements FileSystem {
   /** Open handles by the name their file has now. */
   readonly #named = new Map<string, Set<Named>>();
 
-  constructor(readonly inner: Vfs, readonly sink: (frame: Uint8Array) => void, readonly maxFrame: number, readonly inbox?: Ring) {}
+  constructor(readonly inner: FileSystem, readonly sink: (frame: Uint8Array) => void, readonly maxFrame: number, readonly inbox?: Ring) {}
 
   #log(rec: Rec, data?: Uint8Array): void {
     if (this.#onHost(rec)) return;
@@ -180,9 +189,37 @@ export class JournalingVfs implements Vfs {
       if (path.startsWith(prefix)) for (const n of [...set]) this.#name(n, to + path.slice(from.length));
     }
   }
-  stat(path: string, follow: boolean): VStat {
+  stat(path: string): FsStat {
     this.#sync();
-    return this.inner.stat(path, follow);
+    return this.inner.stat(path);
+  }
+  lstat(path: string): FsStat {
+    this.#sync();
+    return this.inner.lstat(path);
+  }
+  readdir(path: string): FsDirent[] {
+    this.#sync();
+    return this.inner.readdir(path);
+  }
+  writeFile(path: string, data: Uint8Array, opts?: { mode?: number }): void {
+    const h = this.open(path, { read: false, write: true, create: true, exclusive: false, truncate: true, directory: false, follow: true, mode: opts?.mode });
+    h.write(data, 0);
+    h.close();
+  }
+  sync(): void {
+    this.inner.sync();
+  }
+  chmod(path: string, mode: number, opts?: PathOptions): void {
+    this.#sync();
+    const follow = opts?.follow ?? true;
+    this.inner.chmod(path, mode, { follow });
+    this.#log({ op: "chmod", path, follow, mode });
+  }
+  chown(path: string, owner: { uid: number; gid: number }, opts?: PathOptions): void {
+    this.#sync();
+    const follow = opts?.follow ?? true;
+    this.inner.chown(path, owner, { follow });
+    this.#log({ op: "chown", path, follow, ...owner });
   }
   readlink(path: string): string {
     this.#sync();
@@ -210,20 +247,23 @@ export class JournalingVfs implements Vfs {
     this.#renaming(from, to, () => this.inner.rename(from, to));
     this.#log({ op: "rename", from, to });
   }
-  link(from: string, to: string): void {
+  link(from: string, to: string, opts?: { follow?: boolean }): void {
     this.#sync();
+    if (opts?.follow) throw new Error("Cannot journal a link that follows its source"); // the WASI layer resolves the chain first
     this.inner.link(from, to), this.#log({ op: "link", from, to });
   }
   symlink(target: string, path: string): void {
     this.#sync();
     this.inner.symlink(target, path), this.#log({ op: "symlink", target, path });
   }
-  setTimes(path: string, follow: boolean, atim: bigint | null, mtim: bigint | null): void {
+  utimes(path: string, times: { atime?: TimeSpec; mtime?: TimeSpec }, opts?: PathOptions): void {
     this.#sync();
-    this.inner.setTimes(path, follow, atim, mtim);
+    const follow = opts?.follow ?? true, now = BigInt(Date.now()) * 1_000_000n;
+    const atim = timeValue(times.atime, now), mtim = timeValue(times.mtime, now);
+    this.inner.utimes(path, { atime: atim, mtime: mtim }, { follow });
     this.#log({ op: "times", path, follow, atim: atim?.toString() ?? null, mtim: mtim?.toString() ?? null });
   }
-  open(path: string, opts: VOpenOptions): VHandle {
+  open(path: string, opts: OpenOptions): FsHandle {
     this.#sync();
     const h = this.inner.open(path, opts);
     if (opts.create || opts.truncate) this.#log({ op: "open", path, opts });
@@ -232,7 +272,24 @@ export class JournalingVfs implements Vfs {
     const chunk = this.maxFrame - 512;
     // Each change through the handle is journaled under the name its file has now; none
     // once no name reaches it.
-    return {
+    const handle: FsHandle = {
+      kind: h.kind,
+      ino: h.ino,
+      size: () => (this.#sync(), h.size()),
+      sync: () => h.sync(),
+      append: (data) => {
+        const at = handle.size();
+        handle.write(data, at);
+        return at;
+      },
+      chmod: (mode) => {
+        h.chmod(mode);
+        if (named.path !== null) this.#log({ op: "chmod", path: named.path, follow: true, mode });
+      },
+      chown: (owner) => {
+        h.chown(owner);
+        if (named.path !== null) this.#log({ op: "chown", path: named.path, follow: true, ...owner });
+      },
       read: (into, pos) => (this.#sync(), h.read(into, pos)),
       stat: () => (this.#sync(), h.stat()),
       readdir: (cookie, max) => (this.#sync(), h.readdir(cookie, max)),
@@ -248,10 +305,13 @@ export class JournalingVfs implements Vfs {
         h.truncate(size);
         if (named.path !== null) this.#log({ op: "truncate", path: named.path, size });
       },
-      setTimes: (atim, mtim) => {
-        h.setTimes(atim, mtim);
+      utimes: (times) => {
+        const now = BigInt(Date.now()) * 1_000_000n;
+        const atim = timeValue(times.atime, now), mtim = timeValue(times.mtime, now);
+        h.utimes({ atime: atim, mtime: mtim });
         if (named.path !== null) this.#log({ op: "times", path: named.path, follow: true, atim: atim?.toString() ?? null, mtim: mtim?.toString() ?? null });
       },
     };
+    return handle;
   }
 }

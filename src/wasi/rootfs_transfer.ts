@@ -7,7 +7,7 @@
  * is a new object for the worker's heap to account and collect, each run).
  */
 import { deserializeUpper, Layer, serializeUpper, type SpillSpace, UnionFS } from "../fs/mod.ts";
-import type { Vfs } from "./_vfs.ts";
+import type { FileSystem } from "../fs/mod.ts";
 import { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
 import { MountedVfs } from "./mounted_vfs.ts";
 
@@ -36,7 +36,7 @@ type MountTransfer = { target: string; readOnly: boolean } & ({ fs: RootfsTransf
  * mount's directory, and a writable layer's spill space.
  */
 export interface HostFiles {
-  openBind(source: string, opts: { readOnly: boolean }): Vfs;
+  openBind(source: string, opts: { readOnly: boolean }): FileSystem;
   openSpill(locator: string, threshold: number): SpillSpace;
 }
 
@@ -71,7 +71,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 const MAX_WORKER_LAYERS = 256;
 
 /** True when `rootfs` can be handed to a worker; `hostFiles`: the worker can open host files (binds, spill spaces). */
-export function canTransfer(rootfs: Vfs, hostFiles = false): boolean {
+export function canTransfer(rootfs: FileSystem, hostFiles = false): boolean {
   if (rootfs instanceof MountedVfs) {
     return canTransfer(rootfs.root, hostFiles) && rootfs.mounts.every((m) => (m.bind ? hostFiles : canTransfer(m.fs, hostFiles)));
   }
@@ -83,7 +83,7 @@ export function canTransfer(rootfs: Vfs, hostFiles = false): boolean {
  * What to post for `rootfs`, or undefined when it cannot cross threads. `held` is the
  * engine's record of the layers this worker holds (by key); it is updated.
  */
-export function transferOf(rootfs: Vfs, held?: Set<string>): RootfsTransfer | undefined {
+export function transferOf(rootfs: FileSystem, held?: Set<string>): RootfsTransfer | undefined {
   if (rootfs instanceof MountedVfs) {
     const root = transferOf(rootfs.root, held);
     const mounts: MountTransfer[] = [];
@@ -116,10 +116,10 @@ export function transferOf(rootfs: Vfs, held?: Set<string>): RootfsTransfer | un
 const layerCache = new Map<string, Layer>();
 
 /** The rootfs the worker made for its last run. */
-let last: Vfs | undefined;
+let last: FileSystem | undefined;
 
 /** The worker's copy of a transferred rootfs; `host` opens host files (absent: a bind or spill space is refused). */
-export function rootfsFrom(t: RootfsTransfer, host?: HostFiles): Vfs {
+export function rootfsFrom(t: RootfsTransfer, host?: HostFiles): FileSystem {
   if (t.kind === "same") {
     if (!last) throw new Error("Cannot reuse the rootfs of a last run: there was none");
     return last;
@@ -129,7 +129,7 @@ export function rootfsFrom(t: RootfsTransfer, host?: HostFiles): Vfs {
 
 type Built = Exclude<RootfsTransfer, { kind: "same" }>;
 
-function build(t: Built, host?: HostFiles): Vfs {
+function build(t: Built, host?: HostFiles): FileSystem {
   if (t.kind === "mounted") {
     const mounts = t.mounts.map(({ target, readOnly, ...m }) => {
       if ("fs" in m) return { target, readOnly, fs: build(m.fs as Built, host) };

@@ -1,29 +1,12 @@
-/** The whole tree of any Vfs-shaped filesystem as a comparable value, and op lists applied to one. */
-import { Layer, UnionFS, WritableLayer, exportUpper } from "../../src/fs/mod.ts";
+/** The whole tree of any filesystem as a comparable value, op lists applied to one, and fixtures. */
+import { type FileSystem, Layer, UnionFS, WritableLayer, exportUpper } from "../../src/fs/mod.ts";
 import type { TarInput } from "../../src/tar/mod.ts";
 import { writeTar } from "../../src/tar/mod.ts";
-
-export interface VfsLike {
-  stat(path: string, follow: boolean): { type: string; size: bigint; ino: bigint; nlink: bigint };
-  open(path: string, o: { read: boolean; write: boolean; create: boolean; exclusive: boolean; truncate: boolean; directory: boolean; follow: boolean }): {
-    readdir(cookie: bigint, max: number): Array<{ name: string }>;
-    write(d: Uint8Array, p: number): number;
-    close(): void;
-  };
-  readlink(path: string): string;
-  readFile(path: string): Uint8Array;
-  mkdir(path: string): void;
-  rmdir(path: string): void;
-  unlink(path: string): void;
-  rename(from: string, to: string): void;
-  link(from: string, to: string): void;
-  symlink(target: string, path: string): void;
-}
 
 const DIR = { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: false };
 
 /** "path type detail" lines for every entry, sorted; hard-link groups named by first path. */
-export function view(fs: VfsLike): string[] {
+export function view(fs: FileSystem): string[] {
   const out: string[] = [];
   const groups = new Map<bigint, string>();
   const walk = (dir: string) => {
@@ -32,7 +15,7 @@ export function view(fs: VfsLike): string[] {
     h.close();
     for (const name of names) {
       const path = `${dir}/${name}`;
-      const st = fs.stat(path, false);
+      const st = fs.lstat(path);
       let detail = "";
       if (st.type === "file") {
         detail = JSON.stringify(new TextDecoder().decode(fs.readFile(path)));
@@ -57,7 +40,7 @@ export type Op =
 const enc = new TextEncoder();
 
 /** Apply one op; returns the errno name when it fails (both sides must fail alike). */
-export function apply(fs: VfsLike, op: Op): string {
+export function apply(fs: FileSystem, op: Op): string {
   try {
     switch (op[0]) {
       case "write": {
@@ -77,6 +60,20 @@ export function apply(fs: VfsLike, op: Op): string {
   } catch (err) {
     return (err as { code?: string }).code ?? String(err);
   }
+}
+
+/** Write a whole file, making its parent directories first (mkdir -p): a fixture, not an operation under test. */
+export function put(fs: FileSystem, path: string, data: Uint8Array | string, opts?: { mode?: number }): void {
+  const parts = path.split("/").filter(Boolean);
+  for (let i = 1; i < parts.length; i++) {
+    const dir = `/${parts.slice(0, i).join("/")}`;
+    try {
+      fs.mkdir(dir);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EEXIST") throw err;
+    }
+  }
+  fs.writeFile(path, typeof data === "string" ? enc.encode(data) : data, opts);
 }
 
 /** A union from tar fixtures (bottom layer first). */

@@ -1,6 +1,7 @@
 /** Shared fixtures for the WASI tests: prebuilt programs (tests/wasi/fixtures) in a MemVfs rootfs. */
 import { readFileSync } from "node:fs";
 import { MemVfs } from "../../src/wasi/mod.ts";
+import { put } from "../fs/_view.ts";
 
 export const FIXTURES = ["alloc", "args", "cat", "fsops", "hello", "sleeper", "spam", "spawner", "spin", "ticker", "writer"];
 
@@ -11,7 +12,7 @@ export function fixture(name: string): Uint8Array<ArrayBuffer> {
 /** A rootfs with every fixture in /bin. */
 export function rootfsWithFixtures(): MemVfs {
   const vfs = new MemVfs();
-  for (const name of FIXTURES) vfs.writeFile(`/bin/${name}`, fixture(name));
+  for (const name of FIXTURES) put(vfs, `/bin/${name}`, fixture(name));
   return vfs;
 }
 
