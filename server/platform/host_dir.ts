@@ -132,7 +132,10 @@ export class HostDirVfs implements FileSystem {
     });
   }
 
+  /** A trailing "/" (or "/.") asks for a directory: the last name is followed and must be one (ENOTDIR), or be missing (to be made). */
   #walk(walk: Walk, path: string, follow: boolean, op: string): string {
+    const slash = /\/\.?$/.test(path);
+    if (slash) follow = true;
     const names = (p: string) => p.split("/").filter((n) => n !== "" && n !== ".").reverse();
     const todo = names(path);
     let hops = 0;
@@ -159,8 +162,8 @@ export class HostDirVfs implements FileSystem {
         todo.push(...names(target));
         continue;
       }
+      if (!st.isDirectory() && (!final || slash)) throw new FsError("ENOTDIR", path, op);
       if (final) return at;
-      if (!st.isDirectory()) throw new FsError("ENOTDIR", path, op);
       walk.down(name);
     }
     return `${walk.top}/.`;
@@ -394,14 +397,18 @@ function dirHandle(h: Held, name: string, isRoot: boolean): FsHandle {
   const isDir = (op: string): never => {
     throw new FsError("EISDIR", path, op);
   };
+  // A directory is never open for writing (EBADF, as Linux answers write(2) on one; EROFS first on a read-only bind).
+  const notWritable = (op: string): never => {
+    throw new FsError(h.readOnly ? "EROFS" : "EBADF", path, op);
+  };
   return {
     ...common(h),
     kind: "dir",
     read: () => isDir("read"),
-    write: () => isDir("write"),
-    append: () => isDir("write"),
+    write: () => notWritable("write"),
+    append: () => notWritable("write"),
     size: () => 4096,
-    truncate: () => isDir("truncate"),
+    truncate: () => notWritable("truncate"),
     readdir: (cookie, max) => {
       if (cookie === 0n || !entries) {
         entries = host(path, "readdir", () => {

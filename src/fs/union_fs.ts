@@ -65,7 +65,8 @@ export class UnionFS implements FileSystem {
       const node = lookupFast(this.root, this.stack.byPath, this.#inodes, path, o.follow);
       if (node !== undefined && node.kind !== "dir" && node.kind !== "symlink") return new UnionHandle(this, node, null, false, false);
     }
-    const loc = this.locate(path, o.follow, "open");
+    // O_CREAT|O_EXCL never follows a symlink in the last place: the link exists, so EEXIST (POSIX open()).
+    const loc = this.locate(path, o.follow && !(o.create && o.exclusive), "open");
     let node = loc.node;
     if (node && o.create && o.exclusive) fail("EEXIST", path, "open");
     if (!node) {

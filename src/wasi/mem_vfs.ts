@@ -5,9 +5,10 @@
  * does), the filesystem of the WASI tests, and of a process run without a union rootfs.
  * It implements the whole interface, so a case the suite adds runs against it first.
  */
-import { type Errno, type FileSystem, FsError, type FsDirent, type FsHandle, type FsStat, type Kind, MAX_SYMLINK_HOPS, type OpenOptions, type PathOptions, type TimeSpec } from "../fs/mod.ts";
+import { type Errno, type FileSystem, FsError, type FsDirent, type FsHandle, type FsStat, type Kind, MAX_SYMLINK_HOPS, NAME_MAX, type OpenOptions, PATH_MAX, type PathOptions, type TimeSpec } from "../fs/mod.ts";
 
 const now = () => BigInt(Date.now()) * 1_000_000n;
+const enc = new TextEncoder();
 
 interface Node {
   ino: bigint;
@@ -68,7 +69,9 @@ export class MemVfs implements FileSystem {
   /** Resolve to [parent dir node, last name, node or undefined]. A trailing "/" follows and must end at a directory. */
   #walk(path: string, follow: boolean, op: string, hops = { n: 0 }): [Node, string, Node | undefined] {
     if (path === "") fail("ENOENT", path, op);
+    if (path.length > PATH_MAX / 3 && enc.encode(path).length > PATH_MAX) fail("ENAMETOOLONG", path, op);
     const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+    for (const p of parts) if (p.length > NAME_MAX / 3 && enc.encode(p).length > NAME_MAX) fail("ENAMETOOLONG", path, op);
     const slash = /\/\.?$/.test(path) && parts.length > 0;
     let dir = this.#node(this.root);
     if (parts.length === 0) return [dir, ".", dir];
@@ -149,7 +152,7 @@ export class MemVfs implements FileSystem {
   }
   open(path: string, o: OpenOptions): FsHandle {
     const writes = o.write || o.truncate || o.append === true;
-    const [dir, name, found] = this.#walk(path, o.follow, "open");
+    const [dir, name, found] = this.#walk(path, o.follow && !(o.create && o.exclusive), "open"); // O_EXCL: a symlink is EEXIST
     let node = found;
     if (node && o.create && o.exclusive) fail("EEXIST", path, "open");
     if (!node) {

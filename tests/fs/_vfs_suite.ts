@@ -74,6 +74,7 @@ const O: OpenOptions = { read: true, write: false, create: false, exclusive: fal
 const RW: OpenOptions = { ...O, write: true };
 const DIR: OpenOptions = { ...O, directory: true };
 const SEC = 1_000_000_000n;
+const MODES = { modes: true };
 
 function code(f: () => unknown): string {
   try {
@@ -198,6 +199,57 @@ const CHANGES: Record<string, Case> = {
     assert.is(a.nlink, 2n);
     assert.is(text(seen().readFile("/h2")), "both");
   },
+  "an fd opened for reading before a copy-up reads what is written after it through another name": (fs, seen) => {
+    const r = fs.open("/h1", O);
+    withFd(fs, "/h2", RW, (w) => w.write(enc.encode("HL"), 0));
+    fs.chmod("/h2", 0o600);
+    assert.is(readAll(r), "HL");
+    assert.is(r.stat().mode & 0o777, 0o600);
+    r.close();
+    assert.is(seen().stat("/h1").mode & 0o777, 0o600);
+  },
+  "an fd on a file replaced by a rename keeps the old bytes": (fs, seen) => {
+    const old = fs.open("/a/d/z", O);
+    fs.rename("/a/x", "/a/d/z");
+    assert.is(readAll(old), "z");
+    old.close();
+    assert.is(text(seen().readFile("/a/d/z")), "lower-x");
+  },
+  "a directory fd keeps listing its directory after the directory is renamed": (fs, seen) => {
+    const d = fs.open("/a/d", DIR);
+    fs.rename("/a/d", "/b/moved");
+    put(fs, "/b/moved/new", "n");
+    assert.equal(listAll(d, 10).slice(2).sort(), ["new", "z"]);
+    d.close();
+    assert.equal(seen().readdir("/b/moved").map((e) => e.name), ["new", "z"]);
+  },
+  "a directory's link count is 2 plus its subdirectories, as mkdir, rmdir and rename change them": (fs, seen) => {
+    fs.mkdir("/b/s1");
+    fs.mkdir("/b/s2");
+    fs.rename("/a/d", "/b/s3");
+    fs.rmdir("/b/s1");
+    assert.equal([seen().stat("/a").nlink, seen().stat("/b").nlink], [2n, 4n]);
+  },
+  "'..' after a symlink climbs from where the link leads, not from its name": (fs) => {
+    fs.symlink("../a/d", "/b/l");
+    assert.is(text(fs.readFile("/b/l/../x")), "lower-x");
+    assert.is(fs.stat("/b/l/..").ino, fs.stat("/a").ino);
+  },
+  "symlinks: a loop is ELOOP, a create through a dangling one makes its target, an exclusive one fails": (fs, seen) => {
+    fs.symlink("l2", "/l1");
+    fs.symlink("l1", "/l2");
+    assert.is(code(() => fs.stat("/l1")), "ELOOP");
+    fs.symlink("b/made", "/dl");
+    assert.is(code(() => fs.open("/dl", { ...RW, create: true, exclusive: true })), "EEXIST");
+    assert.is(code(() => fs.mkdir("/dl")), "EEXIST");
+    withFd(fs, "/dl", { ...RW, create: true }, (h) => h.write(enc.encode("via link"), 0));
+    assert.is(text(seen().readFile("/b/made")), "via link");
+    assert.is(seen().lstat("/dl").type, "symlink");
+  },
+  "a write past the end leaves zeros between": (fs, seen) => {
+    withFd(fs, "/a/d/z", RW, (h) => h.write(enc.encode("!"), 4));
+    assert.equal([...seen().readFile("/a/d/z")], [122, 0, 0, 0, 33]);
+  },
   "a hard link made here shares the inode, and unlinking one name keeps the other": (fs, seen) => {
     fs.link("/a/x", "/b/x2");
     withFd(fs, "/b/x2", RW, (h) => h.write(enc.encode("L"), 0));
@@ -261,7 +313,7 @@ const CHANGES: Record<string, Case> = {
 /** Cases that only read. */
 const READS: Record<string, Case> = {
   "starts as the oracle's tree": (_fs, seen) => {
-    assert.equal(view(seen()), view(oracle()));
+    assert.equal(view(seen(), MODES), view(oracle(), MODES));
   },
   "stat follows a symlink and lstat does not; reads fail with the errno POSIX gives": (fs) => {
     assert.is(fs.stat("/s").type, "dir");
@@ -292,6 +344,29 @@ const READS: Record<string, Case> = {
     d.close();
     assert.equal(fs.readdir("/").map((e) => e.name), ["a", "b", "h1", "h2", "s"]);
   },
+  "a trailing slash asks for a directory": (fs) => {
+    assert.is(fs.stat("/a/").type, "dir");
+    assert.is(fs.stat("/s/").type, "dir");
+    assert.is(code(() => fs.stat("/a/x/")), "ENOTDIR");
+    assert.is(code(() => fs.lstat("/a/x/")), "ENOTDIR");
+    assert.is(code(() => fs.open("/a/x/", O)), "ENOTDIR");
+    assert.is(code(() => fs.readFile("/a/x/")), "ENOTDIR");
+  },
+  "names longer than 255 bytes are ENAMETOOLONG": (fs) => {
+    assert.is(code(() => fs.stat(`/${"n".repeat(256)}`)), "ENAMETOOLONG");
+    assert.is(code(() => fs.stat(`/a/${"é".repeat(128)}`)), "ENAMETOOLONG");
+    assert.is(code(() => fs.stat(`/${"n".repeat(255)}`)), "ENOENT");
+  },
+  "directory entries agree with lstat on type and inode": (fs) => {
+    for (const dir of ["/", "/a"]) {
+      for (const e of fs.readdir(dir)) {
+        const st = fs.lstat(`${dir === "/" ? "" : dir}/${e.name}`);
+        assert.equal([e.name, e.type, e.ino], [e.name, st.type, st.ino]);
+      }
+    }
+    assert.is(fs.lstat("/s").size, 1n);
+    assert.is(fs.stat("/a").nlink, 3n);
+  },
 };
 
 /** The operations of the random lists, on names that exist in BASE or can be made. */
@@ -305,6 +380,12 @@ function opArb(targets: string[]): fc.Arbitrary<Op> {
     fc.tuple(fc.constant("rename" as const), fc.constantFrom(...NAMES), fc.constantFrom(...NAMES)),
     fc.tuple(fc.constant("link" as const), fc.constantFrom(...NAMES), fc.constantFrom(...NAMES)),
     fc.tuple(fc.constant("symlink" as const), fc.constantFrom(...NAMES), fc.constantFrom(...targets)),
+    fc.tuple(fc.constant("chmod" as const), fc.constantFrom(...NAMES, "/h2"), fc.constantFrom(0o600, 0o751)),
+    fc.tuple(fc.constant("fdopen" as const), fc.constantFrom(...NAMES, "/h1", "/h2"), fc.boolean()),
+    fc.tuple(fc.constant("fdwrite" as const), fc.nat(2), fc.constantFrom("W", "long write")),
+    fc.tuple(fc.constant("fdread" as const), fc.nat(2)),
+    fc.tuple(fc.constant("fdtruncate" as const), fc.nat(2), fc.constantFrom(0, 2, 12)),
+    fc.tuple(fc.constant("fdclose" as const), fc.nat(2)),
   );
 }
 /** Symlink targets: inside the root from anywhere ("../c" from the root climbs above it), or absolute. */
@@ -361,7 +442,7 @@ export function vfsSuite(name: string, factory: () => Subject, caps: Capabilitie
   } else {
     run("every change through a path or an fd fails with EROFS, and the tree stays", (fs, seen) => {
       for (const [what, change] of REFUSED) assert.is(code(() => change(fs)), "EROFS", what);
-      assert.equal(view(seen()), view(oracle()));
+      assert.equal(view(seen(), MODES), view(oracle(), MODES));
     });
   }
   t.run();
@@ -378,8 +459,13 @@ function randomLists(first: FileSystem, firstSeen: () => FileSystem, caps: Capab
     given = null;
     try {
       const model = oracle();
-      for (const op of ops) assert.is(apply(s.fs, op), apply(model, op), JSON.stringify(op));
-      assert.equal(view((s.check ?? (() => s.fs))()), view(model));
+      const mine: Array<FsHandle | undefined> = [], its: Array<FsHandle | undefined> = [];
+      try {
+        for (const op of ops) assert.is(apply(s.fs, op, mine), apply(model, op, its), JSON.stringify(op));
+      } finally {
+        for (const h of [...mine, ...its]) h?.close();
+      }
+      assert.equal(view((s.check ?? (() => s.fs))(), MODES), view(model, MODES));
     } finally {
       if (own) s.done?.();
     }

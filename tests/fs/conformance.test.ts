@@ -65,6 +65,11 @@ function within(fs: FileSystem, prefix: string): FileSystem {
   };
 }
 
+const LEXICAL = {
+  "'..' after a symlink climbs from where the link leads, not from its name":
+    "XXX: the mount table routes a lexically normalized path (as the WASI layer hands it every path), so '..' after a symlink climbs from the link's name",
+};
+
 /** A mount table whose /vol serves `mounted` (the root: a union of the image), seen from /vol. */
 function mountedAt(mounted: FileSystem, opts: { readOnly?: boolean; bind?: string } = {}): FileSystem {
   const root = union([new Layer(writeTar([file("etc/hostname", "c1")]))]);
@@ -93,7 +98,7 @@ vfsSuite("a union, read back from its serialized upper", () => {
 });
 vfsSuite("a union over its own export", () => ({ fs: union([fromExport()]) }));
 vfsSuite("the vfs driver (a full private copy)", () => ({ fs: mountVfs(manyLayers()) }));
-vfsSuite("the mount table, a volume", () => ({ fs: mountedAt(union([baseLayer()])) }));
+vfsSuite("the mount table, a volume", () => ({ fs: mountedAt(union([baseLayer()])) }), { differs: LEXICAL });
 vfsSuite("readOnly over a MemVfs", () => ({ fs: readOnly(oracle()) }), { writable: false });
 vfsSuite("the mount table, a read-only volume", () => ({ fs: mountedAt(union([baseLayer()]), { readOnly: true }) }), { writable: false });
 
@@ -118,7 +123,7 @@ else {
   vfsSuite("the mount table, a host bind", () => {
     const h = hostDir();
     return { fs: mountedAt(new HostDirVfs(h.dir), { bind: h.dir }), done: h.done };
-  }, { beneath: BENEATH, differs: HOST_DIFFERS });
+  }, { beneath: BENEATH, differs: { ...HOST_DIFFERS, ...LEXICAL } });
 }
 
 const t = suite("union commits keep the flat view");
