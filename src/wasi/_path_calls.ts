@@ -71,19 +71,10 @@ export function installPathCalls(w: WASI, ctx: WasiContext, m: MemoryViews): voi
       const from = dirAt(w, fd).at(str(p, l), wasi.RIGHTS_PATH_LINK_SOURCE);
       const to = dirAt(w, newFd).at(str(np, nl), wasi.RIGHTS_PATH_LINK_TARGET);
       if (to.trailingSlash || from.trailingSlash) throw new WasiError(vfs.lstat(from.path).type === "dir" ? "EPERM" : "ENOENT");
-      const source = flags & 1 ? vfs.stat(from.path) : null;
-      vfs.link(source ? resolveFollow(ctx, from.path) : from.path, to.path);
+      // SYMLINK_FOLLOW: the filesystem follows the source's links itself, by its own rules
+      // (chroot in the union, beneath the root in a bind), never a path spelled here.
+      vfs.link(from.path, to.path, { follow: (flags & 1) !== 0 });
       return wasi.ERRNO_SUCCESS;
     },
   });
-}
-
-/** The path a symlink chain ends at (for path_link with SYMLINK_FOLLOW). */
-function resolveFollow(ctx: WasiContext, path: string): string {
-  for (let hops = 0; hops < 40; hops++) {
-    if (ctx.vfs.lstat(path).type !== "symlink") return path;
-    const target = ctx.vfs.readlink(path);
-    path = target.startsWith("/") ? target : `${path.slice(0, path.lastIndexOf("/")) || ""}/${target}`;
-  }
-  throw new WasiError("ELOOP");
 }

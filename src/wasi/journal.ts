@@ -19,7 +19,7 @@ import { MountedVfs } from "./mounted_vfs.ts";
 
 type Rec =
   | { op: "mkdir" | "rmdir" | "unlink"; path: string }
-  | { op: "rename" | "link"; from: string; to: string }
+  | { op: "rename" | "link"; from: string; to: string; follow?: boolean }
   | { op: "symlink"; target: string; path: string }
   | { op: "times"; path: string; follow: boolean; atim: string | null; mtim: string | null }
   | { op: "chmod"; path: string; follow: boolean; mode: number }
@@ -81,7 +81,7 @@ function applyRec(vfs: FileSystem, rec: Rec, data: Uint8Array): void {
     case "rmdir": return vfs.rmdir(rec.path);
     case "unlink": return vfs.unlink(rec.path);
     case "rename": return vfs.rename(rec.from, rec.to);
-    case "link": return vfs.link(rec.from, rec.to);
+    case "link": return vfs.link(rec.from, rec.to, { follow: rec.follow });
     case "symlink": return vfs.symlink(rec.target, rec.path);
     case "times": return vfs.utimes(rec.path, { atime: rec.atim === null ? null : BigInt(rec.atim), mtime: rec.mtim === null ? null : BigInt(rec.mtim) }, { follow: rec.follow });
     case "chmod": return vfs.chmod(rec.path, rec.mode, { follow: rec.follow });
@@ -249,8 +249,7 @@ export class JournalingVfs implements FileSystem {
   }
   link(from: string, to: string, opts?: { follow?: boolean }): void {
     this.#sync();
-    if (opts?.follow) throw new Error("Cannot journal a link that follows its source"); // the WASI layer resolves the chain first
-    this.inner.link(from, to), this.#log({ op: "link", from, to });
+    this.inner.link(from, to, opts), this.#log({ op: "link", from, to, ...(opts?.follow ? { follow: true } : {}) });
   }
   symlink(target: string, path: string): void {
     this.#sync();

@@ -250,6 +250,14 @@ const CHANGES: Record<string, Case> = {
     withFd(fs, "/a/d/z", RW, (h) => h.write(enc.encode("!"), 4));
     assert.equal([...seen().readFile("/a/d/z")], [122, 0, 0, 0, 33]);
   },
+  "link follows a symlink source only when asked": (fs, seen) => {
+    fs.symlink("x", "/a/lx");
+    fs.link("/a/lx", "/b/target", { follow: true });
+    fs.link("/a/lx", "/b/itself");
+    assert.is(seen().lstat("/b/target").ino, seen().lstat("/a/x").ino);
+    assert.is(seen().lstat("/b/itself").type, "symlink");
+    assert.is(seen().lstat("/b/itself").ino, seen().lstat("/a/lx").ino);
+  },
   "a hard link made here shares the inode, and unlinking one name keeps the other": (fs, seen) => {
     fs.link("/a/x", "/b/x2");
     withFd(fs, "/b/x2", RW, (h) => h.write(enc.encode("L"), 0));
