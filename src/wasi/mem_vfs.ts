@@ -6,27 +6,9 @@
  * It implements the whole interface, so a case the suite adds runs against it first.
  */
 import { type Errno, type FileSystem, FsError, type FsDirent, type FsHandle, type FsStat, type Kind, MAX_SYMLINK_HOPS, NAME_MAX, type OpenOptions, PATH_MAX, type PathOptions, type TimeSpec } from "../fs/mod.ts";
+import { type Node, nodeHandle, now, resize, statOf, touch } from "./_mem_node.ts";
 
-const now = () => BigInt(Date.now()) * 1_000_000n;
 const enc = new TextEncoder();
-
-interface Node {
-  ino: bigint;
-  type: Kind;
-  nlink: bigint;
-  data: Uint8Array;
-  size: number;
-  target: string;
-  /** Directory entries in creation order; the value is [ino, cookie]. */
-  entries: Map<string, [bigint, bigint]>;
-  parent: bigint;
-  mode: number;
-  uid: number;
-  gid: number;
-  atim: bigint;
-  mtim: bigint;
-  ctim: bigint;
-}
 
 /** What `MemVfs.snapshot()` returns. */
 export interface MemSnapshot {
@@ -41,8 +23,6 @@ const fail = (code: Errno, path: string, op: string): never => {
 };
 
 const MODES: Partial<Record<Kind, number>> = { dir: 0o755, symlink: 0o777 };
-/** Largest file (as the union's handle: a Uint8Array is not a u64 filesize). */
-const MAX_FILE = 2 ** 31;
 
 export class MemVfs implements FileSystem {
   #nodes = new Map<bigint, Node>();
@@ -140,15 +120,10 @@ export class MemVfs implements FileSystem {
   }
 
   stat(path: string): FsStat {
-    return this.#stat(this.#get(path, true, "stat"));
+    return statOf(this.#get(path, true, "stat"));
   }
   lstat(path: string): FsStat {
-    return this.#stat(this.#get(path, false, "lstat"));
-  }
-  #stat(n: Node): FsStat {
-    const size = n.type === "symlink" ? n.target.length : n.type === "dir" ? 4096 : n.size;
-    return { dev: 1n, ino: n.ino, type: n.type, nlink: n.nlink, size: BigInt(size), atim: n.atim, mtim: n.mtim, ctim: n.ctim,
-      mode: n.mode, uid: n.uid, gid: n.gid };
+    return statOf(this.#get(path, false, "lstat"));
   }
   open(path: string, o: OpenOptions): FsHandle {
     const writes = o.write || o.truncate || o.append === true;
@@ -165,70 +140,8 @@ export class MemVfs implements FileSystem {
     if (node.type === "symlink") fail(o.directory ? "ENOTDIR" : "ELOOP", path, "open");
     if (o.directory && node.type !== "dir") fail("ENOTDIR", path, "open");
     if (node.type === "dir" && writes) fail("EISDIR", path, "open");
-    if (o.truncate && node.type === "file" && node.size > 0) this.#resize(node, 0);
-    return this.#handle(node, writes, o.append === true);
-  }
-  #resize(n: Node, size: number): void {
-    if (size > n.data.length) {
-      const grown = new Uint8Array(Math.max(size, n.data.length * 2));
-      grown.set(n.data.subarray(0, n.size));
-      n.data = grown;
-    } else n.data.fill(0, size, n.size);
-    n.size = size;
-    n.mtim = n.ctim = now();
-  }
-  #touch(n: Node, times: { atime?: TimeSpec; mtime?: TimeSpec }): void {
-    const t = now();
-    if (times.atime != null) n.atim = times.atime === "now" ? t : times.atime;
-    if (times.mtime != null) n.mtim = times.mtime === "now" ? t : times.mtime;
-    n.ctim = t;
-  }
-  #handle(n: Node, writable: boolean, appending: boolean): FsHandle {
-    const where = `#${n.ino}`;
-    const file = (op: string) => (n.type === "dir" ? fail("EISDIR", where, op) : n);
-    const writing = (op: string, end: number) => {
-      if (!writable) fail("EBADF", where, op);
-      file(op);
-      if (end > MAX_FILE) fail("EFBIG", where, op);
-    };
-    const h: FsHandle = {
-      kind: n.type,
-      ino: n.ino,
-      read: (into, pos) => {
-        file("read");
-        const end = Math.min(n.size, pos + into.length);
-        if (end <= pos) return 0;
-        into.set(n.data.subarray(pos, end));
-        return end - pos;
-      },
-      write: (data, pos) => {
-        const at = appending ? n.size : pos;
-        writing("write", at + data.length);
-        if (at + data.length > n.size) this.#resize(n, at + data.length);
-        n.data.set(data, at);
-        n.mtim = n.ctim = now();
-        return data.length;
-      },
-      append: (data) => {
-        const at = n.size;
-        writing("write", at + data.length);
-        h.write(data, at);
-        return at;
-      },
-      size: () => n.size,
-      truncate: (size) => {
-        writing("truncate", size);
-        this.#resize(n, size);
-      },
-      stat: () => this.#stat(n),
-      utimes: (times) => this.#touch(n, times),
-      chmod: (mode) => { n.mode = mode & 0o7777; n.ctim = now(); },
-      chown: (owner) => { n.uid = owner.uid; n.gid = owner.gid; n.ctim = now(); },
-      readdir: (cookie, max) => this.#readdir(n, cookie, max),
-      sync: () => {},
-      close: () => {},
-    };
-    return h;
+    if (o.truncate && node.type === "file" && node.size > 0) resize(node, 0);
+    return nodeHandle(node, { writable: writes, appending: o.append === true, readdir: (cookie, max) => this.#readdir(node!, cookie, max) });
   }
   /** Live entries past `cookie`: each entry keeps the cookie it got when it was linked, so a listing resumes where it was. */
   #readdir(n: Node, cookie: bigint, max: number): FsDirent[] {
@@ -306,7 +219,7 @@ export class MemVfs implements FileSystem {
     return node.type === "symlink" ? node.target : fail("EINVAL", path, "readlink");
   }
   utimes(path: string, times: { atime?: TimeSpec; mtime?: TimeSpec }, opts?: PathOptions): void {
-    this.#touch(this.#get(path, opts?.follow ?? true, "utimes"), times);
+    touch(this.#get(path, opts?.follow ?? true, "utimes"), times);
   }
   chmod(path: string, mode: number, opts?: PathOptions): void {
     const n = this.#get(path, opts?.follow ?? true, "chmod");
