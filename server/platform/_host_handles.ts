@@ -51,7 +51,7 @@ export function listing(dir: string): Array<{ name: string; type: Kind; ino: big
 }
 
 /** What every handle knows: its descriptor, inode, the path it was opened by (for errors), and whether the bind is read-only. */
-export interface Held {
+interface Held {
   fd: number;
   ino: bigint;
   path: string;
