@@ -207,12 +207,12 @@ export class HostDirVfs implements FileSystem {
   link(from: string, to: string, opts?: { follow?: boolean }): void {
     this.#writable(to, "link");
     // The walk resolves a link in `from` itself when asked to (beneath the root); link(2) is never asked to follow one.
-    this.#at(from, opts?.follow ?? false, "link", (a) => this.#at(to, false, "link", (b) => {
-      // The kernel may answer EEXIST first for a directory onto a taken name; POSIX's answer for a directory is EPERM,
-      // whatever the name (the check only picks the errno: the link(2) below never links a directory).
+    this.#at(from, opts?.follow ?? false, "link", (a) => {
+      // A directory is EPERM before anything about `to` (the kernel looks `to` up first, and may answer ENOENT or
+      // EEXIST): the other filesystems answer so. The check only picks the errno; link(2) never links a directory.
       if (lstatSync(a).isDirectory()) throw new FsError("EPERM", from, "link");
-      linkSync(a, b);
-    }));
+      this.#at(to, false, "link", (b) => linkSync(a, b));
+    });
   }
   symlink(target: string, path: string): void {
     this.#writable(path, "symlink");

@@ -104,8 +104,10 @@ export class MountedVfs implements FileSystem {
     fs.unlink(p);
   }
   rename(from: string, to: string): void {
-    const [fs, a, b] = this.#pair(from, to, "rename");
+    // A mount point (or the root) is busy before anything else, as Linux's rename(2) says.
+    const [fs, a] = this.#route(from), [other, b] = this.#route(to);
     if (a === "/" || b === "/") throw new FsError("EBUSY", from, "rename");
+    if (fs !== other) throw new FsError("EXDEV", to, "rename");
     fs.rename(a, b);
   }
   link(from: string, to: string, opts?: { follow?: boolean }): void {
