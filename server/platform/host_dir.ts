@@ -1,7 +1,8 @@
 /**
- * A host directory as a container filesystem (`Vfs`), for bind mounts on Node and Deno
- * (Deno runs it through its node:fs). Host errors become FsErrors with the same errno
- * names.
+ * A host directory as a container `FileSystem` (src/fs/types.ts, the one interface every
+ * filesystem implements), for bind mounts on Node and Deno (Deno runs it through its
+ * node:fs). Host errors become FsErrors with the same errno names. The conformance suite
+ * (tests/fs/_vfs_suite.ts) runs over it on a temporary directory.
  *
  * Every path is resolved the way Linux's `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)`
  * resolves it, so a program reaches exactly the directory the bind names, whatever links
@@ -25,37 +26,15 @@
  * change through a path or a handle (data, size, times) reaches the host.
  */
 import {
-  closeSync, constants, existsSync, fstatSync, ftruncateSync, futimesSync, linkSync, lstatSync, lutimesSync, mkdirSync,
-  openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, renameSync, rmdirSync, symlinkSync, unlinkSync,
-  writeSync, type BigIntStats,
+  closeSync, constants, existsSync, fchmodSync, fchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  readFileSync, readlinkSync, realpathSync, renameSync, rmdirSync, symlinkSync, fstatSync, unlinkSync, type BigIntStats,
 } from "node:fs";
-import { FsError } from "../../src/fs/mod.ts";
-import type { VDirent, VHandle, VOpenOptions, VStat, VType, Vfs } from "../../src/wasi/mod.ts";
+import { FsError, type FileSystem, type FsDirent, type FsHandle, type FsStat, type OpenOptions, type PathOptions } from "../../src/fs/mod.ts";
+import { dirHandle, fileHandle, fsStat, host, listing, seconds, type Times, typeOf } from "./_host_handles.ts";
 
-const ERRNOS = new Set(["ENOENT", "EEXIST", "ENOTDIR", "EISDIR", "ENOTEMPTY", "ELOOP", "ENAMETOOLONG", "EINVAL", "EXDEV", "EACCES", "EPERM", "EBADF", "EROFS", "EBUSY", "EFBIG", "ENOSPC", "EMLINK"]);
 const MAX_SYMLINK_HOPS = 40;
 const PROC_FD = "/proc/self/fd";
-const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW } = constants;
-
-function host<T>(path: string, op: string, run: () => T): T {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof FsError) throw err;
-    const code = (err as { code?: string }).code ?? "";
-    throw new FsError((ERRNOS.has(code) ? code : "EACCES") as FsError["code"], path, op);
-  }
-}
-
-function typeOf(s: BigIntStats): VType {
-  return s.isFile() ? "file" : s.isDirectory() ? "dir" : s.isSymbolicLink() ? "symlink" : s.isCharacterDevice() ? "char" : s.isBlockDevice() ? "block" : s.isFIFO() ? "fifo" : "socket";
-}
-
-function vstat(s: BigIntStats): VStat {
-  return { dev: s.dev, ino: s.ino, type: typeOf(s), nlink: s.nlink, size: s.size, atim: s.atimeNs, mtim: s.mtimeNs, ctim: s.ctimeNs };
-}
-
-const seconds = (ns: bigint) => Number(ns) / 1e9;
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND } = constants;
 
 /** The directories a walk holds open (closed when the operation is done). */
 class Walk {
@@ -93,7 +72,7 @@ class Walk {
   }
 }
 
-export class HostDirVfs implements Vfs {
+export class HostDirVfs implements FileSystem {
   readonly #root: string;
   readonly #byFd: boolean;
   readonly #readOnly: boolean;
@@ -106,23 +85,27 @@ export class HostDirVfs implements Vfs {
 
   /**
    * Run `fn` with the host name of `path`'s last component, relative to a held descriptor
-   * of the directory that holds it ("." for the root itself). With `follow`, a link in
-   * the last place is resolved too. Errors: EXDEV (a link leads out), ELOOP, ENOENT,
-   * ENOTDIR.
+   * of the directory that holds it ("." for a directory itself); `root` says it is the
+   * bind's root. With `follow`, a link in the last place is resolved too. Errors: EXDEV
+   * (a link or a `..` leads out), ELOOP, ENOENT, ENOTDIR.
    */
-  #at<T>(path: string, follow: boolean, op: string, fn: (at: string) => T): T {
+  #at<T>(path: string, follow: boolean, op: string, fn: (at: string, root: boolean) => T): T {
     if (path.includes("\0")) throw new FsError("EINVAL", path, op);
     return host(path, op, () => {
       const walk = new Walk(this.#root, this.#byFd);
       try {
-        return fn(this.#walk(walk, path, follow, op));
+        const at = this.#walk(walk, path, follow, op);
+        return fn(at, walk.dirs.length === 1 && at === `${walk.top}/.`);
       } finally {
         walk.release();
       }
     });
   }
 
+  /** A trailing "/" (or "/.") asks for a directory: the last name is followed and must be one (ENOTDIR), or be missing (to be made). */
   #walk(walk: Walk, path: string, follow: boolean, op: string): string {
+    const slash = /\/\.?$/.test(path);
+    if (slash) follow = true;
     const names = (p: string) => p.split("/").filter((n) => n !== "" && n !== ".").reverse();
     const todo = names(path);
     let hops = 0;
@@ -149,8 +132,8 @@ export class HostDirVfs implements Vfs {
         todo.push(...names(target));
         continue;
       }
+      if (!st.isDirectory() && (!final || slash)) throw new FsError("ENOTDIR", path, op);
       if (final) return at;
-      if (!st.isDirectory()) throw new FsError("ENOTDIR", path, op);
       walk.down(name);
     }
     return `${walk.top}/.`;
@@ -160,40 +143,48 @@ export class HostDirVfs implements Vfs {
     if (this.#readOnly) throw new FsError("EROFS", path, op);
   }
 
-  stat(path: string, follow: boolean): VStat {
-    return this.#at(path, follow, "stat", (at) => vstat(lstatSync(at, { bigint: true })));
+  stat(path: string): FsStat {
+    return this.#at(path, true, "stat", (at) => fsStat(lstatSync(at, { bigint: true })));
   }
-  open(path: string, o: VOpenOptions): VHandle {
-    if (this.#readOnly && (o.write || o.truncate)) throw new FsError("EROFS", path, "open");
+  lstat(path: string): FsStat {
+    return this.#at(path, false, "lstat", (at) => fsStat(lstatSync(at, { bigint: true })));
+  }
+  open(path: string, o: OpenOptions): FsHandle {
+    const writes = o.write || o.truncate || o.append === true;
+    if (this.#readOnly && writes) throw new FsError("EROFS", path, "open");
     // O_CREAT|O_EXCL never follows a link in the last place: it fails with EEXIST.
     const follow = o.follow && !(o.create && o.exclusive);
-    const flags = (o.write ? (o.read ? O_RDWR : O_WRONLY) : O_RDONLY) | (o.create && !this.#readOnly ? O_CREAT : 0)
-      | (o.exclusive ? O_EXCL : 0) | (o.truncate ? O_TRUNC : 0) | (o.directory ? O_DIRECTORY : 0) | O_NOFOLLOW;
-    return this.#at(path, follow, "open", (at) => {
+    const flags = (writes ? (o.read ? O_RDWR : O_WRONLY) : O_RDONLY) | (o.create && !this.#readOnly ? O_CREAT : 0)
+      | (o.exclusive ? O_EXCL : 0) | (o.truncate ? O_TRUNC : 0) | (o.directory ? O_DIRECTORY : 0) | (o.append ? O_APPEND : 0) | O_NOFOLLOW;
+    return this.#at(path, follow, "open", (at, root) => {
       let fd: number;
       try {
-        fd = openSync(at, flags, 0o644);
+        fd = openSync(at, flags, o.mode ?? 0o644);
       } catch (err) {
         // A read-only bind answers an O_CREAT of a missing file as Linux does: EROFS.
         if (this.#readOnly && o.create && (err as { code?: string }).code === "ENOENT") throw new FsError("EROFS", path, "open");
         throw err;
       }
       try {
-        const dir = fstatSync(fd).isDirectory();
-        return dir ? dirHandle(fd, this.#byFd ? `${PROC_FD}/${fd}` : at, path, this.#readOnly) : fileHandle(fd, path, this.#readOnly);
+        const st = fstatSync(fd, { bigint: true });
+        const h = { fd, ino: st.ino, path, readOnly: this.#readOnly };
+        return st.isDirectory() ? dirHandle(h, this.#byFd ? `${PROC_FD}/${fd}` : at, root) : fileHandle(h, typeOf(st), writes);
       } catch (err) {
         closeSync(fd);
         throw err;
       }
     });
   }
-  mkdir(path: string): void {
+  mkdir(path: string, opts?: { mode?: number }): void {
     this.#writable(path, "mkdir");
-    this.#at(path, false, "mkdir", (at) => mkdirSync(at));
+    this.#at(path, false, "mkdir", (at) => mkdirSync(at, { mode: opts?.mode ?? 0o755 }));
   }
   rmdir(path: string): void {
     this.#writable(path, "rmdir");
-    this.#at(path, false, "rmdir", (at) => rmdirSync(at));
+    this.#at(path, false, "rmdir", (at, root) => {
+      if (root) throw new FsError("EBUSY", path, "rmdir");
+      rmdirSync(at);
+    });
   }
   unlink(path: string): void {
     this.#writable(path, "unlink");
@@ -204,12 +195,24 @@ export class HostDirVfs implements Vfs {
   }
   rename(from: string, to: string): void {
     this.#writable(to, "rename");
-    this.#at(from, false, "rename", (a) => this.#at(to, false, "rename", (b) => renameSync(a, b)));
+    this.#at(from, false, "rename", (a, ra) => this.#at(to, false, "rename", (b, rb) => {
+      if (ra || rb) throw new FsError("EBUSY", from, "rename"); // the bind's root
+      try {
+        renameSync(a, b);
+      } catch (err) {
+        throw renameError(err, a, b, to);
+      }
+    }));
   }
-  link(from: string, to: string): void {
+  link(from: string, to: string, opts?: { follow?: boolean }): void {
     this.#writable(to, "link");
-    // link(2) on Linux does not follow a link in `from`; neither does the walk.
-    this.#at(from, false, "link", (a) => this.#at(to, false, "link", (b) => linkSync(a, b)));
+    // The walk resolves a link in `from` itself when asked to (beneath the root); link(2) is never asked to follow one.
+    this.#at(from, opts?.follow ?? false, "link", (a) => {
+      // A directory is EPERM before anything about `to` (the kernel looks `to` up first, and may answer ENOENT or
+      // EEXIST): the other filesystems answer so. The check only picks the errno; link(2) never links a directory.
+      if (lstatSync(a).isDirectory()) throw new FsError("EPERM", from, "link");
+      this.#at(to, false, "link", (b) => linkSync(a, b));
+    });
   }
   symlink(target: string, path: string): void {
     this.#writable(path, "symlink");
@@ -218,70 +221,74 @@ export class HostDirVfs implements Vfs {
   readlink(path: string): string {
     return this.#at(path, false, "readlink", (at) => readlinkSync(at));
   }
-  setTimes(path: string, follow: boolean, atim: bigint | null, mtim: bigint | null): void {
+  utimes(path: string, times: Times, opts?: PathOptions): void {
     this.#writable(path, "utimes");
-    this.#at(path, follow, "utimes", (at) => {
+    this.#at(path, opts?.follow ?? true, "utimes", (at) => {
       const s = lstatSync(at, { bigint: true });
-      lutimesSync(at, seconds(atim ?? s.atimeNs), seconds(mtim ?? s.mtimeNs));
+      lutimesSync(at, seconds(times.atime, s.atimeNs), seconds(times.mtime, s.mtimeNs));
+    });
+  }
+  chmod(path: string, mode: number, opts?: PathOptions): void {
+    this.#writable(path, "chmod");
+    this.#onInode(path, opts?.follow ?? true, "chmod", (fd) => fchmodSync(fd, mode & 0o7777));
+  }
+  chown(path: string, owner: { uid: number; gid: number }, opts?: PathOptions): void {
+    this.#writable(path, "chown");
+    this.#onInode(path, opts?.follow ?? true, "chown", (fd) => fchownSync(fd, owner.uid, owner.gid));
+  }
+  /**
+   * Run `fn` on a descriptor of the inode at `path`, opened without following a link, so
+   * the change lands on what the walk found (Node has no lchmod/fchmodat). A symlink itself
+   * cannot be opened so: ELOOP, where Linux's fchmodat(AT_SYMLINK_NOFOLLOW) says EOPNOTSUPP.
+   */
+  #onInode(path: string, follow: boolean, op: string, fn: (fd: number) => void): void {
+    this.#at(path, follow, op, (at) => {
+      const fd = openSync(at, O_RDONLY | O_NOFOLLOW);
+      try {
+        fn(fd);
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+  readdir(path: string): FsDirent[] {
+    return this.#at(path, true, "readdir", (at) => {
+      if (!lstatSync(at).isDirectory()) throw new FsError("ENOTDIR", path, "readdir");
+      return listing(at).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((e, i) => ({ ...e, next: BigInt(i + 1) }));
     });
   }
   readFile(path: string): Uint8Array {
     return this.#at(path, true, "read", (at) => {
       const fd = openSync(at, O_RDONLY | O_NOFOLLOW);
       try {
+        if (fstatSync(fd).isDirectory()) throw new FsError("EISDIR", path, "read");
         return new Uint8Array(readFileSync(fd));
       } finally {
         closeSync(fd);
       }
     });
   }
+  writeFile(path: string, data: Uint8Array, opts?: { mode?: number }): void {
+    const h = this.open(path, { read: false, write: true, create: true, exclusive: false, truncate: true, directory: false, follow: true, mode: opts?.mode });
+    try {
+      h.write(data, 0);
+    } finally {
+      h.close();
+    }
+  }
+  /** The host's own page cache is the host's: a handle's `sync` is fsync(2). */
+  sync(): void {}
 }
 
-function fileHandle(fd: number, path: string, readOnly: boolean): VHandle {
-  const ro = (op: string) => {
-    if (readOnly) throw new FsError("EROFS", path, op);
-  };
-  return {
-    read: (into, pos) => host(path, "read", () => readSync(fd, into, 0, into.length, pos)),
-    write: (data, pos) => (ro("write"), host(path, "write", () => writeSync(fd, data, 0, data.length, pos))),
-    truncate: (size) => (ro("truncate"), host(path, "truncate", () => ftruncateSync(fd, size))),
-    stat: () => host(path, "stat", () => vstat(fstatSync(fd, { bigint: true }))),
-    setTimes: (a, m) => (ro("utimes"), host(path, "utimes", () => {
-      const s = fstatSync(fd, { bigint: true });
-      futimesSync(fd, seconds(a ?? s.atimeNs), seconds(m ?? s.mtimeNs));
-    })),
-    readdir: () => {
-      throw new FsError("ENOTDIR", path, "readdir");
-    },
-    close: () => host(path, "close", () => closeSync(fd)),
-  };
-}
-
-/** A directory held by its descriptor; `name` addresses it for listing (`/proc/self/fd/N`). */
-function dirHandle(fd: number, name: string, path: string, readOnly: boolean): VHandle {
-  let listing: VDirent[] | null = null;
-  const isDir = (op: string) => {
-    throw new FsError("EISDIR", path, op);
-  };
-  return {
-    read: () => isDir("read"),
-    write: () => isDir("write"),
-    truncate: () => isDir("truncate"),
-    stat: () => host(path, "stat", () => vstat(fstatSync(fd, { bigint: true }))),
-    setTimes: (a, m) => host(path, "utimes", () => {
-      if (readOnly) throw new FsError("EROFS", path, "utimes");
-      const s = fstatSync(fd, { bigint: true });
-      futimesSync(fd, seconds(a ?? s.atimeNs), seconds(m ?? s.mtimeNs));
-    }),
-    readdir: (cookie, max) => {
-      if (cookie === 0n || !listing) {
-        listing = host(path, "readdir", () => readdirSync(name).map((entry, i) => {
-          const s = lstatSync(`${name}/${entry}`, { bigint: true });
-          return { name: entry, type: typeOf(s), ino: s.ino, next: BigInt(i + 1) };
-        }));
-      }
-      return listing.slice(Number(cookie), Number(cookie) + max);
-    },
-    close: () => host(path, "close", () => closeSync(fd)),
-  };
+/**
+ * The errno of a failed rename as the other filesystems give it. Where POSIX allows two
+ * answers (a file onto a non-empty directory that holds it: EISDIR or ENOTEMPTY; a
+ * directory onto a non-empty one: ENOTEMPTY or EEXIST), Linux may give the other; the
+ * rename has failed already, so looking at the two names only picks the errno.
+ */
+function renameError(err: unknown, from: string, to: string, path: string): unknown {
+  const code = (err as { code?: string }).code;
+  if (code !== "ENOTEMPTY" && code !== "EEXIST") return err;
+  const fromDir = lstatSync(from).isDirectory(), toDir = lstatSync(to).isDirectory();
+  return new FsError(!fromDir && toDir ? "EISDIR" : "ENOTEMPTY", path, "rename");
 }

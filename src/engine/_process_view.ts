@@ -5,8 +5,8 @@
  * lifecycle), starts with a copy of the image's content when new and empty, and emits
  * `mount`; a bind is the platform's host directory.
  */
-import type { UnionFS } from "../fs/mod.ts";
-import { MountedVfs, type MountedFs, type Vfs } from "../wasi/mod.ts";
+import type { FileSystem, UnionFS } from "../fs/mod.ts";
+import { MountedVfs, type MountedFs } from "../wasi/mod.ts";
 import { populateVolume } from "./_populate.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
 import type { EventBus } from "./events.ts";
@@ -21,7 +21,7 @@ interface ViewParts {
 }
 
 /** The union itself when the container mounts nothing; the volumes it begins are listed in `rt.held`. */
-export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionFS): Promise<Vfs> {
+export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionFS): Promise<FileSystem> {
   const mounts = rt.rec.Mounts ?? [];
   if (!mounts.length) return fs;
   const table: MountedFs[] = [];

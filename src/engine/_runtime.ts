@@ -9,8 +9,8 @@
  * `fs` after recovering a layer; the registry renames. Other parts say what happened
  * through a method (`layerChanged`, `stdinForStart`).
  */
-import type { UnionFS } from "../fs/mod.ts";
-import type { ProcessHandle, StdinSource, Vfs } from "../wasi/mod.ts";
+import type { FileSystem, UnionFS } from "../fs/mod.ts";
+import type { ProcessHandle, StdinSource } from "../wasi/mod.ts";
 import { LogBuffer } from "./logs.ts";
 import type { Appender, PersistedUpper } from "./_persist.ts";
 import type { ContainerRecord, ExitStatus } from "./wire.ts";
@@ -21,7 +21,7 @@ export class ContainerRuntime {
   fs: UnionFS | null = null;
   proc: ProcessHandle | null = null;
   /** What the running process sees: the union with its mounts (null when not running). */
-  view: Vfs | null = null;
+  view: FileSystem | null = null;
   /** stdin given by an attach before start (`docker run -i`). */
   stdin: StdinSource | null = null;
   /** Ends the running process's stdin (a kill must, or a process still reading stdin never settles). */

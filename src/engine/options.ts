@@ -3,7 +3,8 @@
  * a worker host, limits) and what the engine's calls take beyond Docker's bodies (list,
  * logs, attach, exec I/O, commit, events, wait conditions).
  */
-import type { ProcessLimits, StdinSource, Vfs, WorkerHost } from "../wasi/mod.ts";
+import type { ProcessLimits, StdinSource, WorkerHost } from "../wasi/mod.ts";
+import type { FileSystem } from "../fs/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { Sha256Hasher, Sha256Impl } from "../oci/mod.ts";
 import type { MakeInflater } from "../tar/mod.ts";
@@ -37,7 +38,7 @@ export interface EngineOptions {
  */
 export interface EnginePlatform {
   /** A host directory as a filesystem for a bind mount. Errors: invalid when it is missing or not a directory. */
-  bindDir?(hostPath: string, opts: { readOnly: boolean }): Vfs;
+  bindDir?(hostPath: string, opts: { readOnly: boolean }): FileSystem;
   /** SHA-256 of image content (loads, commit); WebCrypto without it. */
   sha256?: Sha256Impl;
   /** An incremental SHA-256: a streamed load then drops a compressed layer as it inflates instead of holding it whole. */

@@ -43,12 +43,6 @@ export interface Loc {
   slash: boolean;
 }
 
-/** Where a relative path starts: an open directory's chain. */
-export interface Start {
-  dirs: readonly Inode[];
-  parts: readonly string[];
-}
-
 /** A merged child lookup: upper entries first (a whiteout hides), then the lower beneath. */
 export function child(dir: Inode, name: string, inodes: Map<number, Inode>): Inode | undefined {
   let l: Inode | typeof WHITEOUT | undefined;
@@ -115,12 +109,12 @@ function onlyTail(p: string, i: number): boolean {
   return true;
 }
 
-export function resolve(root: Inode, inodes: Map<number, Inode>, path: string, follow: boolean, op: string, at?: Start | null): Loc {
+/** Resolve `path` from the root (a relative path starts there too). */
+export function resolve(root: Inode, inodes: Map<number, Inode>, path: string, follow: boolean, op: string): Loc {
   if (path.length > PATH_MAX / 3 && utf8Length(path) > PATH_MAX) fail("ENAMETOOLONG", path, op);
   if (path === "") fail("ENOENT", path, op);
-  const fromRoot = !at || path.charCodeAt(0) === 47;
-  const dirs: Inode[] = fromRoot ? [root] : at.dirs.map((d) => (d.isUpper ? d : inodes.get(d.ino) ?? d));
-  const parts: string[] = fromRoot ? [] : at.parts.slice();
+  const dirs: Inode[] = [root];
+  const parts: string[] = [];
   let p = path, i = 0, hops = 0;
   for (;;) {
     while (i < p.length && p.charCodeAt(i) === 47) i++;

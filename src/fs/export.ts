@@ -12,6 +12,7 @@ import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer.ts";
 import type { UnionFS } from "./union_fs.ts";
 import { copiedNames, namesShowing } from "./_floating.ts";
 import { fileBytes } from "./_file_data.ts";
+import { FsError } from "./errors.ts";
 
 const SEC = 1_000_000_000n;
 type Item = [path: string, node: Inode | "whiteout" | "opaque"];
@@ -27,7 +28,9 @@ function entryOf(path: string, node: Inode, links: Map<Inode, string>): TarInput
     case "file": return { ...base, type: "file", data: fileBytes(node) };
     case "symlink": return { ...base, type: "symlink", linkname: node.target };
     case "char": case "block": return { ...base, type: node.kind, devmajor: node.devmajor, devminor: node.devminor };
-    default: return { ...base, type: node.kind };
+    case "dir": case "fifo": return { ...base, type: node.kind };
+    // A socket lives only in a host directory (Kind has it for them); no layer or upper holds one, and tar has no type for it.
+    case "socket": throw new FsError("EINVAL", path, "export");
   }
 }
 

@@ -1,15 +1,15 @@
 /**
  * Open files and directories: a handle is bound to an inode, not a name, so it keeps
  * working after a rename or unlink, and it follows the inode's copy-up. A directory
- * handle keeps the chain of directories it was reached by, so paths relative to it
- * (WASI's dirfd) resolve `..` inside the root. Its listing is a snapshot taken when a
+ * handle keeps the chain of directories it was reached by: a metadata change copies it up
+ * along that chain, and its ".." entry names its parent. Its listing is a snapshot taken when a
  * listing starts (cookie 0), so cookies stay stable while the directory changes.
  */
 import { fail } from "./errors.ts";
 import { type Inode, nowNs } from "./inode.ts";
 import { toStat } from "./stat.ts";
 import { readData } from "./_file_data.ts";
-import type { Loc, Start } from "./_resolve.ts";
+import type { Loc } from "./_resolve.ts";
 import type { UnionFS } from "./union_fs.ts";
 import type { FsDirent, FsHandle, FsStat, Kind, OpenOptions, TimeSpec } from "./types.ts";
 
@@ -21,9 +21,9 @@ const MAX_FILE = 2 ** 31;
 const NO_DIRS: readonly Inode[] = Object.freeze([]);
 const NO_PARTS: readonly string[] = Object.freeze([]);
 
-export class UnionHandle implements FsHandle, Start {
+export class UnionHandle implements FsHandle {
   readonly kind: Kind;
-  /** For directories: the chain that reaches it (a `Start` for relative paths). */
+  /** For directories: the chain that reaches it. */
   readonly dirs: readonly Inode[];
   readonly parts: readonly string[];
   #listing: FsDirent[] | null = null;
@@ -109,9 +109,6 @@ export class UnionHandle implements FsHandle, Start {
   }
   utimes(times: { atime?: TimeSpec; mtime?: TimeSpec }): void {
     this.fs.touch(this.#meta(), times);
-  }
-  setTimes(atim: bigint | null, mtim: bigint | null): void {
-    this.utimes({ atime: atim, mtime: mtim });
   }
   chmod(mode: number): void {
     this.fs.upper.setAttr(this.#meta(), { mode: mode & 0o7777, ctime: nowNs() });

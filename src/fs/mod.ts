@@ -1,5 +1,8 @@
 /**
- * The union filesystem: read-only `Layer`s (views into layer tars), their merged lower
+ * The one filesystem interface, `FileSystem` with its `FsHandle` (types.ts), which every
+ * filesystem a process can see implements (the union here, MemVfs and the mount table in
+ * src/wasi, host directories in server/platform; tests/fs/_vfs_suite.ts checks each), and
+ * the union filesystem: read-only `Layer`s (views into layer tars), their merged lower
  * index (built once per image, shared by its containers), a container's `WritableLayer`
  * (inode table, journaled changes), and `UnionFS`, the synchronous merged view with
  * copy-up, whiteouts, opaque directories, renames across layers, links, times, sizes,

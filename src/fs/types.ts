@@ -1,15 +1,20 @@
 /**
- * The public, synchronous shape of a container filesystem: what the WASI layer calls
- * (every preview1 path and fd operation maps onto one method here), what the engine
- * reads (sizes, diff, export), and the change records a replica journals across threads.
+ * The one synchronous shape of a container filesystem, `FileSystem` and its `FsHandle`:
+ * what the WASI layer calls (every preview1 path and fd operation maps onto one method
+ * here), what the engine reads (sizes, diff, export), and the change records a replica
+ * journals across threads. Every filesystem a process can see implements it as it is,
+ * with no adapter between: the union (`UnionFS`, and `mountVfs`'s full copy), the flat
+ * `MemVfs` (src/wasi; the tests' oracle), the mount table and its read-only views
+ * (`MountedVfs`, `readOnly`), and a host directory behind a bind (server/platform).
+ * One conformance suite (tests/fs/_vfs_suite.ts) runs the same cases over all of them.
  *
  * A filesystem is first described as a value, `{ lowers, upper }` (`RootfsValue`), then
  * mounted (`new UnionFS(value)`); `mountVfs(lowers)` gives the same interface over a full
  * private copy (Docker's vfs driver).
  *
  * Paths are inside the container root (chroot semantics): an absolute path or symlink
- * target starts at the root, `..` at the root stays there. A relative path starts at
- * `opts.at` (an open directory handle, WASI's dirfd) or at the root when none is given.
+ * target starts at the root, `..` at the root stays there; a relative path starts at the
+ * root too (the WASI layer resolves a dirfd-relative path to an absolute one itself).
  * Every method throws `FsError { code, path, op }` (errors.ts) and nothing else; the codes
  * each can throw are listed as `Errors:` (gVisor manner). Every path operation may also
  * throw the resolver's errors: ENOENT (a missing component), ENOTDIR (a non-directory
@@ -21,8 +26,8 @@ import type { WritableLayer } from "./writable_layer.ts";
 
 export type { Errno } from "./errors.ts";
 
-/** What an inode is. */
-export type Kind = "file" | "dir" | "symlink" | "char" | "block" | "fifo";
+/** What an inode is. Layers and the union make no sockets; a host directory can hold one. */
+export type Kind = "file" | "dir" | "symlink" | "char" | "block" | "fifo" | "socket";
 
 /** A container's filesystem as a value, before it is mounted: lowers top first (overlayfs lowerdir order). */
 export interface RootfsValue {
@@ -51,11 +56,9 @@ export interface FsStat {
   gid: number;
 }
 
-/** Where a path starts and whether its last component is followed when it is a symlink. */
+/** Whether the last component is followed when it is a symlink (utimensat's AT_SYMLINK_NOFOLLOW). */
 export interface PathOptions {
-  /** The directory a relative path starts at (WASI dirfd); default the root. */
-  at?: FsHandle | null;
-  /** Follow a symlink in the last component. Default true for stat/utimes/chmod/chown/readFile, false for the rest. */
+  /** Follow a symlink in the last component. Default true (utimes, chmod, chown). */
   follow?: boolean;
 }
 
@@ -76,8 +79,6 @@ export interface OpenOptions {
   append?: boolean;
   /** Mode of a created file (default 0o644). */
   mode?: number;
-  /** The directory a relative path starts at (WASI dirfd). */
-  at?: FsHandle | null;
 }
 
 /** A time to set: nanoseconds, "now", or null to leave it as it is (UTIME_OMIT). */
@@ -96,6 +97,9 @@ export interface FsDirent {
  * its name is renamed or unlinked, and it follows the inode's copy-up. A handle opened
  * for writing (write or truncate) was copied up at open, so its writes never reach a
  * lower layer and never show in another container.
+ *
+ * `read` may be handed a view of a program's memory to fill, and `write` a view to take
+ * from: an implementation copies what it keeps and never holds on to the view.
  */
 export interface FsHandle {
   readonly kind: Kind;
@@ -112,10 +116,8 @@ export interface FsHandle {
   truncate(size: number): void;
   /** fstat. */
   stat(): FsStat;
-  /** futimens; copies up a lower inode. */
+  /** futimens: "now", a time, or null/absent to leave it. Copies up a lower inode. */
   utimes(times: { atime?: TimeSpec; mtime?: TimeSpec }): void;
-  /** The same with WASI's form (null leaves a time as it is). */
-  setTimes(atim: bigint | null, mtim: bigint | null): void;
   /** fchmod. */
   chmod(mode: number): void;
   /** fchown. */
@@ -126,21 +128,22 @@ export interface FsHandle {
    * directory changes under a listing in progress. Errors: ENOTDIR.
    */
   readdir(cookie: bigint, max: number): FsDirent[];
-  /** fsync/fdatasync: a no-op in memory (the journal already carried every write). */
+  /** fsync/fdatasync: a no-op in memory (the journal already carried every write); fsync(2) on a host file. */
   sync(): void;
   /** Release the handle; an unlinked inode is forgotten when its last handle closes. */
   close(): void;
 }
 
-/** The operations every storage driver (union, vfs) gives. */
+/**
+ * A container filesystem: what every implementation gives (see the top of this file).
+ * One form per operation: `stat`/`lstat` rather than a follow flag (two calls on the
+ * WASI hot path with no options object), `utimes` with `TimeSpec`s for paths and handles.
+ */
 export interface FileSystem {
-  /**
-   * stat (follow defaults to true). `opts` may be a boolean `follow`, the form the WASI
-   * seam uses. Errors: ENOENT.
-   */
-  stat(path: string, opts?: PathOptions | boolean): FsStat;
-  /** stat without following the last component. Errors: ENOENT. */
-  lstat(path: string, opts?: PathOptions): FsStat;
+  /** stat(2), following a symlink in the last component. Errors: ENOENT. */
+  stat(path: string): FsStat;
+  /** lstat(2): the last component itself, symlink or not. Errors: ENOENT. */
+  lstat(path: string): FsStat;
   /**
    * Open (and with `create`, create) a file or directory.
    * Errors: ENOENT (missing and no create; or create with directory), EEXIST (create+exclusive on an existing
@@ -149,40 +152,38 @@ export interface FileSystem {
    */
   open(path: string, opts: OpenOptions): FsHandle;
   /** Errors: EEXIST (any existing name, a dangling symlink included), ENOENT (parent missing). */
-  mkdir(path: string, opts?: { mode?: number; at?: FsHandle | null }): void;
+  mkdir(path: string, opts?: { mode?: number }): void;
   /** Errors: ENOENT, ENOTDIR, ENOTEMPTY, EBUSY (the root). */
-  rmdir(path: string, opts?: { at?: FsHandle | null }): void;
+  rmdir(path: string): void;
   /** Errors: ENOENT, EISDIR (a directory). A name that exists below leaves a whiteout. */
-  unlink(path: string, opts?: { at?: FsHandle | null }): void;
+  unlink(path: string): void;
   /**
    * Hard link `to` → the inode at `from` (the last component of `from` is followed only with `follow`).
    * Errors: ENOENT, EEXIST (`to` exists), EPERM (`from` is a directory).
    */
-  link(from: string, to: string, opts?: { at?: FsHandle | null; toAt?: FsHandle | null; follow?: boolean }): void;
+  link(from: string, to: string, opts?: { follow?: boolean }): void;
   /**
    * Rename a file or a whole directory, across layers, keeping inode identity (better than
    * overlayfs' EXDEV). Errors: ENOENT, EINVAL (a directory into itself), ENOTDIR (dir over
    * non-dir), EISDIR (non-dir over dir), ENOTEMPTY (over a non-empty dir), EBUSY (the root).
    */
-  rename(from: string, to: string, opts?: { at?: FsHandle | null; toAt?: FsHandle | null }): void;
+  rename(from: string, to: string): void;
   /** Create a symlink at `path` holding `target` (stored as given). Errors: EEXIST, ENOENT. */
-  symlink(target: string, path: string, opts?: { at?: FsHandle | null }): void;
+  symlink(target: string, path: string): void;
   /** Errors: ENOENT, EINVAL (not a symlink). */
-  readlink(path: string, opts?: { at?: FsHandle | null }): string;
-  /** utimensat: "now", a time, or null (omit) for each. Copies up. Errors: ENOENT. */
+  readlink(path: string): string;
+  /** utimensat: "now", a time, or null/absent (UTIME_OMIT) for each. Copies up. Errors: ENOENT. */
   utimes(path: string, times: { atime?: TimeSpec; mtime?: TimeSpec }, opts?: PathOptions): void;
-  /** The WASI seam's form of utimes (4 positional arguments, kept for it). Errors: ENOENT. */
-  setTimes(path: string, follow: boolean, atim: bigint | null, mtim: bigint | null): void;
   /** Errors: ENOENT. Copies up. */
   chmod(path: string, mode: number, opts?: PathOptions): void;
   /** Errors: ENOENT. Copies up. */
   chown(path: string, owner: { uid: number; gid: number }, opts?: PathOptions): void;
-  /** Merged names of a directory (whiteouts hidden), sorted, without "." and "..". Errors: ENOENT, ENOTDIR. */
-  readdir(path: string, opts?: PathOptions): FsDirent[];
+  /** Names of a directory (following symlinks; whiteouts hidden), sorted, without "." and "..". Errors: ENOENT, ENOTDIR. */
+  readdir(path: string): FsDirent[];
   /** The whole file, following symlinks; a view that must not be modified. Errors: ENOENT, EISDIR. */
-  readFile(path: string, opts?: PathOptions): Uint8Array;
+  readFile(path: string): Uint8Array;
   /** Create or replace a whole file. Errors: ENOENT (parent missing), EISDIR. */
-  writeFile(path: string, data: Uint8Array, opts?: { mode?: number; at?: FsHandle | null }): void;
+  writeFile(path: string, data: Uint8Array, opts?: { mode?: number }): void;
   /** sync(2): a no-op in memory; persistence is the engine's (serializeUpper) and the journal's. */
   sync(): void;
 }

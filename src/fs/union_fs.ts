@@ -21,14 +21,6 @@ import type { FileSystem, FsDirent, FsHandle, FsStat, OpenOptions, PathOptions, 
 
 export type { RootfsValue };
 
-type At = { at?: FsHandle | null };
-
-function startOf(at: FsHandle | null | undefined, op: string): UnionHandle | null {
-  if (!at) return null;
-  if (!(at instanceof UnionHandle) || at.kind !== "dir") fail("EBADF", "", op);
-  return at;
-}
-
 export class UnionFS implements FileSystem {
   readonly stack: LowerStack;
   readonly root: Inode;
@@ -43,17 +35,15 @@ export class UnionFS implements FileSystem {
   }
 
   /** Resolve a path in the merged view (see _resolve.ts). */
-  locate(path: string, follow: boolean, op = "lookup", at?: FsHandle | null): Loc {
-    return resolve(this.root, this.#inodes, path, follow, op, startOf(at, op));
+  locate(path: string, follow: boolean, op = "lookup"): Loc {
+    return resolve(this.root, this.#inodes, path, follow, op);
   }
 
   /** The inode at a path; most absolute paths are answered by `lookupFast` (_resolve.ts) without the resolver. */
-  lookup(path: string, follow: boolean, op: string, at?: FsHandle | null): Inode {
-    if (!at) {
-      const node = lookupFast(this.root, this.stack.byPath, this.#inodes, path, follow);
-      if (node !== undefined) return node;
-    }
-    return this.locate(path, follow, op, at).node ?? fail("ENOENT", path, op);
+  lookup(path: string, follow: boolean, op: string): Inode {
+    const node = lookupFast(this.root, this.stack.byPath, this.#inodes, path, follow);
+    if (node !== undefined) return node;
+    return this.locate(path, follow, op).node ?? fail("ENOENT", path, op);
   }
 
   /** The live inode for `node` (its copy-up, if it was copied up since). */
@@ -61,22 +51,22 @@ export class UnionFS implements FileSystem {
     return node.isUpper ? node : this.#inodes.get(node.ino) ?? node;
   }
 
-  stat(path: string, opts?: PathOptions | boolean): FsStat {
-    const o = typeof opts === "boolean" ? { follow: opts } : opts;
-    return toStat(this.lookup(path, o?.follow ?? true, "stat", o?.at));
+  stat(path: string): FsStat {
+    return toStat(this.lookup(path, true, "stat"));
   }
-  lstat(path: string, opts?: PathOptions): FsStat {
-    return toStat(this.lookup(path, false, "lstat", opts?.at));
+  lstat(path: string): FsStat {
+    return toStat(this.lookup(path, false, "lstat"));
   }
 
   open(path: string, o: OpenOptions): FsHandle {
     const writes = o.write || o.truncate || o.append === true;
-    if (!writes && !o.create && !o.directory && !o.at) {
+    if (!writes && !o.create && !o.directory) {
       // Read-only open of an existing file: no chain needed (only directory handles keep one).
       const node = lookupFast(this.root, this.stack.byPath, this.#inodes, path, o.follow);
       if (node !== undefined && node.kind !== "dir" && node.kind !== "symlink") return new UnionHandle(this, node, null, false, false);
     }
-    const loc = this.locate(path, o.follow, "open", o.at);
+    // O_CREAT|O_EXCL never follows a symlink in the last place: the link exists, so EEXIST (POSIX open()).
+    const loc = this.locate(path, o.follow && !(o.create && o.exclusive), "open");
     let node = loc.node;
     if (node && o.create && o.exclusive) fail("EEXIST", path, "open");
     if (!node) {
@@ -94,8 +84,8 @@ export class UnionFS implements FileSystem {
     return new UnionHandle(this, node, loc, writes, o.append === true);
   }
 
-  mkdir(path: string, opts?: { mode?: number } & At): void {
-    const loc = this.locate(path, false, "mkdir", opts?.at);
+  mkdir(path: string, opts?: { mode?: number }): void {
+    const loc = this.locate(path, false, "mkdir");
     if (loc.node) fail("EEXIST", path, "mkdir");
     const t = nowNs();
     const parent = this.upperDir(loc);
@@ -104,8 +94,8 @@ export class UnionFS implements FileSystem {
     this.#insert(loc, dir, t, 1);
   }
 
-  rmdir(path: string, opts?: At): void {
-    const loc = this.locate(path, false, "rmdir", opts?.at);
+  rmdir(path: string): void {
+    const loc = this.locate(path, false, "rmdir");
     const node = loc.node ?? fail("ENOENT", path, "rmdir");
     if (node.kind !== "dir") fail("ENOTDIR", path, "rmdir");
     if (loc.name === "") fail("EBUSY", path, "rmdir");
@@ -114,8 +104,8 @@ export class UnionFS implements FileSystem {
     this.#drop(node);
   }
 
-  unlink(path: string, opts?: At): void {
-    const loc = this.locate(path, false, "unlink", opts?.at);
+  unlink(path: string): void {
+    const loc = this.locate(path, false, "unlink");
     const node = loc.node ?? fail("ENOENT", path, "unlink");
     if (node.kind === "dir") fail("EISDIR", path, "unlink");
     const t = nowNs();
@@ -123,11 +113,11 @@ export class UnionFS implements FileSystem {
     this.#unlinkInode(node, t);
   }
 
-  link(from: string, to: string, opts?: { at?: FsHandle | null; toAt?: FsHandle | null; follow?: boolean }): void {
-    const src = this.locate(from, opts?.follow ?? false, "link", opts?.at);
+  link(from: string, to: string, opts?: { follow?: boolean }): void {
+    const src = this.locate(from, opts?.follow ?? false, "link");
     const node = src.node ?? fail("ENOENT", from, "link");
     if (node.kind === "dir") fail("EPERM", from, "link");
-    const dst = this.locate(to, false, "link", opts?.toAt);
+    const dst = this.locate(to, false, "link");
     if (dst.node) fail("EEXIST", to, "link");
     if (dst.slash) fail("ENOENT", to, "link");
     const t = nowNs();
@@ -136,23 +126,23 @@ export class UnionFS implements FileSystem {
     this.#insert(dst, u, t);
   }
 
-  symlink(target: string, path: string, opts?: At): void {
-    const loc = this.locate(path, false, "symlink", opts?.at);
+  symlink(target: string, path: string): void {
+    const loc = this.locate(path, false, "symlink");
     if (loc.node) fail("EEXIST", path, "symlink");
     if (loc.slash) fail("ENOENT", path, "symlink");
     const t = nowNs();
     this.#insert(loc, this.upper.create("symlink", 0o777, t, target), t);
   }
 
-  readlink(path: string, opts?: At): string {
-    const node = this.lookup(path, false, "readlink", opts?.at);
+  readlink(path: string): string {
+    const node = this.lookup(path, false, "readlink");
     return node.kind === "symlink" ? node.target : fail("EINVAL", path, "readlink");
   }
 
-  rename(from: string, to: string, opts?: { at?: FsHandle | null; toAt?: FsHandle | null }): void {
-    const src = this.locate(from, false, "rename", opts?.at);
+  rename(from: string, to: string): void {
+    const src = this.locate(from, false, "rename");
     const node = src.node ?? fail("ENOENT", from, "rename");
-    const dst = this.locate(to, false, "rename", opts?.toAt);
+    const dst = this.locate(to, false, "rename");
     if (src.name === "" || dst.name === "") fail("EBUSY", from, "rename");
     if (node.kind === "dir" && dst.dirs.some((d) => this.current(d) === node)) fail("EINVAL", to, "rename");
     if (node.kind !== "dir" && (src.slash || dst.slash)) fail("ENOTDIR", to, "rename");
@@ -174,17 +164,14 @@ export class UnionFS implements FileSystem {
   }
 
   utimes(path: string, times: { atime?: TimeSpec; mtime?: TimeSpec }, opts?: PathOptions): void {
-    this.touch(this.copyUp(this.locate(path, opts?.follow ?? true, "utimes", opts?.at)), times);
-  }
-  setTimes(path: string, follow: boolean, atim: bigint | null, mtim: bigint | null): void {
-    this.utimes(path, { atime: atim, mtime: mtim }, { follow });
+    this.touch(this.copyUp(this.locate(path, opts?.follow ?? true, "utimes")), times);
   }
   chmod(path: string, mode: number, opts?: PathOptions): void {
-    const u = this.copyUp(this.locate(path, opts?.follow ?? true, "chmod", opts?.at));
+    const u = this.copyUp(this.locate(path, opts?.follow ?? true, "chmod"));
     this.upper.setAttr(u, { mode: mode & 0o7777, ctime: nowNs() });
   }
   chown(path: string, owner: { uid: number; gid: number }, opts?: PathOptions): void {
-    const u = this.copyUp(this.locate(path, opts?.follow ?? true, "chown", opts?.at));
+    const u = this.copyUp(this.locate(path, opts?.follow ?? true, "chown"));
     this.upper.setAttr(u, { uid: owner.uid, gid: owner.gid, ctime: nowNs() });
   }
 
@@ -195,20 +182,20 @@ export class UnionFS implements FileSystem {
     this.upper.setAttr(u, { atime: pick(times.atime), mtime: pick(times.mtime), ctime: t });
   }
 
-  readdir(path: string, opts?: PathOptions): FsDirent[] {
-    const node = this.lookup(path, opts?.follow ?? true, "readdir", opts?.at);
+  readdir(path: string): FsDirent[] {
+    const node = this.lookup(path, true, "readdir");
     if (node.kind !== "dir") fail("ENOTDIR", path, "readdir");
     return this.list(node).map(({ name, node }, i) => ({ name, type: node.kind, ino: BigInt(node.ino), next: BigInt(i + 1) }));
   }
 
-  readFile(path: string, opts?: PathOptions): Uint8Array {
-    const node = this.lookup(path, opts?.follow ?? true, "read", opts?.at);
+  readFile(path: string): Uint8Array {
+    const node = this.lookup(path, true, "read");
     if (node.kind === "dir") fail("EISDIR", path, "read");
     return fileBytes(node);
   }
 
-  writeFile(path: string, data: Uint8Array, opts?: { mode?: number } & At): void {
-    const h = this.open(path, { read: false, write: true, create: true, exclusive: false, truncate: true, directory: false, follow: true, mode: opts?.mode, at: opts?.at });
+  writeFile(path: string, data: Uint8Array, opts?: { mode?: number }): void {
+    const h = this.open(path, { read: false, write: true, create: true, exclusive: false, truncate: true, directory: false, follow: true, mode: opts?.mode });
     h.write(data, 0);
     h.close();
   }

@@ -1,7 +1,9 @@
 /**
  * The `vfs` storage driver, as Docker's: every container gets a full copy of the merged
- * image tree (bytes included) and no lowers. Same interface as the union; it is the
- * oracle in tests and the baseline in benchmarks.
+ * image tree (bytes included) and no lowers. It is a storage driver, not an adapter: the
+ * result is a `UnionFS` (the one `FileSystem`), so the conformance suite runs it beside
+ * the union, and bench/union.bench.ts measures the union against it (the
+ * copy-everything baseline).
  */
 import type { Inode } from "./inode.ts";
 import type { Layer } from "./layer.ts";

@@ -6,7 +6,7 @@
  * decoded in place by one decoder, and stats are written from the filesystem's answer
  * with no object in between. Layouts: WASI preview1 `filestat`, `fdstat`, `iovec`.
  */
-import type { VStat } from "./_vfs.ts";
+import type { FsStat } from "../fs/mod.ts";
 
 const decoder = new TextDecoder();
 
@@ -35,7 +35,7 @@ export class MemoryViews {
 }
 
 /** WASI `filestat` (64 bytes: dev, ino, filetype, nlink, size, atim, mtim, ctim at 0/8/16/24/32/40/48/56). */
-export function writeFilestat(view: DataView, ptr: number, st: VStat, filetype: number): void {
+export function writeFilestat(view: DataView, ptr: number, st: FsStat, filetype: number): void {
   view.setBigUint64(ptr, st.dev, true);
   view.setBigUint64(ptr + 8, st.ino, true);
   view.setUint8(ptr + 16, filetype);

@@ -44,7 +44,7 @@ export function installPathCalls(w: WASI, ctx: WasiContext, m: MemoryViews): voi
       if (target.startsWith("/") && ctx.strictSymlinks) throw new WasiError("EPERM");
       if (trailingSlash) {
         let exists = true;
-        try { vfs.stat(path, false); } catch { exists = false; }
+        try { vfs.lstat(path); } catch { exists = false; }
         throw new WasiError(exists ? "EEXIST" : "ENOENT");
       }
       vfs.symlink(target, path);
@@ -62,7 +62,7 @@ export function installPathCalls(w: WASI, ctx: WasiContext, m: MemoryViews): voi
       const from = dirAt(w, fd).at(str(p, l), wasi.RIGHTS_PATH_RENAME_SOURCE);
       const to = dirAt(w, newFd).at(str(np, nl), wasi.RIGHTS_PATH_RENAME_TARGET);
       if (from.trailingSlash || to.trailingSlash) {
-        if (vfs.stat(from.path, false).type !== "dir") throw new WasiError("ENOTDIR");
+        if (vfs.lstat(from.path).type !== "dir") throw new WasiError("ENOTDIR");
       }
       vfs.rename(from.path, to.path);
       return wasi.ERRNO_SUCCESS;
@@ -70,20 +70,11 @@ export function installPathCalls(w: WASI, ctx: WasiContext, m: MemoryViews): voi
     path_link(fd: number, flags: number, p: number, l: number, newFd: number, np: number, nl: number) {
       const from = dirAt(w, fd).at(str(p, l), wasi.RIGHTS_PATH_LINK_SOURCE);
       const to = dirAt(w, newFd).at(str(np, nl), wasi.RIGHTS_PATH_LINK_TARGET);
-      if (to.trailingSlash || from.trailingSlash) throw new WasiError(vfs.stat(from.path, false).type === "dir" ? "EPERM" : "ENOENT");
-      const source = flags & 1 ? vfs.stat(from.path, true) : null;
-      vfs.link(source ? resolveFollow(ctx, from.path) : from.path, to.path);
+      if (to.trailingSlash || from.trailingSlash) throw new WasiError(vfs.lstat(from.path).type === "dir" ? "EPERM" : "ENOENT");
+      // SYMLINK_FOLLOW: the filesystem follows the source's links itself, by its own rules
+      // (chroot in the union, beneath the root in a bind), never a path spelled here.
+      vfs.link(from.path, to.path, { follow: (flags & 1) !== 0 });
       return wasi.ERRNO_SUCCESS;
     },
   });
-}
-
-/** The path a symlink chain ends at (for path_link with SYMLINK_FOLLOW). */
-function resolveFollow(ctx: WasiContext, path: string): string {
-  for (let hops = 0; hops < 40; hops++) {
-    if (ctx.vfs.stat(path, false).type !== "symlink") return path;
-    const target = ctx.vfs.readlink(path);
-    path = target.startsWith("/") ? target : `${path.slice(0, path.lastIndexOf("/")) || ""}/${target}`;
-  }
-  throw new WasiError("ELOOP");
 }

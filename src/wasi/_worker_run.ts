@@ -4,7 +4,7 @@
  * and never reused.
  */
 import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions } from "./types.ts";
-import type { Vfs } from "./_vfs.ts";
+import type { FileSystem } from "../fs/mod.ts";
 import { joinPeers, leavePeers, type Peer, Replay } from "./_replay.ts";
 import { launchOf } from "./_spec.ts";
 import { canTransfer, transferOf, uppersOf } from "./rootfs_transfer.ts";
@@ -39,7 +39,7 @@ interface WorkerMsg {
  * filesystem gives the same answer) and the search is skipped here too. Undefined when
  * it was not found: the worker reports that itself, with the same message.
  */
-function programFor(w: PooledWorker, rootfs: Vfs, launch: ReturnType<typeof launchOf>, o: RunOptions, same: boolean): ProgramRef | undefined {
+function programFor(w: PooledWorker, rootfs: FileSystem, launch: ReturnType<typeof launchOf>, o: RunOptions, same: boolean): ProgramRef | undefined {
   const maxPages = o.limits?.memoryBytes ? capPages(o.limits.memoryBytes) : undefined;
   const asked = JSON.stringify([launch.argv, launch.env, launch.cwd, maxPages ?? 0]);
   if (same && w.lastProgram?.asked === asked) return w.lastProgram.ref;

@@ -4,7 +4,7 @@
  * fd_readdir uses the filesystem's cookies, which stay valid while the directory changes.
  */
 import { type Fd, wasi } from "@bjorn3/browser_wasi_shim";
-import type { VHandle, Vfs, VOpenOptions, VStat } from "./_vfs.ts";
+import type { FileSystem, FsHandle, FsStat, OpenOptions } from "../fs/mod.ts";
 import { BaseFd, DIR_RIGHTS, FILE_RIGHTS, Filestat, filetypeOf, guard, UnionInode } from "./fds.ts";
 import { FileFd, timesFrom } from "./file_fd.ts";
 import { toErrno, WasiError } from "./errno.ts";
@@ -17,7 +17,7 @@ const WRITE_RIGHTS = BigInt(wasi.RIGHTS_FD_WRITE | wasi.RIGHTS_FD_ALLOCATE | was
 export class DirFd extends BaseFd {
   filetype: number = wasi.FILETYPE_DIRECTORY;
 
-  constructor(readonly vfs: Vfs, readonly path: string, readonly handle: VHandle, readonly preopenName?: string) {
+  constructor(readonly vfs: FileSystem, readonly path: string, readonly handle: FsHandle, readonly preopenName?: string) {
     super();
     this.rightsBase = DIR_RIGHTS;
     this.rightsInheriting = DIR_RIGHTS | FILE_RIGHTS;
@@ -41,7 +41,7 @@ export class DirFd extends BaseFd {
     }
   }
   override fd_filestat_set_times(atim: bigint, mtim: bigint, fstFlags: number): number {
-    return guard(() => (this.handle.setTimes(...timesFrom(atim, mtim, fstFlags)), wasi.ERRNO_SUCCESS));
+    return guard(() => (this.handle.utimes(timesFrom(atim, mtim, fstFlags)), wasi.ERRNO_SUCCESS));
   }
   override fd_readdir_single(cookie: bigint): { ret: number; dirent: wasi.Dirent | null } {
     try {
@@ -84,9 +84,9 @@ export class DirFd extends BaseFd {
     return guard(() => (this.vfs.mkdir(this.at(rel, wasi.RIGHTS_PATH_CREATE_DIRECTORY).path), wasi.ERRNO_SUCCESS));
   }
   /** stat of `rel` (path_filestat_get). Throws errno-named errors. */
-  statAt(flags: number, rel: string): VStat {
+  statAt(flags: number, rel: string): FsStat {
     const { path, trailingSlash } = this.at(rel, wasi.RIGHTS_PATH_FILESTAT_GET);
-    const st = this.vfs.stat(path, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0 || trailingSlash);
+    const st = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0 || trailingSlash ? this.vfs.stat(path) : this.vfs.lstat(path);
     if (trailingSlash && st.type !== "dir") throw new WasiError("ENOTDIR");
     return st;
   }
@@ -100,7 +100,7 @@ export class DirFd extends BaseFd {
   override path_filestat_set_times(flags: number, rel: string, atim: bigint, mtim: bigint, fstFlags: number): number {
     return guard(() => {
       const { path } = this.at(rel, wasi.RIGHTS_PATH_FILESTAT_SET_TIMES);
-      this.vfs.setTimes(path, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0, ...timesFrom(atim, mtim, fstFlags));
+      this.vfs.utimes(path, timesFrom(atim, mtim, fstFlags), { follow: (flags & LOOKUP_SYMLINK_FOLLOW) !== 0 });
       return wasi.ERRNO_SUCCESS;
     });
   }
@@ -126,7 +126,7 @@ export class DirFd extends BaseFd {
   override path_unlink_file(rel: string): number {
     return guard(() => {
       const { path, trailingSlash } = this.at(rel, wasi.RIGHTS_PATH_UNLINK_FILE);
-      if (trailingSlash) throw new WasiError(this.vfs.stat(path, false).type === "dir" ? "EISDIR" : "ENOTDIR");
+      if (trailingSlash) throw new WasiError(this.vfs.lstat(path).type === "dir" ? "EISDIR" : "ENOTDIR");
       this.vfs.unlink(path);
       return wasi.ERRNO_SUCCESS;
     });
@@ -144,7 +144,7 @@ export class DirFd extends BaseFd {
     if (create && !this.can(wasi.RIGHTS_PATH_CREATE_FILE)) throw new WasiError("ENOTCAPABLE");
     if ((oflags & wasi.OFLAGS_TRUNC) && !this.can(wasi.RIGHTS_PATH_FILESTAT_SET_SIZE)) throw new WasiError("ENOTCAPABLE");
     const granted = base & this.rightsInheriting;
-    const opts: VOpenOptions = {
+    const opts: OpenOptions = {
       read: (granted & READ_RIGHTS) !== 0n,
       write: (granted & WRITE_RIGHTS) !== 0n ||
         (fdflags & wasi.FDFLAGS_APPEND) !== 0 || (oflags & wasi.OFLAGS_TRUNC) !== 0,

@@ -5,7 +5,7 @@
  * offset; the handle under it is bound to the inode, so it survives rename and unlink.
  */
 import { Fd, Inode, wasi } from "@bjorn3/browser_wasi_shim";
-import type { VHandle, VStat, VType, Vfs } from "./_vfs.ts";
+import type { FileSystem, FsStat, Kind } from "../fs/mod.ts";
 import { toErrno } from "./errno.ts";
 
 const R = (...bits: number[]) => bits.reduce((a, b) => a | BigInt(b), 0n);
@@ -23,20 +23,20 @@ export const DIR_RIGHTS = R(wasi.RIGHTS_FD_FDSTAT_SET_FLAGS, wasi.RIGHTS_FD_SYNC
   wasi.RIGHTS_FD_FILESTAT_SET_TIMES, wasi.RIGHTS_PATH_SYMLINK, wasi.RIGHTS_PATH_REMOVE_DIRECTORY,
   wasi.RIGHTS_PATH_UNLINK_FILE, wasi.RIGHTS_POLL_FD_READWRITE);
 
-const FILETYPES: Record<VType, number> = {
+const FILETYPES: Record<Kind, number> = {
   file: wasi.FILETYPE_REGULAR_FILE, dir: wasi.FILETYPE_DIRECTORY, symlink: wasi.FILETYPE_SYMBOLIC_LINK,
   char: wasi.FILETYPE_CHARACTER_DEVICE, block: wasi.FILETYPE_BLOCK_DEVICE, fifo: wasi.FILETYPE_UNKNOWN,
   socket: wasi.FILETYPE_SOCKET_STREAM,
 };
 
 /** WASI filetype of a filesystem type. */
-export function filetypeOf(type: VType): number {
+export function filetypeOf(type: Kind): number {
   return FILETYPES[type];
 }
 
 /** A Filestat that writes its times at the offsets of WASI preview1 (40/48/56; 0.4.2 used 38/46/52). */
 export class Filestat extends wasi.Filestat {
-  constructor(st: VStat) {
+  constructor(st: FsStat) {
     super(st.ino, filetypeOf(st.type), st.size);
     this.dev = st.dev;
     this.nlink = st.nlink;
@@ -106,16 +106,14 @@ export function guard(body: () => number): number {
 
 /** A path in the container, as the shim's `path_lookup` hands to `path_link`. */
 export class UnionInode extends Inode {
-  constructor(readonly vfs: Vfs, readonly path: string, readonly follow: boolean) {
+  constructor(readonly vfs: FileSystem, readonly path: string, readonly follow: boolean) {
     super();
-    this.ino = vfs.stat(path, follow).ino;
+    this.ino = (follow ? vfs.stat(path) : vfs.lstat(path)).ino;
   }
   override path_open(): { ret: number; fd_obj: Fd | null } {
     return { ret: wasi.ERRNO_NOTSUP, fd_obj: null };
   }
   override stat(): wasi.Filestat {
-    return new Filestat(this.vfs.stat(this.path, this.follow));
+    return new Filestat(this.follow ? this.vfs.stat(this.path) : this.vfs.lstat(this.path));
   }
 }
-
-export { type VHandle };

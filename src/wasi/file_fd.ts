@@ -4,7 +4,7 @@
  * after fd_fdstat_set_flags turns it on.
  */
 import { wasi } from "@bjorn3/browser_wasi_shim";
-import type { VHandle } from "./_vfs.ts";
+import type { FsHandle, TimeSpec } from "../fs/mod.ts";
 import { BaseFd, FILE_RIGHTS, Filestat, filetypeOf, guard } from "./fds.ts";
 import { toErrno } from "./errno.ts";
 
@@ -27,7 +27,7 @@ export class FileFd extends BaseFd {
   position = 0n;
   #filetype: number | undefined;
 
-  constructor(readonly handle: VHandle, readonly path: string, rights: bigint, flags: number) {
+  constructor(readonly handle: FsHandle, readonly path: string, rights: bigint, flags: number) {
     super();
     this.rightsBase = rights & FILE_RIGHTS;
     this.rightsInheriting = 0n;
@@ -71,7 +71,7 @@ export class FileFd extends BaseFd {
   }
   override fd_write(data: Uint8Array): { ret: number; nwritten: number } {
     if (!this.can(wasi.RIGHTS_FD_WRITE)) return { ret: wasi.ERRNO_BADF, nwritten: 0 };
-    if (this.flags & wasi.FDFLAGS_APPEND) this.position = this.handle.stat().size;
+    if (this.flags & wasi.FDFLAGS_APPEND) this.position = BigInt(this.handle.size());
     const r = this.#pwrite(data, this.position);
     this.position += BigInt(r.nwritten);
     return r;
@@ -79,7 +79,7 @@ export class FileFd extends BaseFd {
   override fd_pwrite(data: Uint8Array, offset: bigint): { ret: number; nwritten: number } {
     if (!this.can(wasi.RIGHTS_FD_WRITE)) return { ret: wasi.ERRNO_BADF, nwritten: 0 };
     // Linux ignores the offset of pwrite on an O_APPEND fd and appends.
-    if (this.flags & wasi.FDFLAGS_APPEND) offset = this.handle.stat().size;
+    if (this.flags & wasi.FDFLAGS_APPEND) offset = BigInt(this.handle.size());
     return this.#pwrite(data, offset);
   }
   #pwrite(data: Uint8Array, offset: bigint): { ret: number; nwritten: number } {
@@ -94,7 +94,7 @@ export class FileFd extends BaseFd {
     let base: bigint;
     if (whence === wasi.WHENCE_SET) base = 0n;
     else if (whence === wasi.WHENCE_CUR) base = this.position;
-    else if (whence === wasi.WHENCE_END) base = this.handle.stat().size;
+    else if (whence === wasi.WHENCE_END) base = BigInt(this.handle.size());
     else return { ret: wasi.ERRNO_INVAL, offset: this.position };
     const next = base + offset;
     if (next < 0n) return { ret: wasi.ERRNO_INVAL, offset: this.position };
@@ -121,16 +121,12 @@ export class FileFd extends BaseFd {
     return guard(() => {
       const end = offset + len;
       if (end > MAX_FILE) return wasi.ERRNO_FBIG;
-      if (end > this.handle.stat().size) this.handle.truncate(Number(end));
+      if (end > BigInt(this.handle.size())) this.handle.truncate(Number(end));
       return wasi.ERRNO_SUCCESS;
     });
   }
   override fd_filestat_set_times(atim: bigint, mtim: bigint, fstFlags: number): number {
-    return guard(() => {
-      const [a, m] = timesFrom(atim, mtim, fstFlags);
-      this.handle.setTimes(a, m);
-      return wasi.ERRNO_SUCCESS;
-    });
+    return guard(() => (this.handle.utimes(timesFrom(atim, mtim, fstFlags)), wasi.ERRNO_SUCCESS));
   }
   override fd_sync(): number {
     return wasi.ERRNO_SUCCESS;
@@ -140,13 +136,12 @@ export class FileFd extends BaseFd {
   }
 }
 
-/** The (atim, mtim) a fst_flags asks for: null = leave; EINVAL when both a time and NOW are set. */
-export function timesFrom(atim: bigint, mtim: bigint, fstFlags: number): [bigint | null, bigint | null] {
+/** The times a fst_flags asks for: a time, "now", or null = leave; EINVAL when both a time and NOW are set. */
+export function timesFrom(atim: bigint, mtim: bigint, fstFlags: number): { atime: TimeSpec; mtime: TimeSpec } {
   const both = (set: number, now: number) => (fstFlags & set) !== 0 && (fstFlags & now) !== 0;
   if (both(wasi.FSTFLAGS_ATIM, wasi.FSTFLAGS_ATIM_NOW) || both(wasi.FSTFLAGS_MTIM, wasi.FSTFLAGS_MTIM_NOW)) {
     throw Object.assign(new Error("EINVAL"), { code: "EINVAL" });
   }
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const pick = (set: number, nowBit: number, t: bigint) => fstFlags & nowBit ? now : fstFlags & set ? t : null;
-  return [pick(wasi.FSTFLAGS_ATIM, wasi.FSTFLAGS_ATIM_NOW, atim), pick(wasi.FSTFLAGS_MTIM, wasi.FSTFLAGS_MTIM_NOW, mtim)];
+  const pick = (set: number, nowBit: number, t: bigint): TimeSpec => fstFlags & nowBit ? "now" : fstFlags & set ? t : null;
+  return { atime: pick(wasi.FSTFLAGS_ATIM, wasi.FSTFLAGS_ATIM_NOW, atim), mtime: pick(wasi.FSTFLAGS_MTIM, wasi.FSTFLAGS_MTIM_NOW, mtim) };
 }

@@ -1,6 +1,7 @@
 /**
  * WASI processes in containers: browser_wasi_shim Fd/Inode classes over the container's
- * filesystem, program resolution in the rootfs, the `strata.spawn` host import, a
+ * filesystem (any `FileSystem` of src/fs: the one interface; there is no WASI-side copy of
+ * it), program resolution in the rootfs, the `strata.spawn` host import, a
  * module cache keyed by digest, and `runProcess` (inline or in a worker) with stop,
  * kill, timeouts and memory and output caps. See docs/wasi.md.
  *
@@ -8,13 +9,13 @@
  * ```ts
  * import { MemVfs, runProcess } from "./mod.ts";
  * const rootfs = new MemVfs();
+ * rootfs.mkdir("/bin");
  * rootfs.writeFile("/bin/hello", helloWasmBytes);
  * const out: Uint8Array[] = [];
  * const { exitCode } = await runProcess({ cmd: ["hello"] }, { rootfs, stdout: { write: (c) => void out.push(c) } }).done;
  * ```
  */
 export type * from "./types.ts";
-export type { VDirent, VHandle, VOpenOptions, VStat, VType, Vfs } from "./_vfs.ts";
 export { runProcess } from "./process.ts";
 export { DEFAULT_GRACE_MS } from "./_result.ts";
 export { closeWorkers, warmWorkers } from "./_worker_run.ts";

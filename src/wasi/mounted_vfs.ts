@@ -13,14 +13,13 @@
  * XXX: a symlink in the union that points into a mount is resolved by the union alone,
  * so it does not reach the mount.
  */
-import { FsError } from "../fs/mod.ts";
-import type { VHandle, VOpenOptions, VStat, Vfs } from "./_vfs.ts";
+import { type FileSystem, FsError, type FsDirent, type FsHandle, type FsStat, type OpenOptions, type PathOptions, type TimeSpec } from "../fs/mod.ts";
 
 export interface MountedFs {
   /** Absolute, normalized, not "/". */
   target: string;
   /** The mounted filesystem itself; the view puts `readOnly` over it when asked. */
-  fs: Vfs;
+  fs: FileSystem;
   readOnly?: boolean;
   /** A host directory: how a worker opens it for itself (absent for a volume). */
   bind?: { source: string };
@@ -37,13 +36,15 @@ export function normalizePath(path: string): string {
   return `/${out.join("/")}`;
 }
 
-export class MountedVfs implements Vfs {
+type Times = { atime?: TimeSpec; mtime?: TimeSpec };
+
+export class MountedVfs implements FileSystem {
   /** Longest target first. */
   readonly mounts: readonly MountedFs[];
   /** What each mount serves (read-only where asked), in the order of `mounts`. */
-  readonly #views: Vfs[];
+  readonly #views: FileSystem[];
 
-  constructor(readonly root: Vfs, mounts: readonly MountedFs[]) {
+  constructor(readonly root: FileSystem, mounts: readonly MountedFs[]) {
     this.mounts = [...mounts].sort((a, b) => b.target.length - a.target.length);
     this.#views = this.mounts.map((m) => (m.readOnly ? readOnly(m.fs) : m.fs));
   }
@@ -57,30 +58,41 @@ export class MountedVfs implements Vfs {
     return this.mounts.findIndex((m) => p === m.target || p.startsWith(`${m.target}/`));
   }
 
-  #route(path: string): [Vfs, string] {
+  /**
+   * The filesystem and its own path for `path`. A trailing "/" is kept (it asks for a
+   * directory), so a mount's root is "/" and "/mnt/" is "/" too.
+   */
+  #route(path: string): [FileSystem, string] {
     const p = normalizePath(path);
     const i = this.#find(p);
-    if (i < 0) return [this.root, p];
-    return [this.#views[i]!, p === this.mounts[i]!.target ? "/" : p.slice(this.mounts[i]!.target.length)];
+    const slash = path.endsWith("/") && p !== "/" ? "/" : "";
+    if (i < 0) return [this.root, p + slash];
+    const inner = p === this.mounts[i]!.target ? "/" : p.slice(this.mounts[i]!.target.length) + slash;
+    return [this.#views[i]!, inner];
   }
 
-  #pair(from: string, to: string, op: string): [Vfs, string, string] {
+  #pair(from: string, to: string, op: string): [FileSystem, string, string] {
     const [a, pa] = this.#route(from), [b, pb] = this.#route(to);
     if (a !== b) throw new FsError("EXDEV", to, op);
     return [a, pa, pb];
   }
 
-  stat(path: string, follow: boolean): VStat {
+  stat(path: string): FsStat {
     const [fs, p] = this.#route(path);
-    return fs.stat(p, follow);
+    return fs.stat(p);
   }
-  open(path: string, opts: VOpenOptions): VHandle {
+  lstat(path: string): FsStat {
+    const [fs, p] = this.#route(path);
+    return fs.lstat(p);
+  }
+  open(path: string, opts: OpenOptions): FsHandle {
     const [fs, p] = this.#route(path);
     return fs.open(p, opts);
   }
-  mkdir(path: string): void {
+  mkdir(path: string, opts?: { mode?: number }): void {
     const [fs, p] = this.#route(path);
-    fs.mkdir(p);
+    if (p === "/") throw new FsError("EEXIST", path, "mkdir");
+    fs.mkdir(p, opts);
   }
   rmdir(path: string): void {
     const [fs, p] = this.#route(path);
@@ -92,13 +104,15 @@ export class MountedVfs implements Vfs {
     fs.unlink(p);
   }
   rename(from: string, to: string): void {
-    const [fs, a, b] = this.#pair(from, to, "rename");
+    // A mount point (or the root) is busy before anything else, as Linux's rename(2) says.
+    const [fs, a] = this.#route(from), [other, b] = this.#route(to);
     if (a === "/" || b === "/") throw new FsError("EBUSY", from, "rename");
+    if (fs !== other) throw new FsError("EXDEV", to, "rename");
     fs.rename(a, b);
   }
-  link(from: string, to: string): void {
+  link(from: string, to: string, opts?: { follow?: boolean }): void {
     const [fs, a, b] = this.#pair(from, to, "link");
-    fs.link(a, b);
+    fs.link(a, b, opts);
   }
   symlink(target: string, path: string): void {
     const [fs, p] = this.#route(path);
@@ -108,13 +122,33 @@ export class MountedVfs implements Vfs {
     const [fs, p] = this.#route(path);
     return fs.readlink(p);
   }
-  setTimes(path: string, follow: boolean, atim: bigint | null, mtim: bigint | null): void {
+  utimes(path: string, times: Times, opts?: PathOptions): void {
     const [fs, p] = this.#route(path);
-    fs.setTimes(p, follow, atim, mtim);
+    fs.utimes(p, times, opts);
+  }
+  chmod(path: string, mode: number, opts?: PathOptions): void {
+    const [fs, p] = this.#route(path);
+    fs.chmod(p, mode, opts);
+  }
+  chown(path: string, owner: { uid: number; gid: number }, opts?: PathOptions): void {
+    const [fs, p] = this.#route(path);
+    fs.chown(p, owner, opts);
+  }
+  readdir(path: string): FsDirent[] {
+    const [fs, p] = this.#route(path);
+    return fs.readdir(p);
   }
   readFile(path: string): Uint8Array {
     const [fs, p] = this.#route(path);
     return fs.readFile(p);
+  }
+  writeFile(path: string, data: Uint8Array, opts?: { mode?: number }): void {
+    const [fs, p] = this.#route(path);
+    fs.writeFile(p, data, opts);
+  }
+  sync(): void {
+    this.root.sync();
+    for (const fs of this.#views) fs.sync();
   }
 }
 
@@ -128,14 +162,16 @@ const rofs = (path: string, op: string): never => {
  * plain open (no exists-then-open check that a program could race): it opens a file that
  * is there and answers EROFS for one that is not, as Linux does on a read-only mount.
  */
-export function readOnly(inner: Vfs): Vfs {
+export function readOnly(inner: FileSystem): FileSystem {
   return {
-    stat: (p, f) => inner.stat(p, f),
+    stat: (p) => inner.stat(p),
+    lstat: (p) => inner.lstat(p),
     readlink: (p) => inner.readlink(p),
     readFile: (p) => inner.readFile(p),
+    readdir: (p) => inner.readdir(p),
     open: (p, o) => {
-      if (o.write || o.truncate) return rofs(p, "open");
-      let h: VHandle;
+      if (o.write || o.truncate || o.append) return rofs(p, "open");
+      let h: FsHandle;
       try {
         h = inner.open(p, { ...o, create: false, exclusive: false });
       } catch (err) {
@@ -154,18 +190,29 @@ export function readOnly(inner: Vfs): Vfs {
     rename: (p) => rofs(p, "rename"),
     link: (_f, p) => rofs(p, "link"),
     symlink: (_t, p) => rofs(p, "symlink"),
-    setTimes: (p) => rofs(p, "utimes"),
+    utimes: (p) => rofs(p, "utimes"),
+    chmod: (p) => rofs(p, "chmod"),
+    chown: (p) => rofs(p, "chown"),
+    writeFile: (p) => rofs(p, "open"),
+    sync: () => inner.sync(),
   };
 }
 
-function readOnlyHandle(h: VHandle, path: string): VHandle {
+function readOnlyHandle(h: FsHandle, path: string): FsHandle {
   return {
+    kind: h.kind,
+    ino: h.ino,
     read: (into, pos) => h.read(into, pos),
+    size: () => h.size(),
     stat: () => h.stat(),
     readdir: (cookie, max) => h.readdir(cookie, max),
+    sync: () => h.sync(),
     close: () => h.close(),
     write: () => rofs(path, "write"),
+    append: () => rofs(path, "write"),
     truncate: () => rofs(path, "truncate"),
-    setTimes: () => rofs(path, "utimes"),
+    utimes: () => rofs(path, "utimes"),
+    chmod: () => rofs(path, "chmod"),
+    chown: () => rofs(path, "chown"),
   };
 }

@@ -5,7 +5,7 @@
  * multi-call binary still tells it which applet to be. A "#!" line runs its interpreter
  * (from the rootfs) with the script's path. Failures carry Docker's messages and codes.
  */
-import type { Vfs } from "./_vfs.ts";
+import type { FileSystem } from "../fs/mod.ts";
 
 /** Docker's PATH when the image sets none. */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -17,9 +17,9 @@ export type Resolution =
   | { ok: false; exitCode: 126 | 127; message: string };
 
 /** What is at `path`, or false. Most PATH entries miss: an FsError, which takes no stack (src/fs/errors.ts). */
-function isFile(vfs: Vfs, path: string): "file" | "dir" | false {
+function isFile(vfs: FileSystem, path: string): "file" | "dir" | false {
   try {
-    const t = vfs.stat(path, true).type;
+    const t = vfs.stat(path).type;
     return t === "dir" ? "dir" : "file";
   } catch {
     return false;
@@ -33,7 +33,7 @@ function envValue(env: readonly string[], name: string): string | undefined {
   return value;
 }
 
-function locate(vfs: Vfs, name: string, env: readonly string[], cwd: string): string | Resolution {
+function locate(vfs: FileSystem, name: string, env: readonly string[], cwd: string): string | Resolution {
   if (name.includes("/")) {
     const path = name.startsWith("/") ? name : `${cwd === "/" ? "" : cwd}/${name}`;
     const kind = isFile(vfs, path);
@@ -50,7 +50,7 @@ function locate(vfs: Vfs, name: string, env: readonly string[], cwd: string): st
 }
 
 /** Find argv[0] in the rootfs and read it; follows "#!" lines to a WebAssembly interpreter. */
-export function resolveProgram(vfs: Vfs, argv: readonly string[], env: readonly string[], cwd = "/", depth = 0): Resolution {
+export function resolveProgram(vfs: FileSystem, argv: readonly string[], env: readonly string[], cwd = "/", depth = 0): Resolution {
   if (argv.length === 0 || argv[0] === "") return { ok: false, exitCode: 127, message: "no command specified" };
   const found = locate(vfs, argv[0], env, cwd);
   if (typeof found !== "string") return found;

@@ -12,7 +12,7 @@
  * A MemVfs does not go: its changes could not come back (they are not change records).
  */
 import { deserializeUpper, Layer, serializeUpper, type SpillSpace, UnionFS, type WritableLayer } from "../fs/mod.ts";
-import type { Vfs } from "./_vfs.ts";
+import type { FileSystem } from "../fs/mod.ts";
 import { MountedVfs } from "./mounted_vfs.ts";
 
 export type RootfsTransfer =
@@ -41,7 +41,7 @@ type MountTransfer = { target: string; readOnly: boolean } & ({ fs: RootfsTransf
  * mount's directory, and a writable layer's spill space.
  */
 export interface HostFiles {
-  openBind(source: string, opts: { readOnly: boolean }): Vfs;
+  openBind(source: string, opts: { readOnly: boolean }): FileSystem;
   openSpill(locator: string, threshold: number): SpillSpace;
 }
 
@@ -68,9 +68,9 @@ function keyOf(upper: WritableLayer): string {
 }
 
 /** The writable layers of `rootfs` whose changes travel (its union's, its volumes'), by key. */
-export function uppersOf(rootfs: Vfs): Map<string, WritableLayer> {
+export function uppersOf(rootfs: FileSystem): Map<string, WritableLayer> {
   const out = new Map<string, WritableLayer>();
-  const add = (fs: Vfs) => {
+  const add = (fs: FileSystem) => {
     if (fs instanceof UnionFS) out.set(keyOf(fs.upper), fs.upper);
     else if (fs instanceof MountedVfs) {
       add(fs.root);
@@ -85,7 +85,7 @@ export function uppersOf(rootfs: Vfs): Map<string, WritableLayer> {
 const MAX_WORKER_LAYERS = 256;
 
 /** True when `rootfs` can be handed to a worker; `hostFiles`: the worker can open host files (binds, spill spaces). */
-export function canTransfer(rootfs: Vfs, hostFiles = false): boolean {
+export function canTransfer(rootfs: FileSystem, hostFiles = false): boolean {
   if (rootfs instanceof MountedVfs) {
     return canTransfer(rootfs.root, hostFiles) && rootfs.mounts.every((m) => (m.bind ? hostFiles : canTransfer(m.fs, hostFiles)));
   }
@@ -98,7 +98,7 @@ export function canTransfer(rootfs: Vfs, hostFiles = false): boolean {
  * the worker's last copy was made from: a plain union unchanged since goes as "same",
  * neither serialized nor rebuilt. The result's `kept` is what to keep for next time.
  */
-export function transferOf(rootfs: Vfs, held?: Set<string>, kept?: KeptRootfs): { transfer: RootfsTransfer; kept: KeptRootfs | undefined } | undefined {
+export function transferOf(rootfs: FileSystem, held?: Set<string>, kept?: KeptRootfs): { transfer: RootfsTransfer; kept: KeptRootfs | undefined } | undefined {
   if (rootfs instanceof UnionFS && !(held && held.size + rootfs.value.lowers.length > MAX_WORKER_LAYERS)) {
     const upper = rootfs.upper;
     const layers = rootfs.value.lowers.map(layerKey).join("\n");
@@ -112,7 +112,7 @@ export function transferOf(rootfs: Vfs, held?: Set<string>, kept?: KeptRootfs): 
   return transfer && { transfer, kept: undefined };
 }
 
-function mountedOf(rootfs: Vfs, held?: Set<string>): RootfsTransfer | undefined {
+function mountedOf(rootfs: FileSystem, held?: Set<string>): RootfsTransfer | undefined {
   if (rootfs instanceof UnionFS) return unionOf(rootfs, held);
   if (!(rootfs instanceof MountedVfs)) return undefined;
   const root = mountedOf(rootfs.root, held);
@@ -149,7 +149,7 @@ const layerCache = new Map<string, Layer>();
 
 /** The worker's copy of a transferred rootfs, with its writable layers by key. */
 interface WorkerRootfs {
-  vfs: Vfs;
+  vfs: FileSystem;
   uppers: Map<string, WritableLayer>;
 }
 
@@ -168,7 +168,7 @@ export function rootfsFrom(t: RootfsTransfer, host?: HostFiles): WorkerRootfs {
 
 type Built = Exclude<RootfsTransfer, { kind: "same" }>;
 
-function build(t: Built, uppers: Map<string, WritableLayer>, host?: HostFiles): Vfs {
+function build(t: Built, uppers: Map<string, WritableLayer>, host?: HostFiles): FileSystem {
   if (t.kind === "mounted") {
     const mounts = t.mounts.map(({ target, readOnly, ...m }) => {
       if ("fs" in m) return { target, readOnly, fs: build(m.fs as Built, uppers, host) };

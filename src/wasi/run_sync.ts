@@ -5,7 +5,7 @@
  * spawn run here too, recursively, sharing the filesystem and the inherited fds.
  */
 import { type Fd, WASIProcExit } from "@bjorn3/browser_wasi_shim";
-import type { Vfs } from "./_vfs.ts";
+import type { FileSystem } from "../fs/mod.ts";
 import { type Control, ProcessKilled } from "./_control.ts";
 import type { ModuleCache } from "./module_cache.ts";
 import { createWasi } from "./wasi_import.ts";
@@ -15,7 +15,7 @@ import { capPages } from "./_memory_cap.ts";
 import { spawnImport } from "./_spawn.ts";
 
 export interface SyncRunOptions {
-  vfs: Vfs;
+  vfs: FileSystem;
   argv: readonly string[];
   env: readonly string[];
   cwd: string;

@@ -3,7 +3,7 @@
  * (`RunOptions`), what comes back (`ProcessHandle`, `ProcessResult`), and the platform
  * ability a worker needs (`WorkerHost`), which server/worker/ supplies on Node.
  */
-import type { Vfs } from "./_vfs.ts";
+import type { FileSystem } from "../fs/mod.ts";
 import type { ModuleCache } from "./module_cache.ts";
 
 /** What to run, as an image config and a container config give it (Docker semantics). */
@@ -44,7 +44,7 @@ export interface ProcessLimits {
  * be handed to the worker (`MemVfs`, or a `UnionFS` as its layers and serialized upper:
  * rootfs_transfer.ts).
  */
-type RootfsSpec = Vfs;
+type RootfsSpec = FileSystem;
 
 /** Everything `runProcess` needs besides the spec. */
 export interface RunOptions {

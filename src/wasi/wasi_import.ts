@@ -5,7 +5,7 @@
  * makes system calls; only a worker kill ends one that makes none.
  */
 import { type Fd, WASI, WASIProcExit, wasi } from "@bjorn3/browser_wasi_shim";
-import type { Vfs } from "./_vfs.ts";
+import type { FileSystem } from "../fs/mod.ts";
 import { type Control, ProcessKilled } from "./_control.ts";
 import { DirFd } from "./dir_fd.ts";
 import { filetypeOf, guard } from "./fds.ts";
@@ -16,7 +16,7 @@ import { installFdCalls } from "./_fd_calls.ts";
 import { MemoryViews } from "./_mem.ts";
 
 export interface WasiContext {
-  vfs: Vfs;
+  vfs: FileSystem;
   control: Control;
   /** Memory cap in bytes, checked at system calls when the module's memory could not be capped. */
   memoryCap?: number;

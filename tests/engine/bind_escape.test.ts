@@ -114,22 +114,22 @@ t("HostDirVfs answers EXDEV for links out and ELOOP for loops, and holds read-on
         return (err as { code: string }).code;
       }
     };
-    assert.is(code(() => fs.stat("/hostdir/secret", true)), "EXDEV");
-    assert.is(code(() => fs.stat("/hostdir", false)), "ok"); // the link itself is inside
+    assert.is(code(() => fs.stat("/hostdir/secret")), "EXDEV");
+    assert.is(code(() => fs.lstat("/hostdir")), "ok"); // the link itself is inside
     assert.is(code(() => fs.open("/hostdir", { ...open, directory: true, follow: false })), "ENOTDIR"); // as Linux answers O_DIRECTORY|O_NOFOLLOW on a link
     symlinkSync("l2", join(h.rw, "l1")), symlinkSync("l1", join(h.rw, "l2"));
     assert.is(code(() => fs.readFile("/l1")), "ELOOP");
     symlinkSync("../../x", join(h.rw, "up"));
     assert.is(code(() => fs.open("/up", { ...open, write: true, create: true })), "EXDEV");
-    assert.is(code(() => fs.stat("/missing/x", true)), "ENOENT");
-    assert.is(code(() => fs.stat("/a\0b", true)), "EINVAL");
+    assert.is(code(() => fs.stat("/missing/x")), "ENOENT");
+    assert.is(code(() => fs.stat("/a\0b")), "EINVAL");
     const ro = new HostDirVfs(h.ro, { readOnly: true });
     const fh = ro.open("/file", open);
-    assert.is(code(() => fh.setTimes(0n, 0n)), "EROFS");
+    assert.is(code(() => fh.utimes({ atime: 0n, mtime: 0n })), "EROFS");
     assert.is(code(() => fh.truncate(0)), "EROFS");
     fh.close();
     assert.is(code(() => ro.open("/new", { ...open, create: true })), "EROFS");
-    assert.is(code(() => ro.setTimes("/file", true, 0n, 0n)), "EROFS");
+    assert.is(code(() => ro.utimes("/file", { atime: 0n, mtime: 0n })), "EROFS");
     assert.is(statSync(join(h.ro, "file")).mtimeMs, Date.parse("2001-01-01T00:00:00Z"));
   } finally {
     h.done();

@@ -1,29 +1,12 @@
-/** The whole tree of any Vfs-shaped filesystem as a comparable value, and op lists applied to one. */
-import { Layer, UnionFS, WritableLayer, exportUpper } from "../../src/fs/mod.ts";
+/** The whole tree of any filesystem as a comparable value, op lists applied to one, and fixtures. */
+import { type FileSystem, type FsHandle, Layer, UnionFS, WritableLayer, exportUpper } from "../../src/fs/mod.ts";
 import type { TarInput } from "../../src/tar/mod.ts";
 import { writeTar } from "../../src/tar/mod.ts";
 
-export interface VfsLike {
-  stat(path: string, follow: boolean): { type: string; size: bigint; ino: bigint; nlink: bigint };
-  open(path: string, o: { read: boolean; write: boolean; create: boolean; exclusive: boolean; truncate: boolean; directory: boolean; follow: boolean }): {
-    readdir(cookie: bigint, max: number): Array<{ name: string }>;
-    write(d: Uint8Array, p: number): number;
-    close(): void;
-  };
-  readlink(path: string): string;
-  readFile(path: string): Uint8Array;
-  mkdir(path: string): void;
-  rmdir(path: string): void;
-  unlink(path: string): void;
-  rename(from: string, to: string): void;
-  link(from: string, to: string): void;
-  symlink(target: string, path: string): void;
-}
-
 const DIR = { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: false };
 
-/** "path type detail" lines for every entry, sorted; hard-link groups named by first path. */
-export function view(fs: VfsLike): string[] {
+/** "path type detail" lines for every entry, sorted; hard-link groups named by first path; `modes` adds each non-symlink's mode after its type. */
+export function view(fs: FileSystem, opts: { modes?: boolean } = {}): string[] {
   const out: string[] = [];
   const groups = new Map<bigint, string>();
   const walk = (dir: string) => {
@@ -32,7 +15,7 @@ export function view(fs: VfsLike): string[] {
     h.close();
     for (const name of names) {
       const path = `${dir}/${name}`;
-      const st = fs.stat(path, false);
+      const st = fs.lstat(path);
       let detail = "";
       if (st.type === "file") {
         detail = JSON.stringify(new TextDecoder().decode(fs.readFile(path)));
@@ -42,7 +25,8 @@ export function view(fs: VfsLike): string[] {
           else groups.set(st.ino, path);
         }
       } else if (st.type === "symlink") detail = `-> ${fs.readlink(path)}`;
-      out.push(`${path} ${st.type} ${detail}`.trimEnd());
+      const mode = opts.modes && st.type !== "symlink" ? ` ${st.mode.toString(8)}` : "";
+      out.push(`${path} ${st.type}${mode} ${detail}`.trimEnd());
       if (st.type === "dir") walk(path);
     }
   };
@@ -52,14 +36,33 @@ export function view(fs: VfsLike): string[] {
 
 export type Op =
   | ["write", string, string] | ["mkdir", string] | ["rmdir", string] | ["unlink", string]
-  | ["rename", string, string] | ["link", string, string] | ["symlink", string, string];
+  | ["rename", string, string] | ["link", string, string] | ["symlink", string, string] | ["chmod", string, number]
+  /** Through fds: open an existing file for reading, and writing when asked (it takes the next slot), then act on a slot. */
+  | ["fdopen", string, boolean] | ["fdwrite", number, string] | ["fdread", number] | ["fdtruncate", number, number] | ["fdclose", number];
 
 const enc = new TextEncoder();
 
-/** Apply one op; returns the errno name when it fails (both sides must fail alike). */
-export function apply(fs: VfsLike, op: Op): string {
+const RW = { read: true, write: true, create: false, exclusive: false, truncate: false, directory: false, follow: true };
+
+/**
+ * Apply one op; returns the errno name when it fails (both sides must fail alike), and
+ * what an fd read. `fds` holds the op list's open fds (a closed slot stays empty).
+ */
+export function apply(fs: FileSystem, op: Op, fds: Array<FsHandle | undefined> = []): string {
+  const fd = (i: number) => fds[i] ?? null;
   try {
     switch (op[0]) {
+      case "chmod": fs.chmod(op[1], op[2]); break;
+      case "fdopen": fds.push(fs.open(op[1], { ...RW, write: op[2] })); break;
+      case "fdwrite": if (!fd(op[1])) return "no fd"; fd(op[1])!.write(enc.encode(op[2]), 1); break;
+      case "fdtruncate": if (!fd(op[1])) return "no fd"; fd(op[1])!.truncate(op[2]); break;
+      case "fdclose": if (!fd(op[1])) return "no fd"; fd(op[1])!.close(), fds[op[1]] = undefined; break;
+      case "fdread": {
+        const h = fd(op[1]);
+        if (!h) return "no fd";
+        const buf = new Uint8Array(h.size());
+        return `read ${JSON.stringify([...buf.subarray(0, h.read(buf, 0))])} nlink ${h.stat().nlink}`;
+      }
       case "write": {
         const h = fs.open(op[1], { read: false, write: true, create: true, exclusive: false, truncate: true, directory: false, follow: true });
         h.write(enc.encode(op[2]), 0);
@@ -77,6 +80,20 @@ export function apply(fs: VfsLike, op: Op): string {
   } catch (err) {
     return (err as { code?: string }).code ?? String(err);
   }
+}
+
+/** Write a whole file, making its parent directories first (mkdir -p): a fixture, not an operation under test. */
+export function put(fs: FileSystem, path: string, data: Uint8Array | string, opts?: { mode?: number }): void {
+  const parts = path.split("/").filter(Boolean);
+  for (let i = 1; i < parts.length; i++) {
+    const dir = `/${parts.slice(0, i).join("/")}`;
+    try {
+      fs.mkdir(dir);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EEXIST") throw err;
+    }
+  }
+  fs.writeFile(path, typeof data === "string" ? enc.encode(data) : data, opts);
 }
 
 /** A union from tar fixtures (bottom layer first). */

@@ -30,7 +30,7 @@ t("symlinks resolve inside the root: absolute targets and .. past the root stay 
   assert.is(text(fs.readFile("/etc/abs")), "sh");
   assert.is(text(fs.readFile("/etc/up")), "sh");
   assert.is(text(fs.readFile("/../../etc/passwd")), "root");
-  assert.is(fs.stat("/bin", false).type, "symlink");
+  assert.is(fs.lstat("/bin").type, "symlink");
   assert.is(fs.stat("/bin/").type, "dir");
 });
 
@@ -60,17 +60,12 @@ t("41 chained symlinks are too many; 40 resolve", () => {
   assert.is(code(() => unionOf(chain(41)).readFile("/f41")), "ELOOP");
 });
 
-t("paths relative to a directory handle resolve from it, and .. stops at the root", () => {
+t("a relative path starts at the root, and .. stops there", () => {
   const fs = image();
-  const etc = fs.open("/etc", D);
-  assert.is(text(fs.readFile("passwd", { at: etc })), "root");
-  assert.is(text(fs.readFile("../../../usr/bin/sh", { at: etc })), "sh");
-  fs.writeFile("made", enc.encode("m"), { at: etc });
+  assert.is(text(fs.readFile("etc/passwd")), "root");
+  assert.is(text(fs.readFile("../../../usr/bin/sh")), "sh");
+  fs.writeFile("etc/made", enc.encode("m"));
   assert.is(text(fs.readFile("/etc/made")), "m");
-  fs.mkdir("sub", { at: etc });
-  fs.rename("made", "sub/moved", { at: etc, toAt: etc });
-  assert.equal(fs.readdir("sub", { at: etc }).map((e) => e.name), ["moved"]);
-  assert.is(code(() => fs.stat("x", { at: fs.open("/etc/passwd", { ...D, directory: false }) })), "EBADF");
 });
 
 t("an unlinked file lives until its last handle closes, a read-only one opened before the copy-up included", () => {

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { MemVfs } from "../../src/wasi/mod.ts";
 import { UnionFS, WritableLayer } from "../../src/fs/mod.ts";
+import { put } from "../fs/_view.ts";
 
 export const FIXTURES = ["alloc", "args", "cat", "fsops", "hello", "sleeper", "spam", "spawner", "spin", "ticker", "writer"];
 
@@ -12,7 +13,7 @@ export function fixture(name: string): Uint8Array<ArrayBuffer> {
 /** A rootfs with every fixture in /bin. */
 export function rootfsWithFixtures(): MemVfs {
   const vfs = new MemVfs();
-  for (const name of FIXTURES) vfs.writeFile(`/bin/${name}`, fixture(name));
+  for (const name of FIXTURES) put(vfs, `/bin/${name}`, fixture(name));
   return vfs;
 }
 

@@ -2,6 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runProcess, ModuleCache } from "../../src/wasi/mod.ts";
 import { rootfsWithFixtures, textSink } from "./_helpers.ts";
+import { put } from "../fs/_view.ts";
 
 const inline = suite("runProcess inline");
 
@@ -34,7 +35,7 @@ inline("a symlink to a multi-call binary keeps argv[0]", async () => {
 
 inline("a #! script runs its interpreter from the rootfs with the script's path", async () => {
   const rootfs = rootfsWithFixtures();
-  rootfs.writeFile("/usr/bin/script", "#!/bin/args -x\necho hi\n");
+  put(rootfs, "/usr/bin/script", "#!/bin/args -x\necho hi\n");
   const stdout = textSink();
   const r = await runProcess({ cmd: ["/usr/bin/script", "arg"] }, { rootfs, stdout }).done;
   assert.ok(stdout.text().startsWith("argv[0]=/bin/args\nargv[1]=-x\nargv[2]=/usr/bin/script\nargv[3]=arg\n"));
@@ -50,7 +51,7 @@ inline("a missing program exits 127 with Docker's message on stderr", async () =
 
 inline("a file that is not WebAssembly exits 126", async () => {
   const rootfs = rootfsWithFixtures();
-  rootfs.writeFile("/bin/text", "just text");
+  put(rootfs, "/bin/text", "just text");
   const r = await runProcess({ cmd: ["/bin/text"] }, { rootfs, stderr: textSink() }).done;
   assert.is(r.exitCode, 126);
   assert.match(r.error ?? "", /exec format error/);

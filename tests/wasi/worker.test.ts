@@ -7,6 +7,7 @@ import { runtimeHost } from "../../server/platform/mod.ts";
 import { fixture, unionWithFixtures, textSink, watchUncaught } from "./_helpers.ts";
 import { Layer, UnionFS, WritableLayer } from "../../src/fs/mod.ts";
 import { writeTar } from "../../src/tar/mod.ts";
+import { put } from "../fs/_view.ts";
 
 /** A container's rootfs as the engine makes it: an image layer (in shared memory) under a writable layer. */
 function unionRootfs(): UnionFS {
@@ -64,7 +65,7 @@ workers("a kill killed mid-write keeps the files it had closed", async () => {
   await stdout.until("wrote 50\n");
   await h.kill();
   const reported = stdout.text().trim().split("\n").filter((l) => l.startsWith("wrote ")).map((l) => Number(l.split(" ")[1]));
-  for (const i of reported) assert.is(rootfs.stat(`/data/f${i}`, true).size, BigInt(`body of file ${i}\n`.length));
+  for (const i of reported) assert.is(rootfs.stat(`/data/f${i}`).size, BigInt(`body of file ${i}\n`.length));
 });
 
 // How fast (the issue's 100 ms) is measured in bench/wasi.bench.ts; a test asserts no timing
@@ -132,8 +133,8 @@ workers("runs one after another in a pooled worker each change only their own ro
   const stdout = textSink();
   const second = await runProcess({ cmd: ["hello"] }, { rootfs: b, workerHost, stdout }).done;
   assert.equal([first.exitCode, second.exitCode, stdout.text()], [0, 0, "hello\n"]);
-  assert.is(a.stat("/tmp", true).type, "dir"); // fsops made it
-  assert.throws(() => b.stat("/tmp", true), (e: Error & { code?: string }) => e.code === "ENOENT");
+  assert.is(a.stat("/tmp").type, "dir"); // fsops made it
+  assert.throws(() => b.stat("/tmp"), (e: Error & { code?: string }) => e.code === "ENOENT");
 });
 
 workers("a warm worker's runs on one rootfs see every change made to it between them", async () => {
@@ -163,7 +164,7 @@ workers("a program's output and its file writes arrive in the order it made them
       for (const line of new TextDecoder().decode(c).split("\n")) {
         if (!line) continue;
         const i = Number(line.split(" ")[1]);
-        seen.push(`${line}: ${rootfs.stat(`/data/f${i}`, true).size}`); // written and closed before it was printed
+        seen.push(`${line}: ${rootfs.stat(`/data/f${i}`).size}`); // written and closed before it was printed
       }
       if (seen.length >= 20) twenty();
     },
