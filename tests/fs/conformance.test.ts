@@ -2,7 +2,7 @@
  * The conformance suite (_vfs_suite.ts) over every FileSystem a process can see: the
  * flat MemVfs (the oracle itself, and read back from its snapshot), the union at depth 1
  * and at many layers, read back from its serialized upper and from its own export, the
- * vfs driver, the mount table with a volume and with a host bind, the read-only views,
+ * vfs driver, the worker round trip, the mount table with a volume and with a host bind, the read-only views,
  * and host directories. Then the union's own model-based case: commits into new layers
  * in the middle of a random list keep the flat view.
  */
@@ -13,9 +13,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  deserializeUpper, exportUpper, type FileSystem, Layer, mountVfs, serializeUpper, UnionFS, WritableLayer,
+  applyChange, decodeTagged, deserializeUpper, exportUpper, type FileSystem, Layer, mountVfs, serializeUpper, UnionFS, WritableLayer,
 } from "../../src/fs/mod.ts";
-import { MemVfs, MountedVfs, readOnly } from "../../src/wasi/mod.ts";
+import { ChangeLink, MemVfs, MountedVfs, readOnly } from "../../src/wasi/mod.ts";
+import { Ring } from "../../src/wasi/_ring.ts";
 import { HostDirVfs } from "../../server/platform/host_dir.ts";
 import { writeTar } from "../../src/tar/mod.ts";
 import type { TarInput } from "../../src/tar/mod.ts";
@@ -96,6 +97,36 @@ vfsSuite("a union, read back from its serialized upper", () => {
   const lowers = manyLayers(), fs = union(lowers);
   return { fs, check: () => new UnionFS({ lowers, upper: deserializeUpper(serializeUpper(fs.upper)) }) };
 });
+/**
+ * The worker round trip without the thread: the operations go to a copy made as a worker
+ * makes it (the engine's upper serialized and restored, its own range of inode numbers),
+ * whose ChangeLink pushes every record into a shared ring in small frames; the results are
+ * read back from the engine's copy, after the ring's frames are applied to it as the
+ * engine's replay applies them (src/wasi/_replay.ts). tests/engine/open_files.test.ts
+ * does the same through real worker threads with real programs.
+ */
+function workerRoundTrip(): Subject {
+  const lowers = manyLayers();
+  const engine = union(lowers);
+  const upper = deserializeUpper(serializeUpper(engine.upper));
+  const copy = new UnionFS({ lowers, upper });
+  upper.nextIno = engine.upper.reserveInodes(1 << 20);
+  upper.inoEnd = upper.nextIno + (1 << 20);
+  const ring = new Ring(1 << 20);
+  const frames: Uint8Array[] = [];
+  new ChangeLink(new Map([["root", upper]]), (f) => {
+    if (!ring.tryPush(f)) frames.push(...ring.drain().map((d) => d.bytes), f); // a full ring is drained as the engine would
+  }, 4096);
+  return {
+    fs: copy,
+    check: () => {
+      for (const f of [...frames.splice(0), ...ring.drain().map((d) => d.bytes)]) applyChange(engine.upper, decodeTagged(f).rec);
+      return engine;
+    },
+  };
+}
+
+vfsSuite("the worker round trip (a worker's copy, read back from the engine's)", workerRoundTrip);
 vfsSuite("a union over its own export", () => ({ fs: union([fromExport()]) }));
 vfsSuite("the vfs driver (a full private copy)", () => ({ fs: mountVfs(manyLayers()) }));
 vfsSuite("the mount table, a volume", () => ({ fs: mountedAt(union([baseLayer()])) }), { differs: LEXICAL });
