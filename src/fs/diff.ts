@@ -6,7 +6,6 @@
 import { type Inode, WHITEOUT } from "./inode.ts";
 import type { UnionFS } from "./union_fs.ts";
 import type { Change } from "./types.ts";
-import { copiedNames } from "./_floating.ts";
 
 export type { Change };
 
@@ -38,15 +37,7 @@ export function diff(fs: UnionFS): Change[] {
       }
     }
   };
-  walk(fs.root, "");
-  // Copies no upper directory names (changed through a handle, or other names of a hard link): modified, with their directories.
-  for (const [path] of copiedNames(fs)) {
-    let p = `/${path}`;
-    while (p && !seen.has(p)) {
-      seen.set(p, 0);
-      p = p.slice(0, p.lastIndexOf("/"));
-    }
-  }
+  walk(fs.root, ""); // every copy-up is named in the upper tree (UnionFS.copyUpInode)
   const out = [...seen].map(([Path, Kind]) => ({ Path, Kind }));
   return out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
 }

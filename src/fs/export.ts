@@ -10,7 +10,6 @@ import { type TarInput, writeTar } from "../tar/mod.ts";
 import { type Inode, WHITEOUT } from "./inode.ts";
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer.ts";
 import type { UnionFS } from "./union_fs.ts";
-import { copiedNames, namesShowing } from "./_floating.ts";
 import { fileBytes } from "./_file_data.ts";
 import { FsError } from "./errors.ts";
 
@@ -57,6 +56,19 @@ function write(items: Item[]): Uint8Array {
   }));
 }
 
+/** [path, node] for each of `paths` (without leading "/") that still shows `node` in the merged view. */
+function namesShowing(fs: UnionFS, paths: readonly string[], node: Inode): Item[] {
+  const out: Item[] = [];
+  for (const path of paths) {
+    try {
+      if (fs.lookup(`/${path}`, false, "export") === node) out.push([path, node]);
+    } catch {
+      // gone from the merged view
+    }
+  }
+  return out;
+}
+
 /** The upper as a layer tar. */
 export function exportUpper(fs: UnionFS): Uint8Array {
   const out: Item[] = [];
@@ -74,11 +86,10 @@ export function exportUpper(fs: UnionFS): Uint8Array {
       else walk(e, path);
     }
   };
-  walk(fs.root, "");
-  // Every name of a copied-up lower file must carry the copy (hard links stay linked on re-import).
-  out.push(...copiedNames(fs));
-  // So must every name of a lower hard-linked file that a moved directory carries into this
-  // layer: a tar links only within itself, so the names left below come along as link entries.
+  walk(fs.root, ""); // every name of a copied-up lower file is in the upper tree (UnionFS.copyUpInode)
+  // Every name of a lower hard-linked file that a moved directory carries into this layer
+  // must carry it too: a tar links only within itself, so the names left below come along
+  // as link entries.
   for (const [, node] of out.slice()) {
     if (typeof node === "string" || node.kind === "dir") continue;
     out.push(...namesShowing(fs, fs.stack.linkPaths.get(node.ino) ?? [], node));

@@ -98,11 +98,11 @@ export class UnionHandle implements FsHandle {
   stat(): FsStat {
     return toStat(this.live());
   }
-  /** A metadata change copies up. A directory goes up along its chain; a file's copy is found by number from its lower names (exports look there). */
+  /** A metadata change copies up. A directory goes up along its chain; a file's copy is entered under the lower names that show it (copyUpInode). */
   #meta(): Inode {
     const cur = this.live();
     if (cur.isUpper) return cur;
-    if (cur.kind !== "dir") return this.fs.upper.copyUp(cur);
+    if (cur.kind !== "dir") return this.fs.copyUpInode(cur);
     const n = this.dirs.length;
     if (n <= 1) return this.fs.root;
     return this.fs.copyUp({ dirs: this.dirs.slice(0, -1), parts: this.parts.slice(0, -1), parent: this.dirs[n - 2]!, name: this.parts[n - 2]!, node: cur, slash: true });

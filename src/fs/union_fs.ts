@@ -218,14 +218,45 @@ export class UnionFS implements FileSystem {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Copy-up (gVisor's copy_up.go): fast path if already up, parents first, then the inode (metadata; bytes on first write). */
+  /**
+   * Copy-up of what `loc` names (gVisor's copy_up.go): fast path if already up, parents
+   * first, then the inode (metadata; bytes on first write). See `copyUpInode`.
+   */
   copyUp(loc: Loc): Inode {
     const node = loc.node ?? fail("ENOENT", [...loc.parts, loc.name].join("/"), "copy-up");
     if (node.isUpper) return node;
     if (loc.name === "") return this.root;
-    const parent = this.upperDir(loc);
+    return this.#copy(node, loc);
+  }
+
+  /**
+   * Copy-up of a lower inode reached without a name (an open handle's metadata change, the
+   * other names of a hard link one name of which goes). This and `copyUp` are the one place
+   * a copy is made: the copy is entered in the upper tree under the name it was reached by
+   * and under every other name of it that the merged view still shows (a hard-linked lower
+   * file's), the directories above copied up on the way. So the upper tree names every
+   * copy, and diff and export find them all by walking it.
+   * XXX: a file reached only through a renamed directory and changed through a handle has
+   * no lower name that shows it: its copy is found by number, and diff and export miss it.
+   */
+  copyUpInode(node: Inode): Inode {
+    return node.isUpper ? node : this.#copy(node, null);
+  }
+
+  #copy(node: Inode, at: Loc | null): Inode {
+    const names: Loc[] = at ? [at] : [];
+    const paths = this.stack.linkPaths.get(node.ino) ?? (at ? [] : [node.path]);
+    for (const path of paths) {
+      try {
+        const loc = this.locate(`/${path}`, false, "copy-up");
+        if (loc.node === node) names.push(loc);
+      } catch {
+        // that name is gone from the merged view
+      }
+    }
+    const places = names.filter((loc) => loc.name !== "").map((loc) => [this.upperDir(loc), loc.name] as const); // parents first
     const u = this.upper.copyUp(node);
-    this.upper.setEntry(parent, loc.name, u);
+    for (const [parent, name] of places) if (parent.entries!.get(name) !== u) this.upper.setEntry(parent, name, u);
     return u;
   }
 
@@ -263,7 +294,7 @@ export class UnionFS implements FileSystem {
   /** One name of a non-directory is gone: count it, and forget the inode when nothing holds it. */
   #unlinkInode(node: Inode, t: bigint): void {
     if (!node.isUpper && node.nlink <= 1) return; // a lower inode with one name: the whiteout is all
-    const u = node.isUpper ? node : this.upper.copyUp(node);
+    const u = this.copyUpInode(node);
     this.upper.setAttr(u, { nlink: u.nlink - 1, ctime: t });
     if (u.nlink === 0 && !this.upper.isOpen(u.ino)) this.upper.release(u);
   }

@@ -156,6 +156,33 @@ t("a metadata change through a read-only handle copies up, and export keeps it",
   assert.is(commit(fs).stat("/etc/conf").mode, 0o600);
 });
 
+/** Every inode of the upper that has a name is named by the upper tree (copy-up enters each copy: UnionFS.copyUpInode). */
+function everyCopyNamed(fs: UnionFS): void {
+  const named = new Set<number>();
+  const walk = (d: import("../../src/fs/inode.ts").Inode) => {
+    for (const e of d.entries!.values()) if (typeof e === "object") named.add(e.ino), e.kind === "dir" && walk(e);
+  };
+  walk(fs.root);
+  for (const n of fs.upper.inodes.values()) if (n !== fs.root && n.nlink > 0) assert.ok(named.has(n.ino), `inode ${n.ino} has no name in the upper tree`);
+}
+
+t("a copy-up through a handle or of a hard link's other names is named in the upper tree at every name that shows it", () => {
+  const fs = unionOf([dir("a"), dir("b"), file("a/one", "linked"), link("b/two", "a/one"), link("b/three", "a/one"), file("plain", "p")]);
+  const h = fs.open("/b/two", { ...W, write: false, create: false });
+  h.chmod(0o600); // through a handle: the copy has no path of its own
+  h.close();
+  everyCopyNamed(fs);
+  assert.equal(diff(fs).map((c) => `${c.Kind} ${c.Path}`), ["0 /a", "0 /a/one", "0 /b", "0 /b/three", "0 /b/two"]);
+  fs.unlink("/b/three"); // one name of a lower hard link goes: the others carry the copy with its count
+  const p = fs.open("/plain", { ...W, write: false, create: false });
+  p.utimes({ mtime: 7n });
+  p.close();
+  everyCopyNamed(fs);
+  assert.equal([fs.stat("/a/one").nlink, fs.stat("/b/two").mode, fs.stat("/plain").mtim], [2n, 0o600, 7n]);
+  assert.equal(diff(fs).map((c) => `${c.Kind} ${c.Path}`), ["0 /a", "0 /a/one", "0 /b", "2 /b/three", "0 /b/two", "0 /plain"]);
+  assert.equal(view(commit(fs)), view(fs));
+});
+
 t("readdir cookies stay stable while the directory changes during a listing", () => {
   const fs = unionOf([dir("d"), file("d/a"), file("d/b"), file("d/c")]);
   const h = fs.open("/d", D);
