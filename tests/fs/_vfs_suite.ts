@@ -46,9 +46,11 @@ export interface Capabilities {
   differs?: Record<string, string>;
 }
 
-/** The operations of the random lists, on names that exist in BASE or can be made. */
+/** The names the random lists work on: they exist in BASE or can be made. */
 const NAMES = ["/a", "/b", "/a/x", "/a/y", "/b/x", "/c", "/a/d", "/a/d/z"];
-function opArb(targets: string[]): fc.Arbitrary<Op> {
+
+/** The path operations of the random lists (conformance.test.ts's commit case uses these alone). */
+export function pathOpArb(targets: string[]): fc.Arbitrary<Op> {
   return fc.oneof(
     fc.tuple(fc.constant("write" as const), fc.constantFrom(...NAMES), fc.constantFrom("1", "22", "")),
     fc.tuple(fc.constant("mkdir" as const), fc.constantFrom(...NAMES)),
@@ -57,6 +59,13 @@ function opArb(targets: string[]): fc.Arbitrary<Op> {
     fc.tuple(fc.constant("rename" as const), fc.constantFrom(...NAMES), fc.constantFrom(...NAMES)),
     fc.tuple(fc.constant("link" as const), fc.constantFrom(...NAMES), fc.constantFrom(...NAMES)),
     fc.tuple(fc.constant("symlink" as const), fc.constantFrom(...NAMES), fc.constantFrom(...targets)),
+  );
+}
+
+/** Path and fd operations. */
+function opArb(targets: string[]): fc.Arbitrary<Op> {
+  return fc.oneof(
+    { arbitrary: pathOpArb(targets), weight: 7 },
     fc.tuple(fc.constant("chmod" as const), fc.constantFrom(...NAMES, "/h2"), fc.constantFrom(0o600, 0o751)),
     fc.tuple(fc.constant("fdopen" as const), fc.constantFrom(...NAMES, "/h1", "/h2"), fc.boolean()),
     fc.tuple(fc.constant("fdwrite" as const), fc.nat(2), fc.constantFrom("W", "long write")),

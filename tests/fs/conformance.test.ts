@@ -22,7 +22,7 @@ import { writeTar } from "../../src/tar/mod.ts";
 import type { TarInput } from "../../src/tar/mod.ts";
 import { file, whiteout } from "../tar/_fixtures.ts";
 import { apply, commit, type Op } from "./_view.ts";
-import { BASE, oracle, type Subject, vfsSuite, writeBase } from "./_vfs_suite.ts";
+import { BASE, oracle, pathOpArb, type Subject, vfsSuite, writeBase } from "./_vfs_suite.ts";
 import { view } from "./_view.ts";
 
 const union = (lowers: Layer[]) => new UnionFS({ lowers, upper: new WritableLayer() });
@@ -158,16 +158,7 @@ else {
 }
 
 const t = suite("union commits keep the flat view");
-const NAMES = ["/a", "/b", "/a/x", "/a/y", "/b/x", "/c", "/a/d", "/a/d/z"];
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.tuple(fc.constant("write" as const), fc.constantFrom(...NAMES), fc.constantFrom("1", "22", "")),
-  fc.tuple(fc.constant("mkdir" as const), fc.constantFrom(...NAMES)),
-  fc.tuple(fc.constant("rmdir" as const), fc.constantFrom(...NAMES)),
-  fc.tuple(fc.constant("unlink" as const), fc.constantFrom(...NAMES)),
-  fc.tuple(fc.constant("rename" as const), fc.constantFrom(...NAMES), fc.constantFrom(...NAMES)),
-  fc.tuple(fc.constant("link" as const), fc.constantFrom(...NAMES), fc.constantFrom(...NAMES)),
-  fc.tuple(fc.constant("symlink" as const), fc.constantFrom(...NAMES), fc.constantFrom("a", "/b", "../c")),
-);
+const opArb = pathOpArb(["a", "/b", "../c"]);
 
 /** Apply `steps` to a union (committing it into a new layer where a step says so) and to the flat oracle: same results, same view. */
 function splitKeepsView(steps: Array<[Op, boolean]>): void {
