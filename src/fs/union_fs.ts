@@ -293,7 +293,9 @@ export class UnionFS implements FileSystem {
 
   /** One name of a non-directory is gone: count it, and forget the inode when nothing holds it. */
   #unlinkInode(node: Inode, t: bigint): void {
-    if (!node.isUpper && node.nlink <= 1) return; // a lower inode with one name: the whiteout is all
+    // A lower inode with one name: the whiteout is all, unless it is open: then the handle
+    // must see it unlinked (fstat's nlink 0), so it is copied up to carry the count.
+    if (!node.isUpper && node.nlink <= 1 && !this.upper.isOpen(node.ino)) return;
     const u = this.copyUpInode(node);
     this.upper.setAttr(u, { nlink: u.nlink - 1, ctime: t });
     if (u.nlink === 0 && !this.upper.isOpen(u.ino)) this.upper.release(u);

@@ -87,6 +87,16 @@ t("an unlinked file lives until its last handle closes, a read-only one opened b
   assert.is(fs.upper.inodes.has(ino), false);
 });
 
+t("a read-only fd on a lower file whose only name is unlinked sees nlink 0 and still reads it", () => {
+  const fs = unionOf([file("f", "lower bytes")]);
+  const h = fs.open("/f", { ...W, write: false, create: false });
+  fs.unlink("/f");
+  const buf = new Uint8Array(11);
+  assert.equal([h.stat().nlink, h.read(buf, 0), text(buf)], [0n, 11, "lower bytes"]);
+  h.close();
+  assert.equal([...fs.upper.inodes.keys()], [fs.root.ino], "forgotten once closed");
+});
+
 t("an open file keeps working after it is unlinked, and a rename keeps its inode", () => {
   const fs = image();
   const ino = fs.stat("/etc/hosts").ino;
