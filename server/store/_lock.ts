@@ -14,7 +14,7 @@ export class StoreLockedError extends Error {
 }
 
 /** Does `pid` name a process that runs (or may run) code? */
-export function alive(pid: number): boolean {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {

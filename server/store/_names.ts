@@ -10,9 +10,9 @@
 import { createHash } from "node:crypto";
 
 /** The longest file name the file systems we run on accept, in bytes. */
-export const NAME_MAX = 255;
+const NAME_MAX = 255;
 /** The prefix of a hashed name. */
-export const HASHED_PREFIX = "long.";
+const HASHED_PREFIX = "long.";
 
 const encode = (key: string) => encodeURIComponent(key).replace(/\./g, "%2E");
 

@@ -8,7 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-export const QUARANTINE_DIR = "quarantine";
+const QUARANTINE_DIR = "quarantine";
 
 export class Quarantine {
   readonly warnings: string[] = [];

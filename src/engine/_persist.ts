@@ -183,7 +183,7 @@ function spilledNames(upper: WritableLayer): Set<string> {
  * append) ends the replay; so does a record that does not fit (it and what follows
  * were never acknowledged as one consistent state). Returns the records applied.
  */
-export function replay(upper: WritableLayer, journal: Uint8Array): number {
+function replay(upper: WritableLayer, journal: Uint8Array): number {
   const view = new DataView(journal.buffer, journal.byteOffset, journal.byteLength);
   let at = 0, applied = 0;
   while (at + 4 <= journal.length) {

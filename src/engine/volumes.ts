@@ -15,9 +15,9 @@ import type { VolumesApi } from "./api.ts";
 import { values } from "./_filters.ts";
 
 /** Docker's volume name rule (same characters as container names). */
-export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** The label Docker puts on anonymous volumes. */
-export const ANONYMOUS_LABEL = "com.docker.volume.anonymous";
+const ANONYMOUS_LABEL = "com.docker.volume.anonymous";
 
 interface VolumeRecord {
   Name: string;

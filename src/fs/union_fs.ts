@@ -244,8 +244,15 @@ export class UnionFS implements FileSystem {
   }
 
   #copy(node: Inode, at: Loc | null): Inode {
+    const links = this.stack.linkPaths.get(node.ino);
+    if (at && !links) { // the common case: one name, the one it was reached by
+      const parent = this.upperDir(at);
+      const u = this.upper.copyUp(node);
+      this.upper.setEntry(parent, at.name, u);
+      return u;
+    }
     const names: Loc[] = at ? [at] : [];
-    const paths = this.stack.linkPaths.get(node.ino) ?? (at ? [] : [node.path]);
+    const paths = links ?? [node.path];
     for (const path of paths) {
       try {
         const loc = this.locate(`/${path}`, false, "copy-up");

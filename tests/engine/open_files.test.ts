@@ -11,7 +11,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { closeWorkers } from "../../src/wasi/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
-import { run, sampleEngine } from "./_samples.ts";
+import { output, outputUntil, run, sampleEngine } from "./_samples.ts";
+import { shWaitFor, until } from "../_wait.ts";
 import { watchUncaught } from "../wasi/_helpers.ts";
 
 const { workerHost } = runtimeHost();
@@ -78,6 +79,22 @@ t("a file written after its directory was renamed, and one unlinked while open, 
     assert.is(seen, r.stdout);
     return seen;
   });
+});
+
+t("a file an exec unlinks while the main process holds it open stays writable through the main process's fd (each in its own worker)", async () => {
+  const engine = await sampleEngine(["probes"], { workerHost });
+  const script = `exec 3>/tmp/held; echo first >&3; echo ready; ${shWaitFor("/go")}; echo late >&3; cat /proc/self/fd/3 2>/dev/null; echo done`;
+  const { Id } = await engine.containers.create({ Image: "probes", Cmd: ["sh", "-c", script] });
+  await engine.containers.start(Id);
+  await outputUntil(engine, Id, "ready\n");
+  const ex = engine.exec.create(Id, { Cmd: ["sh", "-c", "rm /tmp/held; touch /go"] });
+  assert.is(await engine.exec.start(ex.Id), 0);
+  // The exec let the inode go; the main process still writes it: its records must apply.
+  const status = await until(engine.containers.wait(Id), { what: "the main process's end" });
+  assert.equal(status, { StatusCode: 0, Error: null });
+  assert.match((await output(engine, Id)).stdout, /ready\n(.*\n)?done\n$/);
+  const seen = await afterwards(engine, Id, "ls -a /tmp");
+  assert.is(seen, ".\n..\n");
 });
 
 t.run();
