@@ -4,20 +4,13 @@ import { diff, exportMerged, exportUpper, Layer, sizes, UnionFS, WritableLayer }
 import { indexTar, writeTar } from "../../src/tar/mod.ts";
 import { dir, file, link, symlink, text } from "../tar/_fixtures.ts";
 import { commit, unionOf, view } from "./_view.ts";
+import { code } from "./_vfs_cases.ts";
 
 const t = suite("the union filesystem");
 const enc = new TextEncoder();
 const W = { read: true, write: true, create: true, exclusive: false, truncate: false, directory: false, follow: true };
 const D = { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: true };
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-    return "ok";
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-}
 
 const image = () => unionOf(
   [dir("usr"), dir("usr/bin"), file("usr/bin/sh", "sh"), symlink("bin", "usr/bin"), dir("etc"), file("etc/hosts", "h"), symlink("loop", "loop")],

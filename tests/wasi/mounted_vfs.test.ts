@@ -7,18 +7,11 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { MemVfs, MountedVfs } from "../../src/wasi/mod.ts";
 import { put } from "../fs/_view.ts";
+import { code } from "../fs/_vfs_cases.ts";
 
 const t = suite("the mount table");
 const dec = new TextDecoder();
 
-function code(f: () => unknown): string {
-  try {
-    f();
-    return "ok";
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-}
 
 function table() {
   const root = new MemVfs(), vol = new MemVfs(), inner = new MemVfs(), ro = new MemVfs();
