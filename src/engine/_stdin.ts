@@ -15,7 +15,7 @@ export function endable(rt: ContainerRuntime, stdin: StdinSource): StdinSource {
     if (ended) return;
     ended = true;
     ctl.close();
-    void reader.cancel().catch(() => {});
+    void reader.cancel().catch(() => {}); // the client's stream may already be errored: its end is all that is wanted
   };
   return new ReadableStream<Uint8Array>({
     start: (c) => void (ctl = c),
