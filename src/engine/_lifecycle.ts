@@ -236,9 +236,12 @@ export class Lifecycle {
   /** Stop every running container (SIGTERM, kill after graceMs) and wait until every exit is recorded. */
   async stopAll(graceMs: number): Promise<void> {
     const all = [...this.#p.registry.all()];
-    // A stop that fails (the container ended meanwhile: "not running") leaves nothing to do:
-    // every exit, however it came, is recorded and awaited just below.
-    await Promise.all(all.filter((rt) => rt.proc).map((rt) => this.#stop(rt, graceMs / 1000).catch(() => {})));
+    // A container that ended meanwhile answers not-modified ("already stopped"): nothing to
+    // do, its exit is recorded and awaited just below. Any other error is the caller's.
+    const ended = (err: unknown) => {
+      if (!(err instanceof EngineError && err.kind === "not-modified")) throw err;
+    };
+    await Promise.all(all.filter((rt) => rt.proc).map((rt) => this.#stop(rt, graceMs / 1000).catch(ended)));
     await Promise.all([...this.#p.registry.all()].map((rt) => rt.exiting));
   }
 }

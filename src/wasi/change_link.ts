@@ -33,6 +33,7 @@ export class ChangeLink {
     for (const [key, upper] of uppers) {
       upper.onChange = (rec) => {
         if (this.#applying) return;
+        if (rec.op !== "write") return sink(encodeChange(rec, key)); // one frame: no split to look for
         for (const part of splitChange(rec, maxFrame)) sink(encodeChange(part, key));
       };
     }

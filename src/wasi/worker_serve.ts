@@ -87,8 +87,10 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles } 
     };
     const rootfs = rootfsFrom(req.rootfs, opts.host);
     for (const [key, upper] of rootfs.uppers) {
-      upper.nextIno = req.inodes[key] ?? upper.nextIno;
-      upper.inoEnd = upper.nextIno + RUN_INODES;
+      const base = req.inodes[key];
+      if (base === undefined) throw new Error(`Cannot run: no inode numbers were set aside for filesystem ${key}`);
+      upper.nextIno = base;
+      upper.inoEnd = base + RUN_INODES;
     }
     const link = new ChangeLink(rootfs.uppers, (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox);
     const beforeCall = () => {
