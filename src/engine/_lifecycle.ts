@@ -12,6 +12,7 @@ import type { LayerCache } from "./_layer_cache.ts";
 import { logSink, storeLog } from "./_log_sink.ts";
 import { decodeLog } from "./_logs_io.ts";
 import { processView } from "./_process_view.ts";
+import { dockerProcess, makeWorkingDir } from "./_process_env.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { endable } from "./_stdin.ts";
@@ -91,15 +92,16 @@ export class Lifecycle {
     const fs = await this.#p.layers.mount(rt);
     rt.layerChanged();
     rt.upper!.trace(fs);
+    const c = rt.rec.Config;
+    makeWorkingDir(fs, c.WorkingDir);
     const rootfs = await processView(this.#p, rt, fs);
     rt.view = rootfs;
-    const c = rt.rec.Config;
     const stdin = endable(rt, rt.stdin ?? new Uint8Array(0));
     rt.stdin = null;
     const memory = rt.rec.HostConfig.Memory || options.limits?.memoryBytes;
     Object.assign(rt.rec.State, { Status: "running", StartedAt: Date.now(), FinishedAt: 0, ExitCode: 0, OOMKilled: false, Error: "", Pid: 1 });
     const proc = runProcess(
-      { entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env, workingDir: c.WorkingDir || "/" },
+      { entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env, workingDir: c.WorkingDir || "/", ...dockerProcess(rootfs, c, c.Tty) },
       {
         rootfs, stdin, stdout: logSink(store, rt, "stdout"), stderr: logSink(store, rt, "stderr"),
         limits: { ...options.limits, ...(memory ? { memoryBytes: memory } : {}) },

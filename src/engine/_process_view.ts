@@ -42,7 +42,7 @@ export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionF
 }
 
 /** mkdir -p in the container's layer (a mount point, as Docker makes them). */
-function ensureDir(fs: UnionFS, path: string): void {
+export function ensureDir(fs: UnionFS, path: string): void {
   let at = "";
   for (const part of path.split("/").filter(Boolean)) {
     at += `/${part}`;

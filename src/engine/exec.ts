@@ -4,6 +4,7 @@
  */
 import { runProcess } from "../wasi/mod.ts";
 import { randomId } from "./_format.ts";
+import { dockerProcess } from "./_process_env.ts";
 import { conflict, notFound } from "./errors.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import type { ContainerRegistry } from "./_registry.ts";
@@ -65,7 +66,10 @@ export class Execs implements ExecApi {
     this.#p.events.emit("container", `exec_start: ${ex.options.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
     const sink = (stream: "stdout" | "stderr") => ({ write: (d: Uint8Array) => io.onOutput?.(stream, d) });
     const result = await runProcess(
-      { cmd: ex.options.Cmd, env: [...c.Env, ...(ex.options.Env ?? [])], workingDir: ex.options.WorkingDir || c.WorkingDir || "/" },
+      {
+        cmd: ex.options.Cmd, env: [...c.Env, ...(ex.options.Env ?? [])], workingDir: ex.options.WorkingDir || c.WorkingDir || "/",
+        ...dockerProcess(rootfs, c, !!ex.options.Tty, ex.options.User),
+      },
       {
         rootfs, stdin: io.stdin ?? new Uint8Array(0), stdout: sink("stdout"), stderr: sink("stderr"), limits: this.#p.options.limits,
         workerHost: this.#p.options.workerHost,

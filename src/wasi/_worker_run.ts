@@ -12,6 +12,7 @@ import { RUN_INODES } from "./change_link.ts";
 import { defaultModuleCache, moduleKey } from "./module_cache.ts";
 import { resolveProgram } from "./resolve.ts";
 import { capPages } from "./_memory_cap.ts";
+import { libcCwdSlot } from "./_libc_cwd.ts";
 import { collect, DEFAULT_GRACE_MS, messageOf, resultOf } from "./_result.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 import { type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
@@ -50,7 +51,7 @@ function programFor(w: PooledWorker, rootfs: FileSystem, launch: ReturnType<type
   const key = moduleKey(digest, maxPages);
   const known = w.modules.has(key);
   w.modules.add(key);
-  const ref = { argv: found.argv, key, capped };
+  const ref = { argv: found.argv, key, capped, cwdSlot: libcCwdSlot(found.bytes, digest) };
   w.lastProgram = { asked, ref };
   return known ? ref : { ...ref, module };
 }

@@ -38,12 +38,12 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     } catch (err) {
       sinkFailed(err);
     }
-  });
+  }, launch.tty);
   const run = (stdin: Uint8Array): ProcessResult => {
     try {
       const r = resultOf(runSync({
         vfs: o.rootfs, ...launch, control, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes,
-        stdio: [new StdinFd(stdin), sink(o.stdout), sink(o.stderr)],
+        stdio: [new StdinFd(stdin, launch.tty), sink(o.stdout), sink(o.stderr)],
       }), startedAt, false);
       return sinkError && !r.error ? { ...r, error: sinkError } : r;
     } catch (err) {

@@ -13,6 +13,7 @@ import { resolveProgram } from "./resolve.ts";
 import { DirFd } from "./dir_fd.ts";
 import { capPages } from "./_memory_cap.ts";
 import { spawnImport } from "./_spawn.ts";
+import { type LibcCwdSlot, libcCwdSlot } from "./_libc_cwd.ts";
 
 export interface SyncRunOptions {
   vfs: FileSystem;
@@ -45,6 +46,8 @@ export interface LoadedProgram {
   module: WebAssembly.Module;
   /** The module's memory carries the cap (false for precompiled modules: checked at system calls). */
   capped: boolean;
+  /** Where its libc keeps the working directory (_libc_cwd.ts); absent when it keeps none. */
+  cwdSlot?: LibcCwdSlot;
 }
 
 export interface SyncRunResult {
@@ -75,14 +78,15 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
       if (!(o.child && found.exitCode === 127)) o.stdio[2].fd_write(encoder.encode(`${found.message}\n`));
       return { exitCode: found.exitCode, oomKilled: false, timedOut: false, error: found.message };
     }
-    program = { argv: found.argv, ...o.modules.load(found.bytes, { maxPages }) };
+    const loaded = o.modules.load(found.bytes, { maxPages });
+    program = { argv: found.argv, ...loaded, cwdSlot: libcCwdSlot(found.bytes, loaded.digest) };
   }
   const { module, capped } = program;
   const root = new DirFd(o.vfs, "/", o.vfs.open("/", { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: true }), "/");
   const fds: Fd[] = o.preopen === false ? [...o.stdio] : [...o.stdio, root];
   const inherited = new Set<Fd>(o.stdio);
   const w = createWasi(program.argv, [...o.env], fds, {
-    vfs: o.vfs, control: o.control, strictSymlinks: o.strictSymlinks, inherited, beforeCall: o.beforeCall,
+    vfs: o.vfs, control: o.control, strictSymlinks: o.strictSymlinks, inherited, beforeCall: o.beforeCall, cwd: o.cwd, cwdSlot: program.cwdSlot,
     memoryCap: capped ? undefined : o.memoryBytes,
   });
   let memory: WebAssembly.Memory | undefined;

@@ -1,7 +1,9 @@
 /**
  * The standard fds of a process: stdin from bytes (or a blocking pull, in a worker),
- * stdout and stderr to a write function. They are character devices, as a container's
- * stdio pipes look to a program that is not on a terminal.
+ * stdout and stderr to a write function. Without a terminal they are pipes to the
+ * program: WASI has no pipe filetype, so they report "unknown" as wasmtime reports a
+ * pipe, and wasi-libc's isatty() is false. With a terminal (-t) they are character
+ * devices without seek rights, which is what isatty() looks for.
  */
 import { wasi } from "@bjorn3/browser_wasi_shim";
 import { BaseFd } from "./fds.ts";
@@ -10,9 +12,10 @@ const STDIO_RIGHTS = BigInt(wasi.RIGHTS_FD_READ | wasi.RIGHTS_FD_WRITE | wasi.RI
   wasi.RIGHTS_FD_FDSTAT_SET_FLAGS | wasi.RIGHTS_FD_FILESTAT_GET);
 
 abstract class StdioFd extends BaseFd {
-  filetype: number = wasi.FILETYPE_CHARACTER_DEVICE;
-  constructor() {
+  filetype: number;
+  constructor(tty: boolean) {
     super();
+    this.filetype = tty ? wasi.FILETYPE_CHARACTER_DEVICE : wasi.FILETYPE_UNKNOWN;
     this.rightsBase = STDIO_RIGHTS;
   }
   override fd_filestat_get(): { ret: number; filestat: wasi.Filestat | null } {
@@ -30,8 +33,8 @@ abstract class StdioFd extends BaseFd {
 export class StdinFd extends StdioFd {
   #pending: Uint8Array = new Uint8Array(0);
   #pull: (max: number) => Uint8Array;
-  constructor(source: Uint8Array | ((max: number) => Uint8Array)) {
-    super();
+  constructor(source: Uint8Array | ((max: number) => Uint8Array), tty = false) {
+    super(tty);
     if (typeof source === "function") this.#pull = source;
     else {
       let rest = source;
@@ -55,8 +58,8 @@ export class StdinFd extends StdioFd {
 
 /** stdout or stderr: each write goes to `write` (which may block, as a full pipe does). */
 export class OutputFd extends StdioFd {
-  constructor(readonly write: (chunk: Uint8Array) => void) {
-    super();
+  constructor(readonly write: (chunk: Uint8Array) => void, tty = false) {
+    super(tty);
   }
   override fd_write(data: Uint8Array): { ret: number; nwritten: number } {
     this.write(data);

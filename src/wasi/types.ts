@@ -16,8 +16,14 @@ export interface ProcessSpec {
   imageEnv?: readonly string[];
   /** Container Env, "NAME=value" each; a name here replaces the image's. */
   env?: readonly string[];
-  /** WorkingDir: the process's cwd, exported as PWD. Default "/". */
+  /** WorkingDir: the process's working directory (its libc starts there; see _libc_cwd.ts). Default "/". Not exported as PWD (Docker does not). */
   workingDir?: string;
+  /** The container's hostname: HOSTNAME in the env, as Docker sets it. */
+  hostname?: string;
+  /** HOME when the env sets none: the user's home from the image's /etc/passwd (Docker's runtime does the same). Default "/root". */
+  home?: string;
+  /** A terminal (-t): stdin, stdout and stderr are ttys to the program, and TERM=xterm when the env has no TERM. Without it they are pipes. */
+  tty?: boolean;
 }
 
 /** Where a program's output goes. `time` is the wall clock in ms since the epoch (Date.now()). */

@@ -14,6 +14,7 @@ import { pollOneoff } from "./_poll.ts";
 import { installPathCalls } from "./_path_calls.ts";
 import { installFdCalls } from "./_fd_calls.ts";
 import { MemoryViews } from "./_mem.ts";
+import { type LibcCwdSlot, startIn } from "./_libc_cwd.ts";
 
 export interface WasiContext {
   vfs: FileSystem;
@@ -26,6 +27,9 @@ export interface WasiContext {
   inherited?: Set<Fd>;
   /** Called as each WASI call starts (a worker wakes the engine there for what it journaled since). */
   beforeCall?: () => void;
+  /** The working directory, and where the program's libc keeps its own (see _libc_cwd.ts). */
+  cwd?: string;
+  cwdSlot?: LibcCwdSlot;
   /** The `strata.spawn` host import's implementation, bound to this process. */
   spawn?: (argv: string[], env: string[], cwd: string, fds: Fd[]) => number;
 }
@@ -91,6 +95,7 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
     fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, usedPtr: number) =>
       readdir(w, views.get(), { fd, buf, len, cookie, usedPtr }),
   });
+  startIn(imp, mem, ctx.cwd ?? "/", ctx.cwdSlot);
   guardAll(w, ctx);
   return w;
 }

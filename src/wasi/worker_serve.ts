@@ -15,6 +15,7 @@ import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transf
 import { ModuleCache } from "./module_cache.ts";
 import { type LoadedProgram, runSync } from "./run_sync.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
+import type { LibcCwdSlot } from "./_libc_cwd.ts";
 
 /** The worker's end of its channel (globalThis in a web Worker, parentPort in Node). */
 export interface WorkerSelf {
@@ -28,6 +29,8 @@ export interface ProgramRef {
   /** Module cache key (moduleKey). */
   key: string;
   capped: boolean;
+  /** Where its libc keeps the working directory (_libc_cwd.ts). */
+  cwdSlot?: LibcCwdSlot;
   module?: WebAssembly.Module;
 }
 
@@ -39,6 +42,8 @@ interface RunRequest {
   argv: string[];
   env: string[];
   cwd: string;
+  /** stdio are a terminal (-t). */
+  tty: boolean;
   stdin: Uint8Array;
   control: SharedArrayBuffer;
   /**
@@ -61,7 +66,7 @@ function programOf(ref: ProgramRef | undefined): LoadedProgram | undefined {
   if (!ref) return undefined;
   if (ref.module) modules.put(ref.key, undefined, ref.module);
   const module = modules.get(ref.key);
-  return module && { argv: ref.argv, module, capped: ref.capped };
+  return module && { argv: ref.argv, module, capped: ref.capped, cwdSlot: ref.cwdSlot };
 }
 
 /**
@@ -112,10 +117,10 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles } 
       for (let at = 0; at < chunk.length || at === 0; at += most) {
         push(outputFrame(fd, time, chunk.subarray(at, at + most)), OUTPUT_FRAME);
       }
-    });
+    }, req.tty);
     const result = runSync({
       vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, control, modules, memoryBytes: req.memoryBytes, program: programOf(req.program),
-      stdio: [new StdinFd(req.stdin), out(1), out(2)], beforeCall,
+      stdio: [new StdinFd(req.stdin, req.tty), out(1), out(2)], beforeCall,
     });
     link.close();
     self.postMessage({ type: "done", result });

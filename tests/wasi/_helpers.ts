@@ -4,7 +4,7 @@ import { MemVfs } from "../../src/wasi/mod.ts";
 import { UnionFS, WritableLayer } from "../../src/fs/mod.ts";
 import { put } from "../fs/_view.ts";
 
-export const FIXTURES = ["alloc", "args", "cat", "fsops", "hello", "sleeper", "spam", "spawner", "spin", "ticker", "writer"];
+export const FIXTURES = ["alloc", "args", "cat", "cwd", "fsops", "hello", "sleeper", "spam", "spawner", "spin", "ticker", "writer"];
 
 export function fixture(name: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(readFileSync(new URL(`./fixtures/${name}.wasm`, import.meta.url))) as Uint8Array<ArrayBuffer>;

@@ -13,7 +13,7 @@ inline("a program found through PATH prints to stdout and exits 0", async () => 
   assert.is(stdout.text(), "hello\n");
 });
 
-inline("argv is Entrypoint + Cmd, env merges container Env over image Env, WorkingDir becomes PWD", async () => {
+inline("argv is Entrypoint + Cmd, env merges container Env over image Env, no PWD (Docker sets none)", async () => {
   const rootfs = rootfsWithFixtures();
   rootfs.mkdir("/work");
   const stdout = textSink();
@@ -21,7 +21,8 @@ inline("argv is Entrypoint + Cmd, env merges container Env over image Env, Worki
   assert.is(r.exitCode, 0);
   const text = stdout.text();
   assert.ok(text.includes("argv[0]=args\nargv[1]=one\nargv[2]=two words\n"));
-  assert.ok(text.includes("env A=container\n") && text.includes("env B=keep\n") && text.includes("env PWD=/work\n"));
+  assert.ok(text.includes("env A=container\n") && text.includes("env B=keep\n"));
+  assert.not.ok(text.includes("env PWD="));
   assert.not.ok(text.includes("env A=image"));
 });
 

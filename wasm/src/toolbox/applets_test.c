@@ -1,4 +1,4 @@
-/* test and [: file tests, string and integer comparisons, !, -a, -o and parentheses.
+/* test and [: file tests, -t FD (a terminal), string and integer comparisons, !, -a, -o and parentheses.
  * Exit 0 true, 1 false, 2 on a syntax error (as coreutils). */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,7 @@ static int unary(const char *op, const char *arg) {
   if (!strcmp(op, "-n")) return *arg != 0;
   if (!strcmp(op, "-z")) return *arg == 0;
   if (!strcmp(op, "-L") || !strcmp(op, "-h")) return lstat(arg, &st) == 0 && S_ISLNK(st.st_mode);
+  if (!strcmp(op, "-t")) { long long fd; return is_int(arg, &fd) && fd >= 0 && fd < 1 << 30 && isatty((int)fd); }
   if (stat(arg, &st) != 0) return 0;
   switch (op[1]) {
     case 'e': return 1;
@@ -38,7 +39,7 @@ static int unary(const char *op, const char *arg) {
   return 0;
 }
 
-static int is_unary(const char *s) { return s && s[0] == '-' && s[1] && !s[2] && strchr("nzLhefdsrwxpcbS", s[1]); }
+static int is_unary(const char *s) { return s && s[0] == '-' && s[1] && !s[2] && strchr("nzLhefdsrwxpcbSt", s[1]); }
 
 static int binary(struct tparse *t, const char *a, const char *op, const char *b) {
   if (!strcmp(op, "=") || !strcmp(op, "==")) return strcmp(a, b) == 0;

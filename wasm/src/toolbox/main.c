@@ -135,8 +135,6 @@ int main(int argc, char **argv) {
   tb_in = stdin;
   tb_out = stdout;
   tb_err = stderr;
-  const char *pwd = getenv("PWD");
-  if (pwd && *pwd == '/') chdir(pwd); /* WorkingDir arrives as PWD (wasi-libc emulates the cwd) */
   const char *name = argc > 0 ? tb_basename(argv[0]) : "toolbox";
   if (strcmp(name, "toolbox") == 0) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0) return usage();

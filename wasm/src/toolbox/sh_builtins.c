@@ -230,6 +230,11 @@ APPLET(sh) {
   char cwd[4096], **env = outer ? tb_env_save() : 0; /* a nested sh must not change its caller */
   int had_cwd = outer && getcwd(cwd, sizeof cwd), rc, i = 1;
   SH = &self;
+  if (!outer) { /* as dash does: PWD names the working directory the shell started in */
+    char here[4096];
+    const char *pwd = getenv("PWD");
+    if (getcwd(here, sizeof here) && (!pwd || strcmp(pwd, here))) setenv("PWD", here, 1);
+  }
   while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "-c") && strcmp(argv[i], "--")) i++; /* -e -x -s: ignored */
   if (i < argc && !strcmp(argv[i], "--")) i++;
   if (i < argc && !strcmp(argv[i], "-c")) {

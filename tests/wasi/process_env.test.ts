@@ -1,0 +1,68 @@
+/**
+ * The process environment Docker gives, for stock wasi-libc programs (tests/wasi/fixtures/cwd.c
+ * links chdir as real programs with a `cd` do): the working directory holds for relative
+ * paths and getcwd, stdio are pipes unless there is a terminal, and the env is Docker's.
+ * Each case runs inline and in a worker.
+ */
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { closeWorkers, runProcess, type ProcessSpec, type RunOptions } from "../../src/wasi/mod.ts";
+import { runtimeHost } from "../../server/platform/mod.ts";
+import { textSink, unionWithFixtures } from "./_helpers.ts";
+
+const { workerHost: host } = runtimeHost();
+
+function rootfs() {
+  const fs = unionWithFixtures();
+  fs.mkdir("/data");
+  fs.mkdir("/data/sub");
+  fs.writeFile("/data/in.json", new TextEncoder().encode("data's in.json\n"));
+  fs.writeFile("/in.json", new TextEncoder().encode("the root's in.json\n"));
+  fs.writeFile("/data/sub/deep", new TextEncoder().encode("deep\n"));
+  return fs;
+}
+
+async function run(spec: ProcessSpec, mode: "inline" | "worker", extra: Partial<RunOptions> = {}) {
+  const stdout = textSink(), stderr = textSink();
+  const r = await runProcess(spec, { rootfs: rootfs(), stdout, stderr, mode, workerHost: mode === "worker" ? host : undefined, ...extra }).done;
+  return { code: r.exitCode, out: stdout.text(), err: stderr.text() };
+}
+
+for (const mode of ["inline", "worker"] as const) {
+  const t = suite(`process environment (${mode})`);
+  if (mode === "worker") t.after(() => closeWorkers(host));
+
+  t("a stock wasi-libc program starts in WorkingDir: relative paths and getcwd hold, absolute paths still reach the root", async () => {
+    const r = await run({ cmd: ["cwd", "in.json", "/in.json", "./sub/deep", "../in.json"], workingDir: "/data" }, mode);
+    assert.is(r.err, "");
+    assert.is(r.out, "cwd /data\nin.json: data's in.json\n/in.json: the root's in.json\n./sub/deep: deep\n../in.json: the root's in.json\ntty 000\n");
+  });
+
+  t("chdir after the start moves on from WorkingDir", async () => {
+    const r = await run({ cmd: ["cwd", "cd", "sub", "deep", "cd", "/", "in.json"], workingDir: "/data" }, mode);
+    assert.is(r.out, "cwd /data\ncwd /data/sub\ndeep: deep\ncwd /\nin.json: the root's in.json\ntty 000\n");
+  });
+
+  t("without WorkingDir the program starts at /", async () => {
+    const r = await run({ cmd: ["cwd", "in.json"] }, mode);
+    assert.is(r.out, "cwd /\nin.json: the root's in.json\ntty 000\n");
+  });
+
+  t("stdio are pipes to the program without a terminal, ttys with one (isatty)", async () => {
+    assert.ok((await run({ cmd: ["cwd"] }, mode)).out.endsWith("tty 000\n"));
+    assert.ok((await run({ cmd: ["cwd"], tty: true }, mode)).out.endsWith("tty 111\n"));
+  });
+
+  t("env as Docker builds it: PATH, HOSTNAME, TERM with a terminal, the image's and container's, HOME last; no PWD", async () => {
+    const r = await run({ cmd: ["args"], imageEnv: ["LANG=C"], env: ["A=1"], hostname: "f00dcafe1234", tty: true }, mode);
+    const env = r.out.split("\n").filter((l) => l.startsWith("env ")).map((l) => l.slice(4));
+    assert.equal(env, ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=f00dcafe1234", "TERM=xterm", "LANG=C", "A=1", "HOME=/root"]);
+  });
+
+  t("an image's PATH and HOME replace the defaults in place; the container's replace the image's", async () => {
+    const r = await run({ cmd: ["args"], imageEnv: ["PATH=/bin", "HOME=/home/app"], env: ["HOME=/srv", "TERM=dumb"], hostname: "h", home: "/root", tty: true }, mode);
+    const env = r.out.split("\n").filter((l) => l.startsWith("env ")).map((l) => l.slice(4));
+    assert.equal(env, ["PATH=/bin", "HOSTNAME=h", "TERM=dumb", "HOME=/srv"]);
+  });
+  t.run();
+}
