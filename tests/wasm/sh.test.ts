@@ -81,12 +81,13 @@ it("sh reads commands from stdin when given no script", () => {
   }
 });
 
-it("PWD at start is the working directory (WorkingDir arrives as PWD)", () => {
+it("sh sets PWD to where it starts, as dash does; a PWD in the env moves nobody (the host sets the working directory)", () => {
   const root = makeRoot({ "here.txt": "x" });
   try {
     run(root.dir, ["mkdir", "-p", "/srv/app"]);
-    assert.is(sh(root.dir, "pwd; ls /", { env: { PWD: "/srv/app" } }).stdout, "/srv/app\nhere.txt\nsrv\n");
-    assert.is(run(root.dir, ["pwd"], { env: { PWD: "/srv" } }).stdout, "/srv\n");
+    assert.is(sh(root.dir, "echo $PWD; cd /srv/app; echo $PWD; pwd", { env: {} }).stdout, "/\n/srv/app\n/srv/app\n");
+    assert.is(sh(root.dir, "echo $PWD; pwd", { env: { PWD: "/srv/app" } }).stdout, "/\n/\n");
+    assert.is(run(root.dir, ["pwd"], { env: { PWD: "/srv" } }).stdout, "/\n");
   } finally {
     root.rm();
   }
