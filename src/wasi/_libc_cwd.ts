@@ -54,16 +54,25 @@ export function libcCwdSlot(bytes: Uint8Array, digest: string): LibcCwdSlot | un
 }
 
 function findSlot(info: ModuleInfo): LibcCwdSlot | undefined {
-  const byteAt = (a: number): number | undefined => {
-    for (const d of info.data) if (a >= d.offset && a < d.offset + d.bytes.length) return d.bytes[a - d.offset];
-    return undefined;
-  };
+  // Every address where the data holds "/\0" (a "/" literal, or the tail of one that ends
+  // in "/"), as a bitmap over the span they cover; then every aligned word of the data is
+  // tested against it (a 30 MB program has megabytes of data: no per-word Set lookup).
+  const roots: number[] = [];
+  for (const d of info.data) {
+    for (let i = d.bytes.indexOf(0x2f); i >= 0; i = d.bytes.indexOf(0x2f, i + 1)) {
+      if (d.bytes[i + 1] === 0) roots.push(d.offset + i);
+    }
+  }
+  if (!roots.length) return undefined;
+  const low = Math.min(...roots), span = Math.max(...roots) - low + 1;
+  const bits = new Uint32Array(Math.ceil(span / 32));
+  for (const r of roots) bits[(r - low) >>> 5]! |= 1 << ((r - low) & 31);
   const found: LibcCwdSlot[] = [];
   for (const d of info.data) {
     const view = new DataView(d.bytes.buffer, d.bytes.byteOffset, d.bytes.byteLength);
     for (let i = (4 - (d.offset % 4)) % 4; i + 4 <= d.bytes.length; i += 4) {
-      const p = view.getUint32(i, true);
-      if (p !== 0 && byteAt(p) === 0x2f && byteAt(p + 1) === 0) found.push({ address: d.offset + i, initial: p });
+      const k = view.getUint32(i, true) - low;
+      if (k >= 0 && k < span && (bits[k >>> 5]! & (1 << (k & 31))) !== 0) found.push({ address: d.offset + i, initial: k + low });
     }
   }
   const stored = found.filter((s) => storesAt(info.code, s.address));
@@ -83,11 +92,14 @@ function storesAt(code: Uint8Array, address: number): boolean {
   return has(code, [0x36, 2, ...compact]) || has(code, [0x36, 2, ...padded]);
 }
 
+/** True when `pattern` occurs in `code`. Found by its third byte (an opcode such as 0x36 is everywhere in code; an address byte is rarer). */
 function has(code: Uint8Array, pattern: number[]): boolean {
-  const first = pattern[0]!;
-  for (let i = code.indexOf(first); i >= 0 && i + pattern.length <= code.length; i = code.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < pattern.length && code[i + j] === pattern[j]) j++;
+  const key = pattern[2]!;
+  for (let i = code.indexOf(key, 2); i >= 0; i = code.indexOf(key, i + 1)) {
+    const start = i - 2;
+    if (start + pattern.length > code.length) return false;
+    let j = 0;
+    while (j < pattern.length && code[start + j] === pattern[j]) j++;
     if (j === pattern.length) return true;
   }
   return false;
