@@ -22,11 +22,11 @@ const missing = _clangMissing();
 if (missing) console.log(`skip: wasm build check: ${missing}`);
 (missing ? test.skip : test)("wasm/check.sh rebuilds wasm/dist byte for byte", () => {
   const out = execFileSync("bash", [new URL("../../wasm/check.sh", import.meta.url).pathname], { encoding: "utf8" });
-  assert.match(out, /wasm\/dist matches a fresh build \(9 files\)/);
+  assert.match(out, /wasm\/dist matches a fresh build \(10 files\)/);
 });
 
 test("the programs import only WASI preview1, and the toolbox strata.spawn", () => {
-  for (const name of ["toolbox", "hello", "spin", "spam", "alloc", "fsops", "escape", "bigfile", "tmpsort"]) {
+  for (const name of ["toolbox", "hello", "spin", "spam", "alloc", "fsops", "escape", "bigfile", "tmpsort", "sqlite3"]) {
     const module = new WebAssembly.Module(readFileSync(dist(name)));
     const foreign = WebAssembly.Module.imports(module).filter((i) => i.module !== "wasi_snapshot_preview1");
     assert.equal(foreign.map((i) => `${i.module}.${i.name}`), name === "toolbox" ? ["strata.spawn"] : [], name);
