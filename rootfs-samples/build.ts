@@ -5,6 +5,7 @@
  *   toolbox:latest  a small Linux-shaped rootfs: /bin/toolbox and its applet symlinks, /etc files, /tmp…
  *   demo:latest     toolbox's layer (byte for byte) plus two layers that exercise every union rule
  *   probes:latest   toolbox's layer plus the probe programs (hello, spin, spam, alloc, fsops, escape, bigfile, tmpsort)
+ *   sqlite:latest   toolbox's layer plus the SQLite shell (upstream's, wasm/src/sqlite/) as /usr/bin/sqlite3
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -61,6 +62,7 @@ const demoLayer2 = layer([
 ]);
 
 const probesLayer = layer([dir("bin"), ...["hello", "spin", "spam", "alloc", "fsops", "escape", "bigfile", "tmpsort"].map((p) => file(`bin/${p}`, wasm(p), 0o755))]);
+const sqliteLayer = layer([dir("usr"), dir("usr/bin"), file("usr/bin/sqlite3", wasm("sqlite3"), 0o755)]);
 
 async function image(name: string, layers: Array<[Uint8Array, string]>, config: ImageConfig["config"]): Promise<ExportImage> {
   const diffIds = await Promise.all(layers.map(([t]) => sha256(t)));
@@ -78,6 +80,8 @@ const images = {
   demo: await image("demo", [[toolboxLayer, "toolbox rootfs: /bin/toolbox and applets"], [demoLayer1, "whiteout, opaque dir, override, symlink, hard link"], [demoLayer2, "COPY demo.sh /demo.sh"]],
     { Env: [PATH, "GREETING=hello"], Cmd: ["/demo.sh"], WorkingDir: "/srv", Labels: { "org.opencontainers.image.title": "strata demo" } }),
   probes: await image("probes", [[toolboxLayer, "toolbox rootfs: /bin/toolbox and applets"], [probesLayer, "COPY probes /bin/"]], { Env: [PATH], Cmd: ["hello"] }),
+  sqlite: await image("sqlite", [[toolboxLayer, "toolbox rootfs: /bin/toolbox and applets"], [sqliteLayer, "COPY sqlite3 /usr/bin/sqlite3 (SQLite 3.52.0)"]],
+    { Env: [PATH], Cmd: ["sqlite3"], Labels: { "org.opencontainers.image.title": "SQLite shell", "org.opencontainers.image.version": "3.52.0" } }),
 };
 
 for (const [name, img] of Object.entries(images)) {
