@@ -31,7 +31,10 @@ SQLITE_FEATURES=(-DSQLITE_DQS=0 -DSQLITE_ENABLE_FTS4 -DSQLITE_ENABLE_RTREE -DSQL
 # directory, since preview1 has no fcntl locks) the default VFS. On top of that:
 #   SQLITE_THREADSAFE=0          no threads in wasm32-wasi (SQLITE_WASI implies it too)
 #   SQLITE_OMIT_LOAD_EXTENSION   no dlopen (also implied)
-SQLITE_WASI=(-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION)
+#   SQLITE_EXTRA_INIT=...        src/sqlite/wasi_locks.c: a dot-file lock on a read-only
+#                                filesystem succeeds without its directory, so a database on
+#                                a :ro bind can be read, as on Linux
+SQLITE_WASI=(-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_EXTRA_INIT=strata_sqlite_init)
 # The shell (shell.c) only:
 #   SQLITE_NOHAVE_SYSTEM          no system()/popen(): .system, .shell, .once -e, "|cmd" say so
 #   _WASI_EMULATED_SIGNAL         shell.c includes <signal.h> and installs a SIGINT handler
@@ -59,7 +62,8 @@ for p in hello spin spam alloc fsops escape bigfile tmpsort; do
 done
 "$CC" "${BASE[@]}" "${SQLITE_WASI[@]}" "${SQLITE_FEATURES[@]}" "${SQLITE_SHELL[@]}" -c -o "$obj/shell.o" src/sqlite/shell.c
 "$CC" "${BASE[@]}" "${WARN[@]}" -c -o "$obj/wasi_compat.o" src/sqlite/wasi_compat.c
+"$CC" "${BASE[@]}" "${WARN[@]}" -c -o "$obj/wasi_locks.o" src/sqlite/wasi_locks.c
 wait "$sqlite_lib"
 "$CC" "${TARGET[@]}" "${LINK[@]}" "${SQLITE_LDFLAGS[@]}" -o "$out/sqlite3.wasm" \
-  "$obj/shell.o" "$obj/sqlite3.o" "$obj/wasi_compat.o" "${SQLITE_LIBS[@]}"
+  "$obj/shell.o" "$obj/sqlite3.o" "$obj/wasi_compat.o" "$obj/wasi_locks.o" "${SQLITE_LIBS[@]}"
 ls -l "$out"/*.wasm | awk '{ printf "%8d  %s\n", $5, $NF }'
