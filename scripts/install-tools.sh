@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the real tools the integration tests drive:
-# umoci, skopeo, docker-registry, debootstrap (benchmarks) and the WASI C toolchain.
+# umoci, skopeo, docker-registry, debootstrap (benchmarks), the WASI C toolchain, and
+# sqlite3 (the oracle the sqlite sample image is compared with).
 # Does nothing for a tool already present; needs root (or sudo) for apt-get.
 set -u
 need=()
 command -v umoci >/dev/null || need+=(umoci)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v clang >/dev/null || need+=(clang)
 command -v wasm-ld >/dev/null || need+=(lld)
 [ -d /usr/include/wasm32-wasi ] || [ -d /usr/share/wasi-sysroot ] || need+=(wasi-libc)
