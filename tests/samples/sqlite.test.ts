@@ -81,6 +81,14 @@ t("an SQL error goes to stderr with its line, the rest still runs, and the statu
   assert.equal([r.code, r.stdout, r.stderr], [n.code, n.stdout, n.stderr]);
 });
 
+t("the shell's file functions: realpath() from WorkingDir through symlinks, writefile() and readfile()", async () => {
+  const engine = await sampleEngine(["sqlite"]);
+  const sql = "select realpath('.'), realpath('../bin/sh'), realpath('/usr/bin/../bin/./sqlite3');\n" +
+    "select writefile('/tmp/w', 'data'), readfile('/tmp/w'), writefile('/tmp/m', 'x', 420);\n";
+  const r = await runWith(engine, sql, { WorkingDir: "/etc" });
+  assert.equal([r.code, r.stdout, r.stderr], [0, "/etc|/bin/toolbox|/usr/bin/sqlite3\n4|data|1\n", ""]);
+});
+
 const BIG_SQL = `
 create table t(id integer primary key, k text not null, v integer not null);
 with recursive c(x) as (select 1 union all select x + 1 from c where x < 200000)
