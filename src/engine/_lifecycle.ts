@@ -12,6 +12,7 @@ import type { LayerCache } from "./_layer_cache.ts";
 import { logSink, storeLog } from "./_log_sink.ts";
 import { decodeLog } from "./_logs_io.ts";
 import { processView } from "./_process_view.ts";
+import { programSha256 } from "./_program_hash.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { endable } from "./_stdin.ts";
@@ -103,7 +104,7 @@ export class Lifecycle {
       {
         rootfs, stdin, stdout: logSink(store, rt, "stdout"), stderr: logSink(store, rt, "stderr"),
         limits: { ...options.limits, ...(memory ? { memoryBytes: memory } : {}) },
-        workerHost: options.workerHost,
+        workerHost: options.workerHost, sha256: programSha256(options.platform),
       },
     );
     rt.proc = proc;

@@ -1,77 +1,129 @@
 /**
- * Compiled WebAssembly modules keyed by the sha256 digest of the program file, so a
- * hundred containers of one image compile each program once. Runtimes that cannot
- * compile at run time (Cloudflare Workers) `register` modules bundled at deploy time.
+ * Compiled WebAssembly modules keyed by the program file's identity, so a hundred
+ * containers of one image compile each program once. A file in an image layer is named
+ * by its place in that layer (the layer's diffId, the offset and length of the bytes):
+ * a layer never changes and its diffId was verified as it was loaded, so nothing is
+ * hashed, however large the program. A file a container wrote is hashed on every load
+ * (its bytes can change in place), with the platform's SHA-256 when the caller has one.
+ * A module is compiled once whatever the memory cap (_memory_cap.ts `importMemory`).
+ * Runtimes that cannot compile at run time (Cloudflare Workers) `register` modules
+ * bundled at deploy time, by the sha256 of their file.
  */
 import type { ModuleCacheLike } from "./types.ts";
+import { layerOf } from "../fs/mod.ts";
 import { sha256Hex } from "./_sha256.ts";
-import { capModuleMemory } from "./_memory_cap.ts";
+import { importMemory } from "./_memory_cap.ts";
+import { type MemoryLimits, type ModuleInfo, moduleInfo } from "./module_info.ts";
+import { notACommand } from "./_command.ts";
 
-/** A module ready to instantiate, and whether its memory carries the requested cap. */
-interface CachedModule {
+/** A synchronous SHA-256 as "sha256:<hex>" (the platform's, where there is one: node:crypto). */
+export type Sha256Sync = (bytes: Uint8Array) => string;
+
+/** A module ready to instantiate. */
+export interface CachedModule {
   module: WebAssembly.Module;
-  digest: string;
-  /** False for precompiled modules: their cap is enforced at system calls instead. */
+  /** The cache key: the file's identity. */
+  key: string;
+  /** The memory to make for it (`env.memory`), when it imports one: with a cap as its maximum. */
+  memory?: MemoryLimits;
+  /** The pages of memory it starts with (0: none). */
+  pages: number;
+  /** False when its memory cannot be made with the cap (a precompiled module, memory64): the cap is checked at system calls. */
   capped: boolean;
 }
 
-/** Digest of a file's bytes, memoized per underlying buffer (lower-layer files are views into shared layer bytes). */
-const digests = new WeakMap<ArrayBufferLike, Map<string, string>>();
-
-/** "sha256:<hex>" of `bytes`. */
-export function fileDigest(bytes: Uint8Array): string {
-  let byBuffer = digests.get(bytes.buffer);
-  if (!byBuffer) digests.set(bytes.buffer, byBuffer = new Map());
-  const key = `${bytes.byteOffset}:${bytes.byteLength}`;
-  let digest = byBuffer.get(key);
-  if (!digest) byBuffer.set(key, digest = `sha256:${sha256Hex(bytes)}`);
-  return digest;
+/** What a file is when it is not a program strata runs (for "exec X: exec format error: …"). */
+export interface Refusal {
+  refused: string;
 }
 
-/** The cache key of a module compiled from `digest` with a memory cap of `maxPages` (none: the file's own limits). */
-export function moduleKey(digest: string, maxPages?: number): string {
-  return maxPages ? `${digest}@${maxPages}` : digest;
+/** "sha256:<hex>" of `bytes` (no memo: a file a container wrote may change in place). */
+export function fileDigest(bytes: Uint8Array, sha256?: Sha256Sync): string {
+  return sha256 ? sha256(bytes) : `sha256:${sha256Hex(bytes)}`;
+}
+
+/** The identity of a program file's bytes: its place in a layer, or the digest of what a container wrote. */
+export function fileIdentity(bytes: Uint8Array, sha256?: Sha256Sync): string {
+  const at = layerOf(bytes);
+  if (at?.layer.diffId) return `${at.layer.diffId}@${at.offset}+${bytes.byteLength}`;
+  return fileDigest(bytes, sha256);
 }
 
 /** A module cache; `defaultModuleCache` is shared by every container of this engine. */
 export class ModuleCache implements ModuleCacheLike {
-  #modules = new Map<string, WebAssembly.Module>();
-  #precompiled = new Set<string>();
+  #modules = new Map<string, CachedModule>();
+  #precompiled = new Map<string, WebAssembly.Module>();
+  /** The sha256 of layer files asked for while precompiled modules are registered, by identity. */
+  #digests = new Map<string, string>();
 
   get(digest: string): WebAssembly.Module | undefined {
-    return this.#modules.get(digest);
+    return this.#precompiled.get(digest) ?? this.#modules.get(digest)?.module;
   }
 
   register(digest: string, module: WebAssembly.Module): void {
-    this.#modules.set(digest, module);
-    this.#precompiled.add(digest);
+    this.#precompiled.set(digest, module);
   }
 
-  /** Put a module compiled elsewhere (a module posted to a worker) under its digest and cap. */
-  put(digest: string, maxPages: number | undefined, module: WebAssembly.Module): void {
-    this.#modules.set(moduleKey(digest, maxPages), module);
+  /** Put a module compiled elsewhere (a module posted to a worker) under its key. */
+  put(entry: CachedModule): void {
+    this.#modules.set(entry.key, entry);
   }
 
-  /** How many modules are held. */
+  /** The entry under `key`, if held. */
+  entry(key: string): CachedModule | undefined {
+    return this.#modules.get(key);
+  }
+
+  /** How many modules are held (registered ones included). */
   get size(): number {
-    return this.#modules.size;
+    return new Set([...this.#precompiled.values(), ...[...this.#modules.values()].map((e) => e.module)]).size;
   }
 
-  /** The module for these file bytes, compiled once per digest (and per memory cap, in pages). */
-  load(bytes: Uint8Array, opts: { maxPages?: number } = {}): CachedModule {
-    const digest = fileDigest(bytes);
-    if (this.#precompiled.has(digest)) return { module: this.#modules.get(digest)!, digest, capped: false };
-    const key = moduleKey(digest, opts.maxPages);
-    let module = this.#modules.get(key);
-    if (!module) {
-      const source = opts.maxPages ? capModuleMemory(bytes, opts.maxPages) : bytes;
-      module = new WebAssembly.Module(source as Uint8Array<ArrayBuffer>);
-      this.#modules.set(key, module);
+  /**
+   * The module for these file bytes, compiled once per identity, or why the file is
+   * not a WASI command (found before compiling: module_info.ts, _command.ts).
+   */
+  load(bytes: Uint8Array, opts: { sha256?: Sha256Sync } = {}): CachedModule | Refusal {
+    const key = fileIdentity(bytes, opts.sha256);
+    const held = this.#modules.get(key);
+    if (held) return held;
+    let info: ModuleInfo;
+    try {
+      info = moduleInfo(bytes);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      return { refused: `not a valid WebAssembly module (${err.message})` };
     }
-    return { module, digest, capped: true };
+    const refused = notACommand(info);
+    if (refused) return { refused };
+    const defined = info.memory && !info.memory.imported;
+    const precompiled = this.#precompiledFor(key, bytes, opts.sha256);
+    let entry: CachedModule;
+    const pages = info.memory?.initial ?? 0;
+    if (precompiled) entry = { module: precompiled, key, memory: defined ? undefined : info.memory, pages, capped: false };
+    else {
+      // A memory the module defines is made at each run instead, with the cap (a 64-bit one cannot be: checked at system calls).
+      const imported = defined ? importMemory(bytes) : undefined;
+      let module: WebAssembly.Module;
+      try {
+        module = new WebAssembly.Module((imported ?? bytes) as Uint8Array<ArrayBuffer>);
+      } catch (err) {
+        if (err instanceof WebAssembly.CompileError) return { refused: `not a valid WebAssembly module (${err.message})` };
+        throw err;
+      }
+      entry = { module, key, memory: defined && !imported ? undefined : info.memory, pages, capped: !defined || !!imported };
+    }
+    this.#modules.set(key, entry);
+    return entry;
+  }
+
+  #precompiledFor(key: string, bytes: Uint8Array, sha256?: Sha256Sync): WebAssembly.Module | undefined {
+    if (this.#precompiled.size === 0) return undefined;
+    let digest = key.startsWith("sha256:") && !key.includes("@") ? key : this.#digests.get(key);
+    if (!digest) this.#digests.set(key, digest = fileDigest(bytes, sha256));
+    return this.#precompiled.get(digest);
   }
 }
 
 /** The engine-wide cache used when `RunOptions.modules` is not given. */
 export const defaultModuleCache: ModuleCache = new ModuleCache();
-
