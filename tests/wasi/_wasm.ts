@@ -16,7 +16,7 @@ const leb = (n: number): number[] => {
   return out;
 };
 /** A signed LEB128 (i32.const's operand). */
-export const sleb = (n: number): number[] => {
+const sleb = (n: number): number[] => {
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -95,8 +95,6 @@ export const TRAPS = {
   outOfBounds: [0x41, ...sleb(0x7ffffff0), 0x28, 2, 0, 0x1a],
   divideByZero: [0x41, 1, 0x41, 0, 0x6d, 0x1a],
   divideOverflow: [0x41, ...sleb(-0x80000000), 0x41, ...sleb(-1), 0x6d, 0x1a],
-  /** `_start` calls itself until the stack runs out. */
-  stackOverflow: (self: number) => [0x10, ...leb(self)],
   /** call_indirect of table slot 0 (a `(i32) -> i32`) as a `() -> ()`. */
   signatureMismatch: [0x41, 0, 0x11, 0, 0],
   /** call_indirect of the empty slot past the table's functions. */
