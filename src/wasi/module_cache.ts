@@ -42,10 +42,14 @@ export function fileDigest(bytes: Uint8Array, sha256?: Sha256Sync): string {
   return sha256 ? sha256(bytes) : `sha256:${sha256Hex(bytes)}`;
 }
 
-/** The identity of a program file's bytes: its place in a layer, or the digest of what a container wrote. */
+/**
+ * The identity of a program file's bytes: its place in a layer (the layer named by its
+ * diffId, or, for a layer made without one, by its process-unique id: then this thread's
+ * cache alone can know it), or the digest of what a container wrote.
+ */
 export function fileIdentity(bytes: Uint8Array, sha256?: Sha256Sync): string {
   const at = layerOf(bytes);
-  if (at?.layer.diffId) return `${at.layer.diffId}@${at.offset}+${bytes.byteLength}`;
+  if (at) return `${at.layer.diffId || `layer#${at.layer.uid}`}@${at.offset}+${bytes.byteLength}`;
   return fileDigest(bytes, sha256);
 }
 
@@ -119,7 +123,7 @@ export class ModuleCache implements ModuleCacheLike {
 
   #precompiledFor(key: string, bytes: Uint8Array, sha256?: Sha256Sync): WebAssembly.Module | undefined {
     if (this.#precompiled.size === 0) return undefined;
-    let digest = key.startsWith("sha256:") && !key.includes("@") ? key : this.#digests.get(key);
+    let digest = key.includes("@") ? this.#digests.get(key) : key;
     if (!digest) this.#digests.set(key, digest = fileDigest(bytes, sha256));
     return this.#precompiled.get(digest);
   }
