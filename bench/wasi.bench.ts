@@ -154,7 +154,9 @@ python.wasm). Each first run in a fresh Node process, the file already in memory
 (min–max) of ${REPEATS_TEXT} processes per case. "image layer": the program in a layer with its diffId (as the engine loads
 images), known by its place there and never hashed; "written": a program the container wrote,
 hashed with node:crypto. Later runs: the same process again, module cached (node:wasi: module reused).
-Before this, a first run hashed the file with the pure-JS SHA-256: ${large.pureJsHash.toFixed(0)} ms for this file, on top of the compile.
+The pure-JS SHA-256 takes ${large.pureJsHash.toFixed(0)} ms over this file: every first run paid it on top of the compile before
+programs in layers were known by their place (with a version of it twice as slow), and a written program pays it
+still where the platform has no hash of its own (a browser, an edge worker).
 
 | run | first run | × node:wasi | later runs |
 |---|---|---|---|
