@@ -9,7 +9,7 @@
  * from "function signature mismatch".
  */
 
-export interface Signal {
+interface Signal {
   name: "SIGABRT" | "SIGFPE" | "SIGSEGV";
   /** The exit status: 128 + the signal number. */
   status: 134 | 136 | 139;

@@ -20,7 +20,7 @@ import { notACommand } from "./_command.ts";
 export type Sha256Sync = (bytes: Uint8Array) => string;
 
 /** A module ready to instantiate. */
-export interface CachedModule {
+interface CachedModule {
   module: WebAssembly.Module;
   /** The cache key: the file's identity. */
   key: string;
@@ -33,7 +33,7 @@ export interface CachedModule {
 }
 
 /** What a file is when it is not a program strata runs (for "exec X: exec format error: …"). */
-export interface Refusal {
+interface Refusal {
   refused: string;
 }
 

@@ -11,7 +11,7 @@ import type { ModuleCache, Sha256Sync } from "./module_cache.ts";
 import { resolveProgram } from "./resolve.ts";
 import type { LoadedProgram } from "./run_sync.ts";
 
-export type ProgramLoad =
+type ProgramLoad =
   | { ok: true; program: LoadedProgram }
   | { ok: false; exitCode: 126 | 127 | 137; message: string; oomKilled: boolean };
 
