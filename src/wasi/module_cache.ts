@@ -5,7 +5,8 @@
  * a layer never changes and its diffId was verified as it was loaded, so nothing is
  * hashed, however large the program. A file a container wrote is hashed on every load
  * (its bytes can change in place), with the platform's SHA-256 when the caller has one.
- * A module is compiled once whatever the memory cap (_memory_cap.ts `importMemory`).
+ * A module is compiled once whatever the memory cap (_memory_cap.ts `importMemory`), and
+ * a run without a cap uses the module as it is until a capped one exists.
  * Runtimes that cannot compile at run time (Cloudflare Workers) `register` modules
  * bundled at deploy time, by the sha256 of their file.
  */
@@ -15,6 +16,9 @@ import { sha256Hex } from "./_sha256.ts";
 import { importMemory } from "./_memory_cap.ts";
 import { type MemoryLimits, type ModuleInfo, moduleInfo } from "./module_info.ts";
 import { notACommand } from "./_command.ts";
+
+/** The key suffix of a module whose memory was turned into an import (`importMemory`). */
+const TURNED = "#memory";
 
 /** A synchronous SHA-256 as "sha256:<hex>" (the platform's, where there is one: node:crypto). */
 export type Sha256Sync = (bytes: Uint8Array) => string;
@@ -28,8 +32,10 @@ interface CachedModule {
   memory?: MemoryLimits;
   /** The pages of memory it starts with (0: none). */
   pages: number;
-  /** False when its memory cannot be made with the cap (a precompiled module, memory64): the cap is checked at system calls. */
+  /** False when its memory is not made with the cap (a precompiled module, memory64; or compiled for runs without one): the cap is checked at system calls. */
   capped: boolean;
+  /** No module that takes a cap better can be made from the file (it is that one, or there is none). */
+  final?: boolean;
 }
 
 /** What a file is when it is not a program strata runs (for "exec X: exec format error: …"). */
@@ -84,12 +90,15 @@ export class ModuleCache implements ModuleCacheLike {
   }
 
   /**
-   * The module for these file bytes, compiled once per identity, or why the file is
-   * not a WASI command (found before compiling: module_info.ts, _command.ts).
+   * The module for these file bytes, or what the file is when it is not a WASI command
+   * (found before compiling: module_info.ts, _command.ts). Compiled once per identity,
+   * and once more at most: a run with a memory cap (`cap`) needs the memory the module
+   * defines turned into an import (`importMemory`), which then serves every run, with
+   * any cap or none; a run without a cap does not pay for the copy of the bytes that takes.
    */
-  load(bytes: Uint8Array, opts: { sha256?: Sha256Sync } = {}): CachedModule | Refusal {
-    const key = fileIdentity(bytes, opts.sha256);
-    const held = this.#modules.get(key);
+  load(bytes: Uint8Array, opts: { sha256?: Sha256Sync; cap?: boolean } = {}): CachedModule | Refusal {
+    const id = fileIdentity(bytes, opts.sha256);
+    const held = this.#held(id, opts.cap);
     if (held) return held;
     let info: ModuleInfo;
     try {
@@ -100,24 +109,32 @@ export class ModuleCache implements ModuleCacheLike {
     }
     const refused = notACommand(info);
     if (refused) return { refused };
-    const defined = info.memory && !info.memory.imported;
-    const precompiled = this.#precompiledFor(key, bytes, opts.sha256);
-    let entry: CachedModule;
-    const pages = info.memory?.initial ?? 0;
-    if (precompiled) entry = { module: precompiled, key, memory: defined ? undefined : info.memory, pages, capped: false };
-    else {
-      // A memory the module defines is made at each run instead, with the cap (a 64-bit one cannot be: checked at system calls).
-      const imported = defined ? importMemory(bytes) : undefined;
-      let module: WebAssembly.Module;
-      try {
-        module = new WebAssembly.Module((imported ?? bytes) as Uint8Array<ArrayBuffer>);
-      } catch (err) {
-        if (err instanceof WebAssembly.CompileError) return { refused: `not a valid WebAssembly module (${err.message})` };
-        throw err;
-      }
-      entry = { module, key, memory: defined && !imported ? undefined : info.memory, pages, capped: !defined || !!imported };
+    const pages = info.memory?.initial ?? 0, defined = !!info.memory && !info.memory.imported;
+    const precompiled = this.#precompiledFor(id, bytes, opts.sha256);
+    if (precompiled) return this.#keep({ module: precompiled, key: id, memory: defined ? undefined : info.memory, pages, capped: false, final: true });
+    // A 64-bit or second memory cannot be turned: its cap is checked at system calls.
+    const turned = opts.cap && defined ? importMemory(bytes) : undefined;
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module((turned ?? bytes) as Uint8Array<ArrayBuffer>);
+    } catch (err) {
+      if (err instanceof WebAssembly.CompileError) return { refused: `not a valid WebAssembly module (${err.message})` };
+      throw err;
     }
-    this.#modules.set(key, entry);
+    if (turned) return this.#keep({ module, key: `${id}${TURNED}`, memory: info.memory, pages, capped: true, final: true });
+    return this.#keep({ module, key: id, memory: defined ? undefined : info.memory, pages, capped: !defined, final: !defined || !!opts.cap });
+  }
+
+  /** The module held for `id` that serves a run (with a cap: one whose memory takes it, or the best there can be). */
+  #held(id: string, cap?: boolean): CachedModule | undefined {
+    const turned = this.#modules.get(`${id}${TURNED}`);
+    if (turned) return turned;
+    const plain = this.#modules.get(id);
+    return plain && (!cap || plain.capped || plain.final) ? plain : undefined;
+  }
+
+  #keep(entry: CachedModule): CachedModule {
+    this.#modules.set(entry.key, entry);
     return entry;
   }
 

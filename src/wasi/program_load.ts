@@ -31,7 +31,7 @@ export function loadProgram(vfs: FileSystem, o: {
 }): ProgramLoad {
   const found = resolveProgram(vfs, o.argv, o.env, o.cwd);
   if (!found.ok) return { ...found, oomKilled: false };
-  const m = o.modules.load(found.bytes, { sha256: o.sha256 });
+  const m = o.modules.load(found.bytes, { sha256: o.sha256, cap: !!o.memoryBytes });
   if ("refused" in m) return { ok: false, exitCode: 126, message: `exec ${found.path}: exec format error: ${m.refused}`, oomKilled: false };
   if (o.memoryBytes && m.pages > capPages(o.memoryBytes)) {
     const [need, limit] = [m.pages, capPages(o.memoryBytes)].map(pagesText);

@@ -152,6 +152,17 @@ memory("one compiled module serves every cap, and each cap holds", async () => {
   assert.is(modules.size, 1);
 });
 
+memory("a run without a cap takes the module as it is; the first capped run compiles once more, for every run after", async () => {
+  const modules = new ModuleCache();
+  const rootfs = rootfsWithFixtures();
+  const alloc = async (memoryBytes?: number) =>
+    (await runProcess({ cmd: ["alloc", "20"] }, { rootfs, modules, stdout: textSink(), stderr: textSink(), limits: memoryBytes ? { memoryBytes } : {} }).done).exitCode;
+  const [codes, n] = await compiles(async () => [await alloc(), await alloc(16 << 20), await alloc(), await alloc(12 << 20), await alloc(64 << 20)]);
+  assert.equal(codes, [0, 1, 0, 1, 0]);
+  assert.is(n, 2, "compiled as it is, then with its memory turned into an import");
+  assert.is(modules.size, 2);
+});
+
 memory("in a worker, a different cap sends no new module", async () => {
   const rootfs = unionWithFixtures();
   const modules = new ModuleCache();
