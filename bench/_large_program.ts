@@ -7,8 +7,9 @@
  * memory, as an engine holds its image layers: node:wasi compiles, instantiates and runs
  * it; strata runs it as a container's program in an image layer (a SharedArrayBuffer
  * with its diffId, as the engine loads layers) inline and in a warm worker (started by a
- * first small program, so its start is not counted), and as a program the container
- * wrote (hashed with node:crypto, as the servers do). Later runs: the same process runs
+ * first small program, so its start is not counted), inline with a memory cap (`-m 256m`:
+ * the module's memory turned into an import first, a copy of the file), and as a program
+ * the container wrote (hashed with node:crypto, as the servers do). Later runs: the same process runs
  * it again with the compiled module cached (node:wasi: the module reused).
  *
  * Run as a script, it is the child: `node --expose-gc --import tsx bench/_large_program.ts CASE FILE`
@@ -28,7 +29,7 @@ import { bigModule } from "./_big_module.ts";
 const MIB = 24;
 const REPEATS = Number(process.env["LARGE_PROGRAM_REPEATS"] ?? 7);
 const LATER = 5;
-const CASES = ["node", "inline", "worker", "written"] as const;
+const CASES = ["node", "inline", "worker", "capped", "written"] as const;
 type Case = typeof CASES[number];
 
 export interface Spread { median: number; min: number; max: number }
@@ -78,8 +79,9 @@ async function child(which: Case, file: string): Promise<{ first: number; later:
   const modules = new ModuleCache();
   let host: WorkerHost | undefined;
   if (which === "worker") host = (await import("../server/worker/node_worker_host.ts")).nodeWorkerHost();
+  const limits = which === "capped" ? { memoryBytes: 256 << 20 } : {};
   const run = async (cmd = "/bin/big") => {
-    const r = await runProcess({ cmd: [cmd] }, { rootfs, modules, stdout: sink, stderr: sink, sha256: nodeSha256, workerHost: host, mode: host ? "worker" : "inline" }).done;
+    const r = await runProcess({ cmd: [cmd] }, { rootfs, modules, stdout: sink, stderr: sink, sha256: nodeSha256, workerHost: host, mode: host ? "worker" : "inline", limits }).done;
     if (r.exitCode !== 0) throw new Error(`${cmd}: exit ${r.exitCode}`);
   };
   if (host) await run("/bin/small"); // the worker is up and warm
@@ -97,7 +99,7 @@ export function largeProgram(): { size: number; first: Record<Case, Spread>; lat
     mkdirSync(`${root}bench/.cache`, { recursive: true });
     writeFileSync(file, bigModule(MIB));
   }
-  const runs: Record<Case, Array<{ first: number; later: number }>> = { node: [], inline: [], worker: [], written: [] };
+  const runs: Record<Case, Array<{ first: number; later: number }>> = { node: [], inline: [], worker: [], capped: [], written: [] };
   for (let i = 0; i < REPEATS; i++) {
     for (const c of CASES) {
       const r = spawnSync(process.execPath, ["--expose-gc", "--no-warnings", "--import", "tsx", "bench/_large_program.ts", c, file], { cwd: root, encoding: "utf8" });

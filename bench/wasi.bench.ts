@@ -154,6 +154,8 @@ python.wasm). Each first run in a fresh Node process, the file already in memory
 (min–max) of ${REPEATS_TEXT} processes per case. "image layer": the program in a layer with its diffId (as the engine loads
 images), known by its place there and never hashed; "written": a program the container wrote,
 hashed with node:crypto. Later runs: the same process again, module cached (node:wasi: module reused).
+A layer's bytes live in shared memory (workers read them without a copy), and V8 copies shared
+bytes before it compiles them: part of the gap to node:wasi, which compiles a file read into a plain buffer.
 The pure-JS SHA-256 takes ${large.pureJsHash.toFixed(0)} ms over this file: every first run paid it on top of the compile before
 programs in layers were known by their place (with a version of it twice as slow), and a written program pays it
 still where the platform has no hash of its own (a browser, an edge worker).
@@ -163,6 +165,7 @@ still where the platform has no hash of its own (a browser, an edge worker).
 | node:wasi: compile, instantiate, run | ${spreadMs(large.first.node)} | 1.00× | ${spreadMs(large.later.node)} |
 | strata inline, image layer | ${spreadMs(large.first.inline)} | ${vsNode(large.first.inline).toFixed(2)}× | ${spreadMs(large.later.inline)} |
 | strata worker (warm, module not yet sent), image layer | ${spreadMs(large.first.worker)} | ${vsNode(large.first.worker).toFixed(2)}× | ${spreadMs(large.later.worker)} |
+| strata inline, image layer, \`-m 256m\` (its memory turned into an import: a copy of the file) | ${spreadMs(large.first.capped)} | ${vsNode(large.first.capped).toFixed(2)}× | ${spreadMs(large.later.capped)} |
 | strata inline, written by the container | ${spreadMs(large.first.written)} | ${vsNode(large.first.written).toFixed(2)}× | ${spreadMs(large.later.written)} |
 
 | target (issue 14) | measured | |
