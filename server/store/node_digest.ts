@@ -15,3 +15,8 @@ export function nodeSha256Hasher(): Sha256Hasher {
   const h = createHash("sha256");
   return { update: (bytes) => void h.update(bytes), digest: () => `sha256:${h.digest("hex")}` };
 }
+
+/** The same, synchronously: a program a process worker loads itself (src/wasi's module cache). */
+export function nodeSha256Sync(bytes: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+}

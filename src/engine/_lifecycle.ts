@@ -13,6 +13,7 @@ import { logSink, storeLog } from "./_log_sink.ts";
 import { decodeLog } from "./_logs_io.ts";
 import { processView } from "./_process_view.ts";
 import { dockerProcess, makeWorkingDir } from "./_process_env.ts";
+import { programSha256 } from "./_program_hash.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { endable } from "./_stdin.ts";
@@ -105,7 +106,7 @@ export class Lifecycle {
       {
         rootfs, stdin, stdout: logSink(store, rt, "stdout"), stderr: logSink(store, rt, "stderr"),
         limits: { ...options.limits, ...(memory ? { memoryBytes: memory } : {}) },
-        workerHost: options.workerHost,
+        workerHost: options.workerHost, sha256: programSha256(options.platform),
       },
     );
     rt.proc = proc;

@@ -5,6 +5,7 @@
 import { runProcess } from "../wasi/mod.ts";
 import { randomId } from "./_format.ts";
 import { dockerProcess } from "./_process_env.ts";
+import { programSha256 } from "./_program_hash.ts";
 import { conflict, notFound } from "./errors.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import type { ContainerRegistry } from "./_registry.ts";
@@ -18,7 +19,7 @@ interface ExecParts {
   registry: Pick<ContainerRegistry, "get">;
   layers: Pick<LayerCache, "mount">;
   events: Pick<EventBus, "emit">;
-  options: Pick<EngineOptions, "limits" | "workerHost">;
+  options: Pick<EngineOptions, "limits" | "workerHost" | "platform">;
 }
 
 interface ExecRecord {
@@ -72,7 +73,7 @@ export class Execs implements ExecApi {
       },
       {
         rootfs, stdin: io.stdin ?? new Uint8Array(0), stdout: sink("stdout"), stderr: sink("stderr"), limits: this.#p.options.limits,
-        workerHost: this.#p.options.workerHost,
+        workerHost: this.#p.options.workerHost, sha256: programSha256(this.#p.options.platform),
       },
     ).done;
     rt.layerChanged();

@@ -12,6 +12,9 @@ export const OPAQUE_WHITEOUT = ".wh..wh..opq";
 
 let nextLayerId = 1;
 
+/** The layers over each buffer, so a view of a file's bytes can say which layer it is in (`layerOf`). */
+const byBuffer = new WeakMap<ArrayBufferLike, Layer[]>();
+
 export class Layer {
   /** Entries other than whiteouts and opaque markers, in tar order. */
   readonly entries: TarEntry[] = [];
@@ -24,6 +27,9 @@ export class Layer {
 
   constructor(readonly bytes: Uint8Array, opts: { diffId?: string; name?: string; entries?: TarEntry[] } = {}) {
     this.diffId = opts.diffId ?? "";
+    const over = byBuffer.get(bytes.buffer);
+    if (!over) byBuffer.set(bytes.buffer, [this]);
+    else if (!over.some((l) => l.diffId === this.diffId && l.bytes.byteOffset === bytes.byteOffset && l.bytes.byteLength === bytes.byteLength)) over.push(this);
     const entries = opts.entries ?? indexTar(bytes, { name: opts.name ?? (opts.diffId ? `layer ${opts.diffId}` : "layer") });
     for (const e of entries) {
       const slash = e.path.lastIndexOf("/");
@@ -39,4 +45,23 @@ export class Layer {
   exportTar(): Uint8Array {
     return this.bytes;
   }
+}
+
+/**
+ * The layer whose bytes `view` lies in, and where: a lower file's bytes, and an upper
+ * file's not yet written since its copy-up, are views into their layer (`readFile`
+ * copies nothing). A layer's bytes never change, so (layer, offset, length) names the
+ * content as well as its digest would, without reading it. Undefined for any other view.
+ */
+export function layerOf(view: Uint8Array): { layer: Layer; offset: number } | undefined {
+  const layers = byBuffer.get(view.buffer);
+  if (!layers) return undefined;
+  let found: { layer: Layer; offset: number } | undefined;
+  for (const layer of layers) {
+    const offset = view.byteOffset - layer.bytes.byteOffset;
+    if (offset < 0 || offset + view.byteLength > layer.bytes.byteLength) continue;
+    if (layer.diffId) return { layer, offset };
+    found ??= { layer, offset };
+  }
+  return found;
 }

@@ -23,7 +23,7 @@ export type {
 } from "./types.ts";
 export { FsError } from "./errors.ts";
 export { type Inode, WHITEOUT } from "./inode.ts";
-export { Layer, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer.ts";
+export { Layer, layerOf, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer.ts";
 export { type LowerStack, MAX_LOWER_DEPTH, mergeLowers } from "./lower_stack.ts";
 export { WritableLayer } from "./writable_layer.ts";
 export { UnionFS } from "./union_fs.ts";

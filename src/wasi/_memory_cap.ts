@@ -1,10 +1,12 @@
 /**
- * A memory cap for a WebAssembly module: rewrite the limits of the memory the module
- * defines so `memory.grow` fails past the cap (malloc returns NULL, as under a cgroup
+ * A memory cap for a WebAssembly module without a compile per cap: the memory the module
+ * defines becomes an imported one (`importMemory`), which each run makes with the cap as
+ * its maximum, so `memory.grow` fails past the cap (malloc returns NULL, as under a cgroup
  * memory limit). The binary format is the WebAssembly core spec, §5.5 (sections) and
- * §5.3.8 (limits). Modules that import their memory get one made with the cap instead.
+ * §5.3.8 (limits).
  */
 const PAGE = 65536;
+const IMPORT_SECTION = 2;
 const MEMORY_SECTION = 5;
 
 function readU32(bytes: Uint8Array, at: number): [number, number] {
@@ -34,35 +36,50 @@ export function capPages(bytes: number): number {
   return Math.max(1, Math.floor(bytes / PAGE));
 }
 
-/** The module bytes with its defined memory's maximum lowered to `maxPages`; the same bytes when it defines none. */
-export function capModuleMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
-  let pos = 8;
-  while (pos < bytes.length) {
-    const id = bytes[pos];
+/**
+ * The module with the memory it defines turned into an import of `env.memory` with the
+ * same limits: compiled once, it runs under any cap, the memory being made at
+ * instantiation with the cap as its maximum (so a different `-m` needs no new compile).
+ * Memory index 0 stays memory 0 (imported memories come first in the index space, and
+ * there is no other); function indices do not move (only imported functions count).
+ * Undefined when there is nothing to turn: the module imports its memory, defines none
+ * or several, or a 64-bit one (XXX: no cap for memory64 modules).
+ */
+export function importMemory(bytes: Uint8Array): Uint8Array | undefined {
+  const sections: Array<{ id: number; start: number; body: number; end: number }> = [];
+  for (let pos = 8; pos < bytes.length;) {
     const [size, body] = readU32(bytes, pos + 1);
-    if (id === MEMORY_SECTION) return rewriteMemorySection(bytes, pos, body, body + size, maxPages);
+    sections.push({ id: bytes[pos]!, start: pos, body, end: body + size });
     pos = body + size;
   }
-  return bytes;
+  const memory = sections.find((s) => s.id === MEMORY_SECTION);
+  if (!memory) return undefined;
+  const [count, limits] = readU32(bytes, memory.body);
+  if (count !== 1 || bytes[limits]! & 0x04) return undefined;
+  const entry = [...name("env"), ...name("memory"), 0x02, ...bytes.subarray(limits, memory.end)];
+  const imports = sections.find((s) => s.id === IMPORT_SECTION);
+  let importSection: number[];
+  if (imports) {
+    const [n, rest] = readU32(bytes, imports.body);
+    importSection = withHead(IMPORT_SECTION, [...writeU32(n + 1), ...bytes.subarray(rest, imports.end), ...entry]);
+  } else importSection = withHead(IMPORT_SECTION, [1, ...entry]);
+  const parts: Array<Uint8Array | number[]> = [bytes.subarray(0, 8)];
+  let placed = false;
+  for (const s of sections) {
+    if (!placed && (s.id === IMPORT_SECTION || (s.id !== 0 && s.id !== 1))) parts.push(importSection), placed = true;
+    if (s.id !== IMPORT_SECTION && s.id !== MEMORY_SECTION) parts.push(bytes.subarray(s.start, s.end));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, at), at += p.length;
+  return out;
 }
 
-function rewriteMemorySection(bytes: Uint8Array, start: number, body: number, end: number, maxPages: number): Uint8Array {
-  const [count, first] = readU32(bytes, body);
-  if (count === 0) return bytes;
-  const flags = bytes[first];
-  if (flags & 0x04) return bytes; // memory64: left as is (XXX: no cap for memory64 modules)
-  const [min, afterMin] = readU32(bytes, first + 1);
-  let rest = afterMin;
-  let max = Infinity;
-  if (flags & 0x01) [max, rest] = readU32(bytes, afterMin);
-  const newMax = Math.min(max, maxPages);
-  const limits = [flags | 0x01, ...writeU32(Math.min(min, newMax)), ...writeU32(newMax)];
-  const newBody = [...writeU32(count), ...limits, ...bytes.subarray(rest, end)];
-  const head = [MEMORY_SECTION, ...writeU32(newBody.length)];
-  const out = new Uint8Array(start + head.length + newBody.length + (bytes.length - end));
-  out.set(bytes.subarray(0, start));
-  out.set(head, start);
-  out.set(newBody, start + head.length);
-  out.set(bytes.subarray(end), start + head.length + newBody.length);
-  return out;
+function name(s: string): number[] {
+  const b = new TextEncoder().encode(s);
+  return [...writeU32(b.length), ...b];
+}
+
+function withHead(id: number, body: number[]): number[] {
+  return [id, ...writeU32(body.length), ...body];
 }

@@ -9,10 +9,8 @@ import { joinPeers, leavePeers, type Peer, Replay } from "./_replay.ts";
 import { launchOf } from "./_spec.ts";
 import { canTransfer, transferOf, uppersOf } from "./rootfs_transfer.ts";
 import { RUN_INODES } from "./change_link.ts";
-import { defaultModuleCache, moduleKey } from "./module_cache.ts";
-import { resolveProgram } from "./resolve.ts";
-import { capPages } from "./_memory_cap.ts";
-import { libcCwdSlot } from "./_libc_cwd.ts";
+import { defaultModuleCache } from "./module_cache.ts";
+import { loadProgram } from "./program_load.ts";
 import { collect, DEFAULT_GRACE_MS, messageOf, resultOf } from "./_result.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 import { type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
@@ -38,20 +36,19 @@ interface WorkerMsg {
  * that has not been sent it. When the worker runs again on its own unchanged copy
  * (`same`) with the same argv, env, cwd and cap, the last answer still holds (the same
  * filesystem gives the same answer) and the search is skipped here too. Undefined when
- * it was not found: the worker reports that itself, with the same message.
+ * it was not found or cannot run (126, 137 at start): the worker reports that itself,
+ * with the same message, before it compiles anything.
  */
 function programFor(w: PooledWorker, rootfs: FileSystem, launch: ReturnType<typeof launchOf>, o: RunOptions, same: boolean): ProgramRef | undefined {
-  const maxPages = o.limits?.memoryBytes ? capPages(o.limits.memoryBytes) : undefined;
-  const asked = JSON.stringify([launch.argv, launch.env, launch.cwd, maxPages ?? 0]);
+  const asked = JSON.stringify([launch.argv, launch.env, launch.cwd, o.limits?.memoryBytes ?? 0]);
   if (same && w.lastProgram?.asked === asked) return w.lastProgram.ref;
   w.lastProgram = undefined;
-  const found = resolveProgram(rootfs, launch.argv, launch.env, launch.cwd);
-  if (!found.ok) return undefined;
-  const { module, digest, capped } = (o.modules ?? defaultModuleCache).load(found.bytes, { maxPages });
-  const key = moduleKey(digest, maxPages);
+  const loaded = loadProgram(rootfs, { ...launch, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes, sha256: o.sha256 });
+  if (!loaded.ok) return undefined;
+  const { argv, module, key, memory, pages, capped, cwdSlot } = loaded.program;
   const known = w.modules.has(key);
   w.modules.add(key);
-  const ref = { argv: found.argv, key, capped, cwdSlot: libcCwdSlot(found.bytes, digest) };
+  const ref: ProgramRef = { argv, key, capped, pages, cwdSlot, ...(memory ? { memory } : {}) };
   w.lastProgram = { asked, ref };
   return known ? ref : { ...ref, module };
 }

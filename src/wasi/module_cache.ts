@@ -1,77 +1,150 @@
 /**
- * Compiled WebAssembly modules keyed by the sha256 digest of the program file, so a
- * hundred containers of one image compile each program once. Runtimes that cannot
- * compile at run time (Cloudflare Workers) `register` modules bundled at deploy time.
+ * Compiled WebAssembly modules keyed by the program file's identity, so a hundred
+ * containers of one image compile each program once. A file in an image layer is named
+ * by its place in that layer (the layer's diffId, the offset and length of the bytes):
+ * a layer never changes and its diffId was verified as it was loaded, so nothing is
+ * hashed, however large the program. A file a container wrote is hashed on every load
+ * (its bytes can change in place), with the platform's SHA-256 when the caller has one.
+ * A module is compiled once whatever the memory cap (_memory_cap.ts `importMemory`), and
+ * a run without a cap uses the module as it is until a capped one exists.
+ * Runtimes that cannot compile at run time (Cloudflare Workers) `register` modules
+ * bundled at deploy time, by the sha256 of their file.
  */
 import type { ModuleCacheLike } from "./types.ts";
+import { layerOf } from "../fs/mod.ts";
 import { sha256Hex } from "./_sha256.ts";
-import { capModuleMemory } from "./_memory_cap.ts";
+import { importMemory } from "./_memory_cap.ts";
+import { type MemoryLimits, type ModuleInfo, moduleInfo } from "./module_info.ts";
+import { notACommand } from "./_command.ts";
 
-/** A module ready to instantiate, and whether its memory carries the requested cap. */
+/** The key suffix of a module whose memory was turned into an import (`importMemory`). */
+const TURNED = "#memory";
+
+/** A synchronous SHA-256 as "sha256:<hex>" (the platform's, where there is one: node:crypto). */
+export type Sha256Sync = (bytes: Uint8Array) => string;
+
+/** A module ready to instantiate. */
 interface CachedModule {
   module: WebAssembly.Module;
-  digest: string;
-  /** False for precompiled modules: their cap is enforced at system calls instead. */
+  /** The cache key: the file's identity. */
+  key: string;
+  /** The memory to make for it (`env.memory`), when it imports one: with a cap as its maximum. */
+  memory?: MemoryLimits;
+  /** The pages of memory it starts with (0: none). */
+  pages: number;
+  /** False when its memory is not made with the cap (a precompiled module, memory64; or compiled for runs without one): the cap is checked at system calls. */
   capped: boolean;
+  /** No module that takes a cap better can be made from the file (it is that one, or there is none). */
+  final?: boolean;
 }
 
-/** Digest of a file's bytes, memoized per underlying buffer (lower-layer files are views into shared layer bytes). */
-const digests = new WeakMap<ArrayBufferLike, Map<string, string>>();
-
-/** "sha256:<hex>" of `bytes`. */
-export function fileDigest(bytes: Uint8Array): string {
-  let byBuffer = digests.get(bytes.buffer);
-  if (!byBuffer) digests.set(bytes.buffer, byBuffer = new Map());
-  const key = `${bytes.byteOffset}:${bytes.byteLength}`;
-  let digest = byBuffer.get(key);
-  if (!digest) byBuffer.set(key, digest = `sha256:${sha256Hex(bytes)}`);
-  return digest;
+/** What a file is when it is not a program strata runs (for "exec X: exec format error: …"). */
+interface Refusal {
+  refused: string;
 }
 
-/** The cache key of a module compiled from `digest` with a memory cap of `maxPages` (none: the file's own limits). */
-export function moduleKey(digest: string, maxPages?: number): string {
-  return maxPages ? `${digest}@${maxPages}` : digest;
+/** "sha256:<hex>" of `bytes` (no memo: a file a container wrote may change in place). */
+export function fileDigest(bytes: Uint8Array, sha256?: Sha256Sync): string {
+  return sha256 ? sha256(bytes) : `sha256:${sha256Hex(bytes)}`;
+}
+
+/**
+ * The identity of a program file's bytes: its place in a layer (the layer named by its
+ * diffId, or, for a layer made without one, by its process-unique id: then this thread's
+ * cache alone can know it), or the digest of what a container wrote.
+ */
+export function fileIdentity(bytes: Uint8Array, sha256?: Sha256Sync): string {
+  const at = layerOf(bytes);
+  if (at) return `${at.layer.diffId || `layer#${at.layer.uid}`}@${at.offset}+${bytes.byteLength}`;
+  return fileDigest(bytes, sha256);
 }
 
 /** A module cache; `defaultModuleCache` is shared by every container of this engine. */
 export class ModuleCache implements ModuleCacheLike {
-  #modules = new Map<string, WebAssembly.Module>();
-  #precompiled = new Set<string>();
+  #modules = new Map<string, CachedModule>();
+  #precompiled = new Map<string, WebAssembly.Module>();
+  /** The sha256 of layer files asked for while precompiled modules are registered, by identity. */
+  #digests = new Map<string, string>();
 
   get(digest: string): WebAssembly.Module | undefined {
-    return this.#modules.get(digest);
+    return this.#precompiled.get(digest) ?? this.#modules.get(digest)?.module;
   }
 
   register(digest: string, module: WebAssembly.Module): void {
-    this.#modules.set(digest, module);
-    this.#precompiled.add(digest);
+    this.#precompiled.set(digest, module);
   }
 
-  /** Put a module compiled elsewhere (a module posted to a worker) under its digest and cap. */
-  put(digest: string, maxPages: number | undefined, module: WebAssembly.Module): void {
-    this.#modules.set(moduleKey(digest, maxPages), module);
+  /** Put a module compiled elsewhere (a module posted to a worker) under its key. */
+  put(entry: CachedModule): void {
+    this.#modules.set(entry.key, entry);
   }
 
-  /** How many modules are held. */
+  /** The entry under `key`, if held. */
+  entry(key: string): CachedModule | undefined {
+    return this.#modules.get(key);
+  }
+
+  /** How many modules are held (registered ones included). */
   get size(): number {
-    return this.#modules.size;
+    return new Set([...this.#precompiled.values(), ...[...this.#modules.values()].map((e) => e.module)]).size;
   }
 
-  /** The module for these file bytes, compiled once per digest (and per memory cap, in pages). */
-  load(bytes: Uint8Array, opts: { maxPages?: number } = {}): CachedModule {
-    const digest = fileDigest(bytes);
-    if (this.#precompiled.has(digest)) return { module: this.#modules.get(digest)!, digest, capped: false };
-    const key = moduleKey(digest, opts.maxPages);
-    let module = this.#modules.get(key);
-    if (!module) {
-      const source = opts.maxPages ? capModuleMemory(bytes, opts.maxPages) : bytes;
-      module = new WebAssembly.Module(source as Uint8Array<ArrayBuffer>);
-      this.#modules.set(key, module);
+  /**
+   * The module for these file bytes, or what the file is when it is not a WASI command
+   * (found before compiling: module_info.ts, _command.ts). Compiled once per identity,
+   * and once more at most: a run with a memory cap (`cap`) needs the memory the module
+   * defines turned into an import (`importMemory`), which then serves every run, with
+   * any cap or none; a run without a cap does not pay for the copy of the bytes that takes.
+   */
+  load(bytes: Uint8Array, opts: { sha256?: Sha256Sync; cap?: boolean } = {}): CachedModule | Refusal {
+    const id = fileIdentity(bytes, opts.sha256);
+    const held = this.#held(id, opts.cap);
+    if (held) return held;
+    let info: ModuleInfo;
+    try {
+      info = moduleInfo(bytes);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      return { refused: `not a valid WebAssembly module (${err.message})` };
     }
-    return { module, digest, capped: true };
+    const refused = notACommand(info);
+    if (refused) return { refused };
+    const pages = info.memory?.initial ?? 0, defined = !!info.memory && !info.memory.imported;
+    const precompiled = this.#precompiledFor(id, bytes, opts.sha256);
+    if (precompiled) return this.#keep({ module: precompiled, key: id, memory: defined ? undefined : info.memory, pages, capped: false, final: true });
+    // A 64-bit or second memory cannot be turned: its cap is checked at system calls.
+    const turned = opts.cap && defined ? importMemory(bytes) : undefined;
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module((turned ?? bytes) as Uint8Array<ArrayBuffer>);
+    } catch (err) {
+      if (err instanceof WebAssembly.CompileError) return { refused: `not a valid WebAssembly module (${err.message})` };
+      throw err;
+    }
+    if (turned) return this.#keep({ module, key: `${id}${TURNED}`, memory: info.memory, pages, capped: true, final: true });
+    return this.#keep({ module, key: id, memory: defined ? undefined : info.memory, pages, capped: !defined, final: !defined || !!opts.cap });
+  }
+
+  /** The module held for `id` that serves a run (with a cap: one whose memory takes it, or the best there can be). */
+  #held(id: string, cap?: boolean): CachedModule | undefined {
+    const turned = this.#modules.get(`${id}${TURNED}`);
+    if (turned) return turned;
+    const plain = this.#modules.get(id);
+    return plain && (!cap || plain.capped || plain.final) ? plain : undefined;
+  }
+
+  #keep(entry: CachedModule): CachedModule {
+    this.#modules.set(entry.key, entry);
+    return entry;
+  }
+
+  #precompiledFor(key: string, bytes: Uint8Array, sha256?: Sha256Sync): WebAssembly.Module | undefined {
+    if (this.#precompiled.size === 0) return undefined;
+    let digest = key.includes("@") ? this.#digests.get(key) : key;
+    if (!digest) this.#digests.set(key, digest = fileDigest(bytes, sha256));
+    return this.#precompiled.get(digest);
   }
 }
 
 /** The engine-wide cache used when `RunOptions.modules` is not given. */
 export const defaultModuleCache: ModuleCache = new ModuleCache();
-

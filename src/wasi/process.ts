@@ -42,7 +42,7 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const run = (stdin: Uint8Array): ProcessResult => {
     try {
       const r = resultOf(runSync({
-        vfs: o.rootfs, ...launch, control, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes,
+        vfs: o.rootfs, ...launch, control, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes, sha256: o.sha256,
         stdio: [new StdinFd(stdin, launch.tty), sink(o.stdout), sink(o.stderr)],
       }), startedAt, false);
       return sinkError && !r.error ? { ...r, error: sinkError } : r;

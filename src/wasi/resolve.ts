@@ -3,9 +3,12 @@
  * an argv[0] with a "/" is a path (relative ones from the working directory), anything
  * else is searched in the container's PATH. argv[0] is kept as given, so a symlink to a
  * multi-call binary still tells it which applet to be. A "#!" line runs its interpreter
- * (from the rootfs) with the script's path. Failures carry Docker's messages and codes.
+ * (from the rootfs) with the script's path. Failures carry Docker's messages and codes;
+ * a file that is not WebAssembly (an ELF binary…) is 126 with Linux's "exec format
+ * error" and what the file is.
  */
 import type { FileSystem } from "../fs/mod.ts";
+import { isWasm } from "./module_info.ts";
 
 /** Docker's PATH when the image sets none. */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -55,7 +58,7 @@ export function resolveProgram(vfs: FileSystem, argv: readonly string[], env: re
   const found = locate(vfs, argv[0], env, cwd);
   if (typeof found !== "string") return found;
   const bytes = vfs.readFile(found);
-  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return { ok: true, path: found, argv: [...argv], bytes };
+  if (isWasm(bytes)) return { ok: true, path: found, argv: [...argv], bytes };
   if (bytes[0] === 0x23 && bytes[1] === 0x21 && depth < MAX_INTERPRETER_DEPTH) {
     const end = bytes.indexOf(0x0a);
     const line = new TextDecoder().decode(bytes.subarray(2, end < 0 ? Math.min(bytes.length, 256) : end)).trim();
@@ -65,5 +68,13 @@ export function resolveProgram(vfs: FileSystem, argv: readonly string[], env: re
       return resolveProgram(vfs, [interpreter, ...arg, found, ...argv.slice(1)], env, cwd, depth + 1);
     }
   }
-  return { ok: false, exitCode: 126, message: `exec ${argv[0]}: exec format error` };
+  return { ok: false, exitCode: 126, message: `exec ${found}: exec format error: ${whatItIs(bytes)}` };
+}
+
+/** What a file that is neither WebAssembly nor a script is, by its first bytes (as file(1) would say). */
+function whatItIs(bytes: Uint8Array): string {
+  if (bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) return "an ELF binary, not a WebAssembly module (strata runs WASI programs only)";
+  if (bytes[0] === 0x23 && bytes[1] === 0x21) return "a script whose #! line names no interpreter strata can run";
+  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return "a WebAssembly component or another binary version, not a WASI preview1 module";
+  return "neither a WebAssembly module nor a script with a #! line";
 }

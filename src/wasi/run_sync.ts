@@ -7,13 +7,15 @@
 import { type Fd, WASIProcExit } from "@bjorn3/browser_wasi_shim";
 import type { FileSystem } from "../fs/mod.ts";
 import { type Control, ProcessKilled } from "./_control.ts";
-import type { ModuleCache } from "./module_cache.ts";
+import type { ModuleCache, Sha256Sync } from "./module_cache.ts";
+import type { MemoryLimits } from "./module_info.ts";
 import { createWasi } from "./wasi_import.ts";
-import { resolveProgram } from "./resolve.ts";
+import { loadProgram } from "./program_load.ts";
 import { DirFd } from "./dir_fd.ts";
 import { capPages } from "./_memory_cap.ts";
+import { trapSignal } from "./_trap.ts";
 import { spawnImport } from "./_spawn.ts";
-import { type LibcCwdSlot, libcCwdSlot } from "./_libc_cwd.ts";
+import type { LibcCwdSlot } from "./_libc_cwd.ts";
 
 export interface SyncRunOptions {
   vfs: FileSystem;
@@ -25,6 +27,8 @@ export interface SyncRunOptions {
   control: Control;
   modules: ModuleCache;
   memoryBytes?: number;
+  /** SHA-256 of a program file a container wrote (module_cache.ts); the pure-JS one without it. */
+  sha256?: Sha256Sync;
   strictSymlinks?: boolean;
   /** Run through `strata.spawn`: a missing program is the caller's to report (sh prints "sh: X: not found"). */
   child?: boolean;
@@ -44,7 +48,13 @@ export interface SyncRunOptions {
 export interface LoadedProgram {
   argv: string[];
   module: WebAssembly.Module;
-  /** The module's memory carries the cap (false for precompiled modules: checked at system calls). */
+  /** Its module cache key (the file's identity). */
+  key: string;
+  /** The memory it imports (`env.memory`), made at each run with the cap as its maximum. */
+  memory?: MemoryLimits;
+  /** The pages of memory it starts with. */
+  pages: number;
+  /** Its memory is made with the cap (false for precompiled modules: checked at system calls). */
   capped: boolean;
   /** Where its libc keeps the working directory (_libc_cwd.ts); absent when it keeps none. */
   cwdSlot?: LibcCwdSlot;
@@ -54,32 +64,26 @@ export interface SyncRunResult {
   exitCode: number;
   oomKilled: boolean;
   timedOut: boolean;
-  /** Why it could not run, or the trap that ended it. */
+  /**
+   * What went wrong in the engine. Not set for what a program's exit status says (127,
+   * 126, a trap, an OOM kill): those messages go to the program's stderr, as a shell's would.
+   */
   error?: string;
 }
 
 const encoder = new TextEncoder();
-const importsMemory = new WeakMap<WebAssembly.Module, boolean>();
-
-/** True when the module imports its memory (then we make it, with the cap). Cached: Module.imports allocates. */
-function needsMemory(module: WebAssembly.Module): boolean {
-  let yes = importsMemory.get(module);
-  if (yes === undefined) importsMemory.set(module, yes = WebAssembly.Module.imports(module).some((i) => i.kind === "memory"));
-  return yes;
-}
 
 /** Run to completion (or until a kill, timeout or stop reaches a system call). */
 export function runSync(o: SyncRunOptions): SyncRunResult {
   const maxPages = o.memoryBytes ? capPages(o.memoryBytes) : undefined;
   let program = o.program;
   if (!program) {
-    const found = resolveProgram(o.vfs, o.argv, o.env, o.cwd);
-    if (!found.ok) {
-      if (!(o.child && found.exitCode === 127)) o.stdio[2].fd_write(encoder.encode(`${found.message}\n`));
-      return { exitCode: found.exitCode, oomKilled: false, timedOut: false, error: found.message };
+    const loaded = loadProgram(o.vfs, o);
+    if (!loaded.ok) {
+      if (!(o.child && loaded.exitCode === 127)) o.stdio[2].fd_write(encoder.encode(`${loaded.message}\n`));
+      return { exitCode: loaded.exitCode, oomKilled: loaded.oomKilled, timedOut: false };
     }
-    const loaded = o.modules.load(found.bytes, { maxPages });
-    program = { argv: found.argv, ...loaded, cwdSlot: libcCwdSlot(found.bytes, loaded.digest) };
+    program = loaded.program;
   }
   const { module, capped } = program;
   const root = new DirFd(o.vfs, "/", o.vfs.open("/", { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: true }), "/");
@@ -92,8 +96,8 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   let memory: WebAssembly.Memory | undefined;
   try {
     const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata: { spawn: spawnImport(w, (c) => runSync({ ...o, ...c, child: true, program: undefined }).exitCode) } };
-    if (needsMemory(module)) {
-      memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages ?? 65536 });
+    if (program.memory) {
+      memory = new WebAssembly.Memory({ initial: program.memory.initial, maximum: Math.min(program.memory.maximum ?? 65536, maxPages ?? 65536) });
       imports.env = { memory };
     }
     const instance = new WebAssembly.Instance(module, imports);
@@ -112,20 +116,30 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   }
 }
 
-/** How a run that threw ended: a kill or timeout (137), exit through a stop (143), or a trap. */
+/**
+ * How a run that threw ended: a kill or timeout (137), exit through a stop (143), a trap
+ * as the signal it stands for (_trap.ts; 137 and oomKilled when the memory was at the
+ * cap), a module whose imports do not link (126). The message goes to stderr.
+ */
 function ended(err: unknown, memory: WebAssembly.Memory | undefined, o: SyncRunOptions): SyncRunResult {
   if (err instanceof WASIProcExit) return { exitCode: err.code & 0xff, oomKilled: false, timedOut: false };
   if (err instanceof ProcessKilled) {
     return { exitCode: 137, oomKilled: err.reason === "oom", timedOut: err.reason === "timeout" };
   }
-  if (err instanceof WebAssembly.RuntimeError || err instanceof WebAssembly.LinkError || err instanceof WebAssembly.CompileError) {
-    const oom = nearCap(memory, o.memoryBytes) || (err instanceof WebAssembly.RuntimeError && /memory/i.test(err.message) && !!o.memoryBytes);
-    const message = `${o.argv[0]}: ${err.message}`;
-    o.stdio[2].fd_write(encoder.encode(`${message}\n`));
-    return { exitCode: oom ? 137 : 134, oomKilled: oom, timedOut: false, error: message };
+  const say = (message: string) => o.stdio[2].fd_write(encoder.encode(`${o.argv[0]}: ${message}\n`));
+  const signal = trapSignal(err);
+  if (signal) {
+    const oom = nearCap(memory, o.memoryBytes);
+    say(`${(err as Error).message} (${oom ? "out of memory: killed" : signal.name})`);
+    return { exitCode: oom ? 137 : signal.status, oomKilled: oom, timedOut: false };
+  }
+  if (err instanceof WebAssembly.LinkError) {
+    say(`exec format error: ${err.message}`);
+    return { exitCode: 126, oomKilled: false, timedOut: false };
   }
   if (err instanceof RangeError && /memory/i.test(err.message) && o.memoryBytes) {
-    return { exitCode: 137, oomKilled: true, timedOut: false, error: err.message };
+    say(`${err.message} (out of memory: killed)`);
+    return { exitCode: 137, oomKilled: true, timedOut: false };
   }
   throw err;
 }

@@ -4,7 +4,7 @@
  * ability a worker needs (`WorkerHost`), which server/worker/ supplies on Node.
  */
 import type { FileSystem } from "../fs/mod.ts";
-import type { ModuleCache } from "./module_cache.ts";
+import type { ModuleCache, Sha256Sync } from "./module_cache.ts";
 
 /** What to run, as an image config and a container config give it (Docker semantics). */
 export interface ProcessSpec {
@@ -64,11 +64,20 @@ export interface RunOptions {
   workerHost?: WorkerHost;
   /** Compiled-module cache; default: the process-wide `defaultModuleCache`. */
   modules?: ModuleCache;
+  /**
+   * A synchronous SHA-256 ("sha256:<hex>", the platform's: node:crypto) for a program file
+   * the container wrote; a file in an image layer is never hashed. Default: a pure-JS one.
+   */
+  sha256?: Sha256Sync;
 }
 
 /** How a process ended. */
 export interface ProcessResult {
-  /** 0..255; 137 after a kill or timeout, 143 after a stop the process honoured, 127 not found, 126 cannot run. */
+  /**
+   * 0..255; 137 after a kill, a timeout or an OOM kill, 143 after a stop the process
+   * honoured, 127 not found, 126 not a WASI command, 128 + n for a trap as signal n
+   * (134 abort, 136 arithmetic, 139 memory fault; docs/wasi.md).
+   */
   exitCode: number;
   /** True when the program reached the memory cap (Docker's State.OOMKilled). */
   oomKilled: boolean;
@@ -76,7 +85,11 @@ export interface ProcessResult {
   timedOut: boolean;
   /** "exit": it ended by itself; "stop": it honoured a stop; "kill": killed (kill(), grace expired, timeout). */
   reason: "exit" | "stop" | "kill" | "error";
-  /** A message when the process could not run (Docker's wording) or trapped. */
+  /**
+   * What went wrong in the engine (the run ends 255, or its output could not be logged);
+   * Docker's State.Error. What an exit status says (127, 126, a trap) is not an error: its
+   * message went to the program's stderr.
+   */
   error?: string;
   /** Wall clock, ms since the epoch. */
   startedAt: number;
@@ -93,7 +106,7 @@ export interface ProcessHandle {
   kill(): Promise<ProcessResult>;
 }
 
-/** A compiled-module cache keyed by the sha256 of the program file ("sha256:<hex>"). */
+/** A compiled-module cache; registered (precompiled) modules are keyed by the sha256 of the program file ("sha256:<hex>"). */
 export interface ModuleCacheLike {
   get(digest: string): WebAssembly.Module | undefined;
   /** Register a precompiled module (for runtimes that cannot compile at run time). */

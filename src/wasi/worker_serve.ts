@@ -12,7 +12,8 @@ import { Ring } from "./_ring.ts";
 import { ChangeLink, RUN_INODES } from "./change_link.ts";
 import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
 import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
-import { ModuleCache } from "./module_cache.ts";
+import { ModuleCache, type Sha256Sync } from "./module_cache.ts";
+import type { MemoryLimits } from "./module_info.ts";
 import { type LoadedProgram, runSync } from "./run_sync.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
 import type { LibcCwdSlot } from "./_libc_cwd.ts";
@@ -26,11 +27,14 @@ export interface WorkerSelf {
 /** The program the engine found for a run; `module` is absent when this worker was sent it before. */
 export interface ProgramRef {
   argv: string[];
-  /** Module cache key (moduleKey). */
+  /** Module cache key (the file's identity, module_cache.ts). */
   key: string;
   capped: boolean;
   /** Where its libc keeps the working directory (_libc_cwd.ts). */
   cwdSlot?: LibcCwdSlot;
+  memory?: MemoryLimits;
+  /** The pages of memory it starts with. */
+  pages: number;
   module?: WebAssembly.Module;
 }
 
@@ -64,17 +68,19 @@ let rings: { journal: Ring; inbox: Ring } | undefined;
 
 function programOf(ref: ProgramRef | undefined): LoadedProgram | undefined {
   if (!ref) return undefined;
-  if (ref.module) modules.put(ref.key, undefined, ref.module);
-  const module = modules.get(ref.key);
-  return module && { argv: ref.argv, module, capped: ref.capped, cwdSlot: ref.cwdSlot };
+  const { argv, module: sent, ...entry } = ref;
+  if (sent) modules.put({ ...entry, module: sent });
+  const module = modules.entry(ref.key)?.module;
+  return module && { argv, module, key: ref.key, memory: ref.memory, pages: ref.pages, capped: ref.capped, cwdSlot: ref.cwdSlot };
 }
 
 /**
  * Serve run requests on `self` forever. `host`, where the platform has host files, opens
  * a bind mount's directory and a layer's spill space in this thread (its WorkerHost says
- * `hostFiles`).
+ * `hostFiles`); `sha256`, the platform's, hashes a program a container wrote that this
+ * worker loads itself (a child started through spawn).
  */
-export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles } = {}): void {
+export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; sha256?: Sha256Sync } = {}): void {
   self.onMessage((m) => {
     const req = m as RunRequest;
     if (req.type !== "run") return;
@@ -120,6 +126,7 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles } 
     }, req.tty);
     const result = runSync({
       vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, control, modules, memoryBytes: req.memoryBytes, program: programOf(req.program),
+      sha256: opts.sha256,
       stdio: [new StdinFd(req.stdin, req.tty), out(1), out(2)], beforeCall,
     });
     link.close();

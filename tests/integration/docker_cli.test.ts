@@ -1,11 +1,14 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { shWaitFor, until } from "../_wait.ts";
 import { runClient, type Started, startClient, startServer } from "./_server.ts";
+import { writeDockerArchive } from "../../src/oci/mod.ts";
+import { makeImage } from "../oci/_images.ts";
+import { command, say, TRAPS } from "../wasi/_wasm.ts";
 
 const t = suite("the real docker CLI against the Node server");
 const hasDocker = spawnSync("docker", ["--version"]).status === 0;
@@ -162,6 +165,28 @@ if (!hasDocker) {
     } finally {
       await ev.stop();
     }
+  });
+
+  t("run: a missing program exits 127, a file that is no WASI command 126, a trap 134, -m below the start 137; never a wait error", async () => {
+    const missing = await docker(["run", "--rm", "toolbox", "nosuchprog"]);
+    assert.equal([missing.code, missing.err], [127, 'exec: "nosuchprog": executable file not found in $PATH\n']);
+    const text = await docker(["run", "--rm", "toolbox", "/etc/hostname"]);
+    assert.equal([text.code, text.err], [126, "exec /etc/hostname: exec format error: neither a WebAssembly module nor a script with a #! line\n"]);
+    const image = await makeImage([[
+      { path: "bin", type: "dir", mode: 0o755 },
+      { path: "bin/abort", type: "file", mode: 0o755, data: command([...say("about to abort\n"), ...TRAPS.unreachable]) },
+      { path: "bin/big", type: "file", mode: 0o755, data: command(say("ran\n"), { pages: 256 }) },
+    ]], ["oddities:latest"], { Env: ["PATH=/bin"], Cmd: ["abort"] });
+    writeFileSync(join(dir, "oddities.tar"), await writeDockerArchive([image]));
+    assert.is((await docker(["load", "-i", join(dir, "oddities.tar")])).code, 0);
+    const abort = await docker(["run", "--rm", "oddities"]);
+    assert.equal([abort.code, abort.out, abort.err], [134, "about to abort\n", "abort: unreachable (SIGABRT)\n"]);
+    const oom = await docker(["run", "--name", "oomed", "-m", "8m", "oddities", "big"]);
+    assert.equal([oom.code, oom.out], [137, ""]);
+    assert.not.match(oom.err, /Error waiting/);
+    assert.is((await docker(["inspect", "-f", "{{.State.ExitCode}} {{.State.OOMKilled}} [{{.State.Error}}]", "oomed"])).out, "137 true []\n");
+    await docker(["rm", "oomed"]);
+    await docker(["rmi", "oddities"]);
   });
 
   t("ps -s -q and filters by name", async () => {

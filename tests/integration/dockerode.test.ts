@@ -78,6 +78,16 @@ if (!Docker) {
     await within(container.remove({ force: true }), "container.remove({ force: true })");
   });
 
+  t("docker.run() of a missing program resolves with StatusCode 127 and the message in the output", async () => {
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (d) => void (text += d));
+    const [result, container] = await within(docker.run("toolbox", ["nosuchprog"], out), "docker.run(toolbox nosuchprog)") as [{ StatusCode: number; Error: unknown }, Any];
+    assert.equal([result.StatusCode, result.Error], [127, null]);
+    assert.match(text, /exec: "nosuchprog": executable file not found in \$PATH/);
+    await within(container.remove({ force: true }), "container.remove({ force: true })");
+  });
+
   t("exec: create, start with hijack, inspect for the exit code", async () => {
     const c = await within(docker.createContainer({ Image: "probes", Cmd: ["spin"], name: "dspin" }), "createContainer dspin");
     await within(c.start(), "c.start()");

@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import { wasi } from "@bjorn3/browser_wasi_shim";
 import { errnoOf, toErrno, WasiError, MemVfs, Filestat, fileDigest } from "../../src/wasi/mod.ts";
 import { resolveAt } from "../../src/wasi/_path.ts";
-import { capModuleMemory } from "../../src/wasi/_memory_cap.ts";
+import { importMemory } from "../../src/wasi/_memory_cap.ts";
+import { moduleInfo } from "../../src/wasi/module_info.ts";
 import { sha256Hex } from "../../src/wasi/_sha256.ts";
 import { fixture } from "./_helpers.ts";
 import { put } from "../fs/_view.ts";
@@ -63,15 +64,28 @@ units("symlinks resolve inside the root, and 41 hops are ELOOP", () => {
   assert.throws(() => vfs.stat("/loop"), (e: WasiError) => e.code === "ELOOP");
 });
 
-units("the memory cap rewrites the module's memory maximum", () => {
-  const capped = new WebAssembly.Module(capModuleMemory(fixture("hello"), 4) as Uint8Array<ArrayBuffer>);
-  const stubs = Object.fromEntries(WebAssembly.Module.imports(capped).map((i) => [i.name, () => 0]));
-  const inst = new WebAssembly.Instance(capped, { wasi_snapshot_preview1: stubs });
-  const memory = inst.exports.memory as WebAssembly.Memory;
-  assert.throws(() => memory.grow(8));
+units("importMemory makes the module's memory an import, so one compiled module runs under any cap", () => {
+  const module = new WebAssembly.Module(importMemory(fixture("hello"))! as Uint8Array<ArrayBuffer>);
+  const imports = WebAssembly.Module.imports(module);
+  assert.equal(imports.filter((i) => i.kind === "memory"), [{ module: "env", name: "memory", kind: "memory" }]);
+  const stubs = Object.fromEntries(imports.filter((i) => i.kind === "function").map((i) => [i.name, () => 0]));
+  const initial = moduleInfo(fixture("hello")).memory!.initial;
+  for (const [maximum, grows] of [[initial + 4, false], [initial + 64, true]] as const) {
+    const memory = new WebAssembly.Memory({ initial, maximum });
+    const inst = new WebAssembly.Instance(module, { wasi_snapshot_preview1: stubs, env: { memory } });
+    assert.is(inst.exports.memory, memory, "the module exports the memory it was given");
+    let grew = true;
+    try {
+      memory.grow(8);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      grew = false;
+    }
+    assert.is(grew, grows, `grow by 8 pages under a maximum of ${maximum}`);
+  }
 });
 
-units("the synchronous sha256 matches node:crypto, and digests are memoized per file view", () => {
+units("the synchronous sha256 matches node:crypto", () => {
   for (const n of [0, 55, 56, 64, 1000]) {
     const d = new Uint8Array(n).map((_, i) => i * 13);
     assert.is(sha256Hex(d), createHash("sha256").update(d).digest("hex"));
