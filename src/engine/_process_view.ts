@@ -1,6 +1,7 @@
 /**
- * The filesystem a container's process sees: its union, plus its volumes and binds at
- * their targets (a `MountedVfs`). Mount points are made in the container's layer as
+ * The filesystem a container's process sees: its union, plus /dev, /dev/shm, /proc and its
+ * own /etc files (_container_mounts.ts), and its volumes and binds at their targets (a
+ * `MountedVfs`). Mount points of volumes and binds are made in the container's layer as
  * Docker makes them; a volume is held for the run (`begin`, ended at exit by the
  * lifecycle), starts with a copy of the image's content when new and empty, and emits
  * `mount`; a bind is the platform's host directory.
@@ -8,6 +9,7 @@
 import type { FileSystem, UnionFS } from "../fs/mod.ts";
 import { MountedVfs, type MountedFs } from "../wasi/mod.ts";
 import { populateVolume } from "./_populate.ts";
+import { containerMounts } from "./_container_mounts.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
 import type { EventBus } from "./events.ts";
 import type { EngineOptions } from "./options.ts";
@@ -20,11 +22,10 @@ interface ViewParts {
   options: Pick<EngineOptions, "platform">;
 }
 
-/** The union itself when the container mounts nothing; the volumes it begins are listed in `rt.held`. */
+/** The view for a start; the volumes it begins are listed in `rt.held`. */
 export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionFS): Promise<FileSystem> {
   const mounts = rt.rec.Mounts ?? [];
-  if (!mounts.length) return fs;
-  const table: MountedFs[] = [];
+  const table: MountedFs[] = containerMounts(rt.rec, fs, mounts);
   for (const m of mounts) {
     ensureDir(fs, m.Destination);
     if (m.Type === "volume") {

@@ -1,7 +1,7 @@
 /** FsError: a filesystem error as a value with an errno name, mapped once to a WASI errno in src/wasi. */
 export type Errno =
   | "ENOENT" | "EEXIST" | "ENOTDIR" | "EISDIR" | "ENOTEMPTY" | "ELOOP" | "ENAMETOOLONG" | "EINVAL"
-  | "EXDEV" | "EACCES" | "EPERM" | "EBADF" | "EROFS" | "EBUSY" | "EFBIG" | "ENOSPC" | "EMLINK";
+  | "EXDEV" | "EACCES" | "EPERM" | "EBADF" | "EROFS" | "EBUSY" | "EFBIG" | "ENOSPC" | "EMLINK" | "ENXIO";
 
 export class FsError extends Error {
   override name = "FsError";

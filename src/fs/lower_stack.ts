@@ -41,16 +41,20 @@ export function lowerByIno(stack: LowerStack): Map<number, Inode> {
 
 const cache = new WeakMap<Layer, LowerStack[]>();
 
+/** The stack of no layers, built once. */
+let empty: LowerStack | undefined;
+
 /** Merge `lowers` (top first), reusing the stack already built for the same list. */
 export function mergeLowers(lowers: readonly Layer[]): LowerStack {
   if (lowers.length > MAX_LOWER_DEPTH) {
     throw new FsError("EINVAL", `${lowers.length} layers`, `mount (more than ${MAX_LOWER_DEPTH} lower layers, overlayfs' OVL_MAX_STACK)`);
   }
   const top = lowers[0];
-  const hit = top ? cache.get(top)?.find((s) => s.lowers.length === lowers.length && s.lowers.every((l, i) => l === lowers[i])) : undefined;
+  if (!top) return (empty ??= build([])); // volumes and a container's own files: one shared empty stack, as an image's is shared
+  const hit = cache.get(top)?.find((s) => s.lowers.length === lowers.length && s.lowers.every((l, i) => l === lowers[i]));
   if (hit) return hit;
   const stack = build(lowers);
-  if (top) cache.set(top, [...(cache.get(top) ?? []), stack]);
+  cache.set(top, [...(cache.get(top) ?? []), stack]);
   return stack;
 }
 

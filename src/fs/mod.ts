@@ -19,7 +19,8 @@
  * ```
  */
 export type {
-  AttrChange, Change, ChangeRecord, Errno, FileSystem, FsDirent, FsHandle, FsStat, Kind, OpenOptions, PathOptions, RootfsValue, TimeSpec,
+  AttrChange, Change, ChangeRecord, Errno, FileSystem, FsDirent, FsHandle, FsStat, Kind, OpenOptions, PathOptions, ProcessInfo, ProcessNode,
+  RootfsValue, TimeSpec,
 } from "./types.ts";
 export { FsError } from "./errors.ts";
 export { type Inode, WHITEOUT } from "./inode.ts";

@@ -104,6 +104,13 @@ export interface FsDirent {
 export interface FsHandle {
   readonly kind: Kind;
   readonly ino: bigint;
+  /**
+   * Set on a handle that stands for something of the process that opens it rather than
+   * for a file of this filesystem (/dev/fd/N, /dev/stdin, /dev/tty, /proc/self/…): the
+   * WASI layer, which alone knows the process, hands out that instead (src/wasi/_process_fds.ts).
+   * Absent on every ordinary handle.
+   */
+  readonly process?: ProcessNode;
   /** pread: bytes copied into `into` from `position`; 0 at or past the end. Errors: EISDIR. */
   read(into: Uint8Array, position: number): number;
   /** pwrite (with O_APPEND: append). Returns bytes written. Errors: EBADF (not open for writing), EISDIR, EFBIG. */
@@ -132,6 +139,29 @@ export interface FsHandle {
   sync(): void;
   /** Release the handle; an unlinked inode is forgotten when its last handle closes. */
   close(): void;
+}
+
+/**
+ * What a process node opens as, in the process that opens it (`FsHandle.process`):
+ * - `fd`: its own descriptor `fd`, duplicated (one open file, one offset; /dev/fd/N,
+ *   /dev/stdin, /proc/self/fd/N); ENOENT when it has no such descriptor, as Linux's
+ *   /proc/self/fd/N is then missing;
+ * - `fds`: a directory listing its descriptors (/dev/fd, /proc/self/fd);
+ * - `tty`: its controlling terminal (/dev/tty), or ENXIO when it has none;
+ * - `file`: a read-only file whose bytes `render` makes from the process (/proc/self/cmdline, /proc/meminfo).
+ */
+export type ProcessNode =
+  | { kind: "fd"; fd: number }
+  | { kind: "fds" }
+  | { kind: "tty" }
+  | { kind: "file"; render: (p: ProcessInfo) => Uint8Array };
+
+/** What a process node's `render` is told about the process opening it. */
+export interface ProcessInfo {
+  args: readonly string[];
+  env: readonly string[];
+  /** Bytes of linear memory the program has now, and its cap (absent: none but WebAssembly's 4 GiB). */
+  memory: { used: number; limit?: number };
 }
 
 /**

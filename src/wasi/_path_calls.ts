@@ -2,10 +2,12 @@
  * The path calls browser_wasi_shim 0.4.2 cannot do over our filesystem: path_open that
  * reuses the lowest free fd, path_symlink (hard-wired NOTSUP in the shim), path_readlink
  * that truncates to the buffer, and rename and link done by the filesystem itself
- * (the shim does them as unlink + link of an Inode).
+ * (the shim does them as unlink + link of an Inode). A process node's stand-in
+ * (/dev/fd/N, /dev/tty…) becomes the process's own fd here (_process_fds.ts).
  */
 import { type Fd, type WASI, wasi } from "@bjorn3/browser_wasi_shim";
-import { DirFd } from "./dir_fd.ts";
+import { DirFd, ProcessNodeFd } from "./dir_fd.ts";
+import { processFd } from "./_process_fds.ts";
 import { WasiError } from "./errno.ts";
 import type { WasiContext } from "./wasi_import.ts";
 import type { MemoryViews } from "./_mem.ts";
@@ -34,7 +36,9 @@ export function installPathCalls(w: WASI, ctx: WasiContext, m: MemoryViews): voi
       if (!f) return wasi.ERRNO_BADF;
       const { ret, fd_obj } = f.path_open(dirflags, str(p, l), oflags, base, inh, fdflags);
       if (ret !== wasi.ERRNO_SUCCESS || !fd_obj) return ret;
-      m.get().view.setUint32(outPtr, allocFd(w.fds, fd_obj), true);
+      // A process node (/dev/fd/N, /dev/tty…) opens as what this process has there: its fd N itself, a dup.
+      const opened = fd_obj instanceof ProcessNodeFd ? processFd(fd_obj, w, ctx.proc) : fd_obj;
+      m.get().view.setUint32(outPtr, allocFd(w.fds, opened), true);
       return wasi.ERRNO_SUCCESS;
     },
     path_symlink(tp: number, tl: number, fd: number, p: number, l: number) {

@@ -70,7 +70,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   worker.kept = made.kept;
   let program: ProgramRef | undefined;
   try {
-    program = programFor(worker, rootfs, launch, o, transfer.kind === "same");
+    program = programFor(worker, rootfs, launch, o, made.same);
   } catch (err) {
     worker.kept = undefined;
     returnWorker(host, worker); // idle still: the run was never sent

@@ -4,7 +4,7 @@
  * fd_readdir uses the filesystem's cookies, which stay valid while the directory changes.
  */
 import { type Fd, wasi } from "@bjorn3/browser_wasi_shim";
-import type { FileSystem, FsHandle, FsStat, OpenOptions } from "../fs/mod.ts";
+import type { FileSystem, FsHandle, FsStat, OpenOptions, ProcessNode } from "../fs/mod.ts";
 import { BaseFd, DIR_RIGHTS, FILE_RIGHTS, Filestat, filetypeOf, guard, UnionInode } from "./fds.ts";
 import { FileFd, timesFrom } from "./file_fd.ts";
 import { toErrno, WasiError } from "./errno.ts";
@@ -154,6 +154,11 @@ export class DirFd extends BaseFd {
     };
     if (trailingSlash && create) throw new WasiError("EISDIR");
     const handle = this.vfs.open(path, opts);
+    if (handle.process) {
+      const stat = handle.stat();
+      handle.close();
+      return new ProcessNodeFd(handle.process, { vfs: this.vfs, path, stat, rights: granted, inheriting: inheriting & this.rightsInheriting, flags: fdflags });
+    }
     if (handle.stat().type === "dir") {
       if (opts.write) throw (handle.close(), new WasiError("EISDIR"));
       const dir = new DirFd(this.vfs, path, handle);
@@ -164,4 +169,27 @@ export class DirFd extends BaseFd {
     if (opts.directory) throw (handle.close(), new WasiError("ENOTDIR"));
     return new FileFd(handle, path, granted, fdflags);
   }
+}
+
+/**
+ * What a process node (/dev/fd/N, /dev/tty, /proc/self/…; `FsHandle.process`) opens as
+ * here: a stand-in that names the node, which the path_open call turns into the
+ * process's own fd (_process_fds.ts), since only the process knows its fds and its
+ * terminal. It never reaches the fd table.
+ */
+export class ProcessNodeFd extends BaseFd {
+  filetype: number = wasi.FILETYPE_UNKNOWN;
+  constructor(readonly node: ProcessNode, readonly opened: ProcessNodeOpen) {
+    super();
+  }
+}
+
+/** How a process node was opened: where, what it is, and the rights and flags asked. */
+interface ProcessNodeOpen {
+  vfs: FileSystem;
+  path: string;
+  stat: FsStat;
+  rights: bigint;
+  inheriting: bigint;
+  flags: number;
 }

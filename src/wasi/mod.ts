@@ -3,7 +3,8 @@
  * filesystem (any `FileSystem` of src/fs: the one interface; there is no WASI-side copy of
  * it), program resolution in the rootfs, the `strata.spawn` host import, a
  * module cache keyed by digest, and `runProcess` (inline or in a worker) with stop,
- * kill, timeouts and memory and output caps. See docs/wasi.md.
+ * kill, timeouts and memory and output caps; the mount table (`MountedVfs`) and the /dev
+ * and /proc every container gets (`DevFs`, `ProcFs`). See docs/wasi.md and docs/devices.md.
  *
  * @example
  * ```ts
@@ -26,6 +27,8 @@ export { ModuleCache, defaultModuleCache, fileDigest } from "./module_cache.ts";
 export { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
 export { ChangeLink } from "./change_link.ts";
 export { MountedVfs, type MountedFs, normalizePath, readOnly } from "./mounted_vfs.ts";
+export { DevFs } from "./devfs.ts";
+export { ProcFs, type ProcInfo } from "./procfs.ts";
 export { resolveProgram, DEFAULT_PATH, type Resolution } from "./resolve.ts";
 export { runSync, type SyncRunOptions, type SyncRunResult } from "./run_sync.ts";
 export { createWasi, type WasiContext } from "./wasi_import.ts";

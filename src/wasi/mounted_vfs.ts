@@ -1,9 +1,15 @@
 /**
- * A container's view with its mounts: paths under a mount's target go to the volume's
- * (or the bind's) filesystem, everything else to the container's union. Paths are
- * normalized lexically first ("." and ".." inside the root), then routed by the longest
- * matching target. A rename or link across two filesystems is EXDEV, as across mount
- * points on Linux. `readOnly` wraps a filesystem so every change is EROFS.
+ * A container's view with its mounts: paths under a mount's target go to the mounted
+ * filesystem (a volume, a bind, /dev, /proc, the container's own files), everything else
+ * to the container's union. Paths are normalized lexically first ("." and ".." inside
+ * the root), then routed by the longest matching target. A mount shows its filesystem
+ * from `path` on: the whole of it ("/"), a directory of it, or a single file (a file
+ * bind, as Docker mounts /etc/hosts). A rename or link across two mounts is EXDEV, as
+ * across mount points on Linux; unlinking, removing or renaming a mount point is EBUSY.
+ * A directory that holds a mount point lists it, also when the filesystem beneath has no
+ * such name (Docker makes mount points in an init layer; strata makes none: /dev, /proc
+ * and /etc/hostname never enter the container's layer, its diff or its export).
+ * `readOnly` wraps a filesystem so every change is EROFS.
  *
  * It lives in src/wasi because a worker rebuilds the same view on its side of the thread
  * boundary (rootfs_transfer.ts): the union and volumes as copies, a host bind opened
@@ -14,12 +20,15 @@
  * so it does not reach the mount.
  */
 import { type FileSystem, FsError, type FsDirent, type FsHandle, type FsStat, type OpenOptions, type PathOptions, type TimeSpec } from "../fs/mod.ts";
+import { byName, type Entry, MountPointsHandle } from "./_mount_points.ts";
 
 export interface MountedFs {
   /** Absolute, normalized, not "/". */
   target: string;
   /** The mounted filesystem itself; the view puts `readOnly` over it when asked. */
   fs: FileSystem;
+  /** What of `fs` the target shows: "/" (the default), a directory, or a file. Absolute, normalized. */
+  path?: string;
   readOnly?: boolean;
   /** A host directory: how a worker opens it for itself (absent for a volume). */
   bind?: { source: string };
@@ -36,17 +45,58 @@ export function normalizePath(path: string): string {
   return `/${out.join("/")}`;
 }
 
+/**
+ * True when normalizePath would return `path` as it is: absolute, no "//", no "." or ".."
+ * component, no trailing "/". (A name starting with "." makes it false too: the slow way
+ * is still right.)
+ */
+function isClean(path: string): boolean {
+  const n = path.length;
+  if (n === 0 || path.charCodeAt(0) !== 47) return false;
+  let prev = 47;
+  for (let i = 1; i < n; i++) {
+    const c = path.charCodeAt(i);
+    if (prev === 47 && (c === 47 || c === 46)) return false; // "//", "/." (a "." or ".." component, or a dot name)
+    prev = c;
+  }
+  return n === 1 || prev !== 47;
+}
+
 type Times = { atime?: TimeSpec; mtime?: TimeSpec };
+
+/** Where a path goes: the filesystem, its own path there, which mount (-1: the root), whether it is the mount point itself, and the normalized path. */
+interface Route {
+  fs: FileSystem;
+  path: string;
+  mount: number;
+  top: boolean;
+  at: string;
+}
 
 export class MountedVfs implements FileSystem {
   /** Longest target first. */
   readonly mounts: readonly MountedFs[];
   /** What each mount serves (read-only where asked), in the order of `mounts`. */
   readonly #views: FileSystem[];
+  /** The first components of the targets ("/dev"): a normalized path starting elsewhere is the root's, found without a scan. */
+  readonly #heads: string[];
+  /** The first letters of the heads, as bits (char code mod 32): most paths are the root's at the first look. */
+  #initials = 0;
+  /** Each target with a "/" after it, in the order of `mounts`. */
+  readonly #prefixes: string[];
+  /** A directory holding mount points → the indexes of those mounts. */
+  readonly #points = new Map<string, number[]>();
 
   constructor(readonly root: FileSystem, mounts: readonly MountedFs[]) {
     this.mounts = [...mounts].sort((a, b) => b.target.length - a.target.length);
     this.#views = this.mounts.map((m) => (m.readOnly ? readOnly(m.fs) : m.fs));
+    this.#heads = [...new Set(this.mounts.map((m) => `/${m.target.split("/")[1]!}`))];
+    for (const h of this.#heads) this.#initials |= 1 << (h.charCodeAt(1) & 31);
+    this.#prefixes = this.mounts.map((m) => `${m.target}/`);
+    this.mounts.forEach((m, i) => {
+      const parent = m.target.slice(0, m.target.lastIndexOf("/")) || "/";
+      this.#points.set(parent, [...(this.#points.get(parent) ?? []), i]);
+    });
   }
 
   /** The mount that serves `path` (undefined for the root's own paths). */
@@ -54,97 +104,150 @@ export class MountedVfs implements FileSystem {
     return this.mounts[this.#find(normalizePath(path))];
   }
 
+  /** The mount of normalized path `p`, or -1 for the root. */
   #find(p: string): number {
-    return this.mounts.findIndex((m) => p === m.target || p.startsWith(`${m.target}/`));
+    if (((this.#initials >>> (p.charCodeAt(1) & 31)) & 1) === 0) return -1;
+    let head = false;
+    for (const h of this.#heads) if (p.startsWith(h) && (p.length === h.length || p.charCodeAt(h.length) === 47)) head = true;
+    if (!head) return -1;
+    for (let i = 0; i < this.mounts.length; i++) if (p === this.mounts[i]!.target || p.startsWith(this.#prefixes[i]!)) return i;
+    return -1;
   }
 
   /**
-   * The filesystem and its own path for `path`. A trailing "/" is kept (it asks for a
-   * directory), so a mount's root is "/" and "/mnt/" is "/" too.
+   * `path` itself when it is the root's and needs no normalizing (absolute, no "//", "/."
+   * or trailing "/"): the hot calls go straight to the root with it, with no route made.
+   * Undefined otherwise (then `#route`).
    */
-  #route(path: string): [FileSystem, string] {
-    const p = normalizePath(path);
-    const i = this.#find(p);
-    const slash = path.endsWith("/") && p !== "/" ? "/" : "";
-    if (i < 0) return [this.root, p + slash];
-    const inner = p === this.mounts[i]!.target ? "/" : p.slice(this.mounts[i]!.target.length) + slash;
-    return [this.#views[i]!, inner];
+  #rootPath(path: string): string | undefined {
+    if (!isClean(path)) return undefined;
+    return this.#find(path) < 0 ? path : undefined;
   }
 
-  #pair(from: string, to: string, op: string): [FileSystem, string, string] {
-    const [a, pa] = this.#route(from), [b, pb] = this.#route(to);
-    if (a !== b) throw new FsError("EXDEV", to, op);
-    return [a, pa, pb];
+  /** The filesystem and its own path for `path`. A trailing "/" is kept (it asks for a directory). */
+  #route(path: string): Route {
+    const p = isClean(path) ? path : normalizePath(path);
+    const i = this.#find(p);
+    const slash = p !== path && path.endsWith("/") && p !== "/" ? "/" : "";
+    if (i < 0) return { fs: this.root, path: p + slash, mount: -1, top: p === "/", at: p };
+    const m = this.mounts[i]!, base = m.path ?? "/";
+    const rest = p.slice(m.target.length);
+    const inner = base === "/" ? rest || "/" : base + rest;
+    return { fs: this.#views[i]!, path: inner === "/" ? inner : inner + slash, mount: i, top: rest === "", at: p };
+  }
+
+  /** The two ends of a rename or link: EXDEV across mounts. */
+  #pair(from: string, to: string, op: string): [Route, Route] {
+    const a = this.#route(from), b = this.#route(to);
+    if (a.mount !== b.mount) throw new FsError("EXDEV", to, op);
+    return [a, b];
+  }
+
+  /** The mount points in directory `dir` (normalized) that its own filesystem does not list. */
+  #extra(dir: string, listed: (name: string) => boolean): Entry[] {
+    const points = this.#points.get(dir);
+    if (!points) return [];
+    const out: Entry[] = [];
+    for (const i of points) {
+      const m = this.mounts[i]!, name = m.target.slice(m.target.lastIndexOf("/") + 1);
+      if (listed(name)) continue;
+      const st = this.#views[i]!.stat(m.path ?? "/");
+      out.push({ name, type: st.type, ino: st.ino });
+    }
+    return out;
   }
 
   stat(path: string): FsStat {
-    const [fs, p] = this.#route(path);
-    return fs.stat(p);
+    const q = this.#rootPath(path);
+    if (q !== undefined) return this.root.stat(q);
+    const r = this.#route(path);
+    return r.fs.stat(r.path);
   }
   lstat(path: string): FsStat {
-    const [fs, p] = this.#route(path);
-    return fs.lstat(p);
+    const q = this.#rootPath(path);
+    if (q !== undefined) return this.root.lstat(q);
+    const r = this.#route(path);
+    return r.fs.lstat(r.path);
   }
   open(path: string, opts: OpenOptions): FsHandle {
-    const [fs, p] = this.#route(path);
-    return fs.open(p, opts);
+    const q = this.#rootPath(path);
+    if (q !== undefined && q !== "/") {
+      const h = this.root.open(q, opts);
+      return h.kind === "dir" && this.#points.has(q) ? new MountPointsHandle(h, (listed) => this.#extra(q, listed)) : h;
+    }
+    const r = this.#route(path);
+    const h = r.fs.open(r.path, opts);
+    if (h.kind !== "dir" || !this.#points.has(r.at)) return h;
+    return new MountPointsHandle(h, (listed) => this.#extra(r.at, listed));
   }
   mkdir(path: string, opts?: { mode?: number }): void {
-    const [fs, p] = this.#route(path);
-    if (p === "/") throw new FsError("EEXIST", path, "mkdir");
-    fs.mkdir(p, opts);
+    const r = this.#route(path);
+    if (r.top) throw new FsError("EEXIST", path, "mkdir");
+    r.fs.mkdir(r.path, opts);
   }
   rmdir(path: string): void {
-    const [fs, p] = this.#route(path);
-    if (p === "/") throw new FsError("EBUSY", path, "rmdir");
-    fs.rmdir(p);
+    const r = this.#route(path);
+    if (r.top) throw new FsError("EBUSY", path, "rmdir");
+    r.fs.rmdir(r.path);
   }
   unlink(path: string): void {
-    const [fs, p] = this.#route(path);
-    fs.unlink(p);
+    const r = this.#route(path);
+    if (r.top && r.mount >= 0) throw new FsError("EBUSY", path, "unlink");
+    r.fs.unlink(r.path);
   }
   rename(from: string, to: string): void {
     // A mount point (or the root) is busy before anything else, as Linux's rename(2) says.
-    const [fs, a] = this.#route(from), [other, b] = this.#route(to);
-    if (a === "/" || b === "/") throw new FsError("EBUSY", from, "rename");
-    if (fs !== other) throw new FsError("EXDEV", to, "rename");
-    fs.rename(a, b);
+    const a = this.#route(from), b = this.#route(to);
+    if (a.top || b.top) throw new FsError("EBUSY", from, "rename");
+    if (a.mount !== b.mount) throw new FsError("EXDEV", to, "rename");
+    a.fs.rename(a.path, b.path);
   }
   link(from: string, to: string, opts?: { follow?: boolean }): void {
-    const [fs, a, b] = this.#pair(from, to, "link");
-    fs.link(a, b, opts);
+    const [a, b] = this.#pair(from, to, "link");
+    if (b.top) throw new FsError("EEXIST", to, "link");
+    a.fs.link(a.path, b.path, opts);
   }
   symlink(target: string, path: string): void {
-    const [fs, p] = this.#route(path);
-    fs.symlink(target, p);
+    const r = this.#route(path);
+    if (r.top) throw new FsError("EEXIST", path, "symlink");
+    r.fs.symlink(target, r.path);
   }
   readlink(path: string): string {
-    const [fs, p] = this.#route(path);
-    return fs.readlink(p);
+    const q = this.#rootPath(path);
+    if (q !== undefined) return this.root.readlink(q);
+    const r = this.#route(path);
+    return r.fs.readlink(r.path);
   }
   utimes(path: string, times: Times, opts?: PathOptions): void {
-    const [fs, p] = this.#route(path);
-    fs.utimes(p, times, opts);
+    const r = this.#route(path);
+    r.fs.utimes(r.path, times, opts);
   }
   chmod(path: string, mode: number, opts?: PathOptions): void {
-    const [fs, p] = this.#route(path);
-    fs.chmod(p, mode, opts);
+    const r = this.#route(path);
+    r.fs.chmod(r.path, mode, opts);
   }
   chown(path: string, owner: { uid: number; gid: number }, opts?: PathOptions): void {
-    const [fs, p] = this.#route(path);
-    fs.chown(p, owner, opts);
+    const r = this.#route(path);
+    r.fs.chown(r.path, owner, opts);
   }
   readdir(path: string): FsDirent[] {
-    const [fs, p] = this.#route(path);
-    return fs.readdir(p);
+    const r = this.#route(path);
+    const own = r.fs.readdir(r.path);
+    if (!this.#points.has(r.at)) return own;
+    const names = new Set(own.map((e) => e.name));
+    const extra = this.#extra(r.at, (name) => names.has(name));
+    if (!extra.length) return own;
+    return [...own, ...extra].sort(byName).map((e, i) => ({ ...e, next: BigInt(i + 3) }));
   }
   readFile(path: string): Uint8Array {
-    const [fs, p] = this.#route(path);
-    return fs.readFile(p);
+    const q = this.#rootPath(path);
+    if (q !== undefined) return this.root.readFile(q);
+    const r = this.#route(path);
+    return r.fs.readFile(r.path);
   }
   writeFile(path: string, data: Uint8Array, opts?: { mode?: number }): void {
-    const [fs, p] = this.#route(path);
-    fs.writeFile(p, data, opts);
+    const r = this.#route(path);
+    r.fs.writeFile(r.path, data, opts);
   }
   sync(): void {
     this.root.sync();

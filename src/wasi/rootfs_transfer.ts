@@ -1,19 +1,25 @@
 /**
  * Handing a rootfs to a worker thread. A UnionFS goes as its layers (their bytes are
  * shared, not copied, when they live in SharedArrayBuffers, which the engine arranges)
- * and its serialized upper; a view with mounts as its root, its volumes (unions too) and
- * its binds' descriptions. Each union goes with a key, the name its change records are
- * tagged with on the way back (change_link.ts), so they apply to the engine's copy of
- * that very filesystem, and reach every other process that shares it. The worker keeps
- * the Layers it has indexed, by diffId, so a warm worker does not index the same image
- * twice; and a layer the worker already holds goes as its key alone (a shared buffer
- * posted again is a new object for the worker's heap to account and collect, each run).
+ * and its serialized upper; a view with mounts as its root, its volumes and the
+ * container's own files (unions too), its binds' descriptions, and /dev and /proc as the
+ * little they are made from (devfs.ts, procfs.ts keep no state). Each union goes with a
+ * key, the name its change records are tagged with on the way back (change_link.ts), so
+ * they apply to the engine's copy of that very filesystem, and reach every other process
+ * that shares it; a union mounted at several targets (the container's files: /dev/shm,
+ * /etc/hosts…) goes once and is one union in the worker. The worker keeps the Layers it
+ * has indexed, by diffId, so a warm worker does not index the same image twice; and a
+ * layer the worker already holds goes as its key alone (a shared buffer posted again is
+ * a new object for the worker's heap to account and collect, each run). A union the
+ * worker's last run had, unchanged since, goes as its key alone too (`same`).
  *
  * A MemVfs does not go: its changes could not come back (they are not change records).
  */
 import { deserializeUpper, Layer, serializeUpper, type SpillSpace, UnionFS, type WritableLayer } from "../fs/mod.ts";
 import type { FileSystem } from "../fs/mod.ts";
 import { MountedVfs } from "./mounted_vfs.ts";
+import { DevFs } from "./devfs.ts";
+import { type ProcInfo, ProcFs } from "./procfs.ts";
 
 export type RootfsTransfer =
   | {
@@ -28,12 +34,16 @@ export type RootfsTransfer =
     /** The upper's spill space (src/fs/spill.ts), which the worker opens too. */
     spill?: { locator: string; threshold: number };
   }
-  /** The worker's copy from its last run: it is this rootfs as it stands (see `transferOf`). */
+  /** A union the worker has: sent earlier in this transfer, or its copy from its last run, unchanged since (see `transferOf`). */
   | { kind: "same"; key: string }
   /** A view with mounts: volumes go as copies, a host bind as its description (the worker opens it). */
-  | { kind: "mounted"; root: RootfsTransfer; mounts: MountTransfer[] };
+  | { kind: "mounted"; root: RootfsTransfer; mounts: MountTransfer[] }
+  /** /dev, made anew; `time` its nodes' times. */
+  | { kind: "devfs"; time: bigint }
+  /** /proc, made anew from what it shows. */
+  | { kind: "procfs"; info: ProcInfo };
 
-type MountTransfer = { target: string; readOnly: boolean } & ({ fs: RootfsTransfer } | { bind: string });
+type MountTransfer = { target: string; readOnly: boolean; path?: string } & ({ fs: RootfsTransfer } | { bind: string });
 
 /**
  * What a worker opens on the host by itself (the platform's abilities, handed to
@@ -46,15 +56,13 @@ export interface HostFiles {
 }
 
 /**
- * What a worker's copy of its last run's rootfs was made from: the layers, the upper
- * and the upper's change count then. While the count is the same, nobody (the run
- * itself, another process, the engine) has changed the upper since, and the worker's
- * copy is the rootfs as it stands.
+ * What a worker's copy of its last run's rootfs was made from: for each of its unions,
+ * the layers, the upper and the upper's change count then. While the count is the same,
+ * nobody (the run itself, another process, the engine) has changed that upper since, and
+ * the worker's copy of it is the union as it stands.
  */
 export interface KeptRootfs {
-  layers: string;
-  upper: WritableLayer;
-  version: number;
+  unions: Map<string, { layers: string; upper: WritableLayer; version: number }>;
 }
 
 const keys = new WeakMap<WritableLayer, string>();
@@ -89,40 +97,50 @@ export function canTransfer(rootfs: FileSystem, hostFiles = false): boolean {
   if (rootfs instanceof MountedVfs) {
     return canTransfer(rootfs.root, hostFiles) && rootfs.mounts.every((m) => (m.bind ? hostFiles : canTransfer(m.fs, hostFiles)));
   }
+  if (rootfs instanceof DevFs || rootfs instanceof ProcFs) return true;
   return rootfs instanceof UnionFS && (hostFiles || rootfs.upper.spill === null);
 }
 
 /**
  * What to post for `rootfs`, or undefined when it cannot cross threads. `held` is the
  * engine's record of the layers this worker holds (by key); it is updated. `kept`, what
- * the worker's last copy was made from: a plain union unchanged since goes as "same",
- * neither serialized nor rebuilt. The result's `kept` is what to keep for next time.
+ * the worker's last copy was made from: a union unchanged since goes as "same", neither
+ * serialized nor rebuilt. The result's `kept` is what to keep for next time; `same`, that
+ * every union went as "same" (the worker's copy is the rootfs as it stands).
  */
-export function transferOf(rootfs: FileSystem, held?: Set<string>, kept?: KeptRootfs): { transfer: RootfsTransfer; kept: KeptRootfs | undefined } | undefined {
-  if (rootfs instanceof UnionFS && !(held && held.size + rootfs.value.lowers.length > MAX_WORKER_LAYERS)) {
-    const upper = rootfs.upper;
-    const layers = rootfs.value.lowers.map(layerKey).join("\n");
-    if (kept && kept.upper === upper && kept.version === upper.version && kept.layers === layers) {
-      return { transfer: { kind: "same", key: keyOf(upper) }, kept };
+export function transferOf(rootfs: FileSystem, held?: Set<string>, kept?: KeptRootfs): { transfer: RootfsTransfer; kept: KeptRootfs; same: boolean } | undefined {
+  const next: KeptRootfs = { unions: new Map() };
+  let same = true;
+  const union = (fs: UnionFS): RootfsTransfer => {
+    const upper = fs.upper, key = keyOf(upper);
+    if (next.unions.has(key)) return { kind: "same", key }; // sent just before, in this transfer
+    const layers = fs.value.lowers.map(layerKey).join("\n"), was = kept?.unions.get(key);
+    next.unions.set(key, { layers, upper, version: upper.version });
+    if (was && was.upper === upper && was.version === upper.version && was.layers === layers) return { kind: "same", key };
+    same = false;
+    return unionOf(fs, held);
+  };
+  const of = (fs: FileSystem): RootfsTransfer | undefined => {
+    if (fs instanceof UnionFS) return union(fs);
+    if (fs instanceof DevFs) return { kind: "devfs", time: fs.options.time };
+    if (fs instanceof ProcFs) return { kind: "procfs", info: fs.info };
+    if (!(fs instanceof MountedVfs)) return undefined;
+    const root = of(fs.root);
+    const mounts: MountTransfer[] = [];
+    for (const { target, fs: mounted, readOnly = false, bind, path } of fs.mounts) {
+      const at = { target, readOnly, ...(path ? { path } : {}) };
+      if (bind) {
+        mounts.push({ ...at, bind: bind.source });
+        continue;
+      }
+      const copy = of(mounted);
+      if (!copy) return undefined;
+      mounts.push({ ...at, fs: copy });
     }
-    return { transfer: unionOf(rootfs, held), kept: { layers, upper, version: upper.version } };
-  }
-  // XXX: a view with mounts is rebuilt whole every run (its volumes may have changed under other containers).
-  const transfer = mountedOf(rootfs, held);
-  return transfer && { transfer, kept: undefined };
-}
-
-function mountedOf(rootfs: FileSystem, held?: Set<string>): RootfsTransfer | undefined {
-  if (rootfs instanceof UnionFS) return unionOf(rootfs, held);
-  if (!(rootfs instanceof MountedVfs)) return undefined;
-  const root = mountedOf(rootfs.root, held);
-  const mounts: MountTransfer[] = [];
-  for (const { target, fs, readOnly = false, bind } of rootfs.mounts) {
-    const copy = bind ? undefined : mountedOf(fs, held);
-    if (!bind && !copy) return undefined;
-    mounts.push(bind ? { target, readOnly, bind: bind.source } : { target, readOnly, fs: copy! });
-  }
-  return root && { kind: "mounted", root, mounts };
+    return root && { kind: "mounted", root, mounts };
+  };
+  const transfer = of(rootfs);
+  return transfer && { transfer, kept: next, same: same && next.unions.size === kept?.unions.size };
 }
 
 function layerKey(l: Layer): string {
@@ -151,6 +169,8 @@ const layerCache = new Map<string, Layer>();
 interface WorkerRootfs {
   vfs: FileSystem;
   uppers: Map<string, WritableLayer>;
+  /** Its unions by key, for the next run's "same". */
+  unions: Map<string, UnionFS>;
 }
 
 /** The rootfs the worker made for its last run. */
@@ -158,25 +178,39 @@ let last: WorkerRootfs | undefined;
 
 /** The worker's copy of a transferred rootfs; `host` opens host files (absent: a bind or spill space is refused). */
 export function rootfsFrom(t: RootfsTransfer, host?: HostFiles): WorkerRootfs {
-  if (t.kind === "same") {
-    if (!last?.uppers.has(t.key)) throw new Error("Cannot reuse the rootfs of a last run: there was none");
-    return last;
-  }
-  const uppers = new Map<string, WritableLayer>();
-  return last = { vfs: build(t, uppers, host), uppers };
+  const unions = new Map<string, UnionFS>();
+  const vfs = build(t, unions, host);
+  return last = { vfs, uppers: new Map([...unions].map(([key, u]) => [key, u.upper])), unions };
 }
 
-type Built = Exclude<RootfsTransfer, { kind: "same" }>;
-
-function build(t: Built, uppers: Map<string, WritableLayer>, host?: HostFiles): FileSystem {
-  if (t.kind === "mounted") {
-    const mounts = t.mounts.map(({ target, readOnly, ...m }) => {
-      if ("fs" in m) return { target, readOnly, fs: build(m.fs as Built, uppers, host) };
-      if (!host) throw new Error(`Cannot mount ${m.bind} at ${target}: this worker cannot open host directories`);
-      return { target, readOnly, fs: host.openBind(m.bind, { readOnly }), bind: { source: m.bind } };
-    });
-    return new MountedVfs(build(t.root as Built, uppers, host), mounts);
+function build(t: RootfsTransfer, unions: Map<string, UnionFS>, host?: HostFiles): FileSystem {
+  switch (t.kind) {
+    case "same": {
+      const u = unions.get(t.key) ?? last?.unions.get(t.key);
+      if (!u) throw new Error("Cannot reuse the rootfs of a last run: there was none");
+      unions.set(t.key, u);
+      return u;
+    }
+    case "devfs":
+      return new DevFs(t.time);
+    case "procfs":
+      return new ProcFs(t.info);
+    case "mounted": {
+      const root = build(t.root, unions, host); // first, as the engine made the transfer: a union's first sending comes first
+      const mounts = t.mounts.map(({ target, readOnly, path, ...m }) => {
+        const at = { target, readOnly, ...(path ? { path } : {}) };
+        if ("fs" in m) return { ...at, fs: build(m.fs, unions, host) };
+        if (!host) throw new Error(`Cannot mount ${m.bind} at ${target}: this worker cannot open host directories`);
+        return { ...at, fs: host.openBind(m.bind, { readOnly }), bind: { source: m.bind } };
+      });
+      return new MountedVfs(root, mounts);
+    }
+    case "union":
+      return unionFrom(t, unions, host);
   }
+}
+
+function unionFrom(t: Extract<RootfsTransfer, { kind: "union" }>, unions: Map<string, UnionFS>, host?: HostFiles): UnionFS {
   if (t.forget) layerCache.clear();
   const lowers = t.layers.map(({ key, bytes }) => {
     let layer = layerCache.get(key);
@@ -192,6 +226,7 @@ function build(t: Built, uppers: Map<string, WritableLayer>, host?: HostFiles): 
     if (!host) throw new Error("Cannot rebuild the rootfs: its large files are on the host, and this worker cannot open host files");
     upper.spill = host.openSpill(t.spill.locator, t.spill.threshold);
   }
-  uppers.set(t.key, upper);
-  return new UnionFS({ lowers, upper });
+  const u = new UnionFS({ lowers, upper });
+  unions.set(t.key, u);
+  return u;
 }

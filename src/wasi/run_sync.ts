@@ -42,6 +42,10 @@ export interface SyncRunOptions {
   beforeCall?: () => void;
   /** Give the program the preopen "/" as fd 3 (default true; the wasi-testsuite runs some tests without one). */
   preopen?: boolean;
+  /** stdio are a terminal (-t): /dev/tty reads stdin and writes stdout as given here. */
+  tty?: boolean;
+  /** The terminal a child started through spawn keeps: its parent's (runSync sets it). */
+  terminal?: readonly [Fd, Fd];
 }
 
 /** A resolved program: its argv (with a `#!` interpreter in front, if any) and compiled module. */
@@ -89,13 +93,14 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   const root = new DirFd(o.vfs, "/", o.vfs.open("/", { read: true, write: false, create: false, exclusive: false, truncate: false, directory: true, follow: true }), "/");
   const fds: Fd[] = o.preopen === false ? [...o.stdio] : [...o.stdio, root];
   const inherited = new Set<Fd>(o.stdio);
+  const terminal = o.terminal ?? (o.tty ? [o.stdio[0], o.stdio[1]] as const : undefined);
   const w = createWasi(program.argv, [...o.env], fds, {
     vfs: o.vfs, control: o.control, strictSymlinks: o.strictSymlinks, inherited, beforeCall: o.beforeCall, cwd: o.cwd, cwdSlot: program.cwdSlot,
-    memoryCap: capped ? undefined : o.memoryBytes,
+    memoryCap: capped ? undefined : o.memoryBytes, proc: { terminal, memoryBytes: o.memoryBytes },
   });
   let memory: WebAssembly.Memory | undefined;
   try {
-    const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata: { spawn: spawnImport(w, (c) => runSync({ ...o, ...c, child: true, program: undefined }).exitCode) } };
+    const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata: { spawn: spawnImport(w, (c) => runSync({ ...o, ...c, child: true, program: undefined, terminal }).exitCode) } };
     if (program.memory) {
       memory = new WebAssembly.Memory({ initial: program.memory.initial, maximum: Math.min(program.memory.maximum ?? 65536, maxPages ?? 65536) });
       imports.env = { memory };
@@ -111,7 +116,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   } catch (err) {
     return ended(err, memory, o);
   } finally {
-    for (const f of w.fds) if (f && !inherited.has(f)) f.fd_close();
+    for (const f of new Set(w.fds)) if (f && !inherited.has(f)) f.fd_close(); // a dup's open file once
     if (o.preopen === false) root.fd_close();
   }
 }

@@ -15,6 +15,7 @@ import { installPathCalls } from "./_path_calls.ts";
 import { installFdCalls } from "./_fd_calls.ts";
 import { MemoryViews } from "./_mem.ts";
 import { type LibcCwdSlot, startIn } from "./_libc_cwd.ts";
+import { closeUnlessHeld, type ProcessContext } from "./_process_fds.ts";
 
 export interface WasiContext {
   vfs: FileSystem;
@@ -30,6 +31,8 @@ export interface WasiContext {
   /** The working directory, and where the program's libc keeps its own (see _libc_cwd.ts). */
   cwd?: string;
   cwdSlot?: LibcCwdSlot;
+  /** Its terminal and memory cap, for /dev/tty and /proc/meminfo (_process_fds.ts). */
+  proc?: ProcessContext;
   /** The `strata.spawn` host import's implementation, bound to this process. */
   spawn?: (argv: string[], env: string[], cwd: string, fds: Fd[]) => number;
 }
@@ -81,15 +84,16 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
       const f = w.fds[fd];
       if (!f) return wasi.ERRNO_BADF;
       w.fds[fd] = undefined as unknown as Fd;
-      return ctx.inherited?.has(f) ? wasi.ERRNO_SUCCESS : f.fd_close();
+      return closeUnlessHeld(w.fds, f, ctx.inherited); // a dup in another slot keeps it open
     },
     fd_renumber(from: number, to: number): number {
       const f = w.fds[from];
       if (!f || !w.fds[to]) return wasi.ERRNO_BADF;
       if (from === to) return wasi.ERRNO_SUCCESS;
-      w.fds[to].fd_close();
+      const old = w.fds[to];
       w.fds[to] = f;
       w.fds[from] = undefined as unknown as Fd;
+      if (old !== f) closeUnlessHeld(w.fds, old, ctx.inherited);
       return wasi.ERRNO_SUCCESS;
     },
     fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, usedPtr: number) =>

@@ -125,7 +125,7 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; s
       }
     }, req.tty);
     const result = runSync({
-      vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, control, modules, memoryBytes: req.memoryBytes, program: programOf(req.program),
+      vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, tty: req.tty, control, modules, memoryBytes: req.memoryBytes, program: programOf(req.program),
       sha256: opts.sha256,
       stdio: [new StdinFd(req.stdin, req.tty), out(1), out(2)], beforeCall,
     });

@@ -20,8 +20,9 @@ serveProcessWorker({
     // deno-lint-ignore no-explicit-any
     const l = (m: any) => {
       if (m.rings) journal = new Ring(m.rings.journal);
-      if (m.type === "run" && m.env.includes("STRATA_TEST_DIVERGE=1") && m.rootfs.key) {
-        journal!.push(encodeChange({ op: "entry", dir: 2 ** 40, name: "parted", child: -2 }, m.rootfs.key), JOURNAL_FRAME, true);
+      const key = m.rootfs?.key ?? m.rootfs?.root?.key; // the container's union: the view itself, or the root of its mounts
+      if (m.type === "run" && m.env.includes("STRATA_TEST_DIVERGE=1") && key) {
+        journal!.push(encodeChange({ op: "entry", dir: 2 ** 40, name: "parted", child: -2 }, key), JOURNAL_FRAME, true);
       }
       listener(m);
     };

@@ -39,13 +39,14 @@ t("a file renamed or unlinked while the program writes it replays where it now i
   await engine.close();
 });
 
-t("sh runs a program with output to /dev/null in an image that has none; without a temp dir it says why", async () => {
+t("sh runs a program with output to /dev/null, and with output captured through a temp file; without a temp dir it says why", async () => {
   const engine = await sampleEngine(["probes"], { workerHost });
-  // /dev/null is missing: sh discards the output, and the child writes it through an unlinked temp file.
-  assert.equal(await run(engine, { Image: "probes", Cmd: ["sh", "-c", "hello > /dev/null; echo $?"] }).then((r) => [r.code, r.stdout, r.stderr]), [0, "0\n", ""]);
-  const r = await run(engine, { Image: "probes", Env: ["TMPDIR=/nowhere"], Cmd: ["sh", "-c", "hello > /dev/null; echo $?"] });
+  // /dev/null is the container's device (an image needs none); $(...) is held in memory, so the child writes it through an unlinked temp file.
+  const script = 'hello > /dev/null; echo $?; x=$(hello); echo $? "$x"';
+  assert.equal(await run(engine, { Image: "probes", Cmd: ["sh", "-c", script] }).then((r) => [r.code, r.stdout, r.stderr]), [0, "0\n0 Hello from WebAssembly!\n", ""]);
+  const r = await run(engine, { Image: "probes", Env: ["TMPDIR=/nowhere"], Cmd: ["sh", "-c", script] });
   assert.equal(r.code, 0);
-  assert.is(r.stdout, "1\n");
+  assert.is(r.stdout, "0\n1 \n");
   assert.match(r.stderr, /^sh: can't create \/nowhere\/\.toolbox-spawn-\d+: No such file or directory\n$/);
   await engine.close();
 });

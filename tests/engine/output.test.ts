@@ -82,11 +82,11 @@ t("every transition is an event in docker events form, replayable with since and
 t("exec runs another process in a running container, sharing its filesystem", async () => {
   const engine = await sampleEngine(["toolbox"]);
   const held = await heldOpen(engine);
-  const ex = engine.exec.create(held.id, { Cmd: ["sh", "-c", "echo shared > /tmp/s; cat /etc/hostname"] });
+  const ex = engine.exec.create(held.id, { Cmd: ["sh", "-c", "echo shared > /tmp/s; cat /etc/motd"] });
   let got = "";
   const code = await engine.exec.start(ex.Id, { onOutput: (_s, d) => void (got += dec.decode(d)) });
   assert.is(code, 0);
-  assert.is(got, "toolbox\n");
+  assert.is(got, "Welcome to the strata toolbox.\n");
   assert.equal({ Running: engine.exec.inspect(ex.Id).Running, ExitCode: engine.exec.inspect(ex.Id).ExitCode }, { Running: false, ExitCode: 0 });
   assert.equal(await engine.containers.changes(held.id), [{ Path: "/tmp", Kind: 0 }, { Path: "/tmp/s", Kind: 1 }]);
   held.release();

@@ -42,8 +42,8 @@ t("create, list, inspect and prune look like docker volume", async () => {
 
 t("anonymous volumes come from Volumes, start with the image's content, and go with rm -v", async () => {
   const engine = await sampleEngine(["toolbox"]);
-  const a = await run(engine, { Image: "toolbox", Volumes: { "/etc": {} }, Cmd: ["sh", "-c", "cat /etc/hostname; echo x > /etc/new"] });
-  assert.is(a.stdout, "toolbox\n"); // the image's /etc/hostname, copied into the new volume
+  const a = await run(engine, { Image: "toolbox", Volumes: { "/etc": {} }, Cmd: ["sh", "-c", "cat /etc/motd; echo x > /etc/new"] });
+  assert.is(a.stdout, "Welcome to the strata toolbox.\n"); // the image's /etc/motd, copied into the new volume
   const [m] = (await engine.containers.inspect(a.id)).Mounts;
   assert.is(m!.Type, "volume");
   assert.is(m!.Destination, "/etc");
@@ -75,8 +75,8 @@ t("bind mounts reach a host directory through the platform, read-only when asked
     const b = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo no > /h/x"], HostConfig: { Binds: [`${dir}:/h:ro`] } });
     assert.is(b.code, 1);
     assert.match(b.stderr, /Read-only file system/);
-    const c = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "cat /h/../etc/hostname; ls /h"], HostConfig: { Binds: [`${dir}:/h`] } });
-    assert.is(c.stdout, "toolbox\nin.txt\nout.txt\n"); // ".." from the mount is the container's root, not the host's
+    const c = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "cat /h/../etc/motd; ls /h"], HostConfig: { Binds: [`${dir}:/h`] } });
+    assert.is(c.stdout, "Welcome to the strata toolbox.\nin.txt\nout.txt\n"); // ".." from the mount is the container's root, not the host's
     assert.equal((await failure(engine.containers.create({ Image: "toolbox", Cmd: ["true"], HostConfig: { Binds: [`${dir}/missing:/h`] } })))[0], "invalid");
   } finally {
     rmSync(dir, { recursive: true, force: true });

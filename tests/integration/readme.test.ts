@@ -27,7 +27,7 @@ const README = readFileSync(join(ROOT, "README.md"), "utf8");
 
 /** What a reader would check after a step: a block whose text matches `command` must print `output`. */
 const EXPECT: Array<{ command: RegExp; output: RegExp[] }> = [
-  { command: /npx strata diff first/, output: [/^A \/greeting$/m, /^D \/etc\/hostname$/m] },
+  { command: /npx strata diff first/, output: [/^A \/greeting$/m, /^D \/etc\/motd$/m] },
   { command: /npx strata run --rm greeted cat \/greeting/, output: [/^hello$/m] },
   { command: /npx strata ps -a -s/, output: [/\bfirst\s+\d+(\.\d+)?[kMG]?B \(virtual \d+(\.\d+)?[kMG]?B\)/] },
   { command: /docker run --rm toolbox echo hi/, output: [/^hi$/m] },

@@ -1,7 +1,9 @@
 /**
  * What the mount table adds to the FileSystem contract (the rest is the conformance
  * suite's, tests/fs/conformance.test.ts): routing by the longest target, EXDEV across
- * filesystems, EBUSY for a mount point, read-only mounts beside a writable root.
+ * mounts, EBUSY for a mount point, read-only mounts beside a writable root, a file or
+ * directory of a filesystem mounted on its own (Docker's /etc/hosts), and mount points
+ * listed in their directory when the filesystem beneath has no such name.
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -71,6 +73,67 @@ t("a read-only mount refuses changes through paths and fds while the rest stays 
   fs.writeFile("/etc/motd", new TextEncoder().encode("hi"));
   fs.chmod("/etc/motd", 0o600);
   assert.is(fs.stat("/etc/motd").mode, 0o600);
+});
+
+/** A root without /dev or /etc/hosts, and one small filesystem whose /hosts file and /shm directory are mounted apart. */
+function fileMounts() {
+  const root = new MemVfs(), own = new MemVfs(), dev = new MemVfs();
+  put(root, "/etc/passwd", "root:x:0:0::/root:/bin/sh");
+  put(own, "/hosts", "127.0.0.1\tlocalhost\n");
+  own.mkdir("/shm");
+  put(dev, "/null", "");
+  const fs = new MountedVfs(root, [
+    { target: "/etc/hosts", fs: own, path: "/hosts" },
+    { target: "/dev", fs: dev },
+    { target: "/dev/shm", fs: own, path: "/shm" },
+  ]);
+  return { fs, root, own };
+}
+const RW = { read: true, write: true, create: false, exclusive: false, truncate: false, directory: false, follow: true };
+
+t("a file mounted on its own is read, written and stat'ed at its target; the filesystem beneath never sees it", () => {
+  const { fs, root, own } = fileMounts();
+  assert.is(dec.decode(fs.readFile("/etc/hosts")), "127.0.0.1\tlocalhost\n");
+  assert.is(fs.stat("/etc/hosts").ino, own.stat("/hosts").ino);
+  const h = fs.open("/etc/hosts", RW);
+  h.append(new TextEncoder().encode("10.0.0.5\tdb\n"));
+  h.close();
+  assert.is(dec.decode(own.readFile("/hosts")), "127.0.0.1\tlocalhost\n10.0.0.5\tdb\n");
+  assert.is(code(() => root.stat("/etc/hosts")), "ENOENT");
+  assert.is(code(() => fs.readdir("/etc/hosts")), "ENOTDIR");
+  assert.is(code(() => fs.stat("/etc/hosts/x")), "ENOTDIR");
+  fs.writeFile("/dev/shm/x", new TextEncoder().encode("x"));
+  assert.is(dec.decode(own.readFile("/shm/x")), "x");
+});
+
+t("a mounted file cannot be unlinked, renamed over or linked over (EBUSY, EEXIST); two mounts of one filesystem are still two (EXDEV)", () => {
+  const { fs } = fileMounts();
+  put(fs, "/etc/new", "n");
+  assert.is(code(() => fs.unlink("/etc/hosts")), "EBUSY");
+  assert.is(code(() => fs.rename("/etc/new", "/etc/hosts")), "EBUSY");
+  assert.is(code(() => fs.rename("/etc/hosts", "/etc/old")), "EBUSY");
+  assert.is(code(() => fs.symlink("x", "/etc/hosts")), "EEXIST");
+  assert.is(code(() => fs.link("/dev/shm/x", "/etc/hosts")), "EXDEV");
+  put(fs, "/dev/shm/x", "x");
+  assert.is(code(() => fs.rename("/dev/shm/x", "/etc/hosts2")), "EXDEV");
+  assert.is(code(() => fs.link("/dev/shm/x", "/dev/null2")), "EXDEV");
+});
+
+t("a directory lists the mount points in it that the filesystem beneath lacks, by path and through a handle, with stable cookies", () => {
+  const { fs } = fileMounts();
+  const names = (dir: string) => fs.readdir(dir).map((e) => `${e.name}:${e.type}`);
+  assert.equal(names("/"), ["dev:dir", "etc:dir"]);
+  assert.equal(names("/etc"), ["hosts:file", "passwd:file"]);
+  assert.equal(names("/dev"), ["null:file", "shm:dir"]);
+  const h = fs.open("/etc", { ...RW, write: false, directory: true });
+  const first = h.readdir(0n, 2);
+  assert.equal(first.map((e) => e.name), [".", ".."]);
+  put(fs, "/etc/added", "later"); // a listing is a snapshot taken at cookie 0
+  const rest = h.readdir(first[1]!.next, 10);
+  assert.equal(rest.map((e) => [e.name, e.type]), [["hosts", "file"], ["passwd", "file"]]);
+  assert.equal(h.readdir(rest[0]!.next, 10).map((e) => e.name), ["passwd"]);
+  assert.is(h.readdir(0n, 10).length, 5);
+  h.close();
 });
 
 t.run();

@@ -11,18 +11,26 @@ static void copy_stream(FILE *in) {
   while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) fwrite(chunk, 1, n, tb_out);
 }
 
+/* rc, or 1 after coreutils' "APPLET: write error: ..." when the output could not be
+ * written (`echo x > /dev/full`: No space left on device). */
+static int written(const char *applet, int rc) {
+  if (fflush(tb_out) == 0 && !ferror(tb_out)) return rc;
+  clearerr(tb_out);
+  return tb_errno(1, applet, "write error");
+}
+
 APPLET(cat) {
   int c, rc = 0;
   while ((c = tb_getopt(argc, argv, "u")) != -1)
     if (c == '?') return tb_badopt(1, "cat");
-  if (optind >= argc) { copy_stream(tb_in); return 0; }
+  if (optind >= argc) { copy_stream(tb_in); return written("cat", 0); }
   for (int i = optind; i < argc; i++) {
     FILE *f = tb_open_in("cat", argv[i]);
     if (!f) { rc = 1; continue; }
     copy_stream(f);
     tb_close_in(f);
   }
-  return rc;
+  return written("cat", rc);
 }
 
 /* Writes s with backslash escapes (echo -e, printf %b and format). Returns 1 at \c. */
@@ -64,10 +72,10 @@ APPLET(echo) {
     }
   for (int first = i; i < argc; i++) {
     if (i > first) fputc(' ', tb_out);
-    if (esc ? put_escaped(argv[i], tb_out) : (fputs(argv[i], tb_out), 0)) return 0;
+    if (esc ? put_escaped(argv[i], tb_out) : (fputs(argv[i], tb_out), 0)) return written("echo", 0);
   }
   if (nl) fputc('\n', tb_out);
-  return 0;
+  return written("echo", 0);
 }
 
 static long long num_arg(const char *s, int *rc) {
@@ -121,7 +129,7 @@ APPLET(printf) {
     if (used == 0) break;
     at += used;
   } while (at < argc && !stop);
-  return rc;
+  return written("printf", rc);
 }
 
 APPLET(wc) {
@@ -175,6 +183,24 @@ static long parse_count(const char *applet, const char *s, int *from_start, int 
   return v < 0 ? -v : v;
 }
 
+/* head copies the first count lines (or bytes) and reads no further: `head -c 4 /dev/zero` ends. */
+static void head_stream(FILE *f, long count, int bytes) {
+  if (bytes) {
+    char chunk[16384];
+    size_t n;
+    while (count > 0 && (n = fread(chunk, 1, (size_t)count < sizeof chunk ? (size_t)count : sizeof chunk, f)) > 0) {
+      fwrite(chunk, 1, n, tb_out);
+      count -= (long)n;
+    }
+    return;
+  }
+  int ch;
+  while (count > 0 && (ch = getc(f)) != EOF) {
+    putc(ch, tb_out);
+    if (ch == '\n') count--;
+  }
+}
+
 static int head_tail(int argc, char **argv, int tail) {
   const char *applet = tail ? "tail" : "head";
   long count = 10;
@@ -195,14 +221,17 @@ static int head_tail(int argc, char **argv, int tail) {
     FILE *f = i < 0 ? tb_in : fopen(argv[i], "r");
     if (!f) { rc = tb_errno(1, applet, "cannot open '%s' for reading", argv[i]); continue; }
     if (nfiles > 1) fprintf(tb_out, "%s==> %s <==\n", i > optind ? "\n" : "", argv[i]);
+    if (!tail) {
+      head_stream(f, count, bytes);
+      if (i >= 0) fclose(f);
+      if (i < 0) break;
+      continue;
+    }
     size_t len;
     char *data = tb_read_all(f, &len);
     if (i >= 0) fclose(f);
     size_t start = 0, end = len;
-    if (!tail) {
-      if (bytes) end = (size_t)count < len ? (size_t)count : len;
-      else { long seen = 0; for (end = 0; end < len && seen < count; end++) if (data[end] == '\n') seen++; }
-    } else if (from_start) {
+    if (from_start) {
       if (bytes) start = count > 0 ? ((size_t)count - 1 < len ? (size_t)count - 1 : len) : 0;
       else { long seen = 1; for (start = 0; start < len && seen < count; start++) if (data[start] == '\n') seen++; }
     } else if (bytes) {
