@@ -9,8 +9,8 @@ import { joinPeers, leavePeers, type Peer, Replay } from "./_replay.ts";
 import { launchOf } from "./_spec.ts";
 import { canTransfer, transferOf, uppersOf } from "./rootfs_transfer.ts";
 import { RUN_INODES } from "./change_link.ts";
-import { defaultModuleCache } from "./module_cache.ts";
-import { loadProgram } from "./program_load.ts";
+import { type CachedModule, defaultModuleCache } from "./module_cache.ts";
+import { findProgram } from "./program_load.ts";
 import { collect, DEFAULT_GRACE_MS, messageOf, resultOf } from "./_result.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 import { type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
@@ -28,6 +28,8 @@ const PUMP_AFTER_MS = 1;
 interface WorkerMsg {
   type: "done";
   result: SyncRunResult;
+  /** The module the worker compiled for this run, for the engine's cache. */
+  compiled?: CachedModule;
 }
 
 /**
@@ -43,14 +45,16 @@ function programFor(w: PooledWorker, rootfs: FileSystem, launch: ReturnType<type
   const asked = JSON.stringify([launch.argv, launch.env, launch.cwd, o.limits?.memoryBytes ?? 0]);
   if (same && w.lastProgram?.asked === asked) return w.lastProgram.ref;
   w.lastProgram = undefined;
-  const loaded = loadProgram(rootfs, { ...launch, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes, sha256: o.sha256 });
+  const loaded = findProgram(rootfs, { ...launch, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes, sha256: o.sha256 });
   if (!loaded.ok) return undefined;
-  const { argv, module, key, memory, pages, capped, cwdSlot } = loaded.program;
+  const { argv, key, memory, pages, capped, cwdSlot } = loaded.program;
   const known = w.modules.has(key);
   w.modules.add(key);
   const ref: ProgramRef = { argv, key, capped, pages, cwdSlot, ...(memory ? { memory } : {}) };
   w.lastProgram = { asked, ref };
-  return known ? ref : { ...ref, module };
+  if (known) return ref;
+  // Not compiled yet: the worker compiles it (a large module would hold this thread) and sends it back.
+  return "pending" in loaded.program ? { ...ref, pending: loaded.program.pending } : { ...ref, module: loaded.program.module };
 }
 
 export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
@@ -158,6 +162,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   port.onMessage((m) => {
     const msg = m as WorkerMsg;
     if (msg.type !== "done") return;
+    if (msg.compiled) (o.modules ?? defaultModuleCache).put(msg.compiled);
     if (killing) quit();
     else void finish(resultOf(msg.result, startedAt, stopping), true);
   });

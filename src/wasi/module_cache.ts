@@ -24,7 +24,7 @@ const TURNED = "#memory";
 export type Sha256Sync = (bytes: Uint8Array) => string;
 
 /** A module ready to instantiate. */
-interface CachedModule {
+export interface CachedModule {
   module: WebAssembly.Module;
   /** The cache key: the file's identity. */
   key: string;
@@ -37,6 +37,13 @@ interface CachedModule {
   /** No module that takes a cap better can be made from the file (it is that one, or there is none). */
   final?: boolean;
 }
+
+/**
+ * A module checked and ready to compile, not compiled (`load` with `compile: false`): the
+ * engine hands it to a worker, which compiles it off the engine's thread and sends the
+ * module back for the cache.
+ */
+export type Uncompiled = Omit<CachedModule, "module"> & { source: Uint8Array };
 
 /** What a file is when it is not a program strata runs (for "exec X: exec format error: …"). */
 interface Refusal {
@@ -96,7 +103,9 @@ export class ModuleCache implements ModuleCacheLike {
    * defines turned into an import (`importMemory`), which then serves every run, with
    * any cap or none; a run without a cap does not pay for the copy of the bytes that takes.
    */
-  load(bytes: Uint8Array, opts: { sha256?: Sha256Sync; cap?: boolean } = {}): CachedModule | Refusal {
+  load(bytes: Uint8Array, opts: { sha256?: Sha256Sync; cap?: boolean }): CachedModule | Refusal;
+  load(bytes: Uint8Array, opts: { sha256?: Sha256Sync; cap?: boolean; compile: false }): CachedModule | Uncompiled | Refusal;
+  load(bytes: Uint8Array, opts: { sha256?: Sha256Sync; cap?: boolean; compile?: boolean } = {}): CachedModule | Uncompiled | Refusal {
     const id = fileIdentity(bytes, opts.sha256);
     const held = this.#held(id, opts.cap);
     if (held) return held;
@@ -114,15 +123,23 @@ export class ModuleCache implements ModuleCacheLike {
     if (precompiled) return this.#keep({ module: precompiled, key: id, memory: defined ? undefined : info.memory, pages, capped: false, final: true });
     // A 64-bit or second memory cannot be turned: its cap is checked at system calls.
     const turned = opts.cap && defined ? importMemory(bytes) : undefined;
+    const made: Uncompiled = turned
+      ? { source: turned, key: `${id}${TURNED}`, memory: info.memory, pages, capped: true, final: true }
+      : { source: bytes, key: id, memory: defined ? undefined : info.memory, pages, capped: !defined, final: !defined || !!opts.cap };
+    return opts.compile === false ? made : this.compile(made);
+  }
+
+  /** Compile what `load` checked (here, or in the worker it was handed to) and keep it. */
+  compile(u: Uncompiled): CachedModule | Refusal {
+    const { source, ...entry } = u;
     let module: WebAssembly.Module;
     try {
-      module = new WebAssembly.Module((turned ?? bytes) as Uint8Array<ArrayBuffer>);
+      module = new WebAssembly.Module(source as Uint8Array<ArrayBuffer>);
     } catch (err) {
       if (err instanceof WebAssembly.CompileError) return { refused: `not a valid WebAssembly module (${err.message})` };
       throw err;
     }
-    if (turned) return this.#keep({ module, key: `${id}${TURNED}`, memory: info.memory, pages, capped: true, final: true });
-    return this.#keep({ module, key: id, memory: defined ? undefined : info.memory, pages, capped: !defined, final: !defined || !!opts.cap });
+    return this.#keep({ ...entry, module });
   }
 
   /** The module held for `id` that serves a run (with a cap: one whose memory takes it, or the best there can be). */

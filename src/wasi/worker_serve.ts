@@ -12,7 +12,7 @@ import { Ring } from "./_ring.ts";
 import { ChangeLink, RUN_INODES } from "./change_link.ts";
 import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
 import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
-import { ModuleCache, type Sha256Sync } from "./module_cache.ts";
+import { type CachedModule, ModuleCache, type Sha256Sync, type Uncompiled } from "./module_cache.ts";
 import type { MemoryLimits } from "./module_info.ts";
 import { type LoadedProgram, runSync } from "./run_sync.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
@@ -24,7 +24,11 @@ export interface WorkerSelf {
   onMessage(listener: (message: unknown) => void): void;
 }
 
-/** The program the engine found for a run; `module` is absent when this worker was sent it before. */
+/**
+ * The program the engine found for a run. `module` is absent when this worker was sent it
+ * before; `pending` (the checked bytes, not compiled) when the engine has no module for it
+ * yet: this worker compiles it, off the engine's thread, and sends the module back.
+ */
 export interface ProgramRef {
   argv: string[];
   /** Module cache key (the file's identity, module_cache.ts). */
@@ -36,6 +40,7 @@ export interface ProgramRef {
   /** The pages of memory it starts with. */
   pages: number;
   module?: WebAssembly.Module;
+  pending?: Uncompiled;
 }
 
 interface RunRequest {
@@ -66,12 +71,24 @@ interface RunRequest {
 const modules = new ModuleCache();
 let rings: { journal: Ring; inbox: Ring } | undefined;
 
-function programOf(ref: ProgramRef | undefined): LoadedProgram | undefined {
-  if (!ref) return undefined;
-  const { argv, module: sent, ...entry } = ref;
+/**
+ * The program of a run, from this worker's cache, from the module sent, or compiled here
+ * from the bytes sent (then also `compiled`, for the engine's cache). Undefined when none
+ * can be had: runSync then looks for the program itself and reports what it finds (a
+ * module that does not compile is 126 there).
+ */
+function programOf(ref: ProgramRef | undefined): { program?: LoadedProgram; compiled?: CachedModule } {
+  if (!ref) return {};
+  const { argv, module: sent, pending, ...entry } = ref;
   if (sent) modules.put({ ...entry, module: sent });
+  let compiled: CachedModule | undefined;
+  if (!modules.entry(ref.key) && pending) {
+    const made = modules.compile(pending);
+    if ("refused" in made) return {};
+    compiled = made;
+  }
   const module = modules.entry(ref.key)?.module;
-  return module && { argv, module, key: ref.key, memory: ref.memory, pages: ref.pages, capped: ref.capped, cwdSlot: ref.cwdSlot };
+  return { program: module && { argv, module, key: ref.key, memory: ref.memory, pages: ref.pages, capped: ref.capped, cwdSlot: ref.cwdSlot }, compiled };
 }
 
 /**
@@ -124,12 +141,13 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; s
         push(outputFrame(fd, time, chunk.subarray(at, at + most)), OUTPUT_FRAME);
       }
     }, req.tty);
+    const { program, compiled } = programOf(req.program);
     const result = runSync({
-      vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, tty: req.tty, control, modules, memoryBytes: req.memoryBytes, program: programOf(req.program),
+      vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, tty: req.tty, control, modules, memoryBytes: req.memoryBytes, program,
       sha256: opts.sha256,
       stdio: [new StdinFd(req.stdin, req.tty), out(1), out(2)], beforeCall,
     });
     link.close();
-    self.postMessage({ type: "done", result });
+    self.postMessage({ type: "done", result, ...(compiled ? { compiled } : {}) });
   });
 }

@@ -174,7 +174,22 @@ memory("in a worker, a different cap sends no new module", async () => {
     return out;
   });
   assert.equal(codes, [1, 0, 1]);
-  assert.is(n, 1);
+  assert.is(n, 0); // compiled in the worker, not on this thread
+  assert.is(modules.size, 1); // the one module the worker compiled, sent back
+});
+
+memory("a module not compiled yet is compiled in the worker, off the engine's thread, and comes back for the cache", async () => {
+  const rootfs = unionWithFixtures();
+  const modules = new ModuleCache();
+  const [code, n] = await compiles(async () => (await runProcess({ cmd: ["hello"] }, { rootfs, modules, workerHost, stdout: textSink(), stderr: textSink() }).done).exitCode);
+  assert.is(code, 0);
+  assert.is(n, 0);
+  assert.is(modules.size, 1);
+  const stdout = textSink();
+  const [again, m] = await compiles(async () => (await runProcess({ cmd: ["hello"] }, { rootfs, modules, stdout, mode: "inline" }).done).exitCode);
+  assert.is(again, 0);
+  assert.is(m, 0); // the inline run takes the worker's module
+  assert.is(stdout.text(), "hello\n");
 });
 
 const identity = suite("module identity");
