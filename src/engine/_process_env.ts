@@ -23,7 +23,7 @@ export function makeWorkingDir(fs: UnionFS, dir: string): void {
 }
 
 /** The home of `user` ("name", "uid", with ":group" or not) in the image's passwd; "/root" for root without an entry, "/" for another. */
-export function homeOf(fs: FileSystem, user: string): string {
+function homeOf(fs: FileSystem, user: string): string {
   const who = user.split(":")[0] || "root";
   let passwd = "";
   try {

@@ -9,7 +9,7 @@
  * this avoids; no library on the machine reads sections without compiling.
  */
 
-export interface ModuleImport {
+interface ModuleImport {
   module: string;
   name: string;
   kind: "function" | "table" | "memory" | "global" | "tag";
@@ -24,7 +24,7 @@ export interface MemoryLimits {
 }
 
 /** An active data segment of memory 0 placed at a constant address. */
-export interface DataSegment {
+interface DataSegment {
   offset: number;
   bytes: Uint8Array;
 }

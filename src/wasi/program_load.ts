@@ -17,7 +17,7 @@ type ProgramLoad =
   | { ok: false; exitCode: 126 | 127 | 137; message: string; oomKilled: boolean };
 
 /** A program found and checked whose module is not compiled yet: its bytes, for a worker to compile. */
-export type PendingProgram = Omit<LoadedProgram, "module"> & { pending: Uncompiled };
+type PendingProgram = Omit<LoadedProgram, "module"> & { pending: Uncompiled };
 
 interface LoadOptions {
   argv: readonly string[];
