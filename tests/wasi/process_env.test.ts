@@ -4,6 +4,11 @@
  * paths and getcwd, stdio are pipes unless there is a terminal, and the env is Docker's.
  * Each case runs inline and in a worker.
  */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { closeWorkers, runProcess, type ProcessSpec, type RunOptions } from "../../src/wasi/mod.ts";
@@ -12,14 +17,37 @@ import { textSink, unionWithFixtures } from "./_helpers.ts";
 
 const { workerHost: host } = runtimeHost();
 
+const FILES: Record<string, string> = { "/data/in.json": "data's in.json\n", "/in.json": "the root's in.json\n", "/data/sub/deep": "deep\n" };
+
 function rootfs() {
   const fs = unionWithFixtures();
   fs.mkdir("/data");
   fs.mkdir("/data/sub");
-  fs.writeFile("/data/in.json", new TextEncoder().encode("data's in.json\n"));
-  fs.writeFile("/in.json", new TextEncoder().encode("the root's in.json\n"));
-  fs.writeFile("/data/sub/deep", new TextEncoder().encode("deep\n"));
+  for (const [path, text] of Object.entries(FILES)) fs.writeFile(path, new TextEncoder().encode(text));
   return fs;
+}
+
+/**
+ * The same C program built for Linux with the machine's C compiler and run natively in a
+ * directory laid out as the rootfs above, from <dir>/data with stdio piped: what Linux
+ * prints, with <dir> taken out of the paths. Undefined (and a printed reason) without a compiler.
+ */
+function onLinux(args: string[]): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), "strata-cwd-"));
+  try {
+    const exe = join(dir, "cwd");
+    const cc = spawnSync("cc", ["-O2", "-o", exe, fileURLToPath(new URL("./fixtures/cwd.c", import.meta.url))], { encoding: "utf8" });
+    if (cc.error || cc.status !== 0) {
+      console.log(`skip: the native comparison: no C compiler for this machine (${cc.error?.message ?? cc.stderr.trim()})`);
+      return undefined;
+    }
+    mkdirSync(join(dir, "data/sub"), { recursive: true });
+    for (const [path, text] of Object.entries(FILES)) writeFileSync(join(dir, path), text);
+    const r = spawnSync(exe, args, { cwd: join(dir, "data"), encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+    return r.stdout.replaceAll(dir, "");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function run(spec: ProcessSpec, mode: "inline" | "worker", extra: Partial<RunOptions> = {}) {
@@ -41,6 +69,17 @@ for (const mode of ["inline", "worker"] as const) {
   t("chdir after the start moves on from WorkingDir", async () => {
     const r = await run({ cmd: ["cwd", "cd", "sub", "deep", "cd", "/", "in.json"], workingDir: "/data" }, mode);
     assert.is(r.out, "cwd /data\ncwd /data/sub\ndeep: deep\ncwd /\nin.json: the root's in.json\ntty 000\n");
+  });
+
+  t("relative paths, .. and chdir print what the same program prints on Linux from the same directory", async () => {
+    // Relative paths only (an absolute one means the host's root natively), and no `cd ..`:
+    // wasi-libc's chdir keeps "/data/sub/.." as its cwd where Linux says /data, under any runtime.
+    const args = ["in.json", "./sub/deep", "../in.json", "cd", "sub", "deep", "../in.json", "../sub/./deep"];
+    const native = onLinux(args);
+    const r = await run({ cmd: ["cwd", ...args], workingDir: "/data" }, mode);
+    assert.is(r.err, "");
+    assert.is(r.out, "cwd /data\nin.json: data's in.json\n./sub/deep: deep\n../in.json: the root's in.json\ncwd /data/sub\ndeep: deep\n../in.json: data's in.json\n../sub/./deep: deep\ntty 000\n");
+    if (native !== undefined) assert.is(r.out, native);
   });
 
   t("without WorkingDir the program starts at /", async () => {
