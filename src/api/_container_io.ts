@@ -18,7 +18,7 @@ export function containerStreamRoutes(app: Hono, engine: EngineApi): void {
   app.post("/containers/:id/attach", async (c) => {
     const id = c.req.param("id");
     const tty = (await ct.inspect(id)).Config.Tty;
-    const session = ct.attach(id, { stdout: bool(c, "stdout", true), stderr: bool(c, "stderr", true), logs: bool(c, "logs"), stream: bool(c, "stream", true) });
+    const session = ct.attach(id, { stdout: bool(c, "stdout", true), stderr: bool(c, "stderr", true), logs: bool(c, "logs"), stream: bool(c, "stream", false) });
     const abort = new AbortController();
     abort.signal.addEventListener("abort", () => session.close());
     return iterResponse(session.output, outputEncoder(tty, false), { contentType: tty ? RAW : MULTIPLEXED, abort });

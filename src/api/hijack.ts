@@ -83,7 +83,7 @@ async function _attach(engine: EngineApi, id: string, q: URLSearchParams, conn: 
   const tty = (await engine.containers.inspect(id)).Config.Tty;
   const stdin = flag("stdin", false);
   const session = engine.containers.attach(id, {
-    stdout: flag("stdout", true), stderr: flag("stderr", true), logs: flag("logs", false), stream: flag("stream", true),
+    stdout: flag("stdout", true), stderr: flag("stderr", true), logs: flag("logs", false), stream: flag("stream", false),
     stdin: stdin ? conn.stdin : null,
   });
   if (!stdin) void conn.stdin.cancel(); // read and dropped, never buffered

@@ -97,6 +97,16 @@ t("plain attach (dockerode without hijack) streams the output of a run and ends 
   assert.is((await req(`/containers/nosuch/attach?stream=1`, post())).status, 404);
 });
 
+t("attach's stream defaults to false, as Docker's: logs=1 of an exited container answers its log and ends", async () => {
+  const { req } = await sampleApi();
+  const { Id } = await (await req("/containers/create", post({ Image: "toolbox", Cmd: ["echo", "done"] }))).json() as { Id: string };
+  await req(`/containers/${Id}/start`, post());
+  await req(`/containers/${Id}/wait`, post());
+  const att = await req(`/containers/${Id}/attach?logs=1&stdout=1`, post());
+  assert.is(att.status, 200);
+  assert.is(demultiplex(await until(bytes(att), { what: "the attach to end after the log" })).stdout, "done\n");
+});
+
 t("wantsHijack picks attach and exec start with an Upgrade header, versioned or not", () => {
   assert.ok(wantsHijack("POST", "/v1.47/containers/abc/attach?stream=1", "tcp"));
   assert.ok(wantsHijack("POST", "/exec/abc/start", "tcp"));
