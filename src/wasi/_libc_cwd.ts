@@ -15,7 +15,8 @@
  * Finding it: in the data segments, a 4-byte word whose value is the address of a "/"
  * string, which the code both loads and stores at that address (chdir stores it; a
  * program's own `char *p = "/"` that is never assigned is not stored to). Exactly one
- * such word must exist; otherwise nothing is touched and the program starts at "/".
+ * such word must exist; otherwise nothing is touched and the program starts at "/". The
+ * module cache finds it once per module, from the same parse that checks the module.
  *
  * Setting it: the string must live in memory the libc owns for the program's life. The
  * host answers `args_sizes_get` (or `environ_sizes_get`, whichever the libc calls first;
@@ -29,7 +30,6 @@
  * starts at "/" too.
  */
 import type { ModuleInfo } from "./module_info.ts";
-import { moduleInfo } from "./module_info.ts";
 
 /** Where libc's cwd pointer is and the value it starts with. */
 export interface LibcCwdSlot {
@@ -37,23 +37,8 @@ export interface LibcCwdSlot {
   initial: number;
 }
 
-const slots = new Map<string, LibcCwdSlot | null>();
-
-/** The cwd slot of the module in `bytes` (cached by the file's digest); undefined when it has none. */
-export function libcCwdSlot(bytes: Uint8Array, digest: string): LibcCwdSlot | undefined {
-  let slot = slots.get(digest);
-  if (slot === undefined) {
-    try {
-      slot = findSlot(moduleInfo(bytes)) ?? null;
-    } catch {
-      slot = null; // not a module we can read: the compiler says why
-    }
-    slots.set(digest, slot);
-  }
-  return slot ?? undefined;
-}
-
-function findSlot(info: ModuleInfo): LibcCwdSlot | undefined {
+/** The cwd slot of a module, from what its bytes say (the module cache keeps it with the module); undefined when it has none. */
+export function libcCwdSlot(info: ModuleInfo): LibcCwdSlot | undefined {
   // Every address where the data holds "/\0" (a "/" literal, or the tail of one that ends
   // in "/"), as a bitmap over the span they cover; then every aligned word of the data is
   // tested against it (a 30 MB program has megabytes of data: no per-word Set lookup).

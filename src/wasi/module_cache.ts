@@ -16,6 +16,7 @@ import { sha256Hex } from "./_sha256.ts";
 import { importMemory } from "./_memory_cap.ts";
 import { type MemoryLimits, type ModuleInfo, moduleInfo } from "./module_info.ts";
 import { notACommand } from "./_command.ts";
+import { type LibcCwdSlot, libcCwdSlot } from "./_libc_cwd.ts";
 
 /** The key suffix of a module whose memory was turned into an import (`importMemory`). */
 const TURNED = "#memory";
@@ -36,6 +37,8 @@ export interface CachedModule {
   capped: boolean;
   /** No module that takes a cap better can be made from the file (it is that one, or there is none). */
   final?: boolean;
+  /** Where its libc keeps the working directory (_libc_cwd.ts); absent when it keeps none. */
+  cwdSlot?: LibcCwdSlot;
 }
 
 /**
@@ -119,13 +122,14 @@ export class ModuleCache implements ModuleCacheLike {
     const refused = notACommand(info);
     if (refused) return { refused };
     const pages = info.memory?.initial ?? 0, defined = !!info.memory && !info.memory.imported;
+    const cwdSlot = libcCwdSlot(info);
     const precompiled = this.#precompiledFor(id, bytes, opts.sha256);
-    if (precompiled) return this.#keep({ module: precompiled, key: id, memory: defined ? undefined : info.memory, pages, capped: false, final: true });
+    if (precompiled) return this.#keep({ module: precompiled, key: id, memory: defined ? undefined : info.memory, pages, capped: false, final: true, cwdSlot });
     // A 64-bit or second memory cannot be turned: its cap is checked at system calls.
     const turned = opts.cap && defined ? importMemory(bytes) : undefined;
     const made: Uncompiled = turned
-      ? { source: turned, key: `${id}${TURNED}`, memory: info.memory, pages, capped: true, final: true }
-      : { source: bytes, key: id, memory: defined ? undefined : info.memory, pages, capped: !defined, final: !defined || !!opts.cap };
+      ? { source: turned, key: `${id}${TURNED}`, memory: info.memory, pages, capped: true, final: true, cwdSlot }
+      : { source: bytes, key: id, memory: defined ? undefined : info.memory, pages, capped: !defined, final: !defined || !!opts.cap, cwdSlot };
     return opts.compile === false ? made : this.compile(made);
   }
 

@@ -10,7 +10,6 @@ import { capPages } from "./_memory_cap.ts";
 import type { ModuleCache, Sha256Sync, Uncompiled } from "./module_cache.ts";
 import { resolveProgram } from "./resolve.ts";
 import type { LoadedProgram } from "./run_sync.ts";
-import { libcCwdSlot } from "./_libc_cwd.ts";
 
 type ProgramLoad =
   | { ok: true; program: LoadedProgram }
@@ -57,6 +56,6 @@ function find(vfs: FileSystem, o: LoadOptions, compile: boolean): ProgramLoad | 
     const [need, limit] = [m.pages, capPages(o.memoryBytes)].map(pagesText);
     return { ok: false, exitCode: 137, oomKilled: true, message: `exec ${found.path}: out of memory: it starts with ${need} of memory, over the memory limit of ${limit}` };
   }
-  const common = { argv: found.argv, key: m.key, memory: m.memory, pages: m.pages, capped: m.capped, cwdSlot: libcCwdSlot(found.bytes, m.key) };
+  const common = { argv: found.argv, key: m.key, memory: m.memory, pages: m.pages, capped: m.capped, cwdSlot: m.cwdSlot };
   return "source" in m ? { ok: true, program: { ...common, pending: m } } : { ok: true, program: { ...common, module: m.module } };
 }
