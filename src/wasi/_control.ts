@@ -1,10 +1,14 @@
 /**
- * The shared words through which a process is stopped, and on which it sleeps. A stop
- * request wakes a sleeping process at once; a process checks it at every system call
- * and exits 143 (the SIGTERM analogue). Atomics.wait blocks without burning a CPU; where
- * it is not allowed (a browser's main thread) sleeping falls back to a spin. A kill,
- * a timeout or the memory cap ends the process by throwing ProcessKilled.
+ * The shared words through which the engine reaches a running process: stop, kill, the
+ * terminal's signals (^C, ^\\) and size, and a doorbell on which a blocked read or a sleep
+ * waits. A stop request wakes a sleeping or reading process at once; a process checks
+ * the words at every system call and exits 143 (the SIGTERM analogue), 130/131 for a
+ * signal it does not catch. Atomics.wait blocks without burning a CPU; where it is not
+ * allowed (a browser's main thread) waiting falls back to a spin. A kill, a timeout or
+ * the memory cap ends the process by throwing ProcessKilled.
  */
+import { WASIProcExit } from "@bjorn3/browser_wasi_shim";
+
 export const STOP = 0;
 /** Output bytes posted to the engine and not yet taken by a sink (worker mode). */
 export const OUT_INFLIGHT = 1;
@@ -13,7 +17,20 @@ export const OUT_INFLIGHT = 1;
  * makes system calls ends in a moment, without waiting for its thread's teardown.
  */
 export const KILL = 2;
-const WORDS = 4;
+/**
+ * The doorbell: bumped (and notified) by the engine whenever there is something for the
+ * process to look at — stdin arrived, a signal, a stop, a kill. A blocked read or a
+ * sleep waits on it, so one wait answers all of them without spinning.
+ */
+export const WAKE = 3;
+/** How many ^C (interrupts) and ^\ (quits) the terminal sent; the process counts what it took. */
+const INTR = 4, QUIT = 5;
+/** The terminal's size (0 until known). */
+const ROWS = 6, COLS = 7;
+const WORDS = 8;
+
+/** A pending terminal signal: 2 (SIGINT) or 3 (SIGQUIT); 0 for none. */
+export type PendingSignal = 0 | 2 | 3;
 
 /** Thrown through the whole call stack (children included) to end a process: kill, timeout, out of memory. */
 export class ProcessKilled extends Error {
@@ -28,9 +45,23 @@ export class Control {
   /** Wall-clock deadline (ms since the epoch) after which the process is killed; checked at system calls. */
   deadline = Infinity;
   #canWait = true;
+  /** The process's side: the interrupts and quits it has taken. */
+  #took = [0, 0];
+  /**
+   * The process's side: for each program running in this thread, outermost first (a
+   * child started through spawn is pushed over its parent), whether it catches
+   * interrupts (strata.catch_interrupts). Only the innermost one runs, so it is the one a
+   * signal reaches.
+   */
+  readonly catching: boolean[] = [];
 
   constructor(buffer?: SharedArrayBuffer) {
     this.words = new Int32Array(buffer ?? new SharedArrayBuffer(WORDS * 4));
+  }
+
+  /** Zero every word but the doorbell (a pooled worker's next run). */
+  reset(): void {
+    for (let i = 0; i < WORDS; i++) if (i !== WAKE) Atomics.store(this.words, i, 0);
   }
 
   get stopRequested(): boolean {
@@ -40,6 +71,84 @@ export class Control {
   requestStop(): void {
     Atomics.store(this.words, STOP, 1);
     Atomics.notify(this.words, STOP);
+    this.ring();
+  }
+
+  /** The engine's side: wake the process to look again (stdin arrived, a signal, a stop). */
+  ring(): void {
+    Atomics.add(this.words, WAKE, 1);
+    Atomics.notify(this.words, WAKE);
+  }
+
+  /** The engine's side: the terminal sent ^C ("INT") or ^\ ("QUIT") to the foreground program. */
+  signal(sig: "INT" | "QUIT"): void {
+    Atomics.add(this.words, sig === "INT" ? INTR : QUIT, 1);
+    this.ring();
+  }
+
+  /** The terminal's size as the process reads it (strata.winsize); 0 for unknown. */
+  setSize(rows: number, cols: number): void {
+    Atomics.store(this.words, ROWS, rows);
+    Atomics.store(this.words, COLS, cols);
+  }
+
+  get size(): { rows: number; cols: number } {
+    return { rows: Atomics.load(this.words, ROWS), cols: Atomics.load(this.words, COLS) };
+  }
+
+  /** The process's side: the signal sent and not yet taken (an interrupt before a quit). */
+  get pendingSignal(): PendingSignal {
+    if (Atomics.load(this.words, INTR) !== this.#took[0]) return 2;
+    if (Atomics.load(this.words, QUIT) !== this.#took[1]) return 3;
+    return 0;
+  }
+
+  /** The process's side: take the pending signal (0 when none). */
+  takeSignal(): PendingSignal {
+    const sig = this.pendingSignal;
+    if (sig) this.#took[sig - 2]!++;
+    return sig;
+  }
+
+  /** Does the program running now catch interrupts? */
+  get catchesInterrupts(): boolean {
+    return this.catching[this.catching.length - 1] ?? false;
+  }
+
+  /**
+   * The process's side, at every system call and in every wait: a stop, a kill or a
+   * deadline ends it; a signal ends the running program (130 for ^C, 131 for ^\) unless
+   * it catches interrupts. Returns true when an interrupt is for the program to see as
+   * EINTR (it catches them); a quit is then ignored, as an interactive shell ignores it.
+   */
+  check(): boolean {
+    if (this.killRequested) throw new ProcessKilled("kill");
+    if (this.stopRequested) throw new WASIProcExit(143);
+    if (this.deadline !== Infinity && Date.now() > this.deadline) throw new ProcessKilled("timeout");
+    const sig = this.pendingSignal;
+    if (!sig) return false;
+    if (!this.catchesInterrupts) {
+      this.takeSignal();
+      throw new WASIProcExit(128 + sig);
+    }
+    if (sig === 3) return this.takeSignal(), false;
+    return true;
+  }
+
+  /** The process's side: wait until the doorbell rings after `seq` (the value read before looking), at most `ms`. */
+  waitForWake(seq: number, ms: number): void {
+    if (this.#canWait) {
+      try {
+        Atomics.wait(this.words, WAKE, seq, ms);
+        return;
+      } catch {
+        this.#canWait = false; // main thread of a browser: Atomics.wait is not allowed
+      }
+    }
+  }
+
+  get wakeSeq(): number {
+    return Atomics.load(this.words, WAKE);
   }
 
   get killRequested(): boolean {
@@ -51,34 +160,6 @@ export class Control {
     Atomics.store(this.words, KILL, 1);
     Atomics.notify(this.words, STOP);
     Atomics.notify(this.words, OUT_INFLIGHT);
-  }
-
-  /** Sleep up to `ms`, waking early on a stop request. */
-  sleep(ms: number): void {
-    const end = performance.now() + ms;
-    while (!this.stopRequested && !this.killRequested) {
-      const left = end - performance.now();
-      if (left <= 0) return;
-      if (this.#canWait) {
-        try {
-          Atomics.wait(this.words, STOP, 0, left);
-          continue;
-        } catch {
-          this.#canWait = false; // main thread of a browser: Atomics.wait is not allowed
-        }
-      }
-    }
-  }
-
-  /** Block while `index` holds `value` (at most `ms`). */
-  waitWhile(index: number, value: number, ms: number): void {
-    if (this.#canWait) {
-      try {
-        Atomics.wait(this.words, index, value, ms);
-        return;
-      } catch {
-        this.#canWait = false;
-      }
-    }
+    this.ring();
   }
 }

@@ -9,6 +9,7 @@ import { type WASI, wasi } from "@bjorn3/browser_wasi_shim";
 import { BaseFd, filetypeOf } from "./fds.ts";
 import { FileFd } from "./file_fd.ts";
 import { DirFd } from "./dir_fd.ts";
+import { StdinFd } from "./stdio.ts";
 import { type MemoryViews, writeFilestat } from "./_mem.ts";
 
 type Imports = Record<string, (...args: never[]) => unknown>;
@@ -25,6 +26,29 @@ function readv(m: MemoryViews, f: FileFd, iovs: number, n: number, outPtr: numbe
     }
     total += got;
     if (got < len) break;
+  }
+  m.view.setUint32(outPtr, total, true);
+  return wasi.ERRNO_SUCCESS;
+}
+
+/**
+ * Read stdin as a pipe or terminal reads: block until some input is there, then take
+ * only what is already buffered for the later iovecs (libc reads into two: the caller's
+ * buffer and its FILE buffer), so a line is returned as soon as it arrives.
+ */
+function readStream(m: MemoryViews, f: StdinFd, iovs: number, n: number, outPtr: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && !f.buffered) break;
+    const buf = m.view.getUint32(iovs + i * 8, true), len = m.view.getUint32(iovs + i * 8 + 4, true);
+    const { ret, data } = f.fd_read(len);
+    if (ret !== wasi.ERRNO_SUCCESS) {
+      m.view.setUint32(outPtr, total, true);
+      return ret;
+    }
+    m.u8.set(data, buf);
+    total += data.length;
+    if (data.length < len) break;
   }
   m.view.setUint32(outPtr, total, true);
   return wasi.ERRNO_SUCCESS;
@@ -53,6 +77,7 @@ export function installFdCalls(w: WASI, m: MemoryViews): void {
   Object.assign(w.wasiImport, {
     fd_read(n: number, iovs: number, len: number, outPtr: number): number {
       const f = fd(n);
+      if (f instanceof StdinFd) return readStream(m.get(), f, iovs, len, outPtr);
       if (!(f instanceof FileFd)) return shim.fd_read!(n as never, iovs as never, len as never, outPtr as never) as number;
       return readv(m.get(), f, iovs, len, outPtr);
     },

@@ -1,11 +1,15 @@
 /**
  * poll_oneoff for any number of subscriptions (the shim takes one clock only, and
- * spins). Files and stdio are always ready (they never block here); clocks sleep on the
- * control word, so a stop request wakes them and no CPU burns while waiting, and the
- * woken process exits 143.
+ * spins). Files and output are always ready (they never block here); stdin is ready when
+ * a read would return at once (stdin_pipe.ts). While nothing is ready the process waits
+ * on the control doorbell, so stdin's arrival, a signal or a stop wakes it and no CPU
+ * burns while waiting: a stop ends it (143), a signal as _control.ts says.
  */
-import { type Fd, WASIProcExit, wasi } from "@bjorn3/browser_wasi_shim";
-import { type Control, ProcessKilled } from "./_control.ts";
+import { type Fd, wasi } from "@bjorn3/browser_wasi_shim";
+import type { Control } from "./_control.ts";
+
+/** Longest wait between looks when nothing rings (the doorbell normally wakes it first). */
+const IDLE_MS = 1000;
 
 const SUB_SIZE = 48;
 const EVENT_SIZE = 32;
@@ -57,21 +61,28 @@ export function pollOneoff(view: DataView, a: PollArgs, fds: Fd[], control: Cont
   if (a.n === 0) return wasi.ERRNO_INVAL;
   const subs = readSubs(view, a.inPtr, a.n);
   if (typeof subs === "number") return subs;
-  let events = 0;
-  for (const s of subs) {
-    if (s.type === wasi.EVENTTYPE_CLOCK) continue;
-    writeEvent(view, a.outPtr + events++ * EVENT_SIZE, s, fds[s.fd] ? wasi.ERRNO_SUCCESS : wasi.ERRNO_BADF);
-  }
-  if (events === 0) {
-    const due = Math.min(...subs.map((s) => s.due));
-    control.sleep(due - performance.now());
-    // A stop woke the sleep: the program has no handler for SIGTERM, so it ends now, as
-    // a sleeping Linux process does (143), instead of returning early from its sleep.
-    if (control.killRequested) throw new ProcessKilled("kill");
-    if (control.stopRequested) throw new WASIProcExit(143);
+  for (;;) {
+    const seq = control.wakeSeq;
+    let events = 0;
     const now = performance.now();
-    for (const s of subs) if (s.due <= now + 0.001) writeEvent(view, a.outPtr + events++ * EVENT_SIZE, s, wasi.ERRNO_SUCCESS);
+    for (const s of subs) {
+      const fd = fds[s.fd];
+      const ready = s.type === wasi.EVENTTYPE_CLOCK ? s.due <= now + 0.001
+        : !fd || s.type === wasi.EVENTTYPE_FD_WRITE || !("ready" in fd) || (fd as Fd & { ready(): boolean }).ready();
+      if (ready) writeEvent(view, a.outPtr + events++ * EVENT_SIZE, s, s.fd < 0 || fd ? wasi.ERRNO_SUCCESS : wasi.ERRNO_BADF);
+    }
+    if (events) {
+      view.setUint32(a.neventsPtr, events, true);
+      return wasi.ERRNO_SUCCESS;
+    }
+    // Nothing ready: wait for the earliest clock, or for the doorbell (stdin arrived, a
+    // signal, a stop). A stop ends the program now, as a sleeping Linux process without a
+    // SIGTERM handler ends (143), instead of returning early from its sleep.
+    if (control.check()) {
+      control.takeSignal();
+      return wasi.ERRNO_INTR;
+    }
+    const due = Math.min(...subs.map((s) => (s.type === wasi.EVENTTYPE_CLOCK ? s.due : Infinity)));
+    control.waitForWake(seq, Math.min(due - performance.now(), IDLE_MS));
   }
-  view.setUint32(a.neventsPtr, events, true);
-  return wasi.ERRNO_SUCCESS;
 }

@@ -142,17 +142,27 @@ export class Ring {
     Atomics.notify(this.#hdr, HEAD);
   }
 
+  /** Resolves when the consumer may have made room (it drained), or after `timeoutMs`. */
+  async waitForRoom(timeoutMs: number): Promise<void> {
+    await waitAsyncOn(this.#hdr, TAIL, Atomics.load(this.#hdr, TAIL), timeoutMs);
+  }
+
   /** Resolves when a frame may be waiting (Atomics.waitAsync where present, else a short timer). */
   async waitForData(timeoutMs: number): Promise<void> {
     const head = Atomics.load(this.#hdr, HEAD);
     if (head !== Atomics.load(this.#hdr, TAIL)) return;
-    // deno-lint-ignore no-explicit-any
-    const waitAsync = (Atomics as any).waitAsync as undefined | ((a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string });
-    if (waitAsync) {
-      const r = waitAsync(this.#hdr, HEAD, head, timeoutMs);
-      if (r.async) await r.value;
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 5)));
+    await waitAsyncOn(this.#hdr, HEAD, head, timeoutMs);
   }
+}
+
+/** Resolves when `words[index]` may have changed from `value` (Atomics.waitAsync where present, else a short timer). */
+async function waitAsyncOn(words: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
+  // deno-lint-ignore no-explicit-any
+  const waitAsync = (Atomics as any).waitAsync as undefined | ((a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string });
+  if (waitAsync) {
+    const r = waitAsync(words, index, value, timeoutMs);
+    if (r.async) await r.value;
+    return;
+  }
+  await new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 5)));
 }

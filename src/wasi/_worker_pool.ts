@@ -1,6 +1,6 @@
 /**
  * Warm workers, pooled per host. A pooled worker keeps, across the runs it serves, what
- * is costly to make again: its journal and inbox rings (a SharedArrayBuffer of a few MiB
+ * is costly to make again: its journal, inbox and stdin rings (a SharedArrayBuffer of a few MiB
  * takes longer to allocate than a small program takes to run, and a fresh pair per run
  * kept the garbage collector busy), the rings' being known to the worker, and the
  * compiled modules it has been sent. A killed worker is terminated and never pooled
@@ -8,12 +8,15 @@
  */
 import type { WorkerHost, WorkerPort } from "./types.ts";
 import { Ring } from "./_ring.ts";
-import { Control, KILL, OUT_INFLIGHT, STOP } from "./_control.ts";
+import { Control } from "./_control.ts";
 import type { KeptRootfs } from "./rootfs_transfer.ts";
 import type { ProgramRef } from "./worker_serve.ts";
 
 /** Room for journal frames a process pushes before the engine drains them (a frame carries at most this much minus a header). */
 const JOURNAL_BYTES = 4 * 1024 * 1024;
+
+/** Room for stdin the process has not read yet (a pipe's buffer is 64 KiB on Linux). */
+const STDIN_BYTES = 64 * 1024;
 
 export interface PooledWorker {
   port: WorkerPort;
@@ -21,6 +24,8 @@ export interface PooledWorker {
   journal: Ring;
   /** Other processes' mutations on the same rootfs, for the process to apply. */
   inbox: Ring;
+  /** The process's stdin as it arrives (stdin_pipe.ts). */
+  stdin: Ring;
   /** The worker has been sent the rings (it keeps them). */
   ringsSent: boolean;
   /** Keys ("digest" or "digest@pages") of the modules the worker has been sent. */
@@ -39,7 +44,7 @@ const pools = new WeakMap<WorkerHost, PooledWorker[]>();
 
 function spawn(host: WorkerHost): PooledWorker {
   return {
-    port: host.spawn(), journal: new Ring(JOURNAL_BYTES), inbox: new Ring(JOURNAL_BYTES), ringsSent: false,
+    port: host.spawn(), journal: new Ring(JOURNAL_BYTES), inbox: new Ring(JOURNAL_BYTES), stdin: new Ring(STDIN_BYTES), ringsSent: false,
     modules: new Set(), layers: new Set(), control: new Control(),
   };
 }
@@ -49,9 +54,8 @@ export function takeWorker(host: WorkerHost): PooledWorker {
   const w = pools.get(host)?.pop() ?? spawn(host);
   w.journal.clear();
   w.inbox.clear();
-  Atomics.store(w.control.words, STOP, 0);
-  Atomics.store(w.control.words, KILL, 0);
-  Atomics.store(w.control.words, OUT_INFLIGHT, 0);
+  w.stdin.clear();
+  w.control.reset();
   return w;
 }
 

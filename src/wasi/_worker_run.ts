@@ -11,7 +11,8 @@ import { canTransfer, transferOf, uppersOf } from "./rootfs_transfer.ts";
 import { RUN_INODES } from "./change_link.ts";
 import { type CachedModule, defaultModuleCache } from "./module_cache.ts";
 import { findProgram } from "./program_load.ts";
-import { collect, DEFAULT_GRACE_MS, messageOf, resultOf } from "./_result.ts";
+import { DEFAULT_GRACE_MS, messageOf, resultOf } from "./_result.ts";
+import { feedStdin } from "./stdin_pipe.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 import { type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
 import { nextTurn } from "./_replay.ts";
@@ -84,6 +85,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   let settle!: (r: ProcessResult) => void;
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
   let stopping = false, timedOut = false, killing = false, ending = false;
+  let feeder: { stop(): void } | undefined;
   const timers: ReturnType<typeof setTimeout>[] = [];
   const uppers = uppersOf(rootfs);
   const self: Peer = { inbox: worker.inbox, pending: [], worker, uppers };
@@ -121,6 +123,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const finish = async (r: ProcessResult, reuse: boolean) => {
     if (ending) return;
     ending = true;
+    feeder?.stop();
     timers.forEach(clearTimeout);
     clearTimeout(pump);
     if (pumping) pumping = false, journal.wake();
@@ -168,21 +171,25 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   });
   port.onError((err) => void finish(ended(137, "error", String(err)), false));
   if (o.limits?.timeoutMs) timers.push(setTimeout(() => { timedOut = true; void kill(); }, o.limits.timeoutMs));
-  const start = (stdin: Uint8Array) => {
-    if (ending || killing) return;
-    const rings = worker.ringsSent ? undefined : { journal: journal.sab, inbox: worker.inbox.sab };
+  // stdin: all of it in the request, or streamed into the worker's stdin ring as it arrives.
+  const streamed = o.stdin instanceof ReadableStream;
+  feeder = streamed ? feedStdin(o.stdin as ReadableStream<Uint8Array>, worker.stdin, control, launch.tty) : undefined;
+  const stdin = streamed ? "stream" : o.stdin as Uint8Array | undefined ?? new Uint8Array(0);
+  if (o.terminalSize) control.setSize(o.terminalSize.rows, o.terminalSize.cols);
+  {
+    const rings = worker.ringsSent ? undefined : { journal: journal.sab, inbox: worker.inbox.sab, stdin: worker.stdin.sab };
     worker.ringsSent = true;
     port.postMessage({
       type: "run", rootfs: transfer, inodes, ...launch, stdin, control: control.words.buffer, rings, program,
       memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
       deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
     });
-  };
-  if (!o.stdin || o.stdin instanceof Uint8Array) start(o.stdin ?? new Uint8Array(0));
-  else collect(o.stdin).then(start, (err: unknown) => abandon(ended(255, "error", `Cannot read the process's stdin: ${messageOf(err)}`)));
+  }
   return {
     done,
     kill,
+    signal: (sig) => void (!ending && !killing && control.signal(sig)),
+    resize: (rows, cols) => control.setSize(rows, cols),
     stop: (opts = {}) => {
       if (!ending && !killing) {
         stopping = true;

@@ -1,7 +1,8 @@
 /**
  * `runProcess`: run a container's process inline (this thread) or in a worker, with
- * stop (grace period, then kill), kill, a wall-clock timeout, a memory cap and an output
- * cap. In worker mode the process writes its own copy of the filesystem and journals
+ * stop (grace period, then kill), kill, a terminal's signals and size, a wall-clock
+ * timeout, a memory cap and an output cap. stdin streams in worker mode (stdin_pipe.ts);
+ * inline, it is read to its end before the program starts. In worker mode the process writes its own copy of the filesystem and journals
  * every completed mutation into shared memory; the engine replays the journal onto
  * `rootfs`, also after a kill.
  */
@@ -18,6 +19,10 @@ import { runInWorker } from "./_worker_run.ts";
 function failed(message: string, startedAt: number): ProcessResult {
   return { exitCode: 255, oomKilled: false, timedOut: false, reason: "error", error: message, startedAt, finishedAt: Date.now() };
 }
+
+/** Why an interactive terminal cannot run inline. */
+const INLINE_TTY = "Cannot attach a terminal's input to a process run inline (on the engine's own thread, as at the edge or in a browser tab without workers): " +
+  "it cannot wait for each line without stalling the engine; run the container without -i, or give the engine a worker host";
 
 /**
  * XXX: inline, the program runs on the caller's thread to its end: a program that never
@@ -51,7 +56,14 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     }
   };
   const stdin = o.stdin ?? new Uint8Array(0);
+  if (o.terminalSize) control.setSize(o.terminalSize.rows, o.terminalSize.cols);
   let killed: ProcessResult | undefined;
+  // A terminal is interactive: its program must wait for each line, and this thread cannot.
+  if (launch.tty && stdin instanceof ReadableStream) {
+    void stdin.cancel().catch(() => {});
+    const done = Promise.resolve(failed(INLINE_TTY, startedAt));
+    return { done, kill: () => done, stop: () => done, signal: () => {}, resize: () => {} };
+  }
   const done = stdin instanceof Uint8Array
     ? Promise.resolve(run(stdin))
     : collect(stdin).then((bytes) => killed ?? run(bytes), (err: unknown) => killed ?? failed(`Cannot read the process's stdin: ${messageOf(err)}`, startedAt));
@@ -59,7 +71,7 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     killed ??= { exitCode: 137, oomKilled: false, timedOut: false, reason: "kill", startedAt, finishedAt: Date.now() };
     return done;
   };
-  return { done, kill, stop: kill };
+  return { done, kill, stop: kill, signal: (sig) => control.signal(sig), resize: (rows, cols) => control.setSize(rows, cols) };
 }
 
 /** Start a process; see `ProcessHandle` for how to end and await it. */
@@ -76,7 +88,7 @@ export function runProcess(spec: ProcessSpec, opts: RunOptions): ProcessHandle {
     } catch (err) {
       const r = failed(`Cannot run the process: ${messageOf(err)}`, Date.now());
       const done = Promise.resolve(r);
-      return { done, kill: () => done, stop: () => done };
+      return { done, kill: () => done, stop: () => done, signal: () => {}, resize: () => {} };
     }
   }
   return runInline(spec, opts);

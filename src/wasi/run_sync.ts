@@ -1,8 +1,9 @@
 /**
  * Runs one program to its end in the calling thread: resolve it in the rootfs, take its
  * compiled module from the cache, instantiate it with our WASI imports and the
- * `strata.spawn` host import (docs/wasi-host.md), and start it. Children started through
- * spawn run here too, recursively, sharing the filesystem and the inherited fds.
+ * `strata` host imports (docs/wasi-host.md: spawn, and the terminal's), and start it.
+ * Children started through spawn run here too, recursively, sharing the filesystem and
+ * the inherited fds.
  */
 import { type Fd, WASIProcExit } from "@bjorn3/browser_wasi_shim";
 import type { FileSystem } from "../fs/mod.ts";
@@ -15,6 +16,7 @@ import { DirFd } from "./dir_fd.ts";
 import { capPages } from "./_memory_cap.ts";
 import { trapSignal } from "./_trap.ts";
 import { spawnImport } from "./_spawn.ts";
+import { terminalImports } from "./_terminal_calls.ts";
 import type { LibcCwdSlot } from "./_libc_cwd.ts";
 
 export interface SyncRunOptions {
@@ -99,8 +101,14 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
     memoryCap: capped ? undefined : o.memoryBytes, proc: { terminal, memoryBytes: o.memoryBytes },
   });
   let memory: WebAssembly.Memory | undefined;
+  // This program is the one a signal reaches until it ends (its children push over it).
+  const depth = o.control.catching.push(false);
   try {
-    const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata: { spawn: spawnImport(w, (c) => runSync({ ...o, ...c, child: true, program: undefined, terminal }).exitCode) } };
+    const strata = {
+      spawn: spawnImport(w, (c) => runSync({ ...o, ...c, child: true, program: undefined, terminal }).exitCode),
+      ...terminalImports(w, o.control, !!terminal),
+    };
+    const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata };
     if (program.memory) {
       memory = new WebAssembly.Memory({ initial: program.memory.initial, maximum: Math.min(program.memory.maximum ?? 65536, maxPages ?? 65536) });
       imports.env = { memory };
@@ -116,6 +124,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   } catch (err) {
     return ended(err, memory, o);
   } finally {
+    o.control.catching.length = depth - 1;
     for (const f of new Set(w.fds)) if (f && !inherited.has(f)) f.fd_close(); // a dup's open file once
     if (o.preopen === false) root.fd_close();
   }

@@ -1,5 +1,5 @@
 /**
- * The standard fds of a process: stdin from bytes (or a blocking pull, in a worker),
+ * The standard fds of a process: stdin from bytes (or as it arrives, in a worker: stdin_pipe.ts),
  * stdout and stderr to a write function. Without a terminal they are pipes to the
  * program: WASI has no pipe filetype, so they report "unknown" as wasmtime reports a
  * pipe, and wasi-libc's isatty() is false. With a terminal (-t) they are character
@@ -29,14 +29,23 @@ abstract class StdioFd extends BaseFd {
   }
 }
 
+/** A stdin that arrives while the program runs (stdin_pipe.ts): `pull` blocks until bytes come; `ready` says whether it would. */
+export interface StdinStream {
+  pull(max: number): Uint8Array;
+  ready(): boolean;
+}
+
 /** stdin. `pull(max)` returns the next bytes, blocking if it must; an empty result is end of input. */
 export class StdinFd extends StdioFd {
   #pending: Uint8Array = new Uint8Array(0);
   #pull: (max: number) => Uint8Array;
-  constructor(source: Uint8Array | ((max: number) => Uint8Array), tty = false) {
+  #ready: () => boolean = () => true;
+  constructor(source: Uint8Array | StdinStream, tty = false) {
     super(tty);
-    if (typeof source === "function") this.#pull = source;
-    else {
+    if (!(source instanceof Uint8Array)) {
+      this.#pull = source.pull;
+      this.#ready = source.ready;
+    } else {
       let rest = source;
       this.#pull = (max) => {
         const out = rest.subarray(0, max);
@@ -53,6 +62,14 @@ export class StdinFd extends StdioFd {
   }
   override fd_write(): { ret: number; nwritten: number } {
     return { ret: wasi.ERRNO_BADF, nwritten: 0 };
+  }
+  /** Bytes taken from the source and not yet read. */
+  get buffered(): boolean {
+    return this.#pending.length > 0;
+  }
+  /** Would a read return at once (poll_oneoff)? */
+  ready(): boolean {
+    return this.#pending.length > 0 || this.#ready();
   }
 }
 

@@ -32,7 +32,11 @@ export interface OutputSink {
   write(chunk: Uint8Array, time: number): void | Promise<void>;
 }
 
-/** Standard input: all of it as bytes, or a byte stream (read as the program asks). */
+/**
+ * Standard input: all of it as bytes, or a byte stream the program reads as it arrives
+ * (worker mode; inline mode reads it to its end first). For a terminal (-t), an empty
+ * chunk is an end of file for one read (^D), and the terminal stays open.
+ */
 export type StdinSource = Uint8Array | ReadableStream<Uint8Array>;
 
 /** Docker's cgroup analogues. */
@@ -56,6 +60,8 @@ type RootfsSpec = FileSystem;
 export interface RunOptions {
   rootfs: RootfsSpec;
   stdin?: StdinSource;
+  /** The terminal's size at start (with `tty`); `ProcessHandle.resize` changes it. */
+  terminalSize?: { rows: number; cols: number };
   stdout?: OutputSink;
   stderr?: OutputSink;
   limits?: ProcessLimits;
@@ -104,6 +110,14 @@ export interface ProcessHandle {
   stop(opts?: { graceMs?: number }): Promise<ProcessResult>;
   /** End it now (SIGKILL analogue, exit 137). Ends even a loop with no system calls in worker mode. */
   kill(): Promise<ProcessResult>;
+  /**
+   * The terminal's ^C ("INT") or ^\ ("QUIT") for the foreground program: it ends with
+   * 130/131 at its next system call (a blocked read too), unless it catches interrupts
+   * (docs/wasi-host.md). Inline mode: taken at the program's next system call only.
+   */
+  signal(sig: "INT" | "QUIT"): void;
+  /** The terminal's new size, read by the program through strata.winsize. */
+  resize(rows: number, cols: number): void;
 }
 
 /** A compiled-module cache; registered (precompiled) modules are keyed by the sha256 of the program file ("sha256:<hex>"). */

@@ -1,8 +1,8 @@
 /**
  * The WASI preview1 imports of one process: browser_wasi_shim's `WASI` with the calls it
  * gets wrong or lacks replaced (see docs/wasi.md for the list and why). Every call first
- * checks the stop flag and the deadline, so a stop or a timeout ends a process that
- * makes system calls; only a worker kill ends one that makes none.
+ * checks the stop flag, the deadline and the terminal's signals, so a stop, a timeout or
+ * a ^C ends a process that makes system calls; only a worker kill ends one that makes none.
  */
 import { type Fd, WASI, WASIProcExit, wasi } from "@bjorn3/browser_wasi_shim";
 import type { FileSystem } from "../fs/mod.ts";
@@ -142,8 +142,13 @@ function guardAll(w: WASI, ctx: WasiContext): void {
   for (const [name, fn] of Object.entries(imp)) {
     if (name === "proc_exit") continue;
     // Nine parameters, the most a preview1 call takes (path_open): no rest array per call.
+    const interruptible = INTERRUPTIBLE.has(name);
     imp[name] = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown, h: unknown, i: unknown) => {
-      checkLimits(w, ctx);
+      // A program that catches interrupts sees a pending one as EINTR from its next read, write or poll.
+      if (checkLimits(w, ctx) && interruptible) {
+        ctx.control.takeSignal();
+        return wasi.ERRNO_INTR;
+      }
       try {
         return fn(a, b, c, d, e, f, g, h, i);
       } catch (err) {
@@ -154,13 +159,15 @@ function guardAll(w: WASI, ctx: WasiContext): void {
   }
 }
 
-function checkLimits(w: WASI, ctx: WasiContext): void {
+/** The calls a caught interrupt fails with EINTR (where a Linux program blocks: reads, writes, sleeps). */
+const INTERRUPTIBLE = new Set(["fd_read", "fd_write", "poll_oneoff"]);
+
+/** Stop, kill, deadline, memory cap and signals (Control.check); true when an interrupt waits for a program that catches it. */
+function checkLimits(w: WASI, ctx: WasiContext): boolean {
   ctx.beforeCall?.();
-  const c = ctx.control;
-  if (c.killRequested) throw new ProcessKilled("kill");
-  if (c.stopRequested) throw new WASIProcExit(143);
-  if (c.deadline !== Infinity && Date.now() > c.deadline) throw new ProcessKilled("timeout");
+  const interrupted = ctx.control.check();
   if (ctx.memoryCap && w.inst && w.inst.exports.memory.buffer.byteLength > ctx.memoryCap) throw new ProcessKilled("oom");
+  return interrupted;
 }
 
 export { guard, WasiError };

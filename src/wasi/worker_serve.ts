@@ -7,7 +7,8 @@
  * modules the engine sent with earlier runs.
  */
 import { WASIProcExit } from "@bjorn3/browser_wasi_shim";
-import { Control, OUT_INFLIGHT, ProcessKilled } from "./_control.ts";
+import { Control, OUT_INFLIGHT } from "./_control.ts";
+import { WasiError } from "./errno.ts";
 import { Ring } from "./_ring.ts";
 import { ChangeLink, RUN_INODES } from "./change_link.ts";
 import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
@@ -16,6 +17,7 @@ import { type CachedModule, ModuleCache, type Sha256Sync, type Uncompiled } from
 import type { MemoryLimits } from "./module_info.ts";
 import { type LoadedProgram, runSync } from "./run_sync.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
+import { readStdin } from "./stdin_pipe.ts";
 import type { LibcCwdSlot } from "./_libc_cwd.ts";
 
 /** The worker's end of its channel (globalThis in a web Worker, parentPort in Node). */
@@ -53,14 +55,15 @@ interface RunRequest {
   cwd: string;
   /** stdio are a terminal (-t). */
   tty: boolean;
-  stdin: Uint8Array;
+  /** All of stdin, or "stream": it arrives in the stdin ring as the engine gets it (stdin_pipe.ts). */
+  stdin: Uint8Array | "stream";
   control: SharedArrayBuffer;
   /**
    * With the first run only: the journal ring (this process's changes and output, for
    * the engine) and the inbox ring (the other processes' changes to this rootfs, forwarded by the
    * engine). The worker keeps them; the engine empties them between runs.
    */
-  rings?: { journal: SharedArrayBuffer; inbox: SharedArrayBuffer };
+  rings?: { journal: SharedArrayBuffer; inbox: SharedArrayBuffer; stdin: SharedArrayBuffer };
   /** Absent when the engine did not find the program: the worker looks and reports. */
   program?: ProgramRef;
   memoryBytes?: number;
@@ -69,7 +72,7 @@ interface RunRequest {
 }
 
 const modules = new ModuleCache();
-let rings: { journal: Ring; inbox: Ring } | undefined;
+let rings: { journal: Ring; inbox: Ring; stdin: Ring } | undefined;
 
 /**
  * The program of a run, from this worker's cache, from the module sent, or compiled here
@@ -103,7 +106,7 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; s
     if (req.type !== "run") return;
     const control = new Control(req.control);
     if (req.deadline) control.deadline = req.deadline;
-    if (req.rings) rings = { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox) };
+    if (req.rings) rings = { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox), stdin: new Ring(req.rings.stdin) };
     const { journal, inbox } = rings!;
     // Frames go into the ring at once (a kill loses none) but wake the engine only at the
     // next system call, or as the run ends: one wake for a burst, none for a short run
@@ -130,8 +133,11 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; s
       for (;;) {
         const inflight = Atomics.load(control.words, OUT_INFLIGHT);
         if (inflight < req.outputCap) break;
-        if (control.killRequested) throw new ProcessKilled("kill"); // a kill or stop ends a writer blocked on a full pipe too
-        if (control.stopRequested) throw new WASIProcExit(143);
+        // A kill, a stop or a signal ends a writer blocked on a full pipe too; one that catches ^C sees EINTR.
+        if (control.check()) {
+          control.takeSignal();
+          throw new WasiError("EINTR", "interrupted");
+        }
         beforeCall(); // what is waiting to go out must reach the sinks to make room
         Atomics.wait(control.words, OUT_INFLIGHT, inflight, 100); // a full pipe: wait for the engine's sink
       }
@@ -145,7 +151,7 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; s
     const result = runSync({
       vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, tty: req.tty, control, modules, memoryBytes: req.memoryBytes, program,
       sha256: opts.sha256,
-      stdio: [new StdinFd(req.stdin, req.tty), out(1), out(2)], beforeCall,
+      stdio: [new StdinFd(req.stdin === "stream" ? readStdin(rings!.stdin, control) : req.stdin, req.tty), out(1), out(2)], beforeCall,
     });
     link.close();
     self.postMessage({ type: "done", result, ...(compiled ? { compiled } : {}) });
