@@ -22,7 +22,7 @@ const MTIME = Date.parse(CREATED) / 1000;
 const APPLETS = [
   "[", "basename", "cat", "chmod", "cp", "cut", "date", "df", "dirname", "du", "echo", "env", "false", "find", "grep",
   "head", "hostname", "id", "ln", "ls", "mkdir", "mv", "printf", "pwd", "readlink", "realpath", "rm", "rmdir", "sed",
-  "seq", "sh", "sha256sum", "sleep", "sort", "stat", "tail", "tee", "test", "touch", "tr", "true", "uname", "uniq",
+  "seq", "sh", "sha256sum", "sleep", "sort", "stat", "stty", "tail", "tee", "test", "touch", "tr", "true", "uname", "uniq",
   "wc", "which", "whoami", "xargs", "yes",
 ];
 

@@ -16,8 +16,11 @@ BASE=("${TARGET[@]}" -O2 -g0 -std=c11 -D_GNU_SOURCE -ffile-prefix-map="$PWD"=. -
 LINK=(-Wl,--strip-all -Wl,--no-export-dynamic)
 WARN=(-Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers)
 CFLAGS=("${BASE[@]}" "${WARN[@]}" "${LINK[@]}")
-# the toolbox stack: the shell runs deep recursions (nested $(...), functions)
-TOOLBOX_LDFLAGS=(-Wl,-z,stack-size=1048576)
+# the toolbox stack: the shell runs deep recursions (nested $(...), functions);
+# the three WASI calls that can answer EINTR go through src/toolbox/tty.c, which makes a
+# ^C caught by an interactive sh end the applet running in-process (no setjmp in WASI)
+TOOLBOX_LDFLAGS=(-Wl,-z,stack-size=1048576
+  -Wl,--wrap=__wasi_fd_read -Wl,--wrap=__wasi_fd_write -Wl,--wrap=__wasi_poll_oneoff)
 
 # The SQLite shell, from the upstream amalgamation in src/sqlite/ (its README says which).
 # Features: what upstream's own `./configure && make` gives the sqlite3 CLI by default

@@ -6,6 +6,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type FakeTerminal, terminalImports } from "./_terminal.ts";
 
 // deno-lint-ignore no-explicit-any
 const isDeno = typeof (globalThis as any).Deno !== "undefined";
@@ -38,6 +39,8 @@ export interface RunOptions {
   program?: string;
   /** Stands in for strata's spawn; the default answers 127, as a runtime without strata would. */
   spawn?: (call: SpawnCall) => number;
+  /** fds 0-2 are this fake terminal (_terminal.ts); without it, the terminal imports answer "no terminal". */
+  terminal?: FakeTerminal;
 }
 
 function _strings(bytes: Uint8Array): string[] {
@@ -46,7 +49,7 @@ function _strings(bytes: Uint8Array): string[] {
 }
 
 /** The `strata` import module node:wasi lacks: decodes the call and hands it to `spawn`. */
-function _strataImport(memory: () => WebAssembly.Memory, spawn: (call: SpawnCall) => number) {
+function _strataImport(memory: () => WebAssembly.Memory, spawn: (call: SpawnCall) => number): Record<string, (...a: number[]) => number> {
   return {
     spawn(argv: number, argvLen: number, env: number, envLen: number, cwd: number, cwdLen: number, fds: number): number {
       const mem = new Uint8Array(memory().buffer);
@@ -84,8 +87,9 @@ export function run(root: string, argv: string[], opts: RunOptions = {}): RunRes
     });
     let instance: WebAssembly.Instance | undefined;
     const memory = () => instance!.exports.memory as WebAssembly.Memory;
-    const strata = _strataImport(memory, opts.spawn ?? (() => 127));
-    instance = new WebAssembly.Instance(program(opts.program ?? "toolbox"), { ...wasi.getImportObject(), strata });
+    const base = wasi.getImportObject().wasi_snapshot_preview1 as Record<string, (...a: number[]) => number>;
+    const imports = terminalImports(base, _strataImport(memory, opts.spawn ?? (() => 127)), memory, opts.terminal);
+    instance = new WebAssembly.Instance(program(opts.program ?? "toolbox"), { wasi_snapshot_preview1: imports.wasi, strata: imports.strata });
     const code = wasi.start(instance);
     return { code, stdout: readFileSync(join(io, "out"), "utf8"), stderr: readFileSync(join(io, "err"), "utf8") };
   } finally {

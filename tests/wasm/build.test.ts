@@ -1,7 +1,7 @@
 /**
  * The committed wasm/dist/*.wasm are what wasm/build.sh makes from the sources today,
  * byte for byte (wasm/check.sh), when clang with wasi-libc is present; and every program
- * is a WASI command whose only foreign import is strata.spawn (toolbox).
+ * is a WASI command whose only foreign imports are strata's (toolbox: spawn and the terminal's).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -29,11 +29,13 @@ if (missing) console.log(`skip: wasm build check: ${missing}`);
   assert.match(out, /wasm\/dist matches a fresh build \(10 files\)/);
 });
 
-test("the programs import only WASI preview1, and the toolbox strata.spawn", () => {
+const TOOLBOX_STRATA = ["strata.spawn", "strata.catch_interrupts", "strata.take_interrupt", "strata.winsize"];
+
+test("the programs import only WASI preview1, and the toolbox strata's spawn and terminal calls", () => {
   for (const name of ["toolbox", "hello", "spin", "spam", "alloc", "fsops", "escape", "bigfile", "tmpsort", "sqlite3"]) {
     const module = new WebAssembly.Module(readFileSync(dist(name)));
     const foreign = WebAssembly.Module.imports(module).filter((i) => i.module !== "wasi_snapshot_preview1");
-    assert.equal(foreign.map((i) => `${i.module}.${i.name}`), name === "toolbox" ? ["strata.spawn"] : [], name);
+    assert.equal(foreign.map((i) => `${i.module}.${i.name}`), name === "toolbox" ? TOOLBOX_STRATA : [], name);
     assert.ok(WebAssembly.Module.exports(module).some((e) => e.name === "_start"), `${name} is a command`);
   }
 });

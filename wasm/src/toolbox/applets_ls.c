@@ -1,6 +1,7 @@
 /* Applets that look at the tree: ls, stat, du, df, find.
  * WASI preview1 carries no owners and no permission bits, so modes are shown as the
- * usual defaults for each file type and every file belongs to root. */
+ * usual defaults for each file type and every file belongs to root. ls prints columns
+ * as GNU ls does when its output is a terminal (or -C), else one name per line. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -27,10 +28,10 @@ static const char *type_name(const struct stat *st) {
   return st->st_size == 0 ? "regular empty file" : "regular file";
 }
 
-struct ls_opts { int all, longf, recursive, dirself; };
+enum { LS_LINES, LS_LONG, LS_COLUMNS };
+struct ls_opts { int all, format, recursive, dirself, width; };
 
-static void ls_entry(const char *path, const char *name, const struct stat *st, struct ls_opts *o) {
-  if (!o->longf) { fprintf(tb_out, "%s\n", name); return; }
+static void ls_long(const char *path, const char *name, const struct stat *st) {
   char mode[11], when[32];
   mode_string(st, mode);
   time_t t = st->st_mtim.tv_sec;
@@ -46,12 +47,24 @@ static void ls_entry(const char *path, const char *name, const struct stat *st, 
   fputc('\n', tb_out);
 }
 
+/* Names (and where to stat them, for -l) in the chosen format. */
+static void ls_names(const char *dir, char **names, int n, struct ls_opts *o) {
+  if (o->format == LS_COLUMNS) { tb_columns(names, n, o->width); return; }
+  for (int i = 0; i < n; i++) {
+    if (o->format == LS_LINES) { fprintf(tb_out, "%s\n", names[i]); continue; }
+    struct stat st;
+    char *p = dir ? tb_join(dir, names[i]) : names[i];
+    if (lstat(p, &st) == 0) ls_long(p, names[i], &st);
+    if (dir) free(p);
+  }
+}
+
 static int ls_dir(const char *path, struct ls_opts *o, int header) {
   char **names;
   int n = tb_list_dir(path, &names), rc = 0;
   if (n < 0) return tb_errno(2, "ls", "cannot open directory '%s'", path);
   if (header) fprintf(tb_out, "%s:\n", path);
-  if (o->longf) {
+  if (o->format == LS_LONG) {
     long long blocks = 0;
     for (int i = 0; i < n; i++) {
       struct stat st;
@@ -61,13 +74,11 @@ static int ls_dir(const char *path, struct ls_opts *o, int header) {
     }
     fprintf(tb_out, "total %lld\n", blocks);
   }
-  for (int i = 0; i < n; i++) {
-    if (!o->all && names[i][0] == '.') continue;
-    struct stat st;
-    char *p = tb_join(path, names[i]);
-    if (lstat(p, &st) == 0) ls_entry(p, names[i], &st, o);
-    free(p);
-  }
+  char **shown = malloc(sizeof(char *) * (n + 1));
+  int nshown = 0;
+  for (int i = 0; i < n; i++) if (o->all || names[i][0] != '.') shown[nshown++] = names[i];
+  ls_names(path, shown, nshown, o);
+  free(shown);
   for (int i = 0; o->recursive && i < n; i++) {
     if (!strcmp(names[i], ".") || !strcmp(names[i], "..") || (!o->all && names[i][0] == '.')) continue;
     char *p = tb_join(path, names[i]);
@@ -82,31 +93,44 @@ static int ls_dir(const char *path, struct ls_opts *o, int header) {
   return rc;
 }
 
+/* The line width for columns: the terminal's, else $COLUMNS, else 80 (GNU ls). */
+static int line_width(void) {
+  int rows, cols;
+  if (isatty(fileno(tb_out)) && tb_winsize(&rows, &cols) == 0 && cols > 0) return cols;
+  const char *env = getenv("COLUMNS");
+  return env && atoi(env) > 0 ? atoi(env) : 80;
+}
+
 APPLET(ls) {
-  struct ls_opts o = {0};
+  struct ls_opts o = {0, isatty(fileno(tb_out)) ? LS_COLUMNS : LS_LINES, 0, 0, 0};
   int c, rc = 0;
-  while ((c = tb_getopt(argc, argv, "laA1Rdh")) != -1) {
-    if (c == 'l') o.longf = 1;
+  while ((c = tb_getopt(argc, argv, "laA1CRdhw:")) != -1) {
+    if (c == 'l') o.format = LS_LONG;
+    else if (c == '1') o.format = LS_LINES;
+    else if (c == 'C') o.format = LS_COLUMNS;
+    else if (c == 'w') o.width = atoi(optarg);
     else if (c == 'a' || c == 'A') o.all = 1;
     else if (c == 'R') o.recursive = 1;
     else if (c == 'd') o.dirself = 1;
     else if (c == '?') return tb_badopt(2, "ls");
   }
+  if (o.width <= 0) o.width = line_width();
   char *dot[] = {"."};
-  char **ops = optind < argc ? argv + optind : dot;
-  int n = optind < argc ? argc - optind : 1, ndirs = 0;
+  char **ops = optind < argc ? argv + optind : dot, **files = malloc(sizeof(char *) * (argc + 1));
+  int n = optind < argc ? argc - optind : 1, nfiles = 0, longf = o.format == LS_LONG;
   for (int i = 0; i < n; i++) { /* files first, then directories (like coreutils) */
     struct stat st, lst;
     if (lstat(ops[i], &lst) != 0) { rc = tb_errno(2, "ls", "cannot access '%s'", ops[i]); continue; }
-    int isdir = stat(ops[i], &st) == 0 && S_ISDIR(st.st_mode) && !(S_ISLNK(lst.st_mode) && o.longf);
-    if (isdir && !o.dirself) { ndirs++; continue; }
-    ls_entry(ops[i], ops[i], &lst, &o);
+    int isdir = stat(ops[i], &st) == 0 && S_ISDIR(st.st_mode) && !(S_ISLNK(lst.st_mode) && longf);
+    if (!isdir || o.dirself) files[nfiles++] = ops[i];
   }
-  int shown = n - ndirs - (rc ? 1 : 0) > 0;
+  ls_names(0, files, nfiles, &o);
+  free(files);
+  int shown = nfiles > 0;
   for (int i = 0; i < n; i++) {
     struct stat st, lst;
     if (lstat(ops[i], &lst) != 0 || stat(ops[i], &st) != 0 || !S_ISDIR(st.st_mode) || o.dirself) continue;
-    if (S_ISLNK(lst.st_mode) && o.longf) continue;
+    if (S_ISLNK(lst.st_mode) && longf) continue;
     if (shown++) fputc('\n', tb_out);
     rc |= ls_dir(ops[i], &o, n > 1 || o.recursive);
   }

@@ -8,7 +8,10 @@
 static void copy_stream(FILE *in) {
   char chunk[16384];
   size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) fwrite(chunk, 1, n, tb_out);
+  while ((n = tb_read_some(in, chunk, sizeof chunk)) > 0) {
+    fwrite(chunk, 1, n, tb_out);
+    if (in == tb_in) fflush(tb_out); /* what came in is out before cat waits again */
+  }
 }
 
 /* rc, or 1 after coreutils' "APPLET: write error: ..." when the output could not be
@@ -265,8 +268,9 @@ APPLET(tee) {
     if (!(outs[i] = fopen(argv[optind + i], append ? "a" : "w"))) rc = tb_errno(1, "tee", "%s", argv[optind + i]);
   char chunk[8192];
   size_t got;
-  while ((got = fread(chunk, 1, sizeof chunk, tb_in)) > 0) {
+  while ((got = tb_read_some(tb_in, chunk, sizeof chunk)) > 0) {
     fwrite(chunk, 1, got, tb_out);
+    fflush(tb_out);
     for (int i = 0; i < n; i++) if (outs[i]) fwrite(chunk, 1, got, outs[i]);
   }
   for (int i = 0; i < n; i++) if (outs[i]) fclose(outs[i]);
@@ -297,16 +301,19 @@ APPLET(seq) {
   if (seq_num(argv[argc - 1], &last, &decimals)) return 1;
   if (step == 0) return tb_msg(1, "seq", "invalid Zero increment value: '%s'", argv[i + 1]);
   int count = 0;
-  for (double v = first; step > 0 ? v <= last + 1e-9 : v >= last - 1e-9; v = first + step * ++count)
+  for (double v = first; step > 0 ? v <= last + 1e-9 : v >= last - 1e-9; v = first + step * ++count) {
+    if ((count & 1023) == 1023 && tb_interrupted()) break; /* into memory, seq makes no WASI call */
     fprintf(tb_out, "%s%.*f", count ? sep : "", decimals, v);
+  }
   if (count) fputc('\n', tb_out);
   return 0;
 }
 
 APPLET(yes) {
   /* In a pipeline the next stage only starts when this one ends: stop after 64 KiB then. */
-  long limit = tb_in_pipeline ? 65536 : -1, written = 0;
+  long limit = tb_in_pipeline ? 65536 : -1, written = 0, lines = 0;
   while (limit < 0 || written < limit) {
+    if ((++lines & 1023) == 0 && tb_interrupted()) return 1; /* into memory: no WASI call to fail */
     int n = 0;
     for (int i = 1; i < argc; i++) n += fprintf(tb_out, i > 1 ? " %s" : "%s", argv[i]);
     if (argc < 2) n += fputs("y", tb_out) >= 0;

@@ -21,7 +21,7 @@ static const struct applet APPLETS[] = {
   {"mkdir", ap_mkdir}, {"mv", ap_mv}, {"printf", ap_printf}, {"pwd", ap_pwd}, {"readlink", ap_readlink},
   {"realpath", ap_realpath}, {"rm", ap_rm}, {"rmdir", ap_rmdir}, {"sed", ap_sed}, {"seq", ap_seq},
   {"sh", ap_sh}, {"sha256sum", ap_sha256sum}, {"sleep", ap_sleep}, {"sort", ap_sort}, {"stat", ap_stat},
-  {"tail", ap_tail}, {"tee", ap_tee}, {"test", ap_test}, {"touch", ap_touch}, {"tr", ap_tr},
+  {"stty", ap_stty}, {"tail", ap_tail}, {"tee", ap_tee}, {"test", ap_test}, {"touch", ap_touch}, {"tr", ap_tr},
   {"true", ap_true}, {"uname", ap_uname}, {"uniq", ap_uniq}, {"wc", ap_wc}, {"which", ap_which},
   {"whoami", ap_whoami}, {"xargs", ap_xargs}, {"yes", ap_yes}, {0, 0},
 };
@@ -34,14 +34,16 @@ applet_fn find_applet(const char *name) {
   return 0;
 }
 
+/* An applet that saw an interrupt ends with 130, whatever it returned (tty.c). */
 int run_applet(applet_fn fn, int argc, char **argv) {
+  if (tb_intr) return TB_INTR_STATUS;
   optreset = 1; /* musl's getopt keeps a position inside clustered flags: reset it too */
   optind = 1;
   opterr = 0;
   int rc = fn(argc, argv);
   fflush(tb_out);
   fflush(tb_err);
-  return rc & 255;
+  return tb_intr ? TB_INTR_STATUS : rc & 255;
 }
 
 /* The runtime's child-process import (docs/wasi-host.md). wasm-ld 14 never imports a weak
@@ -121,6 +123,10 @@ int spawn_child(int argc, char **argv) {
   unbridge(be, tb_err);
   if (rc == 127) return tb_msg(127, "sh", "%s: not found", argv[0]);
   if (rc < 0) return tb_msg(126, "sh", "%s: %s", argv[0], strerror(-rc)); /* wasi-libc's errno numbers are WASI's */
+  /* The host ended the child for a ^C (130): an interactive shell takes it as its own
+   * interrupt, as dash does for a job killed by SIGINT. XXX: a child that chose exit 130
+   * looks the same. */
+  if (rc == TB_INTR_STATUS && tb_catching()) tb_intr = 1;
   return rc & 255;
 }
 

@@ -57,6 +57,8 @@ int sh_eval(const char *src);
 char *sh_capture(const char *src);
 
 int sh_exec(struct node *n);
+/* Runs the commands read from in (sh_input.c); interactive: prompts, ^C, as dash. */
+int sh_run_stream(FILE *in, int interactive);
 int sh_builtin(int argc, char **argv, int *handled);
 int sh_call_function(struct node *body, int argc, char **argv);
 struct node *sh_find_function(const char *name);

@@ -1,6 +1,7 @@
 /* sh's builtins (cd exit export unset set shift return break continue read eval . source
  * : local readonly exec command), functions, and the sh applet itself:
- *   sh -c 'CMDS' [NAME [ARG...]] | sh SCRIPT [ARG...] | sh (reads commands from stdin). */
+ *   sh -c 'CMDS' [NAME [ARG...]] | sh SCRIPT [ARG...] | sh [-i] (reads commands from stdin,
+ *   sh_input.c; interactive with -i or when stdin is a terminal). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@ static int read_line(int argc, char **argv) {
   size_t n = 0, cap = 128;
   char *line = malloc(cap);
   int got = 0;
-  while ((c = fgetc(tb_in)) != EOF) {
+  while ((c = fgetc(tb_in)) != EOF) { /* ^C (tty.c): EOF, and no variable is set */
     got = 1;
     if (c == '\n') break;
     if (c == '\\' && !raw) { c = fgetc(tb_in); if (c == '\n' || c == EOF) continue; }
@@ -64,6 +65,7 @@ static int read_line(int argc, char **argv) {
     line[n++] = c;
   }
   line[n] = 0;
+  if (tb_intr) { free(line); return TB_INTR_STATUS; }
   const char *ifs = sh_getvar("IFS");
   if (!ifs) ifs = " \t\n";
   char *p = line;
@@ -193,31 +195,6 @@ int sh_call_function(struct node *body, int argc, char **argv) {
   return rc;
 }
 
-/* Interactive or piped input: runs each complete command as soon as it is read. */
-static int run_stream(FILE *in) {
-  char *buf = 0, line[4096];
-  size_t len = 0;
-  int tty = isatty(0) && in == stdin;
-  if (tty) { fputs("# ", stderr); fflush(stderr); }
-  while (!SH->exiting && fgets(line, sizeof line, in)) {
-    size_t n = strlen(line);
-    buf = realloc(buf, len + n + 1);
-    memcpy(buf + len, line, n + 1);
-    len += n;
-    int incomplete = 0;
-    struct node *tree = sh_parse(buf, &incomplete);
-    if (!tree && incomplete) continue;
-    if (tree) sh_exec(tree);
-    else SH->status = 2;
-    len = 0;
-    buf[0] = 0;
-    if (tty && !SH->exiting) { fputs("# ", stderr); fflush(stderr); }
-  }
-  if (len && !SH->exiting) { fprintf(tb_err, "sh: syntax error: unexpected end of file\n"); SH->status = 2; }
-  free(buf);
-  return SH->status;
-}
-
 static int run_text(char *text) {
   if (text[0] == '#' && text[1] == '!') text += strcspn(text, "\n"); /* #!/bin/sh line */
   struct node *tree = sh_parse(text, 0);
@@ -228,14 +205,15 @@ static int run_text(char *text) {
 APPLET(sh) {
   struct shell self = {0}, *outer = SH;
   char cwd[4096], **env = outer ? tb_env_save() : 0; /* a nested sh must not change its caller */
-  int had_cwd = outer && getcwd(cwd, sizeof cwd), rc, i = 1;
+  int had_cwd = outer && getcwd(cwd, sizeof cwd), rc, i = 1, interactive = 0;
   SH = &self;
   if (!outer) { /* as dash does: PWD names the working directory the shell started in */
     char here[4096];
     const char *pwd = getenv("PWD");
     if (getcwd(here, sizeof here) && (!pwd || strcmp(pwd, here))) setenv("PWD", here, 1);
   }
-  while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "-c") && strcmp(argv[i], "--")) i++; /* -e -x -s: ignored */
+  for (; i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "-c") && strcmp(argv[i], "--"); i++)
+    if (argv[i][1] != '-' && strchr(argv[i], 'i')) interactive = 1; /* -e -x -s: ignored */
   if (i < argc && !strcmp(argv[i], "--")) i++;
   if (i < argc && !strcmp(argv[i], "-c")) {
     if (i + 1 >= argc) { SH = outer; if (env) tb_env_restore(env); return tb_msg(2, "sh", "-c requires an argument"); }
@@ -255,7 +233,7 @@ APPLET(sh) {
     }
   } else {
     set_params(1, argv);
-    rc = run_stream(tb_in);
+    rc = sh_run_stream(tb_in, interactive || (fileno(tb_in) >= 0 && isatty(fileno(tb_in))));
   }
   if (self.exiting) rc = self.status;
   fflush(tb_out);

@@ -1,6 +1,8 @@
 /* Running the tree in-process. Redirections swap tb_in/tb_out/tb_err; a pipeline runs its
  * stages one after another, each stage's output buffered in memory for the next (WASI has
- * no fork and no pipe); $(...) captures tb_out into memory. */
+ * no fork and no pipe); $(...) captures tb_out into memory. An interrupt (tb_intr, tty.c)
+ * unwinds the whole tree with status 130: it is looked for before every simple command
+ * and every loop iteration, so `while :; do :; done` ends too. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -132,6 +134,7 @@ static char *search_path(const char *name) {
 
 /* An applet by name; then a #!/bin/sh script (run in-process); else a child process. */
 int sh_run_command(int argc, char **argv) {
+  if (tb_intr) return TB_INTR_STATUS; /* xargs, env: nothing more runs after a ^C */
   applet_fn fn = strchr(argv[0], '/') ? 0 : find_applet(argv[0]);
   if (fn) return run_applet(fn, argc, argv);
   char *path = strchr(argv[0], '/') ? strdup(argv[0]) : search_path(argv[0]);
@@ -162,8 +165,13 @@ static int simple_command(struct node *n) {
   int argc = 0, nassign = 0, rc = 0;
   int captures = sh_captures; /* a command without words has the status of its last $(...) */
   while (nassign < n->nwords && is_assignment(n->words[nassign])) nassign++;
+  if (tb_interrupted()) return TB_INTR_STATUS;
   for (int i = nassign; i < n->nwords; i++) sh_expand(n->words[i], X_FIELDS, &argv, &argc);
-  if (SH->exiting) return SH->status;
+  if (SH->exiting || tb_intr) { /* `exit` or ^C inside a $(...) */
+    for (int i = 0; i < argc; i++) free(argv[i]);
+    free(argv);
+    return tb_intr ? TB_INTR_STATUS : SH->status;
+  }
   struct streams s;
   if (redirect(n->redirs, n->nredirs, &s)) { unredirect(&s); return 1; }
   char **saved_env = argc && nassign ? tb_env_save() : 0;
@@ -230,7 +238,7 @@ static int run_for(struct node *n) {
   if (n->has_in) for (int i = 0; i < n->nwords; i++) sh_expand(n->words[i], X_FIELDS, &items, &count);
   else sh_expand("\"$@\"", X_FIELDS, &items, &count);
   SH->loops++;
-  for (int i = 0; i < count && !SH->exiting && !SH->returning; i++) {
+  for (int i = 0; i < count && !SH->exiting && !SH->returning && !tb_interrupted(); i++) {
     sh_setvar(n->name, items[i]);
     rc = sh_exec(n->b);
     if (SH->breaking) { SH->breaking--; break; }
@@ -245,7 +253,7 @@ static int run_for(struct node *n) {
 static int run_while(struct node *n) {
   int rc = 0;
   SH->loops++;
-  while (!SH->exiting && !SH->returning) {
+  while (!SH->exiting && !SH->returning && !tb_interrupted()) {
     int c = sh_exec(n->a);
     if (SH->exiting || SH->breaking) { if (SH->breaking) SH->breaking--; break; }
     if ((c == 0) != (n->kind == N_WHILE)) break;
@@ -297,6 +305,7 @@ static int compound(struct node *n) {
 
 int sh_exec(struct node *n) {
   if (!n || SH->exiting) return SH->status;
+  if (tb_intr) return SH->status = TB_INTR_STATUS;
   int rc = 0;
   switch (n->kind) {
     case N_SEQ:
@@ -324,6 +333,7 @@ int sh_exec(struct node *n) {
       unredirect(&s);
     }
   }
+  if (tb_intr) rc = TB_INTR_STATUS; /* `! cmd` and `cmd || true` too */
   if (!SH->exiting) SH->status = rc;
   return SH->exiting ? SH->status : rc;
 }

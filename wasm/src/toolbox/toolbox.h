@@ -35,6 +35,9 @@ int tb_getopt(int argc, char **argv, const char *opts);
 FILE *tb_open_in(const char *applet, const char *path);   /* "-" is tb_in; NULL after a message */
 void tb_close_in(FILE *f);
 char *tb_read_all(FILE *f, size_t *len);
+/* What f has now, up to size: its buffer, else one read() (a terminal gives a line, so
+ * `cat` echoes each line as it is typed; fread would wait for size bytes); 0 at the end. */
+size_t tb_read_some(FILE *f, char *buf, size_t size);
 char *tb_join(const char *dir, const char *name);
 const char *tb_basename(const char *path);
 int tb_is_dir(const char *path);
@@ -45,12 +48,29 @@ int tb_copy(const char *applet, const char *src, const char *dst, int recursive,
 int tb_list_dir(const char *path, char ***names);
 void tb_free_list(char **names, int n);
 int tb_remove_tree(const char *applet, const char *path, int force);
+/* Prints names on tb_out in as many columns as fit a line of `line` columns (GNU ls -C). */
+void tb_columns(char **names, int n, int line);
 
 /* A copy of the environment, and putting it back (frees the copy). */
 char **tb_env_save(void);
 void tb_env_restore(char **saved);
 /* Runs argv as sh would: applet, #!/bin/sh script, or a child through strata.spawn. */
 int sh_run_command(int argc, char **argv);
+
+/* The terminal (tty.c). An interrupt (^C) caught by an interactive sh sets tb_intr: from
+ * then on fd_read, fd_write and poll_oneoff fail with EINTR, so the applet running ends
+ * soon, and the shell makes its status 130 and unwinds to the prompt. */
+#define TB_INTR_STATUS 130
+extern int tb_intr;
+void tb_catch_interrupts(void);   /* strata.catch_interrupts(1), once */
+int tb_catching(void);
+/* 1 when an interrupt has come: tb_intr, or a pending one (strata.take_interrupt). When
+ * nothing catches interrupts, a pending one ends the program with 130 (131 for ^\). */
+int tb_interrupted(void);
+/* The shell has handled the interrupt: clears tb_intr, a pending one and the stdio errors. */
+void tb_interrupt_done(void);
+/* The terminal's size (strata.winsize); -1 without a terminal, 0 x 0 when unknown. */
+int tb_winsize(int *rows, int *cols);
 
 /* sha256 */
 void sha256_hex(FILE *f, char out[65]);
@@ -62,7 +82,7 @@ APPLET(stat); APPLET(wc); APPLET(head); APPLET(tail); APPLET(grep); APPLET(sed);
 APPLET(uniq); APPLET(cut); APPLET(tr); APPLET(tee); APPLET(env); APPLET(pwd); APPLET(true);
 APPLET(false); APPLET(test); APPLET(sleep); APPLET(seq); APPLET(basename); APPLET(dirname);
 APPLET(find); APPLET(chmod); APPLET(du); APPLET(df); APPLET(date); APPLET(uname); APPLET(hostname);
-APPLET(id); APPLET(whoami); APPLET(yes); APPLET(sha256sum); APPLET(xargs); APPLET(which);
+APPLET(id); APPLET(whoami); APPLET(yes); APPLET(sha256sum); APPLET(xargs); APPLET(which); APPLET(stty);
 
 /* Set by sh while a pipeline stage that is not the last one runs: `yes` stops then
  * after a bounded amount of output, as stages run one after another. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,6 +99,13 @@ char *tb_read_all(FILE *f, size_t *len) {
   return buf;
 }
 
+size_t tb_read_some(FILE *f, char *buf, size_t size) {
+  size_t ahead = __freadahead(f);
+  if (ahead || fileno(f) < 0) return fread(buf, 1, ahead && ahead < size ? ahead : size, f);
+  ssize_t n = read(fileno(f), buf, size);
+  return n > 0 ? (size_t)n : 0;
+}
+
 static ssize_t null_read(void *c, char *b, size_t n) { (void)c; (void)b; (void)n; return 0; }
 static ssize_t null_write(void *c, const char *b, size_t n) { (void)c; (void)b; return n; }
 
@@ -159,7 +167,10 @@ int tb_copy(const char *applet, const char *src, const char *dst, int recursive,
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* A tree walk (find, du, ls -R, cp -r, rm -r, grep -r) makes no read or write that a ^C
+ * could fail: it stops here, with EINTR. */
 int tb_list_dir(const char *path, char ***names) {
+  if (tb_interrupted()) { errno = EINTR; return -1; }
   DIR *d = opendir(path);
   if (!d) return -1;
   int n = 0, cap = 16;
