@@ -22,9 +22,12 @@ const PREVIEW1 = new Set([
 /** The preview1 function names (for the test that holds them equal to the shim's). */
 export const PREVIEW1_FUNCTIONS: ReadonlySet<string> = PREVIEW1;
 
+/** The `strata` host imports (docs/wasi-host.md). */
+const STRATA = new Set(["spawn", "catch_interrupts", "take_interrupt", "winsize"]);
+
 function provided(i: ModuleInfo["imports"][number]): boolean {
   if (i.module === "wasi_snapshot_preview1") return i.kind === "function" && PREVIEW1.has(i.name);
-  if (i.module === "strata") return i.kind === "function" && i.name === "spawn";
+  if (i.module === "strata") return i.kind === "function" && STRATA.has(i.name);
   return i.module === "env" && i.name === "memory" && i.kind === "memory";
 }
 

@@ -20,13 +20,11 @@ function failed(message: string, startedAt: number): ProcessResult {
   return { exitCode: 255, oomKilled: false, timedOut: false, reason: "error", error: message, startedAt, finishedAt: Date.now() };
 }
 
-/** Why an interactive terminal cannot run inline. */
-const INLINE_TTY = "Cannot attach a terminal's input to a process run inline (on the engine's own thread, as at the edge or in a browser tab without workers): " +
-  "it cannot wait for each line without stalling the engine; run the container without -i, or give the engine a worker host";
-
 /**
  * XXX: inline, the program runs on the caller's thread to its end: a program that never
- * ends (or floods its output) holds the event loop until its timeout, if it has one.
+ * ends (or floods its output) holds the event loop until its timeout, if it has one. Its
+ * stdin is read to its end before it starts (it cannot wait for input on this thread),
+ * so the engine refuses what would never end (an open stdin nobody will close).
  * Its output goes to the sinks as it is written; the log's caps bound the memory.
  */
 function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
@@ -58,12 +56,6 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const stdin = o.stdin ?? new Uint8Array(0);
   if (o.terminalSize) control.setSize(o.terminalSize.rows, o.terminalSize.cols);
   let killed: ProcessResult | undefined;
-  // A terminal is interactive: its program must wait for each line, and this thread cannot.
-  if (launch.tty && stdin instanceof ReadableStream) {
-    void stdin.cancel().catch(() => {});
-    const done = Promise.resolve(failed(INLINE_TTY, startedAt));
-    return { done, kill: () => done, stop: () => done, signal: () => {}, resize: () => {} };
-  }
   const done = stdin instanceof Uint8Array
     ? Promise.resolve(run(stdin))
     : collect(stdin).then((bytes) => killed ?? run(bytes), (err: unknown) => killed ?? failed(`Cannot read the process's stdin: ${messageOf(err)}`, startedAt));

@@ -55,7 +55,7 @@ t("a line written at t=0 is read before t=1 s while the writer keeps the pipe op
 
 t("the program starts before any stdin arrives, and EOF comes at the close", async () => {
   const stdin = pipe(), stdout = textSink();
-  const h = runProcess({ cmd: ["sh", "-c", `echo begin; ${LINES}; echo end`] }, { rootfs: shRootfs(), workerHost, stdin: stdin.stream, stdout });
+  const h = runProcess({ cmd: ["sh", "-c", "echo begin; cat; echo end"] }, { rootfs: shRootfs(), workerHost, stdin: stdin.stream, stdout });
   await stdout.until("begin\n", 10_000);
   stdin.write("a\n");
   await stdout.until("a\n", 2000);
@@ -93,7 +93,7 @@ for (const how of ["stop", "kill"] as const) {
 
 t("a terminal's ^D (an empty chunk) is one empty read: the terminal stays open", async () => {
   const stdin = pipe(), stdout = textSink();
-  const h = runProcess({ cmd: ["sh", "-c", `${LINES}; echo one-eof; ${LINES}; echo two-eof`], tty: true }, { rootfs: shRootfs(), workerHost, stdin: stdin.stream, stdout });
+  const h = runProcess({ cmd: ["sh", "-c", "cat; echo one-eof; cat; echo two-eof"], tty: true }, { rootfs: shRootfs(), workerHost, stdin: stdin.stream, stdout });
   stdin.write("x\n");
   await stdout.until("x\n", 10_000);
   stdin.write(new Uint8Array(0));
