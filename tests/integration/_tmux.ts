@@ -1,9 +1,10 @@
 /**
- * A real terminal for tests: a tmux server on a socket of its own runs one command in a
- * detached session of a fixed size, and the test types into it (`type` for literal text,
- * `keys` for tmux key names: `Enter`, `C-c`, `C-d`, `BSpace`, `C-p`), reads the screen
- * (`capture-pane`, wrapped lines joined, the history included), waits for the screen to
- * match, resizes the window, and reads the command's exit status. The command runs as
+ * A real terminal for tests: a tmux server on a socket of its own (in a temporary
+ * directory, removed with it) runs one command in a detached session of a fixed size,
+ * and the test types into it (`type` for literal text, `keys` for tmux key names:
+ * `Enter`, `C-c`, `C-d`, `BSpace`, `C-p`), reads the screen (`capture-pane`, wrapped
+ * lines joined, the history included), waits for the screen to match, resizes the
+ * window, and reads the command's exit status. The command runs as
  * `sh -c 'CMD; echo "EXIT:$?"; exec sleep 600'`, so the pane stays readable after it ends.
  * Every wait has a bound; a timeout throws with the screen in the message. `close()`
  * kills that tmux server (and the command with it).
@@ -21,6 +22,9 @@
  * }
  */
 import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** Is tmux installed? (Tests that need it skip, saying so, when it is not.) */
 export const HAS_TMUX = spawnSync("tmux", ["-V"]).status === 0;
@@ -47,11 +51,9 @@ export interface Tmux {
   close(): void;
 }
 
-let sessions = 0;
-
 function _tmux(socket: string, args: string[], env?: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("tmux", ["-L", socket, ...args], { env: { ...process.env, ...env }, timeout: 10_000 }, (err, stdout, stderr) => {
+    execFile("tmux", ["-S", socket, ...args], { env: { ...process.env, ...env }, timeout: 10_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`tmux ${args.join(" ")}: ${err.message}${stderr ? `: ${stderr}` : ""}`));
       else resolve(stdout);
     });
@@ -63,7 +65,9 @@ function _tmux(socket: string, args: string[], env?: Record<string, string>): Pr
  * unless said), in `cwd`, with `env` added to this process's environment.
  */
 export async function openTmux(cmd: string, o: { columns?: number; rows?: number; env?: Record<string, string>; cwd?: string } = {}): Promise<Tmux> {
-  const socket = `strata-test-${process.pid}-${++sessions}`;
+  // A socket of its own in a temporary directory (not tmux's -L, whose socket files would stay in /tmp/tmux-UID).
+  const dir = mkdtempSync(join(tmpdir(), "strata-tmux-"));
+  const socket = join(dir, "socket");
   const target = "t:0.0";
   const wrapped = `${cmd}; echo "EXIT:$?"; exec sleep 600`;
   // remain-on-exit: should the shell itself end (a broken command line), the pane and what it printed stay readable.
@@ -93,7 +97,10 @@ export async function openTmux(cmd: string, o: { columns?: number; rows?: number
     },
     resize: async (columns, rows) => void await run(["resize-window", "-t", "t:0", "-x", String(columns), "-y", String(rows)]),
     exitStatus: async (w = {}) => Number((await term.waitFor(/EXIT:(\d+)/, { ...w, what: "the command to end (EXIT:n)" }))[1]),
-    close: () => void spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" }),
+    close: () => {
+      spawnSync("tmux", ["-S", socket, "kill-server"], { stdio: "ignore" });
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
   return term;
 }

@@ -13,7 +13,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { createApi } from "../../src/api/mod.ts";
@@ -319,21 +319,25 @@ if (!ptyReady || !hasDocker) {
 
   engine("[engine pty] strata run -it, daemonless: prompt, echo, exit 4, and the host terminal restored", async () => {
     const home = tempHome();
-    assert.is((await cli(["load", "-i", TOOLBOX], { home })).code, 0);
-    await inTmux(thenStty(strata(["run", "-it", "--rm", "toolbox", "sh"])), { cwd: ROOT, env: { STRATA_HOME: home, DOCKER_HOST: "" } }, async (t) => {
-      await t.waitFor(PROMPT_AT_END, { what: "the prompt" });
-      await t.type("echo hi");
-      await t.keys("Enter");
-      await t.waitFor(/echo hi\nhi\n# $/);
-      await t.type("exit 4");
-      await t.keys("Enter");
-      assert.is(await t.exitStatus(), 4);
-      assert.match(await t.screen(), /\nicanon\nEXIT:4$/);
-    });
+    try {
+      assert.is((await cli(["load", "-i", TOOLBOX], { home })).code, 0);
+      await inTmux(thenStty(strata(["run", "-it", "--rm", "toolbox", "sh"])), { cwd: ROOT, env: { STRATA_HOME: home, DOCKER_HOST: "" } }, async (t) => {
+        await t.waitFor(PROMPT_AT_END, { what: "the prompt" });
+        await t.type("echo hi");
+        await t.keys("Enter");
+        await t.waitFor(/echo hi\nhi\n# $/);
+        await t.type("exit 4");
+        await t.keys("Enter");
+        assert.is(await t.exitStatus(), 4);
+        assert.match(await t.screen(), /\nicanon\nEXIT:4$/);
+      });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   engine("[engine pty] strata -H: run -dit, attach, detach (read escape sequence, 1), still running, exec -it, attach and exit", async () => {
-    const env = { STRATA_HOME: tempHome() };
+    const env = { STRATA_HOME: tempHome() }; // unused by -H, but no command may touch the user's own store
     const h = ["-H", server.url];
     assert.is((await docker(["run", "-dit", "--name", "t3", "toolbox", "sh"])).code, 0);
     try {
@@ -360,6 +364,7 @@ if (!ptyReady || !hasDocker) {
       });
     } finally {
       await docker(["rm", "-f", "t3"]);
+      rmSync(env.STRATA_HOME, { recursive: true, force: true });
     }
   });
 }
