@@ -1,14 +1,23 @@
 /**
  * The client half of Docker's hijacked attach/exec: send `POST … Upgrade: tcp`, expect
  * `101 UPGRADED`, write stdin and half-close, then read the output until the server
- * closes. One parser reads the server's answer, whether it came over a socket (remote)
+ * closes; or, at the detach keys, close both ways at once (no EOF for the program). One parser reads the server's answer, whether it came over a socket (remote)
  * or from `serveHijack` in this process (daemonless), so both paths behave alike.
  */
 
-/** What a hijacked call gives back: the stream's content type and its output bytes. */
-export interface HijackResult {
+/** The server's answer to a hijack: the stream's content type and its output bytes. */
+interface Upgraded {
   contentType: string;
   output: AsyncIterable<Uint8Array>;
+}
+
+/** What a hijacked call gives back: the answer, and a way to drop the connection. */
+export interface HijackResult extends Upgraded {
+  /**
+   * Close the connection both ways at once (a detach): the output ends, and the program's
+   * stdin gets no EOF from us (a half-close would be one).
+   */
+  close(): void;
 }
 
 /** An HTTP error answered instead of the 101 (status and Docker's `message`). */
@@ -27,7 +36,7 @@ export const RAW_STREAM = "application/vnd.docker.raw-stream";
  * Read the response head from `bytes` (the raw server side of the connection): on 101,
  * resolve with the rest as output; on another status, reject with its `{message}`.
  */
-export async function readUpgrade(bytes: AsyncIterable<Uint8Array>): Promise<HijackResult> {
+export async function readUpgrade(bytes: AsyncIterable<Uint8Array>): Promise<Upgraded> {
   const it = bytes[Symbol.asyncIterator]();
   let head: Uint8Array = new Uint8Array(0);
   let end = -1;

@@ -1,18 +1,32 @@
-/** The command's terminal: stdout/stderr writes that respect backpressure, stdin as bytes, TTY facts. */
+/**
+ * The command's terminal: stdout/stderr writes that respect backpressure, stdin as bytes,
+ * TTY facts, the window's size and its changes, and raw mode for `-t` sessions.
+ */
 
 export interface Io {
   out(data: string | Uint8Array): Promise<void>;
   err(data: string | Uint8Array): Promise<void>;
-  /** stdin as chunks (read once). */
+  /** stdin as chunks, each as soon as it is read (read once). */
   stdin(): AsyncIterable<Uint8Array>;
   stdoutTTY: boolean;
   stderrTTY: boolean;
   stdinTTY: boolean;
   columns: number;
   env: Record<string, string | undefined>;
+  /** The terminal's size as `[rows, columns]` when stdout is a terminal, else undefined (Docker's `Out().GetTtySize()`). */
+  ttySize(): [number, number] | undefined;
+  /**
+   * Raw mode on stdin (a terminal) or back to how it was: in raw mode keys arrive one by
+   * one, unechoed, and Ctrl-C is a byte, not a signal. The real terminal is put back
+   * whatever ends the process while it is raw (exit, an uncaught exception, SIGTERM, SIGHUP).
+   */
+  setRawMode(on: boolean): void;
+  /** Call `fn` whenever the terminal's size changes; returns what stops that. */
+  onResize(fn: () => void): () => void;
 }
 
-type Stream = { write(d: string | Uint8Array, cb?: (e?: Error | null) => void): boolean; isTTY?: boolean; columns?: number };
+type Stream = { write(d: string | Uint8Array, cb?: (e?: Error | null) => void): boolean; isTTY?: boolean; columns?: number; rows?: number };
+type TtyIn = { isTTY?: boolean; setRawMode?(on: boolean): unknown };
 
 function _writer(s: Stream): (d: string | Uint8Array) => Promise<void> {
   return (d) => new Promise<void>((resolve, reject) => {
@@ -20,9 +34,43 @@ function _writer(s: Stream): (d: string | Uint8Array) => Promise<void> {
   });
 }
 
+/** Signals that end the process by default: raw mode is undone first, then the signal is raised again. */
+const ENDING_SIGNALS = ["SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Raw mode on the process's stdin with guards: while raw, process exit, an uncaught
+ * exception and SIGTERM/SIGHUP put the terminal back (a signal is then raised again, so
+ * the process ends as it would have).
+ */
+function _rawMode(stdin: TtyIn): (on: boolean) => void {
+  let raw = false;
+  const restore = () => {
+    if (!raw) return;
+    raw = false;
+    stdin.setRawMode?.(false);
+    process.off("exit", restore);
+    process.off("uncaughtExceptionMonitor", restore);
+    for (const [sig, fn] of onSignal) process.off(sig, fn);
+  };
+  const onSignal = ENDING_SIGNALS.map((sig) => [sig, () => {
+    restore();
+    process.kill(process.pid, sig);
+  }] as const);
+  return (on) => {
+    if (!on) return restore();
+    if (raw || !stdin.isTTY || !stdin.setRawMode) return;
+    stdin.setRawMode(true);
+    raw = true;
+    process.on("exit", restore);
+    process.on("uncaughtExceptionMonitor", restore);
+    for (const [sig, fn] of onSignal) process.on(sig, fn);
+  };
+}
+
 /** The process's own terminal (Node, and Deno's node compatibility). */
 export function processIo(): Io {
   const out = process.stdout as unknown as Stream, err = process.stderr as unknown as Stream;
+  const stdin = process.stdin as unknown as TtyIn;
   return {
     out: _writer(out),
     err: _writer(err),
@@ -31,8 +79,14 @@ export function processIo(): Io {
     })(),
     stdoutTTY: !!out.isTTY,
     stderrTTY: !!err.isTTY,
-    stdinTTY: !!(process.stdin as { isTTY?: boolean }).isTTY,
+    stdinTTY: !!stdin.isTTY,
     columns: err.columns ?? out.columns ?? 80,
     env: process.env,
+    ttySize: () => (out.isTTY && out.rows && out.columns ? [out.rows, out.columns] : undefined),
+    setRawMode: _rawMode(stdin),
+    onResize: (fn) => {
+      process.stdout.on("resize", fn);
+      return () => void process.stdout.off("resize", fn);
+    },
   };
 }

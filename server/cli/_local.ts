@@ -14,13 +14,19 @@ export function localTransport(engine: EngineApi, app: Hono, o: { where: string;
   return {
     where: o.where,
     request: async (path, init) => await app.request(`/v1.47${path}`, init),
-    hijack: (path, h) => readUpgrade(_serve(engine, `/v1.47${path}`, h)),
+    hijack: async (path, h) => {
+      const conn = _serve(engine, `/v1.47${path}`, h);
+      return { ...await readUpgrade(conn.output), close: conn.close };
+    },
     close: o.close,
   };
 }
 
-/** Run serveHijack on a memory connection; the returned iterable is what it writes. */
-function _serve(engine: EngineApi, url: string, h: HijackOptions): AsyncIterable<Uint8Array> {
+/**
+ * Run serveHijack on a memory connection: `output` is what it writes; `close` drops the
+ * connection as a socket's close would (the server's onClose runs, stdin is not ended).
+ */
+function _serve(engine: EngineApi, url: string, h: HijackOptions): { output: AsyncIterable<Uint8Array>; close(): void } {
   const q = byteQueue();
   const closers: Array<() => void> = [];
   const stdin = h.stdin ? _toStream(h.stdin) : new ReadableStream<Uint8Array>({ start: (c) => c.close() });
@@ -33,7 +39,14 @@ function _serve(engine: EngineApi, url: string, h: HijackOptions): AsyncIterable
     end: () => q.close(),
     onClose: (fn) => void closers.push(fn),
   }).finally(() => q.close());
-  return q.iterable(() => closers.forEach((fn) => fn()));
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    closers.forEach((fn) => fn());
+  };
+  const output = q.iterable(close);
+  return { output, close: () => (close(), q.close()) };
 }
 
 function _toStream(src: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
@@ -44,7 +57,8 @@ function _toStream(src: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
       if (r.done) c.close();
       else c.enqueue(r.value);
     },
-    async cancel() { await it.return?.(); },
+    // Not awaited: an input waiting for keys (a terminal) may not answer until the next key.
+    cancel() { void it.return?.(); },
   });
 }
 

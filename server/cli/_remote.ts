@@ -43,28 +43,40 @@ async function _hijack(ep: Endpoint, path: string, o: HijackOptions & { token?: 
     sock.once("connect", resolve);
     sock.once("error", reject);
   });
+  sock.setNoDelay(true); // each key goes out as it is typed (Nagle would hold small writes back)
   const body = o.body ?? new Uint8Array(0);
   sock.write(upgradeRequest(path, { host: ep.kind === "tcp" ? `${ep.host}:${ep.port}` : "localhost", body, token: o.token, contentType: o.contentType }));
   const result = await readUpgrade(sock as AsyncIterable<Uint8Array>);
-  if (o.stdin) {
-    void (async () => {
-      try {
-        for await (const chunk of o.stdin!) if (!sock.write(chunk)) await new Promise((r) => sock.once("drain", r));
-      } finally {
-        sock.end(); // half-close: the program sees EOF, output keeps coming
-      }
-    })();
-  }
+  if (o.stdin) void _sendStdin(sock, o.stdin);
+  let closed = false;
   return {
     contentType: result.contentType,
     output: (async function* () {
       try {
         yield* result.output;
+      } catch (err) {
+        if (!closed) throw err; // else our own close() cut the read short
       } finally {
         sock.destroy();
       }
     })(),
+    close: () => {
+      closed = true;
+      sock.destroy();
+    },
   };
+}
+
+/** Write stdin as it comes, then half-close: the program sees EOF, output keeps coming. Nothing once the socket is gone. */
+async function _sendStdin(sock: Socket, stdin: AsyncIterable<Uint8Array>): Promise<void> {
+  try {
+    for await (const chunk of stdin) {
+      if (sock.destroyed) return;
+      if (!sock.write(chunk)) await new Promise((r) => sock.once("drain", r));
+    }
+  } finally {
+    if (!sock.destroyed) sock.end();
+  }
 }
 
 /** fetch over a unix socket, answering a web Response (bodies stream both ways). */

@@ -15,7 +15,8 @@ import { type Client, connect, DaemonError } from "./client.ts";
 import { commit, containerPrune, diff, exportVerb, inspect, kill, logs, ps, rename, restart, rm, stop, wait } from "./verbs_containers.ts";
 import { cp } from "./verbs_cp.ts";
 import { history, imagePrune, images, load, rmi, save, tag } from "./verbs_images.ts";
-import { create, exec, run, start } from "./verbs_run.ts";
+import { attach, exec } from "./verbs_attach.ts";
+import { create, run, start } from "./verbs_run.ts";
 import { serve } from "./verbs_serve.ts";
 import { events, info, STRATA_VERSION, system, version, volume } from "./verbs_system.ts";
 
@@ -24,7 +25,7 @@ const as = (v: Verb, name: string): Verb => ({ ...v, name });
 /** `strata container …` and `strata image …`, as Docker groups the same verbs. */
 const container: Verb = {
   name: "container", usage: "COMMAND", summary: "Manage containers",
-  sub: [commit, cp, create, diff, exec, as(exportVerb, "export"), inspect, kill, logs, as(ps, "ls"), containerPrune, rename, restart, rm, run, start, stop, wait],
+  sub: [attach, commit, cp, create, diff, exec, as(exportVerb, "export"), inspect, kill, logs, as(ps, "ls"), containerPrune, rename, restart, rm, run, start, stop, wait],
 };
 const image: Verb = {
   name: "image", usage: "COMMAND", summary: "Manage images",
@@ -33,7 +34,7 @@ const image: Verb = {
 
 export const VERBS: Verb[] = [
   run, exec, ps, images, load, save, serve, info, version, container, image, volume, system,
-  commit, cp, create, diff, events, as(exportVerb, "export"), history, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
+  attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
 ];
 
 const GLOBAL = [
@@ -55,8 +56,8 @@ function _rootHelp(): string {
     "Run 'strata COMMAND --help' for more information on a command.\n";
 }
 
-/** Run the command line; resolves with the exit status. */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+/** Run the command line; resolves with the exit status. `connect` is how the engine is reached (tests hand in a fake one). */
+export async function main(argv: string[], io: Io = processIo(), o: { connect?: typeof connect } = {}): Promise<number> {
   let g;
   try {
     g = parseArgs(argv, GLOBAL, { interspersed: false });
@@ -72,7 +73,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   if (!verb) return (await io.err(`strata: '${name}' is not a strata command.\nSee 'strata --help'\n`), 1);
   let client: Promise<Client> | undefined;
   const global = { host: g.flags["host"] as string | undefined, home: g.flags["home"] as string | undefined };
-  const ctx: Ctx = { io, global, client: (o) => (client ??= connect({ ...global, ...o, env: io.env })) };
+  const open = o.connect ?? connect;
+  const ctx: Ctx = { io, global, client: (c) => (client ??= open({ ...global, ...c, env: io.env })) };
   try {
     return await runVerb(ctx, verb, `strata ${name}`, rest);
   } catch (err) {

@@ -1,10 +1,12 @@
 /**
- * run, create, start and exec: the verbs that attach. `run` does what the docker CLI
- * does: create, attach (hijacked, so stdin and output flow), wait (next-exit, or removed
- * with --rm), start, copy the output, and exit with the container's status.
+ * run, create and start: the verbs that create and attach. `run` does what the docker CLI
+ * does: create (with the terminal's size for a TTY), attach (hijacked, so stdin and
+ * output flow; a TTY session in raw mode, `_session.ts`), wait (next-exit, or removed
+ * with --rm), start, follow the window's size, copy the output, and exit with the
+ * container's status.
  */
 import { type FlagDef, flag, type Parsed } from "./_args.ts";
-import { demux, RAW_STREAM } from "./_hijack.ts";
+import { checkTty, consoleSize, openSession } from "./_session.ts";
 import { CliError, type Ctx, type Verb } from "./_verb.ts";
 import { type Client, DaemonError } from "./client.ts";
 
@@ -42,8 +44,8 @@ function _mount(spec: string): Record<string, unknown> {
   };
 }
 
-/** The create body and name from run/create flags. */
-export function createBody(p: Parsed): { name?: string; body: Record<string, unknown> } {
+/** The create body and name from run/create flags; `consoleSize` is the TTY's first size (API ≥ 1.42's HostConfig.ConsoleSize). */
+export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}): { name?: string; body: Record<string, unknown> } {
   const [image, ...cmd] = p.args;
   const interactive = flag.bool(p, "interactive");
   const attach = flag.list(p, "attach");
@@ -60,13 +62,14 @@ export function createBody(p: Parsed): { name?: string; body: Record<string, unk
       HostConfig: {
         AutoRemove: flag.bool(p, "rm"), Memory: memoryBytes(flag.str(p, "memory")) ?? 0,
         Binds: flag.list(p, "volume"), Mounts: flag.list(p, "mount").map(_mount),
+        ...(o.consoleSize ? { ConsoleSize: o.consoleSize } : {}),
       },
     },
   };
 }
 
-async function _create(c: Client, p: Parsed, verb: string): Promise<string> {
-  const { name, body } = createBody(p);
+async function _create(ctx: Ctx, c: Client, p: Parsed, verb: string): Promise<string> {
+  const { name, body } = createBody(p, { consoleSize: consoleSize(ctx.io, flag.bool(p, "tty")) });
   try {
     const r = await c.json<{ Id: string }>("POST", "/containers/create", { query: { name }, body });
     return r.Id;
@@ -81,36 +84,60 @@ function _ref(image: string): string {
   return /:[^/]+$/.test(image) || image.includes("@") ? image : `${image}:latest`;
 }
 
+/** What attaching to a container needs to know. */
+interface AttachOptions {
+  /** Our stdin goes to the container (-i, and the container keeps stdin open). */
+  stdin: boolean;
+  /** The container has a TTY. */
+  tty: boolean;
+  /** Wait for the removal (--rm) rather than the exit. */
+  rm: boolean;
+  detachKeys?: string;
+  sigProxy: boolean;
+}
+
 /**
  * Attach to a container (hijacked), wait for it, start it, copy its output to ours;
- * resolves with its exit status. `stdin` is passed when -i.
+ * resolves with its exit status, or 0 when the detach keys were typed (as docker run and
+ * docker start -a: they print nothing then).
  */
-async function attachAndRun(ctx: Ctx, c: Client, id: string, o: { stdin: boolean; rm: boolean; start: boolean; verb: string }): Promise<number> {
+async function attachAndRun(ctx: Ctx, c: Client, id: string, o: AttachOptions): Promise<number> {
+  const s = await openSession(ctx.io, { tty: o.tty, stdin: o.stdin, detachKeys: o.detachKeys });
   const att = await c.hijack(`/containers/${id}/attach`, {
-    query: { stream: 1, stdin: o.stdin ? 1 : undefined, stdout: 1, stderr: 1 }, stdin: o.stdin ? ctx.io.stdin() : null,
+    query: { stream: 1, stdin: o.stdin ? 1 : undefined, stdout: 1, stderr: 1, detachKeys: o.detachKeys || undefined }, stdin: s.input,
   });
   const waiting = c.call("POST", `/containers/${id}/wait`, { query: { condition: o.rm ? "removed" : "next-exit" } });
-  if (o.start) {
+  s.begin();
+  // In raw mode Ctrl-C is a byte for the container, and TERM/HUP restore the terminal and end us.
+  const stop = o.sigProxy && !s.raw ? forwardSignals(c, id) : () => {};
+  try {
     try {
       await c.call("POST", `/containers/${id}/start`);
     } catch (err) {
       if (err instanceof DaemonError) throw new CliError(`strata: Error response from daemon: ${err.message}`, 125);
       throw err;
     }
-  }
-  const stop = _forwardSignals(c, id);
-  try {
-    await demux(att.output, att.contentType === RAW_STREAM, (s, d) => (s === 2 ? ctx.io.err(d) : ctx.io.out(d)));
+    s.followSize((h, w) => c.call("POST", `/containers/${id}/resize`, { query: { h, w } }));
+    if (await s.pump(att) === "detached") return await _detached(ctx, c);
     // 126/127 (cannot run, not found) come as the program's status; the engine wrote why on its stderr.
     const status = await (await waiting).json() as { StatusCode: number };
     return status.StatusCode;
   } finally {
+    s.end();
     stop();
   }
 }
 
+/** After a detach: nothing to say, unless the engine is this process's and ends with it. */
+async function _detached(ctx: Ctx, c: Client): Promise<number> {
+  if (c.transport.where.startsWith("in-process")) {
+    await ctx.io.err("strata: detached, but the engine runs in this command: the container stops as it ends (run -d, then attach, keeps it)\n");
+  }
+  return 0;
+}
+
 /** Ctrl-C and TERM go to the container as the docker CLI's signal proxy sends them. */
-function _forwardSignals(c: Client, id: string): () => void {
+export function forwardSignals(c: Client, id: string): () => void {
   const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
     const fn = () => void c.call("POST", `/containers/${id}/kill`, { query: { signal: sig.slice(3) } }).catch(() => {});
     process.on(sig, fn);
@@ -119,21 +146,36 @@ function _forwardSignals(c: Client, id: string): () => void {
   return () => handlers.forEach((off) => off());
 }
 
+/** --detach-keys, as run, start, exec and attach have it. */
+export const DETACH_KEYS: FlagDef = { long: "detach-keys", type: "string", desc: "Override the key sequence for detaching a container" };
+
+/** A boolean flag that is true unless given as false (`--sig-proxy=false`). */
+export const onUnlessFalse = (p: Parsed, name: string): boolean => p.flags[name] !== false;
+
 export const run: Verb = {
   name: "run", usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]", summary: "Create and run a new container from an image",
-  flags: [...CREATE_FLAGS, { long: "detach", short: "d", type: "bool", desc: "Run container in background and print container ID" }],
+  flags: [
+    ...CREATE_FLAGS, DETACH_KEYS,
+    { long: "detach", short: "d", type: "bool", desc: "Run container in background and print container ID" },
+    { long: "sig-proxy", type: "bool", desc: "Proxy received signals to the process", default: "true" },
+  ],
   min: 1, interspersed: false, aliases: ["strata container run", "strata run"],
   async run(ctx, p) {
-    const c = await ctx.client({ persistent: flag.bool(p, "detach") });
-    const id = await _create(c, p, "run");
-    if (flag.bool(p, "detach")) {
+    const detach = flag.bool(p, "detach"), tty = flag.bool(p, "tty");
+    const stdin = flag.bool(p, "interactive") || flag.list(p, "attach").includes("stdin");
+    if (!detach) checkTty(ctx.io, { stdin, tty });
+    const c = await ctx.client({ persistent: detach });
+    const id = await _create(ctx, c, p, "run");
+    if (detach) {
       await c.call("POST", `/containers/${id}/start`).catch((err) => {
         throw err instanceof DaemonError ? new CliError(`strata: Error response from daemon: ${err.message}`, 125) : err;
       });
       await ctx.io.out(`${id}\n`);
       return 0;
     }
-    return await attachAndRun(ctx, c, id, { stdin: flag.bool(p, "interactive"), rm: flag.bool(p, "rm"), start: true, verb: "run" });
+    return await attachAndRun(ctx, c, id, {
+      stdin: flag.bool(p, "interactive"), tty, rm: flag.bool(p, "rm"), detachKeys: flag.str(p, "detach-keys"), sigProxy: onUnlessFalse(p, "sig-proxy"),
+    });
   },
 };
 
@@ -141,7 +183,7 @@ export const create: Verb = {
   name: "create", usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]", summary: "Create a new container",
   flags: CREATE_FLAGS, min: 1, interspersed: false, aliases: ["strata container create", "strata create"],
   async run(ctx, p) {
-    await ctx.io.out(`${await _create(await ctx.client(), p, "create")}\n`);
+    await ctx.io.out(`${await _create(ctx, await ctx.client(), p, "create")}\n`);
   },
 };
 
@@ -150,6 +192,7 @@ export const start: Verb = {
   aliases: ["strata container start", "strata start"],
   flags: [
     { long: "attach", short: "a", type: "bool", desc: "Attach STDOUT/STDERR and forward signals" },
+    DETACH_KEYS,
     { long: "interactive", short: "i", type: "bool", desc: "Attach container's STDIN" },
   ],
   async run(ctx, p) {
@@ -157,12 +200,23 @@ export const start: Verb = {
     const c = await ctx.client({ persistent: !attach });
     if (attach) {
       if (p.args.length > 1) throw new CliError("strata: you cannot start and attach multiple containers at once", 1);
-      const info = await c.json<{ Id: string }>("GET", `/containers/${encodeURIComponent(p.args[0]!)}/json`);
-      return await attachAndRun(ctx, c, info.Id, { stdin: flag.bool(p, "interactive"), rm: false, start: true, verb: "start" });
+      const info = await c.json<ContainerInfo>("GET", `/containers/${encodeURIComponent(p.args[0]!)}/json`);
+      return await attachAndRun(ctx, c, info.Id, {
+        stdin: flag.bool(p, "interactive") && info.Config.OpenStdin, tty: info.Config.Tty, rm: info.HostConfig.AutoRemove,
+        detachKeys: flag.str(p, "detach-keys"), sigProxy: true,
+      });
     }
     return await eachContainer(ctx, p.args, (id) => c.call("POST", `/containers/${encodeURIComponent(id)}/start`), "failed to start containers");
   },
 };
+
+/** The parts of a container's inspect that attaching reads. */
+export interface ContainerInfo {
+  Id: string;
+  State: { Running: boolean; Paused: boolean; Restarting: boolean };
+  Config: { Tty: boolean; OpenStdin: boolean };
+  HostConfig: { AutoRemove: boolean };
+}
 
 /** Do `fn` for each name, print the name on success and the daemon's error otherwise (exit 1 if any failed). */
 export async function eachContainer(ctx: Ctx, names: string[], fn: (name: string) => Promise<unknown>, summary?: string): Promise<number> {
@@ -180,33 +234,3 @@ export async function eachContainer(ctx: Ctx, names: string[], fn: (name: string
   if (failed.length && summary) await ctx.io.err(`Error: ${summary}: ${failed.join(", ")}\n`);
   return failed.length ? 1 : 0;
 }
-
-export const exec: Verb = {
-  name: "exec", usage: "[OPTIONS] CONTAINER COMMAND [ARG...]", summary: "Execute a command in a running container",
-  min: 2, interspersed: false, aliases: ["strata container exec", "strata exec"],
-  flags: [
-    { long: "detach", short: "d", type: "bool", desc: "Detached mode: run command in the background" },
-    { long: "env", short: "e", type: "list", desc: "Set environment variables" },
-    { long: "interactive", short: "i", type: "bool", desc: "Keep STDIN open even if not attached" },
-    { long: "tty", short: "t", type: "bool", desc: "Allocate a pseudo-TTY" },
-    { long: "user", short: "u", type: "string", desc: "Username or UID (format: \"<name|uid>[:<group|gid>]\")" },
-    { long: "workdir", short: "w", type: "string", desc: "Working directory inside the container" },
-  ],
-  async run(ctx, p) {
-    const c = await ctx.client();
-    const [container, ...cmd] = p.args;
-    const i = flag.bool(p, "interactive"), tty = flag.bool(p, "tty"), detach = flag.bool(p, "detach");
-    const { Id } = await c.json<{ Id: string }>("POST", `/containers/${encodeURIComponent(container!)}/exec`, {
-      body: { User: flag.str(p, "user") ?? "", Tty: tty, AttachStdin: i, AttachStdout: !detach, AttachStderr: !detach, Detach: detach, Env: flag.list(p, "env"), WorkingDir: flag.str(p, "workdir") ?? "", Cmd: cmd },
-    });
-    if (detach) {
-      // XXX: daemonless, a detached exec ends with this command's engine unless a server runs it.
-      await c.call("POST", `/exec/${Id}/start`, { body: { Detach: true, Tty: tty } });
-      return 0;
-    }
-    const s = await c.hijack(`/exec/${Id}/start`, { body: new TextEncoder().encode(JSON.stringify({ Detach: false, Tty: tty })), contentType: "application/json", stdin: i ? ctx.io.stdin() : null });
-    await demux(s.output, s.contentType === RAW_STREAM || tty, (st, d) => (st === 2 ? ctx.io.err(d) : ctx.io.out(d)));
-    const info = await c.json<{ ExitCode: number | null }>("GET", `/exec/${Id}/json`);
-    return info.ExitCode ?? 0;
-  },
-};

@@ -46,6 +46,9 @@ export async function cli(argv: string[], o: { home: string; stdin?: string; env
     })(),
     stdoutTTY: false, stderrTTY: false, stdinTTY: false, columns: 80,
     env: { STRATA_HOME: o.home, STRATA_WORKERS: "0", STRATA_LOCK_WAIT_MS: "20000", ...o.env },
+    ttySize: () => undefined,
+    setRawMode: () => { throw new Error("raw mode asked of a captured stdin that is no terminal"); },
+    onResize: () => () => {},
   };
   const code = await main(argv, io);
   const all = _join(out);
