@@ -53,6 +53,14 @@ export function writeOrWait(socket: Duplex, bytes: Uint8Array): Promise<void> | 
   });
 }
 
+/** Resolves once everything written has been handed to the system (or the socket is gone). */
+export function flushed(socket: Duplex): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (socket.destroyed || socket.writableLength === 0) return resolve();
+    socket.write(new Uint8Array(0), () => resolve()); // called once all earlier writes are flushed
+  });
+}
+
 export interface StdinPipe {
   /** What the program reads. */
   stream: ReadableStream<Uint8Array>;

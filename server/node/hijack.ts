@@ -14,7 +14,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { serveAttachWebSocket, serveHijack, wantsHijack, wantsWebSocket, type HijackConn, type SourcePolicy } from "../../src/api/mod.ts";
 import type { EngineApi } from "../../src/engine/mod.ts";
-import { errorHead, guardSocket, socketStdin, writeOrWait, type StdinPipe } from "./_socket.ts";
+import { errorHead, flushed, guardSocket, socketStdin, writeOrWait, type StdinPipe } from "./_socket.ts";
 import { handshakeProblem, webSocketConn } from "./websocket.ts";
 
 /** The largest body of a hijacked request (exec start sends a small JSON object). */
@@ -88,9 +88,11 @@ export function upgradeHandler(engine: EngineApi, o: UpgradeOptions = {}) {
     const stdin = socketStdin(socket);
     void (async () => {
       const body = await splitBody(req, head, length, stdin);
+      (socket as Duplex & { setNoDelay?(on: boolean): void }).setNoDelay?.(true); // each write leaves at once (a keystroke's echo, the 101)
       const conn: HijackConn = {
         stdin: stdin.stream,
         write: (b) => writeOrWait(socket, b),
+        flush: () => flushed(socket),
         end: () => {
           if (!socket.destroyed) socket.end();
         },

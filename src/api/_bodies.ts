@@ -15,8 +15,10 @@ const MountSpec = z.object({
   Type: z.enum(["volume", "bind"]), Source: z.string().optional(), Target: z.string().min(1), ReadOnly: z.boolean().optional(),
 }).loose();
 
+const consoleSize = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).nullable().optional();
+
 const HostConfig = z.object({
-  AutoRemove: z.boolean().optional(), Memory: z.number().int().nonnegative().optional(),
+  AutoRemove: z.boolean().optional(), Memory: z.number().int().nonnegative().optional(), ConsoleSize: consoleSize,
   Binds: strings.nullable().optional(), Mounts: z.array(MountSpec).nullable().optional(),
 }).loose();
 
@@ -36,6 +38,7 @@ export const ExecBody = z.object({
   Cmd: strings.min(1, "No exec command specified"), Env: strings.nullable().optional(), WorkingDir: z.string().optional(),
   Tty: z.boolean().optional(), AttachStdin: z.boolean().optional(), AttachStdout: z.boolean().optional(),
   AttachStderr: z.boolean().optional(), User: z.string().optional(), Detach: z.boolean().optional(),
+  DetachKeys: z.string().optional(), ConsoleSize: consoleSize,
 }).loose();
 
 /** `POST /exec/{id}/start`: the CLI sends Detach/Tty; dockerode `{hijack, stdin}`. */

@@ -1,6 +1,7 @@
 /**
  * The container routes that stream: wait (headers at once, body at exit), logs (with
- * follow), attach without a hijack (dockerode's plain POST), and export (a tar).
+ * follow), attach without a hijack (dockerode's plain POST; with stdin=1 the request
+ * body is the container's stdin, streamed), and export (a tar).
  */
 import type { Context, Hono } from "hono";
 import type { EngineApi, ExitStatus, LogEntry } from "../engine/mod.ts";
@@ -18,7 +19,12 @@ export function containerStreamRoutes(app: Hono, engine: EngineApi): void {
   app.post("/containers/:id/attach", async (c) => {
     const id = c.req.param("id");
     const tty = (await ct.inspect(id)).Config.Tty;
-    const session = ct.attach(id, { stdout: bool(c, "stdout", true), stderr: bool(c, "stderr", true), logs: bool(c, "logs"), stream: bool(c, "stream", false) });
+    // Without a hijack (a fetch handler cannot take the connection over), stdin streams in as this request's body.
+    const stdin = bool(c, "stdin") && c.req.raw.body ? c.req.raw.body : null;
+    const session = ct.attach(id, {
+      stdout: bool(c, "stdout", true), stderr: bool(c, "stderr", true), logs: bool(c, "logs"), stream: bool(c, "stream", false),
+      stdin, detachKeys: c.req.query("detachKeys"),
+    });
     const abort = new AbortController();
     abort.signal.addEventListener("abort", () => session.close());
     return iterResponse(session.output, outputEncoder(tty, false), { contentType: tty ? RAW : MULTIPLEXED, abort });

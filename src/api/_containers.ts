@@ -45,12 +45,22 @@ export function containerRoutes(app: Hono, engine: EngineApi): void {
     await ct.rename(c.req.param("id"), name);
     return c.body(null, 204);
   });
-  app.post("/containers/:id/resize", async (c) => {
-    // No terminal to resize: answer as Docker does once the container exists.
-    await ct.inspect(c.req.param("id"));
+  app.post("/containers/:id/resize", (c) => {
+    const [rows, cols] = terminalSize(c.req.query("h"), c.req.query("w"));
+    ct.resize(c.req.param("id"), rows, cols);
     return c.body(null, 200);
   });
   app.get("/containers/:id/changes", async (c) => c.json(await ct.changes(c.req.param("id"))));
+}
+
+/** `?h=&w=` of a resize, as Docker reads them (missing is 0; not a number is a 400). */
+export function terminalSize(h: string | undefined, w: string | undefined): [number, number] {
+  const n = (v: string | undefined, name: string) => {
+    const x = Number(v ?? 0);
+    if (!Number.isInteger(x) || x < 0 || x > 65535) throw new ApiError(400, `invalid value for ${name}: "${v}"`);
+    return x;
+  };
+  return [n(h, "h"), n(w, "w")];
 }
 
 /** The `condition` query of wait; 400 for an unknown one (Docker's wording). */

@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import type { EngineApi } from "../engine/mod.ts";
 import { ExecBody, ExecStartBody, jsonText, parseBody } from "./_bodies.ts";
 import { frame, MULTIPLEXED, pushStream, RAW } from "./streams.ts";
+import { terminalSize } from "./_containers.ts";
 
 export function execRoutes(app: Hono, engine: EngineApi): void {
   app.post("/containers/:id/exec", async (c) => {
@@ -11,7 +12,8 @@ export function execRoutes(app: Hono, engine: EngineApi): void {
   });
   app.get("/exec/:id/json", (c) => c.json(engine.exec.inspect(c.req.param("id"))));
   app.post("/exec/:id/resize", (c) => {
-    engine.exec.inspect(c.req.param("id"));
+    const [rows, cols] = terminalSize(c.req.query("h"), c.req.query("w"));
+    engine.exec.resize(c.req.param("id"), rows, cols);
     return c.body(null, 201);
   });
   app.post("/exec/:id/start", async (c) => {
@@ -23,7 +25,7 @@ export function execRoutes(app: Hono, engine: EngineApi): void {
       return c.body(null, 200);
     }
     const { stream, push, close } = pushStream();
-    void engine.exec.start(id, { onOutput: (s, d) => d.length && push(tty ? d : frame(s, d)) }).catch(() => {}).finally(close);
+    void engine.exec.start(id, { onOutput: (s, d) => d.length && push(tty ? d : frame(s, d)), onDetach: close }).catch(() => {}).finally(close);
     return new Response(stream, { headers: { "Content-Type": tty ? RAW : MULTIPLEXED } });
   });
 }

@@ -5,8 +5,10 @@
  * so a platform server that owns the socket (server/node) reads the request head and
  * body, wraps the socket as a `HijackConn`, and calls `serveHijack`. Output stops and
  * the connection closes when the process exits (the CLI reads to EOF before it takes the
- * wait result); the client's stdin, buffered until the process starts, ends at its
- * half-close, and output keeps flowing after that. The refusals of every other request
+ * wait result); the client's stdin streams to the process (buffered until it starts)
+ * and its half-close is Docker's (stdin's end with StdinOnce and no terminal; otherwise
+ * the end of this attach); output keeps flowing after it. With a terminal, the detach
+ * keys (`detachKeys`, default ctrl-p ctrl-q) end the attach and leave the process running. The refusals of every other request
  * apply first (`refuseSource`), and exec start's body must be JSON (moby's ReadJSON).
  */
 import type { EngineApi } from "../engine/mod.ts";
@@ -23,6 +25,8 @@ export interface HijackConn {
   stdin: ReadableStream<Uint8Array>;
   /** Send bytes; a promise when the platform wants the sender to wait (a slow reader). */
   write(bytes: Uint8Array): void | Promise<void>;
+  /** Resolves once what was written has left for the client (the 101 goes out alone, before any output). */
+  flush?(): Promise<void>;
   /** Close our side (after the process exits, or after an error response). */
   end(): void;
   /** Called when the client goes away. */
@@ -74,8 +78,14 @@ export async function serveHijack(engine: EngineApi, req: HijackRequest, conn: H
   }
 }
 
-function _upgraded(conn: HijackConn, tty: boolean): void {
-  conn.write(enc.encode(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${tty ? RAW : MULTIPLEXED}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`));
+/**
+ * The 101, sent and flushed before any output: a client that reads the head through a
+ * buffered HTTP parser and then switches to the raw socket (the Python docker SDK)
+ * loses whatever arrived with the head.
+ */
+async function _upgraded(conn: HijackConn, tty: boolean): Promise<void> {
+  await conn.write(enc.encode(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${tty ? RAW : MULTIPLEXED}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`));
+  await conn.flush?.();
 }
 
 async function _attach(engine: EngineApi, id: string, q: URLSearchParams, conn: HijackConn): Promise<void> {
@@ -84,10 +94,10 @@ async function _attach(engine: EngineApi, id: string, q: URLSearchParams, conn: 
   const stdin = flag("stdin", false);
   const session = engine.containers.attach(id, {
     stdout: flag("stdout", true), stderr: flag("stderr", true), logs: flag("logs", false), stream: flag("stream", false),
-    stdin: stdin ? conn.stdin : null,
+    stdin: stdin ? conn.stdin : null, detachKeys: q.get("detachKeys") ?? undefined,
   });
   if (!stdin) void conn.stdin.cancel(); // read and dropped, never buffered
-  _upgraded(conn, tty);
+  await _upgraded(conn, tty);
   conn.onClose(() => session.close());
   const encode = outputEncoder(tty, false);
   try {
@@ -105,13 +115,14 @@ async function _exec(engine: EngineApi, id: string, body: string, conn: HijackCo
   const opts = parseBody(ExecStartBody, body);
   const info = engine.exec.inspect(id);
   const tty = opts.Tty ?? info.ProcessConfig.tty;
-  _upgraded(conn, tty);
+  await _upgraded(conn, tty);
   if (!info.OpenStdin) void conn.stdin.cancel();
   // XXX: exec output arrives by callback, so a slow reader cannot hold the process back;
   // the platform bounds what it buffers (server/node/hijack.ts drops such a client).
   const run = engine.exec.start(id, {
     stdin: info.OpenStdin ? conn.stdin : undefined,
     onOutput: (s, d) => d.length && conn.write(tty ? d : frame(s, d)),
+    onDetach: () => conn.end(), // the detach keys, or a terminal's input ended: the exec runs on
   });
   if (opts.Detach) conn.end();
   try {

@@ -16,7 +16,7 @@ import { dockerProcess, makeWorkingDir } from "./_process_env.ts";
 import { programSha256 } from "./_program_hash.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
-import { endable } from "./_stdin.ts";
+import { ProcessStdin } from "./_stdin.ts";
 import { conflict, EngineError } from "./errors.ts";
 import { emitContainerEvent, type EventBus } from "./events.ts";
 import type { EngineOptions, WaitCondition } from "./options.ts";
@@ -95,21 +95,33 @@ export class Lifecycle {
     rt.upper!.trace(fs);
     const c = rt.rec.Config;
     makeWorkingDir(fs, c.WorkingDir);
+    const inline = !options.workerHost;
+    const input = c.OpenStdin ? this.input(rt)! : null;
+    // Without threads a program cannot wait for input: an open stdin that no client will close would never start it.
+    if (input && inline && input.feeding === 0 && !input.closed) {
+      rt.input = null;
+      throw new EngineError("invalid", "cannot keep stdin open (OpenStdin) in an engine that runs programs inline, without threads: " +
+        "attach stdin before start (docker run -i, start -a -i) so that its end is the program's end of input, or give the engine a worker host");
+    }
     const rootfs = await processView(this.#p, rt, fs);
     rt.view = rootfs;
-    const stdin = endable(rt, rt.stdin ?? new Uint8Array(0));
-    rt.stdin = null;
     const memory = rt.rec.HostConfig.Memory || options.limits?.memoryBytes;
     Object.assign(rt.rec.State, { Status: "running", StartedAt: Date.now(), FinishedAt: 0, ExitCode: 0, OOMKilled: false, Error: "", Pid: 1 });
+    const size = rt.size ?? consoleSize(rt.rec.HostConfig.ConsoleSize);
+    const out = logSink(store, rt, "stdout");
+    // With a terminal everything the program writes goes through it to the one screen (stdout), as with a pty.
+    const viaTerminal = c.Tty ? { write: (d: Uint8Array) => input ? input.output(d) : out.write(d, Date.now()) } : null;
     const proc = runProcess(
       { entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env, workingDir: c.WorkingDir || "/", ...dockerProcess(rootfs, c, c.Tty) },
       {
-        rootfs, stdin, stdout: logSink(store, rt, "stdout"), stderr: logSink(store, rt, "stderr"),
+        rootfs, stdin: input?.stream ?? new Uint8Array(0), stdout: viaTerminal ?? out, stderr: viaTerminal ?? logSink(store, rt, "stderr"),
+        ...(c.Tty && size ? { terminalSize: { rows: size[0], cols: size[1] } } : {}),
         limits: { ...options.limits, ...(memory ? { memoryBytes: memory } : {}) },
         workerHost: options.workerHost, sha256: programSha256(options.platform),
       },
     );
     rt.proc = proc;
+    if (input) input.proc = proc;
     let recorded!: () => void;
     rt.exiting = new Promise((r) => (recorded = r));
     await this.#p.registry.save(rt);
@@ -123,7 +135,8 @@ export class Lifecycle {
   async #exited(rt: ContainerRuntime, code: number, oom: boolean, error: string): Promise<void> {
     const { registry, events } = this.#p;
     rt.proc = null;
-    rt.endStdin = null;
+    rt.input?.close();
+    rt.input = null;
     rt.view = null;
     rt.layerChanged();
     Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0 });
@@ -150,6 +163,33 @@ export class Lifecycle {
         rt.rec.State.Error = `Cannot remove the container: ${err instanceof Error ? err.message : String(err)}`; // as docker inspect would show it
       }));
     }
+  }
+
+  /**
+   * The container's stdin for its running process, or for its next start (an attach
+   * before start buffers there); made on first use. Null without OpenStdin: Docker
+   * drops what a client sends then.
+   */
+  input(rt: ContainerRuntime): ProcessStdin | null {
+    const c = rt.rec.Config;
+    if (!c.OpenStdin) return null;
+    if (rt.input) return rt.input; // the running process's, or input given before start (ended or not)
+    const out = logSink(this.#p.store, rt, "stdout");
+    const size = rt.size ?? consoleSize(rt.rec.HostConfig.ConsoleSize);
+    rt.input = new ProcessStdin({
+      tty: c.Tty, once: c.StdinOnce, inline: !this.#p.options.workerHost, screen: (b) => out.write(b, Date.now()),
+      ...(size ? { size: { rows: size[0], cols: size[1] } } : {}),
+    });
+    return rt.input;
+  }
+
+  /** `POST /containers/{id}/resize`. Errors: not-found; conflict when not running (Docker's). */
+  resize(ref: string, rows: number, cols: number): void {
+    const rt = this.#p.registry.get(ref);
+    if (rt.rec.State.Status !== "running" || !rt.proc) throw conflict(`container ${rt.rec.Id} is not running`);
+    rt.size = [rows, cols];
+    if (rt.input) rt.input.resize(rows, cols);
+    else rt.proc.resize(rows, cols);
   }
 
   /** SIGTERM, then SIGKILL after `t` seconds. Errors: not-found; not-modified when not running. */
@@ -266,8 +306,15 @@ function endProcess(rt: ContainerRuntime, how: "kill" | "stop", graceMs = 10_000
   if (!rt.proc) return;
   if (how === "kill") void rt.proc.kill();
   else void rt.proc.stop({ graceMs });
-  if (how === "kill") rt.endStdin?.();
-  else setTimeout(() => rt.endStdin?.(), graceMs);
+  // A blocked read ends at the request; stdin read whole first (inline) must end too.
+  const input = rt.input;
+  if (how === "kill") input?.close();
+  else setTimeout(() => input?.close(), graceMs);
+}
+
+/** A terminal size from HostConfig.ConsoleSize, when one was given. */
+function consoleSize(s: [number, number] | null | undefined): [number, number] | null {
+  return s && s[0] > 0 && s[1] > 0 ? [s[0], s[1]] : null;
 }
 
 /** Resolves once the exit has been recorded. */

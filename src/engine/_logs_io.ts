@@ -90,12 +90,11 @@ export async function* readLogs(log: LogBuffer, running: boolean, o: LogsOptions
   }
 }
 
-/** An attach session on a log; `setStdin` hands the client's stdin to the next start. */
-export function attachTo(log: LogBuffer, o: AttachOptions, setStdin: (s: NonNullable<AttachOptions["stdin"]>) => void): AttachSession {
+/** An attach session on a log (its stdin is the caller's: containers.ts). */
+export function attachTo(log: LogBuffer, o: AttachOptions): AttachSession {
   const ctl = new AbortController();
   const q = queue<LogEntry>(ctl.signal, log.maxEntries);
   if (o.logs) for (const e of log.entries) q.push(e);
-  if (o.stdin) setStdin(o.stdin);
   const stop = o.stream === false ? () => {} : log.follow((e) => (e ? q.push(e) : q.end()));
   if (o.stream === false) q.end();
   const keep = wanted(o);

@@ -1,16 +1,17 @@
 /**
  * What a container has while the engine holds it: its record, its mounted filesystem
  * (null until first used, so 10,000 created containers cost only their records), its
- * log, the running process, stdin waiting for start, and the waiters of `wait`.
+ * log, the running process, its stdin (and terminal), and the waiters of `wait`.
  *
  * Who writes what: the layer cache mounts (`fs`, `upper`) and keeps `sizes`; the
- * lifecycle, with its log sink and stdin, runs the process (`proc`, `view`, `stdin`,
- * `endStdin`, `logWriter`, `held`, `exiting`, the waiters, the record's State) and drops
+ * lifecycle, with its log sink and stdin, runs the process (`proc`, `view`, `input`,
+ * `size`, `logWriter`, `held`, `exiting`, the waiters, the record's State) and drops
  * `fs` after recovering a layer; the registry renames. Other parts say what happened
- * through a method (`layerChanged`, `stdinForStart`).
+ * through a method (`layerChanged`).
  */
 import type { FileSystem, UnionFS } from "../fs/mod.ts";
-import type { ProcessHandle, StdinSource } from "../wasi/mod.ts";
+import type { ProcessHandle } from "../wasi/mod.ts";
+import type { ProcessStdin } from "./_stdin.ts";
 import { LogBuffer } from "./logs.ts";
 import type { Appender, PersistedUpper } from "./_persist.ts";
 import type { ContainerRecord, ExitStatus } from "./wire.ts";
@@ -22,10 +23,13 @@ export class ContainerRuntime {
   proc: ProcessHandle | null = null;
   /** What the running process sees: the union with its mounts (null when not running). */
   view: FileSystem | null = null;
-  /** stdin given by an attach before start (`docker run -i`). */
-  stdin: StdinSource | null = null;
-  /** Ends the running process's stdin (a kill must, or a process still reading stdin never settles). */
-  endStdin: (() => void) | null = null;
+  /**
+   * The stdin of the running process, or of the next start once an attach has given it
+   * input (`docker run -i` attaches before start); with -t, its terminal. Null without OpenStdin.
+   */
+  input: ProcessStdin | null = null;
+  /** The terminal's size as last resized ([rows, cols]), for the next start too. */
+  size: [number, number] | null = null;
   exitWaiters: Array<(s: ExitStatus) => void> = [];
   removeWaiters: Array<(s: ExitStatus) => void> = [];
   /** The stored upper (snapshot + journal); made on first mount. */
@@ -50,11 +54,6 @@ export class ContainerRuntime {
   /** A process writes or wrote the layer (a start, an exit, an exec): kept sizes are measured again when asked. */
   layerChanged(): void {
     this.sizes = null;
-  }
-
-  /** stdin for the next start (an attach before start). */
-  stdinForStart(stdin: StdinSource): void {
-    this.stdin = stdin;
   }
 
   status(): ExitStatus {

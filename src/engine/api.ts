@@ -46,6 +46,8 @@ export interface ContainersApi {
   inspect(ref: string, opts?: { size?: boolean }): Promise<ContainerInspect>;
   logs(ref: string, opts?: LogsOptions): AsyncIterable<LogEntry>;
   attach(ref: string, opts?: AttachOptions): AttachSession;
+  /** `POST /containers/{id}/resize`: the terminal's new size. Errors: not-found; conflict when not running. */
+  resize(ref: string, rows: number, cols: number): void;
   changes(ref: string): Promise<Change[]>;
   /** The merged rootfs as a tar. */
   export(ref: string): Promise<Uint8Array>;
@@ -57,6 +59,8 @@ export interface ContainersApi {
 
 /** `engine.exec`: /containers/{id}/exec and /exec/*. */
 export interface ExecApi {
+  /** `POST /exec/{id}/resize`: the terminal's new size. Errors: not-found; conflict when not running. */
+  resize(id: string, rows: number, cols: number): void;
   /** Errors: not-found; conflict when the container is not running. */
   create(containerRef: string, opts: ExecOptions): { Id: string };
   /** Run to the end; resolves with the exit code. */

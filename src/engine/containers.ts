@@ -14,6 +14,7 @@ import { randomId } from "./_format.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import type { Lifecycle } from "./_lifecycle.ts";
 import { attachTo, readLogs } from "./_logs_io.ts";
+import { parseDetachKeys } from "./_detach_keys.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
 import { commit } from "./commit.ts";
@@ -130,9 +131,25 @@ export class Containers implements ContainersApi {
 
   attach(ref: string, o: AttachOptions = {}): AttachSession {
     const rt = this.#p.registry.get(ref);
-    const session = attachTo(rt.logs, o, (s) => rt.stdinForStart(s));
+    const keys = rt.rec.Config.Tty && o.stdin ? parseDetachKeys(o.detachKeys ?? "") : undefined;
+    const session = attachTo(rt.logs, o);
+    if (o.stdin) {
+      const src = o.stdin instanceof Uint8Array ? streamOf(o.stdin) : o.stdin;
+      const input = this.#p.lifecycle.input(rt);
+      if (!input) void src.cancel().catch(() => {}); // no OpenStdin: what the client sends is dropped, as Docker drops it
+      else {
+        // The client's input ended or it detached: its attach ends unless its end was the program's end of input.
+        void input.feed(src, keys).then((end) => {
+          if (end === "detached" || (end === "eof" && !input.closed)) session.close();
+        });
+      }
+    }
     this.#event(rt.rec, "attach");
     return session;
+  }
+
+  resize(ref: string, rows: number, cols: number): void {
+    this.#p.lifecycle.resize(ref, rows, cols);
   }
 
   async changes(ref: string): Promise<Change[]> {
@@ -161,6 +178,11 @@ export class Containers implements ContainersApi {
     }
     return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
   }
+}
+
+/** A stream of the given bytes, then its end. */
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (c) => (c.enqueue(bytes), c.close()) });
 }
 
 /** Docker's conflict for a name another container holds. */

@@ -2,7 +2,9 @@
  * exec: another process in a running container, sharing its filesystem (Docker's
  * `POST /containers/{id}/exec`, `/exec/{id}/start`, `/exec/{id}/json`).
  */
-import { runProcess } from "../wasi/mod.ts";
+import { type ProcessHandle, runProcess } from "../wasi/mod.ts";
+import { parseDetachKeys } from "./_detach_keys.ts";
+import { ProcessStdin } from "./_stdin.ts";
 import { randomId } from "./_format.ts";
 import { dockerProcess } from "./_process_env.ts";
 import { programSha256 } from "./_program_hash.ts";
@@ -29,6 +31,12 @@ interface ExecRecord {
   Running: boolean;
   ExitCode: number | null;
   Pid: number;
+  /** Its stdin (and terminal) while it runs. */
+  input?: ProcessStdin;
+  /** Its process while it runs. */
+  proc?: ProcessHandle;
+  /** The terminal's size, [rows, cols]. */
+  size?: [number, number];
 }
 
 export class Execs implements ExecApi {
@@ -43,8 +51,10 @@ export class Execs implements ExecApi {
     const rt = this.#p.registry.get(containerRef);
     if (rt.rec.State.Status !== "running") throw conflict(`container ${rt.rec.Id} is not running`);
     if (!o.Cmd?.length) throw conflict("No exec command specified");
+    if (o.DetachKeys) parseDetachKeys(o.DetachKeys);
     const id = randomId();
-    this.#execs.set(id, { ID: id, ContainerID: rt.rec.Id, options: o, Running: false, ExitCode: null, Pid: 0 });
+    const size = o.ConsoleSize && o.ConsoleSize[0] > 0 && o.ConsoleSize[1] > 0 ? [o.ConsoleSize[0], o.ConsoleSize[1]] as [number, number] : undefined;
+    this.#execs.set(id, { ID: id, ContainerID: rt.rec.Id, options: o, Running: false, ExitCode: null, Pid: 0, ...(size ? { size } : {}) });
     this.#p.events.emit("container", `exec_create: ${o.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
     return { Id: id };
   }
@@ -65,17 +75,41 @@ export class Execs implements ExecApi {
     ex.Running = true;
     ex.Pid = 2;
     this.#p.events.emit("container", `exec_start: ${ex.options.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
+    const tty = !!ex.options.Tty;
     const sink = (stream: "stdout" | "stderr") => ({ write: (d: Uint8Array) => io.onOutput?.(stream, d) });
-    const result = await runProcess(
+    // stdin streams in (an exec's stdin is StdinOnce); with -t through its own terminal, whose screen is the client's stdout.
+    const input = io.stdin && ex.options.AttachStdin
+      ? new ProcessStdin({
+        tty, once: true, inline: !this.#p.options.workerHost, screen: (b) => io.onOutput?.("stdout", b),
+        ...(ex.size ? { size: { rows: ex.size[0], cols: ex.size[1] } } : {}),
+      })
+      : undefined;
+    if (io.stdin && !input) void io.stdin.cancel().catch(() => {});
+    const viaTerminal = tty && input ? { write: (d: Uint8Array) => input.output(d) } : null;
+    const proc = runProcess(
       {
         cmd: ex.options.Cmd, env: [...c.Env, ...(ex.options.Env ?? [])], workingDir: ex.options.WorkingDir || c.WorkingDir || "/",
         ...dockerProcess(rootfs, c, !!ex.options.Tty, ex.options.User),
       },
       {
-        rootfs, stdin: io.stdin ?? new Uint8Array(0), stdout: sink("stdout"), stderr: sink("stderr"), limits: this.#p.options.limits,
-        workerHost: this.#p.options.workerHost, sha256: programSha256(this.#p.options.platform),
+        rootfs, stdin: input?.stream ?? new Uint8Array(0), stdout: viaTerminal ?? sink("stdout"), stderr: viaTerminal ?? sink("stderr"),
+        limits: this.#p.options.limits, workerHost: this.#p.options.workerHost, sha256: programSha256(this.#p.options.platform),
+        ...(tty && ex.size ? { terminalSize: { rows: ex.size[0], cols: ex.size[1] } } : {}),
       },
-    ).done;
+    );
+    ex.proc = proc;
+    if (input) {
+      ex.input = input;
+      input.proc = proc;
+      const keys = tty ? parseDetachKeys(ex.options.DetachKeys ?? "") : undefined;
+      void input.feed(io.stdin!, keys).then((end) => {
+        if (end === "detached" || (end === "eof" && !input.closed)) io.onDetach?.();
+      });
+    }
+    const result = await proc.done;
+    input?.close();
+    ex.input = undefined;
+    ex.proc = undefined;
     rt.layerChanged();
     ex.Running = false;
     ex.ExitCode = result.exitCode;
@@ -83,11 +117,20 @@ export class Execs implements ExecApi {
     return result.exitCode;
   }
 
+  /** `POST /exec/{id}/resize`. Errors: not-found; conflict when it is not running. */
+  resize(id: string, rows: number, cols: number): void {
+    const ex = this.#get(id);
+    ex.size = [rows, cols];
+    if (!ex.proc) throw conflict(`Exec ${id} is not running`);
+    if (ex.input) ex.input.resize(rows, cols);
+    else ex.proc.resize(rows, cols);
+  }
+
   inspect(id: string) {
     const ex = this.#get(id);
     return {
       ID: ex.ID, Running: ex.Running, ExitCode: ex.ExitCode, ContainerID: ex.ContainerID, Pid: ex.Pid, OpenStdin: !!ex.options.AttachStdin,
-      OpenStdout: ex.options.AttachStdout !== false, OpenStderr: ex.options.AttachStderr !== false, CanRemove: false, DetachKeys: "",
+      OpenStdout: ex.options.AttachStdout !== false, OpenStderr: ex.options.AttachStderr !== false, CanRemove: false, DetachKeys: ex.options.DetachKeys ?? "",
       ProcessConfig: { tty: !!ex.options.Tty, entrypoint: ex.options.Cmd[0], arguments: ex.options.Cmd.slice(1), privileged: false, user: ex.options.User ?? "" },
     };
   }

@@ -67,8 +67,9 @@ export interface LogsOptions {
 
 /**
  * `POST /containers/{id}/attach`. Output is registered at once, so an attach made before
- * `start` loses nothing; `stdin` is buffered until the process starts and its end is the
- * program's EOF.
+ * `start` loses nothing. `stdin` feeds the container's stdin (OpenStdin) as it arrives,
+ * buffered until the process starts; its end is the program's EOF with StdinOnce and no
+ * terminal, and otherwise ends this attach (Docker's model; _stdin.ts).
  */
 export interface AttachOptions {
   stdin?: StdinSource | null;
@@ -77,11 +78,16 @@ export interface AttachOptions {
   logs?: boolean;
   /** Follow new output (default true). */
   stream?: boolean;
+  /** With a terminal: the keys that end this attach and leave the container running (Docker's format; default "ctrl-p,ctrl-q"). */
+  detachKeys?: string;
 }
 
 /** An exec's stdin and where its output goes (`POST /exec/{id}/start`). */
 export interface ExecIo {
-  stdin?: StdinSource;
+  /** Streams in as it arrives; with a terminal, through its line discipline. */
+  stdin?: ReadableStream<Uint8Array>;
+  /** Called when the client's attach ends early: it typed the detach keys, or its input ended on a terminal. The exec runs on. */
+  onDetach?: () => void;
   onOutput?: (stream: "stdout" | "stderr", data: Uint8Array) => void;
 }
 

@@ -47,6 +47,8 @@ export interface HostConfig {
   /** WebAssembly memory cap in bytes (0 = the engine default). */
   Memory?: number;
   Mounts?: MountSpec[] | null;
+  /** The terminal's size at start, [rows, columns] (API 1.42; the docker CLI sends it with -t). */
+  ConsoleSize?: [number, number] | null;
   [key: string]: unknown;
 }
 
@@ -138,6 +140,10 @@ export interface ExecOptions {
   AttachStdout?: boolean;
   AttachStderr?: boolean;
   User?: string;
+  /** The detach keys of its terminal's attach ("ctrl-p,ctrl-q" when absent). */
+  DetachKeys?: string;
+  /** The terminal's size at start, [rows, columns]. */
+  ConsoleSize?: [number, number] | null;
 }
 
 /** `GET /exec/{id}/json`. */

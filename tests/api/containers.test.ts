@@ -6,7 +6,7 @@ const t = suite("API: container lifecycle, status codes and errors");
 
 /** A container kept running: `cat` waits for stdin, which the test holds open through a plain attach session. */
 async function heldOpen(api: Awaited<ReturnType<typeof sampleApi>>, name: string) {
-  const { Id } = await (await api.req(`/containers/create?name=${name}`, post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true }))).json() as { Id: string };
+  const { Id } = await (await api.req(`/containers/create?name=${name}`, post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, StdinOnce: true }))).json() as { Id: string };
   let ctrl!: ReadableStreamDefaultController<Uint8Array>;
   const stdin = new ReadableStream<Uint8Array>({ start: (c) => void (ctrl = c) });
   api.engine.containers.attach(Id, { stdin });
@@ -177,11 +177,14 @@ t("rename: 204, then the new name resolves; a taken name is 409; no name 400", a
   assert.is((await req("/containers/a2/rename", post())).status, 400);
 });
 
-t("resize is a no-op 200 for a container, 404 for a missing one", async () => {
+t("resize: 409 for a container that is not running (Docker's), 404 for a missing one, 400 for a bad size", async () => {
   const { req } = await sampleApi();
   await req("/containers/create?name=r1", post({ Image: "toolbox", Cmd: ["true"] }));
-  assert.is((await req("/containers/r1/resize?h=40&w=80", post())).status, 200);
+  const r = await req("/containers/r1/resize?h=40&w=80", post());
+  assert.is(r.status, 409);
+  assert.match(((await r.json()) as { message: string }).message, /^container [0-9a-f]{64} is not running$/);
   assert.is((await req("/containers/none/resize?h=40&w=80", post())).status, 404);
+  assert.is((await req("/containers/r1/resize?h=x&w=80", post())).status, 400);
 });
 
 t("changes lists what the program did (Kind 1 added, 0 modified, 2 deleted)", async () => {

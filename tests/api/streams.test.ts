@@ -70,7 +70,7 @@ t("logs of a TTY container are raw, without frames", async () => {
 
 t("logs follow=1 stays open until the container exits and then ends", async () => {
   const { req, engine } = await sampleApi();
-  const { Id } = await (await req("/containers/create?name=fl", post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true }))).json() as { Id: string };
+  const { Id } = await (await req("/containers/create?name=fl", post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, StdinOnce: true }))).json() as { Id: string };
   let ctrl!: ReadableStreamDefaultController<Uint8Array>;
   engine.containers.attach(Id, { stdin: new ReadableStream({ start: (c) => void (ctrl = c) }) });
   await req("/containers/fl/start", post());
@@ -150,7 +150,7 @@ t("hijack with a token requires it (401 otherwise)", async () => {
 
 t("exec: create 201 on a running container, hijacked start streams output, inspect gives the exit code", async () => {
   const { req, engine } = await sampleApi();
-  const { Id } = await (await req("/containers/create?name=ex1", post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true }))).json() as { Id: string };
+  const { Id } = await (await req("/containers/create?name=ex1", post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, StdinOnce: true }))).json() as { Id: string };
   let ctrl!: ReadableStreamDefaultController<Uint8Array>;
   engine.containers.attach(Id, { stdin: new ReadableStream({ start: (c) => void (ctrl = c) }) });
   await req("/containers/ex1/start", post());

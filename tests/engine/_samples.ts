@@ -69,7 +69,7 @@ export async function failure(p: Promise<unknown> | (() => unknown)): Promise<[s
  * "running" without a worker. `release(text)` ends stdin and lets `cat` print it.
  */
 export async function heldOpen(engine: Engine, opts: Partial<Parameters<Engine["containers"]["create"]>[0]> = {}) {
-  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, ...opts });
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, StdinOnce: true, ...opts });
   let ctl!: ReadableStreamDefaultController<Uint8Array>;
   const stdin = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) });
   engine.containers.attach(Id, { stdin, stream: false });

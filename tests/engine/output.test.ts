@@ -41,7 +41,7 @@ t("the log is capped per container, oldest writes dropped first", async () => {
 
 t("logs follow streams until the process exits; attach before start loses nothing and feeds stdin", async () => {
   const engine = await sampleEngine(["toolbox"]);
-  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "cat; echo done >&2"], OpenStdin: true });
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "cat; echo done >&2"], OpenStdin: true, StdinOnce: true });
   let ctl!: ReadableStreamDefaultController<Uint8Array>;
   const stdin = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) });
   const session = engine.containers.attach(Id, { stdin });
