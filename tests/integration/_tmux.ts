@@ -51,6 +51,18 @@ export interface Tmux {
   close(): void;
 }
 
+/** Poll the pane's tty (stty -F) until canonical mode is off; 15 s at most. */
+async function waitRaw(run: (a: string[]) => Promise<string>, target: string): Promise<void> {
+  const tty = (await run(["display-message", "-p", "-t", target, "#{pane_tty}"])).trim();
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const r = spawnSync("stty", ["-F", tty, "-a"], { encoding: "utf8" });
+    if (/(^|\s)-icanon(\s|$)/.test(r.stdout ?? "")) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the command to put ${tty} in raw mode: ${r.stdout}${r.stderr}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
 function _tmux(socket: string, args: string[], env?: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("tmux", ["-S", socket, ...args], { env: { ...process.env, ...env }, timeout: 10_000 }, (err, stdout, stderr) => {
@@ -64,7 +76,7 @@ function _tmux(socket: string, args: string[], env?: Record<string, string>): Pr
  * Start `cmd` (a shell command line) in a new tmux server, `columns` × `rows` (100 × 30
  * unless said), in `cwd`, with `env` added to this process's environment.
  */
-export async function openTmux(cmd: string, o: { columns?: number; rows?: number; env?: Record<string, string>; cwd?: string } = {}): Promise<Tmux> {
+export async function openTmux(cmd: string, o: { columns?: number; rows?: number; env?: Record<string, string>; cwd?: string; raw?: boolean } = {}): Promise<Tmux> {
   // A socket of its own in a temporary directory (not tmux's -L, whose socket files would stay in /tmp/tmux-UID).
   const dir = mkdtempSync(join(tmpdir(), "strata-tmux-"));
   const socket = join(dir, "socket");
@@ -77,9 +89,17 @@ export async function openTmux(cmd: string, o: { columns?: number; rows?: number
   await _tmux(socket, [...args, `sh -c ${shQuote(wrapped)}`], o.env);
   const run = (a: string[]) => _tmux(socket, a);
   const screen = async () => (await run(["capture-pane", "-p", "-J", "-S", "-", "-t", target])).replace(/\n+$/, "");
+  // With `raw`, keys wait until the command has put the pane's terminal in raw mode: typed
+  // sooner, the host's tty would echo them too (and hold them until Enter).
+  let ready: Promise<void> | undefined;
+  const rawFirst = () => (ready ??= o.raw ? waitRaw(run, target) : Promise.resolve());
   const term: Tmux = {
-    type: async (text) => void await run(["send-keys", "-t", target, "-l", text]),
+    type: async (text) => {
+      await rawFirst();
+      await run(["send-keys", "-t", target, "-l", text]);
+    },
     keys: async (...names) => {
+      await rawFirst();
       for (const k of names) await run(["send-keys", "-t", target, k]);
     },
     screen,
