@@ -20,9 +20,9 @@ import { Pty } from "./pty.ts";
 const HIGH_WATER = 64 * 1024;
 
 /** How a client's feed ended: its input ended, it typed the detach keys, or stdin closed (the process ended). */
-export type FeedEnd = "eof" | "detached" | "closed";
+type FeedEnd = "eof" | "detached" | "closed";
 
-export interface ProcessStdinOptions {
+interface ProcessStdinOptions {
   tty: boolean;
   /** StdinOnce (an exec's stdin always is). */
   once: boolean;

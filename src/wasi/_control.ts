@@ -9,20 +9,20 @@
  */
 import { WASIProcExit } from "@bjorn3/browser_wasi_shim";
 
-export const STOP = 0;
+const STOP = 0;
 /** Output bytes posted to the engine and not yet taken by a sink (worker mode). */
 export const OUT_INFLIGHT = 1;
 /**
  * A kill: the process ends (137) at its next system call or wait, so that a worker that
  * makes system calls ends in a moment, without waiting for its thread's teardown.
  */
-export const KILL = 2;
+const KILL = 2;
 /**
  * The doorbell: bumped (and notified) by the engine whenever there is something for the
  * process to look at — stdin arrived, a signal, a stop, a kill. A blocked read or a
  * sleep waits on it, so one wait answers all of them without spinning.
  */
-export const WAKE = 3;
+const WAKE = 3;
 /** How many ^C (interrupts) and ^\ (quits) the terminal sent; the process counts what it took. */
 const INTR = 4, QUIT = 5;
 /** The terminal's size (0 until known). */
@@ -30,7 +30,7 @@ const ROWS = 6, COLS = 7;
 const WORDS = 8;
 
 /** A pending terminal signal: 2 (SIGINT) or 3 (SIGQUIT); 0 for none. */
-export type PendingSignal = 0 | 2 | 3;
+type PendingSignal = 0 | 2 | 3;
 
 /** Thrown through the whole call stack (children included) to end a process: kill, timeout, out of memory. */
 export class ProcessKilled extends Error {

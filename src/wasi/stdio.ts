@@ -30,7 +30,7 @@ abstract class StdioFd extends BaseFd {
 }
 
 /** A stdin that arrives while the program runs (stdin_pipe.ts): `pull` blocks until bytes come; `ready` says whether it would. */
-export interface StdinStream {
+interface StdinStream {
   pull(max: number): Uint8Array;
   ready(): boolean;
 }

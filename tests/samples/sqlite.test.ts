@@ -67,8 +67,9 @@ t("with -t it is interactive, as on a terminal: the banner, a prompt per stateme
   const engine = await sampleEngine(["sqlite"]);
   const r = await runWith(engine, "select 40 + 2;\n", { Tty: true });
   assert.is(r.code, 0);
-  assert.ok(r.stdout.startsWith("SQLite version 3.52.0 2026-03-06 16:01:44\nEnter \".help\" for usage hints.\n"), r.stdout);
-  assert.ok(r.stdout.includes("sqlite> ╭────────╮\n│ 40 + 2 │\n╞════════╡\n│     42 │\n╰────────╯\nsqlite> "), r.stdout);
+  // Through the terminal: the typed line is echoed (it was all typed before the start), and every \n is written \r\n.
+  assert.ok(r.stdout.startsWith("select 40 + 2;\r\nSQLite version 3.52.0 2026-03-06 16:01:44\r\nEnter \".help\" for usage hints.\r\n"), r.stdout);
+  assert.ok(r.stdout.includes("sqlite> ╭────────╮\r\n│ 40 + 2 │\r\n╞════════╡\r\n│     42 │\r\n╰────────╯\r\nsqlite> "), r.stdout);
 });
 
 t("an SQL error goes to stderr with its line, the rest still runs, and the status is 1, as the native sqlite3", async () => {

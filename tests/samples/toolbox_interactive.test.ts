@@ -2,13 +2,8 @@
  * `docker run -it toolbox sh`: the toolbox's sh on strata's terminal, typed into as a user
  * types: prompts, ^C at the prompt and during a command (an applet, a loop of builtins, a
  * child started through spawn), ^D, stty size after a resize, ls in columns.
- *
- * NEEDS the host side of the terminal, which is not in src/ yet: the imports
- * strata.catch_interrupts, strata.take_interrupt and strata.winsize (docs/wasi-host.md), a
- * line discipline in canonical mode that streams stdin to a running process (echo, ^C, ^D,
- * onlcr), and /containers/{id}/resize reaching strata.winsize. Until then the suite says
- * `skip:`; set HOST_TERMINAL to true when it lands. The same behaviour is tested now
- * under node:wasi with a fake terminal (tests/wasm/sh_interactive.test.ts).
+ * The same behaviour is tested under node:wasi with a fake terminal as well
+ * (tests/wasm/sh_interactive.test.ts).
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -18,14 +13,11 @@ import { runtimeHost } from "../../server/platform/mod.ts";
 import { until } from "../_wait.ts";
 import { outputUntil, sampleEngine } from "../engine/_samples.ts";
 
-const HOST_TERMINAL = false;
-
 type Engine = Awaited<ReturnType<typeof sampleEngine>>;
 const { workerHost } = runtimeHost();
 const t = suite("the toolbox's sh on a terminal");
 t.after(() => closeWorkers(workerHost));
-if (!HOST_TERMINAL) console.log("skip: the toolbox's sh on a terminal: needs the host terminal (strata.catch_interrupts, take_interrupt, winsize)");
-const it = HOST_TERMINAL ? t : t.skip;
+const it = t;
 const enc = new TextEncoder();
 
 /** A container with -it running `cmd`: `type` is the keyboard, `screen` waits for text on the terminal. */
@@ -65,7 +57,7 @@ it("^C ends sleep, a loop of builtins and a child program with 130, and sh goes 
     sh.type(i === 3 ? command : `${command}\n`);
     await sh.screen(command);
     sh.type("\x03");
-    sh.type(`echo "status$i=$?"\n`);
+    sh.type(`echo "status${i}=$?"\n`);
     await sh.screen(`status${i}=130\r\n# `);
   }
   const screen = await sh.screen("status3=130");
