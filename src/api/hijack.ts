@@ -42,6 +42,8 @@ export interface HijackRequest {
   body: Uint8Array;
 }
 
+/** How long output waits after the 101 when it is ready at once (see _attach). */
+const HEAD_ALONE_MS = 25;
 const ATTACH = /^\/containers\/([^/]+)\/attach$/;
 const EXEC_START = /^\/exec\/([^/]+)\/start$/;
 const enc = new TextEncoder();
@@ -98,6 +100,10 @@ async function _attach(engine: EngineApi, id: string, q: URLSearchParams, conn: 
   });
   if (!stdin) void conn.stdin.cancel(); // read and dropped, never buffered
   await _upgraded(conn, tty);
+  // Output that is there at once (the log replayed) would follow the head into the client's
+  // buffered parser: a moment lets it switch to the raw socket first (Docker's daemon gets
+  // the same from reading its log file).
+  if (flag("logs", false)) await new Promise((r) => setTimeout(r, HEAD_ALONE_MS));
   conn.onClose(() => session.close());
   const encode = outputEncoder(tty, false);
   try {
