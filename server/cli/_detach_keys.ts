@@ -11,25 +11,19 @@
  * const { input, detached } = detachable(io.stdin(), detachKeys("ctrl-p,ctrl-q"));
  */
 
+import { detachKeyBytes } from "../../src/engine/_detach_keys.ts";
+
 /** ctrl-p, ctrl-q: Docker's default. */
 export const DEFAULT_DETACH_KEYS = new Uint8Array([16, 17]);
-
-/** The names moby/term knows, in code order: ctrl-@ is 0 … ctrl-_ is 31. */
-const CTRL = "@abcdefghijklmnopqrstuvwxyz[\\]^_";
 
 /** A `--detach-keys` value that is no key sequence ("unknown character: 'x'", as moby/term says). */
 export class DetachKeysError extends SyntaxError {}
 
-/** `ctrl-p,ctrl-q` → [16, 17]. Errors: DetachKeysError for an unknown name. */
+/** `ctrl-p,ctrl-q` → [16, 17], parsed as the daemon parses it. Errors: DetachKeysError for an unknown name. */
 export function detachKeys(spec: string): Uint8Array {
-  const codes = spec.split(",").map((key) => {
-    if (key.length === 1) return key.charCodeAt(0);
-    if (key === "DEL") return 127;
-    const i = key.startsWith("ctrl-") && key.length === 6 ? CTRL.indexOf(key[5]!) : -1;
-    if (i < 0) throw new DetachKeysError(`unknown character: '${key}'`);
-    return i;
-  });
-  return new Uint8Array(codes);
+  const r = detachKeyBytes(spec);
+  if ("unknown" in r) throw new DetachKeysError(`unknown character: '${r.unknown}'`);
+  return r.bytes;
 }
 
 /** Stdin with the detach sequence taken out; `detached` resolves when it was typed (the input then never ends). */

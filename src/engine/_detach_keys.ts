@@ -25,14 +25,25 @@ const DEL = 0x7f;
  * ```
  */
 export function parseDetachKeys(spec: string): Uint8Array {
-  const keys = (spec === "" ? DEFAULT_DETACH_KEYS : spec).split(",");
+  const r = detachKeyBytes(spec === "" ? DEFAULT_DETACH_KEYS : spec);
+  if ("unknown" in r) throw invalid(`Invalid detach keys (${spec}) provided`);
+  return r.bytes;
+}
+
+/**
+ * The one parse of a detach-keys spec, for the daemon's side (above) and the CLI's
+ * (server/cli/_detach_keys.ts), which say what was wrong each in their own words: the
+ * bytes, or the first key that is none.
+ */
+export function detachKeyBytes(spec: string): { bytes: Uint8Array } | { unknown: string } {
+  const keys = spec.split(",");
   const bytes = new Uint8Array(keys.length);
-  keys.forEach((key, i) => {
+  for (const [i, key] of keys.entries()) {
     const code = keyCode(key);
-    if (code === null) throw invalid(`Invalid detach keys (${spec}) provided`);
+    if (code === null) return { unknown: key };
     bytes[i] = code;
-  });
-  return bytes;
+  }
+  return { bytes };
 }
 
 function keyCode(key: string): number | null {
