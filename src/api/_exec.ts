@@ -4,6 +4,16 @@ import type { EngineApi } from "../engine/mod.ts";
 import { ExecBody, ExecStartBody, jsonText, parseBody } from "./_bodies.ts";
 import { frame, MULTIPLEXED, pushStream, RAW } from "./streams.ts";
 import { terminalSize } from "./_containers.ts";
+import { errorBody } from "./errors.ts";
+
+/**
+ * An exec that fails once its stream has begun (its container went away…): moby writes
+ * the error and \r\n to the stream's stdout, as the client's only way to see it.
+ */
+export function execFailure(err: unknown, tty: boolean): Uint8Array {
+  const line = new TextEncoder().encode(`${errorBody(err).message}\r\n`);
+  return tty ? line : frame("stdout", line);
+}
 
 export function execRoutes(app: Hono, engine: EngineApi): void {
   app.post("/containers/:id/exec", async (c) => {
@@ -25,7 +35,8 @@ export function execRoutes(app: Hono, engine: EngineApi): void {
       return c.body(null, 200);
     }
     const { stream, push, close } = pushStream();
-    void engine.exec.start(id, { onOutput: (s, d) => d.length && push(tty ? d : frame(s, d)), onDetach: close }).catch(() => {}).finally(close);
+    void engine.exec.start(id, { onOutput: (s, d) => d.length && push(tty ? d : frame(s, d)), onDetach: close })
+      .catch((err: unknown) => push(execFailure(err, tty))).finally(close);
     return new Response(stream, { headers: { "Content-Type": tty ? RAW : MULTIPLEXED } });
   });
 }

@@ -14,6 +14,7 @@
 import type { EngineApi } from "../engine/mod.ts";
 import { checkJsonType, ExecStartBody, parseBody } from "./_bodies.ts";
 import { outputEncoder } from "./_container_io.ts";
+import { execFailure } from "./_exec.ts";
 import { errorBody, toHttpStatus } from "./errors.ts";
 import { frame, MULTIPLEXED, RAW } from "./streams.ts";
 import { refuseSource, type SourcePolicy } from "./_origin.ts";
@@ -133,6 +134,8 @@ async function _exec(engine: EngineApi, id: string, body: string, conn: HijackCo
   if (opts.Detach) conn.end();
   try {
     await run;
+  } catch (err) {
+    await conn.write(execFailure(err, tty)); // after the 101 an HTTP error cannot be sent
   } finally {
     conn.end();
   }

@@ -103,7 +103,8 @@ export class ProcessStdin {
     } finally {
       this.feeding--;
       this.#ends.delete(closedWhileReading);
-      void reader.cancel().catch(() => {}); // the client's stream may already be errored
+      // cancel() rejects only with the client's own stream error (a reset), which already ended this feed.
+      void reader.cancel().catch(() => {});
     }
   }
 

@@ -136,7 +136,9 @@ export class Containers implements ContainersApi {
     if (o.stdin) {
       const src = o.stdin instanceof Uint8Array ? streamOf(o.stdin) : o.stdin;
       const input = this.#p.lifecycle.input(rt);
-      if (!input) void src.cancel().catch(() => {}); // no OpenStdin: what the client sends is dropped, as Docker drops it
+      // No OpenStdin: what the client sends is dropped, as Docker drops it (cancel rejects
+      // only with the client's own stream error, and a dropped stream's error is nothing to us).
+      if (!input) void src.cancel().catch(() => {});
       else {
         // The client's input ended or it detached: its attach ends unless its end was the program's end of input.
         void input.feed(src, keys).then((end) => {

@@ -84,6 +84,7 @@ export class Execs implements ExecApi {
         ...(ex.size ? { size: { rows: ex.size[0], cols: ex.size[1] } } : {}),
       })
       : undefined;
+    // Not AttachStdin: the client's stdin is dropped (cancel rejects only with that stream's own error).
     if (io.stdin && !input) void io.stdin.cancel().catch(() => {});
     const viaTerminal = tty && input ? { write: (d: Uint8Array) => input.output(d) } : null;
     const proc = runProcess(

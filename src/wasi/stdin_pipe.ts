@@ -54,7 +54,8 @@ export function feedStdin(source: ReadableStream<Uint8Array>, ring: Ring, contro
     stop: () => {
       if (stopped) return;
       stopped = true;
-      void reader.cancel().catch(() => {}); // the client's stream may already be errored: its end is all that is wanted
+      // cancel() rejects only with the client's own stream error (a reset): its end is all that is wanted.
+      void reader.cancel().catch(() => {});
     },
   };
 }
@@ -72,15 +73,17 @@ export function readStdin(ring: Ring, control: Control): { pull(max: number): Ui
       for (;;) {
         if (ended) return new Uint8Array(0);
         const seq = control.wakeSeq;
+        // A signal first: ^C then a line typed after it wakes this read once, and the
+        // interrupt came first (a shell at its prompt drops its line, then reads the new one).
+        if (control.check()) {
+          control.takeSignal();
+          throw new WasiError("EINTR", "interrupted");
+        }
         if (!ring.empty) {
           const [frame] = ring.drain(1);
           if (frame!.kind === DATA) return frame!.bytes;
           if (frame!.kind === END) ended = true;
           return new Uint8Array(0);
-        }
-        if (control.check()) {
-          control.takeSignal();
-          throw new WasiError("EINTR", "interrupted");
         }
         control.waitForWake(seq, IDLE_MS);
       }

@@ -185,4 +185,23 @@ t("exec errors: 409 when the container is not running, 400 without Cmd, 404 for 
   assert.is((await req("/exec/nosuch/start", post({}))).status, 404);
 });
 
+t("an exec that fails after its stream began says why on the stream's stdout (moby's err + \\r\\n), plain and hijacked", async () => {
+  for (const hijacked of [false, true]) {
+    const { req, engine } = await sampleApi();
+    const { Id } = await (await req("/containers/create", post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, StdinOnce: true }))).json() as { Id: string };
+    engine.containers.attach(Id, { stdin: new ReadableStream() });
+    await req(`/containers/${Id}/start`, post());
+    const { Id: execId } = await (await req(`/containers/${Id}/exec`, post({ Cmd: ["true"], AttachStdout: true }))).json() as { Id: string };
+    await engine.containers.remove(Id, { force: true }); // the exec's container is gone before it starts
+    let out: Uint8Array;
+    if (hijacked) {
+      const f = fakeConn();
+      await serveHijack(engine, hreq(`/exec/${execId}/start`, JSON.stringify({ Detach: false, Tty: false })), f.conn);
+      await f.done;
+      out = f.split().body;
+    } else out = await bytes(await req(`/exec/${execId}/start`, post({ Detach: false, Tty: false })));
+    assert.equal(demultiplex(out), { stdout: `No such container: ${Id}\r\n`, stderr: "" });
+  }
+});
+
 t.run();
