@@ -48,6 +48,20 @@ async function inTmux(cmd: string, o: Parameters<typeof openTmux>[1], fn: (t: Tm
   }
 }
 
+/**
+ * `cat` on a terminal, the host's or a container's alike: `abx` BSpace `c` Enter is echoed
+ * as typed and read as `abc`; ^D on the empty line ends cat with 0.
+ */
+async function eraseThenEof(t: Tmux): Promise<void> {
+  await t.type("abx");
+  await t.keys("BSpace");
+  await t.type("c");
+  await t.keys("Enter");
+  await t.waitFor(/^abc\nabc$/m);
+  await t.keys("C-d");
+  assert.is(await t.exitStatus(), 0);
+}
+
 // ---------------------------------------------------------------------------------------
 const harness = suite("the tmux harness on the host's own terminal");
 
@@ -60,13 +74,7 @@ if (!HAS_TMUX) {
       await t.type("hello");
       await t.keys("Enter");
       await t.waitFor(/^hello\nhello$/m);
-      await t.type("abx");
-      await t.keys("BSpace");
-      await t.type("c");
-      await t.keys("Enter");
-      await t.waitFor(/^abc\nabc$/m);
-      await t.keys("C-d");
-      assert.is(await t.exitStatus(), 0);
+      await eraseThenEof(t);
     });
   });
 
@@ -218,15 +226,7 @@ if (!ptyReady || !hasDocker) {
   });
 
   engine("[engine pty] docker run -it cat: erase edits the line, ^D on an empty line ends cat with 0", async () => {
-    await inTmux("docker run -it --rm toolbox cat", { env: dockerEnv() }, async (t) => {
-      await t.type("abx");
-      await t.keys("BSpace");
-      await t.type("c");
-      await t.keys("Enter");
-      await t.waitFor(/^abc\nabc$/m);
-      await t.keys("C-d");
-      assert.is(await t.exitStatus(), 0);
-    });
+    await inTmux("docker run -it --rm toolbox cat", { env: dockerEnv() }, eraseThenEof);
   });
 
   engine("[engine pty] docker attach: ctrl-p ctrl-q detaches and the container runs on; attached again, exit 5 is attach's status", async () => {
