@@ -63,6 +63,11 @@ export function pollOneoff(view: DataView, a: PollArgs, fds: Fd[], control: Cont
   if (typeof subs === "number") return subs;
   for (;;) {
     const seq = control.wakeSeq;
+    // A signal that woke the wait came before what is ready now (see stdin_pipe.ts).
+    if (control.check()) {
+      control.takeSignal();
+      return wasi.ERRNO_INTR;
+    }
     let events = 0;
     const now = performance.now();
     for (const s of subs) {
@@ -77,11 +82,7 @@ export function pollOneoff(view: DataView, a: PollArgs, fds: Fd[], control: Cont
     }
     // Nothing ready: wait for the earliest clock, or for the doorbell (stdin arrived, a
     // signal, a stop). A stop ends the program now, as a sleeping Linux process without a
-    // SIGTERM handler ends (143), instead of returning early from its sleep.
-    if (control.check()) {
-      control.takeSignal();
-      return wasi.ERRNO_INTR;
-    }
+    // SIGTERM handler ends (143), instead of returning early from its sleep (checked at the loop's top).
     const due = Math.min(...subs.map((s) => (s.type === wasi.EVENTTYPE_CLOCK ? s.due : Infinity)));
     control.waitForWake(seq, Math.min(due - performance.now(), IDLE_MS));
   }
