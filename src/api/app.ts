@@ -66,7 +66,7 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   });
   const tooLarge = (max: number) => bodyLimit({ maxSize: max, onError: (c) => c.json({ message: `request body exceeds the limit of ${max} bytes` }, 413) });
   const maxJson = o.maxJsonBytes ?? 1 << 20;
-  app.use("*", async (c, next) => (c.req.path === "/images/load" ? await next() : await tooLarge(maxJson)(c, next)));
+  app.use("*", async (c, next) => (streamsBody(c.req.path) ? await next() : await tooLarge(maxJson)(c, next)));
   systemRoutes(app, api, { name: o.name, root: o.root });
   containerRoutes(app, api);
   containerStreamRoutes(app, api);
@@ -76,3 +76,14 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   return app;
 }
 
+/**
+ * Routes whose body is a stream the route consumes as it arrives (a tar, stdin), not a
+ * JSON document: the JSON limit would read a chunked body whole before the route runs
+ * (hono's bodyLimit buffers a body without Content-Length), so a plain attach's stdin
+ * would reach the program only at the request's end. Each bounds its body itself.
+ */
+const STREAMED_BODIES = [/^\/images\/load$/, /^\/containers\/[^/]+\/attach$/];
+
+function streamsBody(path: string): boolean {
+  return STREAMED_BODIES.some((re) => re.test(path));
+}

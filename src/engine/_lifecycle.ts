@@ -17,6 +17,7 @@ import { programSha256 } from "./_program_hash.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { ProcessStdin } from "./_stdin.ts";
+import { outputTerminal } from "./pty.ts";
 import { conflict, EngineError } from "./errors.ts";
 import { emitContainerEvent, type EventBus } from "./events.ts";
 import type { EngineOptions, WaitCondition } from "./options.ts";
@@ -110,7 +111,9 @@ export class Lifecycle {
     const size = rt.size ?? consoleSize(rt.rec.HostConfig.ConsoleSize);
     const out = logSink(store, rt, "stdout");
     // With a terminal everything the program writes goes through it to the one screen (stdout), as with a pty.
-    const viaTerminal = c.Tty ? { write: (d: Uint8Array) => input ? input.output(d) : out.write(d, Date.now()) } : null;
+    // Without -i there is no input, but the output is still processed as a terminal's (\n → \r\n).
+    const term = c.Tty ? input?.pty ?? outputTerminal((b) => out.write(b, Date.now())) : null;
+    const viaTerminal = term ? { write: (d: Uint8Array) => term.output(d) } : null;
     const proc = runProcess(
       { entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env, workingDir: c.WorkingDir || "/", ...dockerProcess(rootfs, c, c.Tty) },
       {

@@ -5,6 +5,7 @@
 import { type ProcessHandle, runProcess } from "../wasi/mod.ts";
 import { parseDetachKeys } from "./_detach_keys.ts";
 import { ProcessStdin } from "./_stdin.ts";
+import { outputTerminal } from "./pty.ts";
 import { randomId } from "./_format.ts";
 import { dockerProcess } from "./_process_env.ts";
 import { programSha256 } from "./_program_hash.ts";
@@ -86,7 +87,8 @@ export class Execs implements ExecApi {
       : undefined;
     // Not AttachStdin: the client's stdin is dropped (cancel rejects only with that stream's own error).
     if (io.stdin && !input) void io.stdin.cancel().catch(() => {});
-    const viaTerminal = tty && input ? { write: (d: Uint8Array) => input.output(d) } : null;
+    const term = tty ? input?.pty ?? outputTerminal((b) => io.onOutput?.("stdout", b)) : null;
+    const viaTerminal = term ? { write: (d: Uint8Array) => term.output(d) } : null;
     const proc = runProcess(
       {
         cmd: ex.options.Cmd, env: [...c.Env, ...(ex.options.Env ?? [])], workingDir: ex.options.WorkingDir || c.WorkingDir || "/",

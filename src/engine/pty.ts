@@ -266,3 +266,8 @@ export class Pty {
     this.#ends.screen(bytes);
   }
 }
+
+/** A terminal nobody types into (`-t` without `-i`): only the program's output is processed. */
+export function outputTerminal(screen: (bytes: Uint8Array) => void): Pty {
+  return new Pty({ read: () => {}, screen, signal: () => {} });
+}

@@ -65,7 +65,7 @@ t("logs of a TTY container are raw, without frames", async () => {
   await runThrough(req, { Image: "toolbox", Cmd: ["echo", "raw"], Tty: true }, "tty");
   const r = await req("/containers/tty/logs?stdout=1&stderr=1");
   assert.is(r.headers.get("Content-Type"), "application/vnd.docker.raw-stream");
-  assert.is(await r.text(), "raw\n");
+  assert.is(await r.text(), "raw\r\n"); // a terminal's output: \n → \r\n, also without -i
 });
 
 t("logs follow=1 stays open until the container exits and then ends", async () => {

@@ -66,7 +66,7 @@ for (const mode of ["inline", "worker"] as const) {
     const none = await run(e, { Image: "toolbox", Cmd: ["sh", "-c", "echo hi > /dev/tty"] });
     assert.equal([none.code, none.stdout, none.stderr], [1, "", "sh: can't create /dev/tty: No such device or address\n"]);
     const tty = await run(e, { Image: "toolbox", Tty: true, Cmd: ["sh", "-c", "echo to the terminal > /dev/tty"] });
-    assert.equal([tty.code, tty.stdout, tty.stderr], [0, "to the terminal\n", ""]);
+    assert.equal([tty.code, tty.stdout, tty.stderr], [0, "to the terminal\r\n", ""]);
   });
 
   t("-h names the host in /etc/hostname, hostname and uname -n; /etc/hosts and resolv.conf are Docker's for --network none, with --add-host and --dns", async () => {

@@ -27,7 +27,7 @@ for (const mode of ["inline", "worker"] as const) {
   t("-h sets HOSTNAME; -t adds TERM=xterm and makes stdio ttys (test -t); without -t they are pipes", async () => {
     const e = await engine();
     const tty = await run(e, { Image: "toolbox", Hostname: "myhost", Tty: true, Cmd: ["sh", "-c", "echo $HOSTNAME $TERM; test -t 0 && test -t 1 && test -t 2 && echo tty"] });
-    assert.is(tty.stdout + tty.stderr, "myhost xterm\ntty\n");
+    assert.is(tty.stdout + tty.stderr, "myhost xterm\r\ntty\r\n");
     const pipe = await run(e, { Image: "toolbox", Cmd: ["sh", "-c", "echo \"$TERM\"; test -t 1 || echo pipe; test -t 0 || echo pipe"] });
     assert.is(pipe.stdout + pipe.stderr, "\npipe\npipe\n");
   });
@@ -69,7 +69,7 @@ for (const mode of ["inline", "worker"] as const) {
     const io = { onOutput: (_s: string, d: Uint8Array) => void (out += new TextDecoder().decode(d)) };
     const ex = e.exec.create(Id, { Cmd: ["sh", "-c", "echo $HOSTNAME $TERM $HOME; pwd; test -t 1 && echo tty"], Tty: true, WorkingDir: "/etc" });
     assert.is(await e.exec.start(ex.Id, io), 0);
-    assert.is(out, "box xterm /root\n/etc\ntty\n");
+    assert.is(out, "box xterm /root\r\n/etc\r\ntty\r\n");
     await e.containers.kill(Id);
   });
   t.run();

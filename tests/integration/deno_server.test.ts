@@ -2,6 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { type IncomingMessage, request } from "node:http";
 import { demultiplex } from "../../src/api/mod.ts";
 import { until } from "../_wait.ts";
 import { ROOT, runClient, type Started, startServer } from "./_server.ts";
@@ -58,6 +59,35 @@ if (!hasDeno) {
     assert.ok(Date.now() - t0 < 1000, "ping answered while spin runs");
     assert.is((await call("/containers/spin1/kill", post())).status, 204);
     assert.is(((await (await call("/containers/spin1/wait", post())).json()) as { StatusCode: number }).StatusCode, 137);
+  });
+
+  t("a plain attach (no hijack) streams its request body to stdin: a line is answered while the body stays open", async () => {
+    await call("/containers/create?name=cat1", post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, StdinOnce: true }));
+    // node:http, not fetch: fetch's "half" duplex shows no response before the request's body has ended.
+    const req = request(`${base}/containers/cat1/attach?stream=1&stdin=1&stdout=1&stderr=1`, { method: "POST", headers: { "Transfer-Encoding": "chunked" } });
+    const res = new Promise<IncomingMessage>((resolve, reject) => (req.on("response", resolve), req.on("error", reject)));
+    req.flushHeaders();
+    const wait = call("/containers/cat1/wait?condition=next-exit", post());
+    assert.is((await call("/containers/cat1/start", post())).status, 204);
+    req.write("first line\n");
+    const r = await until(res, { what: "the attach's response while its body stays open" });
+    assert.is(r.statusCode, 200);
+    let seen = "";
+    const chunks = r[Symbol.asyncIterator]();
+    while (!seen.includes("first line\n")) {
+      const { value, done } = await until(chunks.next(), { what: "cat to echo the first line while the body stays open" });
+      if (done) break;
+      seen += demultiplex(new Uint8Array(value as Buffer)).stdout;
+    }
+    assert.is(seen, "first line\n");
+    req.end("second\n"); // the body's end is stdin's end (StdinOnce, no tty): cat exits
+    for (;;) {
+      const { value, done } = await until(chunks.next(), { what: "the attach to end at cat's exit" });
+      if (done) break;
+      seen += demultiplex(new Uint8Array(value as Buffer)).stdout;
+    }
+    assert.is(seen, "first line\nsecond\n");
+    assert.equal(await (await wait).json(), { StatusCode: 0, Error: null });
   });
 
   t("the docker CLI: version, images, run -d, logs, ps; attached run is refused clearly", async () => {

@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createServer, request, type Server } from "node:http";
+import { createServer, type IncomingMessage, request, type Server } from "node:http";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,6 +50,30 @@ t("create, start, wait, logs and remove run a program inline", async () => {
   const logs = demultiplex(new Uint8Array(await (await call("/v1.47/containers/edge1/logs?stdout=1&stderr=1")).arrayBuffer()));
   assert.equal(logs, { stdout: "at the edge\n", stderr: "e\n" });
   assert.is((await call("/v1.47/containers/edge1", { method: "DELETE" })).status, 204);
+});
+
+t("stdin inline: a plain attach's streamed body is read whole before the program starts; open stdin with nothing attached is a clear 400", async () => {
+  await call("/containers/create?name=edgecat", post({ Image: "toolbox", Cmd: ["sh", "-c", "wc -l; cat /dev/null"], OpenStdin: true, StdinOnce: true }));
+  // node:http, not fetch: fetch's "half" duplex shows no response before the request's body has ended.
+  const req = request(`${base}/containers/edgecat/attach?stream=1&stdin=1&stdout=1&stderr=1`, { method: "POST", headers: { "Transfer-Encoding": "chunked" } });
+  const res = new Promise<IncomingMessage>((resolve, reject) => (req.on("response", resolve), req.on("error", reject)));
+  req.write("a\nb\n");
+  const r = await res; // the attach is registered: a start may come (the docker CLI orders them so)
+  assert.is(r.statusCode, 200);
+  const body = (async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of r) chunks.push(c as Buffer);
+    return demultiplex(new Uint8Array(Buffer.concat(chunks))).stdout;
+  })();
+  setTimeout(() => req.end("c\n"), 200);
+  const wait = call("/containers/edgecat/wait?condition=next-exit", post());
+  assert.is((await call("/containers/edgecat/start", post())).status, 204);
+  assert.equal(await (await wait).json(), { StatusCode: 0, Error: null });
+  assert.is((await body).trim(), "3");
+  await call("/containers/create?name=edgeopen", post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true }));
+  const refused = await call("/containers/edgeopen/start", post());
+  assert.is(refused.status, 400);
+  assert.match((await refused.json() as { message: string }).message, /cannot keep stdin open \(OpenStdin\) in an engine that runs programs inline/);
 });
 
 t("attach with Upgrade: tcp answers a clear 501; bind mounts are refused", async () => {

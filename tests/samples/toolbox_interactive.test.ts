@@ -93,4 +93,22 @@ it("stty size and ls follow the terminal's size", async () => {
   assert.ok(screen.includes("30 20\r\na\th  o  v\r\nbb\ti  p  w\r\nccc\tj  q  x\r\ndddd\tk  r  y\r\neeeee\tl  s  z\r\nffffff\tm  t\r\ng\tn  u\r\n"), screen);
 });
 
+it("the interactive sh puts the window's size in COLUMNS and LINES before each prompt, for the programs it runs", async () => {
+  const engine = await sampleEngine(["toolbox"], { workerHost });
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh"], Tty: true, OpenStdin: true, HostConfig: { ConsoleSize: [24, 80] } });
+  let keys!: ReadableStreamDefaultController<Uint8Array>;
+  engine.containers.attach(Id, { stdin: new ReadableStream({ start: (c) => void (keys = c) }), stream: false });
+  await engine.containers.start(Id);
+  started.push({ engine, id: Id });
+  await outputUntil(engine, Id, "# ");
+  keys.enqueue(enc.encode("env | grep -E 'COLUMNS|LINES' | sort; echo one\n"));
+  const first = await outputUntil(engine, Id, "one\r\n# ");
+  assert.ok(first.includes("COLUMNS=80\r\nLINES=24\r\none"), first);
+  engine.containers.resize(Id, 50, 132);
+  keys.enqueue(enc.encode("\n")); // the size is read again at the next prompt, as bash's checkwinsize does
+  keys.enqueue(enc.encode("sh -c 'echo $COLUMNS x $LINES'\n"));
+  assert.ok((await outputUntil(engine, Id, "132 x 50")).includes("132 x 50"));
+  keys.enqueue(enc.encode("exit\n"));
+});
+
 t.run();

@@ -5,7 +5,11 @@
  *  - ^C (tty.c) at the prompt drops what was typed; ^C while a command runs ends that
  *    command and the rest of the line; either way a newline, a new prompt, and $? = 130;
  *  - end of input (^D on an empty line) at PS1 prints a newline and exits with the last
- *    status; at PS2 it is a syntax error (status 2) and the shell goes on. */
+ *    status; at PS2 it is a syntax error (status 2) and the shell goes on;
+ *  - before each PS1 it puts the terminal's size in COLUMNS and LINES, exported, as bash
+ *    does with checkwinsize (dash does not): so a program it runs reads the size of the
+ *    window as it is now, also after a resize. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +54,17 @@ static void interrupted(FILE *in) {
   fflush(tb_err);
 }
 
+/* COLUMNS and LINES from the terminal's window, when it has a size (tty.c). */
+static void window_size(void) {
+  int rows, cols;
+  char v[16];
+  if (tb_winsize(&rows, &cols) != 0 || rows <= 0 || cols <= 0) return;
+  snprintf(v, sizeof v, "%d", cols);
+  setenv("COLUMNS", v, 1);
+  snprintf(v, sizeof v, "%d", rows);
+  setenv("LINES", v, 1);
+}
+
 static void set_default(const char *name, const char *value) {
   if (!sh_getvar(name)) sh_setvar(name, value);
 }
@@ -66,6 +81,7 @@ int sh_run_stream(FILE *in, int interactive) {
   while (!SH->exiting) {
     if (interactive) {
       clearerr(in); /* a ^D that ended `cat` is not the shell's end of input */
+      if (!len) window_size();
       prompt(len ? "PS2" : "PS1");
     }
     ssize_t n = getline(&line, &cap, in);
