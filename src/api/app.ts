@@ -10,7 +10,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getPath } from "hono/utils/url";
-import type { EngineApi } from "../engine/mod.ts";
+import { DEFAULT_MAX_ARCHIVE, type EngineApi } from "../engine/mod.ts";
+import { archiveRoutes } from "./_archive.ts";
 import { containerRoutes } from "./_containers.ts";
 import { containerStreamRoutes } from "./_container_io.ts";
 import { execRoutes } from "./_exec.ts";
@@ -28,6 +29,8 @@ export interface ApiOptions {
   token?: string;
   /** Largest `docker load` body (default 2 GiB). */
   maxLoadBytes?: number;
+  /** Largest `docker cp` archive into a container, as sent and as a tar (default 2 GiB). */
+  maxArchiveBytes?: number;
   /** Largest JSON body of any other request (default 1 MiB). */
   maxJsonBytes?: number;
   /** `docker info` Name. */
@@ -43,6 +46,8 @@ export interface ApiOptions {
   /** Where the server listens; its host is an allowed Host, a unix socket allows every Host. */
   listen?: { host?: string; port?: number; socket?: string };
 }
+
+const ARCHIVE = /^\/containers\/[^/]+\/archive$/;
 
 const NO_HIJACK = "attach and exec over a hijacked connection (Upgrade: tcp) are not available on this server: it cannot take over the connection; use the Node server (npm start), or logs";
 
@@ -66,10 +71,13 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   });
   const tooLarge = (max: number) => bodyLimit({ maxSize: max, onError: (c) => c.json({ message: `request body exceeds the limit of ${max} bytes` }, 413) });
   const maxJson = o.maxJsonBytes ?? 1 << 20;
-  app.use("*", async (c, next) => (c.req.path === "/images/load" ? await next() : await tooLarge(maxJson)(c, next)));
+  // Archives stream into the engine under their own limits (docker load, docker cp).
+  const streamed = (c: { req: { path: string; method: string } }) => c.req.path === "/images/load" || (c.req.method === "PUT" && ARCHIVE.test(c.req.path));
+  app.use("*", async (c, next) => (streamed(c) ? await next() : await tooLarge(maxJson)(c, next)));
   systemRoutes(app, api, { name: o.name, root: o.root });
   containerRoutes(app, api);
   containerStreamRoutes(app, api);
+  archiveRoutes(app, api, { maxArchiveBytes: o.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE });
   execRoutes(app, api);
   imageRoutes(app, api, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   volumeRoutes(app, api);
