@@ -24,9 +24,10 @@
  * everything the extraction did (_archive_undo.ts): the container is left as it was, and
  * the error names the entry.
  */
-import { type FileSystem, FsError, type FsStat } from "../fs/mod.ts";
+import { FsError, type FsStat } from "../fs/mod.ts";
 import { changeShared, type MountedVfs } from "../wasi/mod.ts";
 import { resolveScoped } from "./_archive_path.ts";
+import { type ExtractTarget, PlanFs } from "./_archive_plan.ts";
 import type { Spool } from "./_archive_spool.ts";
 import { UndoLog } from "./_archive_undo.ts";
 import type { UploadEntry } from "./_archive_upload.ts";
@@ -60,16 +61,15 @@ export interface Extraction {
 
 /** Extract (see the top of this file). Errors: EngineError naming the entry; the container as it was. */
 export async function extract(x: Extraction): Promise<void> {
-  const undo = new UndoLog(x.view, crypto.randomUUID().slice(0, 8));
+  const token = crypto.randomUUID().slice(0, 8);
+  // The dry run first: whatever it refuses is refused with nothing written (_archive_plan.ts).
+  const plan = new PlanFs(x.view);
   const state = { slice: 0 };
-  const work = steps(x, undo, state);
+  await drive(x, state, steps({ ...x, fs: plan, dry: true }, new UndoLog(plan, token), state), (run) => run());
+  const undo = new UndoLog(x.view, token);
+  const work = steps({ ...x, fs: x.view, dry: false }, undo, state);
   try {
-    for (let more = true; more;) {
-      if (!x.alive()) throw new EngineError("conflict", `Cannot extract the archive: container ${x.container} was removed meanwhile`);
-      state.slice++;
-      more = changeShared(x.view, () => slice(work));
-      if (more) await nextTurn();
-    }
+    await drive(x, state, work, (run) => changeShared(x.view, run));
   } catch (err) {
     work.return(undefined); // closes a file left open
     const gone = !x.alive();
@@ -79,6 +79,16 @@ export async function extract(x: Extraction): Promise<void> {
     throw err;
   }
   changeShared(x.view, () => undo.commit());
+}
+
+/** Run `work` to its end, a slice per turn of the event loop, each inside `around`; stops when the container is gone. */
+async function drive(x: Extraction, state: { slice: number }, work: Generator<void, void, undefined>, around: (run: () => boolean) => boolean): Promise<void> {
+  for (let more = true; more;) {
+    if (!x.alive()) throw new EngineError("conflict", `Cannot extract the archive: container ${x.container} was removed meanwhile`);
+    state.slice++;
+    more = around(() => slice(work));
+    if (more) await nextTurn();
+  }
 }
 
 /** Run steps for one slice; false when the work is done. */
@@ -95,8 +105,15 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** One run of the steps: the extraction, on the real view or on the dry run's stand-in. */
+interface Run extends Extraction {
+  fs: ExtractTarget;
+  /** A dry run: no body is read. */
+  dry: boolean;
+}
+
 /** The work, one step per yield: each entry, each piece of a file, then directories' times. */
-function* steps(x: Extraction, undo: UndoLog, state: { slice: number }): Generator<void, void, undefined> {
+function* steps(x: Run, undo: UndoLog, state: { slice: number }): Generator<void, void, undefined> {
   const parents = new Parents(x, undo, state);
   const dirTimes: Array<[string, number]> = [];
   for (const e of x.entries) {
@@ -108,14 +125,14 @@ function* steps(x: Extraction, undo: UndoLog, state: { slice: number }): Generat
   }
   for (const [path, mtime] of dirTimes) {
     const t = BigInt(mtime) * NS_PER_S;
-    x.view.utimes(path, { atime: t, mtime: t }, { follow: false });
+    x.fs.utimes(path, { atime: t, mtime: t }, { follow: false });
     yield;
   }
 }
 
 /** One entry: its place, what is there now, then the entry itself. */
-function* entry(x: Extraction, e: UploadEntry, parents: Parents, undo: UndoLog, dirTimes: Array<[string, number]>): Generator<void, void, undefined> {
-  const { view, opts } = x;
+function* entry(x: Run, e: UploadEntry, parents: Parents, undo: UndoLog, dirTimes: Array<[string, number]>): Generator<void, void, undefined> {
+  const { fs: view, opts } = x;
   const cut = e.path.lastIndexOf("/");
   const parent = parents.of(cut < 0 ? "" : e.path.slice(0, cut));
   const target = join(parent, e.path.slice(cut + 1));
@@ -133,6 +150,7 @@ function* entry(x: Extraction, e: UploadEntry, parents: Parents, undo: UndoLog, 
     return yield;
   }
   if (mount && mount.target === target) throw new FsError("EBUSY", target, "extract"); // a mount point is no file to replace
+  undo.dirChanging(parent);
   if (st) {
     if (st.type === "dir" && view.mounts.some((m) => m.target.startsWith(`${target}/`))) throw new FsError("EBUSY", target, "extract");
     undo.replace(target);
@@ -171,10 +189,11 @@ function* entry(x: Extraction, e: UploadEntry, parents: Parents, undo: UndoLog, 
 }
 
 /** A file's bytes from the spool, a piece per step. */
-function* writeFile(x: Extraction, e: UploadEntry, target: string, created: () => void): Generator<void, void, undefined> {
-  const h = x.view.open(target, { read: false, write: true, create: true, exclusive: true, truncate: false, directory: false, follow: false, mode: e.mode & 0o777 });
+function* writeFile(x: Run, e: UploadEntry, target: string, created: () => void): Generator<void, void, undefined> {
+  const h = x.fs.open(target, { read: false, write: true, create: true, exclusive: true, truncate: false, directory: false, follow: false, mode: e.mode & 0o777 });
   try {
     created();
+    if (x.dry) return;
     const buf = new Uint8Array(Math.min(PIECE, e.size));
     for (let pos = 0; pos < e.size;) {
       const piece = e.size - pos < buf.length ? buf.subarray(0, e.size - pos) : buf;
@@ -189,11 +208,11 @@ function* writeFile(x: Extraction, e: UploadEntry, target: string, created: () =
 }
 
 /** Where a hard link's target is: below the extraction directory, no directory, on the same mount. */
-function linkSource(x: Extraction, e: UploadEntry, target: string): string {
-  const from = resolveScoped(x.view, join(x.dest, e.linkname), { follow: false });
-  const st = x.view.lstat(from);
+function linkSource(x: Run, e: UploadEntry, target: string): string {
+  const from = resolveScoped(x.fs, join(x.dest, e.linkname), { follow: false });
+  const st = x.fs.lstat(from);
   if (st.type === "dir") throw new FsError("EPERM", from, "link");
-  if (x.view.mountOf(from) !== x.view.mountOf(target)) throw new FsError("EXDEV", from, "link");
+  if (x.fs.mountOf(from) !== x.fs.mountOf(target)) throw new FsError("EXDEV", from, "link");
   return from;
 }
 
@@ -205,7 +224,7 @@ function linkSource(x: Extraction, e: UploadEntry, target: string): string {
 class Parents {
   #known = new Map<string, string>();
   #slice = 0;
-  constructor(readonly x: Extraction, readonly undo: UndoLog, readonly state: { slice: number }) {}
+  constructor(readonly x: Run, readonly undo: UndoLog, readonly state: { slice: number }) {}
 
   changed(): void {
     this.#known.clear();
@@ -226,7 +245,7 @@ class Parents {
 
   /** The directory at `path` (in a canonical directory): itself, made now, or where its symlink leads (made there when missing). */
   #ensure(path: string): string {
-    const view = this.x.view;
+    const view = this.x.fs;
     const st = lstatOrNull(view, path);
     if (st?.type === "dir") return path;
     if (st && st.type !== "symlink") throw new FsError("ENOTDIR", path, "extract");
@@ -238,6 +257,7 @@ class Parents {
       if (here?.type === "dir") continue;
       if (here) throw new FsError("ENOTDIR", cur, "extract");
       if (view.mountOf(cur)?.readOnly) throw new FsError("EROFS", cur, "extract");
+      this.undo.dirChanging(cur.slice(0, cur.lastIndexOf("/")) || "/");
       view.mkdir(cur, { mode: 0o755 });
       this.undo.created(cur);
     }
@@ -246,13 +266,13 @@ class Parents {
 }
 
 /** Owner (the archive's or `-a`'s), then mode with its special bits (chown may clear them). */
-function setOwnerAndMode(fs: FileSystem, path: string, e: UploadEntry, opts: ExtractOptions, bind: boolean): void {
+function setOwnerAndMode(fs: ExtractTarget, path: string, e: UploadEntry, opts: ExtractOptions, bind: boolean): void {
   setOwner(fs, path, e, opts, bind);
   fs.chmod(path, e.mode & 0o7777, { follow: false });
 }
 
 /** The owner, never through a link. On a bind (a host directory) a server that may not chown leaves the owner as the host made it, as tar does for a user. */
-function setOwner(fs: FileSystem, path: string, e: UploadEntry, opts: ExtractOptions, bind: boolean): void {
+function setOwner(fs: ExtractTarget, path: string, e: UploadEntry, opts: ExtractOptions, bind: boolean): void {
   try {
     fs.chown(path, opts.owner ?? { uid: e.uid, gid: e.gid }, { follow: false });
   } catch (err) {
@@ -260,7 +280,7 @@ function setOwner(fs: FileSystem, path: string, e: UploadEntry, opts: ExtractOpt
   }
 }
 
-function setTimes(fs: FileSystem, path: string, mtime: number): void {
+function setTimes(fs: ExtractTarget, path: string, mtime: number): void {
   const t = BigInt(mtime) * NS_PER_S;
   fs.utimes(path, { atime: t, mtime: t }, { follow: false });
 }
@@ -269,7 +289,7 @@ function join(dir: string, name: string): string {
   return dir === "/" ? `/${name}` : `${dir}/${name}`;
 }
 
-function lstatOrNull(fs: FileSystem, path: string): FsStat | null {
+function lstatOrNull(fs: Pick<ExtractTarget, "lstat">, path: string): FsStat | null {
   try {
     return fs.lstat(path);
   } catch (err) {

@@ -3,10 +3,13 @@
  * way leaves the container as it was: every name the extraction creates is recorded, an
  * existing entry it replaces is first renamed aside in its own directory (an inode keeps
  * its identity, its hard links and its open handles through a rename), and a directory
- * whose metadata it changes has its old owner, mode and times kept. `rollback` undoes
+ * whose metadata or entries it changes has its old owner, mode and times kept. `rollback` undoes
  * them last first; `commit` removes what was set aside.
  */
 import { type FileSystem, FsError, type FsStat } from "../fs/mod.ts";
+
+/** What the log changes and removes with. */
+type UndoFs = Pick<FileSystem, "lstat" | "rename" | "readdir" | "rmdir" | "unlink" | "chown" | "chmod" | "utimes">;
 
 type Step =
   | { kind: "created"; path: string }
@@ -16,9 +19,10 @@ type Step =
 export class UndoLog {
   #steps: Step[] = [];
   #asides = 0;
+  #seen = new Set<string>();
 
   /** `token`: what makes this extraction's aside names its own. */
-  constructor(readonly fs: FileSystem, readonly token: string) {}
+  constructor(readonly fs: UndoFs, readonly token: string) {}
 
   /** `path` did not exist and was just made. */
   created(path: string): void {
@@ -31,6 +35,13 @@ export class UndoLog {
     const aside = `${path.slice(0, cut)}/.strata-cp-${this.token}-${++this.#asides}`;
     this.fs.rename(path, aside);
     this.#steps.push({ kind: "replaced", path, aside });
+  }
+
+  /** A directory an entry is about to be made, replaced or removed in: its owner, mode and times are put back too (once per directory). */
+  dirChanging(dir: string): void {
+    if (this.#seen.has(dir)) return;
+    this.#seen.add(dir);
+    this.#steps.push({ kind: "attrs", path: dir, st: this.fs.lstat(dir) });
   }
 
   /** The metadata of `path` (stat `st`) is about to change. */
@@ -77,7 +88,7 @@ export class UndoLog {
 }
 
 /** rm -r: `path` and everything below it (never following a link). Nothing there is fine. */
-export function removeTree(fs: FileSystem, path: string): void {
+export function removeTree(fs: UndoFs, path: string): void {
   let st: FsStat;
   try {
     st = fs.lstat(path);
@@ -104,7 +115,7 @@ export function removeTree(fs: FileSystem, path: string): void {
   }
 }
 
-function restoreAttrs(fs: FileSystem, path: string, st: FsStat): void {
+function restoreAttrs(fs: UndoFs, path: string, st: FsStat): void {
   try {
     fs.chown(path, { uid: st.uid, gid: st.gid }, { follow: false });
   } catch (err) {
