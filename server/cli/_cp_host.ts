@@ -31,12 +31,12 @@ function goBase(p: string): string {
 }
 
 /** True when the path ends in "/" or names "." (moby's assertsDirectory). */
-export function assertsDirectory(p: string): boolean {
+function assertsDirectory(p: string): boolean {
   return p.endsWith("/") || goBase(p) === ".";
 }
 
 /** A cleaned path with the original's trailing "/" or "/." kept (moby's PreserveTrailingDotOrSeparator). */
-export function preserveTrailing(cleaned: string, original: string): string {
+function preserveTrailing(cleaned: string, original: string): string {
   let out = cleaned;
   if (goBase(out) !== "." && goBase(original) === ".") out += out.endsWith("/") ? "." : "/.";
   if (!out.endsWith("/") && original.endsWith("/")) out += "/";

@@ -13,7 +13,7 @@ import { ApiError } from "./errors.ts";
 import { bool } from "./_query.ts";
 
 /** The header moby's router sets from ContainerPathStat (api/server/router/container/copy.go). */
-export const PATH_STAT_HEADER = "X-Docker-Container-Path-Stat";
+const PATH_STAT_HEADER = "X-Docker-Container-Path-Stat";
 
 export function archiveRoutes(app: Hono, engine: EngineApi, o: { maxArchiveBytes: number }): void {
   const ct = engine.containers;
@@ -44,7 +44,7 @@ function pathOf(c: Context): string {
 }
 
 /** base64 of the stat's JSON (UTF-8), as moby's setContainerPathStatHeader writes it. */
-export function encodeStat(stat: PathStat): string {
+function encodeStat(stat: PathStat): string {
   const json = new TextEncoder().encode(JSON.stringify({ name: stat.name, size: stat.size, mode: stat.mode, mtime: stat.mtime, linkTarget: stat.linkTarget }));
   let bin = "";
   for (let i = 0; i < json.length; i += 0x8000) bin += String.fromCharCode(...json.subarray(i, i + 0x8000));

@@ -39,14 +39,14 @@ const SLICE_MS = 8;
 const PIECE = 1 << 20;
 const NS_PER_S = 1_000_000_000n;
 
-export interface ExtractOptions {
+interface ExtractOptions {
   noOverwriteDirNonDir?: boolean;
   /** The owner of everything extracted (`docker cp -a` with the container's User); else each entry's own ids. */
   owner?: { uid: number; gid: number };
 }
 
 /** One extraction: where, what, and whether the container is still there. */
-export interface Extraction {
+interface Extraction {
   view: MountedVfs;
   /** The extraction directory, canonical. */
   dest: string;

@@ -26,14 +26,14 @@ export interface PathStat {
 }
 
 /** A filesystem as the resolver reads it: what is there, and what a symlink holds. */
-export type Lookup = Pick<FileSystem, "lstat" | "readlink">;
+type Lookup = Pick<FileSystem, "lstat" | "readlink">;
 
 const TYPE_BITS: Record<FsStat["type"], number> = {
   dir: 2 ** 31, symlink: 2 ** 27, block: 2 ** 26, char: 2 ** 26 + 2 ** 21, fifo: 2 ** 25, socket: 2 ** 24, file: 0,
 };
 
 /** Go's os.FileMode of a stat (uint32, as Go's JSON writes it). */
-export function goFileMode(st: Pick<FsStat, "type" | "mode">): number {
+function goFileMode(st: Pick<FsStat, "type" | "mode">): number {
   let mode = (st.mode & 0o777) + TYPE_BITS[st.type];
   if (st.mode & 0o4000) mode += 2 ** 23;
   if (st.mode & 0o2000) mode += 2 ** 22;
@@ -42,7 +42,7 @@ export function goFileMode(st: Pick<FsStat, "type" | "mode">): number {
 }
 
 /** Go's time.Time JSON (RFC 3339 with nanoseconds, trailing zeros dropped), in UTC. */
-export function goTime(ns: bigint): string {
+function goTime(ns: bigint): string {
   const sec = ns < 0n ? 0n : ns / 1_000_000_000n;
   const frac = ns < 0n ? 0n : ns % 1_000_000_000n;
   const base = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
@@ -50,7 +50,7 @@ export function goTime(ns: bigint): string {
 }
 
 /** Go's filepath.Base: the last element, trailing slashes dropped; "/" for the root, "." for "". */
-export function baseName(path: string): string {
+function baseName(path: string): string {
   const p = path.replace(/\/+$/, "");
   if (p === "") return path === "" ? "." : "/";
   return p.slice(p.lastIndexOf("/") + 1);

@@ -88,7 +88,7 @@ export class UndoLog {
 }
 
 /** rm -r: `path` and everything below it (never following a link). Nothing there is fine. */
-export function removeTree(fs: UndoFs, path: string): void {
+function removeTree(fs: UndoFs, path: string): void {
   let st: FsStat;
   try {
     st = fs.lstat(path);

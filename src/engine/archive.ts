@@ -34,7 +34,7 @@ import { emitContainerEvent, type EventBus } from "./events.ts";
 export type { PathStat };
 
 /** Memory uploads in progress may hold (entries' names; bodies where the store has no disk) by default: 1 GiB. */
-export const DEFAULT_ARCHIVE_MEMORY = 2 ** 30;
+const DEFAULT_ARCHIVE_MEMORY = 2 ** 30;
 /** The largest archive (uncompressed) a PUT takes by default: 2 GiB, as a `docker load`. */
 export const DEFAULT_MAX_ARCHIVE = 2 * 2 ** 30;
 
@@ -49,7 +49,7 @@ export interface PutArchiveOptions {
 }
 
 /** What the archive verbs are handed. */
-export interface ArchiveParts extends ViewParts {
+interface ArchiveParts extends ViewParts {
   registry: Pick<ContainerRegistry, "get" | "holds">;
   events: EventBus;
   store: Pick<Store, "spillSpace">;
