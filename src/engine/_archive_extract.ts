@@ -132,58 +132,67 @@ function* steps(x: Run, undo: UndoLog, state: { slice: number }): Generator<void
 
 /** One entry: its place, what is there now, then the entry itself. */
 function* entry(x: Run, e: UploadEntry, parents: Parents, undo: UndoLog, dirTimes: Array<[string, number]>): Generator<void, void, undefined> {
-  const { fs: view, opts } = x;
   const cut = e.path.lastIndexOf("/");
   const parent = parents.of(cut < 0 ? "" : e.path.slice(0, cut));
   const target = join(parent, e.path.slice(cut + 1));
-  const mount = view.mountOf(target);
+  const mount = x.fs.mountOf(target);
   if (mount?.readOnly) throw new FsError("EROFS", target, "extract");
-  const st = lstatOrNull(view, target);
-  if (st && opts.noOverwriteDirNonDir) {
+  const st = lstatOrNull(x.fs, target);
+  if (st && x.opts.noOverwriteDirNonDir) {
     if (st.type === "dir" && e.type !== "dir") throw new EngineError("invalid", `cannot overwrite directory "${target}" with non-directory "${x.dest}"`);
     if (st.type !== "dir" && e.type === "dir") throw new EngineError("invalid", `cannot overwrite non-directory "${target}" with directory "${x.dest}"`);
   }
+  const place: Place = { target, bind: mount?.bind !== undefined, created: () => {} };
   if (st?.type === "dir" && e.type === "dir") {
+    // Two directories merge: the archive's metadata wins (its times at the end).
     undo.attrs(target, st);
-    setOwnerAndMode(view, target, e, x.opts, mount?.bind !== undefined);
+    setOwnerAndMode(x.fs, place, e, x.opts);
     dirTimes.push([target, e.mtime]);
     return yield;
   }
   if (mount && mount.target === target) throw new FsError("EBUSY", target, "extract"); // a mount point is no file to replace
   undo.dirChanging(parent);
   if (st) {
-    if (st.type === "dir" && view.mounts.some((m) => m.target.startsWith(`${target}/`))) throw new FsError("EBUSY", target, "extract");
-    undo.replace(target);
+    if (st.type === "dir" && x.fs.mounts.some((m) => m.target.startsWith(`${target}/`))) throw new FsError("EBUSY", target, "extract");
+    undo.replace(target); // moved aside: back on an undo, removed at the end
     parents.changed();
-  }
-  const created = () => {
-    if (!st) undo.created(target);
-  };
-  const bind = mount?.bind !== undefined;
+  } else place.created = () => undo.created(target);
+  yield* make(x, e, place, dirTimes);
+}
+
+/** Where an entry is made: its path, whether on a bind, and what records that it was made. */
+interface Place {
+  target: string;
+  bind: boolean;
+  created: () => void;
+}
+
+/** Make the entry at its (free) place, then its owner, mode and times. */
+function* make(x: Run, e: UploadEntry, at: Place, dirTimes: Array<[string, number]>): Generator<void, void, undefined> {
+  const { fs, opts } = x, { target } = at;
   switch (e.type) {
     case "dir":
-      view.mkdir(target, { mode: e.mode & 0o777 });
-      created();
-      setOwnerAndMode(view, target, e, opts, bind);
+      fs.mkdir(target, { mode: e.mode & 0o777 });
+      at.created();
+      setOwnerAndMode(fs, at, e, opts);
       dirTimes.push([target, e.mtime]);
       return yield;
     case "symlink":
-      view.symlink(e.linkname, target);
-      created();
-      setOwner(view, target, e, opts, bind);
-      setTimes(view, target, e.mtime);
+      fs.symlink(e.linkname, target);
+      at.created();
+      setOwner(fs, at, e, opts);
+      setTimes(fs, target, e.mtime);
       return yield;
-    case "hardlink": {
-      const from = linkSource(x, e, target);
-      view.link(from, target, { follow: false });
-      created();
-      if (view.lstat(target).type !== "symlink") setOwnerAndMode(view, target, e, opts, bind);
+    case "hardlink":
+      fs.link(linkSource(x, e, target), target, { follow: false });
+      at.created();
+      // moby applies the link's header to the inode, unless it is a symlink's (no lchmod).
+      if (fs.lstat(target).type !== "symlink") setOwnerAndMode(fs, at, e, opts);
       return yield;
-    }
     case "file":
-      yield* writeFile(x, e, target, created);
-      setOwnerAndMode(view, target, e, opts, bind);
-      setTimes(view, target, e.mtime);
+      yield* writeFile(x, e, target, at.created);
+      setOwnerAndMode(fs, at, e, opts);
+      setTimes(fs, target, e.mtime);
       return yield;
   }
 }
@@ -266,17 +275,17 @@ class Parents {
 }
 
 /** Owner (the archive's or `-a`'s), then mode with its special bits (chown may clear them). */
-function setOwnerAndMode(fs: ExtractTarget, path: string, e: UploadEntry, opts: ExtractOptions, bind: boolean): void {
-  setOwner(fs, path, e, opts, bind);
-  fs.chmod(path, e.mode & 0o7777, { follow: false });
+function setOwnerAndMode(fs: ExtractTarget, at: Pick<Place, "target" | "bind">, e: UploadEntry, opts: ExtractOptions): void {
+  setOwner(fs, at, e, opts);
+  fs.chmod(at.target, e.mode & 0o7777, { follow: false });
 }
 
 /** The owner, never through a link. On a bind (a host directory) a server that may not chown leaves the owner as the host made it, as tar does for a user. */
-function setOwner(fs: ExtractTarget, path: string, e: UploadEntry, opts: ExtractOptions, bind: boolean): void {
+function setOwner(fs: ExtractTarget, at: Pick<Place, "target" | "bind">, e: UploadEntry, opts: ExtractOptions): void {
   try {
-    fs.chown(path, opts.owner ?? { uid: e.uid, gid: e.gid }, { follow: false });
+    fs.chown(at.target, opts.owner ?? { uid: e.uid, gid: e.gid }, { follow: false });
   } catch (err) {
-    if (!(bind && err instanceof FsError && err.code === "EPERM")) throw err;
+    if (!(at.bind && err instanceof FsError && err.code === "EPERM")) throw err;
   }
 }
 

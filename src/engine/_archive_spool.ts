@@ -1,13 +1,36 @@
 /**
  * Where an uploaded archive's file bodies wait between the upload and the extraction:
  * in memory (each byte reserved on the memory budget of uploads) until they reach the
- * store's spill threshold, then in one spill file (src/fs/spill.ts: the disk store's
- * HOME/files/<kind>/<key>/), so an archive as large as the upload limit costs memory only
- * for its entries' names. Read back synchronously, in any order, by offset: the
- * extraction copies each body from here into the container in slices.
+ * store's spill threshold, then in one spill file of the uploads' spill space
+ * (`SpoolFiles`: src/fs/spill.ts, the disk store's HOME/files/archive/uploads/), so an
+ * archive as large as the upload limit costs memory only for its entries' names. Read
+ * back synchronously, in any order, by offset: the extraction copies each body from here
+ * into the container in slices.
  */
 import type { SpillFile, SpillSpace } from "../fs/mod.ts";
 import type { MemoryAccount } from "../tar/mod.ts";
+
+/**
+ * The spill space every upload of an engine spools into, and the files in use there:
+ * emptied when the engine opens (an engine killed during an upload left its spool), and
+ * each spool's file removed when it closes.
+ */
+export class SpoolFiles {
+  readonly #live = new Set<string>();
+  constructor(readonly space: SpillSpace) {
+    space.prune(this.#live);
+  }
+  create(): SpillFile {
+    const file = this.space.create();
+    this.#live.add(file.name);
+    return file;
+  }
+  remove(file: SpillFile): void {
+    file.close();
+    this.#live.delete(file.name);
+    this.space.prune(this.#live);
+  }
+}
 
 /** The memory spool's block size: bytes are copied into blocks of this size, whatever size the chunks arrive in. */
 const BLOCK = 64 * 1024;
@@ -20,13 +43,13 @@ export class Spool {
   /** Bytes spooled so far. */
   size = 0;
 
-  /** `space`: a spill space for this spool alone (emptied at `close`), or null to keep everything in memory. */
-  constructor(readonly space: SpillSpace | null, readonly account: MemoryAccount) {}
+  /** `files`: where bodies past the spill threshold go, or null to keep everything in memory. */
+  constructor(readonly files: SpoolFiles | null, readonly account: MemoryAccount) {}
 
   /** Keep a copy of `chunk` (a view that is only valid now); returns its offset. Errors: the account's, the disk's. */
   append(chunk: Uint8Array): number {
     const at = this.size;
-    if (!this.#file && this.space && this.size + chunk.length >= this.space.threshold) this.#toFile(this.space);
+    if (!this.#file && this.files && this.size + chunk.length >= this.files.space.threshold) this.#toFile(this.files);
     if (this.#file) this.#file.write(chunk, at);
     else {
       for (let done = 0; done < chunk.length;) {
@@ -46,8 +69,8 @@ export class Spool {
   }
 
   /** Move what memory holds into a spill file; from then on every byte goes there. */
-  #toFile(space: SpillSpace): void {
-    const file = space.create();
+  #toFile(files: SpoolFiles): void {
+    const file = files.create();
     this.#blocks.forEach((b, i) => file.write(b.subarray(0, Math.min(BLOCK, this.size - i * BLOCK)), i * BLOCK));
     this.#file = file;
     this.#blocks = [];
@@ -71,8 +94,7 @@ export class Spool {
     this.#blocks = [];
     this.account.release(this.#held);
     this.#held = 0;
-    this.#file?.close();
+    if (this.#file) this.files!.remove(this.#file);
     this.#file = null;
-    this.space?.prune(new Set());
   }
 }

@@ -20,12 +20,11 @@ import { LoadBudget, LoadBudgetError } from "../oci/mod.ts";
 import { FsError } from "../fs/mod.ts";
 import type { MemoryAccount } from "../tar/mod.ts";
 import { assertsDir, type PathStat, pathStat, resolveScoped } from "./_archive_path.ts";
-import { Spool } from "./_archive_spool.ts";
+import { Spool, SpoolFiles } from "./_archive_spool.ts";
 import { archiveStream, topName } from "./_archive_tar.ts";
 import { readUpload } from "./_archive_upload.ts";
 import { type CpView, openCpView, type ViewParts } from "./_archive_view.ts";
 import { extract } from "./_archive_extract.ts";
-import { randomId } from "./_format.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
 import { EngineError, invalid, notFound } from "./errors.ts";
@@ -60,12 +59,16 @@ interface ArchiveParts extends ViewParts {
 export class ContainerArchives {
   readonly #p: ArchiveParts;
   readonly #budget: LoadBudget;
+  /** Where uploads spool their bodies (none on a store without disk). */
+  readonly #spool: SpoolFiles | null;
   /** The PUT under way per container (the next waits for it). */
   readonly #busy = new Map<string, Promise<void>>();
 
   constructor(parts: ArchiveParts) {
     this.#p = parts;
     this.#budget = new LoadBudget(parts.memoryBytes ?? DEFAULT_ARCHIVE_MEMORY);
+    const space = parts.store.spillSpace?.("archive", "uploads");
+    this.#spool = space ? new SpoolFiles(space) : null;
   }
 
   /** moby's ContainerStatPath. Errors: not-found (container, or "Could not find the file P in container C"). */
@@ -123,7 +126,7 @@ export class ContainerArchives {
     const view = await openCpView(this.#p, rt, { write: true });
     const lease = this.#budget.lease("the archive");
     const account = budgetAccount(lease, this.#budget.limit);
-    const spool = new Spool(this.#p.store.spillSpace?.("archive", randomId()) ?? null, account);
+    const spool = new Spool(this.#spool, account);
     try {
       extractionPoint(view, path, ref); // refused before the body is read, as moby does
       const entries = await readUpload(body, { spool, account, maxBytes: o.maxBytes ?? DEFAULT_MAX_ARCHIVE });

@@ -59,6 +59,7 @@ t("a PUT body streams past the JSON limit; past maxArchiveBytes it is refused: 4
   await req("/containers/create?name=c1", post({ Image: "toolbox", Cmd: ["true"] }));
   const fits = writeTar([file("f", "x".repeat(20_000))]);
   assert.is((await req("/containers/c1/archive?path=/tmp", put(fits))).status, 200);
+  assert.is((await req("/v1.47/containers/c1/archive?path=/tmp", put(fits))).status, 200); // versioned, as the docker CLI asks
   const big = writeTar([file("g", "y".repeat(100_000))]);
   const declared = await req("/containers/c1/archive?path=/tmp", put(big, { "Content-Length": String(big.length) }));
   assert.equal([declared.status, await message(declared)], [413, "request body exceeds the limit of 65536 bytes"]);

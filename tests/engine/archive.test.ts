@@ -6,7 +6,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FileSystem, FsError, type FsHandle } from "../../src/fs/mod.ts";
@@ -14,7 +14,9 @@ import { gzip, indexTar, type TarEntry, type TarInput, writeTar } from "../../sr
 import { closeWorkers, MemVfs } from "../../src/wasi/mod.ts";
 import type { Engine } from "../../src/engine/mod.ts";
 import { nodePlatform, runtimeHost } from "../../server/platform/mod.ts";
-import { shWaitFor } from "../_wait.ts";
+import { DiskStore } from "../../server/store/mod.ts";
+import { createEngine } from "../../src/engine/mod.ts";
+import { shWaitFor, until } from "../_wait.ts";
 import { failure, heldOpen, output, outputUntil, run, sampleEngine } from "./_samples.ts";
 
 const t = suite("docker cp in the engine (the archive verbs)");
@@ -318,6 +320,36 @@ t("uploads share a memory budget: past it the copy is refused at once, nothing e
   assert.equal(await everything(engine, Id), before);
   await engine.containers.putArchive(Id, "/tmp", writeTar([file("small", "s".repeat(200 * 1024))]));
   await engine.containers.putArchive(Id, "/tmp", writeTar([file("small2", "s".repeat(200 * 1024))])); // the first gave its share back
+});
+
+t("on the disk store an upload's bodies wait on disk, past the memory budget, and go when it ends; a spool a killed engine left goes at the next open", async () => {
+  const home = mkdtempSync(join(tmpdir(), "strata-cp-disk-"));
+  const spool = join(home, "files", "archive", "uploads");
+  mkdirSync(spool, { recursive: true });
+  writeFileSync(join(spool, "left-by-a-crash"), "x".repeat(1000));
+  const engine = await createEngine({ store: DiskStore.open(home, { spillThreshold: 64 * 1024, onWarning: () => {} }), archiveMemoryBytes: 256 * 1024 });
+  try {
+    assert.equal(existsSync(spool) ? readdirSync(spool) : [], []);
+    await engine.images.load(new Uint8Array(readFileSync(new URL("../../rootfs-samples/toolbox.tar", import.meta.url))));
+    const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["true"] });
+    const big = new Uint8Array(2 * 1024 * 1024).map((_, i) => (i * 7) % 256);
+    let seen: string[] = [];
+    let ctl!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) });
+    const put = engine.containers.putArchive(Id, "/tmp", body);
+    const tar = writeTar([{ path: "big", type: "file", data: big }, file("after", "a")]);
+    ctl.enqueue(tar.subarray(0, tar.length - 2048)); // all of big's body, not the end
+    await until(() => existsSync(spool) && (seen = readdirSync(spool)).length === 1, { what: "the spool file" });
+    ctl.enqueue(tar.subarray(tar.length - 2048));
+    ctl.close();
+    await put;
+    assert.equal(existsSync(spool) ? readdirSync(spool) : [], [], `the spool file ${seen[0]} is removed`);
+    const [e] = await entriesOf(engine, Id, "/tmp/big");
+    assert.ok(e!.size === big.length && e!.data.every((b, i) => b === big[i]));
+  } finally {
+    await engine.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 });
 
 /** A host-like directory (MemVfs) whose file writes fail with ENOSPC once `limit` bytes went in. */
