@@ -111,7 +111,7 @@ export class ContainerArchives {
     const id = rt.rec.Id;
     const before = this.#busy.get(id) ?? Promise.resolve();
     const mine = before.then(() => this.#put(rt, ref, path, stream, o));
-    const settled = mine.then(() => {}, () => {});
+    const settled = mine.then(() => {}, () => {}); // the next PUT waits for this one's end; its failure is this caller's (below)
     this.#busy.set(id, settled);
     void settled.then(() => this.#busy.get(id) === settled && this.#busy.delete(id));
     try {
