@@ -46,7 +46,11 @@ export class Client {
     if (o.body !== undefined) {
       init.body = JSON.stringify(o.body);
       (init.headers as Record<string, string>)["Content-Type"] = "application/json";
-    } else if (o.raw !== undefined) init.body = o.raw;
+    } else if (o.raw !== undefined) {
+      init.body = o.raw;
+      // A streamed body (cp's tar as it is read) needs half duplex to be sent while the answer may come.
+      if (o.raw instanceof ReadableStream) (init as RequestInit & { duplex: string }).duplex = "half";
+    }
     const r = await this.transport.request(`${path}${o.query ? query(o.query) : ""}`, init);
     if (r.status >= 400) throw new DaemonError(r.status, await _message(r));
     return r;

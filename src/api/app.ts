@@ -10,7 +10,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getPath } from "hono/utils/url";
-import type { EngineApi } from "../engine/mod.ts";
+import { DEFAULT_MAX_ARCHIVE, type EngineApi } from "../engine/mod.ts";
+import { archiveRoutes } from "./_archive.ts";
 import { containerRoutes } from "./_containers.ts";
 import { containerStreamRoutes } from "./_container_io.ts";
 import { execRoutes } from "./_exec.ts";
@@ -28,6 +29,8 @@ export interface ApiOptions {
   token?: string;
   /** Largest `docker load` body (default 2 GiB). */
   maxLoadBytes?: number;
+  /** Largest `docker cp` archive into a container, as sent and as a tar (default 2 GiB). */
+  maxArchiveBytes?: number;
   /** Largest JSON body of any other request (default 1 MiB). */
   maxJsonBytes?: number;
   /** `docker info` Name. */
@@ -43,6 +46,8 @@ export interface ApiOptions {
   /** Where the server listens; its host is an allowed Host, a unix socket allows every Host. */
   listen?: { host?: string; port?: number; socket?: string };
 }
+
+const ARCHIVE = /^\/containers\/[^/]+\/archive$/;
 
 const NO_HIJACK = "attach and exec over a hijacked connection (Upgrade: tcp) are not available on this server: it cannot take over the connection; use the Node server (npm start), or logs";
 
@@ -66,10 +71,11 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   });
   const tooLarge = (max: number) => bodyLimit({ maxSize: max, onError: (c) => c.json({ message: `request body exceeds the limit of ${max} bytes` }, 413) });
   const maxJson = o.maxJsonBytes ?? 1 << 20;
-  app.use("*", async (c, next) => (streamsBody(c.req.path) ? await next() : await tooLarge(maxJson)(c, next)));
+  app.use("*", async (c, next) => (streamsBody(c.req.method, c.req.path) ? await next() : await tooLarge(maxJson)(c, next)));
   systemRoutes(app, api, { name: o.name, root: o.root });
   containerRoutes(app, api);
   containerStreamRoutes(app, api);
+  archiveRoutes(app, api, { maxArchiveBytes: o.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE });
   execRoutes(app, api);
   imageRoutes(app, api, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   volumeRoutes(app, api);
@@ -82,8 +88,12 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
  * (hono's bodyLimit buffers a body without Content-Length), so a plain attach's stdin
  * would reach the program only at the request's end. Each bounds its body itself.
  */
-const STREAMED_BODIES = [/^\/images\/load$/, /^\/containers\/[^/]+\/attach$/];
+const STREAMED_BODIES: Array<[method: string, path: RegExp]> = [
+  ["POST", /^\/images\/load$/], // docker load: maxLoadBytes
+  ["POST", /^\/containers\/[^/]+\/attach$/], // a plain attach's stdin: held back by the program's reading
+  ["PUT", ARCHIVE], // docker cp: maxArchiveBytes
+];
 
-function streamsBody(path: string): boolean {
-  return STREAMED_BODIES.some((re) => re.test(path));
+function streamsBody(method: string, path: string): boolean {
+  return STREAMED_BODIES.some(([m, re]) => m === method && re.test(path));
 }

@@ -5,6 +5,7 @@
  * implements its interface here; src/api and the CLI see only these.
  */
 import type { Change } from "../fs/mod.ts";
+import type { PathStat, PutArchiveOptions } from "./archive.ts";
 import type { EngineEvent } from "./events.ts";
 import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
 import type { AttachOptions, CommitOptions, EventsOptions, ExecIo, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
@@ -51,6 +52,20 @@ export interface ContainersApi {
   changes(ref: string): Promise<Change[]>;
   /** The merged rootfs as a tar. */
   export(ref: string): Promise<Uint8Array>;
+  /**
+   * `HEAD /containers/{id}/archive`: what is at `path` in the container's view (with its
+   * volumes and binds), its last component not followed. Errors: not-found ("Could not
+   * find the file P in container C").
+   */
+  statPath(ref: string, path: string): Promise<PathStat>;
+  /** `GET /containers/{id}/archive` (`docker cp` out): the path's stat and a tar of it, made as it is read. Errors: as statPath. */
+  getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: ReadableStream<Uint8Array> }>;
+  /**
+   * `PUT /containers/{id}/archive` (`docker cp` in): extract a tar (plain or gzip) into the
+   * directory at `path`; all of it or, on any error, nothing. Errors: not-found; invalid
+   * (not a directory, a read-only mount, a refused entry or archive, a conflict).
+   */
+  putArchive(ref: string, path: string, tar: ReadableStream<Uint8Array> | Uint8Array, opts?: PutArchiveOptions): Promise<void>;
   /** The upper as one more layer of a new image. */
   commit(ref: string, opts?: CommitOptions): Promise<{ Id: string }>;
   /** Remove every stopped container. */

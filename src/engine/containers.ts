@@ -1,6 +1,7 @@
 /**
  * `engine.containers`: Docker's container verbs. Create, rename, list, inspect, logs,
- * attach, diff, export, commit and prune are here; start, stop, kill, restart, wait and
+ * attach, diff, export, commit and prune are here; the archive verbs of `docker cp` are
+ * archive.ts's (handed in); start, stop, kill, restart, wait and
  * remove are the lifecycle's (handed in), so the state machine has one owner. The
  * containers themselves are the registry's and their filesystems the layer cache's; this
  * part reads them and changes them only through those parts' methods.
@@ -14,6 +15,7 @@ import { randomId } from "./_format.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import type { Lifecycle } from "./_lifecycle.ts";
 import { attachTo, readLogs } from "./_logs_io.ts";
+import type { ContainerArchives, PathStat, PutArchiveOptions } from "./archive.ts";
 import { parseDetachKeys } from "./_detach_keys.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
@@ -35,6 +37,8 @@ interface ContainersParts {
   volumes: Pick<VolumeStore, "create">;
   events: EventBus;
   platform?: EnginePlatform;
+  /** The archive verbs (`docker cp`). */
+  archives: ContainerArchives;
 }
 
 export class Containers implements ContainersApi {
@@ -163,6 +167,16 @@ export class Containers implements ContainersApi {
     const tar = exportMerged(await this.#p.layers.mount(rt));
     this.#event(rt.rec, "export");
     return tar;
+  }
+
+  statPath(ref: string, path: string): Promise<PathStat> {
+    return this.#p.archives.statPath(ref, path);
+  }
+  getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: ReadableStream<Uint8Array> }> {
+    return this.#p.archives.getArchive(ref, path);
+  }
+  putArchive(ref: string, path: string, tar: ReadableStream<Uint8Array> | Uint8Array, o?: PutArchiveOptions): Promise<void> {
+    return this.#p.archives.putArchive(ref, path, tar, o);
   }
 
   commit(ref: string, o?: CommitOptions): Promise<{ Id: string }> {

@@ -17,6 +17,7 @@
  * | `LayerCache` (_layer_cache.ts) | one `Layer` per diffId, image rootfs sizes; mounts, sizes |
  * | `Lifecycle` (_lifecycle.ts) | the state machine: start, stop, kill, restart, wait, remove; restore after a crash |
  * | `Containers` (containers.ts) | the container verbs (`engine.containers`) |
+ * | `ContainerArchives` (archive.ts) | `docker cp`'s archive verbs (in `engine.containers`), the memory budget of uploads |
  * | `Execs` (exec.ts) | exec instances (`engine.exec`) |
  * | `EngineImages` (_engine_images.ts) | images (`engine.images`) and the loads' memory budget |
  * | `VolumeStore` (volumes.ts) | volumes (`engine.volumes`) |
@@ -38,6 +39,7 @@ import { LayerCache } from "./_layer_cache.ts";
 import { Lifecycle } from "./_lifecycle.ts";
 import { ContainerRegistry } from "./_registry.ts";
 import { checkRecords } from "./_store_check.ts";
+import { ContainerArchives } from "./archive.ts";
 import { Containers } from "./containers.ts";
 import { EventBus } from "./events.ts";
 import { Execs } from "./exec.ts";
@@ -68,7 +70,8 @@ export class Engine implements EngineApi {
     const volumes = this.volumes = new VolumeStore(store, events, (name) => registry.volumeUsers(name));
     const layers = new LayerCache(store, (diffId) => images.layerBytes(diffId));
     const lifecycle = new Lifecycle({ store, registry, layers, volumes, events, options: opts });
-    this.containers = new Containers({ registry, layers, lifecycle, images, volumes, events, platform });
+    const archives = new ContainerArchives({ registry, layers, volumes, events, platform, store, memoryBytes: opts.archiveMemoryBytes });
+    this.containers = new Containers({ registry, layers, lifecycle, images, volumes, events, platform, archives });
     this.exec = new Execs({ registry, layers, events, options: opts });
     this.system = new System({ store, registry, containers: this.containers, images, volumes });
     this.store = store;

@@ -1,7 +1,7 @@
 /**
  * The engine: Docker's model of images and containers as a library over a Store —
  * create, start, stop, kill, restart, wait, remove, rename, list, inspect, logs, exec,
- * diff, export, commit, events, system df — on Node and Deno with the disk store, and in
+ * diff, export, cp (the archive verbs), commit, events, system df — on Node and Deno with the disk store, and in
  * a browser or an edge worker with MemoryStore. See docs/engine.md.
  *
  * @example
@@ -32,6 +32,7 @@ export type {
   MountPoint, MountSpec, SystemDf, Volume, VolumeCreateOptions,
 } from "./wire.ts";
 export { EngineError, type EngineErrorKind } from "./errors.ts";
+export { DEFAULT_MAX_ARCHIVE, type PathStat, type PutArchiveOptions } from "./archive.ts";
 // The parts an Engine is made of that callers hold (engine.images, engine.volumes, engine.events, engine.exec).
 export { EngineImages } from "./_engine_images.ts";
 export { VolumeStore } from "./volumes.ts";

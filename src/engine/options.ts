@@ -30,6 +30,12 @@ export interface EngineOptions {
    * pass it is refused at once.
    */
   loadMemoryBytes?: number;
+  /**
+   * Memory shared by every `docker cp` upload in progress (default 1 GiB, src/engine
+   * archive.ts DEFAULT_ARCHIVE_MEMORY): the entries' names, and the file bodies where the
+   * store has no disk to spool them on; an upload that would pass it is refused at once.
+   */
+  archiveMemoryBytes?: number;
 }
 
 /**

@@ -57,6 +57,14 @@ export class WritableLayer {
   inoEnd = Infinity;
   /** Counts changes (every record reported): a copy made at one count is the layer as it stands while the count is unchanged. */
   version = 0;
+  /**
+   * Set while the engine changes this copy of a layer that processes in workers share
+   * (src/wasi/shared_changes.ts): an unlinked inode this copy lets go of may still be
+   * open in theirs, so `release` asks here first, and an inode it takes (true) stays in
+   * the table until a `release` record forgets it (applyChange), as a worker's own
+   * release is deferred while others share the layer.
+   */
+  holdRelease: ((node: Inode) => boolean) | null = null;
 
   /**
    * Bind to `stack`. An upper belongs to one image; binding it again to a stack of the
@@ -189,6 +197,7 @@ export class WritableLayer {
   /** Forget an unlinked inode (nlink 0) whose last handle closed. */
   release(node: Inode): void {
     if (this.inodes.get(node.ino) !== node || node === this.root) return;
+    if (this.holdRelease?.(node)) return;
     this.inodes.delete(node.ino);
     node.spill?.close(); // its file goes when the next snapshot no longer names it
     this.tableChanges++;

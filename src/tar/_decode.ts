@@ -26,7 +26,8 @@ export class HeaderDecoder {
   /** Offset of the first record of the entry being assembled. */
   #start = 0;
 
-  constructor(readonly archive: string) {}
+  /** `rename`: maps each raw name (and hard link target) before it is normalized and checked. */
+  constructor(readonly archive: string, readonly rename?: (raw: string) => string) {}
 
   /** The typeflag and body size of the header at hdr[pos]; checks its checksum and size field. */
   header(hdr: Uint8Array, pos: number, offset: number): { flag: string; size: number } {
@@ -65,7 +66,8 @@ export class HeaderDecoder {
    */
   entry(hdr: Uint8Array, pos: number, offset: number, flag: string, size: number, data: Uint8Array, next: number): TarEntry {
     const pax = hasKeys(this.#global) ? { ...this.#global, ...this.#pax } : this.#pax;
-    const rawPath = pax["path"] ?? this.#longName ?? headerName(hdr, pos);
+    const stored = pax["path"] ?? this.#longName ?? headerName(hdr, pos);
+    const rawPath = this.rename ? this.rename(stored) : stored;
     const fail = (detail: string): never => {
       throw new TarSyntaxError(this.archive, offset, detail, rawPath);
     };
@@ -74,6 +76,7 @@ export class HeaderDecoder {
     if (typeof path !== "string") return fail(`unsafe entry name: ${path.error}`);
     let linkname = pax["linkpath"] ?? this.#longLink ?? readString(hdr, pos + 157, 100);
     if (type === "hardlink") {
+      if (this.rename) linkname = this.rename(linkname);
       const target = normalizeEntryPath(linkname);
       if (typeof target !== "string" || target === "") fail(`hard link target "${linkname}" escapes the archive root`);
       linkname = target as string;

@@ -15,6 +15,12 @@ export interface StreamTarOptions {
   name?: string;
   /** Refuse an archive longer than this many bytes. */
   maxBytes?: number;
+  /**
+   * Map each name as stored (and each hard link's target) before it is normalized and
+   * checked: a client that rebases an archive's top entry (`docker cp`'s "/" → "out/")
+   * does it here; what the mapping gives is refused like any name (absolute, `..`).
+   */
+  rename?: (raw: string) => string;
 }
 
 /** One entry of a streamed archive: its metadata (`data` is empty) and, for a file, its body. */
@@ -39,7 +45,7 @@ const EMPTY = new Uint8Array(0);
 export async function* streamTar(stream: ReadableStream<Uint8Array>, opts: StreamTarOptions = {}): AsyncGenerator<StreamedEntry> {
   const name = opts.name ?? "tar archive";
   const src = new ChunkSource(stream.getReader(), name, opts.maxBytes ?? Number.MAX_SAFE_INTEGER);
-  const decoder = new HeaderDecoder(name);
+  const decoder = new HeaderDecoder(name, opts.rename);
   try {
     for (;;) {
       const at = src.offset;

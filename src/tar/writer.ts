@@ -55,14 +55,26 @@ export function writeTar(entries: Iterable<TarInput>, opts: WriteOptions = {}): 
 
 function encodeEntry(e: TarInput, opts: WriteOptions, out: Uint8Array[]): void {
   const data = e.type === "file" ? e.data ?? new Uint8Array(0) : new Uint8Array(0);
-  const name = e.type === "dir" && e.path !== "" ? `${e.path}/` : e.path === "" ? "./" : e.path;
-  const mtime = opts.mtime ?? e.mtime ?? 0;
+  out.push(tarHeader(opts.mtime === undefined ? e : { ...e, mtime: opts.mtime }, data.length));
+  if (data.length) out.push(pad(data));
+}
+
+/**
+ * The header blocks of one entry whose body is `size` bytes (a pax extended header first
+ * when a field does not fit ustar): what a streaming writer sends before the body, which
+ * it then pads to a multiple of 512 bytes (`tarPadding`). `e.data` is not read.
+ * @example tarHeader({ path: "etc/hostname", type: "file" }, 4).length // 512
+ */
+export function tarHeader(e: TarInput, size: number): Uint8Array {
+  const out: Uint8Array[] = [];
+  const name = e.type === "dir" && e.path !== "" && !e.path.endsWith("/") ? `${e.path}/` : e.path === "" ? "./" : e.path;
+  const mtime = e.mtime ?? 0;
   const linkname = e.linkname ?? "";
   const pax: Record<string, string> = { ...(e.pax ?? {}) };
   const split = splitName(name);
   if (!split) pax["path"] = name;
   if (!fitsAscii(linkname, 100)) pax["linkpath"] = linkname;
-  if (data.length > MAX_OCTAL_12) pax["size"] = String(data.length);
+  if (size > MAX_OCTAL_12) pax["size"] = String(size);
   if (!Number.isInteger(mtime) || mtime < 0 || mtime > MAX_OCTAL_12) pax["mtime"] = String(mtime);
   if ((e.uid ?? 0) > MAX_OCTAL_8) pax["uid"] = String(e.uid);
   if ((e.gid ?? 0) > MAX_OCTAL_8) pax["gid"] = String(e.gid);
@@ -74,12 +86,27 @@ function encodeEntry(e: TarInput, opts: WriteOptions, out: Uint8Array[]): void {
     out.push(header({ name: pname, prefix: "", flag: "x", size: body.length, mode: 0o644, mtime: 0 }), pad(body));
   }
   out.push(header({
-    name: split ? split[1] : asciiTrunc(name, 100), prefix: split ? split[0] : "", flag: FLAG[e.type], size: data.length,
+    name: split ? split[1] : asciiTrunc(name, 100), prefix: split ? split[0] : "", flag: FLAG[e.type], size,
     mode: e.mode ?? (e.type === "dir" ? 0o755 : 0o644), uid: e.uid, gid: e.gid, uname: e.uname, gname: e.gname,
     mtime: Number.isInteger(mtime) && mtime >= 0 && mtime <= MAX_OCTAL_12 ? mtime : Math.max(0, Math.min(MAX_OCTAL_12, Math.floor(mtime))),
     linkname: fitsAscii(linkname, 100) ? linkname : asciiTrunc(linkname, 100), devmajor: e.devmajor, devminor: e.devminor,
   }));
-  if (data.length) out.push(pad(data));
+  return out.length === 1 ? out[0]! : concatBlocks(out);
+}
+
+/** The zero bytes that pad a body of `size` bytes to a whole number of 512-byte blocks. */
+export function tarPadding(size: number): Uint8Array {
+  return new Uint8Array((BLOCK - (size % BLOCK)) % BLOCK);
+}
+
+/** The end of an archive: two zero blocks. */
+export const TAR_END: Uint8Array = new Uint8Array(BLOCK * 2);
+
+function concatBlocks(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, at), at += p.length;
+  return out;
 }
 
 function fitsAscii(s: string, max: number): boolean {

@@ -67,6 +67,23 @@ function forward(peer: Peer): void {
   while (peer.pending.length && peer.inbox.tryPush(peer.pending[0]!)) peer.pending.shift();
 }
 
+/** The running processes on the filesystem `key` (empty when none). */
+export function peersOn(key: string): ReadonlySet<Peer> {
+  return users.get(key) ?? NONE;
+}
+const NONE: ReadonlySet<Peer> = new Set();
+
+/** Hand `frame` (a tagged change record) to `peer`'s inbox, or queue it for its next pump. */
+export function sendTo(peer: Peer, frame: Uint8Array): void {
+  peer.pending.push(frame);
+  forward(peer);
+}
+
+/** Inode `ino` of filesystem `key` was let go of while processes share it: forgotten when the last one ends. */
+export function deferRelease(key: string, ino: number): void {
+  deferred.get(key)?.add(ino) ?? deferred.set(key, new Set([ino]));
+}
+
 /** Yield to the event loop (a task, not a microtask: I/O and timers run in between). */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -132,7 +149,7 @@ export class Replay {
       if (!upper) throw new Error(`the process has no filesystem "${key}"`);
       if (rec.op === "inode") this.created.set(key, Math.max(this.created.get(key) ?? -1, rec.ino));
       if (rec.op === "release" && (users.get(key)?.size ?? 0) > 1) {
-        deferred.get(key)?.add(rec.ino) ?? deferred.set(key, new Set([rec.ino]));
+        deferRelease(key, rec.ino);
         return key;
       }
       applyChange(upper, rec);

@@ -26,6 +26,7 @@ export { webWorkerHost } from "./web_worker_host.ts";
 export { ModuleCache, defaultModuleCache, fileDigest } from "./module_cache.ts";
 export { MemVfs, type MemSnapshot } from "./mem_vfs.ts";
 export { ChangeLink } from "./change_link.ts";
+export { changeShared } from "./shared_changes.ts";
 export { MountedVfs, type MountedFs, normalizePath, readOnly } from "./mounted_vfs.ts";
 export { DevFs } from "./devfs.ts";
 export { ProcFs, type ProcInfo } from "./procfs.ts";

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { demultiplex } from "../../src/api/mod.ts";
+import { indexTar, writeTar } from "../../src/tar/mod.ts";
 import { until } from "../_wait.ts";
 import { type Started, startServer } from "./_server.ts";
 
@@ -107,6 +108,27 @@ if (!Docker) {
     const events = await within(new Promise<Any[]>((resolve, reject) => docker.modem.followProgress(stream, (err: Any, res: Any[]) => (err ? reject(err) : resolve(res)))), "the load's progress to end");
     assert.ok(events.some((e: Any) => /Loaded image: demo:latest/.test(e.stream ?? "")));
     assert.is((await within(docker.getImage("demo").inspect(), "inspect demo")).RepoTags[0], "demo:latest");
+  });
+
+  t("putArchive, infoArchive and getArchive: docker cp's endpoints as dockerode calls them", async () => {
+    const c = await within(docker.createContainer({ Image: "toolbox", Cmd: ["cat", "/tmp/put/hello.txt"], name: "darch" }), "createContainer darch");
+    const tar = writeTar([{ path: "put", type: "dir" }, { path: "put/hello.txt", type: "file", data: new TextEncoder().encode("via dockerode\n") }]);
+    await within(c.putArchive(Buffer.from(tar), { path: "/tmp" }), "putArchive /tmp");
+    const head = await within(c.infoArchive({ path: "/tmp/put/hello.txt" }), "infoArchive /tmp/put/hello.txt");
+    const stat = JSON.parse(Buffer.from(head.headers["x-docker-container-path-stat"], "base64").toString()) as { name: string; size: number; mode: number };
+    assert.equal([stat.name, stat.size, stat.mode], ["hello.txt", 14, 0o644]);
+    head.resume();
+    const got = await within(c.getArchive({ path: "/tmp/put" }), "getArchive /tmp/put");
+    const chunks: Buffer[] = [];
+    await within(new Promise((resolve, reject) => got.on("data", (d: Buffer) => chunks.push(d)).on("end", resolve).on("error", reject)), "the archive's end");
+    const entries = indexTar(new Uint8Array(Buffer.concat(chunks)));
+    assert.equal(entries.map((e) => [e.path, new TextDecoder().decode(e.data)]), [["put", ""], ["put/hello.txt", "via dockerode\n"]]);
+    await within(c.start(), "start darch");
+    assert.is((await within(c.wait(), "wait darch")).StatusCode, 0);
+    const missing = await c.getArchive({ path: "/nope" }).then(() => null, (err: Any) => err);
+    assert.is(missing?.statusCode, 404);
+    assert.match(String(missing?.message), /Could not find the file \/nope in container/);
+    await within(c.remove(), "remove darch");
   });
 }
 
