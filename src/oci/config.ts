@@ -16,6 +16,24 @@ export interface ContainerConfig {
   ExposedPorts?: Record<string, object>;
   Volumes?: Record<string, object>;
   StopSignal?: string;
+  /** HEALTHCHECK; durations in nanoseconds, as Docker stores them. `Test: ["NONE"]` disables the base image's. */
+  Healthcheck?: HealthConfig;
+  /** ONBUILD triggers, each one Dockerfile instruction as written. */
+  OnBuild?: string[];
+  /** SHELL: the shell that runs the shell form of RUN, CMD and ENTRYPOINT. */
+  Shell?: string[];
+  /** Set by the builder when Cmd/Entrypoint came from a shell form (Windows-only meaning in Docker). */
+  ArgsEscaped?: boolean;
+}
+
+/** Docker's HealthConfig (api/types/container/config.go); durations in nanoseconds, 0 = inherit. */
+export interface HealthConfig {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
 }
 
 export interface HistoryEntry {
