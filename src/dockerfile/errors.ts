@@ -10,3 +10,8 @@ export class DockerfileError extends SyntaxError {
     this.detail = detail;
   }
 }
+
+/** A syntax error found before its line is known; the parser adds the line (internal to this folder). */
+export class LineError extends Error {
+  override name = "LineError";
+}

@@ -19,9 +19,9 @@
  * ```
  */
 export { DockerfileError } from "./errors.ts";
-export { type Dockerfile, type Heredoc, type Instruction, parseDockerfile } from "./parser.ts";
-export { type Command, toCommand } from "./commands.ts";
-export { type EnvLookup, expandWord, expandWords } from "./lexer.ts";
+export { type Dockerfile, type Heredoc, type Instruction, MAX_LINE, parseDockerfile } from "./parser.ts";
+export { type Command, type InlineSource, toCommand } from "./commands.ts";
+export { type EnvLookup, expandWord, expandWords, type LexMode } from "./lexer.ts";
 export { expandCommand } from "./expand.ts";
-export { IgnoreMatcher, parseDockerignore } from "./dockerignore.ts";
-export { applyConfigCommand, parseChanges } from "./config_changes.ts";
+export { cleanPath, IgnoreMatcher, parseDockerignore } from "./dockerignore.ts";
+export { applyChanges, applyConfigCommand, type ApplyOptions, CHANGE_COMMANDS, DEFAULT_SHELL, normalizeWorkdir, parseChanges } from "./config_changes.ts";

@@ -35,8 +35,10 @@ export function inspectView(rec: ImageRecord, config: ImageConfig, tags: string[
     Config: {
       Hostname: "", Domainname: "", User: c.User ?? "", AttachStdin: false, AttachStdout: false, AttachStderr: false,
       ExposedPorts: c.ExposedPorts ?? null, Tty: false, OpenStdin: false, StdinOnce: false, Env: c.Env ?? null, Cmd: c.Cmd ?? null,
-      Image: "", Volumes: c.Volumes ?? null, WorkingDir: c.WorkingDir ?? "", Entrypoint: c.Entrypoint ?? null, OnBuild: null,
+      Image: "", Volumes: c.Volumes ?? null, WorkingDir: c.WorkingDir ?? "", Entrypoint: c.Entrypoint ?? null, OnBuild: c.OnBuild ?? null,
       Labels: c.Labels ?? null, StopSignal: c.StopSignal,
+      // omitempty in Docker's container.Config: shown only when an image sets them
+      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}), ...(c.Shell ? { Shell: c.Shell } : {}), ...(c.ArgsEscaped ? { ArgsEscaped: true } : {}),
     },
     Architecture: config.architecture, Os: config.os, Size: size, VirtualSize: size,
     GraphDriver: { Name: "strata-union", Data: { LowerDiffs: rec.diffIds.slice().reverse().join(":") } },
