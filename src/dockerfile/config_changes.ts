@@ -136,7 +136,9 @@ function apply(c: ContainerConfig, cmd: Command, o: ApplyOptions): ContainerConf
  * Errors: DockerfileError — "RUN is not a valid change command", or a parse error with its line.
  */
 export function parseChanges(changes: string[]): Command[] {
-  if (!changes.length) return [];
+  // Docker answers "file with no instructions" to blank changes; a client that sends an empty
+  // `changes=` means none, so blank changes are no changes here.
+  if (!changes.some((c) => c.trim())) return [];
   const df = parseDockerfile(changes.join("\n"));
   for (const inst of df.instructions) {
     if (!CHANGE_COMMANDS.includes(inst.keyword)) throw new DockerfileError(`${inst.original.split(/\s/, 1)[0]} is not a valid change command`);
