@@ -13,7 +13,7 @@ const TAR = { "Content-Type": "application/x-tar" };
 
 export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: number }): void {
   const im = engine.images;
-  app.get("/images/json", async (c) => c.json(listFilter(await im.list(), filters(c))));
+  app.get("/images/json", async (c) => c.json(listFilter(await im.list({ all: bool(c, "all") }), filters(c))));
   app.post("/images/load", (c) => loadResponse(engine, loadBody(c, o.maxLoadBytes), o.maxLoadBytes, bool(c, "quiet")));
   app.get("/images/get", async (c) => {
     const names = c.req.queries("names") ?? [];

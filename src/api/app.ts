@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getPath } from "hono/utils/url";
 import type { EngineApi } from "../engine/mod.ts";
+import { buildRoutes } from "./_build.ts";
 import { containerRoutes } from "./_containers.ts";
 import { containerStreamRoutes } from "./_container_io.ts";
 import { execRoutes } from "./_exec.ts";
@@ -26,7 +27,7 @@ import { stripVersion, wantsHijack } from "./hijack.ts";
 export interface ApiOptions {
   /** Required bearer token (the Docker API is root-equivalent); absent = no check. */
   token?: string;
-  /** Largest `docker load` body (default 2 GiB). */
+  /** Largest `docker load` body, and largest build context (default 2 GiB). */
   maxLoadBytes?: number;
   /** Largest JSON body of any other request (default 1 MiB). */
   maxJsonBytes?: number;
@@ -66,12 +67,14 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   });
   const tooLarge = (max: number) => bodyLimit({ maxSize: max, onError: (c) => c.json({ message: `request body exceeds the limit of ${max} bytes` }, 413) });
   const maxJson = o.maxJsonBytes ?? 1 << 20;
-  app.use("*", async (c, next) => (c.req.path === "/images/load" ? await next() : await tooLarge(maxJson)(c, next)));
+  // Archive bodies (load, a build's context) are streamed and capped by their routes.
+  app.use("*", async (c, next) => (c.req.path === "/images/load" || c.req.path === "/build" ? await next() : await tooLarge(maxJson)(c, next)));
   systemRoutes(app, api, { name: o.name, root: o.root });
   containerRoutes(app, api);
   containerStreamRoutes(app, api);
   execRoutes(app, api);
   imageRoutes(app, api, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
+  buildRoutes(app, api, { maxContextBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   volumeRoutes(app, api);
   return app;
 }

@@ -5,6 +5,7 @@
  * implements its interface here; src/api and the CLI see only these.
  */
 import type { Change } from "../fs/mod.ts";
+import type { BuildOptions, BuildResult } from "./build.ts";
 import type { EngineEvent } from "./events.ts";
 import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
 import type { AttachOptions, CommitOptions, EventsOptions, ExecIo, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
@@ -20,6 +21,7 @@ export interface EngineApi {
   readonly volumes: VolumesApi;
   readonly events: EventsApi;
   readonly system: SystemApi;
+  readonly builder: BuilderApi;
   /** Resolves when every change and output write made so far is in the store (the write-through journals are drained). */
   sync(): Promise<void>;
   /** Stop running containers (SIGTERM, then kill after graceMs), write everything, release the store. */
@@ -72,7 +74,8 @@ export interface ExecApi {
 export interface ImagesApi {
   /** `docker load` of an archive, whole or streamed (a streamed archive is never held whole). */
   load(input: Uint8Array | ReadableStream<Uint8Array>, opts?: { name?: string; maxArchiveBytes?: number; onProgress?: (p: LoadProgress) => void }): Promise<LoadResult>;
-  list(): Promise<ImageSummary[]>;
+  /** Without `all`, intermediate images (untagged parents of built images) are left out. */
+  list(opts?: { all?: boolean }): Promise<ImageSummary[]>;
   inspect(ref: string): ReturnType<ImageStore["inspect"]>;
   history(ref: string): ReturnType<ImageStore["history"]>;
   tag(source: string, target: string): Promise<void>;
@@ -81,6 +84,17 @@ export interface ImagesApi {
   save(refs: readonly string[]): Promise<Uint8Array>;
   /** Remove untagged images no container uses (`dangling`), or every unused one with all. */
   prune(opts?: { all?: boolean }): Promise<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }>; SpaceReclaimed: number }>;
+}
+
+/** `engine.builder`: `POST /build` (the classic builder). */
+export interface BuilderApi {
+  /**
+   * Build an image from a context tar (the Dockerfile in it); the output goes to
+   * `opts.onOutput` as Docker's JSON messages. Errors before the first step: EngineError
+   * "invalid" (a bad tag or Dockerfile), the context's parse errors; a failed step:
+   * BuildError (its `code` is a failed RUN's exit status).
+   */
+  build(context: Uint8Array | ReadableStream<Uint8Array>, opts?: BuildOptions): Promise<BuildResult>;
 }
 
 /** `engine.volumes`: the /volumes/* verbs. */
