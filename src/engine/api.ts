@@ -7,6 +7,7 @@
 import type { Change } from "../fs/mod.ts";
 import type { BuildOptions, BuildResult } from "./build.ts";
 import type { EngineEvent } from "./events.ts";
+import type { ImportOptions } from "./_image_import.ts";
 import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
 import type { AttachOptions, CommitOptions, EventsOptions, ExecIo, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
 import type {
@@ -82,6 +83,12 @@ export interface ImagesApi {
   /** `docker rmi`. Errors: not-found; conflict when a container uses it (unless force). */
   remove(ref: string, opts?: { force?: boolean }): Promise<Array<{ Untagged?: string; Deleted?: string }>>;
   save(refs: readonly string[]): Promise<Uint8Array>;
+  /**
+   * `docker import`: a filesystem tar (plain or gzip, e.g. `docker export`'s) as a one-layer
+   * image, with `--change`, `--message` and the platform. Errors: invalid (a bad reference,
+   * platform, change or tar); nothing is stored then.
+   */
+  import(input: Uint8Array | ReadableStream<Uint8Array>, opts?: ImportOptions & { maxBodyBytes?: number }): Promise<{ id: string }>;
   /** Remove untagged images no container uses (`dangling`), or every unused one with all. */
   prune(opts?: { all?: boolean }): Promise<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }>; SpaceReclaimed: number }>;
 }
