@@ -14,7 +14,7 @@ import { CliError, type Ctx, helpText, runVerb, type Verb } from "./_verb.ts";
 import { type Client, connect, DaemonError } from "./client.ts";
 import { commit, containerPrune, diff, exportVerb, inspect, kill, logs, ps, rename, restart, rm, stop, wait } from "./verbs_containers.ts";
 import { cp } from "./verbs_cp.ts";
-import { history, imagePrune, images, load, rmi, save, tag } from "./verbs_images.ts";
+import { history, imagePrune, images, importVerb, load, rmi, save, tag } from "./verbs_images.ts";
 import { attach, exec } from "./verbs_attach.ts";
 import { create, run, start } from "./verbs_run.ts";
 import { serve } from "./verbs_serve.ts";
@@ -29,12 +29,12 @@ const container: Verb = {
 };
 const image: Verb = {
   name: "image", usage: "COMMAND", summary: "Manage images",
-  sub: [history, inspect, load, as(images, "ls"), imagePrune, as(rmi, "rm"), save, tag],
+  sub: [history, importVerb, inspect, load, as(images, "ls"), imagePrune, as(rmi, "rm"), save, tag],
 };
 
 export const VERBS: Verb[] = [
   run, exec, ps, images, load, save, serve, info, version, container, image, volume, system,
-  attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
+  attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, importVerb, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
 ];
 
 const GLOBAL = [
