@@ -30,7 +30,7 @@ export interface ImportOptions {
 }
 
 /** What the import is handed: the archive load that stores the image, and limits. */
-export interface ImportParts {
+interface ImportParts {
   /** Store a `docker save` archive of the one image (the store's load: checked, atomic). */
   load(archive: Uint8Array): Promise<{ id: string }>;
   sha256?: Sha256Impl;
@@ -43,7 +43,7 @@ export interface ImportParts {
 }
 
 /** The engine's own platform: what the sample images and `FROM scratch` builds are. */
-export const DEFAULT_IMPORT_PLATFORM = { os: "wasip1", architecture: "wasm" };
+const DEFAULT_IMPORT_PLATFORM = { os: "wasip1", architecture: "wasm" };
 
 const PLATFORM_PART = /^[A-Za-z0-9_.-]+$/;
 
