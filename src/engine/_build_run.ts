@@ -45,14 +45,10 @@ export async function runStep(parts: RunParts, s: RunStep): Promise<Uint8Array> 
   s.out.stdout(` ---> Running in ${Id.slice(0, 12)}\n`);
   const session = containers.attach(Id, { stdout: true, stderr: true, stream: true });
   const pump = (async () => {
-    const text = { stdout: new TextDecoder(), stderr: new TextDecoder() };
-    for await (const e of session.output) {
-      const t = text[e.stream].decode(e.data, { stream: true });
-      if (e.stream === "stdout") s.out.stdout(t);
-      else s.out.stderr(t);
-    }
-    s.out.stdout(text.stdout.decode());
-    s.out.stderr(text.stderr.decode());
+    const lines = { stdout: new LineBuffer((t) => s.out.stdout(t)), stderr: new LineBuffer((t) => s.out.stderr(t)) };
+    for await (const e of session.output) lines[e.stream].push(e.data);
+    lines.stdout.end();
+    lines.stderr.end();
   })();
   let killFailed: unknown;
   const cancel = () => {
@@ -77,4 +73,28 @@ export async function runStep(parts: RunParts, s: RunStep): Promise<Uint8Array> 
     session.close();
   }
   return exportUpper(await parts.mountOf(Id));
+}
+
+/**
+ * A stream's text passed on a line at a time (a program's many small writes — `echo`
+ * writes its newline apart — read as the lines they make; stderr's red marks go around
+ * whole lines), what is left of a line when the stream ends.
+ */
+class LineBuffer {
+  readonly #dec = new TextDecoder();
+  #held = "";
+  constructor(readonly emit: (text: string) => void) {}
+
+  push(data: Uint8Array): void {
+    const text = this.#held + this.#dec.decode(data, { stream: true });
+    const nl = text.lastIndexOf("\n");
+    this.#held = text.slice(nl + 1);
+    if (nl >= 0) this.emit(text.slice(0, nl + 1));
+  }
+
+  end(): void {
+    const rest = this.#held + this.#dec.decode();
+    this.#held = "";
+    if (rest) this.emit(rest);
+  }
 }

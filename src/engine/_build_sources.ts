@@ -99,10 +99,15 @@ async function sourceHash(fs: FileSystem, path: string, hash: Sha256Impl): Promi
 
 /** The sum of one entry: its header fields (no times) and its bytes. */
 async function entrySum(fs: FileSystem, path: string, st: FsStat, hash: Sha256Impl): Promise<string> {
-  const body = st.type === "file" ? await hash(fs.readFile(path)) : "";
+  const body = st.type === "file" ? await hash(unshared(fs.readFile(path))) : "";
   const link = st.type === "symlink" ? fs.readlink(path) : "";
   const header = [path.slice(1), st.type, st.mode.toString(8), st.uid, st.gid, st.type === "file" ? String(st.size) : "0", link, body].join("\0");
   return hex(await hash(enc.encode(header)));
+}
+
+/** WebCrypto refuses a view of a SharedArrayBuffer (an image's layer is kept in one, src/engine/_layer_cache.ts). */
+function unshared(bytes: Uint8Array): Uint8Array {
+  return typeof SharedArrayBuffer !== "undefined" && bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes;
 }
 
 function hex(digest: string): string {
