@@ -51,8 +51,10 @@ export const build: Verb = {
       if (quiet && err instanceof CliError) await ctx.io.err(said.join(""));
       throw err;
     }
-    if (quiet) await ctx.io.out(said.join(""));
-    if (flag.str(p, "iidfile")) writeFileSync(flag.str(p, "iidfile")!, id);
+    if (quiet) await ctx.io.out(id = said.join(""));
+    const iidfile = flag.str(p, "iidfile");
+    if (iidfile && !id) throw new CliError(`strata: Server did not provide an image ID. Cannot write ${iidfile}`, 1);
+    if (iidfile) writeFileSync(iidfile, id);
   },
 };
 
