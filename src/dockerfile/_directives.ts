@@ -5,7 +5,16 @@
  */
 import { LineError } from "./errors.ts";
 
-const DIRECTIVE = /^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
+/** Trailing CR and LF removed (a loop: `/[\r\n]+$/` backtracks quadratically on a long run of CRs mid-line). */
+export function trimNewline(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line[end - 1] === "\n" || line[end - 1] === "\r")) end--;
+  return line.slice(0, end);
+}
+
+// moby's `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` backtracks quadratically in JavaScript on a
+// long run of spaces; this one does not, and the value is trimmed after.
+const DIRECTIVE = /^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+)$/;
 const KNOWN = new Set(["syntax", "escape", "check"]);
 
 /** The directive state of one parse: the escape character and whether directives may still come. */
@@ -20,7 +29,7 @@ export class Directives {
    * taken in, a comment emptied. Errors: Error (a repeated directive, a bad escape character).
    */
   processLine(line: string, stripLeft: boolean): string {
-    let token = line.replace(/[\r\n]+$/, "");
+    let token = trimNewline(line);
     if (stripLeft) token = token.trimStart();
     this.#directive(token);
     return token.trimStart().startsWith("#") ? "" : token;
@@ -40,7 +49,7 @@ export class Directives {
     }
     if (this.#seen.has(key)) throw new LineError(`only one ${key} parser directive can be used`);
     this.#seen.add(key);
-    if (key === "escape") this.#setEscape(m[2]!);
+    if (key === "escape") this.#setEscape(m[2]!.trimEnd() || m[2]![0]!);
   }
 
   #setEscape(s: string): void {

@@ -13,15 +13,16 @@ export interface Heredoc {
   chomp: boolean;
 }
 
-const HEREDOC = /^(\d*)<<(-?)\s*([^<]*)$/;
+// moby's `^(\d*)<<(-?)\s*([^<]*)$`, with the overlapping `\s*([^<]*)` done by hand (it backtracks quadratically in JavaScript).
+const HEREDOC = /^(\d*)<<(-?)(.*)$/s;
 const unset = () => undefined;
 const quotes = (s: string) => (s.match(/['"]/g) ?? []).length;
 
 /** The heredoc a word names, if it names one (content still empty). */
 export function parseHeredocWord(word: string): Heredoc | undefined {
   const m = HEREDOC.exec(word);
-  const rest = m?.[3];
-  if (!m || !rest) return undefined;
+  const rest = m?.[3]?.trimStart();
+  if (!m || !rest || rest.includes("<")) return undefined;
   const words = expandWords(rest, unset, "\\", { skipUnsetEnv: true });
   if (words.length !== 1) return undefined;
   const raw = expandWords(rest, unset, "\\", { skipUnsetEnv: true, rawQuotes: true });

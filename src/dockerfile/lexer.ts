@@ -7,7 +7,7 @@
  * It is not a shell: no command substitution, no globbing, no arithmetic.
  */
 import { DockerfileError, LineError } from "./errors.ts";
-import { patternError, shellPatternRegex, trimPrefixPattern, trimSuffixPattern } from "./_shell_pattern.ts";
+import { replacePattern, trimPrefixPattern, trimSuffixPattern } from "./_shell_pattern.ts";
 
 /** Look a variable up; undefined when unset. */
 export type EnvLookup = (name: string) => string | undefined;
@@ -28,6 +28,8 @@ const EOF = "";
 const isSpace = (ch: string) => /^\s$/u.test(ch);
 const isDigit = (ch: string) => /^\p{Nd}$/u.test(ch);
 const isLetter = (ch: string) => /^\p{L}$/u.test(ch);
+/** Deepest `${…${…}…}` nesting read (each level is a call frame here). */
+const MAX_NESTING = 100;
 const SPECIAL_PARAMS = new Set(["@", "*", "#", "?", "-", "$", "!", "0"]);
 
 /** Words being split on unquoted whitespace (moby's wordsStruct). */
@@ -70,6 +72,7 @@ class ShellWord {
   #chars: string[];
   #pos = 0;
   #rawEscapes: boolean;
+  #depth = 0;
   constructor(word: string, readonly env: EnvLookup, readonly escape: string, readonly mode: LexMode) {
     this.#chars = Array.from(word);
     this.#rawEscapes = !!mode.rawEscapes;
@@ -204,6 +207,17 @@ class ShellWord {
       return value ?? "";
     }
     this.next();
+    // Each level recurses; moby's has no limit (Go's stack grows), a JavaScript stack does not.
+    if (this.#depth >= MAX_NESTING) throw new LineError(`syntax error: substitutions nested more than ${MAX_NESTING} deep`);
+    this.#depth++;
+    try {
+      return this.#braced();
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  #braced(): string {
     const first = this.peek();
     if (first === EOF) throw new LineError("syntax error: missing '}'");
     if (first === "{" || first === "}" || first === ":") throw new LineError("syntax error: bad substitution");
@@ -277,13 +291,7 @@ class ShellWord {
     }
     const value = this.env(name);
     if (value === undefined && this.mode.skipUnsetEnv) return `\${${name}/${pattern}/${replacement}}`;
-    let re: RegExp;
-    try {
-      re = shellPatternRegex(pattern, { greedy: true, anchored: false, global: all });
-    } catch (e) {
-      throw patternError(pattern, e);
-    }
-    return (value ?? "").replace(re, () => replacement);
+    return replacePattern(pattern, value ?? "", replacement, all);
   }
 }
 

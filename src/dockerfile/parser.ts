@@ -8,7 +8,7 @@
 import { DockerfileError, LineError } from "./errors.ts";
 import { chompHeredoc, type Heredoc, heredocsFromLine } from "./_heredoc.ts";
 import { parseArgs, splitCommand } from "./_line_parsers.ts";
-import { Directives } from "./_directives.ts";
+import { Directives, trimNewline } from "./_directives.ts";
 import { toCommand } from "./commands.ts";
 
 export type { Heredoc };
@@ -67,7 +67,6 @@ function* lines(text: string): Generator<string> {
 }
 
 const isComment = (line: string) => line.trimStart().startsWith("#");
-const trimNewline = (line: string) => line.replace(/[\r\n]+$/, "");
 
 /**
  * Parse a Dockerfile, then type every instruction (toCommand) so that every syntax error —

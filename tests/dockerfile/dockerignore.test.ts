@@ -78,6 +78,19 @@ t("skipsDirectory() lets a walk skip an excluded directory unless an exception p
   assert.is(m.hasExclusions, true);
 });
 
+t("a pattern of many stars against a long name is matched in linear passes", () => {
+  const name = "a".repeat(4000);
+  assert.is(new IgnoreMatcher(["*a*a*a*a*a*a*a*a*a*a*a*a*b"]).matches(name), false);
+  assert.is(new IgnoreMatcher(["**/a*a*a*a*a*a*a*a*a*a*a*a"]).matches(`x/${name}`), true);
+});
+
+t("classes: ranges, negation, a leading ] and escapes", () => {
+  assert.is(new IgnoreMatcher(["f[0-9].txt"]).matches("f7.txt"), true);
+  assert.is(new IgnoreMatcher(["f[^0-9].txt"]).matches("f7.txt"), false);
+  assert.is(new IgnoreMatcher(["f[]x].txt"]).matches("f].txt"), true);
+  assert.is(new IgnoreMatcher(["f[\\-].txt"]).matches("f-.txt"), true);
+});
+
 t("a lone ! and a malformed pattern are refused with patternmatcher's messages", () => {
   assert.throws(() => new IgnoreMatcher(["!"]), (e: unknown) => e instanceof DockerfileError && e.message === 'illegal exclusion pattern: "!"');
   assert.throws(() => new IgnoreMatcher(["[abc"]), (e: unknown) => e instanceof DockerfileError && e.message === "syntax error in pattern");

@@ -136,4 +136,32 @@ t("the raw modes keep quotes and escapes and leave unset variables as written", 
   assert.is(expandWord(`say "$USER" 'x'`, env, "\\", { skipProcessQuotes: true }), `say "ann" 'x'`);
 });
 
+t("${X//p/r} replaces as Go's ReplaceAllString: an empty match right after a match is skipped", () => {
+  const e = (n: string) => ({ A: "aaa", B: "abc", P: "a.b.c" })[n];
+  assert.is(expandWord("${A//a*/-}", e), "-");
+  assert.is(expandWord("${B///-}", e), "-a-b-c-");
+  assert.is(expandWord("${B//x*/-}", e), "abc");
+  assert.is(expandWord("${P//./_}", e), "a_b_c");
+  assert.is(expandWord("${P/*./}", e), "c");
+  assert.is(expandWord("${P/?/}", e), ".b.c");
+});
+
+t("patterns that would make a backtracking RegExp run for ages are matched in linear passes", () => {
+  const long = "a".repeat(5000);
+  const e = (n: string) => (n === "LONG" ? long : undefined);
+  const stars = "*a".repeat(12) + "b";
+  assert.is(expandWord(`\${LONG#${stars}}`, e), long);
+  assert.is(expandWord(`\${LONG%%${stars}}`, e), long);
+  assert.is(expandWord(`\${LONG//${stars}/x}`, e), long);
+  assert.is(expandWord(`\${LONG##*a}`, e), "");
+});
+
+t("a pattern too long for its value, and substitutions nested too deep, are errors, not stalls", () => {
+  const e = (n: string) => (n === "BIG" ? "x".repeat(70000) : "v");
+  assert.throws(() => expandWord(`\${BIG#${"?".repeat(1000)}}`, e), /too long for a value of 70000 characters/);
+  const nested = "${A:-".repeat(150) + "x" + "}".repeat(150);
+  assert.throws(() => expandWord(nested, () => undefined), /nested more than 100 deep/);
+  assert.is(expandWord("${A:-".repeat(50) + "x" + "}".repeat(50), () => undefined), "x");
+});
+
 t.run();

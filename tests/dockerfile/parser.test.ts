@@ -177,6 +177,14 @@ function parseDockerfileName(text: string): string {
   return "no error";
 }
 
+t("lines built to make a backtracking RegExp crawl parse in linear passes", () => {
+  // Each of these took seconds to minutes with moby's expressions run by a backtracking engine.
+  assert.is(errorOf(`# escape=x${" ".repeat(60000)}y\nFROM a\n`).line, 1);
+  assert.is(parse(`FROM a\nRUN "<<${" ".repeat(60000)}<"\n`)[1]!.heredocs, undefined);
+  assert.is(parse(`FROM a\nRUN x${"\r".repeat(60000)}y\n`).length, 2);
+  assert.is(parse(`FROM a\nRUN x ${"\\ ".repeat(20000)}\n`).length, 2);
+});
+
 t("a physical line longer than moby's scanner reads is refused, not parsed slowly", () => {
   assert.match(errorOf(`FROM a\nRUN echo ${"x".repeat(70000)}\n`).message, "dockerfile line greater than max allowed size of 65535");
 });
