@@ -11,7 +11,7 @@ import type { Context, Hono } from "hono";
 import type { BuildMessage, BuildOptions, EngineApi } from "../engine/mod.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 import { bool } from "./_query.ts";
-import { jsonLine, pushStream, streamError } from "./streams.ts";
+import { jsonLine, streamError } from "./streams.ts";
 
 const JSON_STREAM = { "Content-Type": "application/json" };
 
@@ -63,21 +63,55 @@ function json<T>(c: Context, name: string, what: string): T | undefined {
  */
 async function streamedBuild(engine: EngineApi, body: ReadableStream<Uint8Array> | Uint8Array, o: BuildOptions): Promise<Response> {
   const abort = new AbortController();
-  const { stream, push, close } = pushStream(() => abort.abort());
+  const out = messageStream(() => abort.abort());
   let started!: () => void;
   const first = new Promise<void>((r) => (started = r));
   const onOutput = (m: BuildMessage) => {
-    push(jsonLine(m));
     started();
+    return out.push(m);
   };
   const built = engine.builder.build(body, { ...o, signal: abort.signal, onOutput });
   const early = await Promise.race([first.then(() => undefined), built.then(() => undefined, (err: unknown) => ({ err }))]);
   if (early) return errorResponse(early.err);
-  void built.then(close, (err: unknown) => {
-    push(jsonLine(streamError(err)));
-    close();
+  void built.then(out.close, (err: unknown) => {
+    void out.push(streamError(err));
+    out.close();
   });
-  return new Response(stream, { headers: JSON_STREAM });
+  return new Response(out.stream, { headers: JSON_STREAM });
+}
+
+/** Messages a client has not read yet, at most this many: then a RUN's output waits (its container's log keeps it meanwhile). */
+const UNREAD = 64;
+
+/** A stream of JSON lines whose `push` answers a promise while the client is behind. */
+function messageStream(onCancel: () => void) {
+  let ctrl!: ReadableStreamDefaultController<Uint8Array>;
+  let closed = false;
+  const waiting: Array<() => void> = [];
+  const wake = () => waiting.splice(0).forEach((f) => f());
+  const stream = new ReadableStream<Uint8Array>({
+    start: (c) => void (ctrl = c),
+    pull: wake,
+    cancel: () => {
+      closed = true;
+      wake();
+      onCancel();
+    },
+  }, { highWaterMark: UNREAD });
+  return {
+    stream,
+    push(m: unknown): Promise<void> | undefined {
+      if (closed) return undefined;
+      ctrl.enqueue(jsonLine(m));
+      return (ctrl.desiredSize ?? 1) > 0 ? undefined : new Promise<void>((r) => waiting.push(r));
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      ctrl.close();
+      wake();
+    },
+  };
 }
 
 /** `q=1`: the image id alone, or what was said and the error. */

@@ -8,7 +8,7 @@
  */
 
 /** The predefined args: allowed without an ARG, and "transparent" (not in a RUN's cache key or history unless declared). */
-export const PREDEFINED_ARGS = new Set(["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"]);
+const PREDEFINED_ARGS = new Set(["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"]);
 
 export class BuildArgs {
   /** Args this stage declared (ARG), with their defaults. */

@@ -18,7 +18,7 @@ export async function buildKey(config: ContainerConfig, platform: { os: string; 
 }
 
 /** JSON with sorted keys, where absent, null, false, "" and empty lists or maps are all left out (compare treats them alike). */
-export function stableJson(v: unknown): string {
+function stableJson(v: unknown): string {
   const norm = (x: unknown): unknown => {
     if (x === null || x === undefined || x === false || x === "") return undefined;
     if (Array.isArray(x)) return x.length ? x.map((e) => norm(e) ?? null) : undefined;

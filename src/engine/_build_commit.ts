@@ -14,7 +14,7 @@ import type { EngineImages } from "./_engine_images.ts";
 /** The platform of an image made from scratch: strata runs WASI programs. */
 export const SCRATCH_PLATFORM = { os: "wasip1", architecture: "wasm" };
 
-export interface StepImage {
+interface StepImage {
   /** The image the step started from ("" for scratch). */
   parent: string;
   /** The stage's config after the step. */
@@ -56,7 +56,7 @@ function hasEntries(tar: Uint8Array): boolean {
 }
 
 /** The layer with every mtime after `epoch` set to it (BuildKit's rewrite-timestamp). */
-export function clampTimes(tar: Uint8Array, epoch: number): Uint8Array {
+function clampTimes(tar: Uint8Array, epoch: number): Uint8Array {
   const entries = indexTar(tar, { name: "the step's layer" });
   if (entries.every((e) => e.mtime <= epoch)) return tar;
   return writeTar(entries.map((e) => ({ ...e, mtime: Math.min(e.mtime, epoch), pax: clampPax(e.pax, epoch) })));

@@ -61,7 +61,7 @@ function configComment(run: StepContext, st: StageState, cmd: Command): string {
  * Using cache"), else a new image with an empty layer. `cmd` is the Cmd of the config it
  * ran with (its history line and, with the rest of the config, its cache key).
  */
-export async function commitConfig(run: StepContext, st: StageState, cmd: string[]): Promise<void> {
+async function commitConfig(run: StepContext, st: StageState, cmd: string[]): Promise<void> {
   const ran: ContainerConfig = { ...st.config, Cmd: cmd };
   const key = await buildKey(ran, st.platform, run.hash);
   if (await run.probe(st, key)) return;

@@ -14,7 +14,7 @@ import { cleanAbsolute } from "./_build_paths.ts";
 import type { Owner } from "./_build_owner.ts";
 import type { SourceItem } from "./_build_sources.ts";
 
-export interface CopyOptions {
+interface CopyOptions {
   /** Absolute; a trailing "/" says "a directory". */
   dest: string;
   /** Owner of everything copied and every directory made; undefined keeps the source's. */

@@ -35,7 +35,7 @@ export async function dispatch(run: StepContext, st: StageState, raw: Command, o
 }
 
 /** The variables a step's words see: the stage's Env, then the build args it does not set. */
-export function lookupOf(st: StageState): (name: string) => string | undefined {
+function lookupOf(st: StageState): (name: string) => string | undefined {
   const vars = new Map<string, string>();
   for (const kv of [...(st.config.Env ?? []), ...st.args.filterAllowed(st.config.Env ?? [])]) {
     const eq = kv.indexOf("=");

@@ -13,7 +13,7 @@ const ESCAPES: Record<string, string> = { "\x07": "\\a", "\b": "\\b", "\f": "\\f
  * bytes, and printable characters kept as they are.
  * @example goQuote('say "hi"\n') // '"say \\"hi\\"\\n"'
  */
-export function goQuote(s: string): string {
+function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const code = ch.codePointAt(0)!;
@@ -41,7 +41,7 @@ const UNITS: Array<[number, string]> = [[1e6, "ms"], [1e3, "µs"], [1, "ns"]];
  * Go's time.Duration.String() of a count of nanoseconds.
  * @example goDuration(90e9) // "1m30s"
  */
-export function goDuration(ns: number): string {
+function goDuration(ns: number): string {
   if (ns === 0) return "0s";
   const sign = ns < 0 ? "-" : "";
   const n = Math.abs(ns);

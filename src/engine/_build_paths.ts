@@ -39,12 +39,6 @@ export function normalizeDest(workingDir: string, requested: string): string {
   return requested.endsWith("/") && dest !== "/" ? `${dest}/` : dest;
 }
 
-/** WORKDIR: a relative path joins the current one (moby's normalizeWorkdir). Errors: invalid for an empty path. */
-export function normalizeWorkdir(current: string, requested: string): string {
-  if (!requested) throw invalid("cannot normalize nothing");
-  return cleanAbsolute(requested.startsWith("/") ? requested : `${current || "/"}/${requested}`);
-}
-
 /** Whether a source has Go filepath.Match metacharacters (a backslash escapes the next one). */
 export function hasWildcards(name: string): boolean {
   for (let i = 0; i < name.length; i++) {

@@ -11,13 +11,13 @@ import type { ContainersApi } from "./api.ts";
 import { BuildError, type BuildOutput } from "./_build_state.ts";
 import { EngineError } from "./errors.ts";
 
-export interface RunParts {
+interface RunParts {
   containers: Pick<ContainersApi, "create" | "start" | "wait" | "attach" | "kill">;
   /** A container's mounted filesystem (its writable layer over its image's). */
   mountOf(id: string): Promise<UnionFS>;
 }
 
-export interface RunStep {
+interface RunStep {
   image: string;
   cmd: string[];
   env: string[];
@@ -46,9 +46,9 @@ export async function runStep(parts: RunParts, s: RunStep): Promise<Uint8Array> 
   const session = containers.attach(Id, { stdout: true, stderr: true, stream: true });
   const pump = (async () => {
     const lines = { stdout: new LineBuffer((t) => s.out.stdout(t)), stderr: new LineBuffer((t) => s.out.stderr(t)) };
-    for await (const e of session.output) lines[e.stream].push(e.data);
-    lines.stdout.end();
-    lines.stderr.end();
+    for await (const e of session.output) await lines[e.stream].push(e.data);
+    await lines.stdout.end();
+    await lines.stderr.end();
   })();
   let killFailed: unknown;
   const cancel = () => {
@@ -75,6 +75,9 @@ export async function runStep(parts: RunParts, s: RunStep): Promise<Uint8Array> 
   return exportUpper(await parts.mountOf(Id));
 }
 
+/** A line longer than this is passed on in pieces (a program that never writes a newline holds no more). */
+const MAX_LINE = 64 * 1024;
+
 /**
  * A stream's text passed on a line at a time (a program's many small writes — `echo`
  * writes its newline apart — read as the lines they make; stderr's red marks go around
@@ -83,18 +86,18 @@ export async function runStep(parts: RunParts, s: RunStep): Promise<Uint8Array> 
 class LineBuffer {
   readonly #dec = new TextDecoder();
   #held = "";
-  constructor(readonly emit: (text: string) => void) {}
+  constructor(readonly emit: (text: string) => void | Promise<void>) {}
 
-  push(data: Uint8Array): void {
+  async push(data: Uint8Array): Promise<void> {
     const text = this.#held + this.#dec.decode(data, { stream: true });
-    const nl = text.lastIndexOf("\n");
-    this.#held = text.slice(nl + 1);
-    if (nl >= 0) this.emit(text.slice(0, nl + 1));
+    const cut = text.length > MAX_LINE ? text.length : text.lastIndexOf("\n") + 1;
+    this.#held = text.slice(cut);
+    if (cut > 0) await this.emit(text.slice(0, cut));
   }
 
-  end(): void {
+  async end(): Promise<void> {
     const rest = this.#held + this.#dec.decode();
     this.#held = "";
-    if (rest) this.emit(rest);
+    if (rest) await this.emit(rest);
   }
 }

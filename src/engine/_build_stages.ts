@@ -10,13 +10,13 @@ import { type Command, type Dockerfile, parseDockerfile, toCommand } from "../do
 import { invalid } from "./errors.ts";
 
 /** One step: its command, its text for the "Step" line, and whether its words are expanded (not for `--label`'s). */
-export interface PlannedStep {
+interface PlannedStep {
   cmd: Command;
   original: string;
   expand: boolean;
 }
 
-export interface PlannedStage {
+interface PlannedStage {
   from: Extract<Command, { kind: "from" }>;
   original: string;
   steps: PlannedStep[];

@@ -9,17 +9,24 @@ import type { BuildArgs } from "./_build_args.ts";
 /** One JSON message of the build's output, in Docker's shape: text for the terminal, or the image id. */
 export type BuildMessage = { stream: string } | { aux: { ID: string } };
 
+/**
+ * Where a build's messages go. A promise it returns says "wait before saying more" (a
+ * client reading slowly): a RUN's output waits for it, so a chatty program costs what
+ * its container's log keeps, not what the client has yet to read.
+ */
+export type BuildSink = (m: BuildMessage) => void | Promise<void>;
+
 /** The build's output: stdout text, stderr text (shown red, as moby's StderrFormatter does), the image id of a finished stage. */
 export class BuildOutput {
-  constructor(readonly emit: (m: BuildMessage) => void) {}
-  stdout(text: string): void {
-    if (text) this.emit({ stream: text });
+  constructor(readonly emit: BuildSink) {}
+  stdout(text: string): void | Promise<void> {
+    if (text) return this.emit({ stream: text });
   }
-  stderr(text: string): void {
-    if (text) this.emit({ stream: `\x1b[91m${text}\x1b[0m` });
+  stderr(text: string): void | Promise<void> {
+    if (text) return this.emit({ stream: `\x1b[91m${text}\x1b[0m` });
   }
   aux(id: string): void {
-    this.emit({ aux: { ID: id } });
+    void this.emit({ aux: { ID: id } });
   }
 }
 

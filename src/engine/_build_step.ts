@@ -25,7 +25,7 @@ export interface BuilderParts {
 }
 
 /** The stages built so far: by name (lower case) and by index, each its final image id ("" for an empty scratch stage). */
-export class StageResults {
+class StageResults {
   readonly #byName = new Map<string, string>();
   readonly #list: string[] = [];
 

@@ -59,8 +59,8 @@ export interface BuildOptions {
   maxContextBytes?: number;
   /** Cancel the build (the client went away): a running step's container is killed. */
   signal?: AbortSignal;
-  /** Each message of the output, as it comes. */
-  onOutput?: (m: BuildMessage) => void;
+  /** Each message of the output, as it comes; a promise it returns holds a RUN's output back until it resolves (backpressure). */
+  onOutput?: (m: BuildMessage) => void | Promise<void>;
 }
 
 export interface BuildResult {

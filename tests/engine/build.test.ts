@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { indexTar } from "../../src/tar/mod.ts";
 import { build, contextOf, steps, topLayer } from "./_build.ts";
 import { run, sampleEngine } from "./_samples.ts";
+import { quietFor, until } from "../_wait.ts";
 
 const t = suite("docker build: every instruction");
 
@@ -100,6 +101,28 @@ t("the output is the classic builder's: steps, Running in, Removed intermediate 
   const short = b.id!.slice(7, 19);
   assert.ok(b.output.endsWith(`Step 4/4 : CMD ["sh"]\n ---> ${short}\nSuccessfully built ${short}\nSuccessfully tagged out:1\nSuccessfully tagged out:2\n`), b.output);
   assert.equal(b.aux, [b.id]);
+});
+
+t("a RUN's output waits for a reader that is behind (the sink's promise), then goes on", async () => {
+  const engine = await sampleEngine(["toolbox"]);
+  const said: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let seenRunOutput = false;
+  const built = engine.builder.build(contextOf(null, { Dockerfile: "FROM toolbox\nRUN seq 1 3000\n" }), {
+    onOutput: (m) => {
+      if (!("stream" in m)) return;
+      said.push(m.stream);
+      if (/^\d+\n/.test(m.stream)) seenRunOutput = true;
+      return seenRunOutput ? gate : undefined;
+    },
+  });
+  await until(() => seenRunOutput, { what: () => `the RUN's first output (${said.join("")})` });
+  await quietFor(100);
+  assert.is(said.filter((t) => /^\d+\n/.test(t)).length, 1, "nothing more until the reader has caught up");
+  release();
+  await built;
+  assert.match(said.join(""), /\n2999\n3000\n/);
 });
 
 t("a failing RUN stops the build with its code and output, tags nothing, and removes its container", async () => {
