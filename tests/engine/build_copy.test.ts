@@ -65,6 +65,13 @@ t("ADD unpacks a local tar, plain or gzip, into the destination; any other file 
   assert.is(layers.length, 4);
 });
 
+t("heredocs: RUN <<EOF runs the document with the shell, COPY <<EOF writes it", async () => {
+  const engine = await sampleEngine(["toolbox"]);
+  const b = await build(engine, contextOf(null, df("ENV WHO=doc\nRUN <<EOF\necho one > /h\necho two >> /h\nEOF\nCOPY <<EOF /copied.txt\nhello $WHO\nEOF")), { tags: ["hd"] });
+  assert.is(b.error, undefined, b.output);
+  assert.is((await run(engine, { Image: "hd", Cmd: ["cat", "/h", "/copied.txt"] })).stdout, "one\ntwo\nhello doc\n");
+});
+
 t(".dockerignore leaves files out of what COPY sees, an exception lets one back in, and it and the Dockerfile stay out when listed", async () => {
   const engine = await sampleEngine(["toolbox"]);
   const b = await build(engine, contextOf("ignore"), { tags: ["ign"] });
