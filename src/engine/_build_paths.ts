@@ -52,75 +52,117 @@ export function hasWildcards(name: string): boolean {
 /**
  * Go's filepath.Match(pattern, name) with "/" as the separator: `*` and `?` never match
  * a "/", `[a-z]` and `[^a-z]` are classes, `\\` escapes. A malformed pattern matches
- * nothing (the builder ignores Match's ErrBadPattern).
+ * nothing (the builder ignores Match's ErrBadPattern). As Go's, it matches chunk by
+ * chunk (the literal run after each `*` at its first fitting place), never backtracking
+ * further: a Dockerfile's pattern costs at most its length times the name's.
  * @example goMatch("*.txt", "a.txt") // true; goMatch("*.txt", "d/a.txt") // false
  */
 export function goMatch(pattern: string, name: string): boolean {
-  const re = _patternRegExp(pattern);
-  return re !== null && re.test(name);
-}
-
-const cache = new Map<string, RegExp | null>();
-
-function _patternRegExp(pattern: string): RegExp | null {
-  let re = cache.get(pattern);
-  if (re !== undefined) return re;
-  re = _compile(pattern);
-  if (cache.size > 256) cache.clear();
-  cache.set(pattern, re);
-  return re;
-}
-
-const esc = (c: string) => c.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
-
-function _compile(p: string): RegExp | null {
-  let out = "";
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === "*") out += "[^/]*";
-    else if (c === "?") out += "[^/]";
-    else if (c === "\\") {
-      if (++i >= p.length) return null;
-      out += esc(p[i]!);
-    } else if (c === "[") {
-      const end = _class(p, i + 1);
-      if (!end) return null;
-      out += end.re;
-      i = end.at;
-    } else out += esc(c);
+  const p = Array.from(pattern), n = Array.from(name);
+  let at = 0, rest = 0;
+  while (at < p.length) {
+    let star = false;
+    while (p[at] === "*") {
+      star = true;
+      at++;
+    }
+    const end = chunkEnd(p, at);
+    const chunk = p.slice(at, end);
+    at = end;
+    const last = at >= p.length;
+    if (star && !chunk.length) return !n.slice(rest).includes("/"); // a trailing * takes the rest, up to a "/"
+    let next = matchChunk(chunk, n, rest);
+    if (next === BAD) return false;
+    if (next !== NO && (!last || next === n.length)) {
+      rest = next;
+      continue;
+    }
+    next = NO;
+    if (star) {
+      for (let i = rest; i < n.length && n[i] !== "/"; i++) {
+        const t = matchChunk(chunk, n, i + 1);
+        if (t === BAD) return false;
+        if (t !== NO && (!last || t === n.length)) {
+          next = t;
+          break;
+        }
+      }
+    }
+    if (next === NO) return false;
+    rest = next;
   }
-  return new RegExp(`^${out}$`, "u");
+  return rest === n.length;
 }
 
-/** A character class from just after its "[": its RegExp and the index of its "]". */
-function _class(p: string, at: number): { re: string; at: number } | null {
-  let negate = false;
-  if (p[at] === "^") {
-    negate = true;
-    at++;
+const NO = -1, BAD = -2;
+
+/** Where the chunk that starts at `at` ends: at the next `*` outside a class. */
+function chunkEnd(p: readonly string[], at: number): number {
+  let inClass = false;
+  for (let i = at; i < p.length; i++) {
+    const c = p[i];
+    if (c === "\\") i++;
+    else if (c === "[") inClass = true;
+    else if (c === "]") inClass = false;
+    else if (c === "*" && !inClass) return i;
   }
+  return p.length;
+}
+
+/** Match a chunk (literals, `?`, classes) at `from` of the name: where the match ends, NO, or BAD for a malformed chunk. */
+function matchChunk(chunk: readonly string[], n: readonly string[], from: number): number {
+  let i = 0, s = from;
+  while (i < chunk.length) {
+    const c = chunk[i]!;
+    if (c === "[") {
+      const cls = readClass(chunk, i + 1);
+      if (!cls) return BAD;
+      if (s >= n.length || cls.has(n[s]!) === cls.negated) return NO;
+      i = cls.end;
+      s++;
+    } else if (c === "?") {
+      if (s >= n.length || n[s] === "/") return NO;
+      i++;
+      s++;
+    } else {
+      const lit = c === "\\" ? chunk[++i] : c;
+      if (lit === undefined) return BAD;
+      if (n[s] !== lit) return NO;
+      i++;
+      s++;
+    }
+  }
+  return s;
+}
+
+/** A class from just after its "[": whether a character is in it, negated, and the index after its "]"; null when malformed. */
+function readClass(chunk: readonly string[], at: number): { has(ch: string): boolean; negated: boolean; end: number } | null {
+  let i = at, negated = false;
+  if (chunk[i] === "^") {
+    negated = true;
+    i++;
+  }
+  const ranges: Array<[string, string]> = [];
   const one = (): string | null => {
-    if (at >= p.length) return null;
-    let c = p[at++]!;
-    if (c === "\\") {
-      if (at >= p.length) return null;
-      c = p[at++]!;
-    } else if (c === "-" || c === "]") return null;
+    let c = chunk[i];
+    if (c === undefined || c === "-" || c === "]") return null;
+    if (c === "\\") c = chunk[++i];
+    if (c === undefined) return null;
+    i++;
     return c;
   };
-  let body = "", first = true;
   for (;;) {
-    if (at >= p.length) return null;
-    if (p[at] === "]" && !first) break;
-    first = false;
+    if (chunk[i] === "]" && ranges.length) break;
     const lo = one();
     if (lo === null) return null;
-    if (p[at] === "-") {
-      at++;
-      const hi = one();
-      if (hi === null || hi < lo) return null;
-      body += `${esc(lo)}-${esc(hi)}`;
-    } else body += esc(lo);
+    let hi = lo;
+    if (chunk[i] === "-") {
+      i++;
+      const h = one();
+      if (h === null) return null;
+      hi = h;
+    }
+    ranges.push([lo, hi]);
   }
-  return { re: negate ? `(?!/)[^${body}]` : `[${body}]`, at };
+  return { has: (ch) => ranges.some(([lo, hi]) => lo <= ch && ch <= hi), negated, end: i + 1 };
 }
