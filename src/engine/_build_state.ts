@@ -14,7 +14,7 @@ export type BuildMessage = { stream: string } | { aux: { ID: string } };
  * client reading slowly): a RUN's output waits for it, so a chatty program costs what
  * its container's log keeps, not what the client has yet to read.
  */
-export type BuildSink = (m: BuildMessage) => void | Promise<void>;
+type BuildSink = (m: BuildMessage) => void | Promise<void>;
 
 /** The build's output: stdout text, stderr text (shown red, as moby's StderrFormatter does), the image id of a finished stage. */
 export class BuildOutput {
