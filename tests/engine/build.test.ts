@@ -171,12 +171,13 @@ t("ONBUILD triggers run at the start of a stage built FROM the image, and are no
   assert.is((await engine.images.config((await engine.images.inspect("child")).Id)).config.OnBuild, undefined);
 });
 
-t("WORKDIR makes its directory in a layer, and adds none when it exists", async () => {
+t("WORKDIR makes its directory in a layer, and adds none when it exists; an exec-form RUN", async () => {
   const engine = await sampleEngine(["toolbox"]);
-  await build(engine, contextOf(null, { Dockerfile: "FROM toolbox\nWORKDIR /srv\nWORKDIR deep/er\nRUN pwd > /where\n" }), { tags: ["wd"] });
+  await build(engine, contextOf(null, { Dockerfile: "FROM toolbox\nWORKDIR /srv\nWORKDIR deep/er\nRUN [\"sh\", \"-c\", \"pwd > /where\"]\n" }), { tags: ["wd"] });
   const layers = (await engine.images.inspect("wd")).RootFS.Layers.length;
   assert.is(layers, 1 + 2, "WORKDIR /srv exists (no layer); deep/er is made; the RUN writes /where");
   assert.is((await run(engine, { Image: "wd", Cmd: ["cat", "/where"] })).stdout, "/srv/deep/er\n");
+  assert.is((await engine.images.history("wd"))[0]!.CreatedBy, "sh -c pwd > /where", "an exec-form RUN runs as written, with no shell before it");
 });
 
 t.run();
