@@ -49,7 +49,7 @@ export async function copyInto(dst: UnionFS, src: FileSystem, items: readonly So
       const existed = isDir(dst, dest);
       mkdirAll(dst, dest, o.owner);
       if (!existed) setMeta(dst, dest, entryOf(st, o), dirTimes);
-      copyTree(dst, src, item.path, dest, o, dirTimes);
+      await copyTree(dst, src, item.path, dest, o, dirTimes, { bytes: 0 });
       continue;
     }
     const bytes = src.readFile(item.path);
@@ -71,17 +71,24 @@ export async function copyInto(dst: UnionFS, src: FileSystem, items: readonly So
   for (const [path, mtime] of dirTimes.reverse()) dst.utimes(path, { mtime }, { follow: false });
 }
 
-/** A directory's entries, recursively (symlinks copied as links, not followed). */
-function copyTree(dst: UnionFS, src: FileSystem, from: string, to: string, o: CopyOptions, dirTimes: Array<[string, bigint]>): void {
+/** Copied bytes (a file counts at least a page) after which a large copy lets the engine's other work run. */
+const YIELD_BYTES = 8 << 20;
+
+/** A directory's entries, recursively (symlinks copied as links, not followed); a large tree yields to other work now and then. */
+async function copyTree(dst: UnionFS, src: FileSystem, from: string, to: string, o: CopyOptions, dirTimes: Array<[string, bigint]>, done: { bytes: number }): Promise<void> {
   for (const e of src.readdir(from)) {
+    if ((done.bytes += 4096) > YIELD_BYTES) {
+      done.bytes = 0;
+      await new Promise((r) => setTimeout(r, 0));
+    }
     const s = `${from === "/" ? "" : from}/${e.name}`, d = `${to === "/" ? "" : to}/${e.name}`;
     const st = src.lstat(s);
     const entry = entryOf(st, o);
-    if (st.type === "file") entry.data = src.readFile(s);
+    if (st.type === "file") done.bytes += (entry.data = src.readFile(s)).length;
     else if (st.type === "symlink") entry.target = src.readlink(s);
     else if (st.type !== "dir") continue; // devices, fifos: nothing a WASI program can use
     place(dst, d, entry, dirTimes);
-    if (st.type === "dir") copyTree(dst, src, s, d, o, dirTimes);
+    if (st.type === "dir") await copyTree(dst, src, s, d, o, dirTimes, done);
   }
 }
 
