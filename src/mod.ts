@@ -15,6 +15,7 @@ export * as tar from "./tar/mod.ts";
 export * as oci from "./oci/mod.ts";
 export * as fs from "./fs/mod.ts";
 export * as wasi from "./wasi/mod.ts";
+export * as dockerfile from "./dockerfile/mod.ts";
 export { MemoryStore, type Store } from "./store/mod.ts";
 export { createEngine, Engine, EngineError, type CreateOptions } from "./engine/mod.ts";
 export { createApi, type ApiOptions } from "./api/mod.ts";

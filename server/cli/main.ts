@@ -14,8 +14,9 @@ import { CliError, type Ctx, helpText, runVerb, type Verb } from "./_verb.ts";
 import { type Client, connect, DaemonError } from "./client.ts";
 import { commit, containerPrune, diff, exportVerb, inspect, kill, logs, ps, rename, restart, rm, stop, wait } from "./verbs_containers.ts";
 import { cp } from "./verbs_cp.ts";
-import { history, imagePrune, images, load, rmi, save, tag } from "./verbs_images.ts";
+import { history, imagePrune, images, importVerb, load, rmi, save, tag } from "./verbs_images.ts";
 import { attach, exec } from "./verbs_attach.ts";
+import { build } from "./verbs_build.ts";
 import { create, run, start } from "./verbs_run.ts";
 import { serve } from "./verbs_serve.ts";
 import { events, info, STRATA_VERSION, system, version, volume } from "./verbs_system.ts";
@@ -29,12 +30,12 @@ const container: Verb = {
 };
 const image: Verb = {
   name: "image", usage: "COMMAND", summary: "Manage images",
-  sub: [history, inspect, load, as(images, "ls"), imagePrune, as(rmi, "rm"), save, tag],
+  sub: [build, history, importVerb, inspect, load, as(images, "ls"), imagePrune, as(rmi, "rm"), save, tag],
 };
 
 export const VERBS: Verb[] = [
-  run, exec, ps, images, load, save, serve, info, version, container, image, volume, system,
-  attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
+  run, exec, ps, build, images, load, save, serve, info, version, container, image, volume, system,
+  attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, importVerb, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
 ];
 
 const GLOBAL = [
@@ -49,7 +50,7 @@ const ROOT: Verb = {
 
 function _rootHelp(): string {
   const line = (v: Verb) => `  ${v.name.padEnd(10)}  ${v.summary.split("\n")[0]}`; // the first line, as docker lists commands
-  const common = VERBS.slice(0, 9), mgmt = VERBS.slice(9, 13), rest = VERBS.slice(13);
+  const common = VERBS.slice(0, 10), mgmt = VERBS.slice(10, 14), rest = VERBS.slice(14);
   return `${helpText({ ...ROOT, flags: GLOBAL }, "strata").replace(/^\n/, "").replace(/\nOptions:[\s\S]*$/, "")}\nCommon Commands:\n${common.map(line).join("\n")}\n\n` +
     `Management Commands:\n${mgmt.map(line).join("\n")}\n\nCommands:\n${rest.map(line).join("\n")}\n\n` +
     `Global Options:\n${GLOBAL.map((g) => `  ${g.short ? `-${g.short}, ` : "    "}--${g.long.padEnd(8)}  ${g.desc}`).join("\n")}\n\n` +

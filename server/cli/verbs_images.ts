@@ -1,4 +1,4 @@
-/** The image verbs: images, load (per-layer progress), save (per-layer progress on a terminal), tag, rmi, history, image prune. */
+/** The image verbs: images, load (per-layer progress), import, save (per-layer progress on a terminal), tag, rmi, history, image prune. */
 import { readFileSync } from "node:fs";
 import { flag } from "./_args.ts";
 import { ago, ellipsis, humanSize, shortId, table } from "./_format.ts";
@@ -54,6 +54,29 @@ export const load: Verb = {
   },
 };
 
+export const importVerb: Verb = {
+  name: "import", usage: "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]", summary: "Import the contents from a tarball to create a filesystem image", min: 1, max: 2,
+  aliases: ["strata image import", "strata import"],
+  flags: [
+    { long: "change", short: "c", type: "list", desc: "Apply Dockerfile instruction to the created image" },
+    { long: "message", short: "m", type: "string", desc: "Set commit message for imported image" },
+    { long: "platform", type: "string", desc: "Set platform if server is multi-platform capable" },
+  ],
+  async run(ctx, p) {
+    const [source, ref] = p.args as [string, string | undefined];
+    // As the docker CLI: "-" is stdin, a URL is the server's to fetch, anything else a file sent as the body.
+    const url = /^https?:\/\//i.test(source);
+    const body = source === "-" ? await _readAll(ctx.io.stdin()) : url ? undefined : _readFile(source);
+    const r = await (await ctx.client()).call("POST", "/images/create", {
+      query: { fromSrc: url ? source : "-", repo: ref, message: flag.str(p, "message"), platform: flag.str(p, "platform")?.toLowerCase(), changes: flag.list(p, "change") },
+      ...(body ? { raw: body as Uint8Array<ArrayBuffer>, headers: { "Content-Type": "application/x-tar" } } : {}),
+    });
+    return await jsonMessages(r.body, async (m) => {
+      if (m.status) await ctx.io.out(`${m.status}\n`);
+    }, async (msg) => void await ctx.io.err(`${msg}\n`));
+  },
+};
+
 type JsonMessage = { stream?: string; status?: string; id?: string; error?: string; progressDetail?: { current?: number; total?: number } };
 
 /** Read a JSON-lines message stream; an `error` line ends it with exit 1. */
@@ -73,6 +96,19 @@ async function jsonMessages(body: ReadableStream<Uint8Array> | null, each: (m: J
     }
   }
   return 0;
+}
+
+/** A file's bytes; a missing or unreadable one in the Go CLI's words ("open x.tar: no such file or directory"), exit 1. */
+function _readFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT") throw new CliError(`open ${path}: no such file or directory`, 1);
+    if (code === "EACCES") throw new CliError(`open ${path}: permission denied`, 1);
+    if (code === "EISDIR") throw new CliError(`read ${path}: is a directory`, 1);
+    throw err;
+  }
 }
 
 async function _readAll(src: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

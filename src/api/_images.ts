@@ -13,7 +13,7 @@ const TAR = { "Content-Type": "application/x-tar" };
 
 export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: number }): void {
   const im = engine.images;
-  app.get("/images/json", async (c) => c.json(listFilter(await im.list(), filters(c))));
+  app.get("/images/json", async (c) => c.json(listFilter(await im.list({ all: bool(c, "all") }), filters(c))));
   app.post("/images/load", (c) => loadResponse(engine, loadBody(c, o.maxLoadBytes), o.maxLoadBytes, bool(c, "quiet")));
   app.get("/images/get", async (c) => {
     const names = c.req.queries("names") ?? [];
@@ -25,9 +25,11 @@ export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: num
     const r = await im.prune({ all: dangling === "false" || dangling === "0" });
     return c.json({ ImagesDeleted: r.ImagesDeleted.length ? r.ImagesDeleted : null, SpaceReclaimed: r.SpaceReclaimed });
   });
-  app.post("/images/create", (c) => {
+  app.post("/images/create", async (c) => {
+    // As moby: fromImage is a pull; otherwise fromSrc is an import ("-": the body).
+    if (c.req.query("fromSrc") !== undefined && !c.req.query("fromImage")) return await importResponse(c, engine, o.maxLoadBytes);
     // XXX: no registry client in the engine yet; `docker run` of an unknown image ends here.
-    const ref = `${c.req.query("fromImage") ?? c.req.query("fromSrc") ?? ""}${c.req.query("tag") ? `:${c.req.query("tag")}` : ""}`;
+    const ref = `${c.req.query("fromImage") ?? ""}${c.req.query("tag") ? `:${c.req.query("tag")}` : ""}`;
     throw new ApiError(404, `pull access denied for ${ref}: strata cannot pull from registries; load the image with "docker load"`);
   });
   app.get("/images/:name{.+}/json", async (c) => c.json(await im.inspect(c.req.param("name"))));
@@ -80,6 +82,24 @@ function loadBody(c: Context, limit: number): ReadableStream<Uint8Array> {
   const length = Number(c.req.header("content-length") ?? "0");
   if (length > limit) throw new ApiError(413, `request body exceeds the limit of ${limit} bytes`);
   return c.req.raw.body ?? new ReadableStream({ start: (ctl) => ctl.close() });
+}
+
+/**
+ * `docker import` (`POST /images/create?fromSrc=-&repo=…&message=…&changes=…&platform=…`,
+ * the tar as the body): the image is made before anything is answered, so a failure is an
+ * HTTP error as moby's is before it writes; then a JSON-message stream with the id as its
+ * status, which the CLI prints. A URL in fromSrc is refused: the engine fetches nothing
+ * (it runs in browsers and edge workers too, and a server that fetches what a client
+ * names is a way into its network).
+ */
+async function importResponse(c: Context, engine: EngineApi, limit: number): Promise<Response> {
+  const src = c.req.query("fromSrc") ?? "";
+  if (src !== "-") throw new ApiError(501, `cannot import from ${src || "an empty source"}: strata does not download images; fetch the archive yourself and import it from stdin ("docker import - NAME < file.tar")`);
+  const { id } = await engine.images.import(loadBody(c, limit), {
+    repo: c.req.query("repo") || undefined, tag: c.req.query("tag") || undefined, message: c.req.query("message") || undefined,
+    changes: c.req.queries("changes") ?? [], platform: c.req.query("platform") || undefined, source: src, maxBodyBytes: limit,
+  });
+  return new Response(jsonLine({ status: id }) as Uint8Array<ArrayBuffer>, { headers: { "Content-Type": "application/json" } });
 }
 
 /** `docker load`: a JSON-lines stream, "Loaded image: tag" per tag (or the id); errors in the stream. */

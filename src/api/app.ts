@@ -12,6 +12,7 @@ import { bodyLimit } from "hono/body-limit";
 import { getPath } from "hono/utils/url";
 import { DEFAULT_MAX_ARCHIVE, type EngineApi } from "../engine/mod.ts";
 import { archiveRoutes } from "./_archive.ts";
+import { buildRoutes } from "./_build.ts";
 import { containerRoutes } from "./_containers.ts";
 import { containerStreamRoutes } from "./_container_io.ts";
 import { execRoutes } from "./_exec.ts";
@@ -27,7 +28,7 @@ import { stripVersion, wantsHijack } from "./hijack.ts";
 export interface ApiOptions {
   /** Required bearer token (the Docker API is root-equivalent); absent = no check. */
   token?: string;
-  /** Largest `docker load` body (default 2 GiB). */
+  /** Largest `docker load` body, and largest build context (default 2 GiB). */
   maxLoadBytes?: number;
   /** Largest `docker cp` archive into a container, as sent and as a tar (default 2 GiB). */
   maxArchiveBytes?: number;
@@ -78,6 +79,7 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   archiveRoutes(app, api, { maxArchiveBytes: o.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE });
   execRoutes(app, api);
   imageRoutes(app, api, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
+  buildRoutes(app, api, { maxContextBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   volumeRoutes(app, api);
   return app;
 }
@@ -92,6 +94,8 @@ const STREAMED_BODIES: Array<[method: string, path: RegExp]> = [
   ["POST", /^\/images\/load$/], // docker load: maxLoadBytes
   ["POST", /^\/containers\/[^/]+\/attach$/], // a plain attach's stdin: held back by the program's reading
   ["PUT", ARCHIVE], // docker cp: maxArchiveBytes
+  ["POST", /^\/build$/], // a build's context: maxLoadBytes
+  ["POST", /^\/images\/create$/], // docker import's tar: maxLoadBytes
 ];
 
 function streamsBody(method: string, path: string): boolean {

@@ -91,8 +91,12 @@ export function iterResponse<T>(items: AsyncIterable<T>, encode: (x: T) => Uint8
   return new Response(stream, { status: o.status ?? 200, headers: { "Content-Type": o.contentType } });
 }
 
-/** An error inside a JSON-message stream: the CLI prints `message` and exits 1. */
-export function streamError(err: unknown): { errorDetail: { message: string }; error: string } {
+/**
+ * An error inside a JSON-message stream: the CLI prints `message` and exits 1, or with
+ * `code` when there is one (a failed RUN's exit status in a build, moby's jsonstream.Error).
+ */
+export function streamError(err: unknown): { errorDetail: { code?: number; message: string }; error: string } {
   const message = err instanceof Error ? err.message : String(err);
-  return { errorDetail: { message }, error: message };
+  const code = (err as { code?: unknown } | null)?.code;
+  return { errorDetail: typeof code === "number" && code !== 0 ? { code, message } : { message }, error: message };
 }

@@ -9,6 +9,7 @@ import type { Store } from "../store/mod.ts";
 import type { EventBus } from "./events.ts";
 import { ImageStore, type LoadOptions, type LoadResult, type RemoveOptions } from "./images.ts";
 import type { ImagesApi } from "./api.ts";
+import { importImage, type ImportOptions } from "./_image_import.ts";
 
 export interface EngineImagesOptions {
   /** Limit on one layer's uncompressed size (default: src/tar DEFAULT_MAX_UNCOMPRESSED, 1 GiB). */
@@ -45,6 +46,26 @@ export class EngineImages extends ImageStore implements ImagesApi {
     await super.tag(source, target);
     const rec = await this.resolve(target);
     this.events.emit("image", "tag", rec.id, { name: target });
+  }
+
+  /**
+   * `docker import`: one filesystem tar as a one-layer image (src/engine/_image_import.ts),
+   * stored through the load path under a lease of the load budget; an `import` event.
+   */
+  async import(input: Uint8Array | ReadableStream<Uint8Array>, opts: ImportOptions & { maxBodyBytes?: number } = {}): Promise<{ id: string }> {
+    const lease = this.loads.lease(`the tar from ${opts.source && opts.source !== "-" ? opts.source : "stdin"}`);
+    let id: string;
+    try {
+      const load = async (archive: Uint8Array) => {
+        const r = await super.load(archive, { name: "the imported image", maxLayerBytes: this.#maxLayerBytes, account: lease });
+        return { id: r.images[0]!.id };
+      };
+      ({ id } = await importImage({ load, sha256: this.platform.sha256, maxBodyBytes: opts.maxBodyBytes, maxLayerBytes: this.#maxLayerBytes, account: lease }, input, opts));
+    } finally {
+      lease.end();
+    }
+    this.events.emit("image", "import", id, { name: id });
+    return { id };
   }
 
   /** `docker rmi`: a conflict when a container uses the image, unless forced. */

@@ -90,3 +90,54 @@ async function unstage(store: Store, staged: readonly string[], failure: unknown
     failure.cause = new AggregateError(left, `${left.length} staged blob(s) could not be removed`);
   }
 }
+
+/** An image a build step made: its config, its layers (bottom first; a new one carries its tar), where it came from. */
+export interface BuiltImage {
+  id: string;
+  configBytes: Uint8Array;
+  /** created of the config. */
+  created: string;
+  /** Every layer, bottom first; the parent's by diffId and size, a new one with its tar too. */
+  layers: Array<{ diffId: string; size: number; tar?: Uint8Array }>;
+  /** The image it was made from ("" for `FROM scratch`). */
+  parent: string;
+  /** The step's cache key (src/engine/_build_cache.ts). */
+  buildKey: string;
+}
+
+/**
+ * Store a built image: its new layer and config blobs staged, then its layer and image
+ * records in one commit (so a build that stops between the two leaves nothing reachable,
+ * and the staged blobs are removed). An image already stored under the same id gets the
+ * parent and key of this step only if it had none (the same bytes from another road).
+ */
+export async function storeBuiltImage(store: Store, img: BuiltImage, o: { sha256?: Sha256Impl } = {}): Promise<void> {
+  const staged: string[] = [];
+  // The builder hashed these very bytes to their digests a moment ago (the diffId, the image id).
+  const stage = async (bytes: Uint8Array, digest: string) => {
+    if (!(await store.hasBlob(digest))) staged.push(await store.putBlob(bytes, digest, { verified: true }));
+  };
+  try {
+    const diffIds = img.layers.map((l) => l.diffId);
+    const chains = await chainIds(diffIds, o.sha256);
+    const changes: Change[] = [];
+    for (const [i, layer] of img.layers.entries()) {
+      if (!layer.tar) continue;
+      await stage(layer.tar, layer.diffId);
+      if ((await store.getRecord("layer", chains[i]!)) === undefined) {
+        changes.push({ kind: "layer", key: chains[i]!, value: { diffId: layer.diffId, size: layer.size } satisfies LayerRecord });
+      }
+    }
+    await stage(img.configBytes, img.id);
+    const known = await store.getRecord<ImageRecord>("image", img.id);
+    const record: ImageRecord = known?.buildKey !== undefined ? known : {
+      ...(known ?? { id: img.id, diffIds, chainIds: chains, layerSizes: img.layers.map((l) => l.size), created: img.created, loaded: Date.now() }),
+      parent: img.parent, buildKey: img.buildKey,
+    };
+    if (record !== known) changes.push({ kind: "image", key: img.id, value: record });
+    await store.commit(changes);
+  } catch (err) {
+    await unstage(store, staged, err);
+    throw err;
+  }
+}

@@ -11,6 +11,13 @@ export interface ImageRecord {
   created: string;
   /** When it was loaded or committed here. */
   loaded: number;
+  /**
+   * The image a build step made this one from ("" for a step on `FROM scratch`); absent
+   * for a loaded image. Docker keeps the same relation locally (it is in no archive).
+   */
+  parent?: string;
+  /** The build step that made it (a digest of its container config, src/engine/_build_cache.ts): the classic builder's cache key under `parent`. */
+  buildKey?: string;
 }
 
 export interface ImageSummary {
@@ -21,7 +28,7 @@ export interface ImageSummary {
 export function summary(rec: ImageRecord, config: ImageConfig, tags: string[]): ImageSummary {
   const size = rec.layerSizes.reduce((a, b) => a + b, 0);
   return {
-    Id: rec.id, ParentId: "", RepoTags: tags, RepoDigests: [], Created: Math.floor(Date.parse(rec.created || "1970-01-01T00:00:00Z") / 1000) || 0,
+    Id: rec.id, ParentId: rec.parent ?? "", RepoTags: tags, RepoDigests: [], Created: Math.floor(Date.parse(rec.created || "1970-01-01T00:00:00Z") / 1000) || 0,
     Size: size, SharedSize: -1, VirtualSize: size, Labels: config.config.Labels ?? {}, Containers: -1,
   };
 }
@@ -30,13 +37,15 @@ export function inspectView(rec: ImageRecord, config: ImageConfig, tags: string[
   const size = rec.layerSizes.reduce((a, b) => a + b, 0);
   const c = config.config;
   return {
-    Id: rec.id, RepoTags: tags, RepoDigests: [], Parent: "", Comment: config.history.at(-1)?.comment ?? "",
+    Id: rec.id, RepoTags: tags, RepoDigests: [], Parent: rec.parent ?? "", Comment: config.history.at(-1)?.comment ?? "",
     Created: rec.created || "1970-01-01T00:00:00Z", DockerVersion: "", Author: config.author ?? "",
     Config: {
       Hostname: "", Domainname: "", User: c.User ?? "", AttachStdin: false, AttachStdout: false, AttachStderr: false,
       ExposedPorts: c.ExposedPorts ?? null, Tty: false, OpenStdin: false, StdinOnce: false, Env: c.Env ?? null, Cmd: c.Cmd ?? null,
-      Image: "", Volumes: c.Volumes ?? null, WorkingDir: c.WorkingDir ?? "", Entrypoint: c.Entrypoint ?? null, OnBuild: null,
+      Image: "", Volumes: c.Volumes ?? null, WorkingDir: c.WorkingDir ?? "", Entrypoint: c.Entrypoint ?? null, OnBuild: c.OnBuild ?? null,
       Labels: c.Labels ?? null, StopSignal: c.StopSignal,
+      // omitempty in Docker's container.Config: shown only when an image sets them
+      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}), ...(c.Shell ? { Shell: c.Shell } : {}), ...(c.ArgsEscaped ? { ArgsEscaped: true } : {}),
     },
     Architecture: config.architecture, Os: config.os, Size: size, VirtualSize: size,
     GraphDriver: { Name: "strata-union", Data: { LowerDiffs: rec.diffIds.slice().reverse().join(":") } },
@@ -45,7 +54,13 @@ export function inspectView(rec: ImageRecord, config: ImageConfig, tags: string[
   };
 }
 
-export function historyView(rec: ImageRecord, config: ImageConfig, tags: string[]) {
+/**
+ * `docker history`: one row per history entry, newest first. `chain` is the image and its
+ * parents as far as they are known here (a built image's steps), each with its tags: row
+ * n shows the id of the n-th image up the chain, as moby's ImageHistory does; the rows
+ * past the chain are `<missing>`.
+ */
+export function historyView(rec: ImageRecord, config: ImageConfig, chain: ReadonlyArray<{ id: string; tags: string[] }>) {
   const rows = [];
   let layer = 0;
   for (const h of config.history) {
@@ -54,6 +69,6 @@ export function historyView(rec: ImageRecord, config: ImageConfig, tags: string[
   }
   for (; layer < rec.diffIds.length; layer++) rows.push({ Id: "<missing>", Created: 0, CreatedBy: "", Tags: null, Size: rec.layerSizes[layer]!, Comment: "" });
   rows.reverse();
-  if (rows[0]) Object.assign(rows[0], { Id: rec.id, Tags: tags.length ? tags : null });
+  for (const [i, link] of chain.entries()) if (rows[i]) Object.assign(rows[i]!, { Id: link.id, Tags: link.tags.length ? link.tags : null });
   return rows;
 }

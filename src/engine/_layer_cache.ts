@@ -26,8 +26,13 @@ export class LayerCache {
   constructor(readonly store: Store, readonly layerBytes: (diffId: string) => Promise<Uint8Array>) {}
 
   /** The image's layers, top first (overlayfs lowerdir order), indexed once and shared by its containers. */
-  async lowers(rec: ContainerRecord): Promise<Layer[]> {
-    return await Promise.all(rec.Layers.slice().reverse().map((diffId) => {
+  lowers(rec: ContainerRecord): Promise<Layer[]> {
+    return this.lowersOf(rec.Layers);
+  }
+
+  /** The layers of these diffIds (bottom first), top first, indexed once and shared (a build's COPY mounts an image this way). */
+  async lowersOf(diffIds: readonly string[]): Promise<Layer[]> {
+    return await Promise.all(diffIds.slice().reverse().map((diffId) => {
       let layer = this.#layers.get(diffId);
       if (!layer) {
         layer = this.layerBytes(diffId).then((b) => new Layer(shared(b), { diffId }));

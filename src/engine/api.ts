@@ -6,7 +6,9 @@
  */
 import type { Change } from "../fs/mod.ts";
 import type { PathStat, PutArchiveOptions } from "./archive.ts";
+import type { BuildOptions, BuildResult } from "./build.ts";
 import type { EngineEvent } from "./events.ts";
+import type { ImportOptions } from "./_image_import.ts";
 import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
 import type { AttachOptions, CommitOptions, EventsOptions, ExecIo, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
 import type {
@@ -21,6 +23,7 @@ export interface EngineApi {
   readonly volumes: VolumesApi;
   readonly events: EventsApi;
   readonly system: SystemApi;
+  readonly builder: BuilderApi;
   /** Resolves when every change and output write made so far is in the store (the write-through journals are drained). */
   sync(): Promise<void>;
   /** Stop running containers (SIGTERM, then kill after graceMs), write everything, release the store. */
@@ -87,15 +90,33 @@ export interface ExecApi {
 export interface ImagesApi {
   /** `docker load` of an archive, whole or streamed (a streamed archive is never held whole). */
   load(input: Uint8Array | ReadableStream<Uint8Array>, opts?: { name?: string; maxArchiveBytes?: number; onProgress?: (p: LoadProgress) => void }): Promise<LoadResult>;
-  list(): Promise<ImageSummary[]>;
+  /** Without `all`, intermediate images (untagged parents of built images) are left out. */
+  list(opts?: { all?: boolean }): Promise<ImageSummary[]>;
   inspect(ref: string): ReturnType<ImageStore["inspect"]>;
   history(ref: string): ReturnType<ImageStore["history"]>;
   tag(source: string, target: string): Promise<void>;
   /** `docker rmi`. Errors: not-found; conflict when a container uses it (unless force). */
   remove(ref: string, opts?: { force?: boolean }): Promise<Array<{ Untagged?: string; Deleted?: string }>>;
   save(refs: readonly string[]): Promise<Uint8Array>;
+  /**
+   * `docker import`: a filesystem tar (plain or gzip, e.g. `docker export`'s) as a one-layer
+   * image, with `--change`, `--message` and the platform. Errors: invalid (a bad reference,
+   * platform, change or tar); nothing is stored then.
+   */
+  import(input: Uint8Array | ReadableStream<Uint8Array>, opts?: ImportOptions & { maxBodyBytes?: number }): Promise<{ id: string }>;
   /** Remove untagged images no container uses (`dangling`), or every unused one with all. */
   prune(opts?: { all?: boolean }): Promise<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }>; SpaceReclaimed: number }>;
+}
+
+/** `engine.builder`: `POST /build` (the classic builder). */
+export interface BuilderApi {
+  /**
+   * Build an image from a context tar (the Dockerfile in it); the output goes to
+   * `opts.onOutput` as Docker's JSON messages. Errors before the first step: EngineError
+   * "invalid" (a bad tag or Dockerfile), the context's parse errors; a failed step:
+   * BuildError (its `code` is a failed RUN's exit status).
+   */
+  build(context: Uint8Array | ReadableStream<Uint8Array>, opts?: BuildOptions): Promise<BuildResult>;
 }
 
 /** `engine.volumes`: the /volumes/* verbs. */

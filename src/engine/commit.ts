@@ -1,9 +1,11 @@
 /**
  * commit: a container's writable layer becomes one more layer of a new image, with
- * config changes given as Dockerfile instructions (`CMD […]`, `ENV A=b`, `WORKDIR`,
- * `ENTRYPOINT`, `LABEL`, `USER`). The container keeps running or stays as it was.
+ * config changes given as Dockerfile instructions (every one `docker commit --change`
+ * takes: CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER,
+ * VOLUME, WORKDIR). The container keeps running or stays as it was.
  */
-import { encodeConfig, type ImageConfig, sha256, writeDockerArchive } from "../oci/mod.ts";
+import { type ContainerConfig, encodeConfig, type ImageConfig, sha256, writeDockerArchive } from "../oci/mod.ts";
+import { applyChanges, DockerfileError } from "../dockerfile/mod.ts";
 import { exportUpper } from "../fs/mod.ts";
 import { invalid } from "./errors.ts";
 import type { EngineImages } from "./_engine_images.ts";
@@ -22,40 +24,23 @@ interface CommitParts {
   platform?: Pick<EnginePlatform, "sha256">;
 }
 
-/** Apply `docker commit --change` instructions to a config. Errors: invalid. */
-function applyChanges(config: ImageConfig["config"], changes: readonly string[]): ImageConfig["config"] {
-  const out = { ...config };
-  const list = (arg: string): string[] => {
-    if (arg.trim().startsWith("[")) {
-      try {
-        return JSON.parse(arg) as string[];
-      } catch {
-        throw invalid(`Cannot parse change "${arg}": not a JSON array`);
-      }
-    }
-    return ["/bin/sh", "-c", arg];
-  };
-  for (const change of changes.flatMap((c) => c.split("\n")).filter((c) => c.trim())) {
-    const m = change.trim().match(/^(\w+)\s+(.*)$/s);
-    if (!m) throw invalid(`dockerfile parse error: unknown instruction: ${change}`);
-    const [, ins, arg] = m as unknown as [string, string, string];
-    switch (ins.toUpperCase()) {
-      case "CMD": out.Cmd = list(arg); break;
-      case "ENTRYPOINT": out.Entrypoint = list(arg); break;
-      case "WORKDIR": out.WorkingDir = arg.trim(); break;
-      case "USER": out.User = arg.trim(); break;
-      case "ENV": {
-        const [k, ...v] = arg.includes("=") ? arg.split("=") : arg.split(/\s+/);
-        out.Env = [...(out.Env ?? []).filter((e) => !e.startsWith(`${k}=`)), `${k!.trim()}=${v.join(arg.includes("=") ? "=" : " ").trim()}`];
-        break;
-      }
-      case "LABEL": {
-        const [k, ...v] = arg.split("=");
-        out.Labels = { ...(out.Labels ?? {}), [k!.trim()]: v.join("=").trim().replace(/^"(.*)"$/, "$1") };
-        break;
-      }
-      default: throw invalid(`${ins.toLowerCase()} is not a valid change command`);
-    }
+/**
+ * `docker commit --change`: the changes applied as moby's BuildFromConfig applies them (any
+ * instruction Docker accepts there, expanded with the container's Env), then moby's merge:
+ * when the changes leave no Entrypoint, an empty Cmd and an unset Entrypoint come back from
+ * the container. Errors: invalid, with the parser's message ("RUN is not a valid change command").
+ */
+function applyCommitChanges(config: ContainerConfig, changes: readonly string[]): ContainerConfig {
+  let out: ContainerConfig;
+  try {
+    out = applyChanges(config, [...changes]);
+  } catch (e) {
+    if (e instanceof DockerfileError) throw invalid(e.detail);
+    throw e;
+  }
+  if (!out.Entrypoint?.length) {
+    if (!out.Cmd?.length && config.Cmd) out.Cmd = config.Cmd;
+    if (!out.Entrypoint && config.Entrypoint) out.Entrypoint = config.Entrypoint;
   }
   return out;
 }
@@ -71,7 +56,7 @@ export async function commit(parts: CommitParts, ref: string, o: CommitOptions =
   const now = new Date().toISOString();
   const config: ImageConfig = {
     ...base, created: now, author: o.author || base.author,
-    config: applyChanges({ ...base.config, Env: rt.rec.Config.Env, Cmd: rt.rec.Config.Cmd ?? undefined, Entrypoint: rt.rec.Config.Entrypoint ?? undefined, WorkingDir: rt.rec.Config.WorkingDir }, o.changes ?? []),
+    config: applyCommitChanges({ ...base.config, Env: rt.rec.Config.Env, Cmd: rt.rec.Config.Cmd ?? undefined, Entrypoint: rt.rec.Config.Entrypoint ?? undefined, WorkingDir: rt.rec.Config.WorkingDir }, o.changes ?? []),
     rootfs: { type: "layers", diff_ids: [...base.rootfs.diff_ids, diffId] },
     history: [...base.history, { created: now, created_by: `strata commit ${rt.rec.Name}`, comment: o.comment ?? "" }],
   };

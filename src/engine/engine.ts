@@ -23,6 +23,7 @@
  * | `VolumeStore` (volumes.ts) | volumes (`engine.volumes`) |
  * | `EventBus` (events.ts) | events and their history (`engine.events`) |
  * | `System` (system.ts) | df, info, version (`engine.system`) |
+ * | `Builder` (build.ts) | `docker build`, the classic builder (`engine.builder`) |
  *
  * The API is grouped as Docker groups it (`engine.containers.start(id)`,
  * `engine.images.load(…)`, `engine.system.df()`), not flat: it is the shape of the
@@ -40,6 +41,7 @@ import { Lifecycle } from "./_lifecycle.ts";
 import { ContainerRegistry } from "./_registry.ts";
 import { checkRecords } from "./_store_check.ts";
 import { ContainerArchives } from "./archive.ts";
+import { Builder } from "./build.ts";
 import { Containers } from "./containers.ts";
 import { EventBus } from "./events.ts";
 import { Execs } from "./exec.ts";
@@ -56,6 +58,7 @@ export class Engine implements EngineApi {
   readonly volumes: VolumeStore;
   readonly events = new EventBus();
   readonly system: System;
+  readonly builder: Builder;
   /** The store the engine was opened on, as it was handed in (tests and tools read it directly). */
   readonly store: Store;
   readonly #registry: ContainerRegistry;
@@ -74,6 +77,7 @@ export class Engine implements EngineApi {
     this.containers = new Containers({ registry, layers, lifecycle, images, volumes, events, platform, archives });
     this.exec = new Execs({ registry, layers, events, options: opts });
     this.system = new System({ store, registry, containers: this.containers, images, volumes });
+    this.builder = new Builder({ images, layers, containers: this.containers, mountOf: (id) => layers.mount(registry.get(id)), platform });
     this.store = store;
     this.#registry = registry;
     this.#lifecycle = lifecycle;

@@ -4,17 +4,21 @@
  * is keyed by chainId (image-spec config.md). Image id = config digest. Tags map familiar
  * references to ids. A failed load leaves the store as it was: blobs are staged, the
  * records that make them reachable are written in one commit, and staged blobs are
- * removed when anything fails.
+ * removed when anything fails. A built image remembers its parent (the image its build
+ * step started from), as Docker keeps `Parent` locally: the classic builder's cache is a
+ * child of the parent made by the same step; an untagged parent with children is an
+ * intermediate image (hidden from `list` unless `all`), and removing an image removes the
+ * untagged parents only it held, as `docker rmi` prunes them.
  */
 import { type ExportImage, type ImageConfig, type LoadAbilities, parseConfig, readImageArchive, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { MemoryAccount } from "../tar/mod.ts";
 import { conflict, notFound } from "./errors.ts";
-import { type LayerRecord, type LoadProgress, type LoadResult, storeImages } from "./_image_load.ts";
+import { type BuiltImage, type LayerRecord, type LoadProgress, type LoadResult, storeBuiltImage, storeImages } from "./_image_load.ts";
 import { historyView, inspectView, type ImageRecord, type ImageSummary, summary } from "./_image_views.ts";
 import { isInvalidReference, normalizeReference } from "./reference.ts";
 
-export type { ImageRecord, ImageSummary, LayerRecord, LoadProgress, LoadResult };
+export type { BuiltImage, ImageRecord, ImageSummary, LayerRecord, LoadProgress, LoadResult };
 
 export interface LoadOptions {
   /** Names the archive in errors ("toolbox.tar"). */
@@ -120,11 +124,16 @@ export class ImageStore {
     return (await this.store.listRecords<{ id: string }>("tag")).filter(([, v]) => v.id === id).map(([k]) => k);
   }
 
-  async list(): Promise<ImageSummary[]> {
+  /** `docker images`: without `all`, an intermediate image (untagged, the parent of another) is left out, as Docker leaves it out. */
+  async list(o: { all?: boolean } = {}): Promise<ImageSummary[]> {
     const tags = await this.store.listRecords<{ id: string }>("tag");
+    const records = await this.store.listRecords<ImageRecord>("image");
+    const parents = new Set(records.map(([, r]) => r.parent).filter((p) => p));
     const out: ImageSummary[] = [];
-    for (const [id, rec] of await this.store.listRecords<ImageRecord>("image")) {
-      out.push(summary(rec, await this.config(id), tags.filter(([, v]) => v.id === id).map(([k]) => k)));
+    for (const [id, rec] of records) {
+      const named = tags.filter(([, v]) => v.id === id).map(([k]) => k);
+      if (!o.all && !named.length && parents.has(id)) continue;
+      out.push(summary(rec, await this.config(id), named));
     }
     return out.sort((a, b) => b.Created - a.Created || (a.Id < b.Id ? -1 : 1));
   }
@@ -136,7 +145,32 @@ export class ImageStore {
 
   async history(ref: string) {
     const rec = await this.resolve(ref);
-    return historyView(rec, await this.config(rec.id), await this.tagsOf(rec.id));
+    const config = await this.config(rec.id);
+    const chain: Array<{ id: string; tags: string[] }> = [];
+    for (let at: ImageRecord | undefined = rec; at && chain.length < config.history.length; at = at.parent ? await this.store.getRecord<ImageRecord>("image", at.parent) : undefined) {
+      chain.push({ id: at.id, tags: await this.tagsOf(at.id) });
+    }
+    return historyView(rec, config, chain);
+  }
+
+  /**
+   * The classic builder's cache probe: the newest image built from `parent` ("" for
+   * scratch) by the step whose key is `buildKey`, if one is stored (moby's
+   * getLocalCachedImage: a child of the parent with the same container config).
+   */
+  async cached(parent: string, buildKey: string): Promise<ImageRecord | undefined> {
+    let best: ImageRecord | undefined;
+    for (const [, r] of await this.store.listRecords<ImageRecord>("image")) {
+      if (r.buildKey !== buildKey || r.parent !== parent) continue;
+      if (!best || r.created > best.created || (r.created === best.created && r.loaded > best.loaded)) best = r;
+    }
+    return best;
+  }
+
+  /** Store an image a build step made (src/engine/build.ts), after the blob writes before it. */
+  async create(img: BuiltImage, config: ImageConfig): Promise<void> {
+    await this.#exclusive(() => storeBuiltImage(this.store, img, { sha256: this.platform.sha256 }));
+    this.#configs.set(img.id, config);
   }
 
   /** Point `target` (repo[:tag]) at the image `source`. */
@@ -159,6 +193,8 @@ export class ImageStore {
     const tags = await this.tagsOf(rec.id);
     const byId = !tags.includes(safeNormalize(ref));
     const out: Array<{ Untagged?: string; Deleted?: string }> = [];
+    const hasChildren = (await this.#children(rec.id)).length > 0;
+    if (byId && hasChildren) throw conflict(`conflict: unable to delete ${rec.id.slice(7, 19)} (cannot be forced) - image has dependent child images`);
     if (!byId && tags.length > 1) {
       await this.store.deleteRecord("tag", safeNormalize(ref));
       return [{ Untagged: safeNormalize(ref) }];
@@ -175,10 +211,30 @@ export class ImageStore {
     }
     const changes: Array<{ kind: string; key: string; value: unknown }> = tags.map((t) => ({ kind: "tag", key: t, value: undefined }));
     for (const t of tags) out.push({ Untagged: t });
-    if (user !== undefined) {
-      await this.store.commit(changes); // forced while in use: untag, keep the image (Docker leaves it dangling)
+    // Forced while in use: untag, keep the image (Docker leaves it dangling); an image with
+    // children stays as their intermediate parent.
+    if (user !== undefined || hasChildren) {
+      await this.store.commit(changes);
       return out;
     }
+    await this.#delete(rec, changes, out);
+    // Untagged parents that held only this image go too (moby's imageDeleteHelper with prune).
+    for (let parent = rec.parent; parent;) {
+      const p = await this.store.getRecord<ImageRecord>("image", parent);
+      if (!p || (await this.tagsOf(p.id)).length || (await this.#children(p.id)).length || opts.inUse?.(p.id)) break;
+      await this.#delete(p, [], out);
+      parent = p.parent;
+    }
+    return out;
+  }
+
+  /** The images built from `id`. */
+  async #children(id: string): Promise<ImageRecord[]> {
+    return (await this.store.listRecords<ImageRecord>("image")).filter(([, r]) => r.parent === id).map(([, r]) => r);
+  }
+
+  /** Delete an image record with `changes`, then its layers and blobs no other image uses. */
+  async #delete(rec: ImageRecord, changes: Array<{ kind: string; key: string; value: unknown }>, out: Array<{ Untagged?: string; Deleted?: string }>) {
     changes.push({ kind: "image", key: rec.id, value: undefined });
     out.push({ Deleted: rec.id });
     const others = (await this.store.listRecords<ImageRecord>("image")).filter(([id]) => id !== rec.id).map(([, r]) => r);
@@ -192,7 +248,6 @@ export class ImageStore {
     for (const d of rec.diffIds) if (!liveDiffs.has(d)) await this.store.deleteBlob(d);
     await this.store.deleteBlob(rec.id);
     this.#configs.delete(rec.id);
-    return out;
   }
 
   /** The uncompressed tar of a layer, verified. Errors: not-found when missing. */

@@ -25,7 +25,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
 export { Engine };
 // The contracts (api.ts), the options (options.ts) and Docker's wire shapes (wire.ts).
-export type { AttachSession, ContainersApi, EngineApi, EventsApi, ExecApi, ImagesApi, LogEntry, SystemApi, VolumesApi } from "./api.ts";
+export type { AttachSession, BuilderApi, ContainersApi, EngineApi, EventsApi, ExecApi, ImagesApi, LogEntry, SystemApi, VolumesApi } from "./api.ts";
 export type { AttachOptions, EngineOptions, EnginePlatform, EventsOptions, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
 export type {
   ContainerInspect, ContainerRecord, ContainerStatus, ContainerSummary, CreateOptions, ExecInspect, ExecOptions, ExitStatus, Filters, HostConfig,
@@ -40,6 +40,7 @@ export { type EngineEvent, EventBus } from "./events.ts";
 export { Execs } from "./exec.ts";
 export { ImageStore, type LoadProgress, type LoadResult, type ImageSummary } from "./images.ts";
 export { normalizeReference } from "./reference.ts";
+export { BuildError, type BuildMessage, type BuildOptions, type BuildResult, Builder } from "./build.ts";
 export { LogBuffer } from "./logs.ts";
 export { MountedVfs, readOnly } from "../wasi/mod.ts";
 export { humanDuration, isoTime } from "./_format.ts";

@@ -50,7 +50,7 @@ function versionInfo() {
 
 async function info(p: SystemParts, o: { name?: string; root?: string }) {
   const cs = [...p.registry.all()].map((rt) => rt.rec.State.Status);
-  const images = await p.images.list();
+  const images = await p.images.list({ all: true });
   return {
     ID: "strata", Containers: cs.length, ContainersRunning: cs.filter((s) => s === "running").length, ContainersPaused: 0,
     ContainersStopped: cs.filter((s) => s !== "running").length, Images: images.length, Driver: "strata-union",
@@ -86,7 +86,7 @@ async function systemDf(p: SystemParts): Promise<SystemDf> {
   }
   const perImage = new Map<string, number>();
   for (const rt of p.registry.all()) perImage.set(rt.rec.ImageID, (perImage.get(rt.rec.ImageID) ?? 0) + 1);
-  const images = (await p.images.list()).map((img) => {
+  const images = (await p.images.list({ all: true })).map((img) => {
     const rec = records.find((r) => r.id === img.Id);
     const shared = rec ? rec.chainIds.reduce((n, c, i) => n + ((users.get(c) ?? 0) > 1 ? rec.layerSizes[i]! : 0), 0) : 0;
     return { ...img, SharedSize: shared, Containers: perImage.get(img.Id) ?? 0 };

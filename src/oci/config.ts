@@ -16,6 +16,24 @@ export interface ContainerConfig {
   ExposedPorts?: Record<string, object>;
   Volumes?: Record<string, object>;
   StopSignal?: string;
+  /** HEALTHCHECK; durations in nanoseconds, as Docker stores them. `Test: ["NONE"]` disables the base image's. */
+  Healthcheck?: HealthConfig;
+  /** ONBUILD triggers, each one Dockerfile instruction as written. */
+  OnBuild?: string[];
+  /** SHELL: the shell that runs the shell form of RUN, CMD and ENTRYPOINT. */
+  Shell?: string[];
+  /** Set by the builder when Cmd/Entrypoint came from a shell form (Windows-only meaning in Docker). */
+  ArgsEscaped?: boolean;
+}
+
+/** Docker's HealthConfig (api/types/container/config.go); durations in nanoseconds, 0 = inherit. */
+export interface HealthConfig {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
 }
 
 export interface HistoryEntry {
@@ -48,7 +66,7 @@ export function parseConfig(bytes: Uint8Array, document: string): ImageConfig {
   });
   const c = root["config"] === undefined || root["config"] === null ? {} : obj(root["config"], document, "config");
   const config: ContainerConfig = {};
-  for (const key of ["Env", "Cmd", "Entrypoint"] as const) {
+  for (const key of ["Env", "Cmd", "Entrypoint", "OnBuild", "Shell"] as const) {
     const v = optStrings(c, key, document, "config.");
     if (v) config[key] = v;
   }
@@ -58,6 +76,8 @@ export function parseConfig(bytes: Uint8Array, document: string): ImageConfig {
   for (const key of ["Labels", "ExposedPorts", "Volumes"] as const) {
     if (c[key] !== undefined && c[key] !== null) config[key] = obj(c[key], document, `config.${key}`) as never;
   }
+  if (c["Healthcheck"] !== undefined && c["Healthcheck"] !== null) config.Healthcheck = parseHealthcheck(c["Healthcheck"], document);
+  if (c["ArgsEscaped"] === true) config.ArgsEscaped = true;
   const history = root["history"] === undefined ? [] : arr(root, "history", document).map((h, i) => obj(h, document, `history[${i}]`) as HistoryEntry);
   return {
     architecture: typeof root["architecture"] === "string" ? root["architecture"] : "",
@@ -68,6 +88,21 @@ export function parseConfig(bytes: Uint8Array, document: string): ImageConfig {
     rootfs: { type: "layers", diff_ids: diffIds as string[] },
     history,
   };
+}
+
+/** Docker's HealthConfig: Test a string array, the durations and Retries non-negative integers. */
+function parseHealthcheck(v: unknown, document: string): HealthConfig {
+  const h = obj(v, document, "config.Healthcheck");
+  const out: HealthConfig = {};
+  const test = optStrings(h, "Test", document, "config.Healthcheck.");
+  if (test) out.Test = test;
+  for (const key of ["Interval", "Timeout", "StartPeriod", "StartInterval", "Retries"] as const) {
+    const n = h[key];
+    if (n === undefined || n === null || n === 0) continue;
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw new OciFormatError(document, `config.Healthcheck.${key}`, "must be a non-negative integer");
+    out[key] = n;
+  }
+  return out;
 }
 
 /** Serialize a config deterministically (the bytes whose digest is the image id). */

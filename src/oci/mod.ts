@@ -12,7 +12,7 @@
  */
 export { chainIds, type Digester, digestHex, DigestMismatchError, isDigest, sha256, type Sha256Hasher, type Sha256Impl, verifyDigest, webCryptoSha256 } from "./digest.ts";
 export * from "./media_types.ts";
-export { encodeConfig, parseConfig, type ContainerConfig, type HistoryEntry, type ImageConfig } from "./config.ts";
+export { encodeConfig, parseConfig, type ContainerConfig, type HealthConfig, type HistoryEntry, type ImageConfig } from "./config.ts";
 export { parseIndex, parseManifest, type Descriptor, type ImageIndex, type Manifest } from "./manifest.ts";
 export { type LoadAbilities, readImageArchive, type LoadedImage, type LoadedLayer, type ReadArchiveOptions } from "./archive_read.ts";
 export { ociLayoutFiles, writeDockerArchive, writeOciArchive, type ExportImage, type ExportLayer, type LayoutFile } from "./archive_write.ts";
