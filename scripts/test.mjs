@@ -6,7 +6,7 @@
  *      must hold no `node:` import, and a smoke program bundled the same way runs
  *      under `deno run` with no permissions at all;
  *   3. no import cycle among the files of src/ (scripts/import_cycles.mjs);
- *   4. every uvu suite under Node (tsx; tests/wasm in a second process), then under Deno.
+ *   4. every uvu suite under Node (tsx; tests/wasm in processes of their own), then under Deno.
  * and ends with one line: `N passed, M failed[, K skipped]` (each check counts as one).
  * Arguments are passed to the uvu runs as file filters.
  */
@@ -87,7 +87,12 @@ if (full) {
 const node = [process.execPath, ["--import", "tsx", "tests/run.ts"]];
 if (full) {
   suites("Node", ...node, ["!wasm/"]);
-  suites("Node (tests/wasm: the WASI programs under node:wasi)", ...node, ["wasm/"]);
+  // The interactive sh's suite gets a process of its own: run after the other node:wasi
+  // suites in one process, Node 20 itself crashed (SIGSEGV) during it in three of four
+  // runs here, always at the same test, while alone it passed every time. XXX: the crash
+  // is inside Node's experimental WASI; not understood yet.
+  suites("Node (tests/wasm: the WASI programs under node:wasi)", ...node, ["wasm/", "!wasm/sh_interactive"]);
+  suites("Node (tests/wasm/sh_interactive under node:wasi)", ...node, ["wasm/sh_interactive"]);
 } else suites("Node", ...node);
 suites("Deno", bin("deno"), ["run", "-A", "tests/run.ts"]);
 
