@@ -5,18 +5,11 @@
  * COPY's destination made absolute against WORKDIR (moby's normalizeDest), and Go's
  * filepath.Match for wildcard sources.
  */
+import { normalizePath } from "../wasi/mod.ts";
 import { invalid } from "./errors.ts";
 
-/** Lexically clean an absolute path: no "", ".", or ".." components (".." at the root stays there). */
-export function cleanAbsolute(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return `/${out.join("/")}`;
-}
+/** Lexically clean an absolute path: no "", ".", or ".." components (".." at the root stays there); the mount table's own. */
+export const cleanAbsolute: (path: string) => string = normalizePath;
 
 /**
  * A source path as the root-relative absolute path it names ("./a/../b" → "/b").
