@@ -30,8 +30,19 @@ type TtyIn = { isTTY?: boolean; setRawMode?(on: boolean): unknown };
 
 function _writer(s: Stream): (d: string | Uint8Array) => Promise<void> {
   return (d) => new Promise<void>((resolve, reject) => {
-    s.write(d, (e) => (e ? reject(e) : resolve()));
+    s.write(d, (e) => (e ? (_brokenPipe(e) ? _endForBrokenPipe() : reject(e)) : resolve()));
   });
+}
+
+const _brokenPipe = (e: Error) => (e as Error & { code?: string }).code === "EPIPE";
+
+/**
+ * The reader of our output went away (`strata export c | head -c 10`): end quietly with
+ * 141, the status a shell shows for a program SIGPIPE killed, as the docker CLI (Go) ends
+ * then. Node ignores SIGPIPE, so without this the write's EPIPE surfaced as an error.
+ */
+function _endForBrokenPipe(): never {
+  process.exit(141);
 }
 
 /** Signals that end the process by default: raw mode is undone first, then the signal is raised again. */
@@ -70,6 +81,13 @@ function _rawMode(stdin: TtyIn): (on: boolean) => void {
 /** The process's own terminal (Node, and Deno's node compatibility). */
 export function processIo(): Io {
   const out = process.stdout as unknown as Stream, err = process.stderr as unknown as Stream;
+  // The stream's own 'error' for the same EPIPE would be an uncaught exception; any other error stays one.
+  for (const s of [process.stdout, process.stderr]) {
+    s.on("error", (e) => {
+      if (_brokenPipe(e)) _endForBrokenPipe();
+      throw e;
+    });
+  }
   const stdin = process.stdin as unknown as TtyIn;
   return {
     out: _writer(out),

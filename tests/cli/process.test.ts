@@ -2,8 +2,9 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { shWaitFor, until } from "../_wait.ts";
-import { cli, spawnCli, tempHome, TOOLBOX } from "./_cli.ts";
+import { cli, cliCommand, ROOT, spawnCli, tempHome, TOOLBOX } from "./_cli.ts";
 
 const proc = suite("strata as its own process: the bin, exit codes, one store shared by concurrent commands, a server");
 const home = tempHome();
@@ -19,6 +20,15 @@ proc("the installed command runs a container in a worker and exits with its stat
   assert.is(r.stdout, "hi\n", r.stderr);
   assert.is(r.stderr, "err\n");
   assert.is(r.code, 7);
+});
+
+proc("a reader that goes away (export | head -c 10) ends the command quietly with 141, as a SIGPIPE would", async () => {
+  assert.is((await cli(["create", "--name", "piped", "toolbox", "true"], { home })).code, 0);
+  const [cmd, pre] = cliCommand();
+  const line = [cmd, ...pre, "export", "piped"].map((a) => `'${a}'`).join(" ");
+  const r = spawnSync("bash", ["-c", `set -o pipefail; ${line} | head -c 10 > /dev/null; echo "status=$?"`], { cwd: ROOT, env: { ...process.env, STRATA_HOME: home }, encoding: "utf8", timeout: 30_000 });
+  assert.is(r.stdout, "status=141\n", r.stderr);
+  assert.is(r.stderr, "");
 });
 
 proc("stdin reaches the program through the process's own stdin", async () => {
