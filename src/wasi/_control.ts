@@ -55,8 +55,13 @@ export class Control {
    */
   readonly catching: boolean[] = [];
 
+  /**
+   * Inline (no worker to share with), a page that is not cross-origin isolated has no
+   * SharedArrayBuffer: the words are then a plain ArrayBuffer (Atomics work on it; waits
+   * fall back to the spin, as on a browser's main thread).
+   */
   constructor(buffer?: SharedArrayBuffer) {
-    this.words = new Int32Array(buffer ?? new SharedArrayBuffer(WORDS * 4));
+    this.words = new Int32Array(buffer ?? (typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(WORDS * 4) : new ArrayBuffer(WORDS * 4)));
   }
 
   /** Zero every word but the doorbell (a pooled worker's next run). */
