@@ -31,6 +31,13 @@ export interface SourcePolicy {
   allowHosts?: string[];
   /** The address the server listens on: a host (and port), or a unix socket (no Host check). */
   listen?: { host?: string; port?: number; socket?: string };
+  /**
+   * A page of the server's own origin (the web page at /ui) may drive it: its Origin is
+   * `http(s)://` + the request's Host, that Host passes the Host check (so a rebound
+   * name's page, whose Origin is its own Host too, is still refused), and the browser did
+   * not say the request crosses sites.
+   */
+  allowSameOrigin?: boolean;
 }
 
 /** A refusal: Docker's error shape with its status. */
@@ -51,6 +58,7 @@ export function refuseSource(header: (name: string) => string | undefined | null
   const origin = header("origin");
   if (origin != null) {
     if (originAllowed(origin, policy)) return _checkHost(header("host"), policy);
+    if (policy.allowSameOrigin && _sameOrigin(origin, header("host"), header("sec-fetch-site"))) return _checkHost(header("host"), policy);
     return { status: 403, message: `Forbidden: requests from web pages are refused (Origin: ${origin}): the Docker API is root-equivalent. To let pages of this origin drive it, start the server with --allow-origin ${origin}` };
   }
   const site = header("sec-fetch-site")?.toLowerCase();
@@ -105,6 +113,13 @@ function _splitHost(h: string): { name: string; port?: number } {
   const m = /^([^:]*)(?::(\d+))?$/.exec(h);
   if (m) return { name: m[1]!, port: m[2] === undefined ? undefined : Number(m[2]) };
   return { name: h }; // a bare IPv6 address
+}
+
+/** Is `origin` the origin of the request's own Host (and not said by the browser to cross sites)? */
+function _sameOrigin(origin: string, host: string | undefined | null, site: string | undefined | null): boolean {
+  if (host == null || (site != null && site.toLowerCase() !== "same-origin")) return false;
+  const o = _trimSlash(origin.trim().toLowerCase()), h = host.trim().toLowerCase();
+  return h !== "" && (o === `http://${h}` || o === `https://${h}`);
 }
 
 function _trimSlash(s: string): string {

@@ -17,6 +17,7 @@ import { containerRoutes } from "./_containers.ts";
 import { containerStreamRoutes } from "./_container_io.ts";
 import { execRoutes } from "./_exec.ts";
 import { imageRoutes } from "./_images.ts";
+import { strataRoutes } from "./_strata.ts";
 import { systemRoutes } from "./_system.ts";
 import { volumeRoutes } from "./_volumes.ts";
 import { sourceGuard } from "./_origin.ts";
@@ -46,6 +47,12 @@ export interface ApiOptions {
   allowHosts?: string[];
   /** Where the server listens; its host is an allowed Host, a unix socket allows every Host. */
   listen?: { host?: string; port?: number; socket?: string };
+  /**
+   * The web page (server/ui, docs/ui.md): answers `GET /ui/*` (path after `/ui`, "/" for
+   * the page itself; null for 404). With it, a page of the server's own origin may drive
+   * the API (its Origin is this Host, which must be ours); other pages stay refused.
+   */
+  ui?: (path: string) => Promise<Response | null>;
 }
 
 const ARCHIVE = /^\/containers\/[^/]+\/archive$/;
@@ -62,7 +69,8 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: (req) => stripVersion(getPath(req)) });
   app.onError((err) => errorResponse(err));
   app.notFound((c) => c.json({ message: "page not found" }, 404));
-  app.use("*", sourceGuard({ allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: o.listen }));
+  if (o.ui) uiRoutes(app, o.ui);
+  app.use("*", sourceGuard({ allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: o.listen, allowSameOrigin: o.ui !== undefined }));
   app.use("*", async (c, next) => {
     if (!authorized(c.req.header("Authorization"), o.token)) return c.json({ message: "Unauthorized: a bearer token is required" }, 401);
     if (wantsHijack(c.req.method, c.req.path, c.req.header("Upgrade")) || wantsWebSocket(c.req.method, c.req.path, c.req.header("Upgrade"))) {
@@ -81,7 +89,19 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   imageRoutes(app, api, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   buildRoutes(app, api, { maxContextBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   volumeRoutes(app, api);
+  strataRoutes(app, api);
   return app;
+}
+
+/** The page's files, before the guard: a static file drives nothing, and a link from anywhere may open it. */
+function uiRoutes(app: Hono, files: (path: string) => Promise<Response | null>): void {
+  app.get("/ui", (c) => c.redirect("/ui/"));
+  app.get("/ui/*", async (c) => {
+    const res = await files(c.req.path.slice("/ui".length));
+    if (!res) return c.json({ message: "page not found" }, 404);
+    res.headers.set("X-Content-Type-Options", "nosniff");
+    return res;
+  });
 }
 
 /**

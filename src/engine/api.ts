@@ -4,7 +4,7 @@
  * of each group. Each group is one part of the engine (src/engine/engine.ts) and
  * implements its interface here; src/api and the CLI see only these.
  */
-import type { Change } from "../fs/mod.ts";
+import type { Change, OriginEntry } from "../fs/mod.ts";
 import type { PathStat, PutArchiveOptions } from "./archive.ts";
 import type { BuildOptions, BuildResult } from "./build.ts";
 import type { EngineEvent } from "./events.ts";
@@ -53,6 +53,12 @@ export interface ContainersApi {
   /** `POST /containers/{id}/resize`: the terminal's new size. Errors: not-found; conflict when not running. */
   resize(ref: string, rows: number, cols: number): void;
   changes(ref: string): Promise<Change[]>;
+  /**
+   * strata's own (no Docker verb): the entries of a directory of the container's layers
+   * (volumes and binds not included), each with the layer it comes from; `whiteouts` adds
+   * the markers. Errors: not-found (container or path); invalid (not a directory).
+   */
+  tree(ref: string, path: string, opts?: { whiteouts?: boolean }): Promise<OriginEntry[]>;
   /** The merged rootfs as a tar. */
   export(ref: string): Promise<Uint8Array>;
   /**

@@ -6,7 +6,7 @@
  * containers themselves are the registry's and their filesystems the layer cache's; this
  * part reads them and changes them only through those parts' methods.
  */
-import { diff, exportMerged, type Change } from "../fs/mod.ts";
+import { diff, exportMerged, FsError, listOrigins, type Change, type OriginEntry } from "../fs/mod.ts";
 import { inspectView, summaryView } from "./_container_views.ts";
 import { buildRecord, resolveMounts } from "./_create.ts";
 import type { EngineImages } from "./_engine_images.ts";
@@ -20,7 +20,7 @@ import { parseDetachKeys } from "./_detach_keys.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
 import { commit } from "./commit.ts";
-import { conflict, invalid } from "./errors.ts";
+import { conflict, invalid, notFound } from "./errors.ts";
 import { emitContainerEvent, type EventBus } from "./events.ts";
 import { checkName, generateName } from "./names.ts";
 import type { AttachSession, ContainersApi, LogEntry } from "./api.ts";
@@ -160,6 +160,19 @@ export class Containers implements ContainersApi {
 
   async changes(ref: string): Promise<Change[]> {
     return diff(await this.#p.layers.mount(this.#p.registry.get(ref)));
+  }
+
+  async tree(ref: string, path: string, opts: { whiteouts?: boolean } = {}): Promise<OriginEntry[]> {
+    const rt = this.#p.registry.get(ref);
+    const union = await this.#p.layers.mount(rt);
+    try {
+      return listOrigins(union, path.startsWith("/") ? path : `/${path}`, opts);
+    } catch (err) {
+      if (err instanceof FsError && (err.code === "ENOENT" || err.code === "ENOTDIR")) {
+        throw err.code === "ENOENT" ? notFound(`Could not find the file ${path} in container ${ref}`) : invalid(`not a directory: ${path} in container ${ref}`);
+      }
+      throw err;
+    }
   }
 
   async export(ref: string): Promise<Uint8Array> {

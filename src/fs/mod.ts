@@ -29,6 +29,7 @@ export { type LowerStack, MAX_LOWER_DEPTH, mergeLowers } from "./lower_stack.ts"
 export { WritableLayer } from "./writable_layer.ts";
 export { UnionFS } from "./union_fs.ts";
 export { diff } from "./diff.ts";
+export { listOrigins, type OriginEntry, WRITABLE } from "./origins.ts";
 export { exportMerged, exportUpper } from "./export.ts";
 export { sizes } from "./sizes.ts";
 export { deserializeUpper, serializeUpper } from "./serialize.ts";
