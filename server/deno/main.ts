@@ -17,6 +17,7 @@ import { MemoryStore, type Store } from "../../src/store/mod.ts";
 import { runtimeHost } from "../platform/mod.ts";
 import { defaultHome, DiskStore } from "../store/mod.ts";
 import { parseServeArgs } from "../node/args.ts";
+import { uiFiles } from "../ui/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   await loadSamples(engine);
   const app = createApi(engine, {
     token: o.token, root: home, hijackUnavailable: NO_HIJACK,
-    allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: { host, port: o.port },
+    allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: { host, port: o.port }, ui: uiFiles(),
   });
   const server = Deno.serve({
     hostname: host, port: o.port ?? 2375,

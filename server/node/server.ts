@@ -14,6 +14,7 @@ import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore, type Store } from "../../src/store/mod.ts";
 import { defaultHome, DiskStore, SERVER_URL_FILE } from "../store/mod.ts";
 import { runtimeHost } from "../platform/mod.ts";
+import { uiFiles } from "../ui/mod.ts";
 import { upgradeHandler } from "./hijack.ts";
 
 const SAMPLES_DIR = fileURLToPath(new URL("../../rootfs-samples/", import.meta.url));
@@ -35,6 +36,8 @@ interface ServerOptions {
   maxLayerBytes?: number;
   /** The memory budget loads in progress share (--load-memory). */
   loadMemoryBytes?: number;
+  /** Serve the web page at /ui (default true; server/ui, docs/ui.md). */
+  ui?: boolean;
   /** Load rootfs-samples/*.tar whose tags are missing (default true). */
   samples?: boolean;
   log?: (line: string) => void;
@@ -78,7 +81,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   if (o.samples !== false) await loadSamples(engine, log);
   // Refusals (src/api/_origin.ts): web pages, and Hosts that are not this server's.
   const source = { allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: o.socket ? { socket: o.socket } : { host, port: o.port } };
-  const app = createApi(engine, { token: o.token, root: home, ...source });
+  const app = createApi(engine, { token: o.token, root: home, ...source, ui: o.ui === false ? undefined : uiFiles() });
   if (o.socket && existsSync(o.socket)) rmSync(o.socket);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on("upgrade", upgradeHandler(engine, { token: o.token, source, log }));

@@ -1,0 +1,29 @@
+/**
+ * The in-browser mode: the engine itself in the page (MemoryStore), its API app's
+ * `fetch` called directly instead of the network, the sample images fetched from the
+ * static files beside the page (`samples/index.json` lists them; server/ui/build.ts puts
+ * them there). Where the page is cross-origin isolated (COOP/COEP, so SharedArrayBuffer
+ * exists) programs run in web Workers (`worker.js`); elsewhere inline in the page's
+ * thread, which a program holds while it computes.
+ */
+import { createApi } from "../../src/api/mod.ts";
+import { createEngine } from "../../src/engine/mod.ts";
+import { MemoryStore } from "../../src/store/mod.ts";
+import { webWorkerHost } from "../../src/wasi/mod.ts";
+import type { ApiFetch } from "./client.ts";
+
+/** Start the engine, load the samples; the fetch function the page's Client calls. */
+export async function localFetch(base: URL, progress: (line: string) => void = () => {}): Promise<ApiFetch> {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const engine = await createEngine({ store: new MemoryStore(), workerHost: isolated ? webWorkerHost(new URL("worker.js", base)) : undefined });
+  const names = (await (await fetch(new URL("samples/index.json", base))).json()) as string[];
+  for (const name of names) {
+    progress(`loading the sample image ${name}…`);
+    const r = await fetch(new URL(`samples/${name}`, base));
+    if (!r.ok) throw new Error(`the sample image ${name} could not be fetched: ${r.status} ${r.statusText}`);
+    await engine.images.load(new Uint8Array(await r.arrayBuffer()), { name });
+  }
+  // No Origin reaches this app (no network), and localhost is one of its own Hosts.
+  const app = createApi(engine, { name: "strata-browser", hijackUnavailable: "attach over a hijacked connection needs a server; in this page use logs" });
+  return async (path, init) => await app.fetch(new Request(new URL(path, "http://localhost"), init));
+}
