@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the real tools the integration tests drive:
 # umoci, skopeo, docker-registry, debootstrap (benchmarks), the WASI C toolchain, and
-# sqlite3 (the oracle the sqlite sample image is compared with).
+# sqlite3 (the oracle the sqlite sample image is compared with), and chromium (the web
+# page's browser tests drive it through playwright-core).
 # Does nothing for a tool already present; needs root (or sudo) for apt-get.
 set -u
 need=()
@@ -10,6 +11,7 @@ command -v skopeo >/dev/null || need+=(skopeo)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v clang >/dev/null || need+=(clang)
+command -v chromium >/dev/null || need+=(chromium)
 command -v wasm-ld >/dev/null || need+=(lld)
 [ -d /usr/include/wasm32-wasi ] || [ -d /usr/share/wasi-sysroot ] || need+=(wasi-libc)
 ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev-wasm32)

@@ -1,6 +1,6 @@
 /**
  * The run form's command line split into argv as a shell splits words: blanks separate,
- * '…' keeps everything, "…" keeps all but \" and \\, a backslash escapes the next
+ * '…' keeps everything, "…" keeps all but the escapes \" \\ \$ \`, a backslash escapes the next
  * character. No expansion: `$HOME` reaches the program as written (use `sh -c` for that).
  * Errors: an unclosed quote.
  */
@@ -13,7 +13,7 @@ export function splitCommand(line: string): string[] {
       const end = findClose(line, i + 1, ch);
       if (end < 0) throw new Error(`unclosed ${ch === "'" ? "single" : "double"} quote in the command at ${i + 1}`);
       const body = line.slice(i + 1, end);
-      word += ch === '"' ? body.replace(/\\(["\\])/g, "$1") : body;
+      word += ch === '"' ? body.replace(/\\(["\\$`])/g, "$1") : body;
       inWord = true;
       i = end;
     } else if (ch === "\\" && i + 1 < line.length) {
