@@ -39,6 +39,7 @@ async function boot(): Promise<void> {
   document.body.dataset.mode = mode;
   const ui: Ui = { client: new Client(fetcher, sessionStorage.getItem("strata-token") ?? undefined), files: null!, selected: null, containers: [], logs: null };
   ui.files = new FilesPanel(ui.client, showError);
+  (globalThis as { strata?: unknown }).strata = { client: ui.client, mode }; // for the console and the tests
   $("#files").replaceWith(ui.files.el);
   ui.files.show(null);
   setupRun(ui);

@@ -6,6 +6,7 @@
  */
 import type { FileSystem, UnionFS } from "../fs/mod.ts";
 import { FsError } from "../fs/mod.ts";
+import { unshared } from "../tar/mod.ts";
 import { ensureDir } from "./_process_view.ts";
 import { invalid } from "./errors.ts";
 import type { ProcessSpec } from "../wasi/mod.ts";
@@ -27,7 +28,7 @@ function homeOf(fs: FileSystem, user: string): string {
   const who = user.split(":")[0] || "root";
   let passwd = "";
   try {
-    passwd = new TextDecoder().decode(fs.readFile("/etc/passwd"));
+    passwd = new TextDecoder().decode(unshared(fs.readFile("/etc/passwd")));
   } catch {
     // no passwd: the defaults below
   }

@@ -1,4 +1,5 @@
 /** Decoding of the fixed 512-byte ustar header fields (POSIX.1-1988 ustar, GNU and pax variants). */
+import { unshared } from "./unshared.ts";
 
 export const BLOCK = 512;
 const utf8 = new TextDecoder("utf-8");
@@ -13,7 +14,7 @@ export function readString(buf: Uint8Array, start: number, len: number): string 
     end++;
   }
   if (end === start) return "";
-  if (!ascii) return utf8.decode(buf.subarray(start, end));
+  if (!ascii) return utf8.decode(unshared(buf.subarray(start, end)));
   let s = "";
   for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
   return s;
@@ -73,7 +74,7 @@ export function parsePax(body: Uint8Array, onError: (detail: string) => never): 
     while (sp < body.length && body[sp] !== 0x20) sp++;
     const len = Number(readString(body, i, sp - i));
     if (!Number.isInteger(len) || len <= 0 || i + len > body.length) onError(`bad pax record length at record offset ${i}`);
-    const rec = utf8.decode(body.subarray(sp + 1, i + len - 1));
+    const rec = utf8.decode(unshared(body.subarray(sp + 1, i + len - 1)));
     const eq = rec.indexOf("=");
     if (eq <= 0) onError(`bad pax record "${rec.slice(0, 40)}"`);
     out[rec.slice(0, eq)] = rec.slice(eq + 1);

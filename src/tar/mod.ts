@@ -29,3 +29,4 @@ export { bytesStream, concat, decompressLayer, detectCompression, DEFAULT_MAX_UN
 export { Churn, CHURN_BYTES } from "./churn.ts";
 export { InflateLimitError, TarRangeError, TarSyntaxError, UnsupportedMediaTypeError } from "./errors.ts";
 export { normalizeEntryPath } from "./_path.ts";
+export { unshared } from "./unshared.ts";

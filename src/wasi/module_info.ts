@@ -8,6 +8,7 @@
  * `WebAssembly.Module.imports` would need the module compiled first, which is the cost
  * this avoids; no library on the machine reads sections without compiling.
  */
+import { unshared } from "../tar/mod.ts";
 
 interface ModuleImport {
   module: string;
@@ -77,7 +78,7 @@ class Reader {
     return this.b.subarray(this.at, (this.at += n));
   }
   name(): string {
-    return decoder.decode(this.bytes(this.u32()));
+    return decoder.decode(unshared(this.bytes(this.u32())));
   }
   limits(): { initial: number; maximum?: number } {
     const flags = this.byte();

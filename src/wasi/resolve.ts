@@ -8,6 +8,7 @@
  * error" and what the file is.
  */
 import type { FileSystem } from "../fs/mod.ts";
+import { unshared } from "../tar/mod.ts";
 import { isWasm } from "./module_info.ts";
 
 /** Docker's PATH when the image sets none. */
@@ -61,7 +62,7 @@ export function resolveProgram(vfs: FileSystem, argv: readonly string[], env: re
   if (isWasm(bytes)) return { ok: true, path: found, argv: [...argv], bytes };
   if (bytes[0] === 0x23 && bytes[1] === 0x21 && depth < MAX_INTERPRETER_DEPTH) {
     const end = bytes.indexOf(0x0a);
-    const line = new TextDecoder().decode(bytes.subarray(2, end < 0 ? Math.min(bytes.length, 256) : end)).trim();
+    const line = new TextDecoder().decode(unshared(bytes.subarray(2, end < 0 ? Math.min(bytes.length, 256) : end))).trim();
     const [interpreter, ...rest] = line.split(/\s+/);
     if (interpreter?.startsWith("/")) {
       const arg = rest.length ? [rest.join(" ")] : [];

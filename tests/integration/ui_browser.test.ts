@@ -28,14 +28,14 @@ const ARTIFACTS = join(ROOT, "test-artifacts");
 // deno-lint-ignore no-explicit-any
 type Page = any;
 // deno-lint-ignore no-explicit-any
-let browser: any, server: Started, statics: Server, staticPort: number, evil: Server, evilPort: number;
+let browser: any, server: Started, statics: Server, staticPort: number, isolated: Server, isolatedPort: number, evil: Server, evilPort: number;
 
-/** A static host for `dir` (no COOP/COEP: the page is not cross-origin isolated there). */
-async function staticHost(files: (path: string) => Promise<Response | null>, port: number): Promise<Server> {
+/** A static host for `dir`; without `headers` (COOP/COEP) the page is not cross-origin isolated there. */
+async function staticHost(files: (path: string) => Promise<Response | null>, port: number, headers: Record<string, string> = {}): Promise<Server> {
   const s = createServer(async (req, res) => {
     const r = await files(new URL(req.url ?? "/", "http://x").pathname);
     if (!r) return void res.writeHead(404).end("not found");
-    res.writeHead(r.status, Object.fromEntries(r.headers));
+    res.writeHead(r.status, { ...Object.fromEntries(r.headers), ...headers });
     res.end(new Uint8Array(await r.arrayBuffer()));
   });
   await new Promise<void>((resolve) => s.listen(port, "127.0.0.1", resolve));
@@ -55,6 +55,8 @@ if (!chromium) {
     server = await startServer(["--home", "memory"]);
     staticPort = await freePort();
     statics = await staticHost(uiFiles(dir), staticPort);
+    isolatedPort = await freePort();
+    isolated = await staticHost(uiFiles(dir), isolatedPort, { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" });
     evilPort = await freePort();
     evil = await staticHost(async () => new Response("<!doctype html><title>another site</title>", { headers: { "Content-Type": "text/html" } }), evilPort);
     const { chromium: pw } = await import("playwright-core");
@@ -64,11 +66,12 @@ if (!chromium) {
     await browser?.close();
     await server?.stop();
     statics?.close();
+    isolated?.close();
     evil?.close();
   });
 
   /** The whole flow on a loaded page; `shot` names the screenshot. */
-  const flow = async (url: string, mode: string, shot: string) => {
+  const flow = async (url: string, mode: string, shot: string, status?: string) => {
     const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const errors: string[] = [];
     page.on("pageerror", (e: Error) => errors.push(e.message));
@@ -76,6 +79,7 @@ if (!chromium) {
       await page.goto(url);
       await page.waitForSelector("body[data-ready]", { timeout: 60_000 });
       assert.is(await page.getAttribute("body", "data-mode"), mode);
+      if (status) assert.is(await page.textContent("[data-testid=mode]"), status);
       // The picture: toolbox's one layer is shared by the other sample images, drawn once.
       const base = page.locator(".layer.shared");
       assert.ok((await base.count()) >= 1, "a shared layer is drawn");
@@ -85,10 +89,10 @@ if (!chromium) {
       await page.fill("[data-testid=run-image]", "toolbox");
       await page.fill("[data-testid=run-cmd]", `sh -c "echo hello from the page; echo \\$GREETING > /made.txt"`);
       await page.fill("[data-testid=run-env]", "GREETING=bonjour");
-      await page.fill("[data-testid=run-name]", `ui-${mode}`);
+      await page.fill("[data-testid=run-name]", `ui-${shot.replace(/\.png$/, "")}`);
       await page.click("[data-testid=run]");
       await page.waitForFunction(() => document.querySelector("#logs")?.textContent?.includes("hello from the page"), null, { timeout: 30_000 });
-      await page.waitForSelector(`[data-container="ui-${mode}"]`, { timeout: 30_000 });
+      await page.waitForSelector(`[data-container="ui-${shot.replace(/\.png$/, "")}"]`, { timeout: 30_000 });
 
       // The diff in the file browser: /made.txt added, from the writable layer; its contents.
       const row = page.locator('tr[data-path="/made.txt"]');
@@ -126,6 +130,10 @@ if (!chromium) {
     await flow(`http://127.0.0.1:${staticPort}/`, "browser", "ui-browser.png");
     const names = ((await (await fetch(`http://127.0.0.1:${server.port}/images/json`)).json()) as Array<{ RepoTags: string[] }>).flatMap((i) => i.RepoTags);
     assert.not.ok(names.includes("snap-browser:v1"), "the in-page engine is the page's own");
+  });
+
+  t("on a cross-origin isolated static host (COOP/COEP), the page's engine runs programs in web Workers", async () => {
+    await flow(`http://127.0.0.1:${isolatedPort}/`, "browser", "ui-browser-isolated.png", "engine in this page (workers)");
   });
 
   t("a page of another origin cannot drive the server that serves the page", async () => {
