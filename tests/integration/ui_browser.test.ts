@@ -22,7 +22,6 @@ export function chromiumPath(): string | undefined {
 }
 
 const chromium = chromiumPath();
-const deno = "Deno" in globalThis;
 const ARTIFACTS = join(ROOT, "test-artifacts");
 
 // deno-lint-ignore no-explicit-any
@@ -44,9 +43,6 @@ async function staticHost(files: (path: string) => Promise<Response | null>, por
 
 if (!chromium) {
   console.log("skip: chromium is not installed (apt-get install chromium; scripts/install-tools.sh does); the web page's browser tests are skipped");
-  t.skip("the page in a browser", () => {});
-} else if (deno) {
-  console.log("skip: under Deno; playwright-core drives chromium from Node (npm run test:node runs these)");
   t.skip("the page in a browser", () => {});
 } else {
   t.before(async () => {
