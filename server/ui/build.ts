@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 /** The samples the in-browser mode loads (sqlite's 2 MB is left out: the page stays light). */
-export const UI_SAMPLES = ["toolbox.tar", "demo.tar", "probes.tar"];
+const UI_SAMPLES = ["toolbox.tar", "demo.tar", "probes.tar"];
 export const UI_DIR = here("../../dist/ui/");
 
 /** Build the page into `outdir` (emptied first); returns it. Errors: esbuild's. */

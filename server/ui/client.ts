@@ -16,13 +16,13 @@ export class ApiFailure extends Error {
   }
 }
 
-export interface ImageSummary { Id: string; RepoTags: string[]; Size: number; Created: number }
+interface ImageSummary { Id: string; RepoTags: string[]; Size: number; Created: number }
 export interface HistoryEntry { Id: string; Created: number; CreatedBy: string; Size: number; Comment: string; Tags: string[] | null }
 export interface ImageInspect { Id: string; RepoTags: string[]; RootFS: { Layers: string[] }; Config: { Cmd?: string[] | null; Env?: string[] | null } }
 export interface ContainerSummary { Id: string; Names: string[]; Image: string; ImageID: string; Command: string; State: string; Status: string; SizeRw?: number; SizeRootFs?: number }
 export interface TreeEntry { Name: string; Path: string; Type: string; Size: number; Mode: number; Target?: string; Layer: string }
 export interface Change { Path: string; Kind: 0 | 1 | 2 }
-export interface EngineEvent { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> }; time: number }
+interface EngineEvent { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> }; time: number }
 
 /** The API calls the page makes. */
 export class Client {

@@ -5,5 +5,5 @@
  * into dist/ui; served at /ui by the Node and Deno servers (serve.ts); the same files on
  * a static host run the engine in the page itself (local.ts).
  */
-export { buildUi, UI_DIR, UI_SAMPLES } from "./build.ts";
+export { buildUi, UI_DIR } from "./build.ts";
 export { uiFiles } from "./serve.ts";
