@@ -11,7 +11,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { buildUi, uiFiles } from "../server/ui/mod.ts";
+import { buildUi } from "../server/ui/build.ts";
+import { uiFiles } from "../server/ui/mod.ts";
 import { benchServer } from "./_server.ts";
 
 const chromium = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));

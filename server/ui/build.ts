@@ -10,11 +10,11 @@ import { build } from "esbuild";
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { UI_DIR } from "./serve.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 /** The samples the in-browser mode loads (sqlite's 2 MB is left out: the page stays light). */
 const UI_SAMPLES = ["toolbox.tar", "demo.tar", "probes.tar"];
-export const UI_DIR = here("../../dist/ui/");
 
 /** Build the page into `outdir` (emptied first); returns it. Errors: esbuild's. */
 export async function buildUi(outdir = UI_DIR): Promise<string> {

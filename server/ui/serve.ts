@@ -7,7 +7,10 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { join, normalize, sep } from "node:path";
-import { UI_DIR } from "./build.ts";
+import { fileURLToPath } from "node:url";
+
+/** Where `npm run build:ui` puts the page (gitignored). */
+export const UI_DIR = fileURLToPath(new URL("../../dist/ui/", import.meta.url));
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -18,7 +21,12 @@ const TYPES: Record<string, string> = {
 export function uiFiles(dir = UI_DIR): (path: string) => Promise<Response | null> {
   const root = normalize(dir.endsWith(sep) ? dir : dir + sep);
   return async (path) => {
-    const rel = decodeURIComponent(path === "" || path.endsWith("/") ? `${path}index.html` : path);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(path === "" || path.endsWith("/") ? `${path}index.html` : path);
+    } catch {
+      return null; // a malformed escape names no file
+    }
     if (rel.includes("\0") || rel.split("/").includes("..")) return null;
     const file = normalize(join(root, rel));
     if (!file.startsWith(root)) return null;

@@ -11,7 +11,8 @@ import * as assert from "uvu/assert";
 import { existsSync, mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { buildUi, uiFiles } from "../../server/ui/mod.ts";
+import { buildUi } from "../../server/ui/build.ts";
+import { uiFiles } from "../../server/ui/mod.ts";
 import { freePort, ROOT, startServer, type Started } from "./_server.ts";
 
 const t = suite("the web page in a real browser: run → logs → diff → commit, served and in the page");
