@@ -80,7 +80,8 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes });
   if (o.samples !== false) await loadSamples(engine, log);
   // Refusals (src/api/_origin.ts): web pages, and Hosts that are not this server's.
-  const source = { allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: o.socket ? { socket: o.socket } : { host, port: o.port } };
+  // With the web page on, a page of the server's own origin passes too (its terminal's websocket included).
+  const source = { allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: o.socket ? { socket: o.socket } : { host, port: o.port }, allowSameOrigin: o.ui !== false };
   const app = createApi(engine, { token: o.token, root: home, ...source, ui: o.ui === false ? undefined : uiFiles() });
   if (o.socket && existsSync(o.socket)) rmSync(o.socket);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

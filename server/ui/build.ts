@@ -26,6 +26,7 @@ export async function buildUi(outdir = UI_DIR): Promise<string> {
     outdir, chunkNames: "chunks/[name]-[hash]", logLevel: "warning", legalComments: "none",
   });
   for (const f of ["index.html", "style.css"]) copyFileSync(here(`./${f}`), join(outdir, f));
+  copyFileSync(here("../../node_modules/@xterm/xterm/css/xterm.css"), join(outdir, "xterm.css"));
   for (const f of UI_SAMPLES) copyFileSync(here(`../../rootfs-samples/${f}`), join(outdir, "samples", f));
   writeFileSync(join(outdir, "samples", "index.json"), JSON.stringify(UI_SAMPLES));
   return outdir;

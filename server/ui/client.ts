@@ -74,14 +74,19 @@ export class Client {
     if (!entry) throw new ApiFailure(400, `${path} is not a regular file`);
     return entry.data;
   }
-  /** Create and start; returns the id. */
-  async run(o: { image: string; cmd: string[]; env: string[]; name?: string }): Promise<string> {
+  /** Create (with a terminal and open stdin for `tty`: `-it`); returns the id. */
+  async create(o: { image: string; cmd: string[]; env: string[]; name?: string; tty?: boolean }): Promise<string> {
     const q = o.name ? `?name=${encodeURIComponent(o.name)}` : "";
     const body: Record<string, unknown> = { Image: o.image, Env: o.env };
     if (o.cmd.length) body.Cmd = o.cmd;
-    const { Id } = (await (await this.#post(`/containers/create${q}`, body)).json()) as { Id: string };
-    await this.#post(`/containers/${Id}/start`);
-    return Id;
+    if (o.tty) Object.assign(body, { Tty: true, OpenStdin: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    return ((await (await this.#post(`/containers/create${q}`, body)).json()) as { Id: string }).Id;
+  }
+  async start(id: string): Promise<void> {
+    await this.#post(`/containers/${id}/start`);
+  }
+  async resize(id: string, rows: number, cols: number): Promise<void> {
+    await this.#post(`/containers/${id}/resize?h=${rows}&w=${cols}`);
   }
   async stop(id: string): Promise<void> {
     await this.#post(`/containers/${id}/stop?t=2`);

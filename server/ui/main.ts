@@ -11,6 +11,7 @@ import { h } from "./dom.ts";
 import { FilesPanel } from "./files_view.ts";
 import { renderLayers, type ImageInfo } from "./layers_view.ts";
 import { splitCommand } from "./command.ts";
+import type { PageTerminal } from "./terminal.ts";
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 
@@ -20,6 +21,7 @@ interface Ui {
   selected: string | null;
   containers: ContainerSummary[];
   logs: AbortController | null;
+  terminal: PageTerminal | null;
 }
 
 async function boot(): Promise<void> {
@@ -37,12 +39,12 @@ async function boot(): Promise<void> {
     status.textContent = `engine in this page (${crossOriginIsolated ? "workers" : "inline"})`;
   }
   document.body.dataset.mode = mode;
-  const ui: Ui = { client: new Client(fetcher, sessionStorage.getItem("strata-token") ?? undefined), files: null!, selected: null, containers: [], logs: null };
+  const ui: Ui = { client: new Client(fetcher, sessionStorage.getItem("strata-token") ?? undefined), files: null!, selected: null, containers: [], logs: null, terminal: null };
   ui.files = new FilesPanel(ui.client, showError);
   (globalThis as { strata?: unknown }).strata = { client: ui.client, mode }; // for the console and the tests
   $("#files").replaceWith(ui.files.el);
   ui.files.show(null);
-  setupRun(ui);
+  setupRun(ui, mode === "served");
   await drawWithToken(ui);
   document.body.dataset.ready = "1";
   document.body.dataset.firstPictureMs = String(Math.round(performance.now())); // since navigation began
@@ -131,12 +133,15 @@ function select(ui: Ui, id: string | null): void {
   }, ctl.signal).catch((err) => !ctl.signal.aborted && showError(err));
 }
 
+let commitRepo: HTMLInputElement | undefined;
+
 function renderActions(ui: Ui): void {
   const c = ui.containers.find((x) => x.Id === ui.selected);
   const box = $("#actions");
   if (!c) return void box.replaceChildren(h("p", { class: "empty" }, ["no container selected"]));
   const act = (label: string, run: () => Promise<unknown>, testid: string) => h("button", { "data-testid": testid, onclick: () => void run().catch(showError) }, [label]);
-  const repo = h("input", { placeholder: "repository[:tag]", "data-testid": "commit-repo", size: "18" });
+  // One input for the page's life: the picture is redrawn on every event, and what is typed must survive it.
+  const repo = (commitRepo ??= h("input", { placeholder: "repository[:tag]", "data-testid": "commit-repo", size: "18" }));
   box.replaceChildren(
     h("div", { class: "who" }, [h("strong", {}, [c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12)]), ` ${c.Image} · ${c.Status} · `, h("code", {}, [c.Command])]),
     h("div", { class: "buttons" }, [
@@ -151,15 +156,30 @@ function renderActions(ui: Ui): void {
   );
 }
 
-function setupRun(ui: Ui): void {
+function setupRun(ui: Ui, canTerminal: boolean): void {
   const form = $<HTMLFormElement>("#run");
+  const it = $<HTMLInputElement>("[data-testid=run-it]");
+  if (!canTerminal) {
+    it.disabled = true;
+    it.parentElement!.title = "a terminal needs the server's websocket attach: not in the in-browser mode";
+  }
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const data = new FormData(form);
     const env = String(data.get("env") ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
     void (async () => {
       const cmd = splitCommand(String(data.get("cmd") ?? ""));
-      const id = await ui.client.run({ image: String(data.get("image") ?? "").trim(), cmd, env, name: String(data.get("name") ?? "").trim() || undefined });
+      const tty = it.checked && canTerminal;
+      const id = await ui.client.create({ image: String(data.get("image") ?? "").trim(), cmd, env, name: String(data.get("name") ?? "").trim() || undefined, tty });
+      ui.terminal?.close();
+      ui.terminal = null;
+      $("#terminal-box").hidden = !tty;
+      if (tty) {
+        const { openTerminal } = await import("./terminal.ts"); // xterm.js: loaded for the first terminal only
+        ui.terminal = openTerminal($("#terminal"), ui.client, id);
+        await ui.terminal.ready;
+      }
+      await ui.client.start(id);
       await draw(ui);
       select(ui, id);
     })().catch(showError);

@@ -111,6 +111,9 @@ if (!chromium) {
       await page.screenshot({ path: join(ARTIFACTS, shot) });
       assert.equal(errors, []);
       assert.is(await page.locator("#error").isHidden(), true, await page.locator("#error").textContent());
+    } catch (err) {
+      await page.screenshot({ path: join(ARTIFACTS, `failed-${shot}`) }).catch(() => {});
+      throw new Error(`${(err as Error).message}\nthe page said: ${await page.locator("#error").textContent().catch(() => "?")}`);
     } finally {
       await page.close();
     }
@@ -121,6 +124,31 @@ if (!chromium) {
     // The page drove the server itself: the container and the image are there for any client.
     const names = ((await (await fetch(`http://127.0.0.1:${server.port}/images/json`)).json()) as Array<{ RepoTags: string[] }>).flatMap((i) => i.RepoTags);
     assert.ok(names.includes("snap-served:v1"), names.join(","));
+  });
+
+  t("served: a container run with -it gets a terminal in the page (xterm.js over the attach websocket)", async () => {
+    const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await page.goto(`http://127.0.0.1:${server.port}/ui/`);
+      await page.waitForSelector("body[data-ready]", { timeout: 60_000 });
+      await page.fill("[data-testid=run-image]", "toolbox");
+      await page.fill("[data-testid=run-cmd]", "sh");
+      await page.fill("[data-testid=run-env]", "");
+      await page.fill("[data-testid=run-name]", "ui-terminal");
+      await page.check("[data-testid=run-it]");
+      await page.click("[data-testid=run]");
+      await page.waitForSelector("[data-testid=terminal] .xterm", { timeout: 30_000 });
+      await page.waitForSelector('[data-container="ui-terminal"]', { timeout: 30_000 });
+      await page.click("[data-testid=terminal]");
+      await page.keyboard.type("echo typed-$((6*7))\n");
+      await page.waitForFunction(() => document.querySelector("[data-testid=terminal] .xterm-rows")?.textContent?.includes("typed-42"), null, { timeout: 30_000 });
+      await page.screenshot({ path: join(ARTIFACTS, "ui-terminal.png") });
+      await page.keyboard.type("exit 5\n");
+      const wait = await fetch(`http://127.0.0.1:${server.port}/containers/ui-terminal/wait`, { method: "POST" });
+      assert.equal(await wait.json(), { StatusCode: 5, Error: null });
+    } finally {
+      await page.close();
+    }
   });
 
   t("as static files, with the engine in the page (no server, no SharedArrayBuffer)", async () => {
