@@ -1,5 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { serveAttachWebSocket, type WebSocketConn } from "../../src/api/mod.ts";
 import { message, sampleApi } from "./_app.ts";
 
 const t = suite("API: with the web page on (ui), a page of the server's own origin drives it, no other page does");
@@ -47,6 +48,26 @@ t("without the page, even a same-origin request is refused (the default is uncha
   const r = await req("/containers/create", create({ Host: "127.0.0.1:2375", Origin: "http://127.0.0.1:2375", "Sec-Fetch-Site": "same-origin" }));
   assert.is(r.status, 403);
   assert.is((await req("/ui/")).status, 404);
+});
+
+t("the terminal's websocket: a same-origin handshake passes the guard with allowSameOrigin, a foreign one does not", async () => {
+  const { engine } = await sampleApi(["toolbox"]);
+  const handshake = async (headers: Record<string, string>, allowSameOrigin: boolean) => {
+    const log: string[] = [];
+    const ws: WebSocketConn = {
+      stdin: new ReadableStream(), accept: () => log.push("accept"), reject: (s, m) => log.push(`reject ${s} ${m}`),
+      send: () => {}, close: () => log.push("close"), onClose: () => {},
+    };
+    const header = (n: string) => headers[n.toLowerCase()];
+    await serveAttachWebSocket(engine, { url: "/containers/nosuch/attach/ws?stream=1", header }, ws, { source: { allowSameOrigin } });
+    return log[0]!;
+  };
+  const same = { host: "127.0.0.1:2375", origin: "http://127.0.0.1:2375", "sec-fetch-site": "same-origin" };
+  // Past the guard, the missing container answers: the page got through.
+  assert.is(await handshake(same, true), "reject 404 No such container: nosuch");
+  assert.match(await handshake(same, false), /^reject 403 Forbidden: requests from web pages/);
+  assert.match(await handshake({ host: "127.0.0.1:2375", origin: "http://evil.example", "sec-fetch-site": "cross-site" }, true), /^reject 403 Forbidden/);
+  assert.match(await handshake({ host: "evil.example:2375", origin: "http://evil.example:2375" }, true), /^reject 403 Forbidden: the Host header/);
 });
 
 t.run();
