@@ -31,14 +31,15 @@ const closure = (entry: string, seen = new Set<string>()): Set<string> => {
   return seen;
 };
 const local = all.find((f) => f.startsWith("chunks/local-"))!;
-const served = ["index.html", "style.css", ...closure("app.js")];
+const served = ["index.html", "style.css", "xterm.css", ...closure("app.js")];
+const terminal = [...closure(all.find((f) => f.startsWith("chunks/terminal-"))!)].filter((f) => !served.includes(f));
 const inPage = [...new Set([...served, ...closure(local), ...all.filter((f) => f.startsWith("samples/"))])];
 const weigh = (list: string[]) => list.reduce((w, f) => {
   const b = readFileSync(join(dir, f));
   return { raw: w.raw + b.length, gz: w.gz + gzipSync(b).length };
 }, { raw: 0, gz: 0 });
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-const w1 = weigh(served), w2 = weigh(inPage.filter((f) => !f.startsWith("samples/"))), w3 = weigh(inPage);
+const wt = weigh(terminal), w1 = weigh(served), w2 = weigh(inPage.filter((f) => !f.startsWith("samples/"))), w3 = weigh(inPage);
 
 const rows: string[] = [];
 if (chromium) {
@@ -82,7 +83,8 @@ The web page (bench/ui.bench.ts), ${new Date().toISOString().slice(0, 10)}: buil
 | what the browser downloads | files | raw | gzipped |
 |---|---|---|---|
 | served mode: the page, its style and script | ${served.length} | ${kb(w1.raw)} | ${kb(w1.gz)} |
-| in-browser mode: the same and the engine's chunk | ${inPage.length - inPage.filter((f) => f.startsWith("samples/")).length} | ${kb(w2.raw)} | ${kb(w2.gz)} |
+| served mode, with the first \`-it\`: xterm.js besides | ${served.length + terminal.length} | ${kb(w1.raw + wt.raw)} | ${kb(w1.gz + wt.gz)} |
+| in-browser mode: the page and the engine's chunk | ${inPage.length - inPage.filter((f) => f.startsWith("samples/")).length} | ${kb(w2.raw)} | ${kb(w2.gz)} |
 | in-browser mode with the sample images (toolbox, demo, probes) | ${inPage.length} | ${kb(w3.raw)} | ${kb(w3.gz)} |
 
 ${chromium ? `Time to first picture (navigation start → the layers drawn), chromium headless over loopback, a fresh context each load, after one warm-up load:
