@@ -18,7 +18,7 @@ import { freePort, ROOT, startServer, type Started } from "./_server.ts";
 const t = suite("the web page in a real browser: run → logs → diff → commit, served and in the page");
 
 /** Debian's chromium (CHROMIUM_PATH to point elsewhere). */
-export function chromiumPath(): string | undefined {
+function chromiumPath(): string | undefined {
   return [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
 }
 
