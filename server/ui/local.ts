@@ -4,7 +4,8 @@
  * static files beside the page (`samples/index.json` lists them; server/ui/build.ts puts
  * them there). Where the page is cross-origin isolated (COOP/COEP, so SharedArrayBuffer
  * exists) programs run in web Workers (`worker.js`); elsewhere inline in the page's
- * thread, which a program holds while it computes.
+ * thread, which a program holds while it computes: there each process is ended after
+ * INLINE_TIMEOUT_MS (137, as a kill), so a `sleep 1000` cannot hold the tab for good.
  */
 import { createApi } from "../../src/api/mod.ts";
 import { createEngine } from "../../src/engine/mod.ts";
@@ -12,10 +13,16 @@ import { MemoryStore } from "../../src/store/mod.ts";
 import { webWorkerHost } from "../../src/wasi/mod.ts";
 import type { ApiFetch } from "./client.ts";
 
+/** How long an inline process may run in a page that is not cross-origin isolated. */
+const INLINE_TIMEOUT_MS = 30_000;
+
 /** Start the engine, load the samples; the fetch function the page's Client calls. */
 export async function localFetch(base: URL, progress: (line: string) => void = () => {}): Promise<ApiFetch> {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const engine = await createEngine({ store: new MemoryStore(), workerHost: isolated ? webWorkerHost(new URL("worker.js", base)) : undefined });
+  const engine = await createEngine({
+    store: new MemoryStore(),
+    ...(isolated ? { workerHost: webWorkerHost(new URL("worker.js", base)) } : { limits: { timeoutMs: INLINE_TIMEOUT_MS } }),
+  });
   const names = (await (await fetch(new URL("samples/index.json", base))).json()) as string[];
   for (const name of names) {
     progress(`loading the sample image ${name}…`);

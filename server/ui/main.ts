@@ -37,6 +37,7 @@ async function boot(): Promise<void> {
     const { localFetch } = await import("./local.ts");
     fetcher = await localFetch(new URL(".", location.href), (line) => (status.textContent = line));
     status.textContent = `engine in this page (${crossOriginIsolated ? "workers" : "inline"})`;
+    if (!crossOriginIsolated) status.title = "programs run on this page's thread and hold it while they compute; each is ended after 30 s";
   }
   document.body.dataset.mode = mode;
   const ui: Ui = { client: new Client(fetcher, sessionStorage.getItem("strata-token") ?? undefined), files: null!, selected: null, containers: [], logs: null, terminal: null };
