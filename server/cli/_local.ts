@@ -5,10 +5,27 @@
  * `strata -H tcp://… ps` go through one code path and print the same thing.
  */
 import type { Hono } from "hono";
-import { serveHijack } from "../../src/api/mod.ts";
-import type { EngineApi } from "../../src/engine/mod.ts";
+import { createApi, serveHijack } from "../../src/api/mod.ts";
+import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
+import { runtimeHost } from "../platform/mod.ts";
+import { DiskStore } from "../store/mod.ts";
 import type { HijackOptions, Transport } from "./_transport.ts";
 import { readUpgrade } from "./_hijack.ts";
+
+/** The engine on the disk store, in this process. Errors: StoreLockedError. */
+export async function openLocal(home: string, env: Record<string, string | undefined> = {}): Promise<Transport> {
+  const store = DiskStore.open(home);
+  const { workerHost, platform } = runtimeHost();
+  try {
+    // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
+    const engine = await createEngine({ store, workerHost: env["STRATA_WORKERS"] === "0" ? undefined : workerHost, platform });
+    const app = createApi(engine, { root: home });
+    return localTransport(engine, app, { where: `in-process (${home})`, close: () => engine.close({ graceMs: 10_000 }) });
+  } catch (err) {
+    await (store as unknown as { close?: () => Promise<void> }).close?.();
+    throw err;
+  }
+}
 
 export function localTransport(engine: EngineApi, app: Hono, o: { where: string; close: () => Promise<void> }): Transport {
   return {
