@@ -27,11 +27,11 @@ export async function loadBuilt(name, source) {
   return await import(source.href);
 }
 
-/** Is there a bundle, built after every file it was built from was last changed? */
-export function bundleFresh() {
+/** Is there a bundle in `outdir`, built after every file it was built from was last changed? */
+export function bundleFresh(outdir = OUTDIR) {
   let manifest;
   try {
-    manifest = JSON.parse(readFileSync(join(OUTDIR, "manifest.json"), "utf8"));
+    manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
   } catch {
     return false;
   }

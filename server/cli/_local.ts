@@ -7,18 +7,22 @@
 import type { Hono } from "hono";
 import { createApi, serveHijack } from "../../src/api/mod.ts";
 import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
+import { warmWorkers } from "../../src/wasi/mod.ts";
 import { runtimeHost } from "../platform/mod.ts";
 import { DiskStore } from "../store/mod.ts";
 import type { HijackOptions, Transport } from "./_transport.ts";
 import { readUpgrade } from "./_hijack.ts";
 
 /** The engine on the disk store, in this process. Errors: StoreLockedError. */
-export async function openLocal(home: string, env: Record<string, string | undefined> = {}): Promise<Transport> {
+export async function openLocal(home: string, env: Record<string, string | undefined> = {}, o: { programs?: boolean } = {}): Promise<Transport> {
   const store = DiskStore.open(home);
   const { workerHost, platform } = runtimeHost();
+  // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
+  const workers = env["STRATA_WORKERS"] === "0" ? undefined : workerHost;
+  // A worker takes longer to start than the engine to open and create a container: start it now, in parallel.
+  if (workers && o.programs) warmWorkers(workers, 1);
   try {
-    // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
-    const engine = await createEngine({ store, workerHost: env["STRATA_WORKERS"] === "0" ? undefined : workerHost, platform });
+    const engine = await createEngine({ store, workerHost: workers, platform });
     const app = createApi(engine, { root: home });
     return localTransport(engine, app, { where: `in-process (${home})`, close: () => engine.close({ graceMs: 10_000 }) });
   } catch (err) {

@@ -12,8 +12,12 @@ import type { Io } from "./_io.ts";
 
 export interface Ctx {
   io: Io;
-  /** The engine connection, opened on first use; `persistent` when containers must outlive the command. */
-  client(o?: { persistent?: boolean }): Promise<Client>;
+  /**
+   * The engine connection, opened on first use; `persistent` when containers must outlive
+   * the command; `programs` when the command runs one (an engine in this process starts
+   * its worker at once, in parallel with the rest).
+   */
+  client(o?: { persistent?: boolean; programs?: boolean }): Promise<Client>;
   /** The global options (for serve). */
   global: { host?: string; home?: string };
 }

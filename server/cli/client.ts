@@ -96,6 +96,8 @@ interface ConnectOptions {
    * (it exits once nothing has run for a while) and the command goes through it.
    */
   persistent?: boolean;
+  /** The command runs a program: an engine opened here starts a worker for it at once. */
+  programs?: boolean;
 }
 
 /** Pick the transport: -H/DOCKER_HOST, else the in-process engine, else the server that owns the store. */
@@ -108,7 +110,7 @@ export async function connect(o: ConnectOptions): Promise<Client> {
   if (o.persistent) return await _viaBackgroundServer(home, token, o.env, deadline);
   for (;;) {
     try {
-      return new Client(await (await import("./_local.ts")).openLocal(home, o.env));
+      return new Client(await (await import("./_local.ts")).openLocal(home, o.env, { programs: o.programs }));
     } catch (err) {
       if (!(err instanceof StoreLockedError)) throw err;
       const server = await _serverOf(home, token);
