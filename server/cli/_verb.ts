@@ -44,20 +44,12 @@ export interface VerbRef {
 }
 
 /**
- * The verb `name`, exported as `key` (default: the name) by the module `load` imports;
- * under another name than its own it takes `name` (`container ls` is `ps`).
- * `lazy("run", () => import("./verbs_run.ts"))`.
+ * The verb `name`, which `load` imports; under another name than its own it takes `name`
+ * (`container ls` is `ps`). `lazy("run", () => import("./verbs_run.ts").then((m) => m.run))`.
  */
-export function lazy<M>(name: string, load: () => Promise<M>, key?: keyof M & string): VerbRef {
+export function lazy(name: string, load: () => Promise<Verb>): VerbRef {
   let verb: Promise<Verb> | undefined;
-  return {
-    name,
-    load: () => (verb ??= load().then((m) => {
-      const v = m[(key ?? name) as keyof M] as Verb | undefined;
-      if (!v?.usage) throw new Error(`the verb table names ${String(key ?? name)} for '${name}', which its module does not export`);
-      return v.name === name ? v : { ...v, name };
-    })),
-  };
+  return { name, load: () => (verb ??= load().then((v) => (v.name === name ? v : { ...v, name }))) };
 }
 
 /** The verb itself, its module loaded if it is a reference. */
