@@ -40,7 +40,7 @@ export function bundleFresh(outdir = OUTDIR) {
     return false;
   }
   for (const input of manifest.inputs) {
-    const st = statSync(join(ROOT, input), { throwIfNoEntry: false });
+    const st = statSync(ROOT + input, { throwIfNoEntry: false }); // ROOT ends with a separator; the inputs are relative, with "/"
     if (!st || st.mtimeMs >= manifest.built) return false;
   }
   return true;
