@@ -28,14 +28,14 @@ export const OUTDIR = join(ROOT, "dist", "node");
 const ENTRIES = { cli: "server/cli/main.ts", server: "server/node/main.ts", entry: "server/worker/entry.ts" };
 const OLD_CHUNK_MS = 3600_000;
 
-/** Build the bundle into `outdir`; resolves with the manifest written. Errors: esbuild's. */
-export async function buildNode(outdir = OUTDIR) {
+/** Build the bundle into `outdir`; resolves with the manifest written. Errors: esbuild's (printed too, unless `quiet`). */
+export async function buildNode(outdir = OUTDIR, o = {}) {
   const { build } = await import("esbuild");
   const started = Date.now();
   const r = await build({
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(ROOT, v)])),
     bundle: true, splitting: true, format: "esm", platform: "node", target: "node20", outdir, write: false, metafile: true,
-    entryNames: "[name]", chunkNames: "chunk-[hash]", outExtension: { ".js": ".mjs" }, logLevel: "warning",
+    entryNames: "[name]", chunkNames: "chunk-[hash]", outExtension: { ".js": ".mjs" }, logLevel: o.quiet ? "silent" : "warning",
     // Bundled CommonJS dependencies may require() Node's modules: give the ES module a require.
     banner: { js: 'import { createRequire as __strataRequire } from "node:module"; const require = __strataRequire(import.meta.url);' },
   });

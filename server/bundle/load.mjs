@@ -22,7 +22,7 @@ export async function loadBuilt(name, source) {
   if (process.env["STRATA_BUNDLE"] !== "0") {
     if (bundleFresh()) return await import(pathToFileURL(join(OUTDIR, `${name}.mjs`)).href);
     try {
-      await (await import("./build.mjs")).buildNode(OUTDIR);
+      await (await import("./build.mjs")).buildNode(OUTDIR, { quiet: true });
       return await import(pathToFileURL(join(OUTDIR, `${name}.mjs`)).href);
     } catch { /* no esbuild, or a source that does not build: tsx says what is wrong */ }
   }
