@@ -16,7 +16,8 @@ import type { Client, connect } from "./client.ts";
 
 // The verb table. A verb's code is loaded only when it runs (a dynamic import each), so
 // `--version` and an unknown verb load none, and `ps` never loads what `build` needs.
-// Adding a verb is one line: its name, and the verb as its module exports it.
+// Adding a verb is one line, in the list of the root help's section it belongs to: its
+// name, and the verb as its module exports it.
 
 /** `strata container …` and `strata image …`, as Docker groups the same verbs. */
 const container: Verb = {
@@ -59,8 +60,8 @@ const image: Verb = {
   ],
 };
 
-export const VERBS: Array<Verb | VerbRef> = [
-  // Common Commands
+/** The root help's "Common Commands". */
+const COMMON: Array<Verb | VerbRef> = [
   lazy("run", () => import("./verbs_run.ts").then((m) => m.run)),
   lazy("exec", () => import("./verbs_attach.ts").then((m) => m.exec)),
   lazy("ps", () => import("./verbs_containers.ts").then((m) => m.ps)),
@@ -71,12 +72,16 @@ export const VERBS: Array<Verb | VerbRef> = [
   lazy("serve", () => import("./verbs_serve.ts").then((m) => m.serve)),
   lazy("info", () => import("./verbs_system.ts").then((m) => m.info)),
   lazy("version", () => import("./verbs_system.ts").then((m) => m.version)),
-  // Management Commands
+];
+/** "Management Commands": the groups. */
+const MANAGEMENT: Array<Verb | VerbRef> = [
   container,
   image,
   lazy("volume", () => import("./verbs_system.ts").then((m) => m.volume)),
   lazy("system", () => import("./verbs_system.ts").then((m) => m.system)),
-  // Commands
+];
+/** "Commands": the rest, in alphabetical order. */
+const OTHERS: Array<Verb | VerbRef> = [
   lazy("attach", () => import("./verbs_attach.ts").then((m) => m.attach)),
   lazy("commit", () => import("./verbs_containers.ts").then((m) => m.commit)),
   lazy("cp", () => import("./verbs_cp.ts").then((m) => m.cp)),
@@ -99,6 +104,8 @@ export const VERBS: Array<Verb | VerbRef> = [
   lazy("wait", () => import("./verbs_containers.ts").then((m) => m.wait)),
 ];
 
+export const VERBS: Array<Verb | VerbRef> = [...COMMON, ...MANAGEMENT, ...OTHERS];
+
 const GLOBAL = [
   { long: "host", short: "H", type: "string" as const, desc: "Daemon socket to connect to (default: the engine in this process; or DOCKER_HOST)" },
   { long: "home", type: "string" as const, desc: "Store of the in-process engine (default: STRATA_HOME, or ~/.local/share/strata)" },
@@ -111,9 +118,8 @@ const ROOT: Verb = {
 
 /** The root help: every verb's summary, so every verb module is loaded (the engine's code is not). */
 async function _rootHelp(): Promise<string> {
-  const verbs = await Promise.all(VERBS.map(loadVerb));
+  const [common, mgmt, rest] = await Promise.all([COMMON, MANAGEMENT, OTHERS].map(async (list) => await Promise.all(list.map(loadVerb))));
   const line = (v: Verb) => `  ${v.name.padEnd(10)}  ${v.summary.split("\n")[0]}`; // the first line, as docker lists commands
-  const common = verbs.slice(0, 10), mgmt = verbs.slice(10, 14), rest = verbs.slice(14);
   return `${helpText({ ...ROOT, flags: GLOBAL }, "strata").replace(/^\n/, "").replace(/\nOptions:[\s\S]*$/, "")}\nCommon Commands:\n${common.map(line).join("\n")}\n\n` +
     `Management Commands:\n${mgmt.map(line).join("\n")}\n\nCommands:\n${rest.map(line).join("\n")}\n\n` +
     `Global Options:\n${GLOBAL.map((g) => `  ${g.short ? `-${g.short}, ` : "    "}--${g.long.padEnd(8)}  ${g.desc}`).join("\n")}\n\n` +
