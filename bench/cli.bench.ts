@@ -6,6 +6,7 @@
  * - `strata --version` (target: within 2× `node -e 0`), `strata --help`;
  * - `strata run --rm toolbox true`, daemonless on a home that has the toolbox image
  *   (target: within 4×), and `strata ps -a` on it;
+ * - both again through tsx (STRATA_BUNDLE=0), as the command ran before the bundle;
  * - the server's cold start, `node server/node/start.mjs` (what `npm start` runs) until
  *   GET /_ping answers: on a new home (the sample images are loaded first; target 1 s)
  *   and on a home that has them; and `npm start` itself once per round (npm's own start
@@ -107,6 +108,8 @@ async function main(): Promise<void> {
       ["`strata --help`", () => timeCommand([BIN, "--help"])],
       ["`strata run --rm toolbox true`", () => timeCommand([BIN, "--home", home, "run", "--rm", "toolbox", "true"]), "≤ 4×"],
       ["`strata ps -a`", () => timeCommand([BIN, "--home", home, "ps", "-a"])],
+      ["before: `strata --version` through tsx (`STRATA_BUNDLE=0`)", () => timeCommand([BIN, "--version"], { STRATA_BUNDLE: "0" })],
+      ["before: `strata run --rm toolbox true` through tsx", () => timeCommand([BIN, "--home", home, "run", "--rm", "toolbox", "true"], { STRATA_BUNDLE: "0" })],
       ["server start, new home (samples loaded) until /_ping", async () => {
         const h = mkdtempSync(join(tmpdir(), "strata-bench-srv-"));
         homes.push(h);
@@ -143,7 +146,8 @@ The server figures are \`node server/node/start.mjs\` (what \`npm start\` runs) 
 GET /_ping answers, and \`npm start\` itself (npm's own start included). CPU is user +
 system time of the process (all its threads: the worker's too), less sensitive than the
 wall time to other work on the machine; for a server, what it used until /_ping
-answered (/proc, 10 ms ticks). Machine load (1-minute average) at the start: ${load.toFixed(1)}
+answered (/proc, 10 ms ticks). The "before" rows run the TypeScript sources through tsx
+(\`STRATA_BUNDLE=0\`), as every command did before the bundle. Machine load (1-minute average) at the start: ${load.toFixed(1)}
 on ${cpus().length} cores.
 
 | what | time | × node -e 0 | CPU (× node -e 0's) | target | |
