@@ -147,7 +147,8 @@ GET /_ping answers, and \`npm start\` itself (npm's own start included). CPU is 
 system time of the process (all its threads: the worker's too), less sensitive than the
 wall time to other work on the machine; for a server, what it used until /_ping
 answered (/proc, 10 ms ticks). The "before" rows run the TypeScript sources through tsx
-(\`STRATA_BUNDLE=0\`), as every command did before the bundle. Machine load (1-minute average) at the start: ${load.toFixed(1)}
+(\`STRATA_BUNDLE=0\`), as every command did before the bundle (the lazy verb table and
+engine apply there too, so the old command was slower still). Machine load (1-minute average) at the start: ${load.toFixed(1)}
 on ${cpus().length} cores.
 
 | what | time | × node -e 0 | CPU (× node -e 0's) | target | |
