@@ -1,8 +1,10 @@
 /**
- * The daemonless transport: the engine opened in this process on the disk store, driven
- * through the very API app the server runs (`createApi(engine).request`, no socket), and
- * attach/exec through `serveHijack` on an in-memory connection. So `strata ps` and
- * `strata -H tcp://… ps` go through one code path and print the same thing.
+ * The daemonless transport: the engine opened in this process on the disk store
+ * (`openLocal`), driven through the very API app the server runs
+ * (`createApi(engine).request`, no socket), and attach/exec through `serveHijack` on an
+ * in-memory connection. So `strata ps` and `strata -H tcp://… ps` go through one code
+ * path and print the same thing. This module is what imports the engine: client.ts
+ * loads it only when a command opens the store.
  */
 import type { Hono } from "hono";
 import { createApi, serveHijack } from "../../src/api/mod.ts";
