@@ -20,18 +20,25 @@
  * `node server/bundle/build.mjs [outdir]` prints the outdir.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const OUTDIR = join(ROOT, "dist", "node");
+const OUTDIR = join(ROOT, "dist", "node");
 const ENTRIES = { cli: "server/cli/main.ts", server: "server/node/main.ts", entry: "server/worker/entry.ts" };
 const OLD_CHUNK_MS = 3600_000;
+/**
+ * How much earlier than the build's start the manifest says it was built. A file's mtime
+ * is the kernel's coarse clock (a few ms behind), so a file written just before the build
+ * read it might look older than the build without this; with it, such a file only costs
+ * one more build.
+ */
+const MTIME_SLACK_MS = 1000;
 
 /** Build the bundle into `outdir`; resolves with the manifest written. Errors: esbuild's (printed too, unless `quiet`). */
 export async function buildNode(outdir = OUTDIR, o = {}) {
   const { build } = await import("esbuild");
-  const started = Date.now();
+  const started = Date.now() - MTIME_SLACK_MS;
   const r = await build({
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(ROOT, v)])),
     bundle: true, splitting: true, format: "esm", platform: "node", target: "node20", outdir, write: false, metafile: true,
@@ -58,10 +65,13 @@ function _writeAtomic(path, contents) {
   renameSync(tmp, path);
 }
 
-/** Chunks of earlier builds an hour old: a process started before this build may still import the younger ones. */
+/**
+ * Chunks of earlier builds an hour old (a process started before this build may still
+ * import the younger ones), and the temporary files of a build that was killed.
+ */
 function _removeOld(outdir, current) {
   for (const name of readdirSync(outdir)) {
-    if (!name.startsWith("chunk-") || current.has(name)) continue;
+    if (!(name.startsWith("chunk-") || name.includes(".tmp-")) || current.has(name)) continue;
     const path = join(outdir, name);
     try {
       if (Date.now() - statSync(path).mtimeMs > OLD_CHUNK_MS) rmSync(path, { force: true });
