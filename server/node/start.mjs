@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm start`: the API server (server/node/main.ts) from the Node bundle (dist/node/server.mjs,
 // rebuilt when a source is newer: server/bundle/), or the TypeScript sources through tsx
 // when there is no way to build it. Arguments as main.ts's.
