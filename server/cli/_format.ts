@@ -5,7 +5,8 @@
  * width 10, padding 3, last column unpadded).
  */
 
-import { humanDuration } from "../../src/engine/mod.ts";
+// Not through the engine's mod.ts, which would load the whole engine into commands that never open one (-H, --help).
+import { humanDuration } from "../../src/engine/_format.ts";
 
 const DECIMAL = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
 

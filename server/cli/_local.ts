@@ -1,14 +1,37 @@
 /**
- * The daemonless transport: the engine opened in this process on the disk store, driven
- * through the very API app the server runs (`createApi(engine).request`, no socket), and
- * attach/exec through `serveHijack` on an in-memory connection. So `strata ps` and
- * `strata -H tcp://… ps` go through one code path and print the same thing.
+ * The daemonless transport: the engine opened in this process on the disk store
+ * (`openLocal`), driven through the very API app the server runs
+ * (`createApi(engine).request`, no socket), and attach/exec through `serveHijack` on an
+ * in-memory connection. So `strata ps` and `strata -H tcp://… ps` go through one code
+ * path and print the same thing. This module is what imports the engine: client.ts
+ * loads it only when a command opens the store.
  */
 import type { Hono } from "hono";
-import { serveHijack } from "../../src/api/mod.ts";
-import type { EngineApi } from "../../src/engine/mod.ts";
+import { createApi, serveHijack } from "../../src/api/mod.ts";
+import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
+import { warmWorkers } from "../../src/wasi/mod.ts";
+import { runtimeHost } from "../platform/mod.ts";
+import { DiskStore } from "../store/mod.ts";
 import type { HijackOptions, Transport } from "./_transport.ts";
 import { readUpgrade } from "./_hijack.ts";
+
+/** The engine on the disk store, in this process. Errors: StoreLockedError. */
+export async function openLocal(home: string, env: Record<string, string | undefined> = {}, o: { programs?: boolean } = {}): Promise<Transport> {
+  const store = DiskStore.open(home);
+  const { workerHost, platform } = runtimeHost();
+  // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
+  const workers = env["STRATA_WORKERS"] === "0" ? undefined : workerHost;
+  // A worker takes longer to start than the engine to open and create a container: start it now, in parallel.
+  if (workers && o.programs) warmWorkers(workers, 1);
+  try {
+    const engine = await createEngine({ store, workerHost: workers, platform });
+    const app = createApi(engine, { root: home });
+    return localTransport(engine, app, { where: `in-process (${home})`, close: () => engine.close({ graceMs: 10_000 }) });
+  } catch (err) {
+    await (store as unknown as { close?: () => Promise<void> }).close?.();
+    throw err;
+  }
+}
 
 export function localTransport(engine: EngineApi, app: Hono, o: { where: string; close: () => Promise<void> }): Transport {
   return {

@@ -2,18 +2,16 @@
  * A small Docker Engine API client over a Transport: JSON calls with Docker's error
  * shape, streams, and hijacked attach/exec. `connect()` picks the transport: a server
  * (`-H`/DOCKER_HOST, or the `strata serve` that holds the store's lock), or the engine
- * opened in this process on the disk store (STRATA_HOME), which is the default.
+ * opened in this process on the disk store (STRATA_HOME), which is the default. The
+ * engine's code (_local.ts and what it imports) is loaded only when a command opens it,
+ * so verbs that never reach an engine load none of it.
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApi } from "../../src/api/mod.ts";
-import { createEngine } from "../../src/engine/mod.ts";
-import { runtimeHost } from "../platform/mod.ts";
-import { defaultHome, DiskStore, SERVER_URL_FILE, StoreLockedError } from "../store/mod.ts";
+import { defaultHome, SERVER_URL_FILE, StoreLockedError } from "../store/home.ts";
 import type { HijackResult } from "./_hijack.ts";
-import { localTransport } from "./_local.ts";
 import { remoteTransport } from "./_remote.ts";
 import type { HijackOptions, Transport } from "./_transport.ts";
 
@@ -98,6 +96,8 @@ interface ConnectOptions {
    * (it exits once nothing has run for a while) and the command goes through it.
    */
   persistent?: boolean;
+  /** The command runs a program: an engine opened here starts a worker for it at once. */
+  programs?: boolean;
 }
 
 /** Pick the transport: -H/DOCKER_HOST, else the in-process engine, else the server that owns the store. */
@@ -110,7 +110,7 @@ export async function connect(o: ConnectOptions): Promise<Client> {
   if (o.persistent) return await _viaBackgroundServer(home, token, o.env, deadline);
   for (;;) {
     try {
-      return new Client(await openLocal(home, o.env));
+      return new Client(await (await import("./_local.ts")).openLocal(home, o.env, { programs: o.programs }));
     } catch (err) {
       if (!(err instanceof StoreLockedError)) throw err;
       const server = await _serverOf(home, token);
@@ -134,30 +134,16 @@ async function _viaBackgroundServer(home: string, token: string | undefined, env
   return new Client(server);
 }
 
-/** The engine on the disk store, in this process. Errors: StoreLockedError. */
-async function openLocal(home: string, env: Record<string, string | undefined> = {}): Promise<Transport> {
-  const store = DiskStore.open(home);
-  const { workerHost, platform } = runtimeHost();
-  try {
-    // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
-    const engine = await createEngine({ store, workerHost: env["STRATA_WORKERS"] === "0" ? undefined : workerHost, platform });
-    const app = createApi(engine, { root: home });
-    return localTransport(engine, app, { where: `in-process (${home})`, close: () => engine.close({ graceMs: 10_000 }) });
-  } catch (err) {
-    await (store as unknown as { close?: () => Promise<void> }).close?.();
-    throw err;
-  }
-}
-
 /** Start `strata serve` on `home` in the background, detached, exiting when idle; its log is HOME/serve.log. */
 function backgroundServer(home: string, env: Record<string, string | undefined>): void {
   mkdirSync(home, { recursive: true });
-  const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+  // From the repository's root, so that it is found from server/cli/ and from the bundle in dist/node/ alike.
+  const root = fileURLToPath(new URL("../../", import.meta.url));
   const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
   const args = ["--home", home, "serve", "--port", "0", "--no-samples", "--idle-exit", env["STRATA_IDLE_EXIT"] ?? "30"];
-  const argv = deno ? ["run", "-A", main, ...args] : ["--import", "tsx", main, ...args];
+  const argv = deno ? ["run", "-A", join(root, "server/cli/main.ts"), ...args] : [join(root, "server/cli/bin.mjs"), ...args];
   const log = openSync(join(home, "serve.log"), "a");
-  const child = spawn(deno ? deno.execPath() : process.execPath, argv, { detached: true, stdio: ["ignore", "ignore", log], env: { ...process.env, ...env } as NodeJS.ProcessEnv, cwd: dirname(dirname(dirname(main))) });
+  const child = spawn(deno ? deno.execPath() : process.execPath, argv, { detached: true, stdio: ["ignore", "ignore", log], env: { ...process.env, ...env } as NodeJS.ProcessEnv, cwd: root });
   child.unref();
   closeSync(log);
 }

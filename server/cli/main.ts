@@ -10,33 +10,101 @@
  */
 import { parseArgs, UsageError } from "./_args.ts";
 import { type Io, processIo } from "./_io.ts";
-import { CliError, type Ctx, helpText, runVerb, type Verb } from "./_verb.ts";
-import { type Client, connect, DaemonError } from "./client.ts";
-import { commit, containerPrune, diff, exportVerb, inspect, kill, logs, ps, rename, restart, rm, stop, wait } from "./verbs_containers.ts";
-import { cp } from "./verbs_cp.ts";
-import { history, imagePrune, images, importVerb, load, rmi, save, tag } from "./verbs_images.ts";
-import { attach, exec } from "./verbs_attach.ts";
-import { build } from "./verbs_build.ts";
-import { create, run, start } from "./verbs_run.ts";
-import { serve } from "./verbs_serve.ts";
-import { events, info, STRATA_VERSION, system, version, volume } from "./verbs_system.ts";
+import { CliError, type Ctx, helpText, lazy, loadVerb, runVerb, type Verb, type VerbRef } from "./_verb.ts";
+import { STRATA_VERSION } from "./_version.ts";
+import type { Client, connect } from "./client.ts";
 
-const as = (v: Verb, name: string): Verb => ({ ...v, name });
+// The verb table. A verb's code is loaded only when it runs (a dynamic import each), so
+// `--version` and an unknown verb load none, and `ps` never loads what `build` needs.
+// Adding a verb is one line, in the list of the root help's section it belongs to: its
+// name, and the verb as its module exports it.
 
 /** `strata container …` and `strata image …`, as Docker groups the same verbs. */
 const container: Verb = {
   name: "container", usage: "COMMAND", summary: "Manage containers",
-  sub: [attach, commit, cp, create, diff, exec, as(exportVerb, "export"), inspect, kill, logs, as(ps, "ls"), containerPrune, rename, restart, rm, run, start, stop, wait],
+  sub: [
+    lazy("attach", () => import("./verbs_attach.ts").then((m) => m.attach)),
+    lazy("commit", () => import("./verbs_containers.ts").then((m) => m.commit)),
+    lazy("cp", () => import("./verbs_cp.ts").then((m) => m.cp)),
+    lazy("create", () => import("./verbs_run.ts").then((m) => m.create)),
+    lazy("diff", () => import("./verbs_containers.ts").then((m) => m.diff)),
+    lazy("exec", () => import("./verbs_attach.ts").then((m) => m.exec)),
+    lazy("export", () => import("./verbs_containers.ts").then((m) => m.exportVerb)),
+    lazy("inspect", () => import("./verbs_containers.ts").then((m) => m.inspect)),
+    lazy("kill", () => import("./verbs_containers.ts").then((m) => m.kill)),
+    lazy("logs", () => import("./verbs_containers.ts").then((m) => m.logs)),
+    lazy("ls", () => import("./verbs_containers.ts").then((m) => m.ps)),
+    lazy("prune", () => import("./verbs_containers.ts").then((m) => m.containerPrune)),
+    lazy("rename", () => import("./verbs_containers.ts").then((m) => m.rename)),
+    lazy("restart", () => import("./verbs_containers.ts").then((m) => m.restart)),
+    lazy("rm", () => import("./verbs_containers.ts").then((m) => m.rm)),
+    lazy("run", () => import("./verbs_run.ts").then((m) => m.run)),
+    lazy("start", () => import("./verbs_run.ts").then((m) => m.start)),
+    lazy("stop", () => import("./verbs_containers.ts").then((m) => m.stop)),
+    lazy("wait", () => import("./verbs_containers.ts").then((m) => m.wait)),
+  ],
 };
 const image: Verb = {
   name: "image", usage: "COMMAND", summary: "Manage images",
-  sub: [build, history, importVerb, inspect, load, as(images, "ls"), imagePrune, as(rmi, "rm"), save, tag],
+  sub: [
+    lazy("build", () => import("./verbs_build.ts").then((m) => m.build)),
+    lazy("history", () => import("./verbs_images.ts").then((m) => m.history)),
+    lazy("import", () => import("./verbs_images.ts").then((m) => m.importVerb)),
+    lazy("inspect", () => import("./verbs_containers.ts").then((m) => m.inspect)),
+    lazy("load", () => import("./verbs_images.ts").then((m) => m.load)),
+    lazy("ls", () => import("./verbs_images.ts").then((m) => m.images)),
+    lazy("prune", () => import("./verbs_images.ts").then((m) => m.imagePrune)),
+    lazy("rm", () => import("./verbs_images.ts").then((m) => m.rmi)),
+    lazy("save", () => import("./verbs_images.ts").then((m) => m.save)),
+    lazy("tag", () => import("./verbs_images.ts").then((m) => m.tag)),
+  ],
 };
 
-export const VERBS: Verb[] = [
-  run, exec, ps, build, images, load, save, serve, info, version, container, image, volume, system,
-  attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, importVerb, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
+/** The root help's "Common Commands". */
+const COMMON: Array<Verb | VerbRef> = [
+  lazy("run", () => import("./verbs_run.ts").then((m) => m.run)),
+  lazy("exec", () => import("./verbs_attach.ts").then((m) => m.exec)),
+  lazy("ps", () => import("./verbs_containers.ts").then((m) => m.ps)),
+  lazy("build", () => import("./verbs_build.ts").then((m) => m.build)),
+  lazy("images", () => import("./verbs_images.ts").then((m) => m.images)),
+  lazy("load", () => import("./verbs_images.ts").then((m) => m.load)),
+  lazy("save", () => import("./verbs_images.ts").then((m) => m.save)),
+  lazy("serve", () => import("./verbs_serve.ts").then((m) => m.serve)),
+  lazy("info", () => import("./verbs_system.ts").then((m) => m.info)),
+  lazy("version", () => import("./verbs_system.ts").then((m) => m.version)),
 ];
+/** "Management Commands": the groups. */
+const MANAGEMENT: Array<Verb | VerbRef> = [
+  container,
+  image,
+  lazy("volume", () => import("./verbs_system.ts").then((m) => m.volume)),
+  lazy("system", () => import("./verbs_system.ts").then((m) => m.system)),
+];
+/** "Commands": the rest, in alphabetical order. */
+const OTHERS: Array<Verb | VerbRef> = [
+  lazy("attach", () => import("./verbs_attach.ts").then((m) => m.attach)),
+  lazy("commit", () => import("./verbs_containers.ts").then((m) => m.commit)),
+  lazy("cp", () => import("./verbs_cp.ts").then((m) => m.cp)),
+  lazy("create", () => import("./verbs_run.ts").then((m) => m.create)),
+  lazy("diff", () => import("./verbs_containers.ts").then((m) => m.diff)),
+  lazy("events", () => import("./verbs_system.ts").then((m) => m.events)),
+  lazy("export", () => import("./verbs_containers.ts").then((m) => m.exportVerb)),
+  lazy("history", () => import("./verbs_images.ts").then((m) => m.history)),
+  lazy("import", () => import("./verbs_images.ts").then((m) => m.importVerb)),
+  lazy("inspect", () => import("./verbs_containers.ts").then((m) => m.inspect)),
+  lazy("kill", () => import("./verbs_containers.ts").then((m) => m.kill)),
+  lazy("logs", () => import("./verbs_containers.ts").then((m) => m.logs)),
+  lazy("rename", () => import("./verbs_containers.ts").then((m) => m.rename)),
+  lazy("restart", () => import("./verbs_containers.ts").then((m) => m.restart)),
+  lazy("rm", () => import("./verbs_containers.ts").then((m) => m.rm)),
+  lazy("rmi", () => import("./verbs_images.ts").then((m) => m.rmi)),
+  lazy("start", () => import("./verbs_run.ts").then((m) => m.start)),
+  lazy("stop", () => import("./verbs_containers.ts").then((m) => m.stop)),
+  lazy("tag", () => import("./verbs_images.ts").then((m) => m.tag)),
+  lazy("wait", () => import("./verbs_containers.ts").then((m) => m.wait)),
+];
+
+export const VERBS: Array<Verb | VerbRef> = [...COMMON, ...MANAGEMENT, ...OTHERS];
 
 const GLOBAL = [
   { long: "host", short: "H", type: "string" as const, desc: "Daemon socket to connect to (default: the engine in this process; or DOCKER_HOST)" },
@@ -48,9 +116,10 @@ const ROOT: Verb = {
   name: "strata", usage: "[OPTIONS] COMMAND", summary: "Containers without a daemon or a kernel: OCI images, a union filesystem, WASI programs.",
 };
 
-function _rootHelp(): string {
+/** The root help: every verb's summary, so every verb module is loaded (the engine's code is not). */
+async function _rootHelp(): Promise<string> {
+  const [common, mgmt, rest] = await Promise.all([COMMON, MANAGEMENT, OTHERS].map(async (list) => await Promise.all(list.map(loadVerb))));
   const line = (v: Verb) => `  ${v.name.padEnd(10)}  ${v.summary.split("\n")[0]}`; // the first line, as docker lists commands
-  const common = VERBS.slice(0, 10), mgmt = VERBS.slice(10, 14), rest = VERBS.slice(14);
   return `${helpText({ ...ROOT, flags: GLOBAL }, "strata").replace(/^\n/, "").replace(/\nOptions:[\s\S]*$/, "")}\nCommon Commands:\n${common.map(line).join("\n")}\n\n` +
     `Management Commands:\n${mgmt.map(line).join("\n")}\n\nCommands:\n${rest.map(line).join("\n")}\n\n` +
     `Global Options:\n${GLOBAL.map((g) => `  ${g.short ? `-${g.short}, ` : "    "}--${g.long.padEnd(8)}  ${g.desc}`).join("\n")}\n\n` +
@@ -69,15 +138,15 @@ export async function main(argv: string[], io: Io = processIo(), o: { connect?: 
   }
   if (g.flags["version"]) return (await io.out(`strata version ${STRATA_VERSION}\n`), 0);
   const [name, ...rest] = g.args;
-  if (!name || g.help) return (await io.out(_rootHelp()), 0);
+  if (!name || g.help) return (await io.out(await _rootHelp()), 0);
   const verb = VERBS.find((v) => v.name === name);
   if (!verb) return (await io.err(`strata: '${name}' is not a strata command.\nSee 'strata --help'\n`), 1);
   let client: Promise<Client> | undefined;
   const global = { host: g.flags["host"] as string | undefined, home: g.flags["home"] as string | undefined };
-  const open = o.connect ?? connect;
+  const open = o.connect ?? (await import("./client.ts")).connect;
   const ctx: Ctx = { io, global, client: (c) => (client ??= open({ ...global, ...c, env: io.env })) };
   try {
-    return await runVerb(ctx, verb, `strata ${name}`, rest);
+    return await runVerb(ctx, await loadVerb(verb), `strata ${name}`, rest);
   } catch (err) {
     return await _report(io, err);
   } finally {
@@ -87,15 +156,15 @@ export async function main(argv: string[], io: Io = processIo(), o: { connect?: 
 
 async function _report(io: Io, err: unknown): Promise<number> {
   if (err instanceof CliError) return (await io.err(`${err.message}\n`), err.code);
-  if (err instanceof DaemonError) return (await io.err(`Error response from daemon: ${err.message}\n`), 1);
+  if (err instanceof (await import("./client.ts")).DaemonError) return (await io.err(`Error response from daemon: ${(err as Error).message}\n`), 1);
   return (await io.err(`strata: ${(err as Error)?.message ?? String(err)}\n`), 125);
 }
 
+/** Run as `node --import tsx server/cli/main.ts` or `deno run -A server/cli/main.ts` (bin.mjs calls main() itself). */
 function _isMain(): boolean {
   const deno = (globalThis as { Deno?: { mainModule?: string } }).Deno;
   if (deno?.mainModule) return deno.mainModule === import.meta.url;
-  const argv1 = process.argv[1] ?? "";
-  return /server[\\/]cli[\\/](main\.ts|bin\.mjs)$/.test(argv1) || /[\\/]strata$/.test(argv1);
+  return /server[\\/]cli[\\/]main\.ts$/.test(process.argv[1] ?? "");
 }
 
 if (_isMain()) {

@@ -30,7 +30,7 @@ export const exec: Verb = {
     { long: "workdir", short: "w", type: "string", desc: "Working directory inside the container" },
   ],
   async run(ctx, p) {
-    const c = await ctx.client();
+    const c = await ctx.client({ programs: true });
     const [container, ...cmd] = p.args;
     const tty = flag.bool(p, "tty"), detach = flag.bool(p, "detach");
     const stdin = flag.bool(p, "interactive") && !detach;

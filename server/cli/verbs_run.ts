@@ -164,7 +164,7 @@ export const run: Verb = {
     const detach = flag.bool(p, "detach"), tty = flag.bool(p, "tty");
     const stdin = flag.bool(p, "interactive") || flag.list(p, "attach").includes("stdin");
     if (!detach) checkTty(ctx.io, { stdin, tty });
-    const c = await ctx.client({ persistent: detach });
+    const c = await ctx.client({ persistent: detach, programs: true });
     const id = await _create(ctx, c, p, "run");
     if (detach) {
       await c.call("POST", `/containers/${id}/start`).catch((err) => {
@@ -197,7 +197,7 @@ export const start: Verb = {
   ],
   async run(ctx, p) {
     const attach = flag.bool(p, "attach") || flag.bool(p, "interactive");
-    const c = await ctx.client({ persistent: !attach });
+    const c = await ctx.client({ persistent: !attach, programs: true });
     if (attach) {
       if (p.args.length > 1) throw new CliError("strata: you cannot start and attach multiple containers at once", 1);
       const info = await c.json<ContainerInfo>("GET", `/containers/${encodeURIComponent(p.args[0]!)}/json`);

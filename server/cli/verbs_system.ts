@@ -3,6 +3,7 @@ import { flag } from "./_args.ts";
 import { humanSize } from "./_format.ts";
 import { formatList } from "./_template.ts";
 import { CliError, type Ctx, type Verb } from "./_verb.ts";
+import { STRATA_VERSION } from "./_version.ts";
 import { DaemonError } from "./client.ts";
 import { containerPrune, filtersQuery, printObjects, sinceValue } from "./verbs_containers.ts";
 import { imagePrune } from "./verbs_images.ts";
@@ -146,7 +147,7 @@ const systemPrune: Verb = {
       return 0;
     }
     await containerPrune.run!(ctx, { flags: {}, args: [], help: false });
-    if (flag.bool(p, "volumes")) await volume.sub![4]!.run!(ctx, { flags: {}, args: [], help: false });
+    if (flag.bool(p, "volumes")) await (volume.sub![4] as Verb).run!(ctx, { flags: {}, args: [], help: false });
     await imagePrune.run!(ctx, { flags: { all: flag.bool(p, "all") }, args: [], help: false });
   },
 };
@@ -220,8 +221,6 @@ export const version: Verb = {
     if (error) throw new CliError(`strata: ${error}`, 1);
   },
 };
-
-export const STRATA_VERSION = "0.1.0";
 
 export const info: Verb = {
   name: "info", usage: "[OPTIONS]", summary: "Display system-wide information", max: 0, aliases: ["strata system info", "strata info"],

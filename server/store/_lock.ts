@@ -5,13 +5,7 @@
  * which `kill(pid, 0)` alone reports as alive.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-
-/** The home is owned by another live process. */
-export class StoreLockedError extends Error {
-  constructor(readonly home: string, readonly pid: number) {
-    super(`Cannot open ${home}: it is in use by another strata engine (pid ${pid}); stop it or use another STRATA_HOME`);
-  }
-}
+import { StoreLockedError } from "./home.ts";
 
 /** Does `pid` name a process that runs (or may run) code? */
 function alive(pid: number): boolean {

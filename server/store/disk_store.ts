@@ -14,26 +14,18 @@
  * aside and reported, and the rest opens.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { verifyDigest } from "../../src/oci/mod.ts";
 import type { Store } from "../../src/store/mod.ts";
 import type { SpillSpace } from "../../src/fs/mod.ts";
 import { DEFAULT_SPILL_THRESHOLD, DiskSpillSpace } from "./spill_files.ts";
 import { atomicWrite, readIfExists, removeTemps } from "./_files.ts";
-import { StoreLockedError, takeLock } from "./_lock.ts";
+import { takeLock } from "./_lock.ts";
+import { defaultHome, StoreLockedError } from "./home.ts";
 import { fileName, isHashed, keyOf } from "./_names.ts";
 import { Quarantine } from "./_quarantine.ts";
 import { nodeSha256 } from "./node_digest.ts";
 
-export { StoreLockedError };
-
-/** The file in a home that holds the address of the API server owning that store while it runs. */
-export const SERVER_URL_FILE = "server.url";
-
-export function defaultHome(): string {
-  return process.env["STRATA_HOME"] || join(process.env["XDG_DATA_HOME"] || join(homedir(), ".local", "share"), "strata");
-}
 
 export interface DiskStoreOptions {
   /** Where each warning goes besides `warnings()`; default a line on stderr. */

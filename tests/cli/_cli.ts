@@ -1,6 +1,7 @@
 /**
  * Run the strata command in tests: `cli()` calls main() in this process with a captured
- * terminal (fast), `spawnCli()` starts it as a child process (Node through bin.mjs, Deno
+ * terminal (fast), `spawnCli()` starts it as a child process as users run it (Node
+ * through bin.mjs, so the bundle in dist/node/, rebuilt first if a source is newer; Deno
  * through `deno run -A server/cli/main.ts`), each with its own STRATA_HOME.
  */
 import { spawn } from "node:child_process";

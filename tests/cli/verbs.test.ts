@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { indexTar } from "../../src/tar/mod.ts";
+import { loadVerb } from "../../server/cli/_verb.ts";
 import { VERBS } from "../../server/cli/main.ts";
 import { cli, tempHome, TOOLBOX } from "./_cli.ts";
 
@@ -160,7 +161,7 @@ verbs("usage errors exit 125 (flags) and 1 (arguments) with docker's wording", a
 });
 
 verbs("every verb and sub-command has --help", async () => {
-  const all = VERBS.flatMap((v) => [[v.name], ...(v.sub ?? []).map((s) => [v.name, s.name])]);
+  const all = (await Promise.all(VERBS.map(loadVerb))).flatMap((v) => [[v.name], ...(v.sub ?? []).map((s) => [v.name, s.name])]);
   for (const path of all) {
     const r = await run([...path, "--help"]);
     assert.is(r.code, 0, path.join(" "));
