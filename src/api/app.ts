@@ -19,6 +19,8 @@ import { execRoutes } from "./_exec.ts";
 import { imageRoutes } from "./_images.ts";
 import { systemRoutes } from "./_system.ts";
 import { volumeRoutes } from "./_volumes.ts";
+import { networkRoutes } from "./_networks.ts";
+import { unsupportedRoutes } from "./_unsupported.ts";
 import { sourceGuard } from "./_origin.ts";
 import { authorized } from "./_token.ts";
 import { wantsWebSocket } from "./attach_ws.ts";
@@ -81,6 +83,8 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   imageRoutes(app, api, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   buildRoutes(app, api, { maxContextBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   volumeRoutes(app, api);
+  networkRoutes(app, api);
+  unsupportedRoutes(app); // last: 501 for what no route above serves
   return app;
 }
 
