@@ -14,6 +14,12 @@ import type { ImageConfig } from "../oci/mod.ts";
 
 const asList = (v: string[] | string | null | undefined): string[] | undefined => (v == null ? undefined : typeof v === "string" ? [v] : v);
 
+/** `--entrypoint ''` arrives as `[""]` (or `""`, `[]`): Docker resets the entrypoint then, and the command runs alone. */
+function entrypointOf(v: string[] | string | null | undefined): string[] | null | undefined {
+  const list = asList(v);
+  return list && (list.length === 0 || (list.length === 1 && list[0] === "")) ? null : list;
+}
+
 /** Image Env then container Env; a name set by the container replaces the image's. */
 function mergeEnv(image: readonly string[], container: readonly string[]): string[] {
   const out = new Map<string, string>();
@@ -22,7 +28,8 @@ function mergeEnv(image: readonly string[], container: readonly string[]): strin
 }
 
 export function buildRecord(id: string, name: string, o: CreateOptions, image: { id: string; diffIds: string[] }, config: ImageConfig["config"]): ContainerRecord {
-  const entrypoint = asList(o.Entrypoint) ?? config.Entrypoint ?? null;
+  const given = entrypointOf(o.Entrypoint);
+  const entrypoint = given === null ? null : given ?? config.Entrypoint ?? null;
   const cmd = asList(o.Cmd) ?? (o.Entrypoint != null ? null : config.Cmd ?? null);
   if (!entrypoint?.length && !cmd?.length) throw invalid("No command specified");
   const volumes = { ...(config.Volumes ?? {}), ...(o.Volumes ?? {}) };

@@ -9,6 +9,7 @@
 import { diff, exportMerged, type Change } from "../fs/mod.ts";
 import { inspectView, summaryView } from "./_container_views.ts";
 import { buildRecord, resolveMounts } from "./_create.ts";
+import { checkHostConfig, platformWarning } from "./_host_config.ts";
 import type { EngineImages } from "./_engine_images.ts";
 import { matchFilters } from "./_filters.ts";
 import { randomId } from "./_format.ts";
@@ -55,7 +56,11 @@ export class Containers implements ContainersApi {
     if (!o || !o.Image) throw invalid("Config.Image: no image was given");
     const { registry, images } = this.#p;
     const image = await images.resolve(o.Image);
-    const config = (await images.config(image.id)).config;
+    const full = await images.config(image.id);
+    const config = full.config;
+    const warnings = checkHostConfig(o.HostConfig ?? {});
+    const platform = platformWarning(full);
+    if (platform) warnings.push(platform);
     const name = o.name ? checkName(o.name) : generateName((n) => registry.named(n) !== undefined);
     const taken = registry.named(name);
     if (taken) throw nameInUse(name, taken);
@@ -71,7 +76,7 @@ export class Containers implements ContainersApi {
       throw err;
     }
     this.#event(rec, "create");
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   }
 
   start(ref: string): Promise<void> {
