@@ -3,7 +3,7 @@
  * (`/images/127.0.0.1:5000/img:v1/json`), so the name parameter is greedy.
  */
 import type { Context, Hono } from "hono";
-import type { EngineApi, ImageSummary } from "../engine/mod.ts";
+import { type EngineApi, foreignPlatform, HOST_PLATFORM, type ImageSummary } from "../engine/mod.ts";
 import { jsonText } from "./_bodies.ts";
 import { ApiError } from "./errors.ts";
 import { bool, filterValues, filters } from "./_query.ts";
@@ -102,6 +102,17 @@ async function importResponse(c: Context, engine: EngineApi, limit: number): Pro
   return new Response(jsonLine({ status: id }) as Uint8Array<ArrayBuffer>, { headers: { "Content-Type": "application/json" } });
 }
 
+/**
+ * A loaded image built for another platform (linux/amd64, ELF programs) cannot run here:
+ * said in load's output, as Docker warns on a platform mismatch (and again at create).
+ */
+async function platformWarning(engine: EngineApi, id: string, name: string): Promise<string | undefined> {
+  const { Os, Architecture, Variant } = await engine.images.inspect(id) as { Os?: string; Architecture?: string; Variant?: string };
+  const platform = foreignPlatform({ os: Os, architecture: Architecture, variant: Variant });
+  if (!platform) return undefined;
+  return `WARNING: The image ${name} is for ${platform}, not ${HOST_PLATFORM}: strata runs WASI programs, so its programs will not run\n`;
+}
+
 /** `docker load`: a JSON-lines stream, "Loaded image: tag" per tag (or the id); errors in the stream. */
 function loadResponse(engine: EngineApi, body: ReadableStream<Uint8Array>, limit: number, quiet: boolean): Response {
   const { stream, push, close } = pushStream();
@@ -117,6 +128,8 @@ function loadResponse(engine: EngineApi, body: ReadableStream<Uint8Array>, limit
       for (const img of r.images) {
         if (img.repoTags.length) for (const t of img.repoTags) push(jsonLine({ stream: `Loaded image: ${t}\n` }));
         else push(jsonLine({ stream: `Loaded image ID: ${img.id}\n` }));
+        const warning = await platformWarning(engine, img.id, img.repoTags[0] ?? img.id);
+        if (warning) push(jsonLine({ stream: warning }));
       }
     } catch (err) {
       push(jsonLine(streamError(err)));

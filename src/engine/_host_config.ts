@@ -47,12 +47,18 @@ export function checkHostConfig(hc: HostConfig): string[] {
   return warnings;
 }
 
-/** The create warning for an image of another platform (Docker's wording); undefined when it is WASI's or not said. */
-export function platformWarning(config: { os?: string; architecture?: string; variant?: string }): string | undefined {
+/** An image's platform ("linux/amd64") when it is not WASI's; undefined when it is, or the image does not say. */
+export function foreignPlatform(config: { os?: string; architecture?: string; variant?: string }): string | undefined {
   const os = config.os ?? "", arch = config.architecture ?? "";
   if (!os && !arch) return undefined;
   if ((os === "" || os === "wasip1" || os === "wasi") && (arch === "" || arch === "wasm" || arch === "wasm32")) return undefined;
-  const platform = [os, arch, config.variant].filter(Boolean).join("/");
+  return [os, arch, config.variant].filter(Boolean).join("/");
+}
+
+/** The create warning for an image of another platform (Docker's wording); undefined when it is WASI's or not said. */
+export function platformWarning(config: { os?: string; architecture?: string; variant?: string }): string | undefined {
+  const platform = foreignPlatform(config);
+  if (!platform) return undefined;
   return `The requested image's platform (${platform}) does not match the detected host platform (${HOST_PLATFORM}) and no specific platform was requested`;
 }
 
