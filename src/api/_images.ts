@@ -58,20 +58,48 @@ export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: num
   });
 }
 
-/** `docker images --filter dangling=true|false` and `reference=name` (a trailing `*` globs). */
+/**
+ * `docker images --filter dangling=true|false` and `reference=PATTERN` (`docker images
+ * REPO[:TAG]` sends one), as moby's image list applies it: an image is listed with only
+ * the tags (and digests) the pattern matches — reference.FamiliarMatch, a path.Match glob
+ * against "name:tag", then against the name alone — and left out when none does.
+ */
 function listFilter(images: ImageSummary[], f: ReturnType<typeof filters>): ImageSummary[] {
   const dangling = filterValues(f, "dangling")[0];
-  const refs = filterValues(f, "reference");
-  return images.filter((img) => {
-    if (dangling !== undefined && (img.RepoTags.length === 0) !== (dangling === "true" || dangling === "1")) return false;
-    if (!refs.length) return true;
-    return refs.some((r) => img.RepoTags.some((t) => _glob(r).test(t) || _glob(r).test(t.replace(/:[^:/]+$/, ""))));
-  });
+  const refs = filterValues(f, "reference").map(pathMatch);
+  const out: ImageSummary[] = [];
+  for (const img of images) {
+    if (dangling !== undefined && (img.RepoTags.length === 0) !== (dangling === "true" || dangling === "1")) continue;
+    if (!refs.length) {
+      out.push(img);
+      continue;
+    }
+    const match = (ref: string) => refs.some((re) => re.test(ref) || re.test(ref.replace(/(@sha256:[a-f0-9]+|:[^:/]+)$/, "")));
+    const tags = img.RepoTags.filter(match), digests = img.RepoDigests.filter(match);
+    if (tags.length || digests.length) out.push({ ...img, RepoTags: tags, RepoDigests: digests });
+  }
+  return out;
 }
 
-function _glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
+/** Go's path.Match pattern as a RegExp: `*` and `?` stop at "/", `[…]` classes, `\\` escapes. */
+function pathMatch(pattern: string): RegExp {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === "*") re += "[^/]*";
+    else if (ch === "?") re += "[^/]";
+    else if (ch === "\\" && i + 1 < pattern.length) re += escapeRe(pattern[++i]!);
+    else if (ch === "[") {
+      const close = pattern.indexOf("]", i + 1);
+      if (close <= i + 1) throw new ApiError(400, `invalid reference filter "${pattern}": syntax error in pattern`);
+      re += `[${pattern.slice(i + 1, close)}]`; // Go's class syntax ([^a-z], \\ escapes) is RegExp's
+      i = close;
+    } else re += escapeRe(ch);
+  }
+  return new RegExp(`^${re}$`);
 }
+
+const escapeRe = (s: string) => s.replace(/[.+?^${}()|[\]\\*]/g, "\\$&");
 
 /**
  * `docker load`'s request body, as a stream: the engine reads the archive as it arrives
