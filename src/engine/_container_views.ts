@@ -5,7 +5,7 @@ import type { ContainerRecord, MountPoint } from "./wire.ts";
 
 /** Mounts as Docker shows them (without strata's bookkeeping). */
 function mountsOf(rec: ContainerRecord): MountPoint[] {
-  return (rec.Mounts ?? []).map(({ Anonymous: _a, ...m }) => m);
+  return (rec.Mounts ?? []).map(({ Anonymous: _a, Subpath: _s, ...m }) => m);
 }
 
 interface Sizes {

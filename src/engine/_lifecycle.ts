@@ -29,7 +29,7 @@ interface LifecycleParts {
   store: Store;
   registry: ContainerRegistry;
   layers: Pick<LayerCache, "mount">;
-  volumes: Pick<VolumeStore, "begin" | "end" | "has" | "remove">;
+  volumes: Pick<VolumeStore, "begin" | "end" | "has" | "remove" | "mount">;
   events: EventBus;
   options: Pick<EngineOptions, "platform" | "limits" | "workerHost" | "logCap">;
 }
