@@ -34,7 +34,7 @@ interface ContainersParts {
   registry: ContainerRegistry;
   layers: LayerCache;
   lifecycle: Lifecycle;
-  images: Pick<EngineImages, "resolve" | "config" | "layerBytes" | "load">;
+  images: Pick<EngineImages, "resolve" | "config" | "layerBytes" | "load" | "find" | "create" | "tag">;
   volumes: Pick<VolumeStore, "create">;
   events: EventBus;
   platform?: EnginePlatform;
