@@ -17,6 +17,7 @@ import { cp } from "./verbs_cp.ts";
 import { history, imagePrune, images, importVerb, load, rmi, save, tag } from "./verbs_images.ts";
 import { attach, exec } from "./verbs_attach.ts";
 import { build } from "./verbs_build.ts";
+import { network } from "./verbs_network.ts";
 import { create, run, start } from "./verbs_run.ts";
 import { serve } from "./verbs_serve.ts";
 import { events, info, STRATA_VERSION, system, version, volume } from "./verbs_system.ts";
@@ -34,7 +35,7 @@ const image: Verb = {
 };
 
 export const VERBS: Verb[] = [
-  run, exec, ps, build, images, load, save, serve, info, version, container, image, volume, system,
+  run, exec, ps, build, images, load, save, serve, info, version, container, image, network, volume, system,
   attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, importVerb, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
 ];
 
@@ -50,7 +51,7 @@ const ROOT: Verb = {
 
 function _rootHelp(): string {
   const line = (v: Verb) => `  ${v.name.padEnd(10)}  ${v.summary.split("\n")[0]}`; // the first line, as docker lists commands
-  const common = VERBS.slice(0, 10), mgmt = VERBS.slice(10, 14), rest = VERBS.slice(14);
+  const common = VERBS.slice(0, 10), mgmt = VERBS.slice(10, 15), rest = VERBS.slice(15);
   return `${helpText({ ...ROOT, flags: GLOBAL }, "strata").replace(/^\n/, "").replace(/\nOptions:[\s\S]*$/, "")}\nCommon Commands:\n${common.map(line).join("\n")}\n\n` +
     `Management Commands:\n${mgmt.map(line).join("\n")}\n\nCommands:\n${rest.map(line).join("\n")}\n\n` +
     `Global Options:\n${GLOBAL.map((g) => `  ${g.short ? `-${g.short}, ` : "    "}--${g.long.padEnd(8)}  ${g.desc}`).join("\n")}\n\n` +
@@ -87,7 +88,7 @@ export async function main(argv: string[], io: Io = processIo(), o: { connect?: 
 
 async function _report(io: Io, err: unknown): Promise<number> {
   if (err instanceof CliError) return (await io.err(`${err.message}\n`), err.code);
-  if (err instanceof DaemonError) return (await io.err(`Error response from daemon: ${err.message}\n`), 1);
+  if (err instanceof DaemonError) return (await io.err(`${err.response}\n`), 1);
   return (await io.err(`strata: ${(err as Error)?.message ?? String(err)}\n`), 125);
 }
 

@@ -54,7 +54,7 @@ export const wait: Verb = {
       } catch (err) {
         if (!(err instanceof DaemonError)) throw err;
         failed++;
-        await ctx.io.err(`Error response from daemon: ${err.message}\n`);
+        await ctx.io.err(`${err.response}\n`);
       }
     }
     return failed ? 1 : 0;

@@ -161,7 +161,7 @@ export const rmi: Verb = {
       } catch (err) {
         if (!(err instanceof DaemonError)) throw err;
         failed++;
-        await ctx.io.err(`Error response from daemon: ${err.message}\n`);
+        await ctx.io.err(`${err.response}\n`);
       }
     }
     return failed ? 1 : 0;

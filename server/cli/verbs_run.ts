@@ -97,7 +97,7 @@ async function _create(ctx: Ctx, c: Client, p: Parsed, verb: string): Promise<st
   } catch (err) {
     if (!(err instanceof DaemonError)) throw err;
     const pre = err.status === 404 && /No such image/.test(err.message) ? `Unable to find image '${_ref(p.args[0]!)}' locally\n` : "";
-    throw new CliError(`${pre}strata: Error response from daemon: ${err.message}\n\nRun 'strata ${verb} --help' for more information`, 125);
+    throw new CliError(`${pre}strata: ${err.response}\n\nRun 'strata ${verb} --help' for more information`, 125);
   }
 }
 
@@ -135,7 +135,7 @@ async function attachAndRun(ctx: Ctx, c: Client, id: string, o: AttachOptions): 
     try {
       await c.call("POST", `/containers/${id}/start`);
     } catch (err) {
-      if (err instanceof DaemonError) throw new CliError(`strata: Error response from daemon: ${err.message}`, 125);
+      if (err instanceof DaemonError) throw new CliError(`strata: ${err.response}`, 125);
       throw err;
     }
     s.followSize((h, w) => c.call("POST", `/containers/${id}/resize`, { query: { h, w } }));
@@ -189,7 +189,7 @@ export const run: Verb = {
     const id = await _create(ctx, c, p, "run");
     if (detach) {
       await c.call("POST", `/containers/${id}/start`).catch((err) => {
-        throw err instanceof DaemonError ? new CliError(`strata: Error response from daemon: ${err.message}`, 125) : err;
+        throw err instanceof DaemonError ? new CliError(`strata: ${err.response}`, 125) : err;
       });
       await ctx.io.out(`${id}\n`);
       return 0;
@@ -249,7 +249,7 @@ export async function eachContainer(ctx: Ctx, names: string[], fn: (name: string
     } catch (err) {
       if (!(err instanceof DaemonError)) throw err;
       failed.push(name);
-      await ctx.io.err(`Error response from daemon: ${err.message}\n`);
+      await ctx.io.err(`${err.response}\n`);
     }
   }
   if (failed.length && summary) await ctx.io.err(`Error: ${summary}: ${failed.join(", ")}\n`);

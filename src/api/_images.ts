@@ -21,8 +21,9 @@ export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: num
     return new Response(await im.save(names) as Uint8Array<ArrayBuffer>, { headers: TAR });
   });
   app.post("/images/prune", async (c) => {
-    const dangling = filterValues(filters(c), "dangling")[0];
-    const r = await im.prune({ all: dangling === "false" || dangling === "0" });
+    const f = filters(c);
+    const dangling = filterValues(f, "dangling")[0];
+    const r = await im.prune({ all: dangling === "false" || dangling === "0", filters: f });
     return c.json({ ImagesDeleted: r.ImagesDeleted.length ? r.ImagesDeleted : null, SpaceReclaimed: r.SpaceReclaimed });
   });
   app.post("/images/create", async (c) => {

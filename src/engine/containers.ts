@@ -10,6 +10,7 @@ import { diff, exportMerged, type Change } from "../fs/mod.ts";
 import { inspectView, summaryView } from "./_container_views.ts";
 import { buildRecord, resolveMounts } from "./_create.ts";
 import { checkHostConfig, platformWarning } from "./_host_config.ts";
+import { pruneFilter } from "./_prune_filters.ts";
 import type { EngineImages } from "./_engine_images.ts";
 import { matchFilters } from "./_filters.ts";
 import { randomId } from "./_format.ts";
@@ -26,7 +27,7 @@ import { emitContainerEvent, type EventBus } from "./events.ts";
 import { checkName, generateName } from "./names.ts";
 import type { AttachSession, ContainersApi, LogEntry } from "./api.ts";
 import type { AttachOptions, CommitOptions, EnginePlatform, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
-import type { ContainerInspect, ContainerRecord, ContainerSummary, CreateOptions, ExitStatus } from "./wire.ts";
+import type { ContainerInspect, ContainerRecord, ContainerSummary, CreateOptions, ExitStatus, Filters } from "./wire.ts";
 import type { VolumeStore } from "./volumes.ts";
 
 /** What the container verbs are handed. */
@@ -188,11 +189,13 @@ export class Containers implements ContainersApi {
     return commit(this.#p, ref, o);
   }
 
-  async prune(): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+  async prune(o: { filters?: Filters } = {}): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const keep = pruneFilter(o.filters, ["until", "label", "label!"]);
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const rt of [...this.#p.registry.all()]) {
       if (rt.rec.State.Status === "running" || rt.rec.State.Status === "removing") continue;
+      if (!keep({ created: rt.rec.Created, labels: rt.rec.Config.Labels })) continue;
       reclaimed += (await this.#p.layers.sizes(rt)).SizeRw;
       await this.remove(rt.rec.Id);
       deleted.push(rt.rec.Id);
