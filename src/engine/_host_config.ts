@@ -91,5 +91,6 @@ export function hostConfigView(hc: HostConfig): HostConfig & { NetworkMode: stri
   const log = out["LogConfig"] as { Type?: string; Config?: unknown };
   out["LogConfig"] = { Type: log.Type || "json-file", Config: log.Config ?? {} };
   if (!out["ConsoleSize"]) out["ConsoleSize"] = [0, 0];
+  if (!out["ShmSize"]) out["ShmSize"] = 67108864; // moby: 0 is the default size
   return out as HostConfig & { NetworkMode: string };
 }
