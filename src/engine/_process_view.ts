@@ -49,7 +49,7 @@ export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionF
 }
 
 /** A volume's subpath must be a directory of it when the container starts (moby's wording). Errors: invalid. */
-export function checkSubpath(vol: FileSystem, m: MountPoint): void {
+function checkSubpath(vol: FileSystem, m: MountPoint): void {
   let type: string;
   try {
     type = vol.stat(`/${m.Subpath}`).type;

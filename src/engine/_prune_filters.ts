@@ -9,7 +9,7 @@ import { invalid } from "./errors.ts";
 import type { Filters } from "./wire.ts";
 
 /** What a prune filter looks at. */
-export interface Prunable {
+interface Prunable {
   /** Creation time, ms since the epoch. */
   created: number;
   labels: Record<string, string> | null | undefined;
