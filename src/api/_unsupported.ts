@@ -4,7 +4,8 @@
  * client sees what is missing instead of a bare "page not found". Registered after every
  * real route (app.ts): Hono runs handlers in registration order, so a route another part
  * of the API serves is never shadowed; the catch-alls at the end cover the rest of
- * /containers/{id}/…, /images/{name}/… and the groups strata has nothing of.
+ * /containers/{id}/…, /images/{name}/… and the groups strata has nothing of. Plugins are
+ * listed (none) and looked up (404), as a daemon without plugins answers.
  */
 import type { Hono } from "hono";
 
@@ -49,6 +50,10 @@ const answer = (what: string) => Response.json({ message: `strata does not suppo
 
 /** Register the 501 routes; call after every real route. */
 export function unsupportedRoutes(app: Hono): void {
+  // There are no plugins: listing them is an empty list, and one looked up is Docker's 404 (the docker
+  // CLI's `inspect NAME` looks for a plugin after a container, image, network and volume, and needs that 404).
+  app.get("/plugins", (c) => c.json([]));
+  app.get("/plugins/:name{.+}/json", (c) => c.json({ message: `plugin "${c.req.param("name")}" not found` }, 404));
   for (const [method, path, what] of UNSUPPORTED) {
     if (method === "*") app.all(path, () => answer(what));
     else app.on(method, path, () => answer(what));

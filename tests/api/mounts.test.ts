@@ -34,6 +34,13 @@ t("VolumeOptions.Subpath mounts a directory of the volume, which must exist when
   assert.is((await (await req("/v1.47/volumes/data")).json() as { Name: string }).Name, "data");
   assert.is((await req("/v1.47/volumes/data", { method: "DELETE" })).status, 409, "used by containers, not held by the refused start");
 
+  // A start that fails removes an AutoRemove container, as moby's (docker run --rm waits for that removal).
+  const rm = (await (await req("/v1.47/containers/create", post({ Image: "toolbox", Cmd: ["true"], HostConfig: { AutoRemove: true, Mounts: [mount("nosuch")] } }))).json()) as { Id: string };
+  const removed = req(`/v1.47/containers/${rm.Id}/wait?condition=removed`, post());
+  assert.is((await req(`/v1.47/containers/${rm.Id}/start`, post())).status, 400);
+  await removed;
+  assert.is((await req(`/v1.47/containers/${rm.Id}/json`)).status, 404);
+
   for (const bad of ["/abs", "../up", "a/../../b"]) {
     const r = await req("/v1.47/containers/create", post({ Image: "toolbox", Cmd: ["true"], HostConfig: { Mounts: [mount(bad)] } }));
     assert.is(r.status, 400, bad);

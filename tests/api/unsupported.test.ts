@@ -9,7 +9,7 @@ t("answer 501 naming what is not supported, never page not found", async () => {
   for (const [method, path, what] of [
     ["GET", "/v1.47/swarm", "swarm mode"], ["POST", "/v1.47/swarm/init", "swarm mode"], ["GET", "/v1.47/services", "swarm services"],
     ["GET", "/v1.47/nodes", "swarm nodes"], ["GET", "/v1.47/secrets", "swarm secrets"], ["GET", "/v1.47/configs", "swarm configs"],
-    ["GET", "/v1.47/plugins", "plugins"], ["GET", "/v1.47/images/search?term=x", "docker search"], ["POST", "/v1.47/session", "BuildKit"],
+    ["POST", "/v1.47/plugins/pull", "plugins"], ["GET", "/v1.47/images/search?term=x", "docker search"], ["POST", "/v1.47/session", "BuildKit"],
     ["GET", "/v1.47/distribution/toolbox/json", "distribution"], ["GET", "/v1.47/containers/x/checkpoints", "checkpoints"],
     ["POST", "/v1.47/containers/x/frobnicate", "frobnicate of a container"],
   ]) {
@@ -18,6 +18,14 @@ t("answer 501 naming what is not supported, never page not found", async () => {
     const m = await message(r);
     assert.ok(m.startsWith("strata does not support") && m.includes(what!), `${path}: ${m}`);
   }
+});
+
+t("there are no plugins: the list is empty and a lookup is Docker's 404 (docker inspect NAME needs it)", async () => {
+  const { req } = await sampleApi([]);
+  assert.equal(await (await req("/v1.47/plugins")).json(), []);
+  const r = await req("/v1.47/plugins/nosuch/json");
+  assert.is(r.status, 404);
+  assert.is(await message(r), 'plugin "nosuch" not found');
 });
 
 t("real routes are not shadowed by the catch-alls", async () => {
