@@ -85,11 +85,12 @@ export const volume: Verb = {
       name: "prune", usage: "[OPTIONS]", summary: "Remove unused local volumes", max: 0,
       flags: [
         { long: "all", short: "a", type: "bool", desc: "Remove all unused volumes, not just anonymous ones" },
+        { long: "filter", type: "list", valueName: "filter", desc: "Provide filter values (e.g. \"label=<label>\")" },
         { long: "force", short: "f", type: "bool", desc: "Do not prompt for confirmation" },
       ],
       async run(ctx, p) {
         const r = await (await ctx.client()).json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>("POST", "/volumes/prune", {
-          query: { filters: flag.bool(p, "all") ? JSON.stringify({ all: { true: true } }) : undefined },
+          query: { filters: filtersQuery([...flag.list(p, "filter"), ...(flag.bool(p, "all") ? ["all=true"] : [])]) },
         });
         const names = r.VolumesDeleted ?? [];
         await ctx.io.out(`${names.length ? `Deleted Volumes:\n${names.join("\n")}\n\n` : ""}Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);

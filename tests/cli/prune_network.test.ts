@@ -51,6 +51,17 @@ t("system prune asks first, then prints Docker's sections and one total; --filte
   assert.match(bad.stderr, /The "until" filter is not supported with "--volumes"/);
 });
 
+t("container, image and volume prune take --filter", async () => {
+  await run(["volume", "create", "--label", "a=1", "v1"]);
+  await run(["volume", "create", "v2"]);
+  assert.is((await run(["volume", "prune", "-a", "-f", "--filter", "label=a"])).stdout, "Deleted Volumes:\nv1\n\nTotal reclaimed space: 0B\n");
+  assert.equal((await run(["volume", "ls", "-q"])).stdout, "v2\n");
+  await run(["create", "--name", "young", "toolbox", "true"]);
+  assert.is((await run(["container", "prune", "-f", "--filter", "until=2000-01-01T00:00:00Z"])).stdout, "Total reclaimed space: 0B\n");
+  assert.is((await run(["image", "prune", "-a", "-f", "--filter", "label=nosuch"])).stdout, "Total reclaimed space: 0B\n");
+  await run(["rm", "young"]);
+});
+
 t("daemonless errors come from the engine, not a daemon", async () => {
   const rm = await run(["rm", "nosuch"]);
   assert.is(rm.stderr, "Error response from engine: No such container: nosuch\n");
