@@ -70,6 +70,7 @@ export class Lifecycle {
     }
     const log = await this.#p.store.getBytes("logs", rec.Id);
     if (log) for (const e of decodeLog(log)) rt.logs.push(e);
+    rt.logs.end(rec.State.FinishedAt || Date.now()); // a line the last run left unfinished (a crash) ends there
     this.#p.registry.add(rt);
   }
 
