@@ -15,12 +15,25 @@ import type { HijackResult } from "./_hijack.ts";
 import { remoteTransport } from "./_remote.ts";
 import type { HijackOptions, Transport } from "./_transport.ts";
 
-/** An error the engine answered (`{"message"}` with a status); printed "Error response from daemon: …". */
+/**
+ * An error the engine answered (`{"message"}` with a status); printed as `response`:
+ * "Error response from daemon: …" as the docker CLI prints it when a server answered,
+ * "Error response from engine: …" when the engine runs in this process (daemonless:
+ * there is no daemon to speak of).
+ */
 export class DaemonError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly from: "daemon" | "engine" = "daemon") {
     super(message);
   }
+
+  /** The line the CLI prints for it. */
+  get response(): string {
+    return `Error response from ${this.from}: ${this.message}`;
+  }
 }
+
+/** Whether a transport is the engine in this process (see localTransport's `where`). */
+const inProcess = (t: Transport) => t.where.startsWith("in-process");
 
 type Query = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -50,7 +63,7 @@ export class Client {
       if (o.raw instanceof ReadableStream) (init as RequestInit & { duplex: string }).duplex = "half";
     }
     const r = await this.transport.request(`${path}${o.query ? query(o.query) : ""}`, init);
-    if (r.status >= 400) throw new DaemonError(r.status, await _message(r));
+    if (r.status >= 400) throw new DaemonError(r.status, await _message(r), inProcess(this.transport) ? "engine" : "daemon");
     return r;
   }
 
@@ -64,7 +77,7 @@ export class Client {
       return await this.transport.hijack(`${path}${o.query ? query(o.query) : ""}`, o);
     } catch (err) {
       const e = err as { status?: number; message: string };
-      if (typeof e.status === "number") throw new DaemonError(e.status, e.message);
+      if (typeof e.status === "number") throw new DaemonError(e.status, e.message, inProcess(this.transport) ? "engine" : "daemon");
       throw err;
     }
   }

@@ -77,6 +77,7 @@ const COMMON: Array<Verb | VerbRef> = [
 const MANAGEMENT: Array<Verb | VerbRef> = [
   container,
   image,
+  lazy("network", () => import("./verbs_network.ts").then((m) => m.network)),
   lazy("volume", () => import("./verbs_system.ts").then((m) => m.volume)),
   lazy("system", () => import("./verbs_system.ts").then((m) => m.system)),
 ];
@@ -156,7 +157,7 @@ export async function main(argv: string[], io: Io = processIo(), o: { connect?: 
 
 async function _report(io: Io, err: unknown): Promise<number> {
   if (err instanceof CliError) return (await io.err(`${err.message}\n`), err.code);
-  if (err instanceof (await import("./client.ts")).DaemonError) return (await io.err(`Error response from daemon: ${(err as Error).message}\n`), 1);
+  if (err instanceof (await import("./client.ts")).DaemonError) return (await io.err(`${(err as { response: string }).response}\n`), 1);
   return (await io.err(`strata: ${(err as Error)?.message ?? String(err)}\n`), 125);
 }
 

@@ -54,7 +54,7 @@ export const wait: Verb = {
       } catch (err) {
         if (!(err instanceof DaemonError)) throw err;
         failed++;
-        await ctx.io.err(`Error response from daemon: ${err.message}\n`);
+        await ctx.io.err(`${err.response}\n`);
       }
     }
     return failed ? 1 : 0;
@@ -256,9 +256,12 @@ export const rename: Verb = {
 
 export const containerPrune: Verb = {
   name: "prune", usage: "[OPTIONS]", summary: "Remove all stopped containers", max: 0,
-  flags: [{ long: "force", short: "f", type: "bool", desc: "Do not prompt for confirmation" }],
-  async run(ctx) {
-    const r = await (await ctx.client()).json<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>("POST", "/containers/prune");
+  flags: [
+    { long: "filter", type: "list", valueName: "filter", desc: "Provide filter values (e.g. \"until=<timestamp>\")" },
+    { long: "force", short: "f", type: "bool", desc: "Do not prompt for confirmation" },
+  ],
+  async run(ctx, p) {
+    const r = await (await ctx.client()).json<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>("POST", "/containers/prune", { query: { filters: filtersQuery(flag.list(p, "filter")) } });
     const ids = r.ContainersDeleted ?? [];
     await ctx.io.out(`${ids.length ? `Deleted Containers:\n${ids.join("\n")}\n\n` : ""}Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
   },

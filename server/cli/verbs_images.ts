@@ -161,7 +161,7 @@ export const rmi: Verb = {
       } catch (err) {
         if (!(err instanceof DaemonError)) throw err;
         failed++;
-        await ctx.io.err(`Error response from daemon: ${err.message}\n`);
+        await ctx.io.err(`${err.response}\n`);
       }
     }
     return failed ? 1 : 0;
@@ -191,11 +191,12 @@ export const imagePrune: Verb = {
   name: "prune", usage: "[OPTIONS]", summary: "Remove unused images", max: 0,
   flags: [
     { long: "all", short: "a", type: "bool", desc: "Remove all unused images, not just dangling ones" },
+    { long: "filter", type: "list", valueName: "filter", desc: "Provide filter values (e.g. \"until=<timestamp>\")" },
     { long: "force", short: "f", type: "bool", desc: "Do not prompt for confirmation" },
   ],
   async run(ctx, p) {
     const r = await (await ctx.client()).json<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>("POST", "/images/prune", {
-      query: { filters: JSON.stringify({ dangling: { [flag.bool(p, "all") ? "false" : "true"]: true } }) },
+      query: { filters: filtersQuery([...flag.list(p, "filter"), `dangling=${!flag.bool(p, "all")}`]) },
     });
     const items = r.ImagesDeleted ?? [];
     const list = items.map((i) => (i.Untagged ? `untagged: ${i.Untagged}` : `deleted: ${i.Deleted}`)).join("\n");

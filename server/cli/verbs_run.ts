@@ -20,6 +20,9 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: "memory", short: "m", type: "string", valueName: "bytes", desc: "Memory limit (WebAssembly memory cap)" },
   { long: "mount", type: "list", valueName: "mount", desc: "Attach a filesystem mount to the container (type=volume|bind,source=…,target=…[,readonly])" },
   { long: "name", type: "string", desc: "Assign a name to the container" },
+  { long: "network", type: "string", desc: "Connect a container to a network (strata containers have none: default, none and bridge run without one)" },
+  { long: "publish", short: "p", type: "list", desc: "Publish a container's port(s) to the host (refused: strata containers have no network)" },
+  { long: "log-driver", type: "string", desc: "Logging driver for the container (json-file only)" },
   { long: "rm", type: "bool", desc: "Automatically remove the container and its associated anonymous volumes when it exits" },
   { long: "stop-timeout", type: "int", desc: "Timeout (in seconds) to stop a container" },
   { long: "tty", short: "t", type: "bool", desc: "Allocate a pseudo-TTY" },
@@ -41,7 +44,21 @@ function _mount(spec: string): Record<string, unknown> {
   return {
     Type: kv["type"] ?? "volume", Source: kv["source"] ?? kv["src"], Target: kv["target"] ?? kv["destination"] ?? kv["dst"],
     ReadOnly: ["true", "1"].includes(kv["readonly"] ?? kv["ro"] ?? "false"),
+    ...(kv["volume-subpath"] ? { VolumeOptions: { Subpath: kv["volume-subpath"] } } : {}),
+    ...(kv["bind-propagation"] ? { BindOptions: { Propagation: kv["bind-propagation"] } } : {}),
   };
+}
+
+/** `-p [ip:][host:]container[/proto]` as PortBindings (the engine refuses them, naming the ports). */
+function _ports(specs: string[]): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const out: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const spec of specs) {
+    const [addr, proto = "tcp"] = spec.split("/");
+    const parts = addr!.split(":");
+    const port = `${parts.pop()}/${proto}`;
+    (out[port] ??= []).push({ HostIp: parts.length > 1 ? parts[0]! : "", HostPort: parts.at(-1) ?? "" });
+  }
+  return out;
 }
 
 /** The create body and name from run/create flags; `consoleSize` is the TTY's first size (API ≥ 1.42's HostConfig.ConsoleSize). */
@@ -63,6 +80,9 @@ export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}
         AutoRemove: flag.bool(p, "rm"), Memory: memoryBytes(flag.str(p, "memory")) ?? 0,
         Binds: flag.list(p, "volume"), Mounts: flag.list(p, "mount").map(_mount),
         ...(o.consoleSize ? { ConsoleSize: o.consoleSize } : {}),
+        ...(flag.str(p, "network") ? { NetworkMode: flag.str(p, "network") } : {}),
+        ...(flag.list(p, "publish").length ? { PortBindings: _ports(flag.list(p, "publish")) } : {}),
+        ...(flag.str(p, "log-driver") ? { LogConfig: { Type: flag.str(p, "log-driver"), Config: {} } } : {}),
       },
     },
   };
@@ -71,12 +91,13 @@ export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}
 async function _create(ctx: Ctx, c: Client, p: Parsed, verb: string): Promise<string> {
   const { name, body } = createBody(p, { consoleSize: consoleSize(ctx.io, flag.bool(p, "tty")) });
   try {
-    const r = await c.json<{ Id: string }>("POST", "/containers/create", { query: { name }, body });
+    const r = await c.json<{ Id: string; Warnings?: string[] | null }>("POST", "/containers/create", { query: { name }, body });
+    for (const w of r.Warnings ?? []) await ctx.io.err(`WARNING: ${w}\n`);
     return r.Id;
   } catch (err) {
     if (!(err instanceof DaemonError)) throw err;
     const pre = err.status === 404 && /No such image/.test(err.message) ? `Unable to find image '${_ref(p.args[0]!)}' locally\n` : "";
-    throw new CliError(`${pre}strata: Error response from daemon: ${err.message}\n\nRun 'strata ${verb} --help' for more information`, 125);
+    throw new CliError(`${pre}strata: ${err.response}\n\nRun 'strata ${verb} --help' for more information`, 125);
   }
 }
 
@@ -114,7 +135,7 @@ async function attachAndRun(ctx: Ctx, c: Client, id: string, o: AttachOptions): 
     try {
       await c.call("POST", `/containers/${id}/start`);
     } catch (err) {
-      if (err instanceof DaemonError) throw new CliError(`strata: Error response from daemon: ${err.message}`, 125);
+      if (err instanceof DaemonError) throw new CliError(`strata: ${err.response}`, 125);
       throw err;
     }
     s.followSize((h, w) => c.call("POST", `/containers/${id}/resize`, { query: { h, w } }));
@@ -168,7 +189,7 @@ export const run: Verb = {
     const id = await _create(ctx, c, p, "run");
     if (detach) {
       await c.call("POST", `/containers/${id}/start`).catch((err) => {
-        throw err instanceof DaemonError ? new CliError(`strata: Error response from daemon: ${err.message}`, 125) : err;
+        throw err instanceof DaemonError ? new CliError(`strata: ${err.response}`, 125) : err;
       });
       await ctx.io.out(`${id}\n`);
       return 0;
@@ -228,7 +249,7 @@ export async function eachContainer(ctx: Ctx, names: string[], fn: (name: string
     } catch (err) {
       if (!(err instanceof DaemonError)) throw err;
       failed.push(name);
-      await ctx.io.err(`Error response from daemon: ${err.message}\n`);
+      await ctx.io.err(`${err.response}\n`);
     }
   }
   if (failed.length && summary) await ctx.io.err(`Error: ${summary}: ${failed.join(", ")}\n`);

@@ -2,11 +2,11 @@
 import { flag } from "./_args.ts";
 import { humanSize } from "./_format.ts";
 import { formatList } from "./_template.ts";
-import { CliError, type Ctx, type Verb } from "./_verb.ts";
+import { CliError, type Verb } from "./_verb.ts";
 import { STRATA_VERSION } from "./_version.ts";
 import { DaemonError } from "./client.ts";
-import { containerPrune, filtersQuery, printObjects, sinceValue } from "./verbs_containers.ts";
-import { imagePrune } from "./verbs_images.ts";
+import { filtersQuery, printObjects, sinceValue } from "./verbs_containers.ts";
+import { systemPrune } from "./verbs_prune.ts";
 
 const q = encodeURIComponent;
 type Volume = { Name: string; Driver: string; Mountpoint: string; Labels: Record<string, string> | null; Scope: string; UsageData?: { Size: number; RefCount: number } | null };
@@ -57,7 +57,7 @@ export const volume: Verb = {
             found.push(await c.json("GET", `/volumes/${q(n)}`));
           } catch (err) {
             if (!(err instanceof DaemonError)) throw err;
-            errors.push(`Error response from daemon: ${err.message}`);
+            errors.push(err.response);
           }
         }
         return await printObjects(ctx.io, found, flag.str(p, "format"), errors);
@@ -76,7 +76,7 @@ export const volume: Verb = {
           } catch (err) {
             if (!(err instanceof DaemonError)) throw err;
             failed++;
-            await ctx.io.err(`Error response from daemon: ${err.message}\n`);
+            await ctx.io.err(`${err.response}\n`);
           }
         }
         return failed ? 1 : 0;
@@ -86,11 +86,12 @@ export const volume: Verb = {
       name: "prune", usage: "[OPTIONS]", summary: "Remove unused local volumes", max: 0,
       flags: [
         { long: "all", short: "a", type: "bool", desc: "Remove all unused volumes, not just anonymous ones" },
+        { long: "filter", type: "list", valueName: "filter", desc: "Provide filter values (e.g. \"label=<label>\")" },
         { long: "force", short: "f", type: "bool", desc: "Do not prompt for confirmation" },
       ],
       async run(ctx, p) {
         const r = await (await ctx.client()).json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>("POST", "/volumes/prune", {
-          query: { filters: flag.bool(p, "all") ? JSON.stringify({ all: { true: true } }) : undefined },
+          query: { filters: filtersQuery([...flag.list(p, "filter"), ...(flag.bool(p, "all") ? ["all=true"] : [])]) },
         });
         const names = r.VolumesDeleted ?? [];
         await ctx.io.out(`${names.length ? `Deleted Volumes:\n${names.join("\n")}\n\n` : ""}Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
@@ -134,34 +135,6 @@ const df: Verb = {
     await ctx.io.out(formatList(flag.str(p, "format") ?? DF_TABLE, dfRows(d), { headers: { Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE" }, defaultTable: DF_TABLE }));
   },
 };
-
-const systemPrune: Verb = {
-  name: "prune", usage: "[OPTIONS]", summary: "Remove unused data", max: 0,
-  flags: [
-    { long: "all", short: "a", type: "bool", desc: "Remove all unused images not just dangling ones" },
-    { long: "force", short: "f", type: "bool", desc: "Do not prompt for confirmation" },
-    { long: "volumes", type: "bool", desc: "Prune anonymous volumes" },
-  ],
-  async run(ctx, p) {
-    if (!flag.bool(p, "force") && !(await _confirm(ctx, "WARNING! This will remove:\n  - all stopped containers\n" + (flag.bool(p, "volumes") ? "  - all anonymous volumes not used by at least one container\n" : "") + `  - all ${flag.bool(p, "all") ? "images without at least one container associated to them" : "dangling images"}\n\nAre you sure you want to continue? [y/N] `))) {
-      return 0;
-    }
-    await containerPrune.run!(ctx, { flags: {}, args: [], help: false });
-    if (flag.bool(p, "volumes")) await (volume.sub![4] as Verb).run!(ctx, { flags: {}, args: [], help: false });
-    await imagePrune.run!(ctx, { flags: { all: flag.bool(p, "all") }, args: [], help: false });
-  },
-};
-
-async function _confirm(ctx: Ctx, prompt: string): Promise<boolean> {
-  await ctx.io.out(prompt);
-  const dec = new TextDecoder();
-  let line = "";
-  for await (const chunk of ctx.io.stdin()) {
-    line += dec.decode(chunk);
-    if (line.includes("\n")) break;
-  }
-  return /^y(es)?$/i.test(line.trim());
-}
 
 export const events: Verb = {
   name: "events", usage: "[OPTIONS]", summary: "Get real time events from the server", max: 0, aliases: ["strata system events", "strata events"],

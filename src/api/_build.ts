@@ -16,6 +16,9 @@ import { jsonLine, streamError } from "./streams.ts";
 const JSON_STREAM = { "Content-Type": "application/json" };
 
 export function buildRoutes(app: Hono, engine: EngineApi, o: { maxContextBytes: number }): void {
+  // `docker builder prune` (and system prune): the classic builder's cache is its intermediate images, which
+  // image removal and prune take care of, as Docker's classic builder keeps it; there is no BuildKit cache to delete.
+  app.post("/build/prune", (c) => c.json({ CachesDeleted: null, SpaceReclaimed: 0 }));
   app.post("/build", async (c) => {
     const opts = buildOptions(c);
     const length = Number(c.req.header("content-length") ?? "0");

@@ -17,7 +17,10 @@ export function containerRoutes(app: Hono, engine: EngineApi): void {
     const name = c.req.query("name") || undefined;
     return c.json(await ct.create({ ...body, name, HostConfig: body.HostConfig ?? undefined }), 201);
   });
-  app.post("/containers/prune", async (c) => c.json(await ct.prune()));
+  app.post("/containers/prune", async (c) => {
+    const r = await ct.prune({ filters: filters(c) });
+    return c.json({ ContainersDeleted: r.ContainersDeleted.length ? r.ContainersDeleted : null, SpaceReclaimed: r.SpaceReclaimed });
+  });
   app.get("/containers/:id/json", async (c) => c.json(await ct.inspect(c.req.param("id"), { size: bool(c, "size") })));
   app.post("/containers/:id/start", async (c) => {
     await ct.start(c.req.param("id"));

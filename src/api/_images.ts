@@ -3,7 +3,7 @@
  * (`/images/127.0.0.1:5000/img:v1/json`), so the name parameter is greedy.
  */
 import type { Context, Hono } from "hono";
-import type { EngineApi, ImageSummary } from "../engine/mod.ts";
+import { type EngineApi, foreignPlatform, HOST_PLATFORM, type ImageSummary } from "../engine/mod.ts";
 import { jsonText } from "./_bodies.ts";
 import { ApiError } from "./errors.ts";
 import { bool, filterValues, filters } from "./_query.ts";
@@ -21,8 +21,9 @@ export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: num
     return new Response(await im.save(names) as Uint8Array<ArrayBuffer>, { headers: TAR });
   });
   app.post("/images/prune", async (c) => {
-    const dangling = filterValues(filters(c), "dangling")[0];
-    const r = await im.prune({ all: dangling === "false" || dangling === "0" });
+    const f = filters(c);
+    const dangling = filterValues(f, "dangling")[0];
+    const r = await im.prune({ all: dangling === "false" || dangling === "0", filters: f });
     return c.json({ ImagesDeleted: r.ImagesDeleted.length ? r.ImagesDeleted : null, SpaceReclaimed: r.SpaceReclaimed });
   });
   app.post("/images/create", async (c) => {
@@ -58,20 +59,48 @@ export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: num
   });
 }
 
-/** `docker images --filter dangling=true|false` and `reference=name` (a trailing `*` globs). */
+/**
+ * `docker images --filter dangling=true|false` and `reference=PATTERN` (`docker images
+ * REPO[:TAG]` sends one), as moby's image list applies it: an image is listed with only
+ * the tags (and digests) the pattern matches — reference.FamiliarMatch, a path.Match glob
+ * against "name:tag", then against the name alone — and left out when none does.
+ */
 function listFilter(images: ImageSummary[], f: ReturnType<typeof filters>): ImageSummary[] {
   const dangling = filterValues(f, "dangling")[0];
-  const refs = filterValues(f, "reference");
-  return images.filter((img) => {
-    if (dangling !== undefined && (img.RepoTags.length === 0) !== (dangling === "true" || dangling === "1")) return false;
-    if (!refs.length) return true;
-    return refs.some((r) => img.RepoTags.some((t) => _glob(r).test(t) || _glob(r).test(t.replace(/:[^:/]+$/, ""))));
-  });
+  const refs = filterValues(f, "reference").map(pathMatch);
+  const out: ImageSummary[] = [];
+  for (const img of images) {
+    if (dangling !== undefined && (img.RepoTags.length === 0) !== (dangling === "true" || dangling === "1")) continue;
+    if (!refs.length) {
+      out.push(img);
+      continue;
+    }
+    const match = (ref: string) => refs.some((re) => re.test(ref) || re.test(ref.replace(/(@sha256:[a-f0-9]+|:[^:/]+)$/, "")));
+    const tags = img.RepoTags.filter(match), digests = img.RepoDigests.filter(match);
+    if (tags.length || digests.length) out.push({ ...img, RepoTags: tags, RepoDigests: digests });
+  }
+  return out;
 }
 
-function _glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
+/** Go's path.Match pattern as a RegExp: `*` and `?` stop at "/", `[…]` classes, `\\` escapes. */
+function pathMatch(pattern: string): RegExp {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === "*") re += "[^/]*";
+    else if (ch === "?") re += "[^/]";
+    else if (ch === "\\" && i + 1 < pattern.length) re += escapeRe(pattern[++i]!);
+    else if (ch === "[") {
+      const close = pattern.indexOf("]", i + 1);
+      if (close <= i + 1) throw new ApiError(400, `invalid reference filter "${pattern}": syntax error in pattern`);
+      re += `[${pattern.slice(i + 1, close)}]`; // Go's class syntax ([^a-z], \\ escapes) is RegExp's
+      i = close;
+    } else re += escapeRe(ch);
+  }
+  return new RegExp(`^${re}$`);
 }
+
+const escapeRe = (s: string) => s.replace(/[.+?^${}()|[\]\\*]/g, "\\$&");
 
 /**
  * `docker load`'s request body, as a stream: the engine reads the archive as it arrives
@@ -102,6 +131,17 @@ async function importResponse(c: Context, engine: EngineApi, limit: number): Pro
   return new Response(jsonLine({ status: id }) as Uint8Array<ArrayBuffer>, { headers: { "Content-Type": "application/json" } });
 }
 
+/**
+ * A loaded image built for another platform (linux/amd64, ELF programs) cannot run here:
+ * said in load's output, as Docker warns on a platform mismatch (and again at create).
+ */
+async function platformWarning(engine: EngineApi, id: string, name: string): Promise<string | undefined> {
+  const { Os, Architecture, Variant } = await engine.images.inspect(id) as { Os?: string; Architecture?: string; Variant?: string };
+  const platform = foreignPlatform({ os: Os, architecture: Architecture, variant: Variant });
+  if (!platform) return undefined;
+  return `WARNING: The image ${name} is for ${platform}, not ${HOST_PLATFORM}: strata runs WASI programs, so its programs will not run\n`;
+}
+
 /** `docker load`: a JSON-lines stream, "Loaded image: tag" per tag (or the id); errors in the stream. */
 function loadResponse(engine: EngineApi, body: ReadableStream<Uint8Array>, limit: number, quiet: boolean): Response {
   const { stream, push, close } = pushStream();
@@ -117,6 +157,8 @@ function loadResponse(engine: EngineApi, body: ReadableStream<Uint8Array>, limit
       for (const img of r.images) {
         if (img.repoTags.length) for (const t of img.repoTags) push(jsonLine({ stream: `Loaded image: ${t}\n` }));
         else push(jsonLine({ stream: `Loaded image ID: ${img.id}\n` }));
+        const warning = await platformWarning(engine, img.id, img.repoTags[0] ?? img.id);
+        if (warning) push(jsonLine({ stream: warning }));
       }
     } catch (err) {
       push(jsonLine(streamError(err)));

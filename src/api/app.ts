@@ -20,6 +20,8 @@ import { imageRoutes } from "./_images.ts";
 import { strataRoutes } from "./_strata.ts";
 import { systemRoutes } from "./_system.ts";
 import { volumeRoutes } from "./_volumes.ts";
+import { networkRoutes } from "./_networks.ts";
+import { unsupportedRoutes } from "./_unsupported.ts";
 import { sourceGuard } from "./_origin.ts";
 import { authorized } from "./_token.ts";
 import { wantsWebSocket } from "./attach_ws.ts";
@@ -90,6 +92,8 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   buildRoutes(app, api, { maxContextBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   volumeRoutes(app, api);
   strataRoutes(app, api);
+  networkRoutes(app, api);
+  unsupportedRoutes(app); // last: 501 for what no route above serves
   return app;
 }
 

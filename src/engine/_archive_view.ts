@@ -59,7 +59,7 @@ export async function openCpView(p: ViewParts, rt: ContainerRuntime, o: { write:
       if (m.Type === "volume") {
         const vol = o.write ? await p.volumes.begin(m.Name!) : await p.volumes.mount(m.Name!);
         if (o.write) begun.push(m.Name!);
-        if (!running) table.push({ target: m.Destination, fs: vol, readOnly: !m.RW });
+        if (!running) table.push({ target: m.Destination, fs: vol, readOnly: !m.RW, ...(m.Subpath ? { path: `/${m.Subpath}` } : {}) });
       } else if (!running) {
         const bindDir = p.platform?.bindDir;
         if (!bindDir) throw invalid(`Cannot open the bind mount ${m.Source} of container ${rt.rec.Id}: this engine has no host directories`);

@@ -1,10 +1,11 @@
 /** Docker-shaped views of a container: a `docker ps` row and `docker inspect`. */
 import { isoTime, statusString } from "./_format.ts";
+import { hostConfigView } from "./_host_config.ts";
 import type { ContainerRecord, MountPoint } from "./wire.ts";
 
 /** Mounts as Docker shows them (without strata's bookkeeping). */
 function mountsOf(rec: ContainerRecord): MountPoint[] {
-  return (rec.Mounts ?? []).map(({ Anonymous: _a, ...m }) => m);
+  return (rec.Mounts ?? []).map(({ Anonymous: _a, Subpath: _s, ...m }) => m);
 }
 
 interface Sizes {
@@ -37,7 +38,7 @@ export function inspectView(rec: ContainerRecord, sizes?: Sizes) {
     },
     Image: rec.ImageID, ResolvConfPath: "", HostnamePath: "", HostsPath: "", LogPath: "", Name: `/${rec.Name}`,
     RestartCount: rec.RestartCount, Driver: "strata-union", Platform: "wasip1", MountLabel: "", ProcessLabel: "", AppArmorProfile: "",
-    ExecIDs: null, HostConfig: { NetworkMode: "none", RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, ...rec.HostConfig },
+    ExecIDs: null, HostConfig: hostConfigView(rec.HostConfig),
     GraphDriver: { Name: "strata-union", Data: { LowerDiffs: rec.Layers.slice().reverse().join(":"), UpperDir: `container:${rec.Id}` } },
     Mounts: mountsOf(rec), Config: { ...rec.Config, Domainname: "", ExposedPorts: null, OnBuild: null },
     NetworkSettings: { Bridge: "", SandboxID: "", Ports: {}, Networks: {} },

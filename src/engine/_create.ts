@@ -14,6 +14,12 @@ import type { ImageConfig } from "../oci/mod.ts";
 
 const asList = (v: string[] | string | null | undefined): string[] | undefined => (v == null ? undefined : typeof v === "string" ? [v] : v);
 
+/** `--entrypoint ''` arrives as `[""]` (or `""`, `[]`): Docker resets the entrypoint then, and the command runs alone. */
+function entrypointOf(v: string[] | string | null | undefined): string[] | null | undefined {
+  const list = asList(v);
+  return list && (list.length === 0 || (list.length === 1 && list[0] === "")) ? null : list;
+}
+
 /** Image Env then container Env; a name set by the container replaces the image's. */
 function mergeEnv(image: readonly string[], container: readonly string[]): string[] {
   const out = new Map<string, string>();
@@ -22,7 +28,8 @@ function mergeEnv(image: readonly string[], container: readonly string[]): strin
 }
 
 export function buildRecord(id: string, name: string, o: CreateOptions, image: { id: string; diffIds: string[] }, config: ImageConfig["config"]): ContainerRecord {
-  const entrypoint = asList(o.Entrypoint) ?? config.Entrypoint ?? null;
+  const given = entrypointOf(o.Entrypoint);
+  const entrypoint = given === null ? null : given ?? config.Entrypoint ?? null;
   const cmd = asList(o.Cmd) ?? (o.Entrypoint != null ? null : config.Cmd ?? null);
   if (!entrypoint?.length && !cmd?.length) throw invalid("No command specified");
   const volumes = { ...(config.Volumes ?? {}), ...(o.Volumes ?? {}) };
@@ -48,8 +55,31 @@ function parseBind(bind: string): MountSpec {
   if (parts.length === 1) return { Type: "volume", Target: parts[0]! };
   if (parts.length > 3 || !parts[0] || !parts[1]) throw invalid(`invalid volume specification: '${bind}'`);
   const opts = (parts[2] ?? "").split(",").filter(Boolean);
-  for (const opt of opts) if (!["ro", "rw", "z", "Z", "nocopy"].includes(opt)) throw invalid(`invalid mode: ${opt}`);
-  return { Type: parts[0].startsWith("/") ? "bind" : "volume", Source: parts[0], Target: parts[1], ReadOnly: opts.includes("ro") };
+  for (const opt of opts) if (!BIND_OPTIONS.has(opt) && !PROPAGATIONS.has(opt)) throw invalid(`invalid mode: ${opt}`);
+  const propagation = opts.find((o) => PROPAGATIONS.has(o));
+  return {
+    Type: parts[0].startsWith("/") ? "bind" : "volume", Source: parts[0], Target: parts[1], ReadOnly: opts.includes("ro"),
+    ...(propagation ? { BindOptions: { Propagation: propagation } } : {}),
+  };
+}
+
+/**
+ * The `-v` modes Docker accepts besides propagation: ro/rw; z/Z (SELinux relabelling);
+ * nocopy (do not fill a new volume from the image); consistent/cached/delegated (Docker
+ * Desktop's file sharing). Only ro/rw mean something to strata; the others are accepted
+ * and ignored (no SELinux, no file sharing VM), except that they show in inspect's Mode.
+ */
+const BIND_OPTIONS = new Set(["ro", "rw", "z", "Z", "nocopy", "consistent", "cached", "delegated"]);
+/** Mount propagation modes: reported in inspect; strata has no mount namespaces to propagate them through. */
+const PROPAGATIONS = new Set(["rprivate", "private", "rshared", "shared", "rslave", "slave"]);
+
+/** `VolumeOptions.Subpath` as moby checks it: relative, clean, not leaving the volume. Errors: invalid. */
+function subpathOf(s: MountSpec): string | undefined {
+  const sub = s.VolumeOptions?.Subpath;
+  if (!sub) return undefined;
+  if (s.Type !== "volume") throw invalid(`invalid mount config for type "${s.Type}": field VolumeOptions must not be specified`);
+  if (sub.startsWith("/") || sub.split("/").includes("..")) throw invalid(`invalid mount config: subpath must be a relative path within the volume: ${sub}`);
+  return normalizePath(`/${sub}`).slice(1) || undefined;
 }
 
 /** Resolve every mount of a new container, creating the volumes it names. Errors: invalid. */
@@ -68,11 +98,18 @@ export async function resolveMounts(rec: ContainerRecord, volumes: Pick<VolumeSt
     if (s.Type === "bind") {
       if (!platform?.bindDir) throw invalid("bind mounts of host directories are not available on this platform");
       platform.bindDir(s.Source ?? "", { readOnly: !rw }); // validates the source now, as Docker does
-      out.push({ Type: "bind", Source: s.Source!, Destination: target, Mode: rw ? "" : "ro", RW: rw, Propagation: "rprivate" });
+      const propagation = s.BindOptions?.Propagation || "rprivate";
+      if (!PROPAGATIONS.has(propagation)) throw invalid(`invalid mount config: invalid propagation mode: ${propagation}`);
+      out.push({ Type: "bind", Source: s.Source!, Destination: target, Mode: rw ? "" : "ro", RW: rw, Propagation: propagation });
     } else if (s.Type === "volume") {
       const anonymous = !s.Source;
+      const sub = subpathOf(s);
+      if (sub && anonymous) throw invalid("invalid mount config: a subpath needs a named volume");
       const v = await volumes.create({ Name: s.Source, anonymous });
-      out.push({ Type: "volume", Name: v.Name, Source: v.Mountpoint, Destination: target, Driver: "local", Mode: rw ? "z" : "ro", RW: rw, Propagation: "", ...(anonymous ? { Anonymous: true } : {}) });
+      out.push({
+        Type: "volume", Name: v.Name, Source: sub ? `${v.Mountpoint}/${sub}` : v.Mountpoint, Destination: target, Driver: "local", Mode: rw ? "z" : "ro", RW: rw,
+        Propagation: "", ...(anonymous ? { Anonymous: true } : {}), ...(sub ? { Subpath: sub } : {}),
+      });
     } else throw invalid(`invalid mount config: mount type unknown: "${(s as { Type: string }).Type}"`);
   }
   return out;

@@ -10,6 +10,8 @@ import type { EventBus } from "./events.ts";
 import { ImageStore, type LoadOptions, type LoadResult, type RemoveOptions } from "./images.ts";
 import type { ImagesApi } from "./api.ts";
 import { importImage, type ImportOptions } from "./_image_import.ts";
+import { pruneFilter } from "./_prune_filters.ts";
+import type { Filters } from "./wire.ts";
 
 export interface EngineImagesOptions {
   /** Limit on one layer's uncompressed size (default: src/tar DEFAULT_MAX_UNCOMPRESSED, 1 GiB). */
@@ -76,11 +78,13 @@ export class EngineImages extends ImageStore implements ImagesApi {
   }
 
   /** `docker image prune`: untagged images no container uses, or every unused image with `all`. */
-  async prune(o: { all?: boolean } = {}) {
+  async prune(o: { all?: boolean; filters?: Filters } = {}) {
+    const keep = pruneFilter(o.filters, ["dangling", "until", "label", "label!"]);
     const deleted: Array<{ Untagged?: string; Deleted?: string }> = [];
     let reclaimed = 0;
     for (const img of await this.list()) {
       if ((img.RepoTags.length && !o.all) || this.userOf(img.Id)) continue;
+      if (!keep({ created: img.Created * 1000, labels: img.Labels })) continue;
       const out = await this.remove(img.Id, { force: true });
       if (out.some((r) => r.Deleted === img.Id)) reclaimed += img.Size;
       deleted.push(...out);

@@ -29,7 +29,7 @@ interface LifecycleParts {
   store: Store;
   registry: ContainerRegistry;
   layers: Pick<LayerCache, "mount">;
-  volumes: Pick<VolumeStore, "begin" | "end" | "has" | "remove">;
+  volumes: Pick<VolumeStore, "begin" | "end" | "has" | "remove" | "mount">;
   events: EventBus;
   options: Pick<EngineOptions, "platform" | "limits" | "workerHost" | "logCap">;
 }
@@ -70,6 +70,7 @@ export class Lifecycle {
     }
     const log = await this.#p.store.getBytes("logs", rec.Id);
     if (log) for (const e of decodeLog(log)) rt.logs.push(e);
+    rt.logs.end(rec.State.FinishedAt || Date.now()); // a line the last run left unfinished (a crash) ends there
     this.#p.registry.add(rt);
   }
 
@@ -80,9 +81,22 @@ export class Lifecycle {
     rt.fs = null; // mounted again on demand
   }
 
-  /** Errors: not-found; not-modified when running; conflict while being removed. */
-  start(ref: string): Promise<void> {
-    return this.#start(this.#p.registry.get(ref));
+  /**
+   * Errors: not-found; not-modified when running; conflict while being removed. A start
+   * that fails removes an AutoRemove container, as moby does (so `docker run --rm`, which
+   * waits for the removal, ends).
+   */
+  async start(ref: string): Promise<void> {
+    const rt = this.#p.registry.get(ref);
+    try {
+      await this.#start(rt);
+    } catch (err) {
+      const s = rt.rec.State.Status;
+      if (rt.rec.HostConfig.AutoRemove && s !== "running" && s !== "removing" && !(err instanceof EngineError && err.kind === "not-modified")) {
+        await this.#remove(rt, { force: true, v: true });
+      }
+      throw err;
+    }
   }
 
   async #start(rt: ContainerRuntime): Promise<void> {

@@ -20,6 +20,7 @@ function storedLog(entries: readonly LogEntry[]): Uint8Array {
 export function logSink(store: Store, rt: ContainerRuntime, stream: LogEntry["stream"]) {
   return {
     write: (data: Uint8Array, time: number) => {
+      if (data.length === 0) return; // nothing to log; an empty entry marks a run's end (LogBuffer.end)
       const e = { stream, time, data };
       const line = encodeLogLine(e);
       storedLines.set(e, line);

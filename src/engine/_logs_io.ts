@@ -5,6 +5,7 @@
  * json-file driver's shape (`{"stream","time","log"}`), appended as the program writes.
  */
 import type { LogBuffer } from "./logs.ts";
+import { LineAssembler, logLines } from "./_log_lines.ts";
 import type { AttachSession, LogEntry } from "./api.ts";
 import type { AttachOptions, LogsOptions } from "./options.ts";
 
@@ -71,20 +72,31 @@ export function queue<T>(signal?: AbortSignal, max = Infinity): { push(x: T): vo
 
 const wanted = (o: { stdout?: boolean; stderr?: boolean }) => (e: LogEntry) => (e.stream === "stdout" ? o.stdout !== false : o.stderr !== false);
 
-/** `docker logs`: past entries, then (follow, while running) live ones until exit or abort. */
+/**
+ * `docker logs`: past lines, then (follow, while running) live ones until exit or abort.
+ * Lines as the json-file driver logs them (_log_lines.ts): an unfinished last line shows
+ * once it is finished, 16 KiB of it are logged, or its process ends.
+ */
 export async function* readLogs(log: LogBuffer, running: boolean, o: LogsOptions = {}): AsyncIterable<LogEntry> {
   const tail = o.tail === "all" || o.tail === undefined || o.tail < 0 ? undefined : o.tail;
-  const past = log.select({ stdout: o.stdout, stderr: o.stderr, since: o.since, until: o.until, tail });
-  if (!o.follow || !running) return yield* past;
+  const select = { stdout: o.stdout, stderr: o.stderr, since: o.since, until: o.until, tail };
+  if (!o.follow || !running) return yield* log.select({ ...select, final: !running });
   const q = queue<LogEntry>(o.signal, log.maxEntries);
   const stop = log.follow((e) => (e ? q.push(e) : q.end()));
   const keep = wanted(o);
+  const lines = new LineAssembler();
+  const inTime = (e: LogEntry) => (!o.since || e.time / 1000 >= o.since) && (!o.until || e.time / 1000 <= o.until);
   try {
-    yield* past;
+    const past = logLines(log.entries.filter(keep), { final: false, assembler: lines }).filter(inTime);
+    yield* tail === undefined ? past : tail === 0 ? [] : past.slice(-tail);
     for await (const e of q.iter) {
-      if (o.until && e.time / 1000 > o.until) return;
-      if (keep(e)) yield e;
+      if (!keep(e)) continue;
+      for (const line of lines.push(e)) {
+        if (o.until && line.time / 1000 > o.until) return;
+        if (inTime(line)) yield line;
+      }
     }
+    if (!o.signal?.aborted) for (const line of lines.end()) if (inTime(line)) yield line;
   } finally {
     stop();
   }
@@ -94,8 +106,8 @@ export async function* readLogs(log: LogBuffer, running: boolean, o: LogsOptions
 export function attachTo(log: LogBuffer, o: AttachOptions): AttachSession {
   const ctl = new AbortController();
   const q = queue<LogEntry>(ctl.signal, log.maxEntries);
-  if (o.logs) for (const e of log.entries) q.push(e);
-  const stop = o.stream === false ? () => {} : log.follow((e) => (e ? q.push(e) : q.end()));
+  if (o.logs) for (const e of log.entries) if (e.data.length) q.push(e);
+  const stop = o.stream === false ? () => {} : log.follow((e) => (e ? e.data.length && q.push(e) : q.end())); // an end marker is no output
   if (o.stream === false) q.end();
   const keep = wanted(o);
   return {

@@ -77,8 +77,8 @@ export interface ContainersApi {
   putArchive(ref: string, path: string, tar: ReadableStream<Uint8Array> | Uint8Array, opts?: PutArchiveOptions): Promise<void>;
   /** The upper as one more layer of a new image. */
   commit(ref: string, opts?: CommitOptions): Promise<{ Id: string }>;
-  /** Remove every stopped container. */
-  prune(): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
+  /** Remove every stopped container (those the filters select: until, label, label!). Errors: invalid (another filter). */
+  prune(opts?: { filters?: Filters }): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
 }
 
 /** `engine.exec`: /containers/{id}/exec and /exec/*. */
@@ -111,7 +111,7 @@ export interface ImagesApi {
    */
   import(input: Uint8Array | ReadableStream<Uint8Array>, opts?: ImportOptions & { maxBodyBytes?: number }): Promise<{ id: string }>;
   /** Remove untagged images no container uses (`dangling`), or every unused one with all. */
-  prune(opts?: { all?: boolean }): Promise<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }>; SpaceReclaimed: number }>;
+  prune(opts?: { all?: boolean; filters?: Filters }): Promise<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }>; SpaceReclaimed: number }>;
 }
 
 /** `engine.builder`: `POST /build` (the classic builder). */
@@ -134,7 +134,8 @@ export interface VolumesApi {
   inspect(name: string): Promise<Volume>;
   /** Errors: not-found; conflict "remove NAME: volume is in use - [ID]" (unless force and no running user). */
   remove(name: string, opts?: { force?: boolean }): Promise<void>;
-  prune(opts?: { all?: boolean }): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }>;
+  /** Filters: all, label, label! (Docker's). */
+  prune(opts?: { all?: boolean; filters?: Filters }): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }>;
 }
 
 /** `engine.events`: `GET /events`. */

@@ -2,9 +2,10 @@
  * commit: a container's writable layer becomes one more layer of a new image, with
  * config changes given as Dockerfile instructions (every one `docker commit --change`
  * takes: CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER,
- * VOLUME, WORKDIR). The container keeps running or stays as it was.
+ * VOLUME, WORKDIR). The new image's Parent is the container's image, as moby records it.
+ * The container keeps running or stays as it was.
  */
-import { type ContainerConfig, encodeConfig, type ImageConfig, sha256, writeDockerArchive } from "../oci/mod.ts";
+import { type ContainerConfig, encodeConfig, type ImageConfig, sha256 } from "../oci/mod.ts";
 import { applyChanges, DockerfileError } from "../dockerfile/mod.ts";
 import { exportUpper } from "../fs/mod.ts";
 import { invalid } from "./errors.ts";
@@ -19,7 +20,7 @@ import type { CommitOptions, EnginePlatform } from "./options.ts";
 interface CommitParts {
   registry: Pick<ContainerRegistry, "get">;
   layers: Pick<LayerCache, "mount">;
-  images: Pick<EngineImages, "config" | "layerBytes" | "load">;
+  images: Pick<EngineImages, "config" | "find" | "create" | "tag">;
   events: Pick<EventBus, "emit">;
   platform?: Pick<EnginePlatform, "sha256">;
 }
@@ -49,10 +50,12 @@ function applyCommitChanges(config: ContainerConfig, changes: readonly string[])
 export async function commit(parts: CommitParts, ref: string, o: CommitOptions = {}): Promise<{ Id: string }> {
   const { images } = parts;
   const rt = parts.registry.get(ref);
+  const tags = o.repo ? [normalizeReference(o.repo, o.tag || undefined)] : []; // a bad name stores nothing
   const fs = await parts.layers.mount(rt);
   const base = await images.config(rt.rec.ImageID);
   const layer = exportUpper(fs);
-  const diffId = await (parts.platform?.sha256 ?? sha256)(layer);
+  const hash = parts.platform?.sha256 ?? sha256;
+  const diffId = await hash(layer);
   const now = new Date().toISOString();
   const config: ImageConfig = {
     ...base, created: now, author: o.author || base.author,
@@ -61,10 +64,13 @@ export async function commit(parts: CommitParts, ref: string, o: CommitOptions =
     history: [...base.history, { created: now, created_by: `strata commit ${rt.rec.Name}`, comment: o.comment ?? "" }],
   };
   const configBytes = encodeConfig(config);
-  const layers = await Promise.all(base.rootfs.diff_ids.map(async (d) => ({ diffId: d, tar: await images.layerBytes(d) })));
-  const tags = o.repo ? [normalizeReference(o.repo, o.tag || undefined)] : [];
-  const archive = await writeDockerArchive([{ configBytes, layers: [...layers, { diffId, tar: layer }], repoTags: tags }]);
-  const { images: [img] } = await images.load(archive, { name: `commit of ${rt.rec.Name}` });
-  parts.events.emit("container", "commit", rt.rec.Id, { comment: o.comment ?? "", imageID: img!.id, imageRef: tags[0] ?? "", name: rt.rec.Name });
-  return { Id: img!.id };
+  const id = await hash(configBytes);
+  // Stored as a child of the container's image (moby's commit records Parent, shown by image inspect).
+  const sizes = (await images.find(rt.rec.ImageID))?.layerSizes ?? [];
+  const layers = [...base.rootfs.diff_ids.map((d, i) => ({ diffId: d, size: sizes[i] ?? 0 })), { diffId, size: layer.length, tar: layer }];
+  await images.create({ id, configBytes, created: now, layers, parent: rt.rec.ImageID, buildKey: "" }, config);
+  for (const t of tags) await images.tag(id, t);
+  const img = { id };
+  parts.events.emit("container", "commit", rt.rec.Id, { comment: o.comment ?? "", imageID: img.id, imageRef: tags[0] ?? "", name: rt.rec.Name });
+  return { Id: img.id };
 }

@@ -9,6 +9,8 @@
 import { diff, exportMerged, FsError, listOrigins, type Change, type OriginEntry } from "../fs/mod.ts";
 import { inspectView, summaryView } from "./_container_views.ts";
 import { buildRecord, resolveMounts } from "./_create.ts";
+import { checkHostConfig, platformWarning } from "./_host_config.ts";
+import { pruneFilter } from "./_prune_filters.ts";
 import type { EngineImages } from "./_engine_images.ts";
 import { matchFilters } from "./_filters.ts";
 import { randomId } from "./_format.ts";
@@ -25,7 +27,7 @@ import { emitContainerEvent, type EventBus } from "./events.ts";
 import { checkName, generateName } from "./names.ts";
 import type { AttachSession, ContainersApi, LogEntry } from "./api.ts";
 import type { AttachOptions, CommitOptions, EnginePlatform, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
-import type { ContainerInspect, ContainerRecord, ContainerSummary, CreateOptions, ExitStatus } from "./wire.ts";
+import type { ContainerInspect, ContainerRecord, ContainerSummary, CreateOptions, ExitStatus, Filters } from "./wire.ts";
 import type { VolumeStore } from "./volumes.ts";
 
 /** What the container verbs are handed. */
@@ -33,7 +35,7 @@ interface ContainersParts {
   registry: ContainerRegistry;
   layers: LayerCache;
   lifecycle: Lifecycle;
-  images: Pick<EngineImages, "resolve" | "config" | "layerBytes" | "load">;
+  images: Pick<EngineImages, "resolve" | "config" | "layerBytes" | "load" | "find" | "create" | "tag">;
   volumes: Pick<VolumeStore, "create">;
   events: EventBus;
   platform?: EnginePlatform;
@@ -55,7 +57,11 @@ export class Containers implements ContainersApi {
     if (!o || !o.Image) throw invalid("Config.Image: no image was given");
     const { registry, images } = this.#p;
     const image = await images.resolve(o.Image);
-    const config = (await images.config(image.id)).config;
+    const full = await images.config(image.id);
+    const config = full.config;
+    const warnings = checkHostConfig(o.HostConfig ?? {});
+    const platform = platformWarning(full);
+    if (platform) warnings.push(platform);
     const name = o.name ? checkName(o.name) : generateName((n) => registry.named(n) !== undefined);
     const taken = registry.named(name);
     if (taken) throw nameInUse(name, taken);
@@ -71,7 +77,7 @@ export class Containers implements ContainersApi {
       throw err;
     }
     this.#event(rec, "create");
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   }
 
   start(ref: string): Promise<void> {
@@ -196,11 +202,13 @@ export class Containers implements ContainersApi {
     return commit(this.#p, ref, o);
   }
 
-  async prune(): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+  async prune(o: { filters?: Filters } = {}): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const keep = pruneFilter(o.filters, ["until", "label", "label!"]);
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const rt of [...this.#p.registry.all()]) {
       if (rt.rec.State.Status === "running" || rt.rec.State.Status === "removing") continue;
+      if (!keep({ created: rt.rec.Created, labels: rt.rec.Config.Labels })) continue;
       reclaimed += (await this.#p.layers.sizes(rt)).SizeRw;
       await this.remove(rt.rec.Id);
       deleted.push(rt.rec.Id);

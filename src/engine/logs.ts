@@ -1,9 +1,12 @@
 /**
  * A container's log: stdout and stderr kept apart with the time of each write, bounded
  * by a byte cap and a count of entries (oldest entries dropped first), with followers
- * for `logs -f` and attach.
+ * for `logs -f` and attach. `docker logs` reads it as lines (_log_lines.ts); the end of
+ * each run's unfinished line is marked in it (`end`), so a line never runs on into the
+ * next start's output.
  */
 import type { LogEntry } from "./api.ts";
+import { logLines } from "./_log_lines.ts";
 
 export type { LogEntry };
 
@@ -23,6 +26,8 @@ export class LogBuffer {
    */
   dropped = 0;
   #followers = new Set<(e: LogEntry | null) => void>();
+  /** The streams whose last write did not end its line. */
+  #unfinished = new Set<LogEntry["stream"]>();
 
   constructor(readonly cap: number, readonly maxEntries = Math.max(64, Math.min(MAX_LOG_ENTRIES, cap))) {}
 
@@ -35,6 +40,9 @@ export class LogBuffer {
   push(entry: LogEntry): void {
     const list = this.#entries;
     list.push(entry);
+    if (entry.data.length === 0) this.#unfinished.delete(entry.stream);
+    else if (entry.data[entry.data.length - 1] === 10) this.#unfinished.delete(entry.stream);
+    else this.#unfinished.add(entry.stream);
     this.bytes += entry.data.length;
     while ((this.bytes > this.cap || list.length - this.#first > this.maxEntries) && this.#first < list.length - 1) {
       const n = list[this.#first++]!.data.length;
@@ -51,49 +59,22 @@ export class LogBuffer {
     return () => this.#followers.delete(fn);
   }
 
-  /** Tell followers that no more output comes from this run. */
-  end(): void {
+  /**
+   * Tell followers that no more output comes from this run; a stream whose last line is
+   * unfinished gets an end marker (an empty entry), where readers flush that line.
+   */
+  end(time = Date.now()): void {
+    for (const stream of [...this.#unfinished]) this.push({ stream, time, data: new Uint8Array(0) });
     for (const f of this.#followers) f(null);
   }
 
-  /** Entries filtered as `docker logs` asks (since/until in seconds, tail as a count of lines). */
-  select(o: { stdout?: boolean; stderr?: boolean; since?: number; until?: number; tail?: number }): LogEntry[] {
-    let out = this.entries.filter((e) => (e.stream === "stdout" ? o.stdout !== false : o.stderr !== false)
-      && (!o.since || e.time / 1000 >= o.since) && (!o.until || e.time / 1000 <= o.until));
-    if (o.tail !== undefined && o.tail >= 0) out = tailLines(out, o.tail);
-    return out;
+  /**
+   * Lines filtered as `docker logs` asks (since/until in seconds, tail as a count of
+   * lines); `final` flushes an unfinished last line (the process is not running).
+   */
+  select(o: { stdout?: boolean; stderr?: boolean; since?: number; until?: number; tail?: number; final?: boolean }): LogEntry[] {
+    const wanted = this.entries.filter((e) => (e.stream === "stdout" ? o.stdout !== false : o.stderr !== false));
+    const out = logLines(wanted, { final: o.final ?? true }).filter((e) => (!o.since || e.time / 1000 >= o.since) && (!o.until || e.time / 1000 <= o.until));
+    return o.tail !== undefined && o.tail >= 0 ? (o.tail === 0 ? [] : out.slice(-o.tail)) : out;
   }
-}
-
-/** The last `n` lines of the entries: writes are joined into lines per stream, as Docker's json-file driver stores them. */
-function tailLines(entries: LogEntry[], n: number): LogEntry[] {
-  const lines: LogEntry[] = [];
-  const open = new Map<string, LogEntry>();
-  for (const e of entries) {
-    let start = 0;
-    for (let i = 0; i <= e.data.length; i++) {
-      const end = i === e.data.length;
-      if (!end && e.data[i] !== 10) continue;
-      const piece = e.data.subarray(start, end ? i : i + 1);
-      start = i + 1;
-      if (piece.length === 0) continue;
-      const partial = open.get(e.stream);
-      const line = partial ? { ...partial, data: join(partial.data, piece) } : { ...e, data: piece };
-      if (end) open.set(e.stream, line);
-      else {
-        open.delete(e.stream);
-        lines.push(line);
-      }
-    }
-  }
-  for (const partial of open.values()) lines.push(partial);
-  lines.sort((a, b) => a.time - b.time);
-  return n === 0 ? [] : lines.slice(-n);
-}
-
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -42,5 +42,6 @@ export { ImageStore, type LoadProgress, type LoadResult, type ImageSummary } fro
 export { normalizeReference } from "./reference.ts";
 export { BuildError, type BuildMessage, type BuildOptions, type BuildResult, Builder } from "./build.ts";
 export { LogBuffer } from "./logs.ts";
+export { foreignPlatform, HOST_PLATFORM } from "./_host_config.ts";
 export { MountedVfs, readOnly } from "../wasi/mod.ts";
 export { humanDuration, isoTime } from "./_format.ts";

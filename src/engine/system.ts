@@ -62,6 +62,10 @@ async function info(p: SystemParts, o: { name?: string; root?: string }) {
     HttpProxy: "", HttpsProxy: "", NoProxy: "", Name: o.name ?? "strata", Labels: [], ExperimentalBuild: false, ServerVersion: ENGINE_VERSION,
     Runtimes: { wasi: { path: "strata" } }, DefaultRuntime: "wasi", Swarm: { LocalNodeState: "inactive", NodeID: "", NodeAddr: "", ControlAvailable: false, Error: "", RemoteManagers: null },
     LiveRestoreEnabled: false, Isolation: "", InitBinary: "", SecurityOptions: [],
+    // The rest of Docker's SystemInfo keys (moby api/swagger.yaml, v1.47), with what holds here.
+    KernelMemoryTCP: false, CPUShares: false, CPUSet: false, PidsLimit: false, IPv4Forwarding: false, BridgeNfIptables: false,
+    BridgeNfIp6tables: false, Debug: false, NFd: 0, GenericResources: null, ContainerdCommit: { ID: "" }, RuncCommit: { ID: "" },
+    InitCommit: { ID: "" }, ProductLicense: "", DefaultAddressPools: [], CDISpecDirs: [], Containerd: null,
     // What the store set aside (records it could not use), in Docker's "WARNING: …" form.
     Warnings: p.store.warnings().map((w) => `WARNING: ${w}`),
   };

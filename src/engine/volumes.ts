@@ -5,6 +5,7 @@
  * container references is in use: removing it is a conflict, as in Docker.
  */
 import { sizes, type UnionFS } from "../fs/mod.ts";
+import { pruneFilter } from "./_prune_filters.ts";
 import type { Store } from "../store/mod.ts";
 import { randomId } from "./_format.ts";
 import { PersistedUpper } from "./_persist.ts";
@@ -110,11 +111,13 @@ export class VolumeStore implements VolumesApi {
   }
 
   /** Remove unused volumes: anonymous ones, or all unused with `all` (Docker ≥ 23). */
-  async prune(o: { all?: boolean } = {}): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
+  async prune(o: { all?: boolean; filters?: Filters } = {}): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
+    const keep = pruneFilter(o.filters, ["all", "label", "label!"]);
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const h of [...this.#vols.values()]) {
       if (this.users(h.rec.Name).length || (!o.all && !(ANONYMOUS_LABEL in h.rec.Labels))) continue;
+      if (!keep({ created: Date.parse(h.rec.CreatedAt), labels: h.rec.Labels })) continue;
       reclaimed += (await this.size(h.rec.Name));
       await this.remove(h.rec.Name);
       deleted.push(h.rec.Name);

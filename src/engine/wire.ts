@@ -37,6 +37,10 @@ export interface MountSpec {
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
+  /** `Subpath`: mount this directory of the volume (API 1.45); the rest is accepted, and has no meaning here. */
+  VolumeOptions?: { Subpath?: string; NoCopy?: boolean; [key: string]: unknown } | null;
+  /** `Propagation` is reported in inspect; strata has no mount namespaces to propagate through. */
+  BindOptions?: { Propagation?: string; [key: string]: unknown } | null;
 }
 
 /** `HostConfig` of the create body, kept whole on the record (inspect shows it). */
@@ -94,6 +98,8 @@ export interface MountPoint {
   Propagation: string;
   /** strata: true for a volume made for this container (removed by `rm -v`). */
   Anonymous?: boolean;
+  /** strata: the directory of the volume mounted (`VolumeOptions.Subpath`), relative; absent for the whole volume. */
+  Subpath?: string;
 }
 
 /** A `GET /containers/json` row. */

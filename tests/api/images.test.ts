@@ -19,6 +19,26 @@ t("images/json lists Docker's summary fields; dangling and reference filters app
   assert.equal(dangling, []);
 });
 
+t("a reference filter (docker images REPO[:TAG]) lists only the tags it matches, as moby's FamiliarMatch", async () => {
+  const { req } = await sampleApi(["toolbox", "probes"]);
+  for (const [repo, tag] of [["toolbox", "v2"], ["other", "1"], ["127.0.0.1:5000/team/tb", "v1"]]) {
+    assert.is((await req(`/images/toolbox/tag?repo=${repo}&tag=${tag}`, post())).status, 201);
+  }
+  const tags = async (pattern: string) => {
+    const rows = await (await req(`/images/json?filters=${encodeURIComponent(JSON.stringify({ reference: { [pattern]: true } }))}`)).json() as Array<{ RepoTags: string[] }>;
+    return rows.map((r) => r.RepoTags.slice().sort());
+  };
+  assert.equal(await tags("toolbox"), [["toolbox:latest", "toolbox:v2"]]);
+  assert.equal(await tags("toolbox:v2"), [["toolbox:v2"]]);
+  assert.equal(await tags("toolbox:v?"), [["toolbox:v2"]]);
+  assert.equal(await tags("other"), [["other:1"]]);
+  assert.equal((await tags("*:latest")).flat().sort(), ["probes:latest", "toolbox:latest"]);
+  assert.equal((await tags("*")).flat().sort(), ["other:1", "probes:latest", "toolbox:latest", "toolbox:v2"], "* stops at a slash");
+  assert.equal(await tags("team/*"), []);
+  assert.equal(await tags("127.0.0.1:5000/*/*"), [["127.0.0.1:5000/team/tb:v1"]]);
+  assert.equal(await tags("nosuch"), []);
+});
+
 t("inspect and history take greedy names with registry hosts and tags", async () => {
   const { req } = await sampleApi();
   const i = await (await req("/v1.47/images/toolbox:latest/json")).json() as { Id: string; RepoTags: string[]; RootFS: { Type: string; Layers: string[] } };

@@ -60,6 +60,13 @@ t("logs: multiplexed stdout and stderr apart, only the streams asked for, tail, 
   assert.is((await req("/containers/nosuch/logs?stdout=1")).status, 404);
 });
 
+t("logs -t: one timestamp per line, not per write; an unfinished last line at exit is logged", async () => {
+  const { req } = await sampleApi();
+  await runThrough(req, { Image: "toolbox", Cmd: ["sh", "-c", "printf 'ls: '; printf 'cannot access x\\n'; printf 'no newline'"] }, "parts");
+  const ts = demultiplex(await bytes(await req("/containers/parts/logs?stdout=1&timestamps=1"))).stdout;
+  assert.match(ts, /^\S+Z ls: cannot access x\n\S+Z no newline$/);
+});
+
 t("logs of a TTY container are raw, without frames", async () => {
   const { req } = await sampleApi();
   await runThrough(req, { Image: "toolbox", Cmd: ["echo", "raw"], Tty: true }, "tty");

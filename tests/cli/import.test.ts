@@ -26,12 +26,12 @@ t("export then import from a file: the id is printed, -m and -c shape the image,
 t("errors: a change Docker refuses, a missing file, a URL", async () => {
   const home = tempHome();
   const bad = await cli(["import", "-c", "RUN echo", "-"], { home, stdin: "" });
-  assert.equal([bad.code, bad.stderr], [1, "Error response from daemon: RUN is not a valid change command\n"]);
+  assert.equal([bad.code, bad.stderr], [1, "Error response from engine: RUN is not a valid change command\n"]);
   const missing = await cli(["import", join(home, "absent.tar")], { home });
   assert.equal([missing.code, missing.stderr.trim()], [1, `open ${join(home, "absent.tar")}: no such file or directory`]);
   const url = await cli(["image", "import", "https://example.com/rootfs.tar", "x"], { home });
   assert.is(url.code, 1);
-  assert.match(url.stderr, /^Error response from daemon: cannot import from https:\/\/example\.com\/rootfs\.tar: strata does not download images/);
+  assert.match(url.stderr, /^Error response from engine: cannot import from https:\/\/example\.com\/rootfs\.tar: strata does not download images/);
 });
 
 t.run();

@@ -42,7 +42,7 @@ verbs("a missing program exits 127, a missing image 125, as docker run does", as
   assert.match(r.stderr, /executable file not found/);
   const img = await run(["run", "--rm", "nope:1"]);
   assert.is(img.code, 125);
-  assert.match(img.stderr, /^Unable to find image 'nope:1' locally\nstrata: Error response from daemon: .*nope:1/);
+  assert.match(img.stderr, /^Unable to find image 'nope:1' locally\nstrata: Error response from engine: .*nope:1/);
 });
 
 verbs("the tour: diff shows the new files, commit makes an image that runs, ps -s shows size and virtual size", async () => {
@@ -141,7 +141,7 @@ verbs("system df, events, version and info describe the engine", async () => {
 
 verbs("rm of a missing container is the daemon's error with status 1; prune removes the stopped ones", async () => {
   const r = await run(["rm", "nope"]);
-  assert.is(r.stderr, "Error response from daemon: No such container: nope\n");
+  assert.is(r.stderr, "Error response from engine: No such container: nope\n");
   assert.is(r.code, 1);
   assert.is((await run(["rm", "talker"])).stdout, "talker\n");
   const pr = await run(["container", "prune", "-f"]);

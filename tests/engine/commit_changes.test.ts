@@ -32,6 +32,21 @@ t("commit applies every change command Docker accepts, expanded with the contain
   assert.equal(c["Cmd"], ["true"]);
 });
 
+t("the committed image's Parent is the container's image; a bad name stores nothing", async () => {
+  const engine = await sampleEngine(["toolbox"]);
+  const base = await engine.images.inspect("toolbox");
+  const a = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", "echo x > /made"] });
+  const { Id } = await engine.containers.commit(a.id, { repo: "child", tag: "v1" });
+  const img = await engine.images.inspect("child:v1");
+  assert.is(img.Id, Id);
+  assert.is(img.Parent, base.Id);
+  assert.is((await engine.images.history("child:v1")).length, (await engine.images.history("toolbox")).length + 1);
+  const before = (await engine.images.list({ all: true })).length;
+  const err = await engine.containers.commit(a.id, { repo: "Bad Name" }).then(() => null, (e: Error) => e);
+  assert.match(String(err?.message), /invalid reference format/);
+  assert.is((await engine.images.list({ all: true })).length, before);
+});
+
 t("ENTRYPOINT in the changes clears the Cmd unless a CMD came before it", async () => {
   const engine = await sampleEngine(["toolbox"]);
   const a = await run(engine, { Image: "toolbox", Cmd: ["echo", "x"] });

@@ -34,6 +34,45 @@ for i in range(8):
 print(before, after)
 `;
 
+/** What the SDK reads of inspect, info, images and errors: each check prints ok or what failed. */
+const FIELDS = `
+import sys, docker
+from docker.errors import ImageNotFound, NotFound, APIError
+c = docker.DockerClient(base_url=sys.argv[1])
+out = []
+def check(name, cond): out.append(name + (" ok" if cond else " FAILED"))
+info = c.info()
+check("info Debug", info.get("Debug") is False)
+check("info NFd", "NFd" in info)
+ct = c.containers.create("toolbox", ["true"], labels={"k": "v"})
+ct.reload()
+hc = ct.attrs["HostConfig"]
+check("LogConfig", hc["LogConfig"] == {"Type": "json-file", "Config": {}})
+check("RestartPolicy", hc["RestartPolicy"]["Name"] == "no")
+check("fields", all(k in hc for k in ["NetworkMode", "PortBindings", "AutoRemove", "CapAdd", "Dns", "Privileged", "ReadonlyRootfs", "ShmSize", "Runtime"]))
+check("labels", ct.labels == {"k": "v"})
+try:
+    c.images.get("nosuch:9"); check("ImageNotFound on get", False)
+except ImageNotFound as e:
+    check("ImageNotFound on get", "No such image: nosuch:9" in str(e))
+try:
+    c.containers.create("nosuch:9", ["true"]); check("ImageNotFound on create", False)
+except ImageNotFound:
+    check("ImageNotFound on create", True)
+try:
+    c.containers.get("nosuch"); check("NotFound container", False)
+except NotFound as e:
+    check("NotFound container", not isinstance(e, ImageNotFound))
+check("networks", sorted(n.name for n in c.networks.list()) == ["bridge", "host", "none"])
+check("images by name", [t for i in c.images.list("toolbox") for t in i.tags] == ["toolbox:latest"])
+r = c.containers.run("toolbox", ["echo", "hi"], entrypoint="", remove=True)
+check("entrypoint ''", r == b"hi\\n")
+ct.remove()
+pr = c.containers.prune(filters={"label": "nosuch"})
+check("prune", pr.get("ContainersDeleted") is None)
+print("\\n".join(out))
+`;
+
 let server: Started;
 if (MISSING) console.log(`skip: the Python docker SDK: ${MISSING}`);
 else {
@@ -44,6 +83,14 @@ else {
     const r = spawnSync("python3", ["-c", SCRIPT, server.url], { encoding: "utf8", timeout: 120_000 });
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stdout.trim(), "8 8");
+  });
+
+  t("inspect, info, images, networks and errors carry what the SDK reads (ImageNotFound from Docker's wording)", () => {
+    const r = spawnSync("python3", ["-c", FIELDS, server.url], { encoding: "utf8", timeout: 120_000 });
+    assert.is(r.status, 0, r.stderr);
+    const failed = r.stdout.split("\n").filter((l) => l.endsWith("FAILED"));
+    assert.equal(failed, [], r.stdout);
+    assert.is(r.stdout.split("\n").filter((l) => l.endsWith(" ok")).length, 13, r.stdout);
   });
 }
 
