@@ -140,7 +140,8 @@ async function openLocal(home: string, env: Record<string, string | undefined> =
   const { workerHost, platform } = runtimeHost();
   try {
     // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
-    const engine = await createEngine({ store, workerHost: env["STRATA_WORKERS"] === "0" ? undefined : workerHost, platform });
+    // autoRestart false: this engine lives for one command; restart policies act while a server runs.
+    const engine = await createEngine({ store, workerHost: env["STRATA_WORKERS"] === "0" ? undefined : workerHost, platform, autoRestart: false });
     const app = createApi(engine, { root: home });
     return localTransport(engine, app, { where: `in-process (${home})`, close: () => engine.close({ graceMs: 10_000 }) });
   } catch (err) {

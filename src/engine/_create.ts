@@ -7,6 +7,7 @@
  */
 import { normalizePath } from "../wasi/mod.ts";
 import { invalid } from "./errors.ts";
+import { checkRestartPolicy } from "./_restart_policy.ts";
 import type { EnginePlatform } from "./options.ts";
 import type { ContainerRecord, CreateOptions, MountPoint, MountSpec } from "./wire.ts";
 import type { VolumeStore } from "./volumes.ts";
@@ -25,6 +26,7 @@ export function buildRecord(id: string, name: string, o: CreateOptions, image: {
   const entrypoint = asList(o.Entrypoint) ?? config.Entrypoint ?? null;
   const cmd = asList(o.Cmd) ?? (o.Entrypoint != null ? null : config.Cmd ?? null);
   if (!entrypoint?.length && !cmd?.length) throw invalid("No command specified");
+  checkRestartPolicy(o.HostConfig?.RestartPolicy, !!o.HostConfig?.AutoRemove);
   const volumes = { ...(config.Volumes ?? {}), ...(o.Volumes ?? {}) };
   return {
     Id: id, Name: name, Created: Date.now(), Image: o.Image, ImageID: image.id, Layers: image.diffIds,

@@ -110,7 +110,7 @@ export class Containers implements ContainersApi {
   async list(o: ListOptions = {}): Promise<ContainerSummary[]> {
     const { layers } = this.#p;
     const filters = o.filters && Object.keys(o.filters).length ? o.filters : null;
-    let rts = [...this.#p.registry.all()].filter((rt) => o.all || rt.rec.State.Status === "running" || hasStatusFilter(o));
+    let rts = [...this.#p.registry.all()].filter((rt) => o.all || isUp(rt.rec.State.Status) || hasStatusFilter(o));
     if (filters) rts = rts.filter((rt) => matchFilters(rt.rec, filters, (ref) => imageMatches(rt.rec, ref)));
     rts.sort((a, b) => b.rec.Created - a.rec.Created);
     if (o.limit && o.limit > 0) rts = rts.slice(0, o.limit);
@@ -187,13 +187,18 @@ export class Containers implements ContainersApi {
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const rt of [...this.#p.registry.all()]) {
-      if (rt.rec.State.Status === "running" || rt.rec.State.Status === "removing") continue;
+      if (isUp(rt.rec.State.Status) || rt.rec.State.Status === "removing") continue;
       reclaimed += (await this.#p.layers.sizes(rt)).SizeRw;
       await this.remove(rt.rec.Id);
       deleted.push(rt.rec.Id);
     }
     return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
   }
+}
+
+/** Running or restarting: what Docker counts as running (`docker ps` without -a lists it, prune keeps it). */
+function isUp(status: string): boolean {
+  return status === "running" || status === "restarting";
 }
 
 /** A stream of the given bytes, then its end. */
