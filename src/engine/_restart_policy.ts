@@ -6,7 +6,7 @@
  * 100 ms once a run lasted 10 seconds. The backoff lives as long as the engine holds the
  * container (Docker's restart manager is in memory too); a user's start begins it anew.
  */
-import { conflict, invalid } from "./errors.ts";
+import { invalid } from "./errors.ts";
 import type { HostConfig, RestartPolicy } from "./wire.ts";
 
 /** The policies Docker knows, in the order its error message lists them. */
@@ -42,10 +42,10 @@ export function checkRestartPolicy(p: RestartPolicy | null | undefined, autoRemo
   if (autoRemove && p.Name !== "no") throw invalid("can't create 'AutoRemove' container with restart policy");
 }
 
-/** `docker update --restart` of an AutoRemove container (moby container.UpdateContainer). Errors: conflict. */
-export function checkPolicyUpdate(p: RestartPolicy, autoRemove: boolean): void {
-  if (autoRemove && p.Name && p.Name !== "no") throw conflict("Restart policy cannot be updated because AutoRemove is enabled for the container");
+/** `docker update --restart` (moby daemon.update): Docker's checks, then no policy on an AutoRemove container. Errors: invalid. */
+export function checkPolicyUpdate(p: RestartPolicy, autoRemove: boolean, id: string): void {
   checkRestartPolicy(p, false);
+  if (autoRemove && p.Name !== "no") throw invalid(`Cannot update container ${id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
 }
 
 /** What decides a restart: the exit, whether the user stopped the container, and how often it was restarted already. */

@@ -1,5 +1,5 @@
 /**
- * `engine.containers`: Docker's container verbs. Create, rename, list, inspect, logs,
+ * `engine.containers`: Docker's container verbs. Create, update (_update.ts), rename, list, inspect, logs,
  * attach, diff, export, commit and prune are here; the archive verbs of `docker cp` are
  * archive.ts's (handed in); start, stop, kill, restart, wait and
  * remove are the lifecycle's (handed in), so the state machine has one owner. The
@@ -11,6 +11,7 @@ import { inspectView, summaryView } from "./_container_views.ts";
 import { buildRecord, resolveMounts } from "./_create.ts";
 import type { EngineImages } from "./_engine_images.ts";
 import { matchFilters } from "./_filters.ts";
+import { applyUpdate, type UpdateOptions } from "./_update.ts";
 import { randomId } from "./_format.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import type { Lifecycle } from "./_lifecycle.ts";
@@ -91,6 +92,14 @@ export class Containers implements ContainersApi {
   }
   remove(ref: string, o?: { force?: boolean; v?: boolean }): Promise<void> {
     return this.#p.lifecycle.remove(ref, o);
+  }
+
+  async update(ref: string, o: UpdateOptions): Promise<{ Warnings: string[] }> {
+    const rt = this.#p.registry.get(ref);
+    const warnings = applyUpdate(rt, o ?? {});
+    await this.#p.registry.save(rt);
+    this.#event(rt.rec, "update");
+    return { Warnings: warnings };
   }
 
   async rename(ref: string, newName: string): Promise<void> {
