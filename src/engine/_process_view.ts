@@ -4,12 +4,15 @@
  * `MountedVfs`). Mount points of volumes and binds are made in the container's layer as
  * Docker makes them; a volume is held for the run (`begin`, ended at exit by the
  * lifecycle), starts with a copy of the image's content when new and empty, and emits
- * `mount`; a bind is the platform's host directory.
+ * `mount`; a bind is the platform's host directory; a tmpfs is one of the container's own
+ * mounts. With `--read-only` (HostConfig.ReadonlyRootfs) the union refuses every change
+ * (EROFS) while the mounts keep their own mode.
  */
 import type { FileSystem, UnionFS } from "../fs/mod.ts";
 import { MountedVfs, type MountedFs } from "../wasi/mod.ts";
 import { populateVolume } from "./_populate.ts";
 import { containerMounts } from "./_container_mounts.ts";
+import { tmpfsMounts } from "./_tmpfs.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
 import type { EventBus } from "./events.ts";
 import type { EngineOptions } from "./options.ts";
@@ -26,7 +29,9 @@ interface ViewParts {
 export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionFS): Promise<FileSystem> {
   const mounts = rt.rec.Mounts ?? [];
   const table: MountedFs[] = containerMounts(rt.rec, fs, mounts);
+  for (const m of tmpfsMounts(rt.rec)) ensureDir(fs, m.target); // served by the container's own mounts (containerMounts)
   for (const m of mounts) {
+    if (m.Type === "tmpfs") continue;
     ensureDir(fs, m.Destination);
     if (m.Type === "volume") {
       const vol = await p.volumes.begin(m.Name!);
@@ -39,7 +44,7 @@ export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionF
       table.push({ target: m.Destination, fs: dir, readOnly: !m.RW, bind: { source: m.Source } });
     }
   }
-  return new MountedVfs(fs, table);
+  return new MountedVfs(fs, table, { readOnlyRoot: !!rt.rec.HostConfig.ReadonlyRootfs });
 }
 
 /** mkdir -p in the container's layer (a mount point, as Docker makes them). */
