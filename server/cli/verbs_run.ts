@@ -20,8 +20,11 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: "memory", short: "m", type: "string", valueName: "bytes", desc: "Memory limit (WebAssembly memory cap)" },
   { long: "mount", type: "list", valueName: "mount", desc: "Attach a filesystem mount to the container (type=volume|bind,source=…,target=…[,readonly])" },
   { long: "name", type: "string", desc: "Assign a name to the container" },
+  { long: "read-only", type: "bool", desc: "Mount the container's root filesystem as read only" },
+  { long: "restart", type: "string", desc: "Restart policy to apply when a container exits (default \"no\")" },
   { long: "rm", type: "bool", desc: "Automatically remove the container and its associated anonymous volumes when it exits" },
   { long: "stop-timeout", type: "int", desc: "Timeout (in seconds) to stop a container" },
+  { long: "tmpfs", type: "list", desc: "Mount a tmpfs directory (/path[:size=…,mode=…])" },
   { long: "tty", short: "t", type: "bool", desc: "Allocate a pseudo-TTY" },
   { long: "user", short: "u", type: "string", desc: "Username or UID (format: <name|uid>[:<group|gid>])" },
   { long: "volume", short: "v", type: "list", desc: "Bind mount a volume (NAME:/dst[:ro] or /host/dir:/dst[:ro])" },
@@ -38,10 +41,33 @@ export function memoryBytes(v: string | undefined): number | undefined {
 
 function _mount(spec: string): Record<string, unknown> {
   const kv = Object.fromEntries(spec.split(",").map((p) => [p.split("=")[0]!.trim(), p.includes("=") ? p.slice(p.indexOf("=") + 1) : "true"]));
+  const size = kv["tmpfs-size"] === undefined ? undefined : memoryBytes(kv["tmpfs-size"]);
+  const mode = kv["tmpfs-mode"] === undefined ? undefined : parseInt(kv["tmpfs-mode"], 8);
   return {
     Type: kv["type"] ?? "volume", Source: kv["source"] ?? kv["src"], Target: kv["target"] ?? kv["destination"] ?? kv["dst"],
     ReadOnly: ["true", "1"].includes(kv["readonly"] ?? kv["ro"] ?? "false"),
+    ...(size !== undefined || mode !== undefined ? { TmpfsOptions: { SizeBytes: size, Mode: Number.isNaN(mode) ? undefined : mode } } : {}),
   };
+}
+
+/**
+ * `--restart no|always|on-failure[:N]|unless-stopped` as the docker CLI reads it
+ * (opts.ParseRestartPolicy): the name and an integer count; the engine checks the rest.
+ */
+export function restartPolicy(v: string | undefined): { Name: string; MaximumRetryCount: number } | undefined {
+  if (v === undefined) return undefined;
+  if (v === "") return { Name: "no", MaximumRetryCount: 0 };
+  const at = v.indexOf(":");
+  const name = at < 0 ? v : v.slice(0, at), count = at < 0 ? "" : v.slice(at + 1);
+  if (!name) throw new CliError("invalid restart policy format: no policy provided before colon", 125);
+  if (count && !/^[+-]?\d+$/.test(count)) throw new CliError("invalid restart policy format: maximum retry count must be an integer", 125);
+  return { Name: name, MaximumRetryCount: count ? Number(count) : 0 };
+}
+
+/** `--tmpfs /path[:opts]` → HostConfig.Tmpfs. */
+function tmpfsOf(list: readonly string[]): Record<string, string> | undefined {
+  if (!list.length) return undefined;
+  return Object.fromEntries(list.map((t) => (t.includes(":") ? [t.slice(0, t.indexOf(":")), t.slice(t.indexOf(":") + 1)] : [t, ""])));
 }
 
 /** The create body and name from run/create flags; `consoleSize` is the TTY's first size (API ≥ 1.42's HostConfig.ConsoleSize). */
@@ -51,6 +77,9 @@ export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}
   const attach = flag.list(p, "attach");
   const labels = Object.fromEntries(flag.list(p, "label").map((l) => [l.split("=")[0]!, l.includes("=") ? l.slice(l.indexOf("=") + 1) : ""]));
   const entrypoint = flag.str(p, "entrypoint");
+  const restart = restartPolicy(flag.str(p, "restart"));
+  if (restart && restart.Name !== "no" && flag.bool(p, "rm")) throw new CliError("strata: Conflicting options: --restart and --rm", 125);
+  const tmpfs = tmpfsOf(flag.list(p, "tmpfs"));
   return {
     name: flag.str(p, "name"),
     body: {
@@ -63,6 +92,7 @@ export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}
         AutoRemove: flag.bool(p, "rm"), Memory: memoryBytes(flag.str(p, "memory")) ?? 0,
         Binds: flag.list(p, "volume"), Mounts: flag.list(p, "mount").map(_mount),
         ...(o.consoleSize ? { ConsoleSize: o.consoleSize } : {}),
+        ...(restart ? { RestartPolicy: restart } : {}), ...(flag.bool(p, "read-only") ? { ReadonlyRootfs: true } : {}), ...(tmpfs ? { Tmpfs: tmpfs } : {}),
       },
     },
   };
