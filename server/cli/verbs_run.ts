@@ -78,7 +78,7 @@ export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}
   const labels = Object.fromEntries(flag.list(p, "label").map((l) => [l.split("=")[0]!, l.includes("=") ? l.slice(l.indexOf("=") + 1) : ""]));
   const entrypoint = flag.str(p, "entrypoint");
   const restart = restartPolicy(flag.str(p, "restart"));
-  if (restart && restart.Name !== "no" && flag.bool(p, "rm")) throw new CliError("strata: Conflicting options: --restart and --rm", 125);
+  if (restart && restart.Name !== "no" && flag.bool(p, "rm")) throw new CliError("strata: conflicting options: cannot specify both --restart and --rm", 125);
   const tmpfs = tmpfsOf(flag.list(p, "tmpfs"));
   return {
     name: flag.str(p, "name"),

@@ -1,8 +1,8 @@
 /**
  * `strata update` (`strata container update`): a container's limits and restart policy,
  * as `docker update` sends them (POST /containers/{id}/update). Each container's name is
- * printed as it is updated; the engine's warnings (a limit strata does not enforce, a
- * memory limit that waits for the next start) go to stderr, as the docker CLI prints them.
+ * printed as it is updated, then the engine's warnings (a limit strata does not enforce, a
+ * memory limit that waits for the next start), on stdout as the docker CLI prints them.
  */
 import { type FlagDef, flag, type Parsed } from "./_args.ts";
 import { CliError, type Verb } from "./_verb.ts";
@@ -61,7 +61,7 @@ export const update: Verb = {
         await ctx.io.err(`Error response from daemon: ${err.message}\n`);
       }
     }
-    if (warnings.length) await ctx.io.err(`${warnings.join("\n")}\n`);
+    if (warnings.length) await ctx.io.out(`${warnings.join("\n")}\n`); // on stdout, after the names, as the docker CLI prints them
     return failed.length ? 1 : 0;
   },
 };
