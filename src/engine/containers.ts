@@ -144,6 +144,7 @@ export class Containers implements ContainersApi {
 
   attach(ref: string, o: AttachOptions = {}): AttachSession {
     const rt = this.#p.registry.get(ref);
+    if (rt.rec.State.Status === "restarting") throw conflict("You cannot attach to a restarting container, wait until it is running");
     const keys = rt.rec.Config.Tty && o.stdin ? parseDetachKeys(o.detachKeys ?? "") : undefined;
     const session = attachTo(rt.logs, o);
     if (o.stdin) {

@@ -65,6 +65,8 @@ t("an always container that exits at once waits out the backoff as restarting: p
   assert.equal(await failure(engine.containers.remove("loop")),
     ["conflict", `cannot remove container "/loop": container is restarting: stop the container before removing or force remove`]);
   assert.equal(await failure(() => engine.exec.create("loop", { Cmd: ["true"] })), ["conflict", `Container ${Id} is restarting, wait until the container is running`]);
+  assert.equal(await failure(() => engine.containers.attach("loop", {})), ["conflict", "You cannot attach to a restarting container, wait until it is running"]);
+  assert.equal(await failure(engine.containers.start("loop")), ["not-modified", "container already started"]);
   const destroyed = nth(engine, Id, "destroy", 1);
   await engine.containers.remove("loop", { force: true }); // mid-backoff
   await destroyed;
@@ -102,6 +104,19 @@ t("stop of a restarting container cancels the restart: it stays exited, with a s
   const c = await engine.containers.inspect(Id);
   assert.equal([starts, c.State.Status, c.State.ExitCode, c.State.Restarting], [0, "exited", 2, false]);
   assert.equal(await failure(engine.containers.stop(Id)), ["not-modified", "container already stopped"]);
+});
+
+t("kill of a restarting container cancels the restart too, and the user's stop is remembered", async () => {
+  const engine = await sampleEngine(["toolbox"]);
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["false"], HostConfig: { RestartPolicy: { Name: "always" } } });
+  const dies = nth(engine, Id, "die", 1);
+  await engine.containers.start(Id);
+  await dies;
+  await engine.containers.kill(Id);
+  const c = await engine.containers.inspect(Id);
+  assert.equal([c.State.Status, c.State.Restarting, c.State.Running], ["exited", false, false]);
+  assert.is((await engine.store.getRecord<{ ManuallyStopped?: boolean }>("container", Id))?.ManuallyStopped, true);
+  assert.equal(await failure(engine.containers.kill(Id)), ["conflict", `cannot kill container: ${Id}: container ${Id} is not running`]);
 });
 
 t("a user's start or restart begins the count anew, as Docker's", async () => {
