@@ -64,6 +64,13 @@ export function restartPolicy(v: string | undefined): { Name: string; MaximumRet
   return { Name: name, MaximumRetryCount: count ? Number(count) : 0 };
 }
 
+/** `--restart` of run/create, with the docker CLI's conflict with `--rm`. Errors: CliError (125). */
+function restartFlag(p: Parsed): { Name: string; MaximumRetryCount: number } | undefined {
+  const restart = restartPolicy(flag.str(p, "restart"));
+  if (restart && restart.Name !== "no" && flag.bool(p, "rm")) throw new CliError("strata: conflicting options: cannot specify both --restart and --rm", 125);
+  return restart;
+}
+
 /** `--tmpfs /path[:opts]` → HostConfig.Tmpfs. */
 function tmpfsOf(list: readonly string[]): Record<string, string> | undefined {
   if (!list.length) return undefined;
@@ -77,8 +84,7 @@ export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}
   const attach = flag.list(p, "attach");
   const labels = Object.fromEntries(flag.list(p, "label").map((l) => [l.split("=")[0]!, l.includes("=") ? l.slice(l.indexOf("=") + 1) : ""]));
   const entrypoint = flag.str(p, "entrypoint");
-  const restart = restartPolicy(flag.str(p, "restart"));
-  if (restart && restart.Name !== "no" && flag.bool(p, "rm")) throw new CliError("strata: conflicting options: cannot specify both --restart and --rm", 125);
+  const restart = restartFlag(p);
   const tmpfs = tmpfsOf(flag.list(p, "tmpfs"));
   return {
     name: flag.str(p, "name"),
@@ -194,7 +200,9 @@ export const run: Verb = {
     const detach = flag.bool(p, "detach"), tty = flag.bool(p, "tty");
     const stdin = flag.bool(p, "interactive") || flag.list(p, "attach").includes("stdin");
     if (!detach) checkTty(ctx.io, { stdin, tty });
-    const c = await ctx.client({ persistent: detach });
+    // A restart policy outlives the command too: its restarts need a server (docs/cli.md).
+    const restarts = (restartFlag(p)?.Name ?? "no") !== "no";
+    const c = await ctx.client({ persistent: detach || restarts });
     const id = await _create(ctx, c, p, "run");
     if (detach) {
       await c.call("POST", `/containers/${id}/start`).catch((err) => {

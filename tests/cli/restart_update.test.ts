@@ -27,10 +27,11 @@ t("--restart is sent as Docker's RestartPolicy; a bad one is refused as docker r
   assert.is(c.code, 0, c.stderr);
   const policy = await run(["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", "pol"]);
   assert.is(policy.stdout, `{"Name":"on-failure","MaximumRetryCount":3}\n`);
-  const bad = await run(["run", "--restart", "always:2", "toolbox", "true"]);
+  // create, not run: a run with a restart policy goes through a (background) server, as run -d does.
+  const bad = await run(["create", "--restart", "always:2", "toolbox", "true"]);
   assert.is(bad.code, 125);
   assert.match(bad.stderr, /invalid restart policy: maximum retry count can only be used with 'on-failure'/);
-  const format = await run(["run", "--restart", "on-failure:x", "toolbox", "true"]);
+  const format = await run(["create", "--restart", "on-failure:x", "toolbox", "true"]);
   assert.equal([format.code, format.stderr.trim()], [125, "invalid restart policy format: maximum retry count must be an integer"]);
   const rm = await run(["run", "--rm", "--restart", "always", "toolbox", "true"]);
   assert.equal([rm.code, rm.stderr.trim()], [125, "strata: conflicting options: cannot specify both --restart and --rm"]);
