@@ -41,12 +41,12 @@ t("create refuses a bad restart policy with 400 in Docker's words, and --rm with
 t("a restarting container: inspect says Running and Restarting with its RestartCount; DELETE is 409 without force, 204 with it", async () => {
   const api = await sampleApi();
   let id = "";
-  const died = dies(api, () => id, 2);
+  const died = dies(api, () => id, 4); // then it waits 800 ms to restart
   id = (await create(api, { Cmd: ["sh", "-c", "exit 5"], HostConfig: { RestartPolicy: { Name: "always" } } })).body.Id;
   await api.req(`/v1.47/containers/${id}/start`, post());
   await died;
   const c = await (await api.req(`/v1.47/containers/${id}/json`)).json() as { State: Record<string, unknown>; RestartCount: number; HostConfig: { RestartPolicy: unknown } };
-  assert.equal([c.State["Status"], c.State["Running"], c.State["Restarting"], c.State["ExitCode"], c.RestartCount], ["restarting", true, true, 5, 2]);
+  assert.equal([c.State["Status"], c.State["Running"], c.State["Restarting"], c.State["ExitCode"], c.RestartCount], ["restarting", true, true, 5, 4]);
   assert.equal(c.HostConfig.RestartPolicy, { Name: "always" });
   const ps = await (await api.req(`/v1.47/containers/json?filters=${encodeURIComponent(JSON.stringify({ status: ["restarting"] }))}`)).json() as Array<{ State: string }>;
   assert.equal(ps.map((p) => p.State), ["restarting"]);

@@ -19,10 +19,11 @@ let server: Started;
 const dockerAt = (url: string) => (args: string[]) => runClient("docker", args, { env: { DOCKER_HOST: url }, timeoutMs: 20_000 });
 const docker = (args: string[]) => dockerAt(server.url)(args);
 
-/** Wait until `docker inspect -f format name` prints `want`. */
-async function inspectUntil(name: string, format: string, want: string): Promise<void> {
+/** Wait until `docker inspect -f format name` prints `want` (or what `want` accepts). */
+async function inspectUntil(name: string, format: string, want: string | ((s: string) => boolean)): Promise<void> {
   let last = "";
-  await until(async () => (last = (await docker(["inspect", "-f", format, name])).out.trim()) === want, {
+  const ok = typeof want === "string" ? (s: string) => s === want : want;
+  await until(async () => ok(last = (await docker(["inspect", "-f", format, name])).out.trim()), {
     pollMs: 100, what: () => `${name} to show ${JSON.stringify(want)} for ${format} (last: ${JSON.stringify(last)})`,
   });
 }
@@ -48,7 +49,8 @@ if (!hasDocker) {
 
   t("a restarting container: ps shows Restarting, rm refuses it as Docker does, rm -f removes it", async () => {
     assert.is((await docker(["run", "-d", "--name", "loop", "--restart", "always", "toolbox", "sh", "-c", "exit 4"])).code, 0);
-    await inspectUntil("loop", "{{.State.Status}} {{.State.Restarting}}", "restarting true");
+    // Past the 4th restart the next waits 1.6 s (the backoff doubles): time to look at it while it waits.
+    await inspectUntil("loop", "{{.State.Status}} {{.State.Restarting}} {{.RestartCount}}", (s) => /^restarting true ([4-9]|\d\d)$/.test(s));
     const ps = await docker(["ps", "--filter", "status=restarting", "--format", "{{.Names}} {{.Status}}"]);
     assert.match(ps.out, /^loop Restarting \(4\) /);
     const rm = await docker(["rm", "loop"]);
