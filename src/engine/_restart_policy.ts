@@ -49,7 +49,7 @@ export function checkPolicyUpdate(p: RestartPolicy, autoRemove: boolean, id: str
 }
 
 /** What decides a restart: the exit, whether the user stopped the container, and how often it was restarted already. */
-export interface ExitFacts {
+interface ExitFacts {
   exitCode: number;
   /** Stopped or killed by the user (or, at an engine's start, remembered so). */
   manuallyStopped: boolean;
