@@ -43,6 +43,8 @@ export class Restarts {
     const delay = rt.backoff.next(s.FinishedAt - s.StartedAt);
     this.#pending.add(rt);
     rt.restartTimer = setTimeout(() => this.#fire(rt), delay);
+    // A pending restart alone does not keep a process alive (Node's timers have unref; a server's socket does that).
+    (rt.restartTimer as { unref?: () => void }).unref?.();
     return true;
   }
 
