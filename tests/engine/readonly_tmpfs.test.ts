@@ -7,29 +7,38 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { closeWorkers } from "../../src/wasi/mod.ts";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runtimeHost } from "../../server/platform/mod.ts";
 import { failure, heldOpen, run, sampleEngine } from "./_samples.ts";
 
-const { workerHost } = runtimeHost();
+const { workerHost, platform } = runtimeHost();
 const t = suite("read-only rootfs and tmpfs mounts");
 t.after(() => closeWorkers(workerHost));
 
-const WRITES = "touch /x; echo a > /etc/y; mkdir /d; rm /etc/motd; echo v > /vol/f && cat /vol/f; echo t > /t/f && cat /t/f";
+const WRITES = "touch /x; echo a > /etc/y; mkdir /d; rm /etc/motd; echo v > /vol/f && cat /vol/f; echo t > /t/f && cat /t/f; echo b > /host/f && cat /host/f";
 
 for (const [mode, opts] of [["inline", {}], ["in workers", { workerHost }]] as const) {
-  t(`--read-only: writes to the rootfs fail with "Read-only file system"; a volume and a tmpfs stay writable (${mode})`, async () => {
-    const engine = await sampleEngine(["toolbox"], opts);
-    const r = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", WRITES], HostConfig: { ReadonlyRootfs: true, Binds: ["data:/vol"], Tmpfs: { "/t": "" } } });
-    assert.is(r.stdout, "v\nt\n");
-    assert.is(r.stderr, [
-      "touch: cannot touch '/x': Read-only file system",
-      "sh: can't create /etc/y: Read-only file system",
-      "mkdir: cannot create directory '/d': Read-only file system",
-      "rm: cannot remove '/etc/motd': Read-only file system",
-    ].join("\n") + "\n");
-    assert.equal((await engine.containers.changes(r.id)).map((c) => c.Path), ["/t", "/vol"]); // only the mount points Docker makes
-    const touch = await run(engine, { Image: "toolbox", Cmd: ["touch", "/x"], HostConfig: { ReadonlyRootfs: true } });
-    assert.equal([touch.code, touch.stderr], [1, "touch: cannot touch '/x': Read-only file system\n"]);
+  t(`--read-only: writes to the rootfs fail with "Read-only file system"; a volume, a bind and a tmpfs stay writable (${mode})`, async () => {
+    const host = mkdtempSync(join(tmpdir(), "strata-ro-bind-"));
+    try {
+      const engine = await sampleEngine(["toolbox"], { ...opts, platform });
+      const r = await run(engine, { Image: "toolbox", Cmd: ["sh", "-c", WRITES], HostConfig: { ReadonlyRootfs: true, Binds: ["data:/vol", `${host}:/host`], Tmpfs: { "/t": "" } } });
+      assert.is(r.stdout, "v\nt\nb\n");
+      assert.is(readFileSync(join(host, "f"), "utf8"), "b\n");
+      assert.is(r.stderr, [
+        "touch: cannot touch '/x': Read-only file system",
+        "sh: can't create /etc/y: Read-only file system",
+        "mkdir: cannot create directory '/d': Read-only file system",
+        "rm: cannot remove '/etc/motd': Read-only file system",
+      ].join("\n") + "\n");
+      assert.equal((await engine.containers.changes(r.id)).map((c) => c.Path), ["/host", "/t", "/vol"]); // only the mount points Docker makes
+      const touch = await run(engine, { Image: "toolbox", Cmd: ["touch", "/x"], HostConfig: { ReadonlyRootfs: true } });
+      assert.equal([touch.code, touch.stderr], [1, "touch: cannot touch '/x': Read-only file system\n"]);
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
   });
 
   t(`--tmpfs: an empty directory over the image's path, with its options in /proc/mounts, not in diff or commit (${mode})`, async () => {
