@@ -96,4 +96,17 @@ t("update discards the limits strata does not enforce with a warning; an empty p
   assert.equal([conflictRm.status, await message(conflictRm)], [400, `Cannot update container ${rm}: Restart policy cannot be updated because AutoRemove is enabled for the container`]);
 });
 
+t("update of a running container's memory limit says it applies from the next start", async () => {
+  const api = await sampleApi();
+  const { Id } = (await create(api, { Cmd: ["cat"], OpenStdin: true, StdinOnce: true })).body;
+  let ctrl!: ReadableStreamDefaultController<Uint8Array>;
+  api.engine.containers.attach(Id, { stdin: new ReadableStream<Uint8Array>({ start: (c) => void (ctrl = c) }) });
+  await api.req(`/v1.47/containers/${Id}/start`, post());
+  const r = await api.req(`/v1.47/containers/${Id}/update`, post({ Memory: 16 << 20 }));
+  assert.equal(await r.json(), { Warnings: ["The memory limit applies from the container's next start: a running WebAssembly program's memory cap cannot change"] });
+  ctrl.close();
+  await api.engine.containers.wait(Id);
+  assert.is((await api.engine.containers.inspect(Id)).HostConfig.Memory, 16 << 20);
+});
+
 t.run();
