@@ -24,7 +24,8 @@ export async function openLocal(home: string, env: Record<string, string | undef
   // A worker takes longer to start than the engine to open and create a container: start it now, in parallel.
   if (workers && o.programs) warmWorkers(workers, 1);
   try {
-    const engine = await createEngine({ store, workerHost: workers, platform });
+    // autoRestart false: this engine lives for one command; restart policies act while a server runs.
+    const engine = await createEngine({ store, workerHost: workers, platform, autoRestart: false });
     const app = createApi(engine, { root: home });
     return localTransport(engine, app, { where: `in-process (${home})`, close: () => engine.close({ graceMs: 10_000 }) });
   } catch (err) {

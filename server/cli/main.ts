@@ -41,6 +41,7 @@ const container: Verb = {
     lazy("run", () => import("./verbs_run.ts").then((m) => m.run)),
     lazy("start", () => import("./verbs_run.ts").then((m) => m.start)),
     lazy("stop", () => import("./verbs_containers.ts").then((m) => m.stop)),
+    lazy("update", () => import("./verbs_update.ts").then((m) => m.update)),
     lazy("wait", () => import("./verbs_containers.ts").then((m) => m.wait)),
   ],
 };
@@ -102,6 +103,7 @@ const OTHERS: Array<Verb | VerbRef> = [
   lazy("start", () => import("./verbs_run.ts").then((m) => m.start)),
   lazy("stop", () => import("./verbs_containers.ts").then((m) => m.stop)),
   lazy("tag", () => import("./verbs_images.ts").then((m) => m.tag)),
+  lazy("update", () => import("./verbs_update.ts").then((m) => m.update)),
   lazy("wait", () => import("./verbs_containers.ts").then((m) => m.wait)),
 ];
 

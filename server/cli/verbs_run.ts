@@ -23,8 +23,11 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: "network", type: "string", desc: "Connect a container to a network (strata containers have none: default, none and bridge run without one)" },
   { long: "publish", short: "p", type: "list", desc: "Publish a container's port(s) to the host (refused: strata containers have no network)" },
   { long: "log-driver", type: "string", desc: "Logging driver for the container (json-file only)" },
+  { long: "read-only", type: "bool", desc: "Mount the container's root filesystem as read only" },
+  { long: "restart", type: "string", desc: "Restart policy to apply when a container exits (default \"no\")" },
   { long: "rm", type: "bool", desc: "Automatically remove the container and its associated anonymous volumes when it exits" },
   { long: "stop-timeout", type: "int", desc: "Timeout (in seconds) to stop a container" },
+  { long: "tmpfs", type: "list", desc: "Mount a tmpfs directory (/path[:size=…,mode=…])" },
   { long: "tty", short: "t", type: "bool", desc: "Allocate a pseudo-TTY" },
   { long: "user", short: "u", type: "string", desc: "Username or UID (format: <name|uid>[:<group|gid>])" },
   { long: "volume", short: "v", type: "list", desc: "Bind mount a volume (NAME:/dst[:ro] or /host/dir:/dst[:ro])" },
@@ -41,11 +44,14 @@ export function memoryBytes(v: string | undefined): number | undefined {
 
 function _mount(spec: string): Record<string, unknown> {
   const kv = Object.fromEntries(spec.split(",").map((p) => [p.split("=")[0]!.trim(), p.includes("=") ? p.slice(p.indexOf("=") + 1) : "true"]));
+  const size = kv["tmpfs-size"] === undefined ? undefined : memoryBytes(kv["tmpfs-size"]);
+  const mode = kv["tmpfs-mode"] === undefined ? undefined : parseInt(kv["tmpfs-mode"], 8);
   return {
     Type: kv["type"] ?? "volume", Source: kv["source"] ?? kv["src"], Target: kv["target"] ?? kv["destination"] ?? kv["dst"],
     ReadOnly: ["true", "1"].includes(kv["readonly"] ?? kv["ro"] ?? "false"),
     ...(kv["volume-subpath"] ? { VolumeOptions: { Subpath: kv["volume-subpath"] } } : {}),
     ...(kv["bind-propagation"] ? { BindOptions: { Propagation: kv["bind-propagation"] } } : {}),
+    ...(size !== undefined || mode !== undefined ? { TmpfsOptions: { SizeBytes: size, Mode: Number.isNaN(mode) ? undefined : mode } } : {}),
   };
 }
 
@@ -61,6 +67,33 @@ function _ports(specs: string[]): Record<string, Array<{ HostIp: string; HostPor
   return out;
 }
 
+/**
+ * `--restart no|always|on-failure[:N]|unless-stopped` as the docker CLI reads it
+ * (opts.ParseRestartPolicy): the name and an integer count; the engine checks the rest.
+ */
+export function restartPolicy(v: string | undefined): { Name: string; MaximumRetryCount: number } | undefined {
+  if (v === undefined) return undefined;
+  if (v === "") return { Name: "no", MaximumRetryCount: 0 };
+  const at = v.indexOf(":");
+  const name = at < 0 ? v : v.slice(0, at), count = at < 0 ? "" : v.slice(at + 1);
+  if (!name) throw new CliError("invalid restart policy format: no policy provided before colon", 125);
+  if (count && !/^[+-]?\d+$/.test(count)) throw new CliError("invalid restart policy format: maximum retry count must be an integer", 125);
+  return { Name: name, MaximumRetryCount: count ? Number(count) : 0 };
+}
+
+/** `--restart` of run/create, with the docker CLI's conflict with `--rm`. Errors: CliError (125). */
+function restartFlag(p: Parsed): { Name: string; MaximumRetryCount: number } | undefined {
+  const restart = restartPolicy(flag.str(p, "restart"));
+  if (restart && restart.Name !== "no" && flag.bool(p, "rm")) throw new CliError("strata: conflicting options: cannot specify both --restart and --rm", 125);
+  return restart;
+}
+
+/** `--tmpfs /path[:opts]` → HostConfig.Tmpfs. */
+function tmpfsOf(list: readonly string[]): Record<string, string> | undefined {
+  if (!list.length) return undefined;
+  return Object.fromEntries(list.map((t) => (t.includes(":") ? [t.slice(0, t.indexOf(":")), t.slice(t.indexOf(":") + 1)] : [t, ""])));
+}
+
 /** The create body and name from run/create flags; `consoleSize` is the TTY's first size (API ≥ 1.42's HostConfig.ConsoleSize). */
 export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}): { name?: string; body: Record<string, unknown> } {
   const [image, ...cmd] = p.args;
@@ -68,6 +101,8 @@ export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}
   const attach = flag.list(p, "attach");
   const labels = Object.fromEntries(flag.list(p, "label").map((l) => [l.split("=")[0]!, l.includes("=") ? l.slice(l.indexOf("=") + 1) : ""]));
   const entrypoint = flag.str(p, "entrypoint");
+  const restart = restartFlag(p);
+  const tmpfs = tmpfsOf(flag.list(p, "tmpfs"));
   return {
     name: flag.str(p, "name"),
     body: {
@@ -83,6 +118,7 @@ export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}
         ...(flag.str(p, "network") ? { NetworkMode: flag.str(p, "network") } : {}),
         ...(flag.list(p, "publish").length ? { PortBindings: _ports(flag.list(p, "publish")) } : {}),
         ...(flag.str(p, "log-driver") ? { LogConfig: { Type: flag.str(p, "log-driver"), Config: {} } } : {}),
+        ...(restart ? { RestartPolicy: restart } : {}), ...(flag.bool(p, "read-only") ? { ReadonlyRootfs: true } : {}), ...(tmpfs ? { Tmpfs: tmpfs } : {}),
       },
     },
   };
@@ -185,7 +221,9 @@ export const run: Verb = {
     const detach = flag.bool(p, "detach"), tty = flag.bool(p, "tty");
     const stdin = flag.bool(p, "interactive") || flag.list(p, "attach").includes("stdin");
     if (!detach) checkTty(ctx.io, { stdin, tty });
-    const c = await ctx.client({ persistent: detach, programs: true });
+    // A restart policy outlives the command too: its restarts need a server (docs/cli.md).
+    const restarts = (restartFlag(p)?.Name ?? "no") !== "no";
+    const c = await ctx.client({ persistent: detach || restarts, programs: true });
     const id = await _create(ctx, c, p, "run");
     if (detach) {
       await c.call("POST", `/containers/${id}/start`).catch((err) => {

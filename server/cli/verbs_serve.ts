@@ -65,11 +65,11 @@ function _list(given: string[], env: string | undefined): string[] | undefined {
   return values.length ? values : undefined;
 }
 
-/** Call `stop` once no container has run for `seconds` (the background server of `run -d`). */
+/** Call `stop` once no container has run (or waited to restart) for `seconds` (the background server of `run -d`). */
 function _exitWhenIdle(engine: EngineApi, seconds: number, stop: () => void): void {
   let idleSince = Date.now();
   const timer = setInterval(() => {
-    void engine.containers.list({ filters: { status: ["running"] } }).then((running) => {
+    void engine.containers.list({ filters: { status: ["running", "restarting"] } }).then((running) => {
       if (running.length) idleSince = Date.now();
       else if (Date.now() - idleSince >= seconds * 1000) {
         clearInterval(timer);

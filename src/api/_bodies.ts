@@ -13,15 +13,22 @@ const stringOrList = z.union([strings, z.string()]).nullable().optional();
 const labels = z.record(z.string(), z.string()).nullable().optional();
 
 const MountSpec = z.object({
-  Type: z.enum(["volume", "bind"]), Source: z.string().optional(), Target: z.string().min(1), ReadOnly: z.boolean().optional(),
+  Type: z.enum(["volume", "bind", "tmpfs"]), Source: z.string().optional(), Target: z.string().min(1), ReadOnly: z.boolean().optional(),
+  TmpfsOptions: z.object({ SizeBytes: z.number().int().nonnegative().optional(), Mode: z.number().int().nonnegative().optional() }).loose().nullable().optional(),
 }).loose();
+
+const RestartPolicy = z.object({ Name: z.string(), MaximumRetryCount: z.number().int().optional() }).loose().nullable().optional();
 
 const consoleSize = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).nullable().optional();
 
 const HostConfig = z.object({
   AutoRemove: z.boolean().optional(), Memory: z.number().int().nonnegative().optional(), ConsoleSize: consoleSize,
   Binds: strings.nullable().optional(), Mounts: z.array(MountSpec).nullable().optional(),
+  RestartPolicy, ReadonlyRootfs: z.boolean().optional(), Tmpfs: z.record(z.string(), z.string()).nullable().optional(),
 }).loose();
+
+/** `POST /containers/{id}/update`: Docker's Resources fields and RestartPolicy. */
+export const UpdateBody = z.object({ Memory: z.number().int().optional(), RestartPolicy }).loose();
 
 /** `POST /containers/create`: ContainerConfig + HostConfig (+ NetworkingConfig, ignored). */
 export const CreateBody = z.object({

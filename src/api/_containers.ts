@@ -1,13 +1,13 @@
 /** /containers/* lifecycle routes (Engine API v1.47), with the status codes clients whitelist. */
 import type { Hono } from "hono";
 import type { EngineApi, WaitCondition } from "../engine/mod.ts";
-import { CreateBody, jsonText, parseBody } from "./_bodies.ts";
+import { CreateBody, jsonText, parseBody, UpdateBody } from "./_bodies.ts";
 import { ApiError } from "./errors.ts";
 import { bool, filters, num } from "./_query.ts";
 
 const CONDITIONS = new Set<WaitCondition>(["not-running", "next-exit", "removed"]);
 
-/** Create, start, stop, kill, restart, remove, rename, list, inspect, changes, resize, prune. */
+/** Create, start, stop, kill, restart, remove, update, rename, list, inspect, changes, resize, prune. */
 export function containerRoutes(app: Hono, engine: EngineApi): void {
   const ct = engine.containers;
   app.get("/containers/json", async (c) => c.json(await ct.list({ all: bool(c, "all"), size: bool(c, "size"), limit: num(c, "limit"), filters: filters(c) })));
@@ -42,6 +42,7 @@ export function containerRoutes(app: Hono, engine: EngineApi): void {
     await ct.remove(c.req.param("id"), { force: bool(c, "force"), v: bool(c, "v") });
     return c.body(null, 204);
   });
+  app.post("/containers/:id/update", async (c) => c.json(await ct.update(c.req.param("id"), parseBody(UpdateBody, await jsonText(c)))));
   app.post("/containers/:id/rename", async (c) => {
     const name = c.req.query("name");
     if (!name) throw new ApiError(400, `invalid query: "name" is required`);

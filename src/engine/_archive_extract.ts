@@ -136,7 +136,7 @@ function* entry(x: Run, e: UploadEntry, parents: Parents, undo: UndoLog, dirTime
   const parent = parents.of(cut < 0 ? "" : e.path.slice(0, cut));
   const target = join(parent, e.path.slice(cut + 1));
   const mount = x.fs.mountOf(target);
-  if (mount?.readOnly) throw new FsError("EROFS", target, "extract");
+  if (x.fs.readOnlyAt(target)) throw new FsError("EROFS", target, "extract");
   const st = lstatOrNull(x.fs, target);
   if (st && x.opts.noOverwriteDirNonDir) {
     if (st.type === "dir" && e.type !== "dir") throw new EngineError("invalid", `cannot overwrite directory "${target}" with non-directory "${x.dest}"`);
@@ -265,7 +265,7 @@ class Parents {
       const here = lstatOrNull(view, cur);
       if (here?.type === "dir") continue;
       if (here) throw new FsError("ENOTDIR", cur, "extract");
-      if (view.mountOf(cur)?.readOnly) throw new FsError("EROFS", cur, "extract");
+      if (view.readOnlyAt(cur)) throw new FsError("EROFS", cur, "extract");
       this.undo.dirChanging(cur.slice(0, cur.lastIndexOf("/")) || "/");
       view.mkdir(cur, { mode: 0o755 });
       this.undo.created(cur);

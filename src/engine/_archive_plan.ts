@@ -20,7 +20,7 @@ import type { MountedVfs } from "../wasi/mod.ts";
 /** What an extraction uses of a filesystem: the view with its mounts, or the dry run's stand-in for it. */
 export type ExtractTarget =
   & Pick<FileSystem, "lstat" | "readlink" | "mkdir" | "symlink" | "link" | "rename" | "open" | "chmod" | "chown" | "utimes" | "readdir" | "rmdir" | "unlink">
-  & Pick<MountedVfs, "mountOf" | "mounts">;
+  & Pick<MountedVfs, "mountOf" | "mounts" | "readOnlyAt">;
 
 interface Node {
   kind: Kind;
@@ -43,6 +43,9 @@ export class PlanFs implements ExtractTarget {
   }
   mountOf(path: string): ReturnType<MountedVfs["mountOf"]> {
     return this.view.mountOf(path);
+  }
+  readOnlyAt(path: string): boolean {
+    return this.view.readOnlyAt(path);
   }
 
   /** What the archive made at `path` or above it: the node, "gone" (nothing is there), or undefined (ask the view). */
@@ -92,7 +95,7 @@ export class PlanFs implements ExtractTarget {
     }
   }
   #writable(path: string, op: string): void {
-    if (this.view.mountOf(path)?.readOnly) throw new FsError("EROFS", path, op);
+    if (this.view.readOnlyAt(path)) throw new FsError("EROFS", path, op);
   }
 
   mkdir(path: string): void {

@@ -17,6 +17,7 @@
 import type { UnionFS } from "../fs/mod.ts";
 import { MountedVfs, type MountedFs } from "../wasi/mod.ts";
 import { containerMounts } from "./_container_mounts.ts";
+import { tmpfsMounts } from "./_tmpfs.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
 import { invalid } from "./errors.ts";
@@ -54,13 +55,17 @@ export async function openCpView(p: ViewParts, rt: ContainerRuntime, o: { write:
     const running = rt.view instanceof MountedVfs && rt.view.root === union ? rt.view : null;
     const user = rt.rec.Mounts ?? [];
     if (running) table.push(...running.mounts.filter((m) => !RUNTIME_MOUNTS.has(m.target)));
-    else if (rt.rec.State.StartedAt !== 0) table.push(...containerMounts(rt.rec, union, user).filter((m) => !RUNTIME_MOUNTS.has(m.target)));
+    else if (rt.rec.State.StartedAt !== 0) {
+      // A stopped container has no tmpfs mounted: a copy reaches the layer beneath, as in Docker.
+      const tmpfs = new Set(tmpfsMounts(rt.rec).map((m) => m.target));
+      table.push(...containerMounts(rt.rec, union, user).filter((m) => !RUNTIME_MOUNTS.has(m.target) && !tmpfs.has(m.target)));
+    }
     for (const m of user) {
       if (m.Type === "volume") {
         const vol = o.write ? await p.volumes.begin(m.Name!) : await p.volumes.mount(m.Name!);
         if (o.write) begun.push(m.Name!);
         if (!running) table.push({ target: m.Destination, fs: vol, readOnly: !m.RW, ...(m.Subpath ? { path: `/${m.Subpath}` } : {}) });
-      } else if (!running) {
+      } else if (m.Type === "bind" && !running) {
         const bindDir = p.platform?.bindDir;
         if (!bindDir) throw invalid(`Cannot open the bind mount ${m.Source} of container ${rt.rec.Id}: this engine has no host directories`);
         table.push({ target: m.Destination, fs: bindDir(m.Source, { readOnly: !m.RW }), readOnly: !m.RW, bind: { source: m.Source } });
@@ -68,7 +73,7 @@ export async function openCpView(p: ViewParts, rt: ContainerRuntime, o: { write:
     }
     const untrace = o.write ? traceStopped(rt, union) : async () => {};
     return {
-      fs: new MountedVfs(union, table),
+      fs: new MountedVfs(union, table, { readOnlyRoot: !!rt.rec.HostConfig.ReadonlyRootfs }), // --read-only: a copy into the rootfs is refused too
       union,
       done: async () => {
         try {

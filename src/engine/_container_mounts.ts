@@ -1,6 +1,7 @@
 /**
  * What Docker mounts in every container besides its volumes and binds: /dev (a devfs),
- * /dev/shm (a tmpfs), /proc (a procfs), and the container's own /etc/hostname,
+ * /dev/shm (a tmpfs), /proc (a procfs), its `--tmpfs` mounts (_tmpfs.ts: a directory of
+ * `own` each, with its mode), and the container's own /etc/hostname,
  * /etc/hosts and /etc/resolv.conf, which Docker keeps outside the container's layer and
  * bind-mounts over the image's files. They are mounts, never in the union: `docker
  * diff`, commit and export do not see them. Made again at each start, as Docker writes
@@ -21,6 +22,7 @@
  */
 import { type FileSystem, FsError, UnionFS, WritableLayer } from "../fs/mod.ts";
 import { DevFs, type MountedFs, ProcFs } from "../wasi/mod.ts";
+import { type TmpfsMount, tmpfsMounts } from "./_tmpfs.ts";
 import type { ContainerRecord, MountPoint } from "./wire.ts";
 
 /** Docker's default /dev/shm size (HostConfig.ShmSize). */
@@ -60,8 +62,14 @@ function resolvConf(rec: ContainerRecord): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A tmpfs's line of /proc/mounts. */
+function tmpfsLine(m: TmpfsMount): string {
+  const size = m.sizeBytes ? `,size=${Math.floor(m.sizeBytes / 1024)}k` : "";
+  return `tmpfs ${m.target} tmpfs ${m.readOnly ? "ro" : "rw"},nosuid,nodev,noexec,relatime${size},mode=${m.mode.toString(8)} 0 0`;
+}
+
 /** /proc/mounts as Linux prints it for these mounts, in Docker's order. */
-function mountsText(shmBytes: number, files: string[], user: readonly MountPoint[]): string {
+function mountsText(shmBytes: number, files: string[], user: readonly MountPoint[], tmpfs: readonly TmpfsMount[]): string {
   const rw = (w: boolean) => (w ? "rw" : "ro");
   const lines = [
     "overlay / overlay rw,relatime 0 0",
@@ -69,7 +77,8 @@ function mountsText(shmBytes: number, files: string[], user: readonly MountPoint
     "tmpfs /dev tmpfs rw,nosuid,size=65536k,mode=755 0 0",
     `shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=${Math.floor(shmBytes / 1024)}k 0 0`,
     ...files.map((f) => `strata ${f} strata rw,relatime 0 0`),
-    ...user.map((m) => (m.Type === "bind" ? `host ${m.Destination} host ${rw(m.RW)},relatime 0 0` : `strata ${m.Destination} strata ${rw(m.RW)},relatime 0 0`)),
+    ...tmpfs.map(tmpfsLine),
+    ...user.filter((m) => m.Type !== "tmpfs").map((m) => (m.Type === "bind" ? `host ${m.Destination} host ${rw(m.RW)},relatime 0 0` : `strata ${m.Destination} strata ${rw(m.RW)},relatime 0 0`)),
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -87,16 +96,19 @@ export function containerMounts(rec: ContainerRecord, root: FileSystem, user: re
   own.writeFile("/hostname", enc.encode(`${rec.Config.Hostname}\n`));
   own.writeFile("/hosts", bytesOf(hostsFile(rec)));
   own.writeFile("/resolv.conf", bytesOf(resolvConf(rec)));
-  const taken = new Set(user.map((m) => m.Destination));
+  const tmpfs = tmpfsMounts(rec);
+  tmpfs.forEach((m, i) => own.mkdir(`/tmpfs${i}`, { mode: m.mode }));
+  const taken = new Set([...user.map((m) => m.Destination), ...tmpfs.map((m) => m.target)]);
   const files = isDir(root, "/etc") ? ["/etc/resolv.conf", "/etc/hostname", "/etc/hosts"].filter((f) => !taken.has(f)) : [];
   const shm = typeof rec.HostConfig.ShmSize === "number" && rec.HostConfig.ShmSize > 0 ? rec.HostConfig.ShmSize : SHM_SIZE;
   const table: MountedFs[] = [
-    { target: "/proc", fs: new ProcFs({ startedAt: now, mounts: mountsText(shm, files, user) }) },
+    { target: "/proc", fs: new ProcFs({ startedAt: now, mounts: mountsText(shm, files, user, tmpfs) }) },
     { target: "/dev", fs: new DevFs(BigInt(now) * 1_000_000n) },
     { target: "/dev/shm", fs: own, path: "/shm" },
     ...files.map((f) => ({ target: f, fs: own, path: f.slice("/etc".length) })),
   ];
-  return table.filter((m) => !taken.has(m.target));
+  const tmpfsTable = tmpfs.map((m, i): MountedFs => ({ target: m.target, fs: own, path: `/tmpfs${i}`, readOnly: m.readOnly }));
+  return [...table.filter((m) => !taken.has(m.target)), ...tmpfsTable];
 }
 
 function isDir(fs: FileSystem, path: string): boolean {

@@ -33,7 +33,7 @@ export function inspectView(rec: ContainerRecord, sizes?: Sizes) {
   return {
     Id: rec.Id, Created: isoTime(rec.Created), Path: argv[0] ?? "", Args: argv.slice(1),
     State: {
-      Status: s.Status, Running: s.Status === "running", Paused: false, Restarting: false, OOMKilled: s.OOMKilled,
+      Status: s.Status, Running: s.Status === "running" || s.Status === "restarting", Paused: false, Restarting: s.Status === "restarting", OOMKilled: s.OOMKilled,
       Dead: false, Pid: s.Pid, ExitCode: s.ExitCode, Error: s.Error, StartedAt: isoTime(s.StartedAt), FinishedAt: isoTime(s.FinishedAt),
     },
     Image: rec.ImageID, ResolvConfPath: "", HostnamePath: "", HostsPath: "", LogPath: "", Name: `/${rec.Name}`,

@@ -3,10 +3,13 @@
  * command (Entrypoint + Cmd, Docker's override rules), Env merged by name, Labels, and
  * the mounts resolved: `-v name:/dst[:ro]` and `--mount type=volume` (a missing named
  * volume is created), `-v /host:/dst[:ro]` and `--mount type=bind` through the platform,
- * and one anonymous volume for each image (or body) Volume not otherwise mounted.
+ * `--tmpfs` and `--mount type=tmpfs` checked (_tmpfs.ts), and one anonymous volume for
+ * each image (or body) Volume not otherwise mounted.
  */
 import { normalizePath } from "../wasi/mod.ts";
 import { invalid } from "./errors.ts";
+import { checkRestartPolicy } from "./_restart_policy.ts";
+import { tmpfsMounts } from "./_tmpfs.ts";
 import type { EnginePlatform } from "./options.ts";
 import type { ContainerRecord, CreateOptions, MountPoint, MountSpec } from "./wire.ts";
 import type { VolumeStore } from "./volumes.ts";
@@ -32,6 +35,7 @@ export function buildRecord(id: string, name: string, o: CreateOptions, image: {
   const entrypoint = given === null ? null : given ?? config.Entrypoint ?? null;
   const cmd = asList(o.Cmd) ?? (o.Entrypoint != null ? null : config.Cmd ?? null);
   if (!entrypoint?.length && !cmd?.length) throw invalid("No command specified");
+  checkRestartPolicy(o.HostConfig?.RestartPolicy, !!o.HostConfig?.AutoRemove);
   const volumes = { ...(config.Volumes ?? {}), ...(o.Volumes ?? {}) };
   return {
     Id: id, Name: name, Created: Date.now(), Image: o.Image, ImageID: image.id, Layers: image.diffIds,
@@ -85,15 +89,19 @@ function subpathOf(s: MountSpec): string | undefined {
 /** Resolve every mount of a new container, creating the volumes it names. Errors: invalid. */
 export async function resolveMounts(rec: ContainerRecord, volumes: Pick<VolumeStore, "create">, platform: EnginePlatform | undefined): Promise<MountPoint[]> {
   const specs: MountSpec[] = [...(rec.HostConfig.Binds ?? []).map(parseBind), ...(rec.HostConfig.Mounts ?? [])];
+  const tmpfs = tmpfsMounts(rec); // checks every tmpfs's options now, as Docker does at create
+  const flags = Object.keys(rec.HostConfig.Tmpfs ?? {}).map(normalizePath); // --tmpfs: not in inspect's Mounts, as in Docker
   for (const target of Object.keys(rec.Config.Volumes ?? {})) {
-    if (!specs.some((s) => normalizePath(s.Target) === normalizePath(target))) specs.push({ Type: "volume", Target: target });
+    // A volume of the image is not made where the container mounts something else (a tmpfs replaces it, as in Docker).
+    const mounted = specs.some((s) => normalizePath(s.Target) === normalizePath(target)) || tmpfs.some((t) => t.target === normalizePath(target));
+    if (!mounted) specs.push({ Type: "volume", Target: target });
   }
   const out: MountPoint[] = [];
   for (const s of specs) {
     if (!s.Target?.startsWith("/")) throw invalid(`invalid mount config: mount path must be absolute: ${s.Target ?? ""}`);
     const target = normalizePath(s.Target);
     if (target === "/") throw invalid("invalid specification: destination can't be '/'");
-    if (out.some((m) => m.Destination === target)) throw invalid(`Duplicate mount point: ${target}`);
+    if (out.some((m) => m.Destination === target) || flags.includes(target)) throw invalid(`Duplicate mount point: ${target}`);
     const rw = !s.ReadOnly;
     if (s.Type === "bind") {
       if (!platform?.bindDir) throw invalid("bind mounts of host directories are not available on this platform");
@@ -110,6 +118,8 @@ export async function resolveMounts(rec: ContainerRecord, volumes: Pick<VolumeSt
         Type: "volume", Name: v.Name, Source: sub ? `${v.Mountpoint}/${sub}` : v.Mountpoint, Destination: target, Driver: "local", Mode: rw ? "z" : "ro", RW: rw,
         Propagation: "", ...(anonymous ? { Anonymous: true } : {}), ...(sub ? { Subpath: sub } : {}),
       });
+    } else if (s.Type === "tmpfs") {
+      out.push({ Type: "tmpfs", Source: "", Destination: target, Mode: "", RW: rw, Propagation: "" });
     } else throw invalid(`invalid mount config: mount type unknown: "${(s as { Type: string }).Type}"`);
   }
   return out;

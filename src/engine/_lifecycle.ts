@@ -1,5 +1,6 @@
 /**
- * The container state machine: created → running → exited (and removing), with Docker's
+ * The container state machine: created → running → exited (and removing; running →
+ * restarting → running when its restart policy asks, _restarts.ts), with Docker's
  * events (`start`, `kill`, `die`, `stop`, `restart`, `destroy`, volume `mount`/`unmount`)
  * and Docker's errors (304 as "not-modified", 409 as "conflict"). While a process runs,
  * every change of its writable layer and every output write goes through to the store.
@@ -15,6 +16,7 @@ import { processView } from "./_process_view.ts";
 import { dockerProcess, makeWorkingDir } from "./_process_env.ts";
 import { programSha256 } from "./_program_hash.ts";
 import type { ContainerRegistry } from "./_registry.ts";
+import { Restarts } from "./_restarts.ts";
 import { ContainerRuntime, type ExitStatus } from "./_runtime.ts";
 import { ProcessStdin } from "./_stdin.ts";
 import { outputTerminal } from "./pty.ts";
@@ -38,8 +40,10 @@ const SIGNALS: Record<string, string> = { KILL: "9", TERM: "15", INT: "2", HUP: 
 
 export class Lifecycle {
   readonly #p: LifecycleParts;
+  readonly #restarts: Restarts;
   constructor(parts: LifecycleParts) {
     this.#p = parts;
+    this.#restarts = new Restarts({ start: (rt) => this.#start(rt, { auto: true }), save: (rt) => parts.registry.save(rt) });
   }
 
   #event(rec: ContainerRecord, action: string, extra?: Record<string, string>): void {
@@ -58,6 +62,7 @@ export class Lifecycle {
    */
   async restore(rec: ContainerRecord): Promise<void> {
     const rt = this.runtime(rec);
+    if (rec.State.Status === "restarting") rec.State.Status = "exited"; // its restart died with the engine (startOnOpen decides again)
     if (rec.State.Status === "running" || rec.State.Status === "removing") {
       const ran = rec.State.Status === "running";
       Object.assign(rec.State, { Status: "exited", ExitCode: ran ? 255 : rec.State.ExitCode, FinishedAt: Date.now(), Pid: 0, Error: ran ? "engine stopped while the container ran" : "" });
@@ -82,7 +87,21 @@ export class Lifecycle {
   }
 
   /**
-   * Errors: not-found; not-modified when running; conflict while being removed. A start
+   * Start again, as the engine opens its store, the containers whose restart policy says
+   * so (Docker's daemon at its start). A start that fails goes on the container's State.Error.
+   */
+  async startOnOpen(): Promise<void> {
+    for (const rt of [...this.#p.registry.all()]) {
+      if (!Restarts.atOpen(rt)) continue;
+      await this.#start(rt).catch(async (err: unknown) => {
+        rt.rec.State.Error = `failed to restart the container: ${err instanceof Error ? err.message : String(err)}`;
+        await this.#p.registry.save(rt);
+      });
+    }
+  }
+
+  /**
+   * Errors: not-found; not-modified when running (or restarting); conflict while being removed. A start
    * that fails removes an AutoRemove container, as moby does (so `docker run --rm`, which
    * waits for the removal, ends).
    */
@@ -99,11 +118,15 @@ export class Lifecycle {
     }
   }
 
-  async #start(rt: ContainerRuntime): Promise<void> {
+  /** `auto`: a restart of its restart policy (nothing to do when it is no longer "restarting"); otherwise the user's start. */
+  async #start(rt: ContainerRuntime, o: { auto?: boolean } = {}): Promise<void> {
     const s = rt.rec.State.Status;
-    if (s === "running") throw new EngineError("not-modified", "container already started");
+    if (o.auto && s !== "restarting") return;
+    if (!o.auto && (s === "running" || s === "restarting")) throw new EngineError("not-modified", "container already started");
     if (s === "removing") throw conflict(`cannot start container ${rt.rec.Id}: container is marked for removal and cannot be started`);
     await rt.exiting;
+    if (!o.auto) this.#restarts.userStart(rt);
+    rt.stopRequested = false;
     const { store, options } = this.#p;
     const fs = await this.#p.layers.mount(rt);
     rt.layerChanged();
@@ -171,11 +194,12 @@ export class Lifecycle {
       await this.#p.volumes.end(name).catch(failed);
       events.emit("volume", "unmount", name, { container: rt.rec.Id, driver: "local" });
     }
+    const restarting = owned && this.#restarts.afterExit(rt);
     if (owned) await registry.save(rt);
     this.#event(rt.rec, "die", { exitCode: String(code), execDuration: String(Math.round((rt.rec.State.FinishedAt - rt.rec.State.StartedAt) / 1000)) });
     const status = rt.status();
     for (const w of rt.exitWaiters.splice(0)) w(status);
-    if (rt.rec.HostConfig.AutoRemove && registry.holds(rt)) {
+    if (!restarting && rt.rec.HostConfig.AutoRemove && registry.holds(rt)) {
       queueMicrotask(() => void this.#remove(rt, { force: true, v: true }).catch((err: unknown) => {
         rt.rec.State.Error = `Cannot remove the container: ${err instanceof Error ? err.message : String(err)}`; // as docker inspect would show it
       }));
@@ -214,13 +238,23 @@ export class Lifecycle {
     return this.#stop(this.#p.registry.get(ref), t);
   }
 
-  async #stop(rt: ContainerRuntime, t?: number): Promise<void> {
+  async #stop(rt: ContainerRuntime, t?: number, o: { byUser?: boolean } = { byUser: true }): Promise<void> {
+    if (await this.#restarts.cancel(rt)) return await this.#stoppedByUser(rt, "stop");
     if (rt.rec.State.Status !== "running" || !rt.proc) throw new EngineError("not-modified", "container already stopped");
     const grace = Math.max(0, t ?? rt.rec.Config.StopTimeout ?? 10) * 1000;
     this.#event(rt.rec, "kill", { signal: "15" });
+    rt.stopRequested = true;
+    if (o.byUser) rt.rec.ManuallyStopped = true; // saved with the exit
     endProcess(rt, "stop", grace);
     await settled(rt);
     this.#event(rt.rec, "stop");
+  }
+
+  /** A stop or kill by the user cancelled a pending restart: the container stays exited, and `unless-stopped` remembers it. */
+  async #stoppedByUser(rt: ContainerRuntime, event?: string): Promise<void> {
+    rt.rec.ManuallyStopped = true;
+    await this.#p.registry.save(rt);
+    if (event) this.#event(rt.rec, event);
   }
 
   /** Errors: not-found; conflict when not running; invalid for an unknown signal. */
@@ -229,17 +263,21 @@ export class Lifecycle {
     const name = signal.toUpperCase().replace(/^SIG/, "");
     const num = /^\d+$/.test(name) ? name : SIGNALS[name];
     if (!num) throw new EngineError("invalid", `Invalid signal: ${signal}`);
+    if (await this.#restarts.cancel(rt)) return await this.#stoppedByUser(rt);
     if (rt.rec.State.Status !== "running" || !rt.proc) throw conflict(`cannot kill container: ${ref}: container ${rt.rec.Id} is not running`);
     this.#event(rt.rec, "kill", { signal: num });
     if (num === "18" || num === "1" || num === "10" || num === "12") return; // no handler in a WASI program: ignored
+    rt.stopRequested = true;
+    rt.rec.ManuallyStopped = true; // saved with the exit
     endProcess(rt, num === "15" || num === "2" || num === "3" ? "stop" : "kill");
     await settled(rt);
   }
 
+  /** `docker restart`: stop when running (or cancel a pending restart), then start; a user's start, so RestartCount starts again at 0 as in Docker. */
   async restart(ref: string, t?: number): Promise<void> {
     const rt = this.#p.registry.get(ref);
-    if (rt.rec.State.Status === "running") await this.#stop(rt, t);
-    rt.rec.RestartCount++;
+    const s = rt.rec.State.Status;
+    if (s === "running" || s === "restarting" || rt.autoStart) await this.#stop(rt, t);
     await this.#start(rt);
     this.#event(rt.rec, "restart");
   }
@@ -255,7 +293,8 @@ export class Lifecycle {
       throw err;
     }
     if (condition === "removed") return await new Promise((resolve) => rt.removeWaiters.push(resolve));
-    if (condition === "not-running" && rt.rec.State.Status !== "running") {
+    // A restarting container counts as running, as in Docker: not-running waits for its next exit.
+    if (condition === "not-running" && rt.rec.State.Status !== "running" && rt.rec.State.Status !== "restarting") {
       await rt.exiting;
       return rt.status();
     }
@@ -269,8 +308,13 @@ export class Lifecycle {
 
   async #remove(rt: ContainerRuntime, o: { force?: boolean; v?: boolean }): Promise<void> {
     const { registry, store, volumes } = this.#p;
+    const s = rt.rec.State.Status;
+    if ((s === "running" || s === "restarting") && !o.force) {
+      throw conflict(`cannot remove container "/${rt.rec.Name}": container is ${s}: stop the container before removing or force remove`);
+    }
+    await this.#restarts.cancel(rt);
     if (rt.rec.State.Status === "running") {
-      if (!o.force) throw conflict(`cannot remove container "/${rt.rec.Name}": container is running: stop the container before removing or force remove`);
+      rt.stopRequested = true;
       endProcess(rt, "kill");
       await settled(rt);
     }
@@ -295,13 +339,14 @@ export class Lifecycle {
 
   /** Stop every running container (SIGTERM, kill after graceMs) and wait until every exit is recorded. */
   async stopAll(graceMs: number): Promise<void> {
+    await this.#restarts.close(); // an exit caused by the engine closing restarts nothing
     const all = [...this.#p.registry.all()];
     // A container that ended meanwhile answers not-modified ("already stopped"): nothing to
     // do, its exit is recorded and awaited just below. Any other error is the caller's.
     const ended = (err: unknown) => {
       if (!(err instanceof EngineError && err.kind === "not-modified")) throw err;
     };
-    await Promise.all(all.filter((rt) => rt.proc).map((rt) => this.#stop(rt, graceMs / 1000).catch(ended)));
+    await Promise.all(all.filter((rt) => rt.proc).map((rt) => this.#stop(rt, graceMs / 1000, { byUser: false }).catch(ended)));
     await Promise.all([...this.#p.registry.all()].map((rt) => rt.exiting));
   }
 }

@@ -6,12 +6,15 @@
  * lifecycle), starts with a copy of the image's content when new and empty, and emits
  * `mount`; a volume mounted with a subpath shows that directory of it (it must exist, as
  * in moby, and the volume is then not filled from the image); a bind is the platform's
- * host directory.
+ * host directory; a tmpfs is one of the container's own mounts. With `--read-only`
+ * (HostConfig.ReadonlyRootfs) the union refuses every change (EROFS) while the mounts
+ * keep their own mode.
  */
 import { type FileSystem, FsError, type UnionFS } from "../fs/mod.ts";
 import { MountedVfs, type MountedFs } from "../wasi/mod.ts";
 import { populateVolume } from "./_populate.ts";
 import { containerMounts } from "./_container_mounts.ts";
+import { tmpfsMounts } from "./_tmpfs.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
 import type { EventBus } from "./events.ts";
 import { invalid } from "./errors.ts";
@@ -32,7 +35,9 @@ export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionF
   const table: MountedFs[] = containerMounts(rt.rec, fs, mounts);
   // Subpaths are checked before any volume is held: a start refused here holds nothing.
   for (const m of mounts) if (m.Type === "volume" && m.Subpath) checkSubpath(await p.volumes.mount(m.Name!), m);
+  for (const m of tmpfsMounts(rt.rec)) ensureDir(fs, m.target); // served by the container's own mounts (containerMounts)
   for (const m of mounts) {
+    if (m.Type === "tmpfs") continue;
     ensureDir(fs, m.Destination);
     if (m.Type === "volume") {
       const vol = await p.volumes.begin(m.Name!);
@@ -45,7 +50,7 @@ export async function processView(p: ViewParts, rt: ContainerRuntime, fs: UnionF
       table.push({ target: m.Destination, fs: dir, readOnly: !m.RW, bind: { source: m.Source } });
     }
   }
-  return new MountedVfs(fs, table);
+  return new MountedVfs(fs, table, { readOnlyRoot: !!rt.rec.HostConfig.ReadonlyRootfs });
 }
 
 /** A volume's subpath must be a directory of it when the container starts (moby's wording). Errors: invalid. */

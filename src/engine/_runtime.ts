@@ -5,13 +5,15 @@
  *
  * Who writes what: the layer cache mounts (`fs`, `upper`) and keeps `sizes`; the
  * lifecycle, with its log sink and stdin, runs the process (`proc`, `view`, `input`,
- * `size`, `logWriter`, `held`, `exiting`, the waiters, the record's State) and drops
+ * `size`, `logWriter`, `held`, `exiting`, `stopRequested`, the waiters, the record's State) and drops
  * `fs` after recovering a layer; the registry renames. Other parts say what happened
- * through a method (`layerChanged`).
+ * through a method (`layerChanged`); the restarts (_restarts.ts) own `backoff`,
+ * `restartTimer` and `autoStart`.
  */
 import type { FileSystem, UnionFS } from "../fs/mod.ts";
 import type { ProcessHandle } from "../wasi/mod.ts";
 import type { ProcessStdin } from "./_stdin.ts";
+import { RestartBackoff } from "./_restart_policy.ts";
 import { LogBuffer } from "./logs.ts";
 import type { Appender, PersistedUpper } from "./_persist.ts";
 import type { ContainerRecord, ExitStatus } from "./wire.ts";
@@ -42,6 +44,14 @@ export class ContainerRuntime {
   sizes: { SizeRw: number; SizeRootFs: number } | null = null;
   /** Settles when the exit is fully recorded. */
   exiting: Promise<void> | null = null;
+  /** The user (or the engine closing) ends the running process: its exit restarts nothing. Cleared at each start. */
+  stopRequested = false;
+  /** The delays between the restarts of its restart policy (_restarts.ts). */
+  readonly backoff = new RestartBackoff();
+  /** The timer of a pending restart (status "restarting"). */
+  restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A restart of its policy under way (the timer fired, the start has not finished). */
+  autoStart: Promise<void> | null = null;
   #logs: LogBuffer | null = null;
 
   constructor(public rec: ContainerRecord, readonly logCap: number) {}

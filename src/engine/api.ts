@@ -9,6 +9,7 @@ import type { PathStat, PutArchiveOptions } from "./archive.ts";
 import type { BuildOptions, BuildResult } from "./build.ts";
 import type { EngineEvent } from "./events.ts";
 import type { ImportOptions } from "./_image_import.ts";
+import type { UpdateOptions } from "./_update.ts";
 import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
 import type { AttachOptions, CommitOptions, EventsOptions, ExecIo, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
 import type {
@@ -44,6 +45,12 @@ export interface ContainersApi {
   wait(ref: string, condition?: WaitCondition): Promise<ExitStatus>;
   /** Errors: not-found; conflict when running and not forced. `v` removes its anonymous volumes. */
   remove(ref: string, opts?: { force?: boolean; v?: boolean }): Promise<void>;
+  /**
+   * `docker update`: the memory limit (from the next start) and the restart policy (from
+   * the next exit); resources strata does not enforce are discarded with a warning.
+   * Errors: not-found; invalid (a bad value or policy).
+   */
+  update(ref: string, opts: UpdateOptions): Promise<{ Warnings: string[] }>;
   /** Errors: not-found; conflict (name in use); invalid (bad name). */
   rename(ref: string, name: string): Promise<void>;
   list(opts?: ListOptions): Promise<ContainerSummary[]>;

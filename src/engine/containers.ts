@@ -1,5 +1,5 @@
 /**
- * `engine.containers`: Docker's container verbs. Create, rename, list, inspect, logs,
+ * `engine.containers`: Docker's container verbs. Create, update (_update.ts), rename, list, inspect, logs,
  * attach, diff, export, commit and prune are here; the archive verbs of `docker cp` are
  * archive.ts's (handed in); start, stop, kill, restart, wait and
  * remove are the lifecycle's (handed in), so the state machine has one owner. The
@@ -13,6 +13,7 @@ import { checkHostConfig, platformWarning } from "./_host_config.ts";
 import { pruneFilter } from "./_prune_filters.ts";
 import type { EngineImages } from "./_engine_images.ts";
 import { matchFilters } from "./_filters.ts";
+import { applyUpdate, type UpdateOptions } from "./_update.ts";
 import { randomId } from "./_format.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import type { Lifecycle } from "./_lifecycle.ts";
@@ -99,6 +100,14 @@ export class Containers implements ContainersApi {
     return this.#p.lifecycle.remove(ref, o);
   }
 
+  async update(ref: string, o: UpdateOptions): Promise<{ Warnings: string[] }> {
+    const rt = this.#p.registry.get(ref);
+    const warnings = applyUpdate(rt, o ?? {});
+    await this.#p.registry.save(rt);
+    this.#event(rt.rec, "update");
+    return { Warnings: warnings };
+  }
+
   async rename(ref: string, newName: string): Promise<void> {
     const { registry } = this.#p;
     const rt = registry.get(ref);
@@ -116,7 +125,7 @@ export class Containers implements ContainersApi {
   async list(o: ListOptions = {}): Promise<ContainerSummary[]> {
     const { layers } = this.#p;
     const filters = o.filters && Object.keys(o.filters).length ? o.filters : null;
-    let rts = [...this.#p.registry.all()].filter((rt) => o.all || rt.rec.State.Status === "running" || hasStatusFilter(o));
+    let rts = [...this.#p.registry.all()].filter((rt) => o.all || isUp(rt.rec.State.Status) || hasStatusFilter(o));
     if (filters) rts = rts.filter((rt) => matchFilters(rt.rec, filters, (ref) => imageMatches(rt.rec, ref)));
     rts.sort((a, b) => b.rec.Created - a.rec.Created);
     if (o.limit && o.limit > 0) rts = rts.slice(0, o.limit);
@@ -141,6 +150,7 @@ export class Containers implements ContainersApi {
 
   attach(ref: string, o: AttachOptions = {}): AttachSession {
     const rt = this.#p.registry.get(ref);
+    if (rt.rec.State.Status === "restarting") throw conflict("You cannot attach to a restarting container, wait until it is running");
     const keys = rt.rec.Config.Tty && o.stdin ? parseDetachKeys(o.detachKeys ?? "") : undefined;
     const session = attachTo(rt.logs, o);
     if (o.stdin) {
@@ -207,7 +217,7 @@ export class Containers implements ContainersApi {
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const rt of [...this.#p.registry.all()]) {
-      if (rt.rec.State.Status === "running" || rt.rec.State.Status === "removing") continue;
+      if (isUp(rt.rec.State.Status) || rt.rec.State.Status === "removing") continue;
       if (!keep({ created: rt.rec.Created, labels: rt.rec.Config.Labels })) continue;
       reclaimed += (await this.#p.layers.sizes(rt)).SizeRw;
       await this.remove(rt.rec.Id);
@@ -215,6 +225,11 @@ export class Containers implements ContainersApi {
     }
     return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
   }
+}
+
+/** Running or restarting: what Docker counts as running (`docker ps` without -a lists it, prune keeps it). */
+function isUp(status: string): boolean {
+  return status === "running" || status === "restarting";
 }
 
 /** A stream of the given bytes, then its end. */

@@ -64,6 +64,7 @@ export class Engine implements EngineApi {
   readonly #registry: ContainerRegistry;
   readonly #lifecycle: Lifecycle;
   readonly #workerHost: EngineOptions["workerHost"];
+  readonly #autoRestart: boolean;
 
   constructor(opts: EngineOptions) {
     const { store, platform } = opts;
@@ -82,17 +83,20 @@ export class Engine implements EngineApi {
     this.#registry = registry;
     this.#lifecycle = lifecycle;
     this.#workerHost = opts.workerHost;
+    this.#autoRestart = opts.autoRestart ?? true;
   }
 
   /**
    * Load what a store holds; containers that were running come back exited (255), as
-   * after a daemon crash. Records that cannot be used are set aside first (see
+   * after a daemon crash, and those whose restart policy says so are started again
+   * (unless `autoRestart` is false). Records that cannot be used are set aside first (see
    * _store_check.ts) and reported in `info().Warnings`; the rest opens.
    */
   async open(): Promise<this> {
     await checkRecords(this.store);
     await this.volumes.open();
     for (const [, rec] of await this.store.listRecords<ContainerRecord>("container")) await this.#lifecycle.restore(rec);
+    if (this.#autoRestart) await this.#lifecycle.startOnOpen();
     return this;
   }
 

@@ -50,6 +50,7 @@ export class Execs implements ExecApi {
   /** Errors: not-found; conflict when the container is not running (as Docker does). */
   create(containerRef: string, o: ExecOptions): { Id: string } {
     const rt = this.#p.registry.get(containerRef);
+    if (rt.rec.State.Status === "restarting") throw conflict(`Container ${rt.rec.Id} is restarting, wait until the container is running`);
     if (rt.rec.State.Status !== "running") throw conflict(`container ${rt.rec.Id} is not running`);
     if (!o.Cmd?.length) throw conflict("No exec command specified");
     if (o.DetachKeys) parseDetachKeys(o.DetachKeys);

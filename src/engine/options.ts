@@ -18,6 +18,13 @@ export interface EngineOptions {
   workerHost?: WorkerHost;
   /** Default limits for every process. */
   limits?: ProcessLimits;
+  /**
+   * Start again, when the engine opens its store, the containers whose restart policy
+   * says so (`always`, `unless-stopped` not stopped by the user, `on-failure` after a
+   * failure), as Docker's daemon does at its start. Default true; the daemonless CLI,
+   * whose engine lives for one command, says false.
+   */
+  autoRestart?: boolean;
   /** Per-container log cap in bytes (default 1 MiB); the oldest writes are dropped first. */
   logCap?: number;
   /** How long a removed AutoRemove container still answers `wait` (ms, default 30 s). */

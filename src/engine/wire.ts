@@ -32,7 +32,7 @@ export interface CreateOptions {
 
 /** One entry of `HostConfig.Mounts` (`docker run --mount`). */
 export interface MountSpec {
-  Type: "volume" | "bind";
+  Type: "volume" | "bind" | "tmpfs";
   /** Volume name (empty or absent: a new anonymous volume) or host path. */
   Source?: string;
   Target: string;
@@ -41,11 +41,25 @@ export interface MountSpec {
   VolumeOptions?: { Subpath?: string; NoCopy?: boolean; [key: string]: unknown } | null;
   /** `Propagation` is reported in inspect; strata has no mount namespaces to propagate through. */
   BindOptions?: { Propagation?: string; [key: string]: unknown } | null;
+  /** type=tmpfs: `tmpfs-size` (bytes) and `tmpfs-mode`. */
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number } | null;
+}
+
+/** `HostConfig.RestartPolicy` (`docker run --restart`): no, always, on-failure (with a retry count), unless-stopped. */
+export interface RestartPolicy {
+  Name: string;
+  /** on-failure only: the most restarts (0: no limit). */
+  MaximumRetryCount?: number;
 }
 
 /** `HostConfig` of the create body, kept whole on the record (inspect shows it). */
 export interface HostConfig {
   AutoRemove?: boolean;
+  RestartPolicy?: RestartPolicy | null;
+  /** `--read-only`: the container's root filesystem refuses every change (EROFS); volumes, binds and tmpfs mounts stay writable. */
+  ReadonlyRootfs?: boolean;
+  /** `--tmpfs /path[:opts]`: an empty in-memory directory at each path, with mount options ("size=64m,mode=1777"). */
+  Tmpfs?: Record<string, string> | null;
   /** `docker run -v`: "name:/dst[:ro]" (named volume) or "/host/dir:/dst[:ro]" (bind). */
   Binds?: string[] | null;
   /** WebAssembly memory cap in bytes (0 = the engine default). */
@@ -56,8 +70,8 @@ export interface HostConfig {
   [key: string]: unknown;
 }
 
-/** `State.Status` (strata has no paused, restarting or dead containers). */
-export type ContainerStatus = "created" | "running" | "exited" | "removing";
+/** `State.Status` (strata has no paused or dead containers). "restarting": waiting out the backoff before its restart policy starts it again. */
+export type ContainerStatus = "created" | "running" | "restarting" | "exited" | "removing";
 
 /** What the store keeps per container (kind "container"). */
 export interface ContainerRecord {
@@ -83,11 +97,16 @@ export interface ContainerRecord {
     StartedAt: number; FinishedAt: number; Pid: number;
   };
   RestartCount: number;
+  /**
+   * The user stopped or killed it (Docker's HasBeenManuallyStopped): `unless-stopped` does
+   * not start it again when an engine opens the store. Cleared by the user's next start.
+   */
+  ManuallyStopped?: boolean;
 }
 
 /** `docker inspect` `.Mounts[]`. */
 export interface MountPoint {
-  Type: "volume" | "bind";
+  Type: "volume" | "bind" | "tmpfs";
   /** Volume name (volumes only). */
   Name?: string;
   Source: string;

@@ -9,7 +9,8 @@
  * A directory that holds a mount point lists it, also when the filesystem beneath has no
  * such name (Docker makes mount points in an init layer; strata makes none: /dev, /proc
  * and /etc/hostname never enter the container's layer, its diff or its export).
- * `readOnly` wraps a filesystem so every change is EROFS.
+ * `readOnly` wraps a filesystem so every change is EROFS; `readOnlyRoot` does so for the
+ * root's own paths (`docker run --read-only`), the mounts keeping their own mode.
  *
  * It lives in src/wasi because a worker rebuilds the same view on its side of the thread
  * boundary (rootfs_transfer.ts): the union and volumes as copies, a host bind opened
@@ -87,7 +88,14 @@ export class MountedVfs implements FileSystem {
   /** A directory holding mount points → the indexes of those mounts. */
   readonly #points = new Map<string, number[]>();
 
-  constructor(readonly root: FileSystem, mounts: readonly MountedFs[]) {
+  /** What the root's paths are served by: the root itself, or it read-only (`readOnlyRoot`). */
+  readonly #rootView: FileSystem;
+  /** `docker run --read-only`: every change under the root's own paths is EROFS; the mounts keep their own mode. */
+  readonly readOnlyRoot: boolean;
+
+  constructor(readonly root: FileSystem, mounts: readonly MountedFs[], o: { readOnlyRoot?: boolean } = {}) {
+    this.readOnlyRoot = !!o.readOnlyRoot;
+    this.#rootView = this.readOnlyRoot ? readOnly(root) : root;
     this.mounts = [...mounts].sort((a, b) => b.target.length - a.target.length);
     this.#views = this.mounts.map((m) => (m.readOnly ? readOnly(m.fs) : m.fs));
     this.#heads = [...new Set(this.mounts.map((m) => `/${m.target.split("/")[1]!}`))];
@@ -102,6 +110,12 @@ export class MountedVfs implements FileSystem {
   /** The mount that serves `path` (undefined for the root's own paths). */
   mountOf(path: string): MountedFs | undefined {
     return this.mounts[this.#find(normalizePath(path))];
+  }
+
+  /** Whether `path` is on a read-only filesystem here: its mount's mode, or the root's (`readOnlyRoot`). */
+  readOnlyAt(path: string): boolean {
+    const m = this.mountOf(path);
+    return m ? !!m.readOnly : this.readOnlyRoot;
   }
 
   /** The mount of normalized path `p`, or -1 for the root. */
@@ -129,7 +143,7 @@ export class MountedVfs implements FileSystem {
     const p = isClean(path) ? path : normalizePath(path);
     const i = this.#find(p);
     const slash = p !== path && path.endsWith("/") && p !== "/" ? "/" : "";
-    if (i < 0) return { fs: this.root, path: p + slash, mount: -1, top: p === "/", at: p };
+    if (i < 0) return { fs: this.#rootView, path: p + slash, mount: -1, top: p === "/", at: p };
     const m = this.mounts[i]!, base = m.path ?? "/";
     const rest = p.slice(m.target.length);
     const inner = base === "/" ? rest || "/" : base + rest;
@@ -172,7 +186,7 @@ export class MountedVfs implements FileSystem {
   open(path: string, opts: OpenOptions): FsHandle {
     const q = this.#rootPath(path);
     if (q !== undefined && q !== "/") {
-      const h = this.root.open(q, opts);
+      const h = this.#rootView.open(q, opts);
       return h.kind === "dir" && this.#points.has(q) ? new MountPointsHandle(h, (listed) => this.#extra(q, listed)) : h;
     }
     const r = this.#route(path);

@@ -37,7 +37,7 @@ export type RootfsTransfer =
   /** A union the worker has: sent earlier in this transfer, or its copy from its last run, unchanged since (see `transferOf`). */
   | { kind: "same"; key: string }
   /** A view with mounts: volumes go as copies, a host bind as its description (the worker opens it). */
-  | { kind: "mounted"; root: RootfsTransfer; mounts: MountTransfer[] }
+  | { kind: "mounted"; root: RootfsTransfer; mounts: MountTransfer[]; readOnlyRoot?: boolean }
   /** /dev, made anew; `time` its nodes' times. */
   | { kind: "devfs"; time: bigint }
   /** /proc, made anew from what it shows. */
@@ -137,7 +137,7 @@ export function transferOf(rootfs: FileSystem, held?: Set<string>, kept?: KeptRo
       if (!copy) return undefined;
       mounts.push({ ...at, fs: copy });
     }
-    return root && { kind: "mounted", root, mounts };
+    return root && { kind: "mounted", root, mounts, ...(fs.readOnlyRoot ? { readOnlyRoot: true } : {}) };
   };
   const transfer = of(rootfs);
   return transfer && { transfer, kept: next, same: same && next.unions.size === kept?.unions.size };
@@ -203,7 +203,7 @@ function build(t: RootfsTransfer, unions: Map<string, UnionFS>, host?: HostFiles
         if (!host) throw new Error(`Cannot mount ${m.bind} at ${target}: this worker cannot open host directories`);
         return { ...at, fs: host.openBind(m.bind, { readOnly }), bind: { source: m.bind } };
       });
-      return new MountedVfs(root, mounts);
+      return new MountedVfs(root, mounts, { readOnlyRoot: t.readOnlyRoot });
     }
     case "union":
       return unionFrom(t, unions, host);
