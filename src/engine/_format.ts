@@ -28,6 +28,7 @@ export function humanDuration(ms: number): string {
 /** The Status column of `docker ps`. */
 export function statusString(state: string, exitCode: number, startedAt: number, finishedAt: number, now = Date.now()): string {
   if (state === "running") return `Up ${humanDuration(now - startedAt)}`;
+  if (state === "paused") return `Up ${humanDuration(now - startedAt)} (Paused)`;
   if (state === "exited") return `Exited (${exitCode}) ${humanDuration(now - finishedAt)} ago`;
   if (state === "removing") return "Removal In Progress";
   return "Created";

@@ -42,5 +42,8 @@ export { ImageStore, type LoadProgress, type LoadResult, type ImageSummary } fro
 export { normalizeReference } from "./reference.ts";
 export { BuildError, type BuildMessage, type BuildOptions, type BuildResult, Builder } from "./build.ts";
 export { LogBuffer } from "./logs.ts";
+export type { StatsJson } from "./stats.ts";
+export type { TopResult } from "./top.ts";
+export type { StatsOptions } from "./_proc_verbs.ts";
 export { MountedVfs, readOnly } from "../wasi/mod.ts";
 export { humanDuration, isoTime } from "./_format.ts";

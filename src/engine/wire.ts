@@ -52,8 +52,11 @@ export interface HostConfig {
   [key: string]: unknown;
 }
 
-/** `State.Status` (strata has no paused, restarting or dead containers). */
-export type ContainerStatus = "created" | "running" | "exited" | "removing";
+/**
+ * `State.Status` (strata has no restarting or dead containers). A record keeps "running"
+ * for a paused container, with `State.Paused`; the views say "paused", as Docker does.
+ */
+export type ContainerStatus = "created" | "running" | "paused" | "exited" | "removing";
 
 /** What the store keeps per container (kind "container"). */
 export interface ContainerRecord {
@@ -77,6 +80,8 @@ export interface ContainerRecord {
   State: {
     Status: ContainerStatus; ExitCode: number; OOMKilled: boolean; Error: string;
     StartedAt: number; FinishedAt: number; Pid: number;
+    /** `docker pause`d (while running only). */
+    Paused?: boolean;
   };
   RestartCount: number;
 }

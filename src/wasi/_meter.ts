@@ -15,7 +15,9 @@
 
 /** Float64 slots after the control words. */
 const CPU = 0, BUSY_SINCE = 1, MEMORY = 2, READ = 3, WRITTEN = 4;
-export const METER_SLOTS = 5;
+/** Each of the outermost programs' own memory (docker top's RSS); deeper ones count in MEMORY only. */
+const PROGRAM_MEMORY = 5, PROGRAM_SLOTS = 8;
+export const METER_SLOTS = PROGRAM_MEMORY + PROGRAM_SLOTS;
 
 /** The wall clock in ms since the epoch, below a millisecond (threads differ in timeOrigin, not in this sum). */
 export function clockMs(): number {
@@ -103,8 +105,24 @@ export class Meter {
   /** The process's side, at each system call: the live programs' memory now (memory.grow happens between calls). */
   sample(): void {
     let bytes = 0;
-    for (const m of this.#memories) if (m) bytes += m.buffer.byteLength;
+    const ms = this.#memories;
+    for (let i = 0; i < ms.length; i++) {
+      const n = ms[i]?.buffer.byteLength ?? 0;
+      bytes += n;
+      if (i < PROGRAM_SLOTS) this.#f[PROGRAM_MEMORY + i] = n;
+    }
+    for (let i = ms.length; i < PROGRAM_SLOTS; i++) this.#f[PROGRAM_MEMORY + i] = 0;
     this.#f[MEMORY] = bytes;
+  }
+
+  /** The memory of the program at `depth` now (0 past the slots kept). */
+  memoryAt(depth: number): number {
+    return depth < PROGRAM_SLOTS ? this.#f[PROGRAM_MEMORY + depth]! : 0;
+  }
+
+  /** Is the process's thread running now (not in a wait, not paused, not ended)? */
+  get running(): boolean {
+    return this.#f[BUSY_SINCE] !== 0;
   }
 
   /** CPU time so far, the running busy stretch included. */

@@ -61,9 +61,11 @@ export class ProgramTable {
   /** The programs now, outermost first. */
   list(): ProgramInfo[] {
     const cpu = this.o.meter.cpuMs;
+    const m = this.o.meter, last = this.#stack.length - 1;
     return this.#stack.map((p, i) => ({
       pid: p.pid, ppid: p.ppid, argv: p.argv, startedAt: p.startedAt,
-      cpuMs: i === this.#stack.length - 1 ? p.own + Math.max(0, cpu - p.since) : p.own,
+      cpuMs: i === last ? p.own + Math.max(0, cpu - p.since) : p.own,
+      memoryBytes: m.memoryAt(i), running: i === last && m.running,
     }));
   }
 }

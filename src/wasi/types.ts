@@ -121,6 +121,10 @@ export interface ProgramInfo {
   startedAt: number;
   /** CPU time it has used itself (its children's not counted), ms. */
   cpuMs: number;
+  /** Its linear memory now, bytes (0 when not known: a program nested deeper than eight). */
+  memoryBytes: number;
+  /** It runs now (the innermost program, not in a wait); else it sleeps or waits for its child. */
+  running: boolean;
 }
 
 export type { Usage } from "./_meter.ts";
