@@ -19,6 +19,7 @@ import { attach, exec } from "./verbs_attach.ts";
 import { build } from "./verbs_build.ts";
 import { create, run, start } from "./verbs_run.ts";
 import { serve } from "./verbs_serve.ts";
+import { pause, stats, top, unpause } from "./verbs_proc.ts";
 import { events, info, STRATA_VERSION, system, version, volume } from "./verbs_system.ts";
 
 const as = (v: Verb, name: string): Verb => ({ ...v, name });
@@ -26,7 +27,7 @@ const as = (v: Verb, name: string): Verb => ({ ...v, name });
 /** `strata container …` and `strata image …`, as Docker groups the same verbs. */
 const container: Verb = {
   name: "container", usage: "COMMAND", summary: "Manage containers",
-  sub: [attach, commit, cp, create, diff, exec, as(exportVerb, "export"), inspect, kill, logs, as(ps, "ls"), containerPrune, rename, restart, rm, run, start, stop, wait],
+  sub: [attach, commit, cp, create, diff, exec, as(exportVerb, "export"), inspect, kill, logs, as(ps, "ls"), containerPrune, rename, restart, rm, run, start, stop, wait, pause, stats, top, unpause],
 };
 const image: Verb = {
   name: "image", usage: "COMMAND", summary: "Manage images",
@@ -36,6 +37,7 @@ const image: Verb = {
 export const VERBS: Verb[] = [
   run, exec, ps, build, images, load, save, serve, info, version, container, image, volume, system,
   attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, importVerb, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
+  pause, stats, top, unpause,
 ];
 
 const GLOBAL = [
