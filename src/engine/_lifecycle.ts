@@ -145,7 +145,7 @@ export class Lifecycle {
     rt.view = null;
     rt.layerChanged();
     Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0, Paused: false });
-    rt.processes.resume(); // an exec that outlives the main process is not held
+    rt.processes.killAll(); // its execs end with it, as in Docker
     rt.logs.end();
     if (oom) this.#event(rt.rec, "oom");
     // A write the store refuses does not stop the others: each failure goes on State.Error.

@@ -63,6 +63,11 @@ export class ContainerProcesses {
     for (const p of this.#live) p.resume?.();
   }
 
+  /** The main process ended: the others end with it (Docker: the container's pid namespace goes with its pid 1). */
+  killAll(): void {
+    for (const p of this.#live) void p.kill();
+  }
+
   usage(): ContainerUsage {
     const out: ContainerUsage = { ...this.#ended, memoryBytes: 0, pids: 0 };
     for (const p of this.#live) {
