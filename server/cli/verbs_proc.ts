@@ -164,7 +164,7 @@ async function streamStats(ctx: Ctx, c: Client, names: string[], render: (docs: 
 }
 
 export const top: Verb = {
-  name: "top", usage: "CONTAINER [ps OPTIONS]", summary: "Display the running processes of a container", min: 1, interspersed: true,
+  name: "top", usage: "CONTAINER [ps OPTIONS]", summary: "Display the running processes of a container", min: 1, interspersed: false,
   aliases: ["strata container top", "strata top"],
   async run(ctx, p) {
     const c = await ctx.client();
