@@ -28,7 +28,7 @@ interface CpuStats {
 }
 
 /** The part of Docker's StatsJSON the table reads. */
-export interface StatsDoc {
+interface StatsDoc {
   id?: string;
   name?: string;
   cpu_stats?: CpuStats;

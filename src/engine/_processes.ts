@@ -9,7 +9,7 @@
 import type { ProcessHandle, ProgramInfo, Usage } from "../wasi/mod.ts";
 
 /** What a container's processes used since it started, and use now. */
-export interface ContainerUsage extends Usage {
+interface ContainerUsage extends Usage {
   /** Its live programs (Docker's pids.current). */
   pids: number;
 }

@@ -22,7 +22,7 @@ import { isoTime } from "./_format.ts";
 const WASM32_MEMORY = 4 * 2 ** 30;
 
 /** Docker's interval between two streamed documents. */
-export const STATS_INTERVAL_MS = 1000;
+const STATS_INTERVAL_MS = 1000;
 
 interface CpuStats {
   cpu_usage: { total_usage: number; usage_in_kernelmode: number; usage_in_usermode: number };
@@ -51,7 +51,7 @@ export interface StatsJson {
 }
 
 /** One reading, kept for the next document's `pre` fields. */
-export interface StatsSample {
+interface StatsSample {
   at: number;
   cpu: CpuStats;
 }

@@ -34,7 +34,7 @@ export function psStyle(psArgs: string | undefined): "ef" | "aux" {
 }
 
 /** What the table needs of the container besides its programs. */
-export interface TopContext {
+interface TopContext {
   user: string;
   tty: boolean;
   paused: boolean;

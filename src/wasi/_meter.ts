@@ -20,7 +20,7 @@ const PROGRAM_MEMORY = 5, PROGRAM_SLOTS = 8;
 export const METER_SLOTS = PROGRAM_MEMORY + PROGRAM_SLOTS;
 
 /** The wall clock in ms since the epoch, below a millisecond (threads differ in timeOrigin, not in this sum). */
-export function clockMs(): number {
+function clockMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
