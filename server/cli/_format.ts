@@ -59,17 +59,17 @@ export function goQuote(s: string): string {
 }
 
 /**
- * Lay out tab-separated lines as Go's tabwriter (minwidth 10, padding 3, padchar ' ')
+ * Lay out tab-separated lines as Go's tabwriter (minwidth 10, or as given; padding 3, padchar ' ')
  * does for the docker CLI: each tab-terminated cell is padded to its column's width;
  * the text after the last tab of a line is not.
  */
-export function tabwrite(text: string): string {
+export function tabwrite(text: string, minwidth = 10): string {
   const lines = text.split("\n");
   const trailing = lines[lines.length - 1] === "" ? lines.pop() : undefined;
   const cells = lines.map((l) => l.split("\t"));
   const widths: number[] = [];
   for (const row of cells) {
-    row.slice(0, -1).forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, 10 - 3, [...c].length); });
+    row.slice(0, -1).forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, minwidth - 3, [...c].length); });
   }
   const out = cells.map((row) => row.map((c, i) => (i < row.length - 1 ? c + " ".repeat(widths[i]! + 3 - [...c].length) : c)).join(""));
   return out.join("\n") + (trailing !== undefined ? "\n" : "");

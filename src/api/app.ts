@@ -15,6 +15,7 @@ import { archiveRoutes } from "./_archive.ts";
 import { buildRoutes } from "./_build.ts";
 import { containerRoutes } from "./_containers.ts";
 import { containerStreamRoutes } from "./_container_io.ts";
+import { processRoutes } from "./_processes.ts";
 import { execRoutes } from "./_exec.ts";
 import { imageRoutes } from "./_images.ts";
 import { strataRoutes } from "./_strata.ts";
@@ -86,6 +87,7 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   systemRoutes(app, api, { name: o.name, root: o.root });
   containerRoutes(app, api);
   containerStreamRoutes(app, api);
+  processRoutes(app, api);
   archiveRoutes(app, api, { maxArchiveBytes: o.maxArchiveBytes ?? DEFAULT_MAX_ARCHIVE });
   execRoutes(app, api);
   imageRoutes(app, api, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });

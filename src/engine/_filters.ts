@@ -12,7 +12,8 @@ export function matchFilters(rec: ContainerRecord, filters: Filters, imageMatche
     const vs = values(filters, key);
     return vs.length === 0 || vs.some(fn);
   };
-  return test("status", (v) => rec.State.Status === v)
+  const status = rec.State.Status === "running" && rec.State.Paused ? "paused" : rec.State.Status;
+  return test("status", (v) => status === v)
     && test("name", (v) => new RegExp(v).test(rec.Name))
     && test("id", (v) => rec.Id.startsWith(v))
     && test("ancestor", imageMatches)

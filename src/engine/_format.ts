@@ -29,6 +29,7 @@ export function humanDuration(ms: number): string {
 export function statusString(state: string, exitCode: number, startedAt: number, finishedAt: number, now = Date.now()): string {
   if (state === "running") return `Up ${humanDuration(now - startedAt)}`;
   if (state === "restarting") return `Restarting (${exitCode}) ${humanDuration(now - finishedAt)} ago`;
+  if (state === "paused") return `Up ${humanDuration(now - startedAt)} (Paused)`;
   if (state === "exited") return `Exited (${exitCode}) ${humanDuration(now - finishedAt)} ago`;
   if (state === "removing") return "Removal In Progress";
   return "Created";

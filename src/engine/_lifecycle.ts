@@ -65,7 +65,7 @@ export class Lifecycle {
     if (rec.State.Status === "restarting") rec.State.Status = "exited"; // its restart died with the engine (startOnOpen decides again)
     if (rec.State.Status === "running" || rec.State.Status === "removing") {
       const ran = rec.State.Status === "running";
-      Object.assign(rec.State, { Status: "exited", ExitCode: ran ? 255 : rec.State.ExitCode, FinishedAt: Date.now(), Pid: 0, Error: ran ? "engine stopped while the container ran" : "" });
+      Object.assign(rec.State, { Status: "exited", ExitCode: ran ? 255 : rec.State.ExitCode, FinishedAt: Date.now(), Pid: 0, Paused: false, Error: ran ? "engine stopped while the container ran" : "" });
       if (ran) {
         await this.#recoverUpper(rt).catch((err: unknown) => {
           rec.State.Error += `; its writable layer could not be recovered: ${(err as Error).message}`;
@@ -144,7 +144,8 @@ export class Lifecycle {
     const rootfs = await processView(this.#p, rt, fs);
     rt.view = rootfs;
     const memory = rt.rec.HostConfig.Memory || options.limits?.memoryBytes;
-    Object.assign(rt.rec.State, { Status: "running", StartedAt: Date.now(), FinishedAt: 0, ExitCode: 0, OOMKilled: false, Error: "", Pid: 1 });
+    Object.assign(rt.rec.State, { Status: "running", StartedAt: Date.now(), FinishedAt: 0, ExitCode: 0, OOMKilled: false, Error: "", Pid: 1, Paused: false });
+    rt.processes.reset();
     const size = rt.size ?? consoleSize(rt.rec.HostConfig.ConsoleSize);
     const out = logSink(store, rt, "stdout");
     // With a terminal everything the program writes goes through it to the one screen (stdout), as with a pty.
@@ -157,10 +158,11 @@ export class Lifecycle {
         rootfs, stdin: input?.stream ?? new Uint8Array(0), stdout: viaTerminal ?? out, stderr: viaTerminal ?? logSink(store, rt, "stderr"),
         ...(c.Tty && size ? { terminalSize: { rows: size[0], cols: size[1] } } : {}),
         limits: { ...options.limits, ...(memory ? { memoryBytes: memory } : {}) },
-        workerHost: options.workerHost, sha256: programSha256(options.platform),
+        workerHost: options.workerHost, sha256: programSha256(options.platform), nextPid: rt.processes.nextPid,
       },
     );
     rt.proc = proc;
+    rt.processes.add(proc);
     if (input) input.proc = proc;
     let recorded!: () => void;
     rt.exiting = new Promise((r) => (recorded = r));
@@ -179,7 +181,8 @@ export class Lifecycle {
     rt.input = null;
     rt.view = null;
     rt.layerChanged();
-    Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0 });
+    Object.assign(rt.rec.State, { Status: "exited", ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: Date.now(), Pid: 0, Paused: false });
+    rt.processes.killAll(); // its execs end with it, as in Docker
     rt.logs.end();
     if (oom) this.#event(rt.rec, "oom");
     // A write the store refuses does not stop the others: each failure goes on State.Error.
@@ -363,9 +366,10 @@ function noteFailure(rt: ContainerRuntime, err: unknown): void {
   rt.rec.State.Error = rt.rec.State.Error ? `${rt.rec.State.Error}; ${message}` : message;
 }
 
-/** End the process: kill or stop it, and end its stdin. */
+/** End the process: kill or stop it, and end its stdin. A paused one is let go to end (Docker unpauses to kill). */
 function endProcess(rt: ContainerRuntime, how: "kill" | "stop", graceMs = 10_000): void {
   if (!rt.proc) return;
+  if (rt.rec.State.Paused) rt.rec.State.Paused = false, rt.processes.resume();
   if (how === "kill") void rt.proc.kill();
   else void rt.proc.stop({ graceMs });
   // A blocked read ends at the request; stdin read whole first (inline) must end too.

@@ -13,6 +13,7 @@
 import type { FileSystem, UnionFS } from "../fs/mod.ts";
 import type { ProcessHandle } from "../wasi/mod.ts";
 import type { ProcessStdin } from "./_stdin.ts";
+import { ContainerProcesses } from "./_processes.ts";
 import { RestartBackoff } from "./_restart_policy.ts";
 import { LogBuffer } from "./logs.ts";
 import type { Appender, PersistedUpper } from "./_persist.ts";
@@ -53,12 +54,18 @@ export class ContainerRuntime {
   /** A restart of its policy under way (the timer fired, the start has not finished). */
   autoStart: Promise<void> | null = null;
   #logs: LogBuffer | null = null;
+  #processes: ContainerProcesses | null = null;
 
   constructor(public rec: ContainerRecord, readonly logCap: number) {}
 
   /** Made on first use: an idle created container holds no buffer. */
   get logs(): LogBuffer {
     return (this.#logs ??= new LogBuffer(this.logCap));
+  }
+
+  /** Its running processes (main and execs) for top, stats and pause; made on first use. */
+  get processes(): ContainerProcesses {
+    return (this.#processes ??= new ContainerProcesses());
   }
 
   /** A process writes or wrote the layer (a start, an exit, an exec): kept sizes are measured again when asked. */

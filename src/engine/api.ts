@@ -8,6 +8,9 @@ import type { Change, OriginEntry } from "../fs/mod.ts";
 import type { PathStat, PutArchiveOptions } from "./archive.ts";
 import type { BuildOptions, BuildResult } from "./build.ts";
 import type { EngineEvent } from "./events.ts";
+import type { StatsOptions } from "./_proc_verbs.ts";
+import type { StatsJson } from "./stats.ts";
+import type { TopResult } from "./top.ts";
 import type { ImportOptions } from "./_image_import.ts";
 import type { UpdateOptions } from "./_update.ts";
 import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
@@ -82,6 +85,14 @@ export interface ContainersApi {
    * (not a directory, a read-only mount, a refused entry or archive, a conflict).
    */
   putArchive(ref: string, path: string, tar: ReadableStream<Uint8Array> | Uint8Array, opts?: PutArchiveOptions): Promise<void>;
+  /** `docker pause`: every process held at its next system call. Errors: not-found; conflict (not running, already paused, an inline engine). */
+  pause(ref: string): Promise<void>;
+  /** `docker unpause`. Errors: not-found; conflict "Container ID is not paused". */
+  unpause(ref: string): Promise<void>;
+  /** `docker top`: its live programs as `ps -ef` (or `aux`) prints them. Errors: not-found; conflict when not running; internal for ps_args it does not take. */
+  top(ref: string, psArgs?: string): TopResult;
+  /** `docker stats`: Docker's StatsJSON, one document or one a second (stats.ts). Errors: not-found. */
+  stats(ref: string, opts?: StatsOptions): AsyncIterable<StatsJson>;
   /** The upper as one more layer of a new image. */
   commit(ref: string, opts?: CommitOptions): Promise<{ Id: string }>;
   /** Remove every stopped container (those the filters select: until, label, label!). Errors: invalid (another filter). */

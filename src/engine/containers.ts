@@ -19,6 +19,9 @@ import type { LayerCache } from "./_layer_cache.ts";
 import type { Lifecycle } from "./_lifecycle.ts";
 import { attachTo, readLogs } from "./_logs_io.ts";
 import type { ContainerArchives, PathStat, PutArchiveOptions } from "./archive.ts";
+import type { ProcVerbs, StatsOptions } from "./_proc_verbs.ts";
+import type { StatsJson } from "./stats.ts";
+import type { TopResult } from "./top.ts";
 import { parseDetachKeys } from "./_detach_keys.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import type { ContainerRuntime } from "./_runtime.ts";
@@ -42,6 +45,8 @@ interface ContainersParts {
   platform?: EnginePlatform;
   /** The archive verbs (`docker cp`). */
   archives: ContainerArchives;
+  /** pause, unpause, top, stats. */
+  procs: ProcVerbs;
 }
 
 export class Containers implements ContainersApi {
@@ -206,6 +211,19 @@ export class Containers implements ContainersApi {
   }
   putArchive(ref: string, path: string, tar: ReadableStream<Uint8Array> | Uint8Array, o?: PutArchiveOptions): Promise<void> {
     return this.#p.archives.putArchive(ref, path, tar, o);
+  }
+
+  pause(ref: string): Promise<void> {
+    return this.#p.procs.pause(ref);
+  }
+  unpause(ref: string): Promise<void> {
+    return this.#p.procs.unpause(ref);
+  }
+  top(ref: string, psArgs?: string): TopResult {
+    return this.#p.procs.top(ref, psArgs);
+  }
+  stats(ref: string, o?: StatsOptions): AsyncIterable<StatsJson> {
+    return this.#p.procs.stats(ref, o);
   }
 
   commit(ref: string, o?: CommitOptions): Promise<{ Id: string }> {

@@ -43,6 +43,7 @@ import { checkRecords } from "./_store_check.ts";
 import { ContainerArchives } from "./archive.ts";
 import { Builder } from "./build.ts";
 import { Containers } from "./containers.ts";
+import { ProcVerbs } from "./_proc_verbs.ts";
 import { EventBus } from "./events.ts";
 import { Execs } from "./exec.ts";
 import { System } from "./system.ts";
@@ -75,7 +76,8 @@ export class Engine implements EngineApi {
     const layers = new LayerCache(store, (diffId) => images.layerBytes(diffId));
     const lifecycle = new Lifecycle({ store, registry, layers, volumes, events, options: opts });
     const archives = new ContainerArchives({ registry, layers, volumes, events, platform, store, memoryBytes: opts.archiveMemoryBytes });
-    this.containers = new Containers({ registry, layers, lifecycle, images, volumes, events, platform, archives });
+    const procs = new ProcVerbs({ registry, events, defaultMemory: opts.limits?.memoryBytes, workers: !!opts.workerHost });
+    this.containers = new Containers({ registry, layers, lifecycle, images, volumes, events, platform, archives, procs });
     this.exec = new Execs({ registry, layers, events, options: opts });
     this.system = new System({ store, registry, containers: this.containers, images, volumes });
     this.builder = new Builder({ images, layers, containers: this.containers, mountOf: (id) => layers.mount(registry.get(id)), platform });

@@ -52,6 +52,7 @@ export class Execs implements ExecApi {
     const rt = this.#p.registry.get(containerRef);
     if (rt.rec.State.Status === "restarting") throw conflict(`Container ${rt.rec.Id} is restarting, wait until the container is running`);
     if (rt.rec.State.Status !== "running") throw conflict(`container ${rt.rec.Id} is not running`);
+    if (rt.rec.State.Paused) throw conflict(`Container ${rt.rec.Id} is paused, unpause the container before exec`);
     if (!o.Cmd?.length) throw conflict("No exec command specified");
     if (o.DetachKeys) parseDetachKeys(o.DetachKeys);
     const id = randomId();
@@ -75,7 +76,6 @@ export class Execs implements ExecApi {
     const rootfs = rt.view ?? fs; // with the container's volumes and binds
     const c = rt.rec.Config;
     ex.Running = true;
-    ex.Pid = 2;
     this.#p.events.emit("container", `exec_start: ${ex.options.Cmd.join(" ")}`, rt.rec.Id, { execID: id });
     const tty = !!ex.options.Tty;
     const sink = (stream: "stdout" | "stderr") => ({ write: (d: Uint8Array) => io.onOutput?.(stream, d) });
@@ -98,10 +98,13 @@ export class Execs implements ExecApi {
       {
         rootfs, stdin: input?.stream ?? new Uint8Array(0), stdout: viaTerminal ?? sink("stdout"), stderr: viaTerminal ?? sink("stderr"),
         limits: this.#p.options.limits, workerHost: this.#p.options.workerHost, sha256: programSha256(this.#p.options.platform),
+        nextPid: rt.processes.nextPid,
         ...(tty && ex.size ? { terminalSize: { rows: ex.size[0], cols: ex.size[1] } } : {}),
       },
     );
     ex.proc = proc;
+    ex.Pid = proc.programs()[0]?.pid ?? 0;
+    rt.processes.add(proc);
     if (input) {
       ex.input = input;
       input.proc = proc;

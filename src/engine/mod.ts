@@ -44,5 +44,8 @@ export { normalizeReference } from "./reference.ts";
 export { BuildError, type BuildMessage, type BuildOptions, type BuildResult, Builder } from "./build.ts";
 export { LogBuffer } from "./logs.ts";
 export { foreignPlatform, HOST_PLATFORM } from "./_host_config.ts";
+export type { StatsJson } from "./stats.ts";
+export type { TopResult } from "./top.ts";
+export type { StatsOptions } from "./_proc_verbs.ts";
 export { MountedVfs, readOnly } from "../wasi/mod.ts";
 export { humanDuration, isoTime } from "./_format.ts";

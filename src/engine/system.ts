@@ -49,11 +49,11 @@ function versionInfo() {
 }
 
 async function info(p: SystemParts, o: { name?: string; root?: string }) {
-  const cs = [...p.registry.all()].map((rt) => rt.rec.State.Status);
+  const cs = [...p.registry.all()].map((rt) => (rt.rec.State.Status === "running" && rt.rec.State.Paused ? "paused" : rt.rec.State.Status));
   const images = await p.images.list({ all: true });
   return {
-    ID: "strata", Containers: cs.length, ContainersRunning: cs.filter((s) => s === "running").length, ContainersPaused: 0,
-    ContainersStopped: cs.filter((s) => s !== "running").length, Images: images.length, Driver: "strata-union",
+    ID: "strata", Containers: cs.length, ContainersRunning: cs.filter((s) => s === "running").length, ContainersPaused: cs.filter((s) => s === "paused").length,
+    ContainersStopped: cs.filter((s) => s !== "running" && s !== "paused").length, Images: images.length, Driver: "strata-union",
     DriverStatus: [["Backing", "union of OCI layer tars"]], Plugins: { Volume: ["local"], Network: [], Authorization: null, Log: ["json-file"] },
     MemoryLimit: true, SwapLimit: false, CpuCfsPeriod: false, CpuCfsQuota: false, OomKillDisable: false, NGoroutines: 1, SystemTime: new Date().toISOString(),
     LoggingDriver: "json-file", CgroupDriver: "none", CgroupVersion: "", NEventsListener: 0, KernelVersion: "none", OperatingSystem: "strata (WASI preview1)",

@@ -70,8 +70,12 @@ export interface HostConfig {
   [key: string]: unknown;
 }
 
-/** `State.Status` (strata has no paused or dead containers). "restarting": waiting out the backoff before its restart policy starts it again. */
-export type ContainerStatus = "created" | "running" | "restarting" | "exited" | "removing";
+/**
+ * `State.Status` (strata has no dead containers). "restarting": waiting out the backoff
+ * before its restart policy starts it again. A record keeps "running" for a paused
+ * container, with `State.Paused`; the views say "paused", as Docker does.
+ */
+export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "exited" | "removing";
 
 /** What the store keeps per container (kind "container"). */
 export interface ContainerRecord {
@@ -95,6 +99,8 @@ export interface ContainerRecord {
   State: {
     Status: ContainerStatus; ExitCode: number; OOMKilled: boolean; Error: string;
     StartedAt: number; FinishedAt: number; Pid: number;
+    /** `docker pause`d (while running only). */
+    Paused?: boolean;
   };
   RestartCount: number;
   /**

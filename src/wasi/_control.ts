@@ -8,6 +8,7 @@
  * the memory cap ends the process by throwing ProcessKilled.
  */
 import { WASIProcExit } from "@bjorn3/browser_wasi_shim";
+import { Meter, METER_SLOTS } from "./_meter.ts";
 
 const STOP = 0;
 /** Output bytes posted to the engine and not yet taken by a sink (worker mode). */
@@ -27,7 +28,14 @@ const WAKE = 3;
 const INTR = 4, QUIT = 5;
 /** The terminal's size (0 until known). */
 const ROWS = 6, COLS = 7;
-const WORDS = 8;
+/**
+ * A pause (`docker pause`): non-zero while the process is to hold still. It waits at its
+ * next system call (or in the wait it is in) until the word is zero again, a kill or a
+ * stop. A program that makes no system call runs on until its next one.
+ */
+const PAUSE = 8;
+/** Int32 words, then the meter's Float64 slots (_meter.ts) from an 8-byte boundary. */
+const WORDS = 10;
 
 /** A pending terminal signal: 2 (SIGINT) or 3 (SIGQUIT); 0 for none. */
 type PendingSignal = 0 | 2 | 3;
@@ -54,6 +62,8 @@ export class Control {
    * signal reaches.
    */
   readonly catching: boolean[] = [];
+  /** What the process uses (CPU, memory, file I/O, its programs), in the same shared memory. */
+  readonly meter: Meter;
 
   /**
    * Inline (no worker to share with), a page that is not cross-origin isolated has no
@@ -61,12 +71,52 @@ export class Control {
    * fall back to the spin, as on a browser's main thread).
    */
   constructor(buffer?: SharedArrayBuffer) {
-    this.words = new Int32Array(buffer ?? (typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(WORDS * 4) : new ArrayBuffer(WORDS * 4)));
+    const bytes = WORDS * 4 + METER_SLOTS * 8;
+    const sab = buffer ?? (typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    this.words = new Int32Array(sab, 0, WORDS);
+    this.meter = new Meter(new Float64Array(sab, WORDS * 4, METER_SLOTS));
   }
 
-  /** Zero every word but the doorbell (a pooled worker's next run). */
+  /** Zero every word but the doorbell, and the meter (a pooled worker's next run). */
   reset(): void {
     for (let i = 0; i < WORDS; i++) if (i !== WAKE) Atomics.store(this.words, i, 0);
+    this.meter.reset();
+  }
+
+  /** The engine's side: hold the process at its next system call (`docker pause`). */
+  pause(): void {
+    Atomics.store(this.words, PAUSE, 1);
+    this.ring(); // a process in a wait looks again, and holds there
+  }
+
+  /** The engine's side: let a paused process go on. */
+  resume(): void {
+    Atomics.store(this.words, PAUSE, 0);
+    Atomics.notify(this.words, PAUSE);
+    this.ring();
+  }
+
+  get paused(): boolean {
+    return Atomics.load(this.words, PAUSE) !== 0;
+  }
+
+  /**
+   * The process's side: wait while paused; a kill or a stop ends the wait (and then the
+   * process). The wait is not CPU time. Where a thread cannot wait (a browser's main
+   * thread), a pause is not offered (the engine refuses it for inline processes).
+   */
+  #holdWhilePaused(): void {
+    if (!this.#canWait) return;
+    this.meter.idle();
+    try {
+      while (Atomics.load(this.words, PAUSE) !== 0 && !this.killRequested && !this.stopRequested) {
+        Atomics.wait(this.words, PAUSE, 1, 1000);
+      }
+    } catch {
+      this.#canWait = false;
+    } finally {
+      this.meter.busy();
+    }
   }
 
   get stopRequested(): boolean {
@@ -76,6 +126,7 @@ export class Control {
   requestStop(): void {
     Atomics.store(this.words, STOP, 1);
     Atomics.notify(this.words, STOP);
+    Atomics.notify(this.words, PAUSE);
     this.ring();
   }
 
@@ -127,6 +178,7 @@ export class Control {
    * EINTR (it catches them); a quit is then ignored, as an interactive shell ignores it.
    */
   check(): boolean {
+    if (Atomics.load(this.words, PAUSE) !== 0) this.#holdWhilePaused();
     if (this.killRequested) throw new ProcessKilled("kill");
     if (this.stopRequested) throw new WASIProcExit(143);
     if (this.deadline !== Infinity && Date.now() > this.deadline) throw new ProcessKilled("timeout");
@@ -143,11 +195,14 @@ export class Control {
   /** The process's side: wait until the doorbell rings after `seq` (the value read before looking), at most `ms`. */
   waitForWake(seq: number, ms: number): void {
     if (this.#canWait) {
+      this.meter.idle();
       try {
         Atomics.wait(this.words, WAKE, seq, ms);
         return;
       } catch {
         this.#canWait = false; // main thread of a browser: Atomics.wait is not allowed
+      } finally {
+        this.meter.busy();
       }
     }
   }
@@ -165,6 +220,7 @@ export class Control {
     Atomics.store(this.words, KILL, 1);
     Atomics.notify(this.words, STOP);
     Atomics.notify(this.words, OUT_INFLIGHT);
+    Atomics.notify(this.words, PAUSE);
     this.ring();
   }
 }

@@ -11,6 +11,7 @@ import { FileFd } from "./file_fd.ts";
 import { DirFd } from "./dir_fd.ts";
 import { StdinFd } from "./stdio.ts";
 import { type MemoryViews, writeFilestat } from "./_mem.ts";
+import type { Meter } from "./_meter.ts";
 
 type Imports = Record<string, (...args: never[]) => unknown>;
 
@@ -71,30 +72,43 @@ function writev(m: MemoryViews, f: BaseFd, iovs: number, n: number, outPtr: numb
   return wasi.ERRNO_SUCCESS;
 }
 
-export function installFdCalls(w: WASI, m: MemoryViews): void {
+/**
+ * The calls above, installed on `w`. Bytes read from and written to files (FileFd: not
+ * pipes, terminals or the stdio the engine gives) are counted on `meter`: a container's
+ * block I/O.
+ */
+export function installFdCalls(w: WASI, m: MemoryViews, meter?: Meter): void {
   const shim = { ...w.wasiImport } as Imports;
   const fd = (n: number) => w.fds[n];
+  const counted = (f: BaseFd, outPtr: number, errno: number, read: boolean) => {
+    if (meter && f instanceof FileFd) {
+      const n = m.view.getUint32(outPtr, true);
+      if (read) meter.read(n);
+      else meter.wrote(n);
+    }
+    return errno;
+  };
   Object.assign(w.wasiImport, {
     fd_read(n: number, iovs: number, len: number, outPtr: number): number {
       const f = fd(n);
       if (f instanceof StdinFd) return readStream(m.get(), f, iovs, len, outPtr);
       if (!(f instanceof FileFd)) return shim.fd_read!(n as never, iovs as never, len as never, outPtr as never) as number;
-      return readv(m.get(), f, iovs, len, outPtr);
+      return counted(f, outPtr, readv(m.get(), f, iovs, len, outPtr), true);
     },
     fd_pread(n: number, iovs: number, len: number, offset: bigint, outPtr: number): number {
       const f = fd(n);
       if (!(f instanceof FileFd)) return shim.fd_pread!(n as never, iovs as never, len as never, offset as never, outPtr as never) as number;
-      return readv(m.get(), f, iovs, len, outPtr, offset);
+      return counted(f, outPtr, readv(m.get(), f, iovs, len, outPtr, offset), true);
     },
     fd_write(n: number, iovs: number, len: number, outPtr: number): number {
       const f = fd(n);
       if (!(f instanceof BaseFd)) return shim.fd_write!(n as never, iovs as never, len as never, outPtr as never) as number;
-      return writev(m.get(), f, iovs, len, outPtr);
+      return counted(f, outPtr, writev(m.get(), f, iovs, len, outPtr), false);
     },
     fd_pwrite(n: number, iovs: number, len: number, offset: bigint, outPtr: number): number {
       const f = fd(n);
       if (!(f instanceof BaseFd)) return shim.fd_pwrite!(n as never, iovs as never, len as never, offset as never, outPtr as never) as number;
-      return writev(m.get(), f, iovs, len, outPtr, offset);
+      return counted(f, outPtr, writev(m.get(), f, iovs, len, outPtr, offset), false);
     },
     fd_fdstat_get(n: number, ptr: number): number {
       const f = fd(n);

@@ -17,6 +17,8 @@ import type { SyncRunResult } from "./run_sync.ts";
 import { type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
 import { nextTurn } from "./_replay.ts";
 import type { ProgramRef } from "./worker_serve.ts";
+import { ProgramTable } from "./_program_table.ts";
+import type { ProgramEvent, Usage } from "./_meter.ts";
 
 export { closeWorkers, warmWorkers } from "./_worker_pool.ts";
 
@@ -25,13 +27,13 @@ const DEFAULT_OUTPUT_CAP = 256 * 1024;
 /** When the engine starts draining a running process's ring (the ring holds far more than a millisecond of writes; a full one waits). */
 const PUMP_AFTER_MS = 1;
 
-/** The one message a worker posts (its output and file changes travel in the ring). */
-interface WorkerMsg {
+/** The messages a worker posts: a program's start or end, and the run's end (its output and file changes travel in the ring). */
+type WorkerMsg = { type: "program"; event: ProgramEvent } | {
   type: "done";
   result: SyncRunResult;
   /** The module the worker compiled for this run, for the engine's cache. */
   compiled?: CachedModule;
-}
+};
 
 /**
  * The program as the engine found it on the snapshot it sends, so the worker neither
@@ -86,6 +88,10 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
   let stopping = false, timedOut = false, killing = false, ending = false;
   let feeder: { stop(): void } | undefined;
+  // What it used, read from the worker's meter while it runs and kept at its end (the
+  // worker's meter is reset for its next run, or frozen with a killed thread).
+  let used: Usage | undefined;
+  const table = new ProgramTable(launch.argv, { nextPid: o.nextPid ?? counter(), parentPid: o.parentPid ?? 0, meter: control.meter });
   const timers: ReturnType<typeof setTimeout>[] = [];
   const uppers = uppersOf(rootfs);
   const self: Peer = { inbox: worker.inbox, pending: [], worker, uppers };
@@ -123,6 +129,8 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const finish = async (r: ProcessResult, reuse: boolean) => {
     if (ending) return;
     ending = true;
+    used = control.meter.usage();
+    table.end();
     feeder?.stop();
     timers.forEach(clearTimeout);
     clearTimeout(pump);
@@ -164,6 +172,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const kill = () => abandon(ended(137, "kill"));
   port.onMessage((m) => {
     const msg = m as WorkerMsg;
+    if (msg.type === "program") return void (!ending && table.event(msg.event));
     if (msg.type !== "done") return;
     if (msg.compiled) (o.modules ?? defaultModuleCache).put(msg.compiled);
     if (killing) quit();
@@ -190,6 +199,10 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     kill,
     signal: (sig) => void (!ending && !killing && control.signal(sig)),
     resize: (rows, cols) => control.setSize(rows, cols),
+    usage: () => used ?? control.meter.usage(),
+    programs: () => table.list(),
+    pause: () => void (!ending && !killing && control.pause()),
+    resume: () => control.resume(),
     stop: (opts = {}) => {
       if (!ending && !killing) {
         stopping = true;
@@ -199,4 +212,10 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       return done;
     },
   };
+}
+
+/** Pids 1, 2, 3… for a process whose caller numbers none. */
+export function counter(): () => number {
+  let n = 0;
+  return () => ++n;
 }

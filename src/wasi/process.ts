@@ -13,7 +13,9 @@ import { defaultModuleCache } from "./module_cache.ts";
 import { runSync } from "./run_sync.ts";
 import { collect, messageOf, resultOf } from "./_result.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
-import { runInWorker } from "./_worker_run.ts";
+import { counter, runInWorker } from "./_worker_run.ts";
+import { ProgramTable } from "./_program_table.ts";
+import type { Usage } from "./_meter.ts";
 
 /** How a process ends that the engine failed to run or to serve (Docker's 255 with State.Error). */
 function failed(message: string, startedAt: number): ProcessResult {
@@ -42,7 +44,11 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       sinkFailed(err);
     }
   }, launch.tty);
+  const table = new ProgramTable(launch.argv, { nextPid: o.nextPid ?? counter(), parentPid: o.parentPid ?? 0, meter: control.meter });
+  control.meter.announce = (e) => table.event(e);
+  let used: Usage | undefined;
   const run = (stdin: Uint8Array): ProcessResult => {
+    control.meter.busy();
     try {
       const r = resultOf(runSync({
         vfs: o.rootfs, ...launch, control, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes, sha256: o.sha256,
@@ -51,6 +57,10 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       return sinkError && !r.error ? { ...r, error: sinkError } : r;
     } catch (err) {
       return failed(`Cannot run the process: ${messageOf(err)}`, startedAt);
+    } finally {
+      control.meter.idle();
+      used = control.meter.usage();
+      table.end();
     }
   };
   const stdin = o.stdin ?? new Uint8Array(0);
@@ -63,7 +73,11 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     killed ??= { exitCode: 137, oomKilled: false, timedOut: false, reason: "kill", startedAt, finishedAt: Date.now() };
     return done;
   };
-  return { done, kill, stop: kill, signal: (sig) => control.signal(sig), resize: (rows, cols) => control.setSize(rows, cols) };
+  // No pause: the program runs on the caller's thread, which cannot be held.
+  return {
+    done, kill, stop: kill, signal: (sig) => control.signal(sig), resize: (rows, cols) => control.setSize(rows, cols),
+    usage: () => used ?? control.meter.usage(), programs: () => table.list(),
+  };
 }
 
 /** Start a process; see `ProcessHandle` for how to end and await it. */
@@ -80,7 +94,8 @@ export function runProcess(spec: ProcessSpec, opts: RunOptions): ProcessHandle {
     } catch (err) {
       const r = failed(`Cannot run the process: ${messageOf(err)}`, Date.now());
       const done = Promise.resolve(r);
-      return { done, kill: () => done, stop: () => done, signal: () => {}, resize: () => {} };
+      const none = { cpuMs: 0, memoryBytes: 0, readBytes: 0, writtenBytes: 0 };
+      return { done, kill: () => done, stop: () => done, signal: () => {}, resize: () => {}, usage: () => none, programs: () => [] };
     }
   }
   return runInline(spec, opts);

@@ -103,6 +103,8 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   let memory: WebAssembly.Memory | undefined;
   // This program is the one a signal reaches until it ends (its children push over it).
   const depth = o.control.catching.push(false);
+  // …and the innermost of the programs the process runs now (_meter.ts: docker top, stats).
+  const level = o.control.meter.enter(program.argv);
   try {
     const strata = {
       spawn: spawnImport(w, (c) => runSync({ ...o, ...c, child: true, program: undefined, terminal }).exitCode),
@@ -115,6 +117,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
     }
     const instance = new WebAssembly.Instance(module, imports);
     memory = (instance.exports.memory as WebAssembly.Memory | undefined) ?? memory;
+    o.control.meter.attach(level, memory);
     let exitCode = w.start(instance as unknown as Parameters<typeof w.start>[0]);
     // main returned (wasi-libc calls proc_exit only for a non-zero status) after a stop
     // was asked: the SIGTERM came first, so the process ends as one it killed.
@@ -124,6 +127,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   } catch (err) {
     return ended(err, memory, o);
   } finally {
+    o.control.meter.leave(level);
     o.control.catching.length = depth - 1;
     for (const f of new Set(w.fds)) if (f && !inherited.has(f)) f.fd_close(); // a dup's open file once
     if (o.preopen === false) root.fd_close();

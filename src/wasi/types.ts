@@ -5,6 +5,7 @@
  */
 import type { FileSystem } from "../fs/mod.ts";
 import type { ModuleCache, Sha256Sync } from "./module_cache.ts";
+import type { Usage } from "./_meter.ts";
 
 /** What to run, as an image config and a container config give it (Docker semantics). */
 export interface ProcessSpec {
@@ -71,6 +72,13 @@ export interface RunOptions {
   /** Compiled-module cache; default: the process-wide `defaultModuleCache`. */
   modules?: ModuleCache;
   /**
+   * The numbering of the programs it runs (its main program first, then each child
+   * spawned), for `ProcessHandle.programs`; default 1, 2, 3… per process.
+   */
+  nextPid?: () => number;
+  /** The pid its main program's parent has (0: none, as a container's first process). */
+  parentPid?: number;
+  /**
    * A synchronous SHA-256 ("sha256:<hex>", the platform's: node:crypto) for a program file
    * the container wrote; a file in an image layer is never hashed. Default: a pure-JS one.
    */
@@ -102,6 +110,25 @@ export interface ProcessResult {
   finishedAt: number;
 }
 
+/** One program a process runs now (its main program, or a child spawned over it). */
+export interface ProgramInfo {
+  /** From RunOptions.nextPid. */
+  pid: number;
+  /** The spawning program's pid; RunOptions.parentPid for the main program. */
+  ppid: number;
+  argv: string[];
+  /** ms since the epoch. */
+  startedAt: number;
+  /** CPU time it has used itself (its children's not counted), ms. */
+  cpuMs: number;
+  /** Its linear memory now, bytes (0 when not known: a program nested deeper than eight). */
+  memoryBytes: number;
+  /** It runs now (the innermost program, not in a wait); else it sleeps or waits for its child. */
+  running: boolean;
+}
+
+export type { Usage } from "./_meter.ts";
+
 /** A running process. */
 export interface ProcessHandle {
   /** Resolves when it has ended; never rejects. By then every write it completed is in `rootfs`. */
@@ -118,6 +145,17 @@ export interface ProcessHandle {
   signal(sig: "INT" | "QUIT"): void;
   /** The terminal's new size, read by the program through strata.winsize. */
   resize(rows: number, cols: number): void;
+  /** What it has used so far; once it has ended, what it used in all (_meter.ts says how each figure is counted). */
+  usage(): Usage;
+  /** The programs it runs now, outermost first; none once it has ended. */
+  programs(): ProgramInfo[];
+  /**
+   * Hold every program of the process at its next system call (or in the wait it is in),
+   * until `resume`; a kill or a stop still ends it. Absent for an inline process (its
+   * thread is the caller's, which cannot be held).
+   */
+  pause?(): void;
+  resume?(): void;
 }
 
 /** A compiled-module cache; registered (precompiled) modules are keyed by the sha256 of the program file ("sha256:<hex>"). */

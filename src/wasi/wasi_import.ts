@@ -44,7 +44,7 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
   const mem = () => w.inst.exports.memory;
   const views = new MemoryViews(mem);
   installPathCalls(w, ctx, views);
-  installFdCalls(w, views);
+  installFdCalls(w, views, ctx.control.meter);
   Object.assign(imp, {
     clock_res_get(id: number, ptr: number): number {
       if (id > 3) return wasi.ERRNO_INVAL;
@@ -165,6 +165,7 @@ const INTERRUPTIBLE = new Set(["fd_read", "fd_write", "poll_oneoff"]);
 /** Stop, kill, deadline, memory cap and signals (Control.check); true when an interrupt waits for a program that catches it. */
 function checkLimits(w: WASI, ctx: WasiContext): boolean {
   ctx.beforeCall?.();
+  ctx.control.meter.sample();
   const interrupted = ctx.control.check();
   if (ctx.memoryCap && w.inst && w.inst.exports.memory.buffer.byteLength > ctx.memoryCap) throw new ProcessKilled("oom");
   return interrupted;

@@ -106,6 +106,10 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; s
     if (req.type !== "run") return;
     const control = new Control(req.control);
     if (req.deadline) control.deadline = req.deadline;
+    // Busy from here to the posted result (its waits aside); each program's start and end
+    // goes to the engine as it happens (docker top), one message per program, not per call.
+    control.meter.busy();
+    control.meter.announce = (e) => self.postMessage({ type: "program", event: e });
     if (req.rings) rings = { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox), stdin: new Ring(req.rings.stdin) };
     const { journal, inbox } = rings!;
     // Frames go into the ring at once (a kill loses none) but wake the engine only at the
@@ -139,7 +143,9 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; s
           throw new WasiError("EINTR", "interrupted");
         }
         beforeCall(); // what is waiting to go out must reach the sinks to make room
+        control.meter.idle();
         Atomics.wait(control.words, OUT_INFLIGHT, inflight, 100); // a full pipe: wait for the engine's sink
+        control.meter.busy();
       }
       Atomics.add(control.words, OUT_INFLIGHT, chunk.length);
       const time = Date.now();
@@ -154,6 +160,7 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; s
       stdio: [new StdinFd(req.stdin === "stream" ? readStdin(rings!.stdin, control) : req.stdin, req.tty), out(1), out(2)], beforeCall,
     });
     link.close();
+    control.meter.idle();
     self.postMessage({ type: "done", result, ...(compiled ? { compiled } : {}) });
   });
 }
