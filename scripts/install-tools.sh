@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the real tools the integration tests drive:
-# umoci, skopeo, docker-registry, debootstrap (benchmarks), the WASI C toolchain, and
+# umoci, skopeo, docker-registry, htpasswd (apache2-utils: the registry with auth),
+# debootstrap (benchmarks), the WASI C toolchain, and
 # sqlite3 (the oracle the sqlite sample image is compared with).
 # Does nothing for a tool already present; needs root (or sudo) for apt-get.
 set -u
@@ -8,6 +9,7 @@ need=()
 command -v umoci >/dev/null || need+=(umoci)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v clang >/dev/null || need+=(clang)
 command -v wasm-ld >/dev/null || need+=(lld)
