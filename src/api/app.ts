@@ -12,6 +12,7 @@ import { bodyLimit } from "hono/body-limit";
 import { getPath } from "hono/utils/url";
 import { DEFAULT_MAX_ARCHIVE, type EngineApi } from "../engine/mod.ts";
 import { archiveRoutes } from "./_archive.ts";
+import { authRoutes } from "./_auth.ts";
 import { buildRoutes } from "./_build.ts";
 import { containerRoutes } from "./_containers.ts";
 import { containerStreamRoutes } from "./_container_io.ts";
@@ -81,6 +82,7 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   imageRoutes(app, api, { maxLoadBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   buildRoutes(app, api, { maxContextBytes: o.maxLoadBytes ?? 2 * 2 ** 30 });
   volumeRoutes(app, api);
+  authRoutes(app, api);
   return app;
 }
 

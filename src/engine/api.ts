@@ -5,6 +5,7 @@
  * implements its interface here; src/api and the CLI see only these.
  */
 import type { Change } from "../fs/mod.ts";
+import type { AuthConfig, AuthResult } from "./_auth.ts";
 import type { PathStat, PutArchiveOptions } from "./archive.ts";
 import type { BuildOptions, BuildResult } from "./build.ts";
 import type { EngineEvent } from "./events.ts";
@@ -147,6 +148,8 @@ export interface SystemApi {
   info(opts?: { name?: string; root?: string }): Promise<Record<string, unknown>>;
   /** `GET /version` data. */
   version(): Record<string, unknown>;
+  /** `POST /auth` (`docker login`): check credentials against their registry. Errors: unauthorized, unavailable, invalid. */
+  auth(cfg: AuthConfig): Promise<AuthResult>;
 }
 
 /** One write of a program: `data` as written, `time` in ms since the epoch. */
