@@ -69,7 +69,7 @@ export class Engine implements EngineApi {
     const { store, platform } = opts;
     const events = this.events;
     const registry = new ContainerRegistry(store, opts.removedGraceMs);
-    const images = this.images = new EngineImages(store, events, (id) => registry.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform });
+    const images = this.images = new EngineImages(store, events, (id) => registry.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform, registry: opts.registry });
     const volumes = this.volumes = new VolumeStore(store, events, (name) => registry.volumeUsers(name));
     const layers = new LayerCache(store, (diffId) => images.layerBytes(diffId));
     const lifecycle = new Lifecycle({ store, registry, layers, volumes, events, options: opts });

@@ -10,15 +10,17 @@
  * intermediate image (hidden from `list` unless `all`), and removing an image removes the
  * untagged parents only it held, as `docker rmi` prunes them.
  */
-import { type ExportImage, type ImageConfig, type LoadAbilities, parseConfig, readImageArchive, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
+import { type ExportImage, type ImageConfig, type LoadAbilities, parseConfig, readImageArchive, type RegistryOptions, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { MemoryAccount } from "../tar/mod.ts";
 import { conflict, notFound } from "./errors.ts";
 import { type BuiltImage, type LayerRecord, type LoadProgress, type LoadResult, storeBuiltImage, storeImages } from "./_image_load.ts";
+import { type ProgressMessage, pullImage, type PullOptions, type PullResult } from "./_image_pull.ts";
+import { pushImage, type PushOptions, type PushResult } from "./_image_push.ts";
 import { historyView, inspectView, type ImageRecord, type ImageSummary, summary } from "./_image_views.ts";
 import { isInvalidReference, normalizeReference } from "./reference.ts";
 
-export type { BuiltImage, ImageRecord, ImageSummary, LayerRecord, LoadProgress, LoadResult };
+export type { BuiltImage, ImageRecord, ImageSummary, LayerRecord, LoadProgress, LoadResult, ProgressMessage, PullOptions, PullResult, PushOptions, PushResult };
 
 export interface LoadOptions {
   /** Names the archive in errors ("toolbox.tar"). */
@@ -47,8 +49,13 @@ export class ImageStore {
   #configs = new Map<string, ImageConfig>();
   /** The tail of the writes that add or delete blobs (load, remove), run one at a time. */
   #writing: Promise<unknown> = Promise.resolve();
-  /** `platform`: the abilities loads use (a SHA-256, an inflater, a collection hint); web-platform ones where absent. */
-  constructor(readonly store: Store, readonly platform: LoadAbilities = {}) {}
+  /** Which repository of a registry this store saw a blob in ("registry digest" → path), for cross-repository mounts on push. */
+  readonly #blobSources = new Map<string, string>();
+  /**
+   * `platform`: the abilities loads use (a SHA-256, an inflater, a collection hint);
+   * web-platform ones where absent. `registry`: how pulls and pushes reach registries.
+   */
+  constructor(readonly store: Store, readonly platform: LoadAbilities = {}, readonly registry: RegistryOptions = {}) {}
 
   /**
    * Run `fn` after the blob writes before it. A load skips a blob the store has, and a
@@ -77,6 +84,35 @@ export class ImageStore {
     const result = await this.#exclusive(() => storeImages(this.store, images, { onProgress: opts.onProgress, sha256: p.sha256 }));
     for (const img of images) this.#configs.set(img.id, img.config);
     return result;
+  }
+
+  /**
+   * `docker pull` (src/engine/_image_pull.ts): the image is stored whole or not at all,
+   * after the blob writes before it. Errors: not-found in Docker's words (an unknown tag
+   * or repository), invalid, the registry's and the blobs' errors.
+   */
+  async pull(ref: string, opts: PullOptions & { account?: MemoryAccount; maxLayerBytes?: number } = {}): Promise<PullResult> {
+    const remember = (registry: string, digest: string, path: string) => void this.#blobSources.set(`${registry} ${digest}`, path);
+    const ctx = { store: this.store, platform: this.platform, registry: this.registry, maxLayerBytes: opts.maxLayerBytes, account: opts.account, remember };
+    return await this.#exclusive(() => pullImage(ctx, ref, opts));
+  }
+
+  /**
+   * `docker push` of a local tag to the registry it names (src/engine/_image_push.ts).
+   * Errors: not-found "An image does not exist locally with the tag: X" (Docker's words),
+   * the registry's errors.
+   */
+  async push(ref: string, opts: PushOptions = {}): Promise<PushResult> {
+    const image = async (name: string) => {
+      const rec = await this.find(name);
+      if (!rec) throw notFound(`An image does not exist locally with the tag: ${name.replace(/:latest$/, "")}`);
+      return { id: rec.id, configBytes: (await this.store.getBlob(rec.id))!, diffIds: rec.diffIds, layerSizes: rec.layerSizes };
+    };
+    return await pushImage({
+      registry: this.registry, sha256: this.platform.sha256, image, layer: (d) => this.layerBytes(d),
+      sourceOf: (registry, digest) => this.#blobSources.get(`${registry} ${digest}`),
+      remember: (registry, digest, path) => void this.#blobSources.set(`${registry} ${digest}`, path),
+    }, ref, opts);
   }
 
   /**
