@@ -14,6 +14,7 @@ import { CliError, type Ctx, helpText, runVerb, type Verb } from "./_verb.ts";
 import { type Client, connect, DaemonError } from "./client.ts";
 import { commit, containerPrune, diff, exportVerb, inspect, kill, logs, ps, rename, restart, rm, stop, wait } from "./verbs_containers.ts";
 import { cp } from "./verbs_cp.ts";
+import { login, logout } from "./verbs_login.ts";
 import { history, imagePrune, images, importVerb, load, rmi, save, tag } from "./verbs_images.ts";
 import { attach, exec } from "./verbs_attach.ts";
 import { build } from "./verbs_build.ts";
@@ -36,6 +37,7 @@ const image: Verb = {
 export const VERBS: Verb[] = [
   run, exec, ps, build, images, load, save, serve, info, version, container, image, volume, system,
   attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, importVerb, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
+  login, logout,
 ];
 
 const GLOBAL = [
