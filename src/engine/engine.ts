@@ -76,7 +76,7 @@ export class Engine implements EngineApi {
     const archives = new ContainerArchives({ registry, layers, volumes, events, platform, store, memoryBytes: opts.archiveMemoryBytes });
     this.containers = new Containers({ registry, layers, lifecycle, images, volumes, events, platform, archives });
     this.exec = new Execs({ registry, layers, events, options: opts });
-    this.system = new System({ store, registry, containers: this.containers, images, volumes });
+    this.system = new System({ store, registry, containers: this.containers, images, volumes, registries: opts.registry });
     this.builder = new Builder({ images, layers, containers: this.containers, mountOf: (id) => layers.mount(registry.get(id)), platform });
     this.store = store;
     this.#registry = registry;
