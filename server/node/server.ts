@@ -35,6 +35,8 @@ interface ServerOptions {
   maxLayerBytes?: number;
   /** The memory budget loads in progress share (--load-memory). */
   loadMemoryBytes?: number;
+  /** Registries reached over plain HTTP besides loopback ones (--insecure-registry). */
+  insecureRegistries?: string[];
   /** Load rootfs-samples/*.tar whose tags are missing (default true). */
   samples?: boolean;
   log?: (line: string) => void;
@@ -74,7 +76,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   }
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes });
+  const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes, registry: { insecureRegistries: o.insecureRegistries } });
   if (o.samples !== false) await loadSamples(engine, log);
   // Refusals (src/api/_origin.ts): web pages, and Hosts that are not this server's.
   const source = { allowOrigins: o.allowOrigins, allowHosts: o.allowHosts, listen: o.socket ? { socket: o.socket } : { host, port: o.port } };

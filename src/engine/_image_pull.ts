@@ -110,7 +110,9 @@ export async function pullImage(ctx: PullContext, ref: string, opts: PullOptions
   const chains = await chainIds(diffIds, ctx.platform.sha256);
   const known = await Promise.all(chains.map(async (c) => (await ctx.store.getRecord("layer", c)) !== undefined));
   const shortId = (i: number) => manifest.layers[i]!.digest.slice(7, 19);
-  for (const [i, k] of known.entries()) say({ status: k ? "Already exists" : "Pulling fs layer", progressDetail: {}, id: shortId(i) });
+  // An image already stored is only tagged, without a line per layer (moby skips its download as a whole).
+  const stored = (await ctx.store.getRecord<ImageRecord>("image", id)) !== undefined && known.every((k) => k);
+  if (!stored) for (const [i, k] of known.entries()) say({ status: k ? "Already exists" : "Pulling fs layer", progressDetail: {}, id: shortId(i) });
   const staged: string[] = [];
   const changes: Change[] = [];
   const sizes: number[] = [];
