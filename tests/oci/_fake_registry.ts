@@ -125,6 +125,7 @@ export class FakeRegistry {
 
   /** Store a blob in `repo`; returns its digest. */
   async putBlob(repo: string, bytes: Uint8Array): Promise<string> {
+    bytes = bytes.slice(); // gzip's output may sit in a resizable buffer, which a Response refuses
     const digest = await sha256(bytes);
     this.blobs.set(digest, bytes);
     this.repoBlobs.add(`${repo} ${digest}`);

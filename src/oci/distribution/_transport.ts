@@ -65,7 +65,7 @@ export class Transport {
    * redirect loop or too many redirects, or when a token cannot be had.
    */
   async send(req: RegistryRequest): Promise<Response> {
-    let url = this.resolve(req.url), method: string = req.method, body = req.body;
+    let url = this.resolve(req.url), method: string = req.method, body = sendable(req.body);
     const seen: string[] = [];
     let tries = 0, authed = false;
     for (;;) {
@@ -119,6 +119,16 @@ export class Transport {
     const ms = (this.opts.retryDelayMs ?? 250) * 2 ** (n - 1);
     if (ms > 0) await new Promise((r) => setTimeout(r, ms));
   }
+}
+
+/**
+ * A body fetch accepts: fetch refuses a view of a resizable or shared buffer (the store's
+ * gunzip output can be one, src/tar/_grow_buffer.ts), so such a body is copied.
+ */
+function sendable(body: Uint8Array | undefined): Uint8Array | undefined {
+  const buf = body?.buffer as (ArrayBuffer & { resizable?: boolean }) | undefined;
+  if (!body || !buf) return body;
+  return buf.resizable || (typeof SharedArrayBuffer !== "undefined" && buf instanceof SharedArrayBuffer) ? body.slice() : body;
 }
 
 /** Drop a response's body that will not be read (frees the connection). */
