@@ -19,6 +19,7 @@ import { history, imagePrune, images, importVerb, load, rmi, save, tag } from ".
 import { attach, exec } from "./verbs_attach.ts";
 import { build } from "./verbs_build.ts";
 import { create, run, start } from "./verbs_run.ts";
+import { pull, push } from "./verbs_registry.ts";
 import { serve } from "./verbs_serve.ts";
 import { events, info, STRATA_VERSION, system, version, volume } from "./verbs_system.ts";
 
@@ -31,13 +32,13 @@ const container: Verb = {
 };
 const image: Verb = {
   name: "image", usage: "COMMAND", summary: "Manage images",
-  sub: [build, history, importVerb, inspect, load, as(images, "ls"), imagePrune, as(rmi, "rm"), save, tag],
+  sub: [build, history, importVerb, inspect, load, as(images, "ls"), imagePrune, pull, push, as(rmi, "rm"), save, tag],
 };
 
 export const VERBS: Verb[] = [
   run, exec, ps, build, images, load, save, serve, info, version, container, image, volume, system,
   attach, commit, cp, create, diff, events, as(exportVerb, "export"), history, importVerb, inspect, kill, logs, rename, restart, rm, rmi, start, stop, tag, wait,
-  login, logout,
+  login, logout, pull, push,
 ];
 
 const GLOBAL = [

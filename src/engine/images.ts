@@ -105,7 +105,7 @@ export class ImageStore {
   async push(ref: string, opts: PushOptions = {}): Promise<PushResult> {
     const image = async (name: string) => {
       const rec = await this.find(name);
-      if (!rec) throw notFound(`An image does not exist locally with the tag: ${name.replace(/:latest$/, "")}`);
+      if (!rec) throw notFound(`An image does not exist locally with the tag: ${name.replace(/:[^:/]+$/, "")}`); // moby names the repository only
       return { id: rec.id, configBytes: (await this.store.getBlob(rec.id))!, diffIds: rec.diffIds, layerSizes: rec.layerSizes };
     };
     return await pushImage({

@@ -40,7 +40,7 @@ export { VolumeStore } from "./volumes.ts";
 export { type EngineEvent, EventBus } from "./events.ts";
 export { Execs } from "./exec.ts";
 export { ImageStore, type LoadProgress, type LoadResult, type ImageSummary } from "./images.ts";
-export { normalizeReference } from "./reference.ts";
+export { normalizeReference, remoteReference } from "./reference.ts";
 export { BuildError, type BuildMessage, type BuildOptions, type BuildResult, Builder } from "./build.ts";
 export { LogBuffer } from "./logs.ts";
 export { MountedVfs, readOnly } from "../wasi/mod.ts";

@@ -79,7 +79,7 @@ export class Transport {
         if (res.type === "opaqueredirect") res = await this.#fetch(url, { method, headers, body: body as Uint8Array<ArrayBuffer> | undefined, redirect: "follow", signal: this.opts.signal });
       } catch (err) {
         if (this.opts.signal?.aborted) throw err;
-        if (tries++ < (this.opts.retries ?? 3)) {
+        if (!hopeless(err) && tries++ < (this.opts.retries ?? 3)) {
           await this.backoff(tries);
           continue;
         }
@@ -134,6 +134,12 @@ function sendable(body: Uint8Array | undefined): Uint8Array | undefined {
 /** Drop a response's body that will not be read (frees the connection). */
 export async function discard(res: Response): Promise<void> {
   await res.body?.cancel().catch((err: unknown) => void err); // nothing to do about a body that cannot be cancelled
+}
+
+/** A failure a retry within seconds will not mend: no such host, nothing listening (Docker does not retry these either). */
+function hopeless(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } })?.cause?.code;
+  return code === "ENOTFOUND" || code === "ECONNREFUSED" || code === "EAI_NONAME";
 }
 
 /** A fetch failure's reason: undici hides the socket error in `cause`. */
