@@ -53,7 +53,7 @@ export interface PullResult {
 }
 
 /** What a pull needs from the engine: its store, abilities, limits and registry settings. */
-export interface PullContext {
+interface PullContext {
   store: Store;
   platform: LoadAbilities;
   registry: RegistryOptions;

@@ -33,7 +33,7 @@ export interface PushResult {
 }
 
 /** What a push needs from the engine. */
-export interface PushContext {
+interface PushContext {
   registry: RegistryOptions;
   sha256?: Sha256Impl;
   /** The image's id, its config bytes and its layers (bottom first), by reference. Errors: not-found. */

@@ -30,7 +30,7 @@ export interface RegistryOptions {
   signal?: AbortSignal;
 }
 
-export interface RegistryRequest {
+interface RegistryRequest {
   method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH";
   /** A path below the registry ("/v2/demo/manifests/v1") or an absolute URL (an upload's Location). */
   url: string;

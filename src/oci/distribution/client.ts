@@ -13,20 +13,20 @@ import { boundedBytes, RegistryError, responseError } from "./errors.ts";
 import { discard, type RegistryOptions, Transport } from "./_transport.ts";
 
 /** The manifest media types a pull accepts, in the order skopeo sends them. */
-export const MANIFEST_ACCEPT = [OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_MANIFEST_LIST].join(", ");
+const MANIFEST_ACCEPT = [OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_MANIFEST_LIST].join(", ");
 /** Largest manifest read (containerd's limit too): a manifest is small, a hostile answer may not be. */
-export const MAX_MANIFEST_BYTES = 4 * 2 ** 20;
+const MAX_MANIFEST_BYTES = 4 * 2 ** 20;
 /** Blobs larger than this are uploaded in PATCH chunks of this size; smaller ones in one PUT. */
-export const DEFAULT_CHUNK_BYTES = 16 * 2 ** 20;
+const DEFAULT_CHUNK_BYTES = 16 * 2 ** 20;
 
-export interface FetchedManifest {
+interface FetchedManifest {
   bytes: Uint8Array;
   /** The Content-Type the registry gave (or the document's own mediaType). */
   mediaType: string;
   digest: string;
 }
 
-export interface UploadOptions {
+interface UploadOptions {
   /** Blobs above this go in PATCH chunks of it (default DEFAULT_CHUNK_BYTES). */
   chunkBytes?: number;
   /** Bytes sent so far. */

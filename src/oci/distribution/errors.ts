@@ -6,7 +6,7 @@
  */
 
 /** One entry of a registry's error body. */
-export interface RegistryErrorEntry {
+interface RegistryErrorEntry {
   code: string;
   message: string;
   detail?: unknown;

@@ -21,12 +21,12 @@ import { RegistryClient } from "./client.ts";
 import type { RegistryCredentials } from "./credentials.ts";
 import type { RegistryOptions } from "./_transport.ts";
 
-export { DEFAULT_CHUNK_BYTES, type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, RegistryClient, type UploadOptions } from "./client.ts";
+export { RegistryClient } from "./client.ts";
 export { type BlobReadOptions } from "./_blob_stream.ts";
 export { type CredentialsFor, type RegistryCredentials } from "./credentials.ts";
-export { describeErrors, parseErrorBody, RegistryError, type RegistryErrorEntry } from "./errors.ts";
+export { describeErrors, parseErrorBody, RegistryError } from "./errors.ts";
 export { DOCKER_HUB, isInsecure, registryOrigin } from "./_hosts.ts";
-export { formatPlatform, type IndexEntry, isWasiPlatform, parsePlatform, pickManifest, type Platform, WASI_PLATFORMS } from "./platform.ts";
+export { formatPlatform, isWasiPlatform, parsePlatform, pickManifest, type Platform } from "./platform.ts";
 export { type RegistryOptions } from "./_transport.ts";
 
 /**

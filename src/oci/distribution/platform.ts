@@ -16,7 +16,7 @@ export interface Platform {
 }
 
 /** The platforms strata runs, best first. */
-export const WASI_PLATFORMS: readonly Platform[] = [{ os: "wasip1", architecture: "wasm" }, { os: "wasi", architecture: "wasm" }];
+const WASI_PLATFORMS: readonly Platform[] = [{ os: "wasip1", architecture: "wasm" }, { os: "wasi", architecture: "wasm" }];
 
 /** "os/arch[/variant]" → Platform. Errors: RangeError in Docker's wording for a malformed one. */
 export function parsePlatform(s: string): Platform {
@@ -33,7 +33,7 @@ export function formatPlatform(p: Platform): string {
 }
 
 /** A descriptor of an index with the platform it declares. */
-export type IndexEntry = Descriptor & { platform?: Platform };
+type IndexEntry = Descriptor & { platform?: Platform };
 
 /** Does the entry's platform match the wanted one (a variant only when asked for)? */
 function matches(p: Platform | undefined, want: Platform): boolean {
