@@ -1,0 +1,71 @@
+/**
+ * The engine against a real registry (docker-registry on loopback): strata push, then a
+ * pull into a fresh engine that runs the image; a second image that shares the base
+ * layer says "Already exists" and the registry serves that layer's blob only once.
+ */
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { createEngine } from "../../src/engine/mod.ts";
+import type { ProgressMessage } from "../../src/engine/images.ts";
+import { MemoryStore } from "../../src/store/mod.ts";
+import { run, sampleEngine } from "../engine/_samples.ts";
+import { registryMissing, startRegistry, type StartedRegistry } from "./_registry.ts";
+
+const t = suite("engine pull and push against a real registry");
+const missing = registryMissing();
+let reg: StartedRegistry;
+
+if (missing) {
+  console.log(`skip: ${missing}; the engine's registry round trips are not tested`);
+  t.skip("engine push/pull", () => {});
+} else {
+  t.before(async () => {
+    reg = await startRegistry();
+  });
+  t.after(async () => {
+    await reg?.stop();
+  });
+
+  t("strata push, then a pull into a fresh engine, which runs the image", async () => {
+    const a = await sampleEngine(["toolbox"]);
+    await a.images.tag("toolbox", `${reg.host}/round/trip:v1`);
+    const pushed = await a.images.push(`${reg.host}/round/trip:v1`);
+    const b = await createEngine({ store: new MemoryStore() });
+    const pulled = await b.images.pull(`${reg.host}/round/trip:v1`);
+    assert.is(pulled.digest, pushed.digest);
+    assert.is(pulled.id, (await a.images.inspect("toolbox")).Id);
+    const r = await run(b, { Image: `${reg.host}/round/trip:v1`, Cmd: ["sh", "-c", "echo round trip"] });
+    assert.is(r.stdout, "round trip\n");
+    await a.close();
+    await b.close();
+  });
+
+  t("a second image sharing the base layer: Already exists, and the registry serves the base blob once", async () => {
+    const a = await sampleEngine(["toolbox"]);
+    const { Id } = await a.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "echo child > /child"] });
+    await a.containers.start(Id);
+    await a.containers.wait(Id);
+    await a.containers.commit(Id, { repo: `${reg.host}/shared/child`, tag: "v1" });
+    await a.images.tag("toolbox", `${reg.host}/shared/base:v1`);
+    await a.images.push(`${reg.host}/shared/base:v1`);
+    const lines: string[] = [];
+    await a.images.push(`${reg.host}/shared/child:v1`, { onProgress: (m: ProgressMessage) => void lines.push(m.status ?? "") });
+    assert.ok(lines.includes("Mounted from shared/base"), lines.join("\n"));
+    const [base] = (await a.images.inspect("toolbox")).RootFS.Layers;
+    const b = await createEngine({ store: new MemoryStore() });
+    await reg.sync();
+    const before = reg.blobGets(base); // the first test pulled the same layer from another repository
+    await b.images.pull(`${reg.host}/shared/base:v1`);
+    const seen: string[] = [];
+    await b.images.pull(`${reg.host}/shared/child:v1`, { onProgress: (m: ProgressMessage) => void seen.push(`${m.status} ${m.id ?? ""}`) });
+    assert.ok(seen.includes(`Already exists ${base!.slice(7, 19)}`), seen.join("\n"));
+    await reg.sync();
+    assert.is(reg.blobGets(base) - before, 1);
+    const r = await run(b, { Image: `${reg.host}/shared/child:v1`, Cmd: ["cat", "/child"] });
+    assert.is(r.stdout, "child\n");
+    await a.close();
+    await b.close();
+  });
+}
+
+t.run();
