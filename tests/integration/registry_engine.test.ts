@@ -8,6 +8,8 @@ import * as assert from "uvu/assert";
 import { createEngine } from "../../src/engine/mod.ts";
 import type { ProgressMessage } from "../../src/engine/images.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
+import { RegistryClient, sha256 } from "../../src/oci/mod.ts";
+import { readAll } from "../../src/tar/mod.ts";
 import { run, sampleEngine } from "../engine/_samples.ts";
 import { registryMissing, startRegistry, type StartedRegistry } from "./_registry.ts";
 
@@ -65,6 +67,36 @@ if (missing) {
     assert.is(r.stdout, "child\n");
     await a.close();
     await b.close();
+  });
+  t("the client against the real registry: a chunked upload, and a blob read resumed by Range after a cut", async () => {
+    const blob = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31) & 255);
+    const digest = await sha256(blob);
+    let cut = true;
+    const ranges: string[] = [];
+    // The first blob GET is cut after 100 kB, as a reset connection would end it.
+    const cutting: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const range = new Headers(init?.headers).get("range");
+      if (range) ranges.push(`${range} -> ${res.status}`);
+      if (!(init?.method ?? "GET").startsWith("G") || !String(input).includes("/blobs/sha256:") || !cut || !res.body) return res;
+      cut = false;
+      const reader = res.body.getReader();
+      let sent = 0;
+      return new Response(new ReadableStream<Uint8Array>({
+        async pull(c) {
+          const r = await reader.read();
+          if (r.done || sent >= 100_000) return void (await reader.cancel(), c.error(new TypeError("terminated")));
+          sent += r.value.length;
+          c.enqueue(r.value);
+        },
+      }), { status: res.status, headers: res.headers });
+    };
+    const client = new RegistryClient(reg.host, { fetch: cutting, retryDelayMs: 0 });
+    assert.is(await client.pushBlob("chunked/blob", digest, blob, { action: "push", chunkBytes: 64 * 1024 }), "uploaded");
+    assert.ok(await client.hasBlob("chunked/blob", digest, "push"));
+    assert.equal(await readAll(client.blob("chunked/blob", { digest, size: blob.length }, { action: "pull" })), blob);
+    assert.is(ranges.length, 1);
+    assert.match(ranges[0]!, /^bytes=\d+- -> 206$/);
   });
 }
 
