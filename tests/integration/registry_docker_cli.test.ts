@@ -1,6 +1,7 @@
 /**
  * The docker CLI's push, pull and `run` of a remote image through the strata server,
- * against a real registry (docker-registry on loopback: plain HTTP, as Docker does).
+ * against a real registry (docker-registry on loopback: plain HTTP, as Docker does); and
+ * dockerode's pull, which sends no X-Registry-Auth and reads the progress to its end.
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -59,6 +60,22 @@ if (missing) {
     assert.is(r.code, 0, r.err);
     assert.match(r.err, `Unable to find image '${reg.host}/runme:v2' locally`);
     assert.match(r.out, "pulled and ran");
+  });
+
+  t("dockerode pulls with followProgress (no X-Registry-Auth) and sees Docker's messages", async () => {
+    // deno-lint-ignore no-explicit-any
+    let Docker: any;
+    try {
+      Docker = (await import("dockerode")).default;
+    } catch (err) {
+      return console.log(`skip: dockerode does not load here (${(err as Error).message.split("\n")[0]})`);
+    }
+    assert.is((await docker(["rmi", `${reg.host}/tb:v1`])).code, 0);
+    const d = new Docker({ host: "127.0.0.1", port: server.port, protocol: "http" });
+    const stream = await d.pull(`${reg.host}/tb:v1`);
+    const events = await new Promise<Array<{ status?: string }>>((resolve, reject) => d.modem.followProgress(stream, (err: Error | null, out: Array<{ status?: string }>) => (err ? reject(err) : resolve(out))));
+    assert.match(events.at(-1)!.status!, `Status: Downloaded newer image for ${reg.host}/tb:v1`);
+    assert.is((await d.getImage(`${reg.host}/tb:v1`).inspect()).RepoTags.includes(`${reg.host}/tb:v1`), true);
   });
 
   t("a pull of a missing tag or repository fails in Docker's words", async () => {
