@@ -11,7 +11,7 @@ import { MemoryStore } from "../../src/store/mod.ts";
 import { RegistryClient, sha256 } from "../../src/oci/mod.ts";
 import { readAll } from "../../src/tar/mod.ts";
 import { run, sampleEngine } from "../engine/_samples.ts";
-import { registryMissing, startRegistry, type StartedRegistry } from "./_registry.ts";
+import { registryAuthMissing, registryMissing, startRegistry, type StartedRegistry } from "./_registry.ts";
 
 const t = suite("engine pull and push against a real registry");
 const missing = registryMissing();
@@ -97,6 +97,27 @@ if (missing) {
     assert.equal(await readAll(client.blob("chunked/blob", { digest, size: blob.length }, { action: "pull" })), blob);
     assert.is(ranges.length, 1);
     assert.match(ranges[0]!, /^bytes=\d+- -> 206$/);
+  });
+  t("a registry with htpasswd auth: push and pull with the credentials; without them, pull access denied", async () => {
+    const why = registryAuthMissing();
+    if (why) return console.log(`skip: ${why}`);
+    const secured = await startRegistry({ auth: { user: "strata", password: "s3cret" } });
+    try {
+      const credentials = async (host: string) => (host === secured.host ? { username: "strata", password: "s3cret" } : undefined);
+      const a = await sampleEngine(["toolbox"]);
+      await a.images.tag("toolbox", `${secured.host}/private/box:v1`);
+      await a.images.push(`${secured.host}/private/box:v1`, { credentials });
+      const b = await createEngine({ store: new MemoryStore() });
+      let denied = "";
+      await b.images.pull(`${secured.host}/private/box:v1`).catch((e: Error) => void (denied = e.message));
+      assert.is(denied, `pull access denied for ${secured.host}/private/box, repository does not exist or may require 'docker login': unauthorized: authentication required`);
+      await b.images.pull(`${secured.host}/private/box:v1`, { credentials });
+      assert.is((await run(b, { Image: `${secured.host}/private/box:v1`, Cmd: ["echo", "private"] })).stdout, "private\n");
+      await a.close();
+      await b.close();
+    } finally {
+      await secured.stop();
+    }
   });
 }
 
