@@ -47,6 +47,22 @@ if (why) {
     assert.match(r.err, `Error response from daemon: login attempt to http://${reg.host}/v2/ failed with status: 401 Unauthorized`);
   });
 
+  t("with the login kept, docker push and pull through the server carry the credentials (X-Registry-Auth)", async () => {
+    const login = await docker(["login", "-u", "tester", "--password-stdin", reg.host], "s3cret\n");
+    assert.is(login.code, 0, login.err);
+    const ref = `${reg.host}/private/toolbox:v1`;
+    assert.is((await docker(["tag", "toolbox", ref])).code, 0);
+    const push = await docker(["push", ref]);
+    assert.is(push.code, 0, push.err);
+    assert.match(push.out, /v1: digest: sha256:[a-f0-9]{64} size: \d+/);
+    assert.is((await docker(["rmi", ref])).code, 0);
+    const pull = await docker(["pull", ref]);
+    assert.is(pull.code, 0, pull.err);
+    assert.match(pull.out, `Status: Downloaded newer image for ${ref}`);
+    const ran = await docker(["run", "--rm", ref, "echo", "private"]);
+    assert.is(ran.out, "private\n");
+  });
+
   t("docker logout forgets the login", async () => {
     const login = await docker(["login", "-u", "tester", "--password-stdin", reg.host], "s3cret\n");
     assert.is(login.code, 0, login.err);
@@ -55,6 +71,16 @@ if (why) {
     assert.is(r.out, `Removing login credentials for ${reg.host}\n`);
     assert.equal(JSON.parse(readFileSync(join(config, "config.json"), "utf8")).auths, {});
     assert.ok(existsSync(join(config, "config.json")));
+  });
+
+  t("logged out, a push and a pull are refused by the registry, in Docker's words", async () => {
+    const ref = `${reg.host}/private/toolbox:v1`;
+    const pull = await docker(["pull", `${reg.host}/private/other:v1`]);
+    assert.is(pull.code, 1);
+    assert.match(pull.err, /Error response from daemon: .*(unauthorized|authentication required|no basic auth credentials)/);
+    const push = await docker(["push", ref]);
+    assert.is(push.code, 1);
+    assert.match(push.err + push.out, /unauthorized|no basic auth credentials/i); // dockerd: "no basic auth credentials"
   });
 }
 
