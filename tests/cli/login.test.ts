@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { authKey, credentialsFor, dockerConfigPath, eraseCredentials, INDEX_SERVER, storeCredentials } from "../../server/cli/_docker_config.ts";
 import { registryAuthMissing, startRegistry, type StartedRegistry } from "../integration/_registry.ts";
-import { cli, tempHome } from "./_cli.ts";
+import { cli, tempHome, TOOLBOX } from "./_cli.ts";
 
 const t = suite("cli: login, logout and the docker config's credentials");
 
@@ -111,6 +111,25 @@ if (why) {
     const out = await cli(["logout", reg.host], { home, env });
     assert.equal([out.code, out.stdout], [0, `Removing login credentials for ${reg.host}\n`]);
     assert.equal(readConfig(dir).auths, {});
+  });
+
+  t("strata push and pull use the login strata login kept; without it the registry refuses them", async () => {
+    const home = tempHome(), dir = configDir(), env = { DOCKER_CONFIG: dir };
+    const ref = `${reg.host}/cli/toolbox:v1`;
+    assert.is((await cli(["load", "-q", "-i", TOOLBOX], { home })).code, 0);
+    assert.is((await cli(["tag", "toolbox", ref], { home })).code, 0);
+    const refused = await cli(["push", ref], { home, env });
+    assert.is(refused.code, 1);
+    assert.is((await cli(["login", "-u", "tester", "--password-stdin", reg.host], { home, env, stdin: "p4ss word" })).code, 0);
+    const push = await cli(["push", ref], { home, env });
+    assert.is(push.code, 0, push.stderr);
+    assert.match(push.stdout, /v1: digest: sha256:[a-f0-9]{64}/);
+    const other = tempHome();
+    const pull = await cli(["pull", ref], { home: other, env });
+    assert.is(pull.code, 0, pull.stderr);
+    assert.match(pull.stdout, `Status: Downloaded newer image for ${ref}`);
+    const anon = await cli(["pull", ref], { home: tempHome(), env: { DOCKER_CONFIG: configDir() } });
+    assert.is(anon.code, 1);
   });
 
   t("a wrong password is refused with the daemon's message and exit 1, and nothing is stored", async () => {
