@@ -75,12 +75,13 @@ type Change = { kind: string; key: string; value: unknown };
 /** Pull `ref` into the store. Errors: EngineError (not-found, invalid), RegistryError, DigestMismatchError, OciFormatError; nothing stored then. */
 export async function pullImage(ctx: PullContext, ref: string, opts: PullOptions = {}): Promise<PullResult> {
   const r = remoteReference(ref);
-  const name = `${r.repo}:${r.tag}`;
+  // By digest, the image gets no tag, only its digest (moby's pull by digest).
+  const name = r.digest ? `${r.repo}@${r.digest}` : `${r.repo}:${r.tag}`;
   const want = opts.platform ? platformOption(opts.platform) : undefined;
   const client = new RegistryClient(r.registry, { ...ctx.registry, credentials: opts.credentials, sha256: ctx.platform.sha256, signal: opts.signal });
   const say = (m: ProgressMessage) => opts.onProgress?.(m);
   const reference = r.digest ?? r.tag;
-  const top = await fetchManifest(client, r, reference, r.digest ? `${r.repo}@${r.digest}` : name);
+  const top = await fetchManifest(client, r, reference, name);
   let manifestBytes = top.bytes;
   let mismatch = false;
   if (top.kind === "index") {
@@ -106,7 +107,7 @@ export async function pullImage(ctx: PullContext, ref: string, opts: PullOptions
     say({ status: warning });
   }
   const id = manifest.config.digest;
-  const before = await ctx.store.getRecord<{ id: string }>("tag", name);
+  const before = await ctx.store.getRecord<{ id: string }>(r.digest ? "digest" : "tag", name);
   const chains = await chainIds(diffIds, ctx.platform.sha256);
   const known = await Promise.all(chains.map(async (c) => (await ctx.store.getRecord("layer", c)) !== undefined));
   const shortId = (i: number) => manifest.layers[i]!.digest.slice(7, 19);
@@ -137,7 +138,8 @@ export async function pullImage(ctx: PullContext, ref: string, opts: PullOptions
       const record: ImageRecord = { id, diffIds, chainIds: chains, layerSizes: sizes, created: config.created ?? "", loaded: Date.now() };
       changes.push({ kind: "image", key: id, value: record });
     }
-    changes.push({ kind: "tag", key: name, value: { id } });
+    if (!r.digest) changes.push({ kind: "tag", key: name, value: { id } });
+    changes.push({ kind: "digest", key: `${r.repo}@${top.digest}`, value: { id } }); // Docker's RepoDigests
     opts.signal?.throwIfAborted();
     await ctx.store.commit(changes);
   } catch (err) {

@@ -27,6 +27,9 @@ export interface PushOptions {
 }
 
 export interface PushResult {
+  /** The familiar repository ("127.0.0.1:5000/demo") and the image id pushed. */
+  repo: string;
+  id: string;
   tag: string;
   digest: string;
   size: number;
@@ -82,5 +85,5 @@ export async function pushImage(ctx: PushContext, ref: string, opts: PushOptions
   const digest = await client.putManifest(r.path, r.tag, bytes, OCI_MANIFEST, action);
   say({ status: `${r.tag}: digest: ${digest} size: ${bytes.length}` });
   say({ progressDetail: {}, aux: { Tag: r.tag, Digest: digest, Size: bytes.length } });
-  return { tag: r.tag, digest, size: bytes.length };
+  return { repo: r.repo, id: img.id, tag: r.tag, digest, size: bytes.length };
 }

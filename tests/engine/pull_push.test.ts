@@ -162,4 +162,21 @@ t("from an index the wasip1/wasm image is pulled; a linux-only image is pulled w
   await engine.close();
 });
 
+t("RepoDigests name the pulled manifest; a pull by digest adds no tag and the digest finds the image", async () => {
+  const reg = new FakeRegistry();
+  const img = await reg.putImage("dig", "v1", [[file("a", "a")]]);
+  const engine = await engineOn(reg);
+  const byDigest = await engine.images.pull(`${HOST}/dig@${img.digest}`);
+  assert.is(byDigest.name, `${HOST}/dig@${img.digest}`);
+  assert.equal((await contents(engine)).tags, []);
+  const seen = await engine.images.inspect(`${HOST}/dig@${img.digest}`);
+  assert.equal(seen.RepoDigests, [`${HOST}/dig@${img.digest}`]);
+  assert.equal(seen.RepoTags, []);
+  await engine.images.pull(`${HOST}/dig:v1`);
+  assert.equal((await engine.images.list())[0]!.RepoDigests, [`${HOST}/dig@${img.digest}`]);
+  await engine.images.remove(`${HOST}/dig:v1`);
+  assert.equal(await engine.store.listRecords("digest"), []);
+  await engine.close();
+});
+
 t.run();
