@@ -65,9 +65,9 @@ async function progressResponse(work: (say: (m: Message) => void, signal: AbortS
 function withBar(m: Message): Message & { progress?: string } {
   const d = m.progressDetail;
   if (!d || !d.total || d.current === undefined) return m;
-  const width = 50;
-  const n = Math.min(width, Math.floor((d.current / d.total) * width));
-  const bar = `[${"=".repeat(n)}${n < width ? ">" : ""}${" ".repeat(Math.max(0, width - n - 1))}] `;
+  // moby pkg/jsonmessage JSONProgress.String, as the daemon renders it (no terminal: the bar is always drawn).
+  const n = Math.min(50, Math.trunc(Math.trunc((d.current / d.total) * 100) / 2));
+  const bar = `[${"=".repeat(n)}>${" ".repeat(Math.max(0, 50 - n))}] `;
   return { ...m, progress: `${bar}${humanSize(d.current).padStart(8)}/${humanSize(d.total)}` };
 }
 

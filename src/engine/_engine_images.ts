@@ -53,14 +53,14 @@ export class EngineImages extends ImageStore implements ImagesApi {
     } finally {
       lease.end();
     }
-    this.events.emit("image", "pull", r.id, { name: r.name });
+    this.events.emit("image", "pull", r.name, { name: r.name }); // moby's pull event is named by the reference
     return r;
   }
 
   /** `docker push`; a `push` event. */
   override async push(ref: string, opts: PushOptions = {}): Promise<PushResult> {
     const r = await super.push(ref, opts);
-    this.events.emit("image", "push", ref, { name: ref });
+    this.events.emit("image", "push", `${r.repo}:${r.tag}`, { name: `${r.repo}:${r.tag}` });
     return r;
   }
 

@@ -34,7 +34,7 @@ t("a pull streams Docker's JSON messages, with the progress bar, and ends with D
   assert.equal(got[1], { status: "Pulling fs layer", progressDetail: {}, id });
   const dl = got.find((m) => m["status"] === "Downloading")!;
   assert.equal(dl["progressDetail"], { current: img.layers[0]!.size, total: img.layers[0]!.size });
-  assert.match(dl["progress"] as string, /^\[==================================================\] +\d+B\/\d+B$/);
+  assert.match(dl["progress"] as string, /^\[==================================================>\] +\d+(\.\d+)?k?B\/\d+(\.\d+)?k?B$/);
   assert.ok(got.some((m) => m["status"] === "Pull complete" && m["id"] === id));
   assert.equal(got.slice(-2), [{ status: `Digest: ${img.digest}` }, { status: `Status: Downloaded newer image for ${HOST}/app:one` }]);
   const list = await (await req("/images/json")).json() as Array<{ RepoTags: string[] }>;
