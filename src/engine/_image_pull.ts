@@ -241,7 +241,13 @@ async function downloadLayer(client: RegistryClient, ctx: PullContext, r: Remote
       ? await gunzip(source.stream, { name: what, maxBytes: ctx.maxLayerBytes, account: ctx.account, inflater: ctx.platform.inflater, collectHint: ctx.platform.collectHint, sizeHint: desc.size * 4, onData: diff ? (piece) => diff.update(piece) : undefined })
       : await readAll(source.stream, { name: what, maxBytes: desc.size, sizeHint: desc.size });
   } catch (err) {
-    // The blob's own error (a wrong digest, a cut connection) is what went wrong, not the gzip error it caused.
+    // A limit (the layer cap, the load budget) ends the download at once; otherwise the
+    // blob's own error (a wrong digest, a cut connection) is what went wrong, not the
+    // gzip error its bytes caused, so the rest of the blob is read to see it.
+    if (err instanceof RangeError) {
+      await source.cancel();
+      throw err;
+    }
     throw (await source.failure()) ?? err;
   }
   if (!gz) ctx.account?.reserve(tar.length);
@@ -259,7 +265,7 @@ async function downloadLayer(client: RegistryClient, ctx: PullContext, r: Remote
  * what gunzip left of the blob, so a blob that is wrong is reported as a wrong blob even
  * when its bad bytes broke the inflation first.
  */
-function watch(blob: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8Array>; failure(): Promise<unknown> } {
+function watch(blob: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8Array>; failure(): Promise<unknown>; cancel(): Promise<void> } {
   const reader = blob.getReader();
   let error: unknown, ended = false;
   const stream = new ReadableStream<Uint8Array>({
@@ -277,6 +283,9 @@ function watch(blob: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8
   }, { highWaterMark: 0 });
   return {
     stream,
+    async cancel() {
+      await reader.cancel().catch((e: unknown) => void e); // the limit's error is the one reported
+    },
     async failure() {
       if (error !== undefined || ended) return error;
       try {

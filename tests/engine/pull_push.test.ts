@@ -162,6 +162,17 @@ t("from an index the wasip1/wasm image is pulled; a linux-only image is pulled w
   await engine.close();
 });
 
+t("a layer past the engine's layer limit is refused as it inflates, and nothing is stored", async () => {
+  const reg = new FakeRegistry();
+  await reg.putImage("big", "v1", [[file("zeros", "\0".repeat(200_000))]]);
+  const engine = await createEngine({ store: new MemoryStore(), maxLayerBytes: 64 * 1024, registry: { fetch: reg.fetch, retryDelayMs: 0 } });
+  const [kind, message] = await failure(engine.images.pull(`${HOST}/big:v1`));
+  assert.is(kind, "InflateLimitError");
+  assert.match(message, "65536");
+  assert.equal(await contents(engine), { blobs: [], tags: [], layers: 0 });
+  await engine.close();
+});
+
 t("RepoDigests name the pulled manifest; a pull by digest adds no tag and the digest finds the image", async () => {
   const reg = new FakeRegistry();
   const img = await reg.putImage("dig", "v1", [[file("a", "a")]]);
