@@ -5,6 +5,7 @@ import { MemoryStore } from "../../src/store/mod.ts";
 import { cutResponse, FakeRegistry, HOST } from "../oci/_fake_registry.ts";
 import { failure, run, sampleEngine } from "./_samples.ts";
 import type { ProgressMessage } from "../../src/engine/images.ts";
+import { build, contextOf } from "./_build.ts";
 
 const t = suite("engine.images.pull and push through a registry");
 
@@ -171,6 +172,23 @@ t("a layer past the engine's layer limit is refused as it inflates, and nothing 
   assert.match(message, "65536");
   assert.equal(await contents(engine), { blobs: [], tags: [], layers: 0 });
   await engine.close();
+});
+
+t("a Dockerfile's FROM of an image that is not here pulls it, its progress in the build's output", async () => {
+  const reg = new FakeRegistry();
+  const a = await sampleEngine(["toolbox"], { registry: { fetch: reg.fetch, retryDelayMs: 0 } });
+  await a.images.tag("toolbox", `${HOST}/base/box:v1`);
+  await a.images.push(`${HOST}/base/box:v1`);
+  const b = await engineOn(reg);
+  const r = await build(b, contextOf(null, { Dockerfile: `FROM ${HOST}/base/box:v1\nRUN echo built > /built\n` }), { tags: ["child:v1"] });
+  assert.is(r.error, undefined, r.output);
+  assert.match(r.output, `Step 1/2 : FROM ${HOST}/base/box:v1\nv1: Pulling from base/box\n`);
+  assert.match(r.output, `Status: Downloaded newer image for ${HOST}/base/box:v1\n`);
+  assert.is((await run(b, { Image: "child:v1", Cmd: ["cat", "/built"] })).stdout, "built\n");
+  const missing = await build(b, contextOf(null, { Dockerfile: `FROM ${HOST}/base/box:nope\n` }));
+  assert.is(missing.error!.message, `manifest for ${HOST}/base/box:nope not found: manifest unknown: manifest unknown`);
+  await a.close();
+  await b.close();
 });
 
 t("RepoDigests name the pulled manifest; a pull by digest adds no tag and the digest finds the image", async () => {
