@@ -20,7 +20,7 @@ import { CliError } from "./_verb.ts";
 export const INDEX_SERVER = "https://index.docker.io/v1/";
 
 /** One `auths` entry as the docker CLI writes it. */
-export interface AuthEntry {
+interface AuthEntry {
   auth?: string;
   identitytoken?: string;
   registrytoken?: string;
@@ -31,7 +31,7 @@ export interface AuthEntry {
 }
 
 /** The parts of config.json strata reads; everything else is kept as it is. */
-export interface DockerConfigFile {
+interface DockerConfigFile {
   auths?: Record<string, AuthEntry>;
   credsStore?: string;
   credHelpers?: Record<string, string>;
@@ -129,7 +129,7 @@ function _decode(entry: AuthEntry | undefined, path: string): RegistryCredential
 }
 
 /** base64("user:password") → its parts. Errors: CliError naming the file (never the value). */
-export function decodeAuth(auth: string, path: string): { username: string; password: string } {
+function decodeAuth(auth: string, path: string): { username: string; password: string } {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(atob(auth), (c) => c.charCodeAt(0)));
@@ -143,7 +143,7 @@ export function decodeAuth(auth: string, path: string): { username: string; pass
 }
 
 /** base64("user:password"), UTF-8 safe. */
-export function encodeAuth(username: string, password: string): string {
+function encodeAuth(username: string, password: string): string {
   return btoa(String.fromCharCode(...new TextEncoder().encode(`${username}:${password}`)));
 }
 

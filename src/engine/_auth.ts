@@ -42,7 +42,7 @@ const INDEX_SERVER = "https://index.docker.io/v1/";
  * (index.docker.io, or no address at all) is "docker.io".
  * Errors: invalid "unable to parse server address: …".
  */
-export function loginHost(serveraddress: string | undefined): string {
+function loginHost(serveraddress: string | undefined): string {
   let address = serveraddress?.trim() || INDEX_SERVER;
   if (!/^https?:\/\//i.test(address)) address = `https://${address}`;
   let url: URL;

@@ -32,7 +32,7 @@ export type {
   MountPoint, MountSpec, SystemDf, Volume, VolumeCreateOptions,
 } from "./wire.ts";
 export { EngineError, type EngineErrorKind } from "./errors.ts";
-export { type AuthConfig, authCredentials, type AuthResult, loginHost, registryLogin } from "./_auth.ts";
+export { type AuthConfig, authCredentials, type AuthResult } from "./_auth.ts";
 export { DEFAULT_MAX_ARCHIVE, type PathStat, type PutArchiveOptions } from "./archive.ts";
 // The parts an Engine is made of that callers hold (engine.images, engine.volumes, engine.events, engine.exec).
 export { EngineImages } from "./_engine_images.ts";
