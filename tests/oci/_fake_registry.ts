@@ -36,7 +36,7 @@ export class FakeRegistry {
     this.headers.push(req.headers);
     const early = await this.before?.(req, url);
     if (early) return early;
-    if (url.pathname === "/token") return this.#token(req, url);
+    if (url.pathname === "/token") return await this.#token(req, url);
     if (url.origin !== ORIGIN) return new Response("elsewhere", { status: 404 });
     if (this.auth && !this.#authorized(req)) {
       const challenge = this.auth.scheme === "basic" ? `Basic realm="fake"` : `Bearer realm="${ORIGIN}/token",service="fake",scope="repository:x:pull"`;
@@ -51,7 +51,17 @@ export class FakeRegistry {
     return this.tokens.some((t) => h === `Bearer ${t}`);
   }
 
-  #token(req: Request, url: URL): Response {
+  /** An OAuth2 refresh token the realm accepts (grant_type=refresh_token). */
+  refreshToken?: string;
+
+  async #token(req: Request, url: URL): Promise<Response> {
+    if (req.method === "POST") {
+      const form = new URLSearchParams(await req.text());
+      if (form.get("grant_type") !== "refresh_token" || form.get("refresh_token") !== this.refreshToken) return Response.json({ error: "invalid_grant" }, { status: 401 });
+      const token = `oauth-${this.tokens.length}-${form.get("scope")}`;
+      this.tokens.push(token);
+      return Response.json({ access_token: token });
+    }
     if (this.auth?.user) {
       const h = req.headers.get("authorization") ?? "";
       if (h !== `Basic ${btoa(`${this.auth.user}:${this.auth.password}`)}`) return Response.json({ details: "incorrect username or password" }, { status: 401 });

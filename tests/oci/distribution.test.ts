@@ -2,6 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { DigestMismatchError, RegistryClient, RegistryError, sha256 } from "../../src/oci/mod.ts";
 import { isInsecure, pickManifest, registryOrigin } from "../../src/oci/distribution/mod.ts";
+import { parseChallenge } from "../../src/oci/distribution/_challenge.ts";
 import { readAll } from "../../src/tar/mod.ts";
 import { cutResponse, FakeRegistry, HOST, ORIGIN } from "./_fake_registry.ts";
 
@@ -79,6 +80,27 @@ t("Bearer challenge: an anonymous token, or one got with the credentials, is fet
   const err = await failure(client(authed, { username: "u", password: "bad" }).ping());
   assert.is((err as RegistryError).status, 401);
   assert.match(err.message, "incorrect username or password");
+});
+
+t("an identity token is exchanged at the realm (OAuth2 refresh_token grant); a registry token is sent as it is", async () => {
+  const reg = new FakeRegistry();
+  reg.auth = { scheme: "bearer", user: "u", password: "p" };
+  reg.refreshToken = "refresh-me";
+  await new RegistryClient(HOST, { fetch: reg.fetch, retryDelayMs: 0, credentials: async () => ({ identitytoken: "refresh-me" }) }).ping();
+  assert.ok(reg.log.includes("POST /token"));
+  const bad = await failure(new RegistryClient(HOST, { fetch: reg.fetch, retryDelayMs: 0, credentials: async () => ({ identitytoken: "stale" }) }).ping());
+  assert.is((bad as RegistryError).status, 401);
+  reg.tokens.push("given");
+  await new RegistryClient(HOST, { fetch: reg.fetch, retryDelayMs: 0, credentials: async () => ({ registrytoken: "given" }) }).ping();
+  assert.is(reg.headers.at(-1)!.get("authorization"), "Bearer given");
+});
+
+t("WWW-Authenticate: the scheme and its parameters, quoted with escapes or bare", () => {
+  assert.equal(parseChallenge(`Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"`), {
+    scheme: "bearer", params: { realm: "https://auth.example/token", service: "registry.example", scope: "repository:a/b:pull,push" },
+  });
+  assert.equal(parseChallenge(`Basic realm="say \\"hi\\"", charset=UTF-8`), { scheme: "basic", params: { realm: 'say "hi"', charset: "UTF-8" } });
+  assert.is(parseChallenge(null), undefined);
 });
 
 t("a blob cut off midway is resumed with Range where the registry answers 206", async () => {
