@@ -19,8 +19,9 @@ type Message = { status?: string; id?: string; progressDetail?: { current?: numb
 export function pullResponse(c: Context, engine: EngineApi): Promise<Response> {
   const from = c.req.query("fromImage") ?? "";
   const tag = c.req.query("tag") ?? "";
-  // moby: a tag that is a digest makes the reference name@digest.
-  const ref = tag ? (/^[a-z0-9]+:[a-f0-9]{32,}$/.test(tag) ? `${from}@${tag}` : `${from}:${tag}`) : from;
+  // moby: `tag` replaces a tag fromImage carries, and a tag that is a digest makes name@digest.
+  const name = tag ? from.replace(/:[^/:@]+$/, "") : from;
+  const ref = tag ? (/^[a-z0-9]+:[a-f0-9]{32,}$/.test(tag) ? `${name}@${tag}` : `${name}:${tag}`) : from;
   const credentials = credentialsOf(c);
   const platform = c.req.query("platform") || undefined;
   return progressResponse((say, signal) => engine.images.pull(ref, { platform, credentials, onProgress: say, signal }));

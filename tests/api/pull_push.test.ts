@@ -39,6 +39,11 @@ t("a pull streams Docker's JSON messages, with the progress bar, and ends with D
   assert.equal(got.slice(-2), [{ status: `Digest: ${img.digest}` }, { status: `Status: Downloaded newer image for ${HOST}/app:one` }]);
   const list = await (await req("/images/json")).json() as Array<{ RepoTags: string[] }>;
   assert.equal(list.map((i) => i.RepoTags), [[`${HOST}/app:one`]]);
+  // A tag in fromImage is replaced by the tag parameter, as moby does; a digest as the tag pulls by digest.
+  const again = await req(`/images/create?fromImage=${HOST}/app:zzz&tag=one`, post());
+  assert.match((await lines(again)).at(-1)!["status"] as string, `Status: Image is up to date for ${HOST}/app:one`);
+  const byDigest = await req(`/images/create?fromImage=${HOST}/app&tag=${img.digest}`, post());
+  assert.match((await lines(byDigest)).at(-1)!["status"] as string, `for ${HOST}/app@${img.digest}`);
 });
 
 t("a missing tag is a 404 before the stream, in Docker's words; a failure midway is the stream's last line", async () => {
