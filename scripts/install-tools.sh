@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the real tools the integration tests drive:
-# umoci, skopeo, docker-registry, debootstrap (benchmarks), the WASI C toolchain, and
-# sqlite3 (the oracle the sqlite sample image is compared with), and chromium (the web
-# page's browser tests drive it through playwright-core).
+# umoci, skopeo, docker-registry, htpasswd (apache2-utils: the registry with auth),
+# debootstrap (benchmarks), the WASI C toolchain, sqlite3 (the oracle the sqlite sample
+# image is compared with), and chromium (the web page's browser tests drive it through
+# playwright-core).
 # Does nothing for a tool already present; needs root (or sudo) for apt-get.
 set -u
 need=()
 command -v umoci >/dev/null || need+=(umoci)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v clang >/dev/null || need+=(clang)
 command -v chromium >/dev/null || need+=(chromium)

@@ -80,7 +80,7 @@ export const importVerb: Verb = {
 type JsonMessage = { stream?: string; status?: string; id?: string; error?: string; progressDetail?: { current?: number; total?: number } };
 
 /** Read a JSON-lines message stream; an `error` line ends it with exit 1. */
-async function jsonMessages(body: ReadableStream<Uint8Array> | null, each: (m: JsonMessage) => Promise<void>, onError: (msg: string) => Promise<void>): Promise<number> {
+export async function jsonMessages(body: ReadableStream<Uint8Array> | null, each: (m: JsonMessage) => Promise<void>, onError: (msg: string) => Promise<void>): Promise<number> {
   const dec = new TextDecoder();
   let buf = "";
   for await (const chunk of (body ?? []) as unknown as AsyncIterable<Uint8Array>) {

@@ -9,6 +9,7 @@ import { type FlagDef, flag, type Parsed } from "./_args.ts";
 import { checkTty, consoleSize, openSession } from "./_session.ts";
 import { CliError, type Ctx, type Verb } from "./_verb.ts";
 import { type Client, DaemonError } from "./client.ts";
+import { pullFor } from "./verbs_registry.ts";
 
 export const CREATE_FLAGS: FlagDef[] = [
   { long: "attach", short: "a", type: "list", desc: "Attach to STDIN, STDOUT or STDERR" },
@@ -124,16 +125,33 @@ export function createBody(p: Parsed, o: { consoleSize?: [number, number] } = {}
   };
 }
 
+/**
+ * Create the container; an image that is not local is pulled first and the create tried
+ * again, as the docker CLI does ("Unable to find image 'x:latest' locally", the pull's
+ * progress on stderr).
+ */
 async function _create(ctx: Ctx, c: Client, p: Parsed, verb: string): Promise<string> {
   const { name, body } = createBody(p, { consoleSize: consoleSize(ctx.io, flag.bool(p, "tty")) });
-  try {
-    const r = await c.json<{ Id: string; Warnings?: string[] | null }>("POST", "/containers/create", { query: { name }, body });
-    for (const w of r.Warnings ?? []) await ctx.io.err(`WARNING: ${w}\n`);
-    return r.Id;
-  } catch (err) {
-    if (!(err instanceof DaemonError)) throw err;
-    const pre = err.status === 404 && /No such image/.test(err.message) ? `Unable to find image '${_ref(p.args[0]!)}' locally\n` : "";
-    throw new CliError(`${pre}strata: ${err.response}\n\nRun 'strata ${verb} --help' for more information`, 125);
+  const fail = (err: DaemonError) => new CliError(`strata: ${err.response}\n\nRun 'strata ${verb} --help' for more information`, 125);
+  for (let pulled = false; ;) {
+    try {
+      const r = await c.json<{ Id: string; Warnings?: string[] | null }>("POST", "/containers/create", { query: { name }, body });
+      for (const w of r.Warnings ?? []) await ctx.io.err(`WARNING: ${w}\n`);
+      return r.Id;
+    } catch (err) {
+      if (!(err instanceof DaemonError)) throw err;
+      if (pulled || err.status !== 404 || !/No such image/.test(err.message)) throw fail(err);
+    }
+    await ctx.io.err(`Unable to find image '${_ref(p.args[0]!)}' locally\n`);
+    let failed = "";
+    try {
+      await pullFor(ctx, c, p.args[0]!, { write: (s) => ctx.io.err(s), tty: ctx.io.stderrTTY, onError: async (m) => void (failed = m) });
+    } catch (err) {
+      if (err instanceof DaemonError) throw fail(err);
+      throw err;
+    }
+    if (failed) throw new CliError(`strata: ${failed}\n\nRun 'strata ${verb} --help' for more information`, 125);
+    pulled = true;
   }
 }
 

@@ -20,6 +20,7 @@ export const serve: Verb = {
     { long: "allow-host", type: "list", desc: "Accept this Host header besides loopback and the listen address (DNS rebinding guard; or STRATA_ALLOW_HOSTS)" },
     { long: "max-layer-size", type: "string", desc: "Largest uncompressed layer a load takes (e.g. 4g; default 1g)" },
     { long: "load-memory", type: "string", desc: "Memory budget shared by loads in progress (e.g. 8g; default 2g)" },
+    { long: "insecure-registry", type: "list", desc: "Reach this registry (host, host:port or CIDR) over plain HTTP; loopback ones always are" },
     { long: "no-samples", type: "bool", desc: "Do not load the sample images at start" },
     { long: "idle-exit", type: "int", desc: "Exit after this many seconds with no running container (0: never)", default: "0" },
   ],
@@ -31,7 +32,7 @@ export const serve: Verb = {
       token: flag.str(p, "token") ?? ctx.io.env["STRATA_TOKEN"], samples: !flag.bool(p, "no-samples"),
       allowOrigins: _list(flag.list(p, "allow-origin"), ctx.io.env["STRATA_ALLOW_ORIGINS"]),
       allowHosts: _list(flag.list(p, "allow-host"), ctx.io.env["STRATA_ALLOW_HOSTS"]),
-      maxLayerBytes: _size(p, "max-layer-size"), loadMemoryBytes: _size(p, "load-memory"),
+      maxLayerBytes: _size(p, "max-layer-size"), loadMemoryBytes: _size(p, "load-memory"), insecureRegistries: flag.list(p, "insecure-registry"),
     });
     await ctx.io.err(`strata: serving the Docker Engine API on ${server.url} (export DOCKER_HOST=${server.url})\n`);
     await new Promise<void>((done) => {

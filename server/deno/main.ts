@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   if (o.socket) throw new Error("--socket is not supported by the Deno server yet; use the Node server (npm start)");
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes });
+  const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes, registry: { insecureRegistries: o.insecureRegistries } });
   await loadSamples(engine);
   const app = createApi(engine, {
     token: o.token, root: home, hijackUnavailable: NO_HIJACK,

@@ -14,9 +14,11 @@ interface ServeArgs {
   maxLayerBytes?: number;
   /** --load-memory: the memory budget loads in progress share (engine `loadMemoryBytes`). */
   loadMemoryBytes?: number;
+  /** --insecure-registry (repeated or comma-separated): registries reached over plain HTTP besides loopback ones. */
+  insecureRegistries?: string[];
 }
 
-const FLAGS = "--host, --port, --socket, --token, --home, --allow-origin, --allow-host, --max-layer-size, --load-memory";
+const FLAGS = "--host, --port, --socket, --token, --home, --allow-origin, --allow-host, --max-layer-size, --load-memory, --insecure-registry";
 
 /** "512m", "2g", "1048576" → bytes (k, m, g, t binary, as docker's sizes). Errors: anything else. */
 export function sizeValue(flag: string, v: string): number {
@@ -48,6 +50,7 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     else if (flag === "--allow-host") (o.allowHosts ??= []).push(...listValue(value()));
     else if (flag === "--max-layer-size") o.maxLayerBytes = sizeValue(flag, value());
     else if (flag === "--load-memory") o.loadMemoryBytes = sizeValue(flag, value());
+    else if (flag === "--insecure-registry") (o.insecureRegistries ??= []).push(...listValue(value()));
     else throw new Error(`unknown flag: ${flag} (flags: ${FLAGS})`);
   }
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port < 65536)) throw new Error(`invalid port: ${o.port}`);

@@ -38,6 +38,8 @@ interface ServerOptions {
   loadMemoryBytes?: number;
   /** Serve the web page at /ui (default true; server/ui, docs/ui.md). */
   ui?: boolean;
+  /** Registries reached over plain HTTP besides loopback ones (--insecure-registry). */
+  insecureRegistries?: string[];
   /** Load rootfs-samples/*.tar whose tags are missing (default true). */
   samples?: boolean;
   log?: (line: string) => void;
@@ -77,7 +79,7 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   }
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes });
+  const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes, registry: { insecureRegistries: o.insecureRegistries } });
   if (o.samples !== false) await loadSamples(engine, log);
   // Refusals (src/api/_origin.ts): web pages, and Hosts that are not this server's.
   // With the web page on, a page of the server's own origin passes too (its terminal's websocket included).

@@ -8,6 +8,7 @@ import { jsonText } from "./_bodies.ts";
 import { ApiError } from "./errors.ts";
 import { bool, filterValues, filters } from "./_query.ts";
 import { jsonLine, pushStream, streamError } from "./streams.ts";
+import { pullResponse, pushResponse } from "./_pull_push.ts";
 
 const TAR = { "Content-Type": "application/x-tar" };
 
@@ -29,16 +30,12 @@ export function imageRoutes(app: Hono, engine: EngineApi, o: { maxLoadBytes: num
   app.post("/images/create", async (c) => {
     // As moby: fromImage is a pull; otherwise fromSrc is an import ("-": the body).
     if (c.req.query("fromSrc") !== undefined && !c.req.query("fromImage")) return await importResponse(c, engine, o.maxLoadBytes);
-    // XXX: no registry client in the engine yet; `docker run` of an unknown image ends here.
-    const ref = `${c.req.query("fromImage") ?? ""}${c.req.query("tag") ? `:${c.req.query("tag")}` : ""}`;
-    throw new ApiError(404, `pull access denied for ${ref}: strata cannot pull from registries; load the image with "docker load"`);
+    return await pullResponse(c, engine);
   });
   app.get("/images/:name{.+}/json", async (c) => c.json(await im.inspect(c.req.param("name"))));
   app.get("/images/:name{.+}/history", async (c) => c.json(await im.history(c.req.param("name"))));
   app.get("/images/:name{.+}/get", async (c) => new Response(await im.save([c.req.param("name")]) as Uint8Array<ArrayBuffer>, { headers: TAR }));
-  app.post("/images/:name{.+}/push", (c) => {
-    throw new ApiError(501, `cannot push ${c.req.param("name")}: strata has no registry client yet`);
-  });
+  app.post("/images/:name{.+}/push", (c) => pushResponse(c, engine));
   app.post("/images/:name{.+}/tag", async (c) => {
     const repo = c.req.query("repo");
     if (!repo) throw new ApiError(400, `invalid query: "repo" is required`);

@@ -12,6 +12,7 @@ import { bodyLimit } from "hono/body-limit";
 import { getPath } from "hono/utils/url";
 import { DEFAULT_MAX_ARCHIVE, type EngineApi } from "../engine/mod.ts";
 import { archiveRoutes } from "./_archive.ts";
+import { authRoutes } from "./_auth.ts";
 import { buildRoutes } from "./_build.ts";
 import { containerRoutes } from "./_containers.ts";
 import { containerStreamRoutes } from "./_container_io.ts";
@@ -95,6 +96,7 @@ export function createApi(api: EngineApi, o: ApiOptions = {}): Hono {
   volumeRoutes(app, api);
   strataRoutes(app, api);
   networkRoutes(app, api);
+  authRoutes(app, api);
   unsupportedRoutes(app); // last: 501 for what no route above serves
   return app;
 }

@@ -5,7 +5,7 @@
 import { EngineError, type EngineErrorKind } from "../engine/mod.ts";
 
 const STATUS: Record<EngineErrorKind, number> = {
-  "not-found": 404, conflict: 409, invalid: 400, "not-modified": 304, unavailable: 503, forbidden: 403, internal: 500,
+  "not-found": 404, conflict: 409, invalid: 400, "not-modified": 304, unavailable: 503, forbidden: 403, unauthorized: 401, internal: 500,
 };
 
 /** An error of the HTTP layer itself: a bad query or body (400), a body too large (413), no token (401). */

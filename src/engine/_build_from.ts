@@ -1,7 +1,8 @@
 /**
  * Where a stage starts and where COPY --from reads (moby dispatchers.go initializeStage,
- * getFromImage, getImageMount): FROM names an earlier stage, `scratch`, or a local image
- * (the name expanded with the meta args only); the stage's config is a copy of the
+ * getFromImage, getImageMount): FROM names an earlier stage, `scratch`, or an image
+ * (the name expanded with the meta args only), pulled from its registry when it is not
+ * here; the stage's config is a copy of the
  * image's, with PATH added when it has none (moby's setDefaultPath). `COPY --from` names
  * a stage (by name or index) or an image, and reads its files; `COPY <<EOF` reads what
  * the heredoc holds.
@@ -38,13 +39,25 @@ export async function beginStage(run: StepContext, from: Extract<Command, { kind
   return state;
 }
 
-/** A local image's id. There is no registry client yet, so a missing image cannot be pulled. */
+/**
+ * A local image's id; one that is not here is pulled first, as the classic builder pulls
+ * a missing base, its progress in the build's output (one line per change, no byte
+ * counts). The pull is anonymous: X-Registry-Config is not read yet.
+ */
 async function localImage(run: StepContext, name: string): Promise<string> {
   try {
     return (await run.parts.images.resolve(name)).id;
   } catch (err) {
     if (!(err instanceof EngineError) || err.kind !== "not-found") throw err;
-    throw new BuildError(`pull access denied for ${name}: strata cannot pull from registries yet; load the image with "docker load" (${err.message})`);
+  }
+  const say = (m: { status?: string; id?: string; progressDetail?: { current?: number } }) => {
+    if (m.status && m.progressDetail?.current === undefined) void run.out.stdout(`${m.id ? `${m.id}: ` : ""}${m.status}\n`);
+  };
+  try {
+    return (await run.parts.images.pull(name, { onProgress: say, signal: run.o.signal })).id;
+  } catch (err) {
+    if (run.o.signal?.aborted) throw err;
+    throw new BuildError((err as Error).message); // "pull access denied for x, …", "manifest for x not found: …"
   }
 }
 

@@ -16,7 +16,7 @@ import type { BuildOutput, StageState } from "./_build_state.ts";
 
 /** The parts of the engine a build uses. */
 export interface BuilderParts {
-  images: Pick<EngineImages, "find" | "resolve" | "config" | "cached" | "create" | "tag">;
+  images: Pick<EngineImages, "find" | "resolve" | "config" | "cached" | "create" | "tag" | "pull">;
   layers: Pick<LayerCache, "lowersOf">;
   containers: Pick<ContainersApi, "create" | "start" | "wait" | "attach" | "kill" | "remove">;
   /** A container's mounted filesystem (the RUN step's layer is its upper). */

@@ -4,10 +4,10 @@
  * (`load`, `tag`, `untag`, `delete`), `prune`, and the memory budget its loads share
  * (each load holds a lease on it until it ends: src/oci/load_budget.ts).
  */
-import { type LoadAbilities, LoadBudget } from "../oci/mod.ts";
+import { type LoadAbilities, LoadBudget, type RegistryOptions } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { EventBus } from "./events.ts";
-import { ImageStore, type LoadOptions, type LoadResult, type RemoveOptions } from "./images.ts";
+import { ImageStore, type LoadOptions, type LoadResult, type PullOptions, type PullResult, type PushOptions, type PushResult, type RemoveOptions } from "./images.ts";
 import type { ImagesApi } from "./api.ts";
 import { importImage, type ImportOptions } from "./_image_import.ts";
 import { pruneFilter } from "./_prune_filters.ts";
@@ -20,6 +20,8 @@ export interface EngineImagesOptions {
   loadMemoryBytes?: number;
   /** The platform abilities loads use (the engine's platform). */
   platform?: LoadAbilities;
+  /** How pulls and pushes reach registries (insecure registries, the fetch to use). */
+  registry?: RegistryOptions;
 }
 
 export class EngineImages extends ImageStore implements ImagesApi {
@@ -27,7 +29,7 @@ export class EngineImages extends ImageStore implements ImagesApi {
   readonly loads: LoadBudget;
   readonly #maxLayerBytes: number | undefined;
   constructor(store: Store, readonly events: EventBus, readonly userOf: (imageId: string) => string | undefined, o: EngineImagesOptions = {}) {
-    super(store, o.platform);
+    super(store, o.platform, o.registry);
     this.loads = new LoadBudget(o.loadMemoryBytes);
     this.#maxLayerBytes = o.maxLayerBytes;
   }
@@ -41,6 +43,26 @@ export class EngineImages extends ImageStore implements ImagesApi {
       lease.end(); // stored or refused, the load holds nothing any more
     }
     for (const img of r.images) this.events.emit("image", "load", img.id, { name: img.repoTags[0] ?? img.id });
+    return r;
+  }
+
+  /** `docker pull`, under a lease of the load budget (a layer is held while it inflates); a `pull` event. */
+  override async pull(ref: string, opts: PullOptions = {}): Promise<PullResult> {
+    const lease = this.loads.lease(ref);
+    let r: PullResult;
+    try {
+      r = await super.pull(ref, { maxLayerBytes: this.#maxLayerBytes, ...opts, account: lease });
+    } finally {
+      lease.end();
+    }
+    this.events.emit("image", "pull", r.name, { name: r.name }); // moby's pull event is named by the reference
+    return r;
+  }
+
+  /** `docker push`; a `push` event. */
+  override async push(ref: string, opts: PushOptions = {}): Promise<PushResult> {
+    const r = await super.push(ref, opts);
+    this.events.emit("image", "push", `${r.repo}:${r.tag}`, { name: `${r.repo}:${r.tag}` });
     return r;
   }
 

@@ -83,7 +83,7 @@ export async function storeImages(store: Store, images: readonly LoadedImage[], 
  * Delete the blobs a failed load staged. One that cannot be deleted is unreferenced (no
  * record names it); its error is attached to the load's error, which is what the user sees.
  */
-async function unstage(store: Store, staged: readonly string[], failure: unknown): Promise<void> {
+export async function unstage(store: Store, staged: readonly string[], failure: unknown): Promise<void> {
   const left: unknown[] = [];
   for (const digest of staged) await store.deleteBlob(digest).catch((e: unknown) => void left.push(e));
   if (left.length && failure instanceof Error && failure.cause === undefined) {

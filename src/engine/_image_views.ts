@@ -25,19 +25,19 @@ export interface ImageSummary {
   SharedSize: number; VirtualSize: number; Labels: Record<string, string>; Containers: number;
 }
 
-export function summary(rec: ImageRecord, config: ImageConfig, tags: string[]): ImageSummary {
+export function summary(rec: ImageRecord, config: ImageConfig, tags: string[], digests: string[] = []): ImageSummary {
   const size = rec.layerSizes.reduce((a, b) => a + b, 0);
   return {
-    Id: rec.id, ParentId: rec.parent ?? "", RepoTags: tags, RepoDigests: [], Created: Math.floor(Date.parse(rec.created || "1970-01-01T00:00:00Z") / 1000) || 0,
+    Id: rec.id, ParentId: rec.parent ?? "", RepoTags: tags, RepoDigests: digests, Created: Math.floor(Date.parse(rec.created || "1970-01-01T00:00:00Z") / 1000) || 0,
     Size: size, SharedSize: -1, VirtualSize: size, Labels: config.config.Labels ?? {}, Containers: -1,
   };
 }
 
-export function inspectView(rec: ImageRecord, config: ImageConfig, tags: string[]) {
+export function inspectView(rec: ImageRecord, config: ImageConfig, tags: string[], digests: string[] = []) {
   const size = rec.layerSizes.reduce((a, b) => a + b, 0);
   const c = config.config;
   return {
-    Id: rec.id, RepoTags: tags, RepoDigests: [], Parent: rec.parent ?? "", Comment: config.history.at(-1)?.comment ?? "",
+    Id: rec.id, RepoTags: tags, RepoDigests: digests, Parent: rec.parent ?? "", Comment: config.history.at(-1)?.comment ?? "",
     Created: rec.created || "1970-01-01T00:00:00Z", DockerVersion: "", Author: config.author ?? "",
     Config: {
       Hostname: "", Domainname: "", User: c.User ?? "", AttachStdin: false, AttachStdout: false, AttachStderr: false,

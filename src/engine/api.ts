@@ -5,6 +5,7 @@
  * implements its interface here; src/api and the CLI see only these.
  */
 import type { Change, OriginEntry } from "../fs/mod.ts";
+import type { AuthConfig, AuthResult } from "./_auth.ts";
 import type { PathStat, PutArchiveOptions } from "./archive.ts";
 import type { BuildOptions, BuildResult } from "./build.ts";
 import type { EngineEvent } from "./events.ts";
@@ -13,7 +14,7 @@ import type { StatsJson } from "./stats.ts";
 import type { TopResult } from "./top.ts";
 import type { ImportOptions } from "./_image_import.ts";
 import type { UpdateOptions } from "./_update.ts";
-import type { ImageStore, ImageSummary, LoadProgress, LoadResult } from "./images.ts";
+import type { ImageStore, ImageSummary, LoadProgress, LoadResult, PullOptions, PullResult, PushOptions, PushResult } from "./images.ts";
 import type { AttachOptions, CommitOptions, EventsOptions, ExecIo, ListOptions, LogsOptions, WaitCondition } from "./options.ts";
 import type {
   ContainerInspect, ContainerSummary, CreateOptions, ExecInspect, ExecOptions, ExitStatus, Filters, SystemDf, Volume, VolumeCreateOptions,
@@ -114,6 +115,15 @@ export interface ExecApi {
 export interface ImagesApi {
   /** `docker load` of an archive, whole or streamed (a streamed archive is never held whole). */
   load(input: Uint8Array | ReadableStream<Uint8Array>, opts?: { name?: string; maxArchiveBytes?: number; onProgress?: (p: LoadProgress) => void }): Promise<LoadResult>;
+  /**
+   * `docker pull` from a registry (src/engine/_image_pull.ts): progress as Docker's JSON
+   * messages; all of the image or nothing is stored. Errors: not-found (Docker's
+   * "manifest for X not found", "pull access denied for X"), invalid, RegistryError,
+   * DigestMismatchError, OciFormatError.
+   */
+  pull(ref: string, opts?: PullOptions): Promise<PullResult>;
+  /** `docker push` of a local tag to its registry. Errors: not-found ("An image does not exist locally with the tag: X"), RegistryError. */
+  push(ref: string, opts?: PushOptions): Promise<PushResult>;
   /** Without `all`, intermediate images (untagged parents of built images) are left out. */
   list(opts?: { all?: boolean }): Promise<ImageSummary[]>;
   inspect(ref: string): ReturnType<ImageStore["inspect"]>;
@@ -172,6 +182,8 @@ export interface SystemApi {
   info(opts?: { name?: string; root?: string }): Promise<Record<string, unknown>>;
   /** `GET /version` data. */
   version(): Record<string, unknown>;
+  /** `POST /auth` (`docker login`): check credentials against their registry. Errors: unauthorized, unavailable, invalid. */
+  auth(cfg: AuthConfig): Promise<AuthResult>;
 }
 
 /** One write of a program: `data` as written, `time` in ms since the epoch. */

@@ -71,7 +71,7 @@ export class Engine implements EngineApi {
     const { store, platform } = opts;
     const events = this.events;
     const registry = new ContainerRegistry(store, opts.removedGraceMs);
-    const images = this.images = new EngineImages(store, events, (id) => registry.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform });
+    const images = this.images = new EngineImages(store, events, (id) => registry.imageUser(id), { maxLayerBytes: opts.maxLayerBytes, loadMemoryBytes: opts.loadMemoryBytes, platform, registry: opts.registry });
     const volumes = this.volumes = new VolumeStore(store, events, (name) => registry.volumeUsers(name));
     const layers = new LayerCache(store, (diffId) => images.layerBytes(diffId));
     const lifecycle = new Lifecycle({ store, registry, layers, volumes, events, options: opts });
@@ -79,7 +79,7 @@ export class Engine implements EngineApi {
     const procs = new ProcVerbs({ registry, events, defaultMemory: opts.limits?.memoryBytes, workers: !!opts.workerHost });
     this.containers = new Containers({ registry, layers, lifecycle, images, volumes, events, platform, archives, procs });
     this.exec = new Execs({ registry, layers, events, options: opts });
-    this.system = new System({ store, registry, containers: this.containers, images, volumes });
+    this.system = new System({ store, registry, containers: this.containers, images, volumes, registries: opts.registry });
     this.builder = new Builder({ images, layers, containers: this.containers, mountOf: (id) => layers.mount(registry.get(id)), platform });
     this.store = store;
     this.#registry = registry;

@@ -2,7 +2,7 @@
  * EngineError: the one error shape of the engine, with Docker's own wording. `kind` is
  * mapped to an HTTP status in exactly one place (src/api `toHttpStatus`).
  */
-export type EngineErrorKind = "not-found" | "conflict" | "invalid" | "not-modified" | "unavailable" | "forbidden" | "internal";
+export type EngineErrorKind = "not-found" | "conflict" | "invalid" | "not-modified" | "unavailable" | "forbidden" | "unauthorized" | "internal";
 
 export class EngineError extends Error {
   override name = "EngineError";

@@ -10,15 +10,17 @@
  * intermediate image (hidden from `list` unless `all`), and removing an image removes the
  * untagged parents only it held, as `docker rmi` prunes them.
  */
-import { type ExportImage, type ImageConfig, type LoadAbilities, parseConfig, readImageArchive, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
+import { type ExportImage, type ImageConfig, type LoadAbilities, parseConfig, readImageArchive, type RegistryOptions, writeDockerArchive, writeOciArchive } from "../oci/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { MemoryAccount } from "../tar/mod.ts";
 import { conflict, notFound } from "./errors.ts";
 import { type BuiltImage, type LayerRecord, type LoadProgress, type LoadResult, storeBuiltImage, storeImages } from "./_image_load.ts";
+import { type ProgressMessage, pullImage, type PullOptions, type PullResult } from "./_image_pull.ts";
+import { pushImage, type PushOptions, type PushResult } from "./_image_push.ts";
 import { historyView, inspectView, type ImageRecord, type ImageSummary, summary } from "./_image_views.ts";
-import { isInvalidReference, normalizeReference } from "./reference.ts";
+import { isInvalidReference, normalizeReference, remoteReference } from "./reference.ts";
 
-export type { BuiltImage, ImageRecord, ImageSummary, LayerRecord, LoadProgress, LoadResult };
+export type { BuiltImage, ImageRecord, ImageSummary, LayerRecord, LoadProgress, LoadResult, ProgressMessage, PullOptions, PullResult, PushOptions, PushResult };
 
 export interface LoadOptions {
   /** Names the archive in errors ("toolbox.tar"). */
@@ -47,8 +49,13 @@ export class ImageStore {
   #configs = new Map<string, ImageConfig>();
   /** The tail of the writes that add or delete blobs (load, remove), run one at a time. */
   #writing: Promise<unknown> = Promise.resolve();
-  /** `platform`: the abilities loads use (a SHA-256, an inflater, a collection hint); web-platform ones where absent. */
-  constructor(readonly store: Store, readonly platform: LoadAbilities = {}) {}
+  /** Which repository of a registry this store saw a blob in ("registry digest" → path), for cross-repository mounts on push. */
+  readonly #blobSources = new Map<string, string>();
+  /**
+   * `platform`: the abilities loads use (a SHA-256, an inflater, a collection hint);
+   * web-platform ones where absent. `registry`: how pulls and pushes reach registries.
+   */
+  constructor(readonly store: Store, readonly platform: LoadAbilities = {}, readonly registry: RegistryOptions = {}) {}
 
   /**
    * Run `fn` after the blob writes before it. A load skips a blob the store has, and a
@@ -80,6 +87,37 @@ export class ImageStore {
   }
 
   /**
+   * `docker pull` (src/engine/_image_pull.ts): the image is stored whole or not at all,
+   * after the blob writes before it. Errors: not-found in Docker's words (an unknown tag
+   * or repository), invalid, the registry's and the blobs' errors.
+   */
+  async pull(ref: string, opts: PullOptions & { account?: MemoryAccount; maxLayerBytes?: number } = {}): Promise<PullResult> {
+    const remember = (registry: string, digest: string, path: string) => void this.#blobSources.set(`${registry} ${digest}`, path);
+    const ctx = { store: this.store, platform: this.platform, registry: this.registry, maxLayerBytes: opts.maxLayerBytes, account: opts.account, remember };
+    return await this.#exclusive(() => pullImage(ctx, ref, opts));
+  }
+
+  /**
+   * `docker push` of a local tag to the registry it names (src/engine/_image_push.ts).
+   * Errors: not-found "An image does not exist locally with the tag: X" (Docker's words),
+   * the registry's errors.
+   */
+  async push(ref: string, opts: PushOptions = {}): Promise<PushResult> {
+    const image = async (name: string) => {
+      const rec = await this.find(name);
+      if (!rec) throw notFound(`An image does not exist locally with the tag: ${name.replace(/:[^:/]+$/, "")}`); // moby names the repository only
+      return { id: rec.id, configBytes: (await this.store.getBlob(rec.id))!, diffIds: rec.diffIds, layerSizes: rec.layerSizes };
+    };
+    const r = await pushImage({
+      registry: this.registry, sha256: this.platform.sha256, image, layer: (d) => this.layerBytes(d),
+      sourceOf: (registry, digest) => this.#blobSources.get(`${registry} ${digest}`),
+      remember: (registry, digest, path) => void this.#blobSources.set(`${registry} ${digest}`, path),
+    }, ref, opts);
+    await this.store.putRecord("digest", `${r.repo}@${r.digest}`, { id: r.id });
+    return r;
+  }
+
+  /**
    * Find an image by reference, full id, or unique id prefix.
    * Errors: not-found "No such image: X"; invalid for a name that is no reference, in
    * Docker's wording (its GetImage parses the name first: ParseAnyReference).
@@ -95,6 +133,10 @@ export class ImageStore {
   async find(ref: string): Promise<ImageRecord | undefined> {
     const hex = ref.replace(/^sha256:/, "");
     if (/^[a-f0-9]{64}$/.test(hex)) return await this.store.getRecord<ImageRecord>("image", `sha256:${hex}`);
+    if (ref.includes("@")) {
+      const byDigest = await this.#findDigest(ref);
+      if (byDigest) return byDigest;
+    }
     let tag: string | undefined;
     try {
       tag = normalizeReference(ref);
@@ -110,6 +152,21 @@ export class ImageStore {
     return undefined;
   }
 
+  /** The image a "repo@sha256:…" reference names (a pull or push by that digest). */
+  async #findDigest(ref: string): Promise<ImageRecord | undefined> {
+    let key: string;
+    try {
+      const r = remoteReference(ref);
+      if (!r.digest) return undefined;
+      key = `${r.repo}@${r.digest}`;
+    } catch (err) {
+      if (!isInvalidReference(err)) throw err;
+      return undefined;
+    }
+    const hit = await this.store.getRecord<{ id: string }>("digest", key);
+    return hit ? await this.store.getRecord<ImageRecord>("image", hit.id) : undefined;
+  }
+
   async config(id: string): Promise<ImageConfig> {
     const cached = this.#configs.get(id);
     if (cached) return cached;
@@ -120,6 +177,11 @@ export class ImageStore {
     return config;
   }
 
+  /** "repo@sha256:…" of the manifests this image was pulled as or pushed as (Docker's RepoDigests). */
+  async digestsOf(id: string): Promise<string[]> {
+    return (await this.store.listRecords<{ id: string }>("digest")).filter(([, v]) => v.id === id).map(([k]) => k);
+  }
+
   async tagsOf(id: string): Promise<string[]> {
     return (await this.store.listRecords<{ id: string }>("tag")).filter(([, v]) => v.id === id).map(([k]) => k);
   }
@@ -127,20 +189,21 @@ export class ImageStore {
   /** `docker images`: without `all`, an intermediate image (untagged, the parent of another) is left out, as Docker leaves it out. */
   async list(o: { all?: boolean } = {}): Promise<ImageSummary[]> {
     const tags = await this.store.listRecords<{ id: string }>("tag");
+    const digests = await this.store.listRecords<{ id: string }>("digest");
     const records = await this.store.listRecords<ImageRecord>("image");
     const parents = new Set(records.map(([, r]) => r.parent).filter((p) => p));
     const out: ImageSummary[] = [];
     for (const [id, rec] of records) {
       const named = tags.filter(([, v]) => v.id === id).map(([k]) => k);
       if (!o.all && !named.length && parents.has(id)) continue;
-      out.push(summary(rec, await this.config(id), named));
+      out.push(summary(rec, await this.config(id), named, digests.filter(([, v]) => v.id === id).map(([k]) => k)));
     }
     return out.sort((a, b) => b.Created - a.Created || (a.Id < b.Id ? -1 : 1));
   }
 
   async inspect(ref: string) {
     const rec = await this.resolve(ref);
-    return inspectView(rec, await this.config(rec.id), await this.tagsOf(rec.id));
+    return inspectView(rec, await this.config(rec.id), await this.tagsOf(rec.id), await this.digestsOf(rec.id));
   }
 
   async history(ref: string) {
@@ -236,6 +299,7 @@ export class ImageStore {
   /** Delete an image record with `changes`, then its layers and blobs no other image uses. */
   async #delete(rec: ImageRecord, changes: Array<{ kind: string; key: string; value: unknown }>, out: Array<{ Untagged?: string; Deleted?: string }>) {
     changes.push({ kind: "image", key: rec.id, value: undefined });
+    for (const d of await this.digestsOf(rec.id)) changes.push({ kind: "digest", key: d, value: undefined });
     out.push({ Deleted: rec.id });
     const others = (await this.store.listRecords<ImageRecord>("image")).filter(([id]) => id !== rec.id).map(([, r]) => r);
     const orphanLayers = rec.chainIds.filter((c) => !others.some((o) => o.chainIds.includes(c)));

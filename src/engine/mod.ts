@@ -33,6 +33,7 @@ export type {
 } from "./wire.ts";
 export { EngineError, type EngineErrorKind } from "./errors.ts";
 export type { UpdateOptions } from "./_update.ts";
+export { type AuthConfig, authCredentials, type AuthResult } from "./_auth.ts";
 export { DEFAULT_MAX_ARCHIVE, type PathStat, type PutArchiveOptions } from "./archive.ts";
 // The parts an Engine is made of that callers hold (engine.images, engine.volumes, engine.events, engine.exec).
 export { EngineImages } from "./_engine_images.ts";
@@ -40,7 +41,7 @@ export { VolumeStore } from "./volumes.ts";
 export { type EngineEvent, EventBus } from "./events.ts";
 export { Execs } from "./exec.ts";
 export { ImageStore, type LoadProgress, type LoadResult, type ImageSummary } from "./images.ts";
-export { normalizeReference } from "./reference.ts";
+export { normalizeReference, remoteReference } from "./reference.ts";
 export { BuildError, type BuildMessage, type BuildOptions, type BuildResult, Builder } from "./build.ts";
 export { LogBuffer } from "./logs.ts";
 export { foreignPlatform, HOST_PLATFORM } from "./_host_config.ts";

@@ -6,7 +6,7 @@
 import type { ProcessLimits, StdinSource, WorkerHost } from "../wasi/mod.ts";
 import type { FileSystem } from "../fs/mod.ts";
 import type { Store } from "../store/mod.ts";
-import type { Sha256Hasher, Sha256Impl } from "../oci/mod.ts";
+import type { RegistryOptions, Sha256Hasher, Sha256Impl } from "../oci/mod.ts";
 import type { MakeInflater } from "../tar/mod.ts";
 import type { Filters } from "./wire.ts";
 
@@ -43,6 +43,11 @@ export interface EngineOptions {
    * store has no disk to spool them on; an upload that would pass it is refused at once.
    */
   archiveMemoryBytes?: number;
+  /**
+   * How pulls and pushes reach registries: `insecureRegistries` (plain HTTP besides
+   * loopback, the server's --insecure-registry), a `fetch` to use, retries.
+   */
+  registry?: Omit<RegistryOptions, "credentials" | "signal">;
 }
 
 /**

@@ -109,3 +109,23 @@ function familiar(ref: Reference): string {
 export function normalizeReference(ref: string, tag?: string): string {
   return familiar(parseReference(ref, tag));
 }
+
+/** A reference as a registry sees it (pull, push). */
+export interface RemoteReference {
+  /** The registry ("docker.io", "127.0.0.1:5000"). */
+  registry: string;
+  /** The repository's path on it ("library/toolbox", "demo"). */
+  path: string;
+  /** The familiar repository name ("toolbox", "127.0.0.1:5000/demo"). */
+  repo: string;
+  /** The tag ("latest" when none was given). */
+  tag: string;
+  digest?: string;
+}
+
+/** Split a reference for a registry. Errors: EngineError "invalid" in Docker's wording. */
+export function remoteReference(ref: string, tag?: string): RemoteReference {
+  const { domain, path } = parseNormalizedNamed(ref.trim());
+  const r = parseReference(ref, tag);
+  return { registry: domain, path, repo: r.repo, tag: r.tag, ...(r.digest ? { digest: r.digest } : {}) };
+}

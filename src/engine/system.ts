@@ -1,5 +1,6 @@
 /** `docker info`, `docker version` and `docker system df` data for an engine (`engine.system`). */
 import type { Store } from "../store/mod.ts";
+import { type AuthConfig, type AuthResult, type LoginOptions, registryLogin } from "./_auth.ts";
 import type { EngineImages } from "./_engine_images.ts";
 import type { ContainerRegistry } from "./_registry.ts";
 import type { ContainersApi, SystemApi } from "./api.ts";
@@ -13,6 +14,8 @@ interface SystemParts {
   containers: Pick<ContainersApi, "list">;
   images: Pick<EngineImages, "list">;
   volumes: Pick<VolumeStore, "list" | "size">;
+  /** How `auth` reaches registries (the engine's `registry` options: insecure registries, fetch). */
+  registries?: LoginOptions["registry"];
 }
 
 export class System implements SystemApi {
@@ -31,6 +34,10 @@ export class System implements SystemApi {
 
   version(): Record<string, unknown> {
     return versionInfo();
+  }
+
+  auth(cfg: AuthConfig): Promise<AuthResult> {
+    return registryLogin(cfg, { registry: this.#p.registries });
   }
 }
 

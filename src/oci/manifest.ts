@@ -7,6 +7,8 @@ export interface Descriptor {
   digest: string;
   size: number;
   annotations?: Record<string, string>;
+  /** An index entry's platform (image-index.md). */
+  platform?: { os: string; architecture: string; variant?: string };
 }
 
 export interface Manifest {
@@ -32,6 +34,11 @@ function descriptor(v: unknown, document: string, field: string): Descriptor {
   const mediaType = typeof o["mediaType"] === "string" ? o["mediaType"] : "";
   const out: Descriptor = { mediaType, digest, size };
   if (o["annotations"] !== undefined) out.annotations = obj(o["annotations"], document, `${field}.annotations`) as Record<string, string>;
+  if (o["platform"] !== undefined) {
+    const p = obj(o["platform"], document, `${field}.platform`);
+    const os = str(p, "os", document, `${field}.platform.`), architecture = str(p, "architecture", document, `${field}.platform.`);
+    out.platform = typeof p["variant"] === "string" && p["variant"] ? { os, architecture, variant: p["variant"] } : { os, architecture };
+  }
   return out;
 }
 

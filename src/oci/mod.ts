@@ -19,3 +19,7 @@ export { ociLayoutFiles, writeDockerArchive, writeOciArchive, type ExportImage, 
 export { checkLayerEntries, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./layer_check.ts";
 export { OciFormatError } from "./_json.ts";
 export { DEFAULT_LOAD_MEMORY, LoadBudget, LoadBudgetError, type LoadLease } from "./load_budget.ts";
+export {
+  type CredentialsFor, DOCKER_HUB, formatPlatform, isWasiPlatform, parsePlatform, pickManifest, pingRegistry, type Platform, RegistryClient, type RegistryCredentials,
+  RegistryError, type RegistryOptions,
+} from "./distribution/mod.ts";

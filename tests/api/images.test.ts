@@ -110,13 +110,6 @@ t("load of a bad archive reports the error inside the stream and stores nothing;
   assert.equal(await (await req("/images/json")).json(), []);
 });
 
-t("pull (images/create) is a clear 404: strata has no registry client", async () => {
-  const { req } = await sampleApi([]);
-  const r = await req("/images/create?fromImage=docker.io/library/newimg&tag=1", post());
-  assert.is(r.status, 404);
-  assert.match(await message(r), /docker\.io\/library\/newimg:1.*docker load/);
-});
-
 t("commit: 201 with the new image Id; changes apply; the image runs", async () => {
   const { req } = await sampleApi();
   await runThrough(req, { Image: "toolbox", Cmd: ["sh", "-c", "echo note > /root/note"] }, "base");

@@ -54,11 +54,4 @@ t("a URL source is refused: the engine downloads nothing", async () => {
   assert.match(await message(r), /^cannot import from http:\/\/169\.254\.169\.254\/latest: strata does not download images/);
 });
 
-t("fromImage is still a pull, which strata cannot do", async () => {
-  const { req } = await sampleApi([]);
-  const r = await req("/images/create?fromImage=alpine&tag=3", { method: "POST" });
-  assert.is(r.status, 404);
-  assert.match(await message(r), /^pull access denied for alpine:3/);
-});
-
 t.run();

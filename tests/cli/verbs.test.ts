@@ -42,7 +42,8 @@ verbs("a missing program exits 127, a missing image 125, as docker run does", as
   assert.match(r.stderr, /executable file not found/);
   const img = await run(["run", "--rm", "nope:1"]);
   assert.is(img.code, 125);
-  assert.match(img.stderr, /^Unable to find image 'nope:1' locally\nstrata: Error response from engine: .*nope:1/);
+  // The pull that follows fails: Docker Hub is unreachable here, or refuses a name that does not exist.
+  assert.match(img.stderr, /^Unable to find image 'nope:1' locally\nstrata: Error response from engine: .*nope/);
 });
 
 verbs("the tour: diff shows the new files, commit makes an image that runs, ps -s shows size and virtual size", async () => {
