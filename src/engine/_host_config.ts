@@ -90,6 +90,8 @@ export function hostConfigView(hc: HostConfig): HostConfig & { NetworkMode: stri
   if (NO_NETWORK_MODES.has(String(out["NetworkMode"]))) out["NetworkMode"] = "none";
   const log = out["LogConfig"] as { Type?: string; Config?: unknown };
   out["LogConfig"] = { Type: log.Type || "json-file", Config: log.Config ?? {} };
+  const restart = out["RestartPolicy"] as { Name?: string; MaximumRetryCount?: number };
+  out["RestartPolicy"] = { Name: restart.Name || "no", MaximumRetryCount: restart.MaximumRetryCount ?? 0 };
   if (!out["ConsoleSize"]) out["ConsoleSize"] = [0, 0];
   if (!out["ShmSize"]) out["ShmSize"] = 67108864; // moby: 0 is the default size
   return out as HostConfig & { NetworkMode: string };

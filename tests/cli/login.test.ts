@@ -136,7 +136,7 @@ if (why) {
     const home = tempHome(), dir = configDir(), env = { DOCKER_CONFIG: dir };
     const bad = await cli(["login", "-u", "tester", "-p", "wrong", reg.host], { home, env });
     assert.is(bad.code, 1);
-    assert.is(bad.stderr, `WARNING! Using --password via the CLI is insecure. Use --password-stdin.\nError response from daemon: login attempt to http://${reg.host}/v2/ failed with status: 401 Unauthorized\n`);
+    assert.is(bad.stderr, `WARNING! Using --password via the CLI is insecure. Use --password-stdin.\nError response from engine: login attempt to http://${reg.host}/v2/ failed with status: 401 Unauthorized\n`);
     assert.not.match(bad.stdout + bad.stderr, /wrong/);
     assert.throws(() => readFileSync(join(dir, "config.json")));
     // Stored credentials that no longer work are said to be so, then the login asks for new ones.

@@ -53,7 +53,7 @@ if (missing) {
     assert.match(r.stderr, new RegExp(`^Unable to find image '${reg.host}/cli/runme:v2' locally\\nv2: Pulling from cli/runme\\n`));
     const nope = await run(["run", "--rm", `${reg.host}/cli/runme:nope`], other);
     assert.is(nope.code, 125);
-    assert.match(nope.stderr, `strata: Error response from daemon: manifest for ${reg.host}/cli/runme:nope not found: manifest unknown: manifest unknown`);
+    assert.match(nope.stderr, `strata: Error response from engine: manifest for ${reg.host}/cli/runme:nope not found: manifest unknown: manifest unknown`);
   });
 }
 

@@ -11,7 +11,7 @@ import { createApi } from "../../src/api/mod.ts";
 import { closeWorkers } from "../../src/wasi/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
 import { until } from "../_wait.ts";
-import { outputUntil, sampleEngine } from "../engine/_samples.ts";
+import { sampleEngine } from "../engine/_samples.ts";
 
 type Engine = Awaited<ReturnType<typeof sampleEngine>>;
 const { workerHost } = runtimeHost();
@@ -25,18 +25,33 @@ t.after(async () => {
 const it = t;
 const enc = new TextEncoder();
 
+/**
+ * What the terminal shows: the attach's output as it comes (not `docker logs`, which, as
+ * Docker's json-file log, holds a line back until its newline: a prompt would not show).
+ * `screen(text)` waits until `text` is among it and returns everything shown so far.
+ */
+function terminal(engine: Engine, id: string): { keys: ReadableStreamDefaultController<Uint8Array>; screen(text: string): Promise<string> } {
+  let keys!: ReadableStreamDefaultController<Uint8Array>;
+  const session = engine.containers.attach(id, { stdin: new ReadableStream({ start: (c) => void (keys = c) }), stream: true });
+  const dec = new TextDecoder();
+  let shown = "";
+  void (async () => {
+    for await (const e of session.output) shown += dec.decode(e.data, { stream: true });
+  })();
+  return { keys, screen: (text) => until(() => (shown.includes(text) ? shown : ""), { what: () => `${JSON.stringify(text)} on the terminal of ${id} (it shows ${JSON.stringify(shown)})` }) };
+}
+
 /** A container with -it running `cmd`: `type` is the keyboard, `screen` waits for text on the terminal. */
 async function session(engine: Engine, cmd = ["sh"], image = "toolbox") {
   const { Id } = await engine.containers.create({ Image: image, Cmd: cmd, Tty: true, OpenStdin: true });
-  let keys!: ReadableStreamDefaultController<Uint8Array>;
-  engine.containers.attach(Id, { stdin: new ReadableStream({ start: (c) => void (keys = c) }), stream: false });
+  const { keys, screen } = terminal(engine, Id);
   await engine.containers.start(Id);
   started.push({ engine, id: Id });
   return {
     id: Id,
     type: (text: string) => keys.enqueue(enc.encode(text)),
     /** Everything the terminal has shown, once `text` is among it. */
-    screen: (text: string) => outputUntil(engine, Id, text),
+    screen,
     exit: async () => (await until(engine.containers.wait(Id), { what: `the exit of ${cmd.join(" ")}` })).StatusCode,
   };
 }
@@ -96,18 +111,17 @@ it("stty size and ls follow the terminal's size", async () => {
 it("the interactive sh puts the window's size in COLUMNS and LINES before each prompt, for the programs it runs", async () => {
   const engine = await sampleEngine(["toolbox"], { workerHost });
   const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh"], Tty: true, OpenStdin: true, HostConfig: { ConsoleSize: [24, 80] } });
-  let keys!: ReadableStreamDefaultController<Uint8Array>;
-  engine.containers.attach(Id, { stdin: new ReadableStream({ start: (c) => void (keys = c) }), stream: false });
+  const { keys, screen } = terminal(engine, Id);
   await engine.containers.start(Id);
   started.push({ engine, id: Id });
-  await outputUntil(engine, Id, "# ");
+  await screen("# ");
   keys.enqueue(enc.encode("env | grep -E 'COLUMNS|LINES' | sort; echo one\n"));
-  const first = await outputUntil(engine, Id, "one\r\n# ");
+  const first = await screen("one\r\n# ");
   assert.ok(first.includes("COLUMNS=80\r\nLINES=24\r\none"), first);
   engine.containers.resize(Id, 50, 132);
   keys.enqueue(enc.encode("\n")); // the size is read again at the next prompt, as bash's checkwinsize does
   keys.enqueue(enc.encode("sh -c 'echo $COLUMNS x $LINES'\n"));
-  assert.ok((await outputUntil(engine, Id, "132 x 50")).includes("132 x 50"));
+  assert.ok((await screen("132 x 50")).includes("132 x 50"));
   keys.enqueue(enc.encode("exit\n"));
 });
 
