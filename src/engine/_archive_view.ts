@@ -58,7 +58,7 @@ export async function openCpView(p: ViewParts, rt: ContainerRuntime, o: { write:
     else if (rt.rec.State.StartedAt !== 0) {
       // A stopped container has no tmpfs mounted: a copy reaches the layer beneath, as in Docker.
       const tmpfs = new Set(tmpfsMounts(rt.rec).map((m) => m.target));
-      table.push(...containerMounts(rt.rec, union, user).filter((m) => !RUNTIME_MOUNTS.has(m.target) && !tmpfs.has(m.target)));
+      table.push(...containerMounts(rt.rec, union, user, rt.rec.State.StartedAt || rt.rec.Created).filter((m) => !RUNTIME_MOUNTS.has(m.target) && !tmpfs.has(m.target)));
     }
     for (const m of user) {
       if (m.Type === "volume") {

@@ -87,15 +87,19 @@ function mountsText(shmBytes: number, files: string[], user: readonly MountPoint
  * The container's own mounts for a start (see the top of this file): none at a target a
  * volume or bind of its own takes (`user`), as Docker lets a user's mount replace its
  * /etc/hosts; no /etc files when the image has no /etc directory (Docker's init layer would
- * make one; strata writes nothing in the layer).
+ * make one; strata writes nothing in the layer). `at` (ms) is their time: the start's
+ * (now) for a process; a stopped container's view passes its last start, so two reads of
+ * it (`docker cp`, export) show the same times.
  */
-export function containerMounts(rec: ContainerRecord, root: FileSystem, user: readonly MountPoint[]): MountedFs[] {
-  const now = Date.now();
+export function containerMounts(rec: ContainerRecord, root: FileSystem, user: readonly MountPoint[], at = Date.now()): MountedFs[] {
+  const now = at;
   const own = new UnionFS({ lowers: [], upper: new WritableLayer() });
   own.mkdir("/shm", { mode: 0o1777 });
   own.writeFile("/hostname", enc.encode(`${rec.Config.Hostname}\n`));
   own.writeFile("/hosts", bytesOf(hostsFile(rec)));
   own.writeFile("/resolv.conf", bytesOf(resolvConf(rec)));
+  const ns = BigInt(at) * 1_000_000n;
+  for (const f of ["/shm", "/hostname", "/hosts", "/resolv.conf"]) own.utimes(f, { atime: ns, mtime: ns });
   const tmpfs = tmpfsMounts(rec);
   tmpfs.forEach((m, i) => own.mkdir(`/tmpfs${i}`, { mode: m.mode }));
   const taken = new Set([...user.map((m) => m.Destination), ...tmpfs.map((m) => m.target)]);

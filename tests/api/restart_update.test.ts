@@ -47,7 +47,7 @@ t("a restarting container: inspect says Running and Restarting with its RestartC
   await died;
   const c = await (await api.req(`/v1.47/containers/${id}/json`)).json() as { State: Record<string, unknown>; RestartCount: number; HostConfig: { RestartPolicy: unknown } };
   assert.equal([c.State["Status"], c.State["Running"], c.State["Restarting"], c.State["ExitCode"], c.RestartCount], ["restarting", true, true, 5, 4]);
-  assert.equal(c.HostConfig.RestartPolicy, { Name: "always" });
+  assert.equal(c.HostConfig.RestartPolicy, { Name: "always", MaximumRetryCount: 0 });
   const ps = await (await api.req(`/v1.47/containers/json?filters=${encodeURIComponent(JSON.stringify({ status: ["restarting"] }))}`)).json() as Array<{ State: string }>;
   assert.equal(ps.map((p) => p.State), ["restarting"]);
   const del = await api.req(`/v1.47/containers/${id}`, { method: "DELETE" });
