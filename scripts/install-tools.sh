@@ -2,8 +2,8 @@
 # Installs, from Debian's packages, the real tools the integration tests drive:
 # umoci, skopeo, docker-registry, htpasswd (apache2-utils: the registry with auth),
 # debootstrap (benchmarks), the WASI C toolchain, sqlite3 (the oracle the sqlite sample
-# image is compared with), and chromium (the web page's browser tests drive it through
-# playwright-core).
+# image is compared with), chromium (the web page's browser tests drive it through
+# playwright-core), and the Python docker SDK (python3-docker: a third API client).
 # Does nothing for a tool already present; needs root (or sudo) for apt-get.
 set -u
 need=()
@@ -14,6 +14,7 @@ command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v clang >/dev/null || need+=(clang)
 command -v chromium >/dev/null || need+=(chromium)
+python3 -c "import docker" 2>/dev/null || need+=(python3-docker)
 command -v wasm-ld >/dev/null || need+=(lld)
 [ -d /usr/include/wasm32-wasi ] || [ -d /usr/share/wasi-sysroot ] || need+=(wasi-libc)
 ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev-wasm32)
