@@ -181,6 +181,31 @@ async function _firstFound(_ctx: Ctx, c: Awaited<ReturnType<Ctx["client"]>>, pat
   return undefined;
 }
 
+/**
+ * `network inspect`, `volume inspect`: each name's object from `GET {path(name)}`, printed
+ * as `printObjects` prints them, the names the engine does not know reported after them.
+ */
+export function inspectEach(noun: string, path: (name: string) => string): Verb {
+  const upper = noun.toUpperCase();
+  return {
+    name: "inspect", usage: `[OPTIONS] ${upper} [${upper}...]`, summary: `Display detailed information on one or more ${noun}s`, min: 1,
+    flags: [{ long: "format", short: "f", type: "string", desc: "Format output using a custom template (Go template, or 'json')" }],
+    async run(ctx, p) {
+      const c = await ctx.client();
+      const found: unknown[] = [], errors: string[] = [];
+      for (const n of p.args) {
+        try {
+          found.push(await c.json("GET", path(n)));
+        } catch (err) {
+          if (!(err instanceof DaemonError)) throw err;
+          errors.push(err.response);
+        }
+      }
+      return await printObjects(ctx.io, found, flag.str(p, "format"), errors);
+    },
+  };
+}
+
 /** inspect's output: an indented JSON array, or each object through --format; errors after it (exit 1). */
 export async function printObjects(io: Io, objs: unknown[], format: string | undefined, errors: string[]): Promise<number> {
   if (format) await io.out(formatList(format === "json" ? "{{json .}}" : format, objs));

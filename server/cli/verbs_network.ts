@@ -8,7 +8,7 @@ import { flag } from "./_args.ts";
 import { formatList } from "./_template.ts";
 import type { Verb } from "./_verb.ts";
 import { DaemonError } from "./client.ts";
-import { filtersQuery, printObjects } from "./verbs_containers.ts";
+import { filtersQuery, inspectEach } from "./verbs_containers.ts";
 
 const q = encodeURIComponent;
 type Network = { Id: string; Name: string; Driver: string; Scope: string; Created: string; Internal: boolean; EnableIPv6: boolean; Labels: Record<string, string> | null };
@@ -59,23 +59,7 @@ export const network: Verb = {
         await ctx.io.out(formatList(flag.str(p, "format") ?? NETWORK_TABLE, views, { headers: { ID: "NETWORK ID" }, defaultTable: NETWORK_TABLE }));
       },
     },
-    {
-      name: "inspect", usage: "[OPTIONS] NETWORK [NETWORK...]", summary: "Display detailed information on one or more networks", min: 1,
-      flags: [{ long: "format", short: "f", type: "string", desc: "Format output using a custom template (Go template, or 'json')" }],
-      async run(ctx, p) {
-        const c = await ctx.client();
-        const found: unknown[] = [], errors: string[] = [];
-        for (const n of p.args) {
-          try {
-            found.push(await c.json("GET", `/networks/${q(n)}`));
-          } catch (err) {
-            if (!(err instanceof DaemonError)) throw err;
-            errors.push(err.response);
-          }
-        }
-        return await printObjects(ctx.io, found, flag.str(p, "format"), errors);
-      },
-    },
+    inspectEach("network", (n) => `/networks/${q(n)}`),
     eachArgument("create", "[OPTIONS] NETWORK", "Create a network", (name) => ["POST", "/networks/create", { Name: name }]),
     eachArgument("connect", "[OPTIONS] NETWORK CONTAINER", "Connect a container to a network", (net, args) => ["POST", `/networks/${q(net)}/connect`, { Container: args[1] ?? "" }]),
     eachArgument("disconnect", "[OPTIONS] NETWORK CONTAINER", "Disconnect a container from a network", (net, args) => ["POST", `/networks/${q(net)}/disconnect`, { Container: args[1] ?? "" }]),

@@ -5,7 +5,7 @@ import { formatList } from "./_template.ts";
 import { CliError, type Verb } from "./_verb.ts";
 import { STRATA_VERSION } from "./_version.ts";
 import { DaemonError } from "./client.ts";
-import { filtersQuery, printObjects, sinceValue } from "./verbs_containers.ts";
+import { filtersQuery, inspectEach, sinceValue } from "./verbs_containers.ts";
 import { systemPrune } from "./verbs_prune.ts";
 
 const q = encodeURIComponent;
@@ -46,23 +46,7 @@ export const volume: Verb = {
         await ctx.io.out(formatList(flag.str(p, "format") ?? VOLUME_TABLE, views, { headers: { Name: "VOLUME NAME" }, defaultTable: VOLUME_TABLE }));
       },
     },
-    {
-      name: "inspect", usage: "[OPTIONS] VOLUME [VOLUME...]", summary: "Display detailed information on one or more volumes", min: 1,
-      flags: [{ long: "format", short: "f", type: "string", desc: "Format output using a custom template (Go template, or 'json')" }],
-      async run(ctx, p) {
-        const c = await ctx.client();
-        const found: unknown[] = [], errors: string[] = [];
-        for (const n of p.args) {
-          try {
-            found.push(await c.json("GET", `/volumes/${q(n)}`));
-          } catch (err) {
-            if (!(err instanceof DaemonError)) throw err;
-            errors.push(err.response);
-          }
-        }
-        return await printObjects(ctx.io, found, flag.str(p, "format"), errors);
-      },
-    },
+    inspectEach("volume", (n) => `/volumes/${q(n)}`),
     {
       name: "rm", usage: "[OPTIONS] VOLUME [VOLUME...]", summary: "Remove one or more volumes", min: 1, aliases: ["strata volume remove"],
       flags: [{ long: "force", short: "f", type: "bool", desc: "Force the removal of one or more volumes" }],
