@@ -84,6 +84,24 @@ t("stdin inline: a plain attach's streamed body reaches the program (read whole 
   assert.match((await started.json() as { message: string }).message, /cannot keep stdin open \(OpenStdin\) in an engine that runs programs inline/);
 });
 
+(suspendable ? t : t.skip)("a sleeping container holds no request: ping and another container answer meanwhile; stop and kill end sleepers (JSPI)", async () => {
+  await call("/containers/create?name=edgesleep", post({ Image: "toolbox", Cmd: ["sleep", "300"] }));
+  await call("/containers/create?name=edgesleep2", post({ Image: "toolbox", Cmd: ["sleep", "300"] }));
+  assert.is((await call("/containers/edgesleep/start", post())).status, 204);
+  assert.is((await call("/containers/edgesleep2/start", post())).status, 204);
+  assert.is(await (await call("/_ping")).text(), "OK");
+  await call("/containers/create?name=edgeother", post({ Image: "toolbox", Cmd: ["sh", "-c", "exit 5"] }));
+  const wait = call("/containers/edgeother/wait?condition=next-exit", post());
+  assert.is((await call("/containers/edgeother/start", post())).status, 204);
+  assert.equal(await (await wait).json(), { StatusCode: 5, Error: null });
+  assert.is((await (await call("/containers/edgesleep/json")).json() as { State: { Status: string } }).State.Status, "running");
+  assert.is((await call("/containers/edgesleep/stop", post())).status, 204);
+  assert.is((await call("/containers/edgesleep2/kill", post())).status, 204);
+  assert.equal(await (await call("/containers/edgesleep/wait", post())).json(), { StatusCode: 143, Error: null });
+  assert.equal(await (await call("/containers/edgesleep2/wait", post())).json(), { StatusCode: 137, Error: null });
+});
+if (!suspendable) console.log("skip: a sleeping container at the edge: this platform has no JSPI (its programs run to their end on the spot)");
+
 t("attach with Upgrade: tcp answers a clear 501; bind mounts are refused", async () => {
   await call("/containers/create?name=edge2", post({ Image: "toolbox", Cmd: ["true"] }));
   // fetch() refuses Upgrade headers, so this one goes through node:http as the docker CLI sends it.
