@@ -96,6 +96,20 @@ test("stop and kill end a sleeping inline container with Docker's statuses, long
   assert.is((await until(engine.containers.wait(reading), { what: "the stopped reader's exit" })).StatusCode, 143);
 });
 
+test("a timeout ends a sleeping inline container (137), and ^C on its terminal ends a sleep (130)", async () => {
+  const timed = await sampleEngine(["toolbox"], { limits: { timeoutMs: 300 } });
+  const id = await started(timed, ["sleep", "60"]);
+  assert.is((await until(timed.containers.wait(id), { what: "the timed-out sleeper's exit" })).StatusCode, 137);
+  const engine = await sampleEngine(["toolbox"]);
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "echo asleep; sleep 60"], Tty: true, OpenStdin: true });
+  let ctl!: ReadableStreamDefaultController<Uint8Array>;
+  void engine.containers.attach(Id, { stdin: new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) }), stream: false });
+  await engine.containers.start(Id);
+  await outputUntil(engine, Id, "asleep");
+  ctl.enqueue(encoder.encode("\x03"));
+  assert.is((await until(engine.containers.wait(Id), { what: "the interrupted sleeper's exit" })).StatusCode, 130);
+});
+
 test("100 inline containers sleep at once in one isolate, and all finish", async () => {
   const engine = await sampleEngine(["toolbox"]);
   const ids: string[] = [];
