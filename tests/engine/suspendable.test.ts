@@ -74,6 +74,26 @@ test("stdin streams: a line written after the start is read and echoed before st
   }
 });
 
+test("an exec's stdin streams into a sleeping inline container's new process", async () => {
+  const engine = await sampleEngine(["toolbox"]);
+  const id = await started(engine, ["sleep", "60"]);
+  const ex = engine.exec.create(id, { Cmd: ["cat"], AttachStdin: true });
+  let ctl!: ReadableStreamDefaultController<Uint8Array>;
+  let got = "", seen!: () => void;
+  const first = new Promise<void>((r) => (seen = r));
+  const dec = new TextDecoder();
+  const code = engine.exec.start(ex.Id, {
+    stdin: new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) }),
+    onOutput: (_s, d) => void ((got += dec.decode(d)).includes("one\n") && seen()),
+  });
+  ctl.enqueue(encoder.encode("one\n"));
+  await until(first, { what: () => `cat's echo of its first line (got ${JSON.stringify(got)})` });
+  assert.is(engine.exec.inspect(ex.Id).Running, true, "cat waits for more");
+  ctl.close();
+  assert.is(await until(code, { what: "the exec's exit" }), 0);
+  await engine.containers.kill(id);
+});
+
 test("an open stdin with no client attached is no longer refused: the program waits for input", async () => {
   const engine = await sampleEngine(["toolbox"]);
   const id = await started(engine, ["cat"], { OpenStdin: true });
