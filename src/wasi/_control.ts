@@ -212,20 +212,21 @@ export class Control {
 
   /**
    * The process's side, suspended (_suspend.ts): resolves when the doorbell rings after
-   * `seq`, or after `ms`. Only a ring on this thread answers it: a suspended process
-   * runs inline, where the engine rings from the same thread.
+   * `seq`, or after `ms` (Infinity: only at a ring). Only a ring on this thread answers
+   * it: a suspended process runs inline, where the engine rings from the same thread.
    */
   wake(seq: number, ms: number): Promise<void> {
     if (this.wakeSeq !== seq) return Promise.resolve();
     this.meter.idle();
     return new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         this.#wakers.delete(done);
         this.meter.busy();
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, ms));
+      // setTimeout takes at most 2^31 - 1 ms; a longer sleep looks again then.
+      const timer = ms === Infinity ? undefined : setTimeout(done, Math.min(Math.max(0, ms), 2 ** 31 - 1));
       this.#wakers.add(done);
     });
   }

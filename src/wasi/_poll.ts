@@ -81,7 +81,7 @@ function look(view: DataView, a: PollArgs, subs: Sub[], fds: Fd[], control: Cont
   // signal, a stop). A stop ends the program now, as a sleeping Linux process without a
   // SIGTERM handler ends (143), instead of returning early from its sleep (checked at the next look).
   const due = Math.min(...subs.map((s) => (s.type === wasi.EVENTTYPE_CLOCK ? s.due : Infinity)));
-  return { waitMs: Math.min(due - performance.now(), IDLE_MS) };
+  return { waitMs: due - performance.now() };
 }
 
 export function pollOneoff(view: DataView, a: PollArgs, fds: Fd[], control: Control): number {
@@ -92,14 +92,15 @@ export function pollOneoff(view: DataView, a: PollArgs, fds: Fd[], control: Cont
     const seq = control.wakeSeq;
     const r = look(view, a, subs, fds, control);
     if (typeof r === "number") return r;
-    control.waitForWake(seq, r.waitMs);
+    control.waitForWake(seq, Math.min(r.waitMs, IDLE_MS));
   }
 }
 
 /**
  * The same poll for a suspendable process (_suspend.ts): the answer at once when
  * something is ready, else a promise of it that waits on a timer or the doorbell, so
- * the thread runs others meanwhile. The program's memory does not change while it is
+ * the thread runs others meanwhile. No idle timer: every change it waits for rings on
+ * this thread (stdin's arrival, a signal, a stop, a kill, the deadline). The program's memory does not change while it is
  * suspended (only it grows it), so `view` stays valid.
  */
 export function pollOneoffSuspending(view: DataView, a: PollArgs, fds: Fd[], control: Control): number | Promise<number> {

@@ -25,9 +25,6 @@ const api = WebAssembly as unknown as Partial<Jspi>;
 /** The platform can suspend a WebAssembly stack on a promise (JSPI). */
 export const suspendable: boolean = typeof api.Suspending === "function" && typeof api.promising === "function";
 
-/** Longest wait between looks when nothing rings (the doorbell normally settles it first). */
-const IDLE_MS = 1000;
-
 /** `imports` with the functions named in `names` made suspending: a promise they return suspends the caller. */
 export function suspending<T extends Record<string, unknown>>(imports: T, names: readonly string[]): T {
   const out: Record<string, unknown> = { ...imports };
@@ -67,7 +64,7 @@ export function readWhenReady(read: FdRead, w: WASI, control: Control): (...a: P
           return wasi.ERRNO_INTR;
         }
         if (w.fds[fd] !== f || ready()) return read(fd, iovs, len, outPtr);
-        await control.wake(seq, IDLE_MS);
+        await control.wake(seq, Infinity); // stdin's arrival, a signal, a stop or a kill rings
       }
     })();
   };

@@ -89,12 +89,17 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   };
   if (suspendable) {
     const queued = stdin instanceof Uint8Array ? undefined : queueStdin(stdin, control, launch.tty);
-    const timers: Array<ReturnType<typeof setTimeout>> = [];
-    // The deadline rings the doorbell, so a program waiting then sees it (Control.check).
-    if (o.limits?.timeoutMs) timers.push(setTimeout(() => control.ring(), o.limits.timeoutMs + 5));
+    let grace: ReturnType<typeof setTimeout> | undefined, overdue: ReturnType<typeof setTimeout> | undefined;
+    // The deadline rings the doorbell (again until it ends), so a program waiting then sees it (Control.check).
+    const ringOverdue = () => {
+      control.ring();
+      overdue = setTimeout(ringOverdue, 100);
+    };
+    if (o.limits?.timeoutMs) overdue = setTimeout(ringOverdue, o.limits.timeoutMs + 5);
     const done = Promise.resolve(run(new StdinFd(queued ?? stdin as Uint8Array, launch.tty))).finally(() => {
       queued?.stop();
-      for (const t of timers) clearTimeout(t);
+      clearTimeout(grace);
+      clearTimeout(overdue);
     });
     const kill = () => (control.requestKill(), done);
     // No pause yet: a suspended process could be held in its wait, but not one that makes no system call.
@@ -104,7 +109,7 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
         if (!stopping) {
           stopping = true;
           control.requestStop();
-          timers.push(setTimeout(kill, opts.graceMs ?? DEFAULT_GRACE_MS));
+          grace = setTimeout(kill, opts.graceMs ?? DEFAULT_GRACE_MS);
         }
         return done;
       },
