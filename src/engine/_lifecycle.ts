@@ -8,7 +8,7 @@
  * bus), not the engine: what it changes in them, it changes through their methods.
  */
 import type { Store } from "../store/mod.ts";
-import { runProcess } from "../wasi/mod.ts";
+import { runProcess, suspendable } from "../wasi/mod.ts";
 import type { LayerCache } from "./_layer_cache.ts";
 import { logSink, storeLog } from "./_log_sink.ts";
 import { decodeLog } from "./_logs_io.ts";
@@ -133,9 +133,9 @@ export class Lifecycle {
     rt.upper!.trace(fs);
     const c = rt.rec.Config;
     makeWorkingDir(fs, c.WorkingDir);
-    const inline = !options.workerHost;
+    // Without threads (or suspendable processes) a program cannot wait for input: an open stdin that no client will close would never start it.
+    const inline = !options.workerHost && !suspendable;
     const input = c.OpenStdin ? this.input(rt)! : null;
-    // Without threads a program cannot wait for input: an open stdin that no client will close would never start it.
     if (input && inline && input.feeding === 0 && !input.closed) {
       rt.input = null;
       throw new EngineError("invalid", "cannot keep stdin open (OpenStdin) in an engine that runs programs inline, without threads: " +
@@ -221,7 +221,7 @@ export class Lifecycle {
     const out = logSink(this.#p.store, rt, "stdout");
     const size = rt.size ?? consoleSize(rt.rec.HostConfig.ConsoleSize);
     rt.input = new ProcessStdin({
-      tty: c.Tty, once: c.StdinOnce, inline: !this.#p.options.workerHost, screen: (b) => out.write(b, Date.now()),
+      tty: c.Tty, once: c.StdinOnce, inline: !this.#p.options.workerHost && !suspendable, screen: (b) => out.write(b, Date.now()),
       ...(size ? { size: { rows: size[0], cols: size[1] } } : {}),
     });
     return rt.input;

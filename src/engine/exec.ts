@@ -2,7 +2,7 @@
  * exec: another process in a running container, sharing its filesystem (Docker's
  * `POST /containers/{id}/exec`, `/exec/{id}/start`, `/exec/{id}/json`).
  */
-import { type ProcessHandle, runProcess } from "../wasi/mod.ts";
+import { type ProcessHandle, runProcess, suspendable } from "../wasi/mod.ts";
 import { parseDetachKeys } from "./_detach_keys.ts";
 import { ProcessStdin } from "./_stdin.ts";
 import { outputTerminal } from "./pty.ts";
@@ -82,7 +82,7 @@ export class Execs implements ExecApi {
     // stdin streams in (an exec's stdin is StdinOnce); with -t through its own terminal, whose screen is the client's stdout.
     const input = io.stdin && ex.options.AttachStdin
       ? new ProcessStdin({
-        tty, once: true, inline: !this.#p.options.workerHost, screen: (b) => io.onOutput?.("stdout", b),
+        tty, once: true, inline: !this.#p.options.workerHost && !suspendable, screen: (b) => io.onOutput?.("stdout", b),
         ...(ex.size ? { size: { rows: ex.size[0], cols: ex.size[1] } } : {}),
       })
       : undefined;

@@ -64,6 +64,8 @@ export class Control {
   readonly catching: boolean[] = [];
   /** What the process uses (CPU, memory, file I/O, its programs), in the same shared memory. */
   readonly meter: Meter;
+  /** Suspended waits on this thread (`wake`), answered at the next ring. */
+  #wakers = new Set<() => void>();
 
   /**
    * Inline (no worker to share with), a page that is not cross-origin isolated has no
@@ -134,6 +136,7 @@ export class Control {
   ring(): void {
     Atomics.add(this.words, WAKE, 1);
     Atomics.notify(this.words, WAKE);
+    for (const w of [...this.#wakers]) w();
   }
 
   /** The engine's side: the terminal sent ^C ("INT") or ^\ ("QUIT") to the foreground program. */
@@ -205,6 +208,27 @@ export class Control {
         this.meter.busy();
       }
     }
+  }
+
+  /**
+   * The process's side, suspended (_suspend.ts): resolves when the doorbell rings after
+   * `seq`, or after `ms` (Infinity: only at a ring). Only a ring on this thread answers
+   * it: a suspended process runs inline, where the engine rings from the same thread.
+   */
+  wake(seq: number, ms: number): Promise<void> {
+    if (this.wakeSeq !== seq) return Promise.resolve();
+    this.meter.idle();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#wakers.delete(done);
+        this.meter.busy();
+        resolve();
+      };
+      // setTimeout takes at most 2^31 - 1 ms; a longer sleep looks again then.
+      const timer = ms === Infinity ? undefined : setTimeout(done, Math.min(Math.max(0, ms), 2 ** 31 - 1));
+      this.#wakers.add(done);
+    });
   }
 
   get wakeSeq(): number {

@@ -3,7 +3,8 @@
  * spins). Files and output are always ready (they never block here); stdin is ready when
  * a read would return at once (stdin_pipe.ts). While nothing is ready the process waits
  * on the control doorbell, so stdin's arrival, a signal or a stop wakes it and no CPU
- * burns while waiting: a stop ends it (143), a signal as _control.ts says.
+ * burns while waiting: a stop ends it (143), a signal as _control.ts says. A suspendable
+ * process (_suspend.ts) waits the same way on a promise instead, freeing the thread.
  */
 import { type Fd, wasi } from "@bjorn3/browser_wasi_shim";
 import type { Control } from "./_control.ts";
@@ -57,33 +58,65 @@ function writeEvent(view: DataView, at: number, sub: Sub, error: number): void {
   view.setUint8(at + 10, sub.type);
 }
 
+/** One look at the subscriptions: the errno when the poll is done, else how long (ms) to wait before looking again. */
+function look(view: DataView, a: PollArgs, subs: Sub[], fds: Fd[], control: Control): number | { waitMs: number } {
+  // A signal that woke the wait came before what is ready now (see stdin_pipe.ts).
+  if (control.check()) {
+    control.takeSignal();
+    return wasi.ERRNO_INTR;
+  }
+  let events = 0;
+  const now = performance.now();
+  for (const s of subs) {
+    const fd = fds[s.fd];
+    const ready = s.type === wasi.EVENTTYPE_CLOCK ? s.due <= now + 0.001
+      : !fd || s.type === wasi.EVENTTYPE_FD_WRITE || !("ready" in fd) || (fd as Fd & { ready(): boolean }).ready();
+    if (ready) writeEvent(view, a.outPtr + events++ * EVENT_SIZE, s, s.fd < 0 || fd ? wasi.ERRNO_SUCCESS : wasi.ERRNO_BADF);
+  }
+  if (events) {
+    view.setUint32(a.neventsPtr, events, true);
+    return wasi.ERRNO_SUCCESS;
+  }
+  // Nothing ready: wait for the earliest clock, or for the doorbell (stdin arrived, a
+  // signal, a stop). A stop ends the program now, as a sleeping Linux process without a
+  // SIGTERM handler ends (143), instead of returning early from its sleep (checked at the next look).
+  const due = Math.min(...subs.map((s) => (s.type === wasi.EVENTTYPE_CLOCK ? s.due : Infinity)));
+  return { waitMs: due - performance.now() };
+}
+
 export function pollOneoff(view: DataView, a: PollArgs, fds: Fd[], control: Control): number {
   if (a.n === 0) return wasi.ERRNO_INVAL;
   const subs = readSubs(view, a.inPtr, a.n);
   if (typeof subs === "number") return subs;
   for (;;) {
     const seq = control.wakeSeq;
-    // A signal that woke the wait came before what is ready now (see stdin_pipe.ts).
-    if (control.check()) {
-      control.takeSignal();
-      return wasi.ERRNO_INTR;
-    }
-    let events = 0;
-    const now = performance.now();
-    for (const s of subs) {
-      const fd = fds[s.fd];
-      const ready = s.type === wasi.EVENTTYPE_CLOCK ? s.due <= now + 0.001
-        : !fd || s.type === wasi.EVENTTYPE_FD_WRITE || !("ready" in fd) || (fd as Fd & { ready(): boolean }).ready();
-      if (ready) writeEvent(view, a.outPtr + events++ * EVENT_SIZE, s, s.fd < 0 || fd ? wasi.ERRNO_SUCCESS : wasi.ERRNO_BADF);
-    }
-    if (events) {
-      view.setUint32(a.neventsPtr, events, true);
-      return wasi.ERRNO_SUCCESS;
-    }
-    // Nothing ready: wait for the earliest clock, or for the doorbell (stdin arrived, a
-    // signal, a stop). A stop ends the program now, as a sleeping Linux process without a
-    // SIGTERM handler ends (143), instead of returning early from its sleep (checked at the loop's top).
-    const due = Math.min(...subs.map((s) => (s.type === wasi.EVENTTYPE_CLOCK ? s.due : Infinity)));
-    control.waitForWake(seq, Math.min(due - performance.now(), IDLE_MS));
+    const r = look(view, a, subs, fds, control);
+    if (typeof r === "number") return r;
+    control.waitForWake(seq, Math.min(r.waitMs, IDLE_MS));
   }
+}
+
+/**
+ * The same poll for a suspendable process (_suspend.ts): the answer at once when
+ * something is ready, else a promise of it that waits on a timer or the doorbell, so
+ * the thread runs others meanwhile. No idle timer: every change it waits for rings on
+ * this thread (stdin's arrival, a signal, a stop, a kill, the deadline). The program's memory does not change while it is
+ * suspended (only it grows it), so `view` stays valid.
+ */
+export function pollOneoffSuspending(view: DataView, a: PollArgs, fds: Fd[], control: Control): number | Promise<number> {
+  if (a.n === 0) return wasi.ERRNO_INVAL;
+  const subs = readSubs(view, a.inPtr, a.n);
+  if (typeof subs === "number") return subs;
+  const seq = control.wakeSeq;
+  const first = look(view, a, subs, fds, control);
+  if (typeof first === "number") return first;
+  return (async () => {
+    for (let r = first, at = seq;;) {
+      await control.wake(at, r.waitMs);
+      at = control.wakeSeq;
+      const next = look(view, a, subs, fds, control);
+      if (typeof next === "number") return next;
+      r = next;
+    }
+  })();
 }

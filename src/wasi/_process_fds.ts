@@ -131,6 +131,11 @@ class TerminalFd extends BaseFd {
   override fd_filestat_get(): { ret: number; filestat: wasi.Filestat | null } {
     return this.output.fd_filestat_get();
   }
+  /** Would a read return at once (poll_oneoff, a suspendable read)? The terminal's input says. */
+  ready(): boolean {
+    const input = this.input as Fd & { ready?: () => boolean };
+    return input.ready ? input.ready() : true;
+  }
   override fd_seek(): { ret: number; offset: bigint } {
     return { ret: wasi.ERRNO_SPIPE, offset: 0n };
   }

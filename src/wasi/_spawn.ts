@@ -3,7 +3,8 @@
  * env and cwd from the caller's memory, give the child the caller's fds as its 0, 1, 2,
  * run it to completion in this thread over the same filesystem, return its status
  * (127 not found, 126 cannot run) or a negative WASI errno for a bad call. The caller's
- * runner runs the child (runSync hands itself in), so this file only speaks the ABI.
+ * runner runs the child (runSync hands itself in; a suspendable run hands in its own and
+ * the status is a promise), so this file only speaks the ABI.
  */
 import { type Fd, type WASI, wasi } from "@bjorn3/browser_wasi_shim";
 
@@ -23,8 +24,8 @@ function strings(bytes: Uint8Array): string[] {
   return out;
 }
 
-export function spawnImport(w: WASI, runChild: (child: SpawnRequest) => number) {
-  return (argvPtr: number, argvLen: number, envPtr: number, envLen: number, cwdPtr: number, cwdLen: number, fdsPtr: number): number => {
+export function spawnImport(w: WASI, runChild: (child: SpawnRequest) => number | Promise<number>) {
+  return (argvPtr: number, argvLen: number, envPtr: number, envLen: number, cwdPtr: number, cwdLen: number, fdsPtr: number): number | Promise<number> => {
     const buf = w.inst.exports.memory.buffer;
     if (argvPtr + argvLen > buf.byteLength || envPtr + envLen > buf.byteLength || cwdPtr + cwdLen > buf.byteLength || fdsPtr + 12 > buf.byteLength) {
       return -wasi.ERRNO_FAULT;

@@ -18,6 +18,7 @@
  */
 export type * from "./types.ts";
 export { runProcess } from "./process.ts";
+export { suspendable } from "./_suspend.ts";
 export { DEFAULT_GRACE_MS } from "./_result.ts";
 export { closeWorkers, warmWorkers } from "./_worker_run.ts";
 export { serveProcessWorker, type WorkerSelf } from "./worker_serve.ts";

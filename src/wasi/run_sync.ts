@@ -18,6 +18,7 @@ import { trapSignal } from "./_trap.ts";
 import { spawnImport } from "./_spawn.ts";
 import { terminalImports } from "./_terminal_calls.ts";
 import type { LibcCwdSlot } from "./_libc_cwd.ts";
+import { startSuspendable, suspending } from "./_suspend.ts";
 
 export interface SyncRunOptions {
   vfs: FileSystem;
@@ -81,13 +82,52 @@ const encoder = new TextEncoder();
 
 /** Run to completion (or until a kill, timeout or stop reaches a system call). */
 export function runSync(o: SyncRunOptions): SyncRunResult {
+  const run = begin(o, false);
+  if ("result" in run) return run.result;
+  try {
+    return run.end(run.start() as number);
+  } catch (err) {
+    return run.fail(err);
+  } finally {
+    run.close();
+  }
+}
+
+/**
+ * The same run, suspendable (_suspend.ts; only where `suspendable` is true): a call
+ * that would wait (a sleep, a read of stdin with nothing yet, a child that waits)
+ * suspends the program and frees the thread until it can go on. Children started
+ * through spawn run suspendable too.
+ */
+export async function runSuspendable(o: SyncRunOptions): Promise<SyncRunResult> {
+  const run = begin(o, true);
+  if ("result" in run) return run.result;
+  try {
+    return run.end(await run.start());
+  } catch (err) {
+    return run.fail(err);
+  } finally {
+    run.close();
+  }
+}
+
+/** A program set up to run: `start` it, then `end` with its status or `fail` with what it threw; `close` in any case. */
+interface Begun {
+  start(): number | Promise<number>;
+  end(exitCode: number): SyncRunResult;
+  fail(err: unknown): SyncRunResult;
+  close(): void;
+}
+
+/** Find and load the program and make its process (fds, WASI imports); `{ result }` when it cannot start. */
+function begin(o: SyncRunOptions, suspend: boolean): Begun | { result: SyncRunResult } {
   const maxPages = o.memoryBytes ? capPages(o.memoryBytes) : undefined;
   let program = o.program;
   if (!program) {
     const loaded = loadProgram(o.vfs, o);
     if (!loaded.ok) {
       if (!(o.child && loaded.exitCode === 127)) o.stdio[2].fd_write(encoder.encode(`${loaded.message}\n`));
-      return { exitCode: loaded.exitCode, oomKilled: loaded.oomKilled, timedOut: false };
+      return { result: { exitCode: loaded.exitCode, oomKilled: loaded.oomKilled, timedOut: false } };
     }
     program = loaded.program;
   }
@@ -98,40 +138,49 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
   const terminal = o.terminal ?? (o.tty ? [o.stdio[0], o.stdio[1]] as const : undefined);
   const w = createWasi(program.argv, [...o.env], fds, {
     vfs: o.vfs, control: o.control, strictSymlinks: o.strictSymlinks, inherited, beforeCall: o.beforeCall, cwd: o.cwd, cwdSlot: program.cwdSlot,
-    memoryCap: capped ? undefined : o.memoryBytes, proc: { terminal, memoryBytes: o.memoryBytes },
+    memoryCap: capped ? undefined : o.memoryBytes, proc: { terminal, memoryBytes: o.memoryBytes }, suspend,
   });
   let memory: WebAssembly.Memory | undefined;
   // This program is the one a signal reaches until it ends (its children push over it).
   const depth = o.control.catching.push(false);
   // …and the innermost of the programs the process runs now (_meter.ts: docker top, stats).
   const level = o.control.meter.enter(program.argv);
-  try {
-    const strata = {
-      spawn: spawnImport(w, (c) => runSync({ ...o, ...c, child: true, program: undefined, terminal }).exitCode),
-      ...terminalImports(w, o.control, !!terminal),
-    };
-    const imports: WebAssembly.Imports = { wasi_snapshot_preview1: w.wasiImport, strata };
-    if (program.memory) {
-      memory = new WebAssembly.Memory({ initial: program.memory.initial, maximum: Math.min(program.memory.maximum ?? 65536, maxPages ?? 65536) });
-      imports.env = { memory };
-    }
-    const instance = new WebAssembly.Instance(module, imports);
-    memory = (instance.exports.memory as WebAssembly.Memory | undefined) ?? memory;
-    o.control.meter.attach(level, memory);
-    let exitCode = w.start(instance as unknown as Parameters<typeof w.start>[0]);
-    // main returned (wasi-libc calls proc_exit only for a non-zero status) after a stop
-    // was asked: the SIGTERM came first, so the process ends as one it killed.
-    if (o.control.killRequested) throw new ProcessKilled("kill");
-    if (o.control.stopRequested) exitCode = 143;
-    return { exitCode: exitCode & 0xff, oomKilled: nearCap(memory, o.memoryBytes) && exitCode !== 0, timedOut: false };
-  } catch (err) {
-    return ended(err, memory, o);
-  } finally {
-    o.control.meter.leave(level);
-    o.control.catching.length = depth - 1;
-    for (const f of new Set(w.fds)) if (f && !inherited.has(f)) f.fd_close(); // a dup's open file once
-    if (o.preopen === false) root.fd_close();
-  }
+  const child = { ...o, child: true, program: undefined, terminal };
+  return {
+    start: () => {
+      const strata = {
+        spawn: spawnImport(w, suspend
+          ? (c) => runSuspendable({ ...child, ...c }).then((r) => r.exitCode)
+          : (c) => runSync({ ...child, ...c }).exitCode),
+        ...terminalImports(w, o.control, !!terminal),
+      };
+      const imports: WebAssembly.Imports = suspend
+        ? { wasi_snapshot_preview1: suspending(w.wasiImport, ["poll_oneoff", "fd_read"]), strata: suspending(strata, ["spawn"]) }
+        : { wasi_snapshot_preview1: w.wasiImport, strata };
+      if (program.memory) {
+        memory = new WebAssembly.Memory({ initial: program.memory.initial, maximum: Math.min(program.memory.maximum ?? 65536, maxPages ?? 65536) });
+        imports.env = { memory };
+      }
+      const instance = new WebAssembly.Instance(module, imports);
+      memory = (instance.exports.memory as WebAssembly.Memory | undefined) ?? memory;
+      o.control.meter.attach(level, memory);
+      return suspend ? startSuspendable(w, instance) : w.start(instance as unknown as Parameters<typeof w.start>[0]);
+    },
+    end: (exitCode) => {
+      // main returned (wasi-libc calls proc_exit only for a non-zero status) after a stop
+      // was asked: the SIGTERM came first, so the process ends as one it killed.
+      if (o.control.killRequested) throw new ProcessKilled("kill");
+      if (o.control.stopRequested) exitCode = 143;
+      return { exitCode: exitCode & 0xff, oomKilled: nearCap(memory, o.memoryBytes) && exitCode !== 0, timedOut: false };
+    },
+    fail: (err) => ended(err, memory, o),
+    close: () => {
+      o.control.meter.leave(level);
+      o.control.catching.length = depth - 1;
+      for (const f of new Set(w.fds)) if (f && !inherited.has(f)) f.fd_close(); // a dup's open file once
+      if (o.preopen === false) root.fd_close();
+    },
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * The standard fds of a process: stdin from bytes (or as it arrives, in a worker: stdin_pipe.ts),
+ * The standard fds of a process: stdin from bytes (or as it arrives: stdin_pipe.ts in a
+ * worker, _stdin_queue.ts inline and suspendable),
  * stdout and stderr to a write function. Without a terminal they are pipes to the
  * program: WASI has no pipe filetype, so they report "unknown" as wasmtime reports a
  * pipe, and wasi-libc's isatty() is false. With a terminal (-t) they are character

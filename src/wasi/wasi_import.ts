@@ -10,7 +10,8 @@ import { type Control, ProcessKilled } from "./_control.ts";
 import { DirFd } from "./dir_fd.ts";
 import { filetypeOf, guard } from "./fds.ts";
 import { toErrno, WasiError } from "./errno.ts";
-import { pollOneoff } from "./_poll.ts";
+import { pollOneoff, pollOneoffSuspending } from "./_poll.ts";
+import { readWhenReady } from "./_suspend.ts";
 import { installPathCalls } from "./_path_calls.ts";
 import { installFdCalls } from "./_fd_calls.ts";
 import { MemoryViews } from "./_mem.ts";
@@ -33,6 +34,11 @@ export interface WasiContext {
   cwdSlot?: LibcCwdSlot;
   /** Its terminal and memory cap, for /dev/tty and /proc/meminfo (_process_fds.ts). */
   proc?: ProcessContext;
+  /**
+   * The process is suspendable (_suspend.ts): poll_oneoff and a read of stdin that would
+   * wait return a promise of their answer instead of blocking the thread.
+   */
+  suspend?: boolean;
   /** The `strata.spawn` host import's implementation, bound to this process. */
   spawn?: (argv: string[], env: string[], cwd: string, fds: Fd[]) => number;
 }
@@ -58,7 +64,7 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
       return wasi.ERRNO_SUCCESS;
     },
     poll_oneoff: (inPtr: number, outPtr: number, n: number, neventsPtr: number) =>
-      pollOneoff(new DataView(mem().buffer), { inPtr, outPtr, n, neventsPtr }, w.fds, ctx.control),
+      (ctx.suspend ? pollOneoffSuspending : pollOneoff)(new DataView(mem().buffer), { inPtr, outPtr, n, neventsPtr }, w.fds, ctx.control),
     random_get(buf: number, len: number): number {
       const out = new Uint8Array(mem().buffer, buf, len);
       const tmp = new Uint8Array(Math.min(len, 65536)); // getRandomValues refuses shared memory
@@ -99,6 +105,7 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
     fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, usedPtr: number) =>
       readdir(w, views.get(), { fd, buf, len, cookie, usedPtr }),
   });
+  if (ctx.suspend) imp.fd_read = readWhenReady(imp.fd_read as never, w, ctx.control);
   startIn(imp, mem, ctx.cwd ?? "/", ctx.cwdSlot);
   guardAll(w, ctx);
   return w;
@@ -136,7 +143,13 @@ function readdir(w: WASI, m: MemoryViews, a: { fd: number; buf: number; len: num
   return wasi.ERRNO_SUCCESS;
 }
 
-/** Wrap every import: stop and deadline first; thrown filesystem errors become errnos. */
+/** A thrown error as the call's errno; what ends the process goes on ending it. */
+function errnoOrThrow(err: unknown): number {
+  if (err instanceof WASIProcExit || err instanceof ProcessKilled) throw err;
+  return toErrno(err);
+}
+
+/** Wrap every import: stop and deadline first; thrown filesystem errors become errnos (also from a suspended call). */
 function guardAll(w: WASI, ctx: WasiContext): void {
   const imp = w.wasiImport;
   for (const [name, fn] of Object.entries(imp)) {
@@ -150,10 +163,10 @@ function guardAll(w: WASI, ctx: WasiContext): void {
         return wasi.ERRNO_INTR;
       }
       try {
-        return fn(a, b, c, d, e, f, g, h, i);
+        const r = fn(a, b, c, d, e, f, g, h, i);
+        return r instanceof Promise ? r.catch(errnoOrThrow) : r;
       } catch (err) {
-        if (err instanceof WASIProcExit || err instanceof ProcessKilled) throw err;
-        return toErrno(err);
+        return errnoOrThrow(err);
       }
     };
   }

@@ -65,8 +65,8 @@ export async function failure(p: Promise<unknown> | (() => unknown)): Promise<[s
 
 /**
  * A container that is running until `release()`: its stdin stream stays open, and an
- * inline process starts only at stdin's end (src/wasi collects stdin first), so it is
- * "running" without a worker. `release(text)` ends stdin and lets `cat` print it.
+ * inline process either waits for it, suspended, or starts only at stdin's end (src/wasi
+ * collects stdin first where processes cannot suspend), so it is "running" without a worker. `release(text)` ends stdin and lets `cat` print it.
  */
 export async function heldOpen(engine: Engine, opts: Partial<Parameters<Engine["containers"]["create"]>[0]> = {}) {
   const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true, StdinOnce: true, ...opts });

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import { demultiplex } from "../../src/api/mod.ts";
 import { buildEdge } from "../../server/edge/build.ts";
+import { suspendable } from "../../src/wasi/mod.ts";
 
 const t = suite("the edge bundle (esbuild, neutral platform) served over HTTP");
 let dir: string, server: Server, base: string;
@@ -52,7 +53,7 @@ t("create, start, wait, logs and remove run a program inline", async () => {
   assert.is((await call("/v1.47/containers/edge1", { method: "DELETE" })).status, 204);
 });
 
-t("stdin inline: a plain attach's streamed body is read whole before the program starts; open stdin with nothing attached is a clear 400", async () => {
+t("stdin inline: a plain attach's streamed body reaches the program (read whole first where processes cannot suspend, where open stdin with nothing attached is a clear 400)", async () => {
   await call("/containers/create?name=edgecat", post({ Image: "toolbox", Cmd: ["sh", "-c", "wc -l; cat /dev/null"], OpenStdin: true, StdinOnce: true }));
   // node:http, not fetch: fetch's "half" duplex shows no response before the request's body has ended.
   const req = request(`${base}/containers/edgecat/attach?stream=1&stdin=1&stdout=1&stderr=1`, { method: "POST", headers: { "Transfer-Encoding": "chunked" } });
@@ -71,10 +72,35 @@ t("stdin inline: a plain attach's streamed body is read whole before the program
   assert.equal(await (await wait).json(), { StatusCode: 0, Error: null });
   assert.is((await body).trim(), "3");
   await call("/containers/create?name=edgeopen", post({ Image: "toolbox", Cmd: ["cat"], OpenStdin: true }));
-  const refused = await call("/containers/edgeopen/start", post());
-  assert.is(refused.status, 400);
-  assert.match((await refused.json() as { message: string }).message, /cannot keep stdin open \(OpenStdin\) in an engine that runs programs inline/);
+  const started = await call("/containers/edgeopen/start", post());
+  if (suspendable) {
+    // Processes suspend here (JSPI): cat waits for input without holding the isolate, as in a worker.
+    assert.is(started.status, 204);
+    assert.is((await call("/containers/edgeopen/kill", post())).status, 204);
+    assert.equal(await (await call("/containers/edgeopen/wait", post())).json(), { StatusCode: 137, Error: null });
+    return;
+  }
+  assert.is(started.status, 400);
+  assert.match((await started.json() as { message: string }).message, /cannot keep stdin open \(OpenStdin\) in an engine that runs programs inline/);
 });
+
+(suspendable ? t : t.skip)("a sleeping container holds no request: ping and another container answer meanwhile; stop and kill end sleepers (JSPI)", async () => {
+  await call("/containers/create?name=edgesleep", post({ Image: "toolbox", Cmd: ["sleep", "300"] }));
+  await call("/containers/create?name=edgesleep2", post({ Image: "toolbox", Cmd: ["sleep", "300"] }));
+  assert.is((await call("/containers/edgesleep/start", post())).status, 204);
+  assert.is((await call("/containers/edgesleep2/start", post())).status, 204);
+  assert.is(await (await call("/_ping")).text(), "OK");
+  await call("/containers/create?name=edgeother", post({ Image: "toolbox", Cmd: ["sh", "-c", "exit 5"] }));
+  const wait = call("/containers/edgeother/wait?condition=next-exit", post());
+  assert.is((await call("/containers/edgeother/start", post())).status, 204);
+  assert.equal(await (await wait).json(), { StatusCode: 5, Error: null });
+  assert.is((await (await call("/containers/edgesleep/json")).json() as { State: { Status: string } }).State.Status, "running");
+  assert.is((await call("/containers/edgesleep/stop", post())).status, 204);
+  assert.is((await call("/containers/edgesleep2/kill", post())).status, 204);
+  assert.equal(await (await call("/containers/edgesleep/wait", post())).json(), { StatusCode: 143, Error: null });
+  assert.equal(await (await call("/containers/edgesleep2/wait", post())).json(), { StatusCode: 137, Error: null });
+});
+if (!suspendable) console.log("skip: a sleeping container at the edge: this platform has no JSPI (its programs run to their end on the spot)");
 
 t("attach with Upgrade: tcp answers a clear 501; bind mounts are refused", async () => {
   await call("/containers/create?name=edge2", post({ Image: "toolbox", Cmd: ["true"] }));

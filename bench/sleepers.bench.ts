@@ -1,0 +1,132 @@
+/**
+ * Memory per sleeping container (issue 19): N toolbox containers running `sleep 3600`
+ * at once in one engine, inline and suspendable (JSPI: src/wasi/_suspend.ts), beside M
+ * in worker mode (a worker thread each). Each round runs in a fresh process (so freed
+ * memory of an earlier round does not hide growth). The figure is the RSS growth from
+ * before the starts to when all are running, divided by the count; also the time to
+ * start them all and to kill them all. The table gives the median of the rounds and
+ * their range (a shared, noisy machine).
+ *
+ * Runs under Deno (`node_modules/.bin/deno run -A bench/sleepers.bench.ts`), or any
+ * runtime with JSPI; elsewhere it says so and writes nothing. Writes bench/results/sleepers.md.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { cpus, loadavg } from "node:os";
+import process from "node:process";
+import { createEngine, type Engine } from "../src/engine/mod.ts";
+import { MemoryStore } from "../src/store/mod.ts";
+import { closeWorkers, suspendable, type WorkerHost } from "../src/wasi/mod.ts";
+import { runtimeHost } from "../server/platform/mod.ts";
+
+const ROUNDS = Number(process.env.SLEEPERS_ROUNDS ?? 5);
+const INLINE = Number(process.env.SLEEPERS_INLINE ?? 1000), WORKERS = Number(process.env.SLEEPERS_WORKERS ?? 20);
+const samples = new URL("../rootfs-samples/", import.meta.url);
+// deno-lint-ignore no-explicit-any
+const deno = (globalThis as any).Deno;
+const runtime = deno ? `Deno ${deno.version.deno}` : `Node ${process.version}`;
+
+if (!suspendable) {
+  console.log(`skip: sleepers: ${runtime} has no JSPI (WebAssembly.Suspending); run it under Deno`);
+  process.exit(0);
+}
+
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+async function engineOf(workerHost?: WorkerHost): Promise<Engine> {
+  const engine = await createEngine({ store: new MemoryStore(), ...(workerHost ? { workerHost } : {}) });
+  await engine.images.load(new Uint8Array(readFileSync(new URL("toolbox.tar", samples))), { name: "toolbox.tar" });
+  return engine;
+}
+
+/** One round: start n sleepers, measure, kill them all. */
+async function round(engine: Engine, n: number): Promise<{ perContainerMiB: number; startMs: number; killMs: number }> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push((await engine.containers.create({ Image: "toolbox", Cmd: ["sleep", "3600"] })).Id);
+  gc();
+  await new Promise((r) => setTimeout(r, 200));
+  const before = process.memoryUsage().rss;
+  const t0 = performance.now();
+  for (const id of ids) await engine.containers.start(id);
+  const startMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 500));
+  const running = (await engine.containers.list()).length;
+  if (running !== n) throw new Error(`${running} of ${n} running`);
+  const grown = process.memoryUsage().rss - before;
+  const t1 = performance.now();
+  await Promise.all(ids.map((id) => engine.containers.kill(id)));
+  await Promise.all(ids.map((id) => engine.containers.wait(id)));
+  const killMs = performance.now() - t1;
+  for (const id of ids) await engine.containers.remove(id);
+  return { perContainerMiB: grown / n / 2 ** 20, startMs, killMs };
+}
+
+type Rounds = Array<Awaited<ReturnType<typeof round>>>;
+
+/** In a child process: one round of `mode` with `n` containers, printed as a JSON line. */
+async function child(mode: string, n: number): Promise<never> {
+  const host = mode === "worker" ? runtimeHost().workerHost : undefined;
+  const engine = await engineOf(host);
+  await round(engine, 2); // warm-up: the compiled module, the code paths
+  const r = await round(engine, n);
+  await engine.close();
+  if (host) await closeWorkers(host);
+  console.log(JSON.stringify(r));
+  process.exit(0);
+}
+
+const args = deno ? deno.args as string[] : process.argv.slice(2);
+if (args[0] === "--child") await child(args[1]!, Number(args[2]));
+
+function rounds(mode: string, n: number): Rounds {
+  const self = fileURLToPath(import.meta.url);
+  const cmd = deno ? [deno.execPath(), "run", "-A", "--v8-flags=--expose-gc", self] : [process.execPath, "--expose-gc", "--import", "tsx", self];
+  const out: Rounds = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const r = spawnSync(cmd[0]!, [...cmd.slice(1), "--child", mode, String(n)], { encoding: "utf8", maxBuffer: 1 << 26 });
+    const line = r.stdout.trim().split("\n").at(-1) ?? "";
+    if (r.status !== 0 || !line.startsWith("{")) throw new Error(`${mode} round ${i + 1} failed (${r.status}): ${r.stderr}`);
+    out.push(JSON.parse(line));
+    const x = out.at(-1)!;
+    console.log(`${mode} ×${n} round ${i + 1}: ${x.perContainerMiB.toFixed(2)} MiB per container, start ${x.startMs.toFixed(0)} ms, kill ${x.killMs.toFixed(0)} ms`);
+  }
+  return out;
+}
+
+const loadBefore = loadavg()[0]!;
+const inline = rounds("inline", INLINE);
+const worker = rounds("worker", WORKERS);
+const loadAfter = loadavg()[0]!;
+
+function summary(rs: Rounds, key: keyof Rounds[number], unit: string, digits: number): string {
+  const xs = rs.map((r) => r[key]).sort((a, b) => a - b);
+  const f = (x: number) => `${x.toFixed(digits)}${unit}`;
+  return `${f(xs[Math.floor(xs.length / 2)]!)} (${f(xs[0]!)} – ${f(xs.at(-1)!)})`;
+}
+const row = (mode: string, n: number, rs: Rounds) =>
+  `| ${mode} | ${n} | ${summary(rs, "perContainerMiB", " MiB", 2)} | ${summary(rs, "startMs", " ms", 0)} | ${summary(rs, "killMs", " ms", 0)} |`;
+
+const md = `## sleepers
+
+Memory per sleeping container (bench/sleepers.bench.ts), ${new Date().toISOString().slice(0, 10)}, ${runtime}:
+toolbox containers running \`sleep 3600\`, started one after another on one engine over
+MemoryStore, then killed together. RSS growth of the process from before the starts to
+when all run, divided by the count. Median (min – max) of ${ROUNDS} rounds, each in a fresh
+process after a warm-up, on a ${cpus().length}-core machine shared with other work (load average
+${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after).
+
+| mode | containers | RSS growth per container | start all | kill all |
+|---|---|---|---|---|
+${row("inline, suspendable (JSPI): the engine's one thread", INLINE, inline)}
+${row("worker per process (thread each)", WORKERS, worker)}
+
+Inline, a sleeping container holds its program's instance and linear memory and a
+suspended stack, and no thread. Issue 19's target is 1 MiB or less per sleeper (10,000 at
+once); what is left for it: many processes per worker thread, and preemption.
+\`node_modules/.bin/deno run -A --v8-flags=--expose-gc bench/sleepers.bench.ts\` (under Node 20,
+which has no JSPI, it skips and leaves this section as it was).
+`;
+writeFileSync(new URL("results/sleepers.md", import.meta.url), md);
+console.log(md);
+process.exit(0);
