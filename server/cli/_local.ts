@@ -19,7 +19,7 @@ import { readUpgrade } from "./_hijack.ts";
 export async function openLocal(home: string, env: Record<string, string | undefined> = {}, o: { programs?: boolean } = {}): Promise<Transport> {
   const store = DiskStore.open(home);
   const { workerHost, platform } = runtimeHost();
-  // STRATA_WORKERS=0 runs programs inline, on this thread (they cannot then be stopped before they end).
+  // STRATA_WORKERS=0 runs programs inline, on this thread (without JSPI they cannot then be stopped before they end).
   const workers = env["STRATA_WORKERS"] === "0" ? undefined : workerHost;
   // A worker takes longer to start than the engine to open and create a container: start it now, in parallel.
   if (workers && o.programs) warmWorkers(workers, 1);

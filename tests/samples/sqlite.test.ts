@@ -65,7 +65,8 @@ t("in a pipe the image's default command prints the results only: no banner, no 
 
 t("with -t it is interactive, as on a terminal: the banner, a prompt per statement, box output", async () => {
   const engine = await sampleEngine(["sqlite"]);
-  const r = await runWith(engine, "select 40 + 2;\n", { Tty: true });
+  // ^D ends the input, as on a terminal: with -t the client's end does not close stdin (Docker's StdinOnce closes it without a TTY only).
+  const r = await runWith(engine, "select 40 + 2;\n\x04", { Tty: true });
   assert.is(r.code, 0);
   // Through the terminal: the typed line is echoed (it was all typed before the start), and every \n is written \r\n.
   assert.ok(r.stdout.startsWith("select 40 + 2;\r\nSQLite version 3.52.0 2026-03-06 16:01:44\r\nEnter \".help\" for usage hints.\r\n"), r.stdout);
