@@ -40,6 +40,25 @@ export class GrowBuffer {
     this.#buf.set(chunk, this.length);
     this.length = need;
   }
+  /**
+   * A writable view of at least `min` bytes just past the contents (grown to hold them),
+   * for a producer that writes its output in place (an inflater); `advance` then keeps
+   * what it wrote. The view is valid until the next call that grows or shrinks the buffer.
+   */
+  space(min: number): Uint8Array {
+    const need = this.length + min;
+    if (need > this.#buf.length) this.#grow(need);
+    return this.#buf.subarray(this.length);
+  }
+  /** Keep `n` more bytes, written in place into the last `space()`. */
+  advance(n: number): void {
+    if (n < 0 || this.length + n > this.#buf.length) throw new RangeError(`cannot keep ${n} bytes past ${this.length} of ${this.#buf.length}`);
+    this.length += n;
+  }
+  /** Is `chunk` the next bytes of this buffer, written in place (see `space`)? */
+  holds(chunk: Uint8Array): boolean {
+    return chunk.buffer === this.#buf.buffer && chunk.byteOffset === this.#buf.byteOffset + this.length;
+  }
   #grow(need: number): void {
     const ab = this.#buf.buffer as ResizableBuffer;
     const want = Math.max(need, Math.ceil(this.#buf.length * 1.25));
