@@ -68,14 +68,16 @@ function watch(blob: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8
   let error: unknown, ended = false;
   const stream = new ReadableStream<Uint8Array>({
     async pull(c) {
+      let r: ReadableStreamReadResult<Uint8Array>;
       try {
-        const r = await reader.read();
-        if (r.done) (ended = true), c.close();
-        else c.enqueue(r.value);
+        r = await reader.read();
       } catch (err) {
         error = err;
-        c.error(err);
+        return c.error(err);
       }
+      // gunzip reads one chunk ahead: after it has cancelled, that chunk has nowhere to go.
+      if (r.done) (ended = true), c.close();
+      else c.enqueue(r.value);
     },
     // gunzip cancels what it stops reading; the rest is read by failure() below.
   }, { highWaterMark: 0 });

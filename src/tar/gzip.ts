@@ -131,7 +131,11 @@ export interface GunzipOptions {
    * from ISIZE when not given), and the address space reserved for a stream's output.
    */
   sizeHint?: number;
-  /** Sees each piece of output as it is made (to hash it while the next piece inflates). */
+  /**
+   * Sees each piece of output as it is made (to hash it while the next piece inflates), in
+   * order, all before gunzip resolves; a piece the inflater wrote in place is seen once the
+   * inflater's callback has returned (it has started on the next piece by then).
+   */
   onData?: (piece: Uint8Array) => void;
   /**
    * A platform's inflater instead of DecompressionStream (default `webInflater`). Why:
@@ -227,8 +231,15 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
       opts.account?.release(chunk.length);
       return fail(new TarRangeError(name, inflater.consumed?.() ?? fed, `cannot hold ${out.length + chunk.length} inflated bytes in memory (${(err as Error).message})`));
     }
-    opts.onData?.(chunk);
-    if (!inPlace) churn.dropped(chunk.length); // the piece is garbage once copied (and so is the input that made it)
+    if (!inPlace) {
+      opts.onData?.(chunk);
+      churn.dropped(chunk.length); // the piece is garbage once copied (and so is the input that made it)
+    } else if (opts.onData) {
+      // Kept in place, the piece stays valid: it is seen once this turn ends, by when the
+      // inflater has started on the next piece, so (on Node) the two run side by side.
+      const see = opts.onData;
+      queueMicrotask(() => stop === undefined && see(chunk));
+    }
   }, sink);
   const reader = whole ? undefined : input.getReader();
   const feed = async (chunk: Uint8Array) => {
@@ -239,9 +250,14 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
     if (whole) {
       for (let at = 0; at < input.length && stop === undefined; at += FEED_CHUNK) await feed(input.subarray(at, at + FEED_CHUNK));
     } else {
+      // The next chunk is asked for before this one is fed, so the source (a download, its
+      // digest) works while the inflater does; a read that fails is seen at its turn.
+      let next = reader!.read();
       for (;;) {
-        const { done, value } = await reader!.read();
+        const { done, value } = await next;
         if (done || stop !== undefined) break;
+        next = reader!.read();
+        next.catch(() => {});
         await feed(value);
       }
     }
