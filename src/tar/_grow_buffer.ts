@@ -30,6 +30,7 @@ export class GrowBuffer {
   #buf: Uint8Array;
   length = 0;
   readonly #reserve: number;
+  #lent = false;
   constructor(capacity: number, reserve = 0) {
     this.#reserve = reserve;
     this.#buf = growable(Math.max(capacity, 1), reserve) ?? new Uint8Array(Math.max(capacity, 1));
@@ -46,6 +47,7 @@ export class GrowBuffer {
    * what it wrote. The view is valid until the next call that grows or shrinks the buffer.
    */
   space(min: number): Uint8Array {
+    this.#lent = true;
     const need = this.length + min;
     if (need > this.#buf.length) this.#grow(need);
     return this.#buf.subarray(this.length);
@@ -69,7 +71,10 @@ export class GrowBuffer {
     }
     const next = growable(need + GROW_STEP, Math.max(this.#reserve, want * 4)) ?? new Uint8Array(Math.max(need, Math.ceil(this.#buf.length * 1.5)));
     next.set(this.#buf.subarray(0, this.length));
-    if (ab.resizable) ab.resize(0); // the old pages go back now, not at the next major collection
+    // The old pages go back now, not at the next major collection; unless views of them were
+    // handed out (`space`): a consumer may still read them (a store writing a pulled layer as
+    // it inflates), and they go when it drops them.
+    if (ab.resizable && !this.#lent) ab.resize(0);
     this.#buf = next;
   }
   /**
