@@ -188,7 +188,7 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   // A whole input's buffer is sized from ISIZE, with room to grow in place: an inflater that
   // writes in place asks for space past the last byte before it knows the output has ended.
   const out = whole && hint > 0 ? new GrowBuffer(Math.min(hint, max), Math.min(hint, max) + SPACE_SLACK) : new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
-  let stop: unknown, fed = 0, inflated = 0;
+  let stop: unknown, fed = 0, inflated = 0, placed = false;
   const churn = new Churn(opts.collectHint);
   // The output is dropped the moment it is refused, and its pages given back then, so the
   // memory an account released is free for others at once (src/oci/load_budget.ts).
@@ -223,6 +223,7 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
       return fail(err);
     }
     const inPlace = out.holds(chunk);
+    placed ||= inPlace;
     try {
       if (inPlace) out.advance(chunk.length);
       else out.push(chunk);
@@ -245,6 +246,9 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   const feed = async (chunk: Uint8Array) => {
     fed += chunk.length;
     await inflater.write(chunk);
+    // Inflated in place, no output piece is dropped, but the input chunk is (a download's
+    // chunks are malloc'ed too): the collection hint counts those.
+    if (placed) churn.dropped(chunk.length);
   };
   try {
     if (whole) {
