@@ -6,8 +6,8 @@
  * `InflateSink`), and this one has zlib inflate straight into it, on libuv's thread pool,
  * one input chunk at a time. No output piece is allocated, copied or collected: with
  * node:zlib's stream each 256 KiB piece was a fresh Buffer (mmap'ed, page-faulted, copied
- * into the layer, then freed), and that churn counted against V8's old-generation limit
- * as external memory, so a 205 MiB pull ran about 40 full mark-compacts (~0.7 s of GC);
+ * into the layer, then freed), and with that churn V8 ran about 40 full mark-compacts
+ * for a 205 MiB pull (~0.7 s of GC; its old-generation limit is small for this heap);
  * in place its GC is ~0.2 s and the pull takes ~40% less CPU (docs/benchmarks.md, pull). The stream
  * exposes no way to give zlib its output buffer, so this drives node:zlib's native handle
  * (the `_handle` of a zlib stream: `init`, `write`, `close`, the `onerror` hook) as
