@@ -148,8 +148,9 @@ The image (bench/_pull_image.ts): one layer, ${MB(image.sizes.tar)} and ${image.
 debootstrap minbase shape of bench/_rootfs_shape.ts, sizes scaled up), ${MB(image.sizes.gz)} gzipped (\`gzip -6 -n\`),
 in a local docker-registry on loopback (plain HTTP), put there by \`skopeo copy oci:… docker://…\` (${ms(pushMs)}).
 strata: \`engine.images.pull()\` into a fresh disk store, in this process: manifest, config, the layer
-streamed through its sha256 and size check, gunzip (node:zlib) and the diffId hash, the tar
-indexed and checked, stored, the records committed. skopeo: \`skopeo copy docker://… oci:DIR:tag\`
+streamed through its sha256 and size check, gunzip (node:zlib, inflating in place into the layer's
+buffer) and the diffId hash, written to the store as it inflates (synced as it goes), the tar
+indexed and checked, the blob renamed into place and synced, the records committed. skopeo: \`skopeo copy docker://… oci:DIR:tag\`
 as its own process (its start-up, a few ms, is in its time): it verifies the compressed blob's
 digest and writes it as it is, without inflating it. Both wrote the same manifest digest
 (${image.manifestDigest.slice(0, 19)}…). The registry answered ${blobGets} blob GETs in all.
@@ -177,15 +178,23 @@ What the rows show:
   the layer, hash it for its diffId and index it; that part alone (the gzip floor, one core)
   is a large part of strata's time. skopeo to \`docker-archive:\` inflates too and is the like-for-like
   comparison.
-- Where strata's time goes (a CPU profile of two such pulls, \`node --cpu-prof\`, on this
-  machine at a quieter moment, per pull, main thread): garbage collection ~0.8 s (the
-  inflated layer grows in one buffer, src/tar _grow_buffer.ts, by doubling and copying:
-  knowing the size up front would save both), the disk store writing the 205 MiB layer
-  ~0.4 s and fsyncing it ~0.35 s (skopeo does not fsync), zlib ~0.4 s (on libuv's
-  threads, overlapped), sha256 ~0.2 s, the tar index ~0.1 s. The timings above are of the
-  pull alone: the store's opening and the clean-up afterwards are outside them, for both.
+- Where strata's time goes (CPU profiles and timings of such pulls, \`node --cpu-prof\`, per
+  pull): inflating ~0.6 s of CPU on a libuv thread (node:zlib, faster than the GNU gzip of
+  the floor row), beside the download and the hashing; on the main thread sha256 of both
+  digests ~0.25 s, garbage collection ~0.1–0.25 s, the download's web streams ~0.15 s,
+  the tar index ~0.1 s; the store's write of the 205 MiB layer and its syncs run on the
+  thread pool during the download, and the final fsync, rename and directory sync take
+  ~30 ms after it. Before (2026-12-03's figures): GC ~0.8 s, because node:zlib handed out
+  each 256 KiB piece as a fresh Buffer that was copied into the layer and freed, and with
+  that churn V8 ran about 40 full mark-compacts a pull (its old-generation limit is small
+  for this heap: started with a larger one it ran 7); the store's write ~0.4 s and fsync
+  ~0.35 s after the download.
+  The timings above are of the pull alone: the store's opening and the clean-up afterwards
+  are outside them, for both. skopeo does not fsync what it writes; strata does (a pulled
+  image is acknowledged state).
 - Memory: strata holds the layer once, uncompressed (the union filesystem serves files from
-  it), inflating as it downloads; the compressed bytes are dropped as they inflate. skopeo
+  it), inflating as it downloads straight into that buffer; the compressed bytes are
+  dropped as they inflate, and the store's writer reads the layer's own buffer. skopeo
   streams to disk and holds neither.
 - The machine is shared with other work: the spreads are wide, so compare medians of the
   same run only.

@@ -20,6 +20,7 @@ import type { Store } from "../../src/store/mod.ts";
 import type { SpillSpace } from "../../src/fs/mod.ts";
 import { DEFAULT_SPILL_THRESHOLD, DiskSpillSpace } from "./spill_files.ts";
 import { atomicWrite, readIfExists, removeTemps } from "./_files.ts";
+import { DiskBlobWriter } from "./_blob_writer.ts";
 import { takeLock } from "./_lock.ts";
 import { defaultHome, StoreLockedError } from "./home.ts";
 import { fileName, isHashed, keyOf } from "./_names.ts";
@@ -161,6 +162,10 @@ export class DiskStore implements Store {
     const digest = expected && opts.verified ? expected : expected ? await verifyDigest(bytes, expected, `blob ${expected}`, nodeSha256) : await nodeSha256(bytes);
     if (!existsSync(this.#blob(digest))) atomicWrite(this.#blob(digest), bytes);
     return digest;
+  }
+  /** A blob written as it arrives (_blob_writer.ts): a pull writes its layer while it downloads. */
+  blobWriter(): DiskBlobWriter {
+    return new DiskBlobWriter(join(this.home, "blobs", "sha256"), (digest) => this.#blob(digest));
   }
   async deleteBlob(digest: string): Promise<void> {
     rmSync(this.#blob(digest), { force: true });

@@ -5,7 +5,8 @@
  * is "Already exists" and not downloaded. Each layer streams from the registry through
  * the blob's sha256 and size check, the gunzip and the diffId hash at once: the
  * compressed bytes are dropped as they inflate, and the layer is held once, uncompressed,
- * until it is staged in the store. Blobs are staged as they complete and the records that
+ * until it is staged in the store (written as it inflates, where the store can: a store's
+ * `blobWriter`, made the blob only once verified). Blobs are staged as they complete and the records that
  * make them reachable are written in one commit at the end; a pull that fails or is
  * interrupted deletes what it staged and stores nothing (a second pull starts clean).
  * Progress is Docker's JSON messages (moby distribution/pull_v2.go's wording).
@@ -118,8 +119,17 @@ async function stageLayers(ctx: PullContext, client: RegistryClient, r: RemoteRe
       sizes.push(had);
       continue;
     }
-    const tar = await downloadLayer(client, ctx, r, desc, diffId, { name: o.name, id: shortId(i), say: o.say });
-    if (!(await ctx.store.hasBlob(diffId))) o.staged.push(await ctx.store.putBlob(tar, diffId, { verified: true }));
+    // Where the store can, the layer is written as it inflates, and made the blob once verified.
+    const writer = (await ctx.store.hasBlob(diffId)) ? undefined : ctx.store.blobWriter?.();
+    let tar: Uint8Array;
+    try {
+      tar = await downloadLayer(client, ctx, r, desc, diffId, { name: o.name, id: shortId(i), say: o.say, writer });
+    } catch (err) {
+      await writer?.abort();
+      throw err;
+    }
+    if (writer) o.staged.push(await writer.done(diffId));
+    else if (!(await ctx.store.hasBlob(diffId))) o.staged.push(await ctx.store.putBlob(tar, diffId, { verified: true }));
     ctx.account?.release(tar.length); // staged: the store holds it now, not this pull
     ctx.remember?.(r.registry, desc.digest, r.path);
     sizes.push(tar.length);

@@ -6,6 +6,7 @@
  */
 import { checkLayerEntries, DigestMismatchError, DOCKER_LAYER, DOCKER_LAYER_GZIP, OCI_LAYER, OCI_LAYER_GZIP, type RegistryClient, sha256 } from "../oci/mod.ts";
 import { gunzip, indexTar, readAll, UnsupportedMediaTypeError } from "../tar/mod.ts";
+import type { BlobWriter } from "../store/mod.ts";
 import { invalid } from "./errors.ts";
 import type { ProgressMessage, PullContext } from "./_image_pull.ts";
 import type { RemoteReference } from "./reference.ts";
@@ -17,7 +18,7 @@ const PROGRESS_STEP = 512 * 1024;
  * Download one layer blob: verified, inflated and hashed as it arrives, then indexed
  * and checked as a loaded layer is. Returns the uncompressed tar.
  */
-export async function downloadLayer(client: RegistryClient, ctx: PullContext, r: RemoteReference, desc: { digest: string; size: number; mediaType: string }, diffId: string, p: { name: string; id: string; say: (m: ProgressMessage) => void }): Promise<Uint8Array> {
+export async function downloadLayer(client: RegistryClient, ctx: PullContext, r: RemoteReference, desc: { digest: string; size: number; mediaType: string }, diffId: string, p: { name: string; id: string; say: (m: ProgressMessage) => void; writer?: BlobWriter }): Promise<Uint8Array> {
   const what = `layer ${desc.digest} of ${p.name}`;
   const gz = desc.mediaType === OCI_LAYER_GZIP || desc.mediaType === DOCKER_LAYER_GZIP;
   if (!gz && desc.mediaType !== OCI_LAYER && desc.mediaType !== DOCKER_LAYER) {
@@ -33,10 +34,13 @@ export async function downloadLayer(client: RegistryClient, ctx: PullContext, r:
   const blob = client.blob(r.path, desc, { action: `Cannot pull ${p.name}`, sha256Hasher: ctx.platform.sha256Hasher, sha256: ctx.platform.sha256, onBytes });
   const source = watch(blob);
   const diff = gz ? ctx.platform.sha256Hasher?.() : undefined;
+  const writer = p.writer;
+  // Each piece of the layer is hashed for its diffId and handed to the store's writer (gunzip's pieces are not reused).
+  const onData = diff || writer ? (piece: Uint8Array) => (diff?.update(piece), writer?.write(piece)) : undefined;
   let tar: Uint8Array;
   try {
     tar = gz
-      ? await gunzip(source.stream, { name: what, maxBytes: ctx.maxLayerBytes, account: ctx.account, inflater: ctx.platform.inflater, collectHint: ctx.platform.collectHint, sizeHint: desc.size * 4, onData: diff ? (piece) => diff.update(piece) : undefined })
+      ? await gunzip(source.stream, { name: what, maxBytes: ctx.maxLayerBytes, account: ctx.account, inflater: ctx.platform.inflater, collectHint: ctx.platform.collectHint, sizeHint: desc.size * 4, onData })
       : await readAll(source.stream, { name: what, maxBytes: desc.size, sizeHint: desc.size });
   } catch (err) {
     // A limit (the layer cap, the load budget) ends the download at once; otherwise the
@@ -48,7 +52,10 @@ export async function downloadLayer(client: RegistryClient, ctx: PullContext, r:
     }
     throw (await source.failure()) ?? err;
   }
-  if (!gz) ctx.account?.reserve(tar.length);
+  if (!gz) {
+    ctx.account?.reserve(tar.length);
+    writer?.write(tar);
+  }
   p.say({ status: "Verifying Checksum", progressDetail: {}, id: p.id });
   p.say({ status: "Download complete", progressDetail: {}, id: p.id });
   p.say({ status: "Extracting", progressDetail: { current: desc.size, total: desc.size }, id: p.id });
@@ -68,14 +75,16 @@ function watch(blob: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8
   let error: unknown, ended = false;
   const stream = new ReadableStream<Uint8Array>({
     async pull(c) {
+      let r: ReadableStreamReadResult<Uint8Array>;
       try {
-        const r = await reader.read();
-        if (r.done) (ended = true), c.close();
-        else c.enqueue(r.value);
+        r = await reader.read();
       } catch (err) {
         error = err;
-        c.error(err);
+        return c.error(err);
       }
+      // gunzip reads one chunk ahead: after it has cancelled, that chunk has nowhere to go.
+      if (r.done) (ended = true), c.close();
+      else c.enqueue(r.value);
     },
     // gunzip cancels what it stops reading; the rest is read by failure() below.
   }, { highWaterMark: 0 });

@@ -10,5 +10,5 @@
  * await store.putRecord("tag", "demo:latest", { id: digest });
  * ```
  */
-export type { Store } from "./types.ts";
+export type { BlobWriter, Store } from "./types.ts";
 export { MemoryStore } from "./memory_store.ts";

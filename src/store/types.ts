@@ -62,6 +62,25 @@ export interface Store {
    */
   spillSpace?(kind: string, key: string): SpillSpace;
 
+  /**
+   * A blob written while its bytes arrive, so a pull writes a layer as it downloads rather
+   * than after (optional: DiskStore has it; without it the caller uses putBlob).
+   */
+  blobWriter?(): BlobWriter;
+
   /** Release locks and files. */
   close(): Promise<void>;
+}
+
+/**
+ * A blob being written: `write` each piece in order (it returns at once; the piece must not
+ * change until `done` or `abort` has settled); `done(digest)` makes the pieces the blob
+ * `digest` (the caller has verified them), atomically and durably, and returns the digest;
+ * `abort()` drops them. Nothing is visible before `done`, and a `done` that fails leaves
+ * nothing behind.
+ */
+export interface BlobWriter {
+  write(piece: Uint8Array): void;
+  done(digest: string): Promise<string>;
+  abort(): Promise<void>;
 }

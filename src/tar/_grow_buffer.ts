@@ -30,6 +30,7 @@ export class GrowBuffer {
   #buf: Uint8Array;
   length = 0;
   readonly #reserve: number;
+  #lent = false;
   constructor(capacity: number, reserve = 0) {
     this.#reserve = reserve;
     this.#buf = growable(Math.max(capacity, 1), reserve) ?? new Uint8Array(Math.max(capacity, 1));
@@ -39,6 +40,26 @@ export class GrowBuffer {
     if (need > this.#buf.length) this.#grow(need);
     this.#buf.set(chunk, this.length);
     this.length = need;
+  }
+  /**
+   * A writable view of at least `min` bytes just past the contents (grown to hold them),
+   * for a producer that writes its output in place (an inflater); `advance` then keeps
+   * what it wrote. The view is valid until the next call that grows or shrinks the buffer.
+   */
+  space(min: number): Uint8Array {
+    this.#lent = true;
+    const need = this.length + min;
+    if (need > this.#buf.length) this.#grow(need);
+    return this.#buf.subarray(this.length);
+  }
+  /** Keep `n` more bytes, written in place into the last `space()`. */
+  advance(n: number): void {
+    if (n < 0 || this.length + n > this.#buf.length) throw new RangeError(`cannot keep ${n} bytes past ${this.length} of ${this.#buf.length}`);
+    this.length += n;
+  }
+  /** Is `chunk` the next bytes of this buffer, written in place (see `space`)? */
+  holds(chunk: Uint8Array): boolean {
+    return chunk.buffer === this.#buf.buffer && chunk.byteOffset === this.#buf.byteOffset + this.length;
   }
   #grow(need: number): void {
     const ab = this.#buf.buffer as ResizableBuffer;
@@ -50,7 +71,10 @@ export class GrowBuffer {
     }
     const next = growable(need + GROW_STEP, Math.max(this.#reserve, want * 4)) ?? new Uint8Array(Math.max(need, Math.ceil(this.#buf.length * 1.5)));
     next.set(this.#buf.subarray(0, this.length));
-    if (ab.resizable) ab.resize(0); // the old pages go back now, not at the next major collection
+    // The old pages go back now, not at the next major collection; unless views of them were
+    // handed out (`space`): a consumer may still read them (a store writing a pulled layer as
+    // it inflates), and they go when it drops them.
+    if (ab.resizable && !this.#lent) ab.resize(0);
     this.#buf = next;
   }
   /**

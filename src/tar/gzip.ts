@@ -26,6 +26,8 @@ export const DEFAULT_MAX_UNCOMPRESSED = 2 ** 30;
 export type Compression = "gzip" | "zstd" | "bzip2" | "xz" | "none";
 
 const FEED_CHUNK = 1 << 20;
+/** Room past a whole input's ISIZE that its buffer may grow into in place (see InflateSink). */
+const SPACE_SLACK = 8 << 20;
 /**
  * The web inflater takes its input in slices of this size: DecompressionStream inflates
  * a whole written chunk before its reader can refuse any of it, and deflate's ratio is at
@@ -46,7 +48,19 @@ export interface Inflater {
   destroy(): void;
   consumed?(): number;
 }
-export type MakeInflater = (onData: (chunk: Uint8Array) => void) => Inflater;
+/**
+ * Where an inflater may put its output in place instead of in pieces of its own:
+ * `space(min)` is a writable view of at least `min` bytes just past the output kept so
+ * far; the inflater writes into it and hands `onData` a view of what it wrote there (from
+ * the view's start), which the caller keeps without a copy. An inflater writes into a
+ * space only while one of its `write` or `end` calls is pending, and asks for a new one
+ * after each `onData` (the caller may have moved or dropped the last).
+ */
+export interface InflateSink {
+  /** undefined: the output has failed (the inflater is being destroyed); write nothing more. */
+  space(min: number): Uint8Array | undefined;
+}
+export type MakeInflater = (onData: (chunk: Uint8Array) => void, sink?: InflateSink) => Inflater;
 
 /** The web platform's inflater: DecompressionStream, its output pumped to `onData`. */
 export const webInflater: MakeInflater = (onData) => {
@@ -117,7 +131,11 @@ export interface GunzipOptions {
    * from ISIZE when not given), and the address space reserved for a stream's output.
    */
   sizeHint?: number;
-  /** Sees each piece of output as it is made (to hash it while the next piece inflates). */
+  /**
+   * Sees each piece of output as it is made (to hash it while the next piece inflates), in
+   * order, all before gunzip resolves; a piece the inflater wrote in place is seen once the
+   * inflater's callback has returned (it has started on the next piece by then).
+   */
   onData?: (piece: Uint8Array) => void;
   /**
    * A platform's inflater instead of DecompressionStream (default `webInflater`). Why:
@@ -167,8 +185,10 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
   const whole = input instanceof Uint8Array;
   // ISIZE is attacker-controlled: trust it only up to a plausible ratio, then grow.
   const hint = opts.sizeHint ?? (whole ? Math.min(trailerSize(input), input.length * 64 + FEED_CHUNK) : 0);
-  const out = whole && hint > 0 ? new GrowBuffer(Math.min(hint, max)) : new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
-  let stop: unknown, fed = 0, inflated = 0;
+  // A whole input's buffer is sized from ISIZE, with room to grow in place: an inflater that
+  // writes in place asks for space past the last byte before it knows the output has ended.
+  const out = whole && hint > 0 ? new GrowBuffer(Math.min(hint, max), Math.min(hint, max) + SPACE_SLACK) : new GrowBuffer(FEED_CHUNK, streamReserve(opts.sizeHint, max));
+  let stop: unknown, fed = 0, inflated = 0, placed = false;
   const churn = new Churn(opts.collectHint);
   // The output is dropped the moment it is refused, and its pages given back then, so the
   // memory an account released is free for others at once (src/oci/load_budget.ts).
@@ -179,6 +199,20 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
     out.free();
     opts.account?.release(held);
   };
+  // The output goes straight into `out` when the inflater can write in place (no piece to
+  // copy or collect); else each piece is copied in. Growing `out` for a space can fail as
+  // a push can: said as memory, not as corrupt data.
+  const sink = {
+    space: (min: number) => {
+      if (stop !== undefined) return undefined;
+      try {
+        return out.space(min);
+      } catch (err) {
+        fail(new TarRangeError(name, inflater.consumed?.() ?? fed, `cannot hold ${out.length + min} inflated bytes in memory (${(err as Error).message})`));
+        return undefined;
+      }
+    },
+  };
   const inflater = (opts.inflater ?? webInflater)((chunk) => {
     if (stop !== undefined) return;
     inflated += chunk.length;
@@ -188,28 +222,46 @@ export async function gunzip(input: Uint8Array | ReadableStream<Uint8Array>, opt
     } catch (err) {
       return fail(err);
     }
+    const inPlace = out.holds(chunk);
+    placed ||= inPlace;
     try {
-      out.push(chunk);
+      if (inPlace) out.advance(chunk.length);
+      else out.push(chunk);
     } catch (err) {
       // The platform could not hold it (Node 20's typed arrays stop at 4 GiB): said as such, not as corrupt data.
       opts.account?.release(chunk.length);
       return fail(new TarRangeError(name, inflater.consumed?.() ?? fed, `cannot hold ${out.length + chunk.length} inflated bytes in memory (${(err as Error).message})`));
     }
-    opts.onData?.(chunk);
-    churn.dropped(chunk.length); // the piece is garbage once copied (and so is the input that made it)
-  });
+    if (!inPlace) {
+      opts.onData?.(chunk);
+      churn.dropped(chunk.length); // the piece is garbage once copied (and so is the input that made it)
+    } else if (opts.onData) {
+      // Kept in place, the piece stays valid: it is seen once this turn ends, by when the
+      // inflater has started on the next piece, so (on Node) the two run side by side.
+      const see = opts.onData;
+      queueMicrotask(() => stop === undefined && see(chunk));
+    }
+  }, sink);
   const reader = whole ? undefined : input.getReader();
   const feed = async (chunk: Uint8Array) => {
     fed += chunk.length;
     await inflater.write(chunk);
+    // Inflated in place, no output piece is dropped, but the input chunk is (a download's
+    // chunks are malloc'ed too): the collection hint counts those.
+    if (placed) churn.dropped(chunk.length);
   };
   try {
     if (whole) {
       for (let at = 0; at < input.length && stop === undefined; at += FEED_CHUNK) await feed(input.subarray(at, at + FEED_CHUNK));
     } else {
+      // The next chunk is asked for before this one is fed, so the source (a download, its
+      // digest) works while the inflater does; a read that fails is seen at its turn.
+      let next = reader!.read();
       for (;;) {
-        const { done, value } = await reader!.read();
+        const { done, value } = await next;
         if (done || stop !== undefined) break;
+        next = reader!.read();
+        next.catch(() => {});
         await feed(value);
       }
     }

@@ -25,7 +25,7 @@ export type { TarEntry, TarEntryType } from "./entry.ts";
 export { indexTar, type IndexOptions } from "./reader.ts";
 export { streamTar, type StreamedEntry, type StreamTarOptions } from "./stream_reader.ts";
 export { TAR_END, tarHeader, tarPadding, writeTar, type TarInput, type WriteOptions } from "./writer.ts";
-export { bytesStream, concat, decompressLayer, detectCompression, DEFAULT_MAX_UNCOMPRESSED, gunzip, gzip, readAll, webInflater, type Compression, type GunzipOptions, type Inflater, type MakeInflater, type MemoryAccount } from "./gzip.ts";
+export { bytesStream, concat, decompressLayer, detectCompression, DEFAULT_MAX_UNCOMPRESSED, gunzip, gzip, readAll, webInflater, type Compression, type GunzipOptions, type InflateSink, type Inflater, type MakeInflater, type MemoryAccount } from "./gzip.ts";
 export { Churn, CHURN_BYTES } from "./churn.ts";
 export { InflateLimitError, TarRangeError, TarSyntaxError, UnsupportedMediaTypeError } from "./errors.ts";
 export { normalizeEntryPath } from "./_path.ts";

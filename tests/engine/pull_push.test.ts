@@ -1,7 +1,12 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createEngine, type Engine } from "../../src/engine/mod.ts";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { MemoryStore } from "../../src/store/mod.ts";
+import { runtimeHost } from "../../server/platform/mod.ts";
+import { DiskStore } from "../../server/store/mod.ts";
 import { cutResponse, FakeRegistry, HOST } from "../oci/_fake_registry.ts";
 import { failure, run, sampleEngine } from "./_samples.ts";
 import type { ProgressMessage } from "../../src/engine/images.ts";
@@ -135,6 +140,42 @@ t("an interrupted pull stores nothing, and the next pull completes", async () =>
   await engine.images.pull(`${HOST}/cut:v1`);
   assert.is((await contents(engine)).layers, 2);
   await engine.close();
+});
+
+t("on a disk store a layer is written as it inflates: a pull that fails there leaves no file, not even a temp, and one that succeeds stores the layer", async () => {
+  const home = mkdtempSync(join(tmpdir(), "strata-pull-disk-"));
+  const reg = new FakeRegistry();
+  const img = await reg.putImage("disk", "v1", [[file("a", "a".repeat(300_000))], [file("b", `${"b".repeat(300_000)}${"x".repeat(1000)}`)]]);
+  const engine = await createEngine({ store: DiskStore.open(home), platform: runtimeHost().platform, registry: { fetch: reg.fetch, retryDelayMs: 0, retries: 1 } });
+  const files = () => readdirSync(join(home, "blobs", "sha256")).sort();
+  try {
+    const second = img.layers[1]!.digest;
+    // Cut after the first layer was written; then a lying blob; then a config whose diff_id is not the layer's.
+    reg.before = (_req, url) => (url.pathname.endsWith(second) ? cutResponse(reg.blobs.get(second)!, 2000) : undefined);
+    await failure(engine.images.pull(`${HOST}/disk:v1`));
+    assert.equal(files(), []);
+    reg.before = (_req, url) => (url.pathname.endsWith(second) ? new Response(new Uint8Array(img.layers[1]!.size).fill(0x1f) as Uint8Array<ArrayBuffer>) : undefined);
+    await failure(engine.images.pull(`${HOST}/disk:v1`));
+    assert.equal(files(), []);
+    // v3: one's manifest with two's layer: the blob is right, its uncompressed digest is not one's diff_id.
+    const one = await reg.putImage("disk", "one", [[file("a", "y".repeat(300_000))]]);
+    const two = await reg.putImage("disk", "two", [[file("a", "z".repeat(300_000))]]);
+    const m = JSON.parse(new TextDecoder().decode(one.manifest));
+    m.layers[0] = two.layers[0];
+    reg.manifests.set("disk/v3", { bytes: new TextEncoder().encode(JSON.stringify(m)), type: "application/vnd.oci.image.manifest.v1+json" });
+    reg.before = undefined;
+    const [, diff] = await failure(engine.images.pull(`${HOST}/disk:v3`));
+    assert.match(diff, "(uncompressed, against the config's diff_ids): digest mismatch");
+    assert.equal(files(), []);
+    await engine.images.pull(`${HOST}/disk:v1`);
+    const layers = (await engine.store.listRecords<{ diffId: string }>("layer")).map(([, l]) => l.diffId);
+    assert.is(layers.length, 2);
+    for (const diffId of layers) assert.ok((await engine.store.getBlob(diffId))!.length > 300_000); // read back, verified against its digest
+    assert.not.ok(files().some((f) => f.includes(".tmp")), "no temp file left");
+  } finally {
+    await engine.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 });
 
 t("from an index the wasip1/wasm image is pulled; a linux-only image is pulled with Docker's warning and its program exits 126", async () => {

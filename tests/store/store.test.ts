@@ -179,6 +179,28 @@ d("open() finishes a batch a crash interrupted and removes unfinished temp files
   await r.close();
 });
 
+d("a blob writer makes its pieces the blob only at done, and abort leaves no file behind", async () => {
+  const home = newHome();
+  const s = DiskStore.open(home);
+  const dir = join(home, "blobs", "sha256");
+  const bytes = new Uint8Array(3 * 2 ** 20).map((_, i) => i * 7);
+  const digest = await sha256(bytes);
+  const w = s.blobWriter();
+  // Pieces that follow each other in one buffer, and one from elsewhere.
+  w.write(bytes.subarray(0, 1000));
+  w.write(bytes.subarray(1000, 2 ** 20));
+  w.write(bytes.slice(2 ** 20));
+  assert.is(await s.hasBlob(digest), false, "nothing visible before done");
+  assert.is(await w.done(digest), digest);
+  assert.equal(await s.getBlob(digest), bytes);
+  assert.equal(readdirSync(dir), [digest.slice(7)], "no temp file left");
+  const dropped = s.blobWriter();
+  dropped.write(bytes);
+  await dropped.abort();
+  assert.equal(readdirSync(dir), [digest.slice(7)]);
+  await s.close();
+});
+
 d.after(() => {
   for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
