@@ -157,6 +157,37 @@ if (!chromium) {
     assert.not.ok(names.includes("snap-browser:v1"), "the in-page engine is the page's own");
   });
 
+  t("in the page without workers, a sleeping container frees the tab (JSPI): another runs meanwhile, and stop ends the sleeper with 143", async () => {
+    const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await page.goto(`http://127.0.0.1:${staticPort}/`);
+      await page.waitForSelector("body[data-ready]", { timeout: 60_000 });
+      if (!(await page.evaluate(() => typeof (WebAssembly as unknown as { Suspending?: unknown }).Suspending === "function"))) {
+        return console.log("skip: this chromium has no JSPI (WebAssembly.Suspending): inline programs cannot suspend in its tabs");
+      }
+      const run = async (name: string, cmd: string) => {
+        await page.fill("[data-testid=run-image]", "toolbox");
+        await page.fill("[data-testid=run-cmd]", cmd);
+        await page.fill("[data-testid=run-env]", "");
+        await page.fill("[data-testid=run-name]", name);
+        await page.click("[data-testid=run]");
+      };
+      await run("sleeper", "sleep 60");
+      await page.waitForSelector('[data-container="sleeper"].running', { timeout: 30_000 });
+      // The tab is not held: a second container runs to its end while the first sleeps.
+      await run("second", "echo while the sleeper sleeps");
+      await page.waitForFunction(() => document.querySelector("#logs")?.textContent?.includes("while the sleeper sleeps"), null, { timeout: 30_000 });
+      await page.waitForSelector('[data-container="second"].exited', { timeout: 30_000 });
+      assert.ok(await page.locator('[data-container="sleeper"].running').count() === 1, "the sleeper still runs");
+      await page.click('[data-container="sleeper"]');
+      await page.click("[data-testid=stop]");
+      await page.waitForSelector('[data-container="sleeper"].exited', { timeout: 30_000 });
+      assert.match((await page.getAttribute('[data-container="sleeper"]', "title")) ?? "", /Exited \(143\)/);
+    } finally {
+      await page.close();
+    }
+  });
+
   t("on a cross-origin isolated static host (COOP/COEP), the page's engine runs programs in web Workers", async () => {
     await flow(`http://127.0.0.1:${isolatedPort}/`, "browser", "ui-browser-isolated.png", "engine in this page (workers)");
   });
