@@ -110,7 +110,7 @@ if (missing) {
       const b = await createEngine({ store: new MemoryStore() });
       let denied = "";
       await b.images.pull(`${secured.host}/private/box:v1`).catch((e: Error) => void (denied = e.message));
-      assert.is(denied, `pull access denied for ${secured.host}/private/box, repository does not exist or may require 'docker login': unauthorized: authentication required`);
+      assert.is(denied, `pull access denied for ${secured.host}/private/box, repository does not exist or may require 'docker login': no basic auth credentials`);
       await b.images.pull(`${secured.host}/private/box:v1`, { credentials });
       assert.is((await run(b, { Image: `${secured.host}/private/box:v1`, Cmd: ["echo", "private"] })).stdout, "private\n");
       await a.close();

@@ -77,10 +77,10 @@ if (why) {
     const ref = `${reg.host}/private/toolbox:v1`;
     const pull = await docker(["pull", `${reg.host}/private/other:v1`]);
     assert.is(pull.code, 1);
-    assert.match(pull.err, /Error response from daemon: .*(unauthorized|authentication required|no basic auth credentials)/);
+    assert.match(pull.err, /Error response from daemon: .*no basic auth credentials/);
     const push = await docker(["push", ref]);
     assert.is(push.code, 1);
-    assert.match(push.err + push.out, /unauthorized|no basic auth credentials/i); // dockerd: "no basic auth credentials"
+    assert.match(push.err, /^no basic auth credentials$/m); // dockerd's words
   });
 }
 

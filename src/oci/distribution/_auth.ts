@@ -39,7 +39,9 @@ export class Authorizer {
   async answer(challenge: Challenge, scope: string, signal?: AbortSignal): Promise<boolean> {
     const creds = await this.#credentials();
     if (challenge.scheme === "basic") {
-      if (!creds?.username || this.#basic) return false;
+      // moby's words when a Basic registry is asked with nothing to send (docker push/pull before a login).
+      if (!creds?.username) throw new RegistryError("no basic auth credentials", 401);
+      if (this.#basic) return false;
       this.#basic = basicAuthorization(creds.username, creds.password ?? "");
       return true;
     }
