@@ -4,11 +4,11 @@
  * the container's (`rt.processes`, _processes.ts), started by the lifecycle and exec;
  * this part only reads them and holds or releases them.
  *
- * A pause holds every process of the container at its next system call (or in the wait
- * it is in) and marks the container paused (State.Paused; "paused" wherever Docker
- * shows a status); a program that makes no system call runs on until it makes one
- * (WebAssembly has no preemption point to hold it at). An inline engine (no worker
- * host: an edge worker, a browser tab) runs programs on its own thread, which cannot be
+ * A pause holds every process of the container at its next system call or preemption
+ * point (src/wasi/_preempt.ts), or in the wait it is in, and marks the container paused
+ * (State.Paused; "paused" wherever Docker shows a status). An inline engine (no worker
+ * host: an edge worker, a browser tab) holds its processes by suspending them where the
+ * platform has JSPI; without it they run on the engine's own thread, which cannot be
  * held: pause answers 409 there.
  */
 import type { ContainerRegistry } from "./_registry.ts";
@@ -23,8 +23,8 @@ interface ProcVerbParts {
   events: EventBus;
   /** The engine's default memory cap (stats' limit when the container sets none). */
   defaultMemory?: number;
-  /** The engine runs programs in workers (false: inline, no pause). */
-  workers: boolean;
+  /** The engine's processes can be held: they run in workers, or inline where they can suspend (JSPI). */
+  canPause: boolean;
 }
 
 /** `GET /containers/{id}/stats` options. */
@@ -52,8 +52,8 @@ export class ProcVerbs {
   async pause(ref: string): Promise<void> {
     const rt = this.#running(ref);
     if (rt.rec.State.Paused) throw conflict(`container ${rt.rec.Id} is already paused`);
-    if (!this.#p.workers || !rt.processes.pausable) {
-      throw conflict(`cannot pause container ${rt.rec.Id}: pause is not available in inline mode (this engine runs programs on its own thread, without workers)`);
+    if (!this.#p.canPause || !rt.processes.pausable) {
+      throw conflict(`cannot pause container ${rt.rec.Id}: pause is not available in inline mode without JSPI (this engine runs programs on its own thread, and this platform cannot suspend them)`);
     }
     rt.processes.pause();
     rt.rec.State.Paused = true;

@@ -34,7 +34,7 @@
  * store it was handed).
  */
 import type { Store } from "../store/mod.ts";
-import { closeWorkers } from "../wasi/mod.ts";
+import { closeWorkers, suspendable } from "../wasi/mod.ts";
 import { EngineImages } from "./_engine_images.ts";
 import { LayerCache } from "./_layer_cache.ts";
 import { Lifecycle } from "./_lifecycle.ts";
@@ -76,7 +76,7 @@ export class Engine implements EngineApi {
     const layers = new LayerCache(store, (diffId) => images.layerBytes(diffId));
     const lifecycle = new Lifecycle({ store, registry, layers, volumes, events, options: opts });
     const archives = new ContainerArchives({ registry, layers, volumes, events, platform, store, memoryBytes: opts.archiveMemoryBytes });
-    const procs = new ProcVerbs({ registry, events, defaultMemory: opts.limits?.memoryBytes, workers: !!opts.workerHost });
+    const procs = new ProcVerbs({ registry, events, defaultMemory: opts.limits?.memoryBytes, canPause: !!opts.workerHost || suspendable });
     this.containers = new Containers({ registry, layers, lifecycle, images, volumes, events, platform, archives, procs });
     this.exec = new Execs({ registry, layers, events, options: opts });
     this.system = new System({ store, registry, containers: this.containers, images, volumes, registries: opts.registry });

@@ -30,8 +30,8 @@ const INTR = 4, QUIT = 5;
 const ROWS = 6, COLS = 7;
 /**
  * A pause (`docker pause`): non-zero while the process is to hold still. It waits at its
- * next system call (or in the wait it is in) until the word is zero again, a kill or a
- * stop. A program that makes no system call runs on until its next one.
+ * next system call or preemption point (_preempt.ts), or in the wait it is in, until the
+ * word is zero again, a kill or a stop.
  */
 const PAUSE = 8;
 /** Int32 words, then the meter's Float64 slots (_meter.ts) from an 8-byte boundary. */
@@ -64,8 +64,15 @@ export class Control {
   readonly catching: boolean[] = [];
   /** What the process uses (CPU, memory, file I/O, its programs), in the same shared memory. */
   readonly meter: Meter;
+  /**
+   * The process runs inline and suspendable (_suspend.ts): a pause is held by awaiting
+   * (_preempt.ts), never by Atomics.wait, which would hold the whole thread.
+   */
+  holdsBySuspending = false;
   /** Suspended waits on this thread (`wake`), answered at the next ring. */
   #wakers = new Set<() => void>();
+  /** The countdowns of this thread's programs (_preempt.ts), ended at each ring so they look at once. */
+  readonly pokes = new Set<() => void>();
 
   /**
    * Inline (no worker to share with), a page that is not cross-origin isolated has no
@@ -108,7 +115,7 @@ export class Control {
    * thread), a pause is not offered (the engine refuses it for inline processes).
    */
   #holdWhilePaused(): void {
-    if (!this.#canWait) return;
+    if (!this.#canWait || this.holdsBySuspending) return;
     this.meter.idle();
     try {
       while (Atomics.load(this.words, PAUSE) !== 0 && !this.killRequested && !this.stopRequested) {
@@ -137,6 +144,7 @@ export class Control {
     Atomics.add(this.words, WAKE, 1);
     Atomics.notify(this.words, WAKE);
     for (const w of [...this.#wakers]) w();
+    for (const p of this.pokes) p();
   }
 
   /** The engine's side: the terminal sent ^C ("INT") or ^\ ("QUIT") to the foreground program. */
@@ -181,10 +189,7 @@ export class Control {
    * EINTR (it catches them); a quit is then ignored, as an interactive shell ignores it.
    */
   check(): boolean {
-    if (Atomics.load(this.words, PAUSE) !== 0) this.#holdWhilePaused();
-    if (this.killRequested) throw new ProcessKilled("kill");
-    if (this.stopRequested) throw new WASIProcExit(143);
-    if (this.deadline !== Infinity && Date.now() > this.deadline) throw new ProcessKilled("timeout");
+    this.#ends();
     const sig = this.pendingSignal;
     if (!sig) return false;
     if (!this.catchesInterrupts) {
@@ -193,6 +198,24 @@ export class Control {
     }
     if (sig === 3) return this.takeSignal(), false;
     return true;
+  }
+
+  /**
+   * The process's side, at a preemption point (_preempt.ts): as `check`, except that an
+   * interrupt the program catches stays pending for its next system call (EINTR is an
+   * answer a system call gives; a point between two instructions has none to give).
+   */
+  preempt(): void {
+    if (this.catchesInterrupts && this.pendingSignal) this.#ends();
+    else this.check();
+  }
+
+  /** A pause holds here; a kill, a stop or the deadline ends the process. */
+  #ends(): void {
+    if (Atomics.load(this.words, PAUSE) !== 0) this.#holdWhilePaused();
+    if (this.killRequested) throw new ProcessKilled("kill");
+    if (this.stopRequested) throw new WASIProcExit(143);
+    if (this.deadline !== Infinity && Date.now() > this.deadline) throw new ProcessKilled("timeout");
   }
 
   /** The process's side: wait until the doorbell rings after `seq` (the value read before looking), at most `ms`. */

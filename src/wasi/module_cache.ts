@@ -17,6 +17,7 @@ import { importMemory } from "./_memory_cap.ts";
 import { type MemoryLimits, type ModuleInfo, moduleInfo } from "./module_info.ts";
 import { notACommand } from "./_command.ts";
 import { type LibcCwdSlot, libcCwdSlot } from "./_libc_cwd.ts";
+import { instrumentPreempt } from "./_preempt_rewrite.ts";
 
 /** The key suffix of a module whose memory was turned into an import (`importMemory`). */
 const TURNED = "#memory";
@@ -46,7 +47,11 @@ export interface CachedModule {
  * engine hands it to a worker, which compiles it off the engine's thread and sends the
  * module back for the cache.
  */
-export type Uncompiled = Omit<CachedModule, "module"> & { source: Uint8Array };
+export type Uncompiled = Omit<CachedModule, "module"> & {
+  source: Uint8Array;
+  /** Put preemption points in as it compiles (_preempt_rewrite.ts): the cache that checked it says. */
+  preempt: boolean;
+};
 
 /** What a file is when it is not a program strata runs (for "exec X: exec format error: …"). */
 interface Refusal {
@@ -69,8 +74,16 @@ export function fileIdentity(bytes: Uint8Array, sha256?: Sha256Sync): string {
   return fileDigest(bytes, sha256);
 }
 
-/** A module cache; `defaultModuleCache` is shared by every container of this engine. */
+/**
+ * A module cache; `defaultModuleCache` is shared by every container of this engine.
+ * Every module it compiles gets preemption points (_preempt_rewrite.ts), unless made
+ * with `{ preempt: false }` (the bench's baseline): precompiled modules run as they are.
+ */
 export class ModuleCache implements ModuleCacheLike {
+  readonly preempt: boolean;
+  constructor(opts: { preempt?: boolean } = {}) {
+    this.preempt = opts.preempt ?? true;
+  }
   #modules = new Map<string, CachedModule>();
   #precompiled = new Map<string, WebAssembly.Module>();
   /** The sha256 of layer files asked for while precompiled modules are registered, by identity. */
@@ -128,17 +141,18 @@ export class ModuleCache implements ModuleCacheLike {
     // A 64-bit or second memory cannot be turned: its cap is checked at system calls.
     const turned = opts.cap && defined ? importMemory(bytes) : undefined;
     const made: Uncompiled = turned
-      ? { source: turned, key: `${id}${TURNED}`, memory: info.memory, pages, capped: true, final: true, cwdSlot }
-      : { source: bytes, key: id, memory: defined ? undefined : info.memory, pages, capped: !defined, final: !defined || !!opts.cap, cwdSlot };
+      ? { source: turned, key: `${id}${TURNED}`, memory: info.memory, pages, capped: true, final: true, cwdSlot, preempt: this.preempt }
+      : { source: bytes, key: id, memory: defined ? undefined : info.memory, pages, capped: !defined, final: !defined || !!opts.cap, cwdSlot, preempt: this.preempt };
     return opts.compile === false ? made : this.compile(made);
   }
 
   /** Compile what `load` checked (here, or in the worker it was handed to) and keep it. */
   compile(u: Uncompiled): CachedModule | Refusal {
-    const { source, ...entry } = u;
+    const { source, preempt, ...entry } = u;
+    const code = (preempt && instrumentPreempt(source)) || source;
     let module: WebAssembly.Module;
     try {
-      module = new WebAssembly.Module(source as Uint8Array<ArrayBuffer>);
+      module = new WebAssembly.Module(code as Uint8Array<ArrayBuffer>);
     } catch (err) {
       if (err instanceof WebAssembly.CompileError) return { refused: `not a valid WebAssembly module (${err.message})` };
       throw err;

@@ -88,6 +88,7 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     usage: () => used ?? control.meter.usage(), programs: () => table.list(),
   };
   if (suspendable) {
+    control.holdsBySuspending = true;
     const queued = stdin instanceof Uint8Array ? undefined : queueStdin(stdin, control, launch.tty);
     let grace: ReturnType<typeof setTimeout> | undefined, overdue: ReturnType<typeof setTimeout> | undefined;
     // The deadline rings the doorbell (again until it ends), so a program waiting then sees it (Control.check).
@@ -102,9 +103,11 @@ function runInline(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       clearTimeout(overdue);
     });
     const kill = () => (control.requestKill(), done);
-    // No pause yet: a suspended process could be held in its wait, but not one that makes no system call.
+    // A pause holds it at its next preemption point or system call (_preempt.ts), suspended.
     return {
       ...common, done, kill,
+      pause: () => void (!stopping && control.pause()),
+      resume: () => control.resume(),
       stop: (opts = {}) => {
         if (!stopping) {
           stopping = true;

@@ -19,6 +19,8 @@ import { spawnImport } from "./_spawn.ts";
 import { terminalImports } from "./_terminal_calls.ts";
 import type { LibcCwdSlot } from "./_libc_cwd.ts";
 import { startSuspendable, suspending } from "./_suspend.ts";
+import { preemptImport } from "./_preempt.ts";
+import { FUEL_EXPORT, PREEMPT_IMPORT } from "./_preempt_rewrite.ts";
 
 export interface SyncRunOptions {
   vfs: FileSystem;
@@ -141,6 +143,7 @@ function begin(o: SyncRunOptions, suspend: boolean): Begun | { result: SyncRunRe
     memoryCap: capped ? undefined : o.memoryBytes, proc: { terminal, memoryBytes: o.memoryBytes }, suspend,
   });
   let memory: WebAssembly.Memory | undefined;
+  let poke: (() => void) | undefined;
   // This program is the one a signal reaches until it ends (its children push over it).
   const depth = o.control.catching.push(false);
   // …and the innermost of the programs the process runs now (_meter.ts: docker top, stats).
@@ -153,9 +156,10 @@ function begin(o: SyncRunOptions, suspend: boolean): Begun | { result: SyncRunRe
           ? (c) => runSuspendable({ ...child, ...c }).then((r) => r.exitCode)
           : (c) => runSync({ ...child, ...c }).exitCode),
         ...terminalImports(w, o.control, !!terminal),
+        [PREEMPT_IMPORT.name]: preemptImport(o.control, suspend),
       };
       const imports: WebAssembly.Imports = suspend
-        ? { wasi_snapshot_preview1: suspending(w.wasiImport, ["poll_oneoff", "fd_read"]), strata: suspending(strata, ["spawn"]) }
+        ? { wasi_snapshot_preview1: suspending(w.wasiImport, ["poll_oneoff", "fd_read"]), strata: suspending(strata, ["spawn", PREEMPT_IMPORT.name]) }
         : { wasi_snapshot_preview1: w.wasiImport, strata };
       if (program.memory) {
         memory = new WebAssembly.Memory({ initial: program.memory.initial, maximum: Math.min(program.memory.maximum ?? 65536, maxPages ?? 65536) });
@@ -163,6 +167,9 @@ function begin(o: SyncRunOptions, suspend: boolean): Begun | { result: SyncRunRe
       }
       const instance = new WebAssembly.Instance(module, imports);
       memory = (instance.exports.memory as WebAssembly.Memory | undefined) ?? memory;
+      // On this thread a ring (a stop, a pause, a signal) ends the countdown, so the program looks at its next point.
+      const fuel = instance.exports[FUEL_EXPORT] as WebAssembly.Global | undefined;
+      if (suspend && fuel) o.control.pokes.add(poke = () => void (fuel.value = 0));
       o.control.meter.attach(level, memory);
       return suspend ? startSuspendable(w, instance) : w.start(instance as unknown as Parameters<typeof w.start>[0]);
     },
@@ -175,6 +182,7 @@ function begin(o: SyncRunOptions, suspend: boolean): Begun | { result: SyncRunRe
     },
     fail: (err) => ended(err, memory, o),
     close: () => {
+      if (poke) o.control.pokes.delete(poke);
       o.control.meter.leave(level);
       o.control.catching.length = depth - 1;
       for (const f of new Set(w.fds)) if (f && !inherited.has(f)) f.fd_close(); // a dup's open file once

@@ -1,0 +1,490 @@
+/**
+ * Preemption points for a WebAssembly module, put in once at load (wasmtime's epoch
+ * interruption is the model): at the entry of every function and the head of every loop,
+ * a countdown in a global of the module's own; when it reaches zero the module calls the
+ * import `strata.preempt`, which looks at the process's control words (stop, kill, pause,
+ * a deadline, a signal), may suspend the program to let the thread serve others
+ * (_preempt.ts), and answers the next countdown. So a program that never makes a system
+ * call (`for (;;) n++;`) still ends at a stop, holds at a pause and shares its thread.
+ *
+ * The rewrite adds one type (`[] -> [i32]`), one function import (appended, so every
+ * defined function's index moves up by one: calls, `ref.func`, exports, the start
+ * function and element segments are renumbered), and one mutable i32 global (appended,
+ * so no global moves), exported so that the host can end the countdown at once. The "name" section is dropped: its function numbers would be
+ * stale. Instructions are decoded to find loops and function references (WebAssembly
+ * core spec §5.4, with the SIMD, threads, bulk-memory, reference-types, tail-call,
+ * exception-handling and typed-function-reference opcodes); a module that uses anything
+ * else (the GC proposal's types or instructions, an unknown opcode) is left as it is and
+ * runs without preemption points. Written here rather than with binaryen or
+ * @webassemblyjs: the rewrite is a single pass copying spans of the original bytes, it
+ * must run in a browser tab and at the edge (binaryen is megabytes of code), and it takes
+ * a few milliseconds for the 1.8 MB sqlite3 module.
+ */
+
+/** The import the checks call: `() -> i32`, the next countdown. */
+export const PREEMPT_IMPORT = { module: "strata", name: "preempt" } as const;
+
+/** The countdown, exported: set to 0, the next check calls the import (a stop, a pause on the module's own thread). */
+export const FUEL_EXPORT = "strata.preempt.fuel";
+
+/** The countdown a module starts with. */
+const FIRST_FUEL = 10_000;
+
+/** Thrown inside the rewrite for what it does not handle; the module is then left as it is. */
+class Unsupported extends Error {}
+
+/** A growable byte buffer. */
+class Out {
+  buf: Uint8Array<ArrayBuffer>;
+  len = 0;
+  constructor(size: number) {
+    this.buf = new Uint8Array(Math.max(64, size));
+  }
+  #room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    bigger.set(this.buf.subarray(0, this.len));
+    this.buf = bigger;
+  }
+  byte(b: number): void {
+    this.#room(1);
+    this.buf[this.len++] = b;
+  }
+  bytes(b: Uint8Array): void {
+    this.#room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+  u32(v: number): void {
+    do {
+      let b = v & 0x7f;
+      v = Math.floor(v / 128);
+      if (v) b |= 0x80;
+      this.byte(b);
+    } while (v);
+  }
+  /** A signed LEB128 (i32.const's operand). */
+  s32(v: number): void {
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) return this.byte(b);
+      this.byte(b | 0x80);
+    }
+  }
+  /** `body` framed as section `id`, or as a vector element: its size, then it. */
+  framed(id: number | undefined, body: Out): void {
+    if (id !== undefined) this.byte(id);
+    this.u32(body.len);
+    this.bytes(body.buf.subarray(0, body.len));
+  }
+  get result(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+/** A cursor over the original bytes. */
+class In {
+  constructor(readonly b: Uint8Array, public at: number, readonly end: number) {}
+  byte(): number {
+    if (this.at >= this.end) throw new RangeError(`truncated at byte ${this.at}`);
+    return this.b[this.at++]!;
+  }
+  u32(): number {
+    let v = 0, shift = 0, c: number;
+    do {
+      c = this.byte();
+      v += (c & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (c & 0x80);
+    return v;
+  }
+  /** Skip a LEB128 of any width and sign. */
+  leb(): void {
+    while (this.byte() & 0x80);
+  }
+  skip(n: number): void {
+    if (this.at + n > this.end) throw new RangeError(`truncated at byte ${this.at}`);
+    this.at += n;
+  }
+}
+
+/** A value type: one byte, or a reference type with its heap type (`ref null ht`, `ref ht`). */
+function skipValType(r: In): void {
+  const t = r.byte();
+  if (t === 0x63 || t === 0x64) r.leb();
+}
+
+function skipLimits(r: In): void {
+  const flags = r.byte();
+  r.leb();
+  if (flags & 1) r.leb();
+}
+
+function skipMemarg(r: In): void {
+  const align = r.u32();
+  if (align & 0x40) r.u32(); // a memory index (multi-memory)
+  r.leb();
+}
+
+/** A block type: empty, a value type, or a type index (s33). */
+function skipBlockType(r: In): void {
+  const first = r.b[r.at];
+  r.leb();
+  if (first === 0x63 || first === 0x64) r.leb();
+}
+
+interface Shift {
+  /** Function indices from this one up move by one (the new import's index). */
+  from: number;
+}
+
+/**
+ * Copy the instructions from `r.at` to `r.end` (a function body's code, or up to the end of
+ * a constant expression when `constExpr`), renumbering function references, and with
+ * `check` after each loop's block type. Returns the position after what was read.
+ */
+function instructions(r: In, out: Out, shift: Shift, check?: Uint8Array, constExpr = false): void {
+  let copied = r.at;
+  const flush = (upTo: number) => {
+    if (upTo > copied) out.bytes(r.b.subarray(copied, upTo));
+    copied = upTo;
+  };
+  const funcRef = (opAt: number) => {
+    const f = r.u32();
+    if (f < shift.from) return;
+    flush(opAt + 1);
+    out.u32(f + 1);
+    copied = r.at;
+  };
+  while (r.at < r.end) {
+    const opAt = r.at;
+    const op = r.byte();
+    switch (op) {
+      case 0x03: // loop
+        skipBlockType(r);
+        if (check) flush(r.at), out.bytes(check);
+        break;
+      case 0x02: case 0x04: case 0x06: // block, if, try
+        skipBlockType(r);
+        break;
+      case 0x10: case 0x12: case 0xd2: // call, return_call, ref.func
+        funcRef(opAt);
+        break;
+      case 0x0b:
+        if (constExpr) return flush(r.at);
+        break;
+      case 0x00: case 0x01: case 0x05: case 0x0a: case 0x0f: case 0x19: case 0x1a: case 0x1b: case 0xd1: case 0xd3: case 0xd5:
+        break;
+      case 0x07: case 0x08: case 0x09: case 0x18: case 0x0c: case 0x0d: case 0x14: case 0x15: case 0xd4: case 0xd6:
+      case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: case 0x3f: case 0x40:
+        r.u32();
+        break;
+      case 0x0e: // br_table
+        for (let n = r.u32(); n >= 0; n--) r.u32();
+        break;
+      case 0x11: case 0x13: // call_indirect, return_call_indirect
+        r.u32(), r.u32();
+        break;
+      case 0x1c: // select t*
+        for (let n = r.u32(); n > 0; n--) skipValType(r);
+        break;
+      case 0x1f: // try_table
+        skipBlockType(r);
+        for (let n = r.u32(); n > 0; n--) {
+          const kind = r.byte();
+          if (kind < 2) r.u32();
+          r.u32();
+        }
+        break;
+      case 0x41: case 0x42: case 0xd0: // i32.const, i64.const, ref.null
+        r.leb();
+        break;
+      case 0x43:
+        r.skip(4);
+        break;
+      case 0x44:
+        r.skip(8);
+        break;
+      case 0xfc:
+        misc(r);
+        break;
+      case 0xfd:
+        simd(r);
+        break;
+      case 0xfe:
+        atomic(r);
+        break;
+      default:
+        if (op >= 0x28 && op <= 0x3e) skipMemarg(r);
+        else if (op >= 0x45 && op <= 0xc4) break;
+        else throw new Unsupported(`opcode 0x${op.toString(16)} at byte ${opAt}`);
+    }
+  }
+  if (constExpr) throw new RangeError(`constant expression without its end at byte ${r.at}`);
+  flush(r.at);
+}
+
+function misc(r: In): void {
+  const sub = r.u32();
+  if (sub <= 7) return; // saturating truncations
+  if (sub === 8 || sub === 10 || sub === 12 || sub === 14) r.u32(), r.u32();
+  else if (sub === 9 || sub === 11 || sub === 13 || (sub >= 15 && sub <= 17)) r.u32();
+  else throw new Unsupported(`opcode 0xfc ${sub} at byte ${r.at}`);
+}
+
+function simd(r: In): void {
+  const sub = r.u32();
+  if (sub <= 11 || sub === 92 || sub === 93) skipMemarg(r);
+  else if (sub === 12 || sub === 13) r.skip(16);
+  else if (sub >= 21 && sub <= 34) r.skip(1);
+  else if (sub >= 84 && sub <= 91) skipMemarg(r), r.skip(1);
+  else if (sub > 0x113) throw new Unsupported(`opcode 0xfd ${sub} at byte ${r.at}`);
+}
+
+function atomic(r: In): void {
+  const sub = r.u32();
+  if (sub === 3) r.skip(1); // atomic.fence
+  else if (sub <= 2 || (sub >= 0x10 && sub <= 0x4e)) skipMemarg(r);
+  else throw new Unsupported(`opcode 0xfe ${sub} at byte ${r.at}`);
+}
+
+/** The check: count down the global; at zero, ask the import for the next countdown. */
+function checkCode(global: number, func: number): Uint8Array {
+  const o = new Out(24);
+  o.byte(0x23), o.u32(global); // global.get
+  o.byte(0x45); //                 i32.eqz
+  o.byte(0x04), o.byte(0x40); //   if (empty)
+  o.byte(0x10), o.u32(func); //      call preempt
+  o.byte(0x24), o.u32(global); //    global.set
+  o.byte(0x0b); //                 end
+  o.byte(0x23), o.u32(global); // global.get
+  o.byte(0x41), o.byte(0x01); //   i32.const 1
+  o.byte(0x6b); //                 i32.sub
+  o.byte(0x24), o.u32(global); // global.set
+  return o.result;
+}
+
+interface Section {
+  id: number;
+  start: number;
+  body: number;
+  end: number;
+}
+
+function sectionsOf(bytes: Uint8Array): Section[] {
+  const out: Section[] = [];
+  const r = new In(bytes, 8, bytes.length);
+  while (r.at < bytes.length) {
+    const start = r.at, id = r.byte(), size = r.u32(), body = r.at;
+    if (body + size > bytes.length) throw new RangeError(`section ${id} at byte ${start} runs past the end`);
+    out.push({ id, start, body, end: body + size });
+    r.at = body + size;
+  }
+  return out;
+}
+
+function isNameSection(bytes: Uint8Array, s: Section): boolean {
+  const r = new In(bytes, s.body, s.end);
+  const n = r.u32();
+  return n === 4 && String.fromCharCode(...bytes.subarray(r.at, r.at + 4)) === "name";
+}
+
+/**
+ * The module with preemption points, or undefined when it is left as it is: it has no
+ * code, uses what the rewrite does not handle, or is malformed (the compiler will say
+ * where). Deterministic: the same bytes give the same module.
+ */
+export function instrumentPreempt(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    return rewrite(bytes);
+  } catch (err) {
+    if (err instanceof Unsupported || err instanceof RangeError) return undefined;
+    throw err;
+  }
+}
+
+function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
+  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d || bytes[4] !== 1) return undefined;
+  const sections = sectionsOf(bytes);
+  const find = (id: number) => sections.find((s) => s.id === id);
+  if (!find(10)) return undefined;
+
+  // Types: count them (only plain function types are handled), and add `[] -> [i32]`.
+  let types = 0;
+  const typeSec = find(1);
+  const typeOut = new Out(64);
+  if (typeSec) {
+    const r = new In(bytes, typeSec.body, typeSec.end);
+    types = r.u32();
+    const from = r.at;
+    for (let n = 0; n < types; n++) {
+      const form = r.byte();
+      if (form !== 0x60) throw new Unsupported(`type form 0x${form.toString(16)}`);
+      for (let k = r.u32(); k > 0; k--) skipValType(r);
+      for (let k = r.u32(); k > 0; k--) skipValType(r);
+    }
+    typeOut.u32(types + 1);
+    typeOut.bytes(bytes.subarray(from, r.at));
+  } else typeOut.u32(1);
+  typeOut.byte(0x60), typeOut.byte(0), typeOut.byte(1), typeOut.byte(0x7f);
+
+  // Imports: count the functions and globals imported, and add the preempt import.
+  let funcImports = 0, globalImports = 0, importCount = 0;
+  const importSec = find(2);
+  const importOut = new Out(256);
+  let importFrom = 0, importTo = 0;
+  if (importSec) {
+    const r = new In(bytes, importSec.body, importSec.end);
+    importCount = r.u32();
+    importFrom = r.at;
+    for (let n = 0; n < importCount; n++) {
+      r.skip(r.u32()), r.skip(r.u32());
+      const kind = r.byte();
+      if (kind === 0) r.u32(), funcImports++;
+      else if (kind === 1) skipValType(r), skipLimits(r);
+      else if (kind === 2) skipLimits(r);
+      else if (kind === 3) skipValType(r), r.byte(), globalImports++;
+      else if (kind === 4) r.byte(), r.u32();
+      else throw new Unsupported(`import kind ${kind}`);
+    }
+    importTo = r.at;
+  }
+  importOut.u32(importCount + 1);
+  importOut.bytes(bytes.subarray(importFrom, importTo));
+  for (const s of [PREEMPT_IMPORT.module, PREEMPT_IMPORT.name]) {
+    const b = new TextEncoder().encode(s);
+    importOut.u32(b.length), importOut.bytes(b);
+  }
+  importOut.byte(0), importOut.u32(types);
+  const shift: Shift = { from: funcImports };
+  const preemptFunc = funcImports;
+
+  // Globals: renumber ref.func in initializers, append the countdown.
+  const globalSec = find(6);
+  const globalOut = new Out(globalSec ? globalSec.end - globalSec.body + 16 : 16);
+  let globals = 0;
+  {
+    const r = globalSec ? new In(bytes, globalSec.body, globalSec.end) : undefined;
+    const n = r ? r.u32() : 0;
+    globals = n;
+    globalOut.u32(n + 1);
+    for (let i = 0; r && i < n; i++) {
+      const at = r.at;
+      skipValType(r), r.byte();
+      globalOut.bytes(bytes.subarray(at, r.at));
+      instructions(r, globalOut, shift, undefined, true);
+    }
+    globalOut.byte(0x7f), globalOut.byte(1), globalOut.byte(0x41), globalOut.s32(FIRST_FUEL), globalOut.byte(0x0b);
+  }
+  const fuel = globalImports + globals;
+  const check = checkCode(fuel, preemptFunc);
+
+  const rewritten = new Map<number, Out>([[1, typeOut], [2, importOut], [6, globalOut]]);
+  for (const s of sections) {
+    if (s.id === 7) rewritten.set(7, exportsOf(bytes, s, shift, fuel));
+    else if (s.id === 8) {
+      const o = new Out(8), f = new In(bytes, s.body, s.end).u32();
+      o.u32(f >= shift.from ? f + 1 : f);
+      rewritten.set(8, o);
+    } else if (s.id === 9) rewritten.set(9, elementsOf(bytes, s, shift));
+    else if (s.id === 10) rewritten.set(10, codeOf(bytes, s, shift, check));
+  }
+
+  // Reassemble in the spec's order, the new sections where they belong, custom sections where they were.
+  const out = new Out(bytes.length + bytes.length / 8);
+  out.bytes(bytes.subarray(0, 8));
+  const order = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
+  const rank = (id: number) => order.indexOf(id);
+  if (!find(7)) rewritten.set(7, exportsOf(bytes, undefined, shift, fuel));
+  const pending = [1, 2, 6, 7].filter((id) => !find(id));
+  const placeMissing = (before: number) => {
+    while (pending.length && (before < 0 || rank(pending[0]!) < before)) out.framed(pending[0]!, rewritten.get(pending.shift()!)!);
+  };
+  for (const s of sections) {
+    if (s.id === 0) {
+      if (!isNameSection(bytes, s)) out.bytes(bytes.subarray(s.start, s.end));
+      continue;
+    }
+    placeMissing(rank(s.id));
+    const body = rewritten.get(s.id);
+    if (body) out.framed(s.id, body);
+    else out.bytes(bytes.subarray(s.start, s.end));
+  }
+  placeMissing(-1);
+  return out.result.slice();
+}
+
+function exportsOf(bytes: Uint8Array, s: Section | undefined, shift: Shift, fuel: number): Out {
+  const r = new In(bytes, s?.body ?? 0, s?.end ?? 0);
+  const o = new Out(r.end - r.at + 32);
+  const n = s ? r.u32() : 0;
+  o.u32(n + 1);
+  for (let i = 0; i < n; i++) {
+    const at = r.at;
+    r.skip(r.u32());
+    const kind = r.byte();
+    o.bytes(bytes.subarray(at, r.at));
+    const idx = r.u32();
+    o.u32(kind === 0 && idx >= shift.from ? idx + 1 : idx);
+  }
+  const name = new TextEncoder().encode(FUEL_EXPORT);
+  o.u32(name.length), o.bytes(name), o.byte(3), o.u32(fuel);
+  return o;
+}
+
+function elementsOf(bytes: Uint8Array, s: Section, shift: Shift): Out {
+  const r = new In(bytes, s.body, s.end);
+  const o = new Out(s.end - s.body + 16);
+  const n = r.u32();
+  o.u32(n);
+  for (let i = 0; i < n; i++) {
+    const flags = r.u32();
+    o.u32(flags);
+    if (flags > 7) throw new Unsupported(`element segment flags ${flags}`);
+    const copy = (f: () => void) => {
+      const at = r.at;
+      f();
+      o.bytes(bytes.subarray(at, r.at));
+    };
+    if (flags === 2 || flags === 6) copy(() => r.u32()); // table index
+    if ((flags & 1) === 0) instructions(r, o, shift, undefined, true); // offset
+    if (flags & 4) {
+      if (flags & 3) copy(() => skipValType(r)); // reference type
+      const count = r.u32();
+      o.u32(count);
+      for (let k = 0; k < count; k++) instructions(r, o, shift, undefined, true);
+    } else {
+      if (flags & 3) copy(() => r.byte()); // element kind
+      const count = r.u32();
+      o.u32(count);
+      for (let k = 0; k < count; k++) {
+        const f = r.u32();
+        o.u32(f >= shift.from ? f + 1 : f);
+      }
+    }
+  }
+  return o;
+}
+
+function codeOf(bytes: Uint8Array, s: Section, shift: Shift, check: Uint8Array): Out {
+  const r = new In(bytes, s.body, s.end);
+  const o = new Out(Math.ceil((s.end - s.body) * 1.1) + 64);
+  const n = r.u32();
+  o.u32(n);
+  const body = new Out(4096);
+  for (let i = 0; i < n; i++) {
+    const size = r.u32(), end = r.at + size;
+    if (end > s.end) throw new RangeError(`function ${i} at byte ${r.at} runs past its section`);
+    const f = new In(bytes, r.at, end);
+    body.len = 0;
+    const localsAt = f.at;
+    for (let k = f.u32(); k > 0; k--) f.u32(), skipValType(f);
+    body.bytes(bytes.subarray(localsAt, f.at));
+    body.bytes(check); // the function's entry
+    instructions(f, body, shift, check);
+    o.framed(undefined, body);
+    r.at = end;
+  }
+  return o;
+}
