@@ -63,8 +63,8 @@ export function preemptImport(control: Control, suspend: boolean): () => number 
     return (async () => {
       control.meter.idle();
       try {
-        if (control.paused) await held(control);
-        else await macrotask();
+        if (!control.paused) await macrotask();
+        if (control.paused) await held(control); // also when the pause came while it let others run
       } finally {
         control.meter.busy();
       }
