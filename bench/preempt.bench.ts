@@ -1,0 +1,240 @@
+/**
+ * Preemption points (issue 19; src/wasi/_preempt_rewrite.ts, _preempt.ts):
+ * 1. What they cost: CPU-bound programs run inline with and without them, alternating
+ *    in the same process: a tight C loop (`count`, built here with clang: the spin probe's
+ *    loop, made to end), upstream sqlite3 summing a recursive CTE, and the toolbox's sh
+ *    counting in shell arithmetic (calls everywhere: the worst case for checks at function
+ *    entries). Under JSPI the instrumented run also lets the thread go every 5 ms.
+ * 2. Under JSPI (Deno): with 4 `spin` containers on the engine's one thread, 100
+ *    containers started together each running `sleep 1`: how late each wakes (its end
+ *    minus its start minus 1 s), and the API's p99 meanwhile; how long a stop takes to end
+ *    a spinning inline container.
+ * Writes bench/results/preempt.md. Run under Node (`npm run bench -- preempt`: part 1
+ * only, part 2 says why not) and under Deno (`node_modules/.bin/deno run -A bench/preempt.bench.ts`).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { UnionFS, WritableLayer } from "../src/fs/mod.ts";
+import { ModuleCache, runProcess, suspendable } from "../src/wasi/mod.ts";
+import { createEngine, type Engine } from "../src/engine/mod.ts";
+import { createApi } from "../src/api/mod.ts";
+import { MemoryStore } from "../src/store/mod.ts";
+
+const ROUNDS = Number(process.env.PREEMPT_ROUNDS ?? 7);
+// deno-lint-ignore no-explicit-any
+const deno = (globalThis as any).Deno;
+const runtime = deno ? `Deno ${deno.version.deno}` : `Node ${process.version}`;
+const dist = new URL("../wasm/dist/", import.meta.url);
+const samples = new URL("../rootfs-samples/", import.meta.url);
+
+/** The spin probe's loop with an end: `count N` adds 1 to a volatile N times. */
+const COUNT_C = `int main(int argc, char **argv) {
+  unsigned long n = 0, i = 0, to = 0;
+  for (char *p = argv[1]; *p; p++) to = to * 10 + (*p - '0');
+  volatile unsigned long v = 0;
+  for (; i < to; i++) v++;
+  n = v;
+  return n == to ? 0 : 1;
+}
+`;
+
+function buildCount(): Uint8Array | string {
+  const dir = mkdtempSync(join(tmpdir(), "strata-count-"));
+  try {
+    writeFileSync(join(dir, "count.c"), COUNT_C);
+    const r = spawnSync("clang", ["--target=wasm32-wasi", "-O2", "-o", join(dir, "count.wasm"), join(dir, "count.c")], { encoding: "utf8" });
+    if (r.error || r.status !== 0) return `clang could not build it (${r.error?.message ?? r.stderr.trim().split("\n")[0]})`;
+    return new Uint8Array(readFileSync(join(dir, "count.wasm")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function rootfs(count?: Uint8Array): UnionFS {
+  const fs = new UnionFS({ lowers: [], upper: new WritableLayer() });
+  fs.mkdir("/bin");
+  fs.writeFile("/bin/sh", new Uint8Array(readFileSync(new URL("toolbox.wasm", dist))));
+  fs.writeFile("/bin/sqlite3", new Uint8Array(readFileSync(new URL("sqlite3.wasm", dist))));
+  if (count) fs.writeFile("/bin/count", count);
+  return fs;
+}
+
+interface Work {
+  name: string;
+  cmd: string[];
+}
+
+async function once(fs: UnionFS, modules: ModuleCache, cmd: string[]): Promise<number> {
+  let out = "";
+  const stdout = { write: (c: Uint8Array) => void (out += new TextDecoder().decode(c)) };
+  const t0 = performance.now();
+  const r = await runProcess({ cmd }, { rootfs: fs, modules, stdout, stderr: stdout }).done;
+  const ms = performance.now() - t0;
+  if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")}: exit ${r.exitCode}: ${out}`);
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[], d = 0) => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
+
+async function cost(): Promise<string[]> {
+  const count = buildCount();
+  const works: Work[] = [
+    ...(typeof count === "string" ? [] : [{ name: "`count 2000000000` (a tight C loop)", cmd: ["count", "2000000000"] }]),
+    { name: "sqlite3: `WITH RECURSIVE` sum of 1..1,000,000", cmd: ["sqlite3", ":memory:", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<1000000) SELECT sum(x) FROM c;"] },
+    { name: "sh: `i=$((i+1))` 20,000 times", cmd: ["sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"] },
+  ];
+  const fs = rootfs(typeof count === "string" ? undefined : count);
+  const plain = new ModuleCache({ preempt: false }), points = new ModuleCache();
+  const rows: string[] = [];
+  for (const w of works) {
+    await once(fs, plain, w.cmd), await once(fs, points, w.cmd); // compile, warm up
+    const a: number[] = [], b: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      a.push(await once(fs, plain, w.cmd));
+      b.push(await once(fs, points, w.cmd));
+    }
+    const ratios = a.map((x, i) => b[i]! / x);
+    console.log(`${w.name}: without ${median(a).toFixed(0)} ms, with ${median(b).toFixed(0)} ms`);
+    rows.push(`| ${w.name} | ${median(a).toFixed(0)} ms (${spread(a)}) | ${median(b).toFixed(0)} ms (${spread(b)}) | ${median(ratios).toFixed(2)}× (${spread(ratios, 2)}) |`);
+  }
+  if (typeof count === "string") rows.push(`| \`count\`: skipped, ${count} | | | |`);
+  return rows;
+}
+
+async function engineWith(): Promise<Engine> {
+  const engine = await createEngine({ store: new MemoryStore() });
+  for (const n of ["toolbox", "probes"]) await engine.images.load(new Uint8Array(readFileSync(new URL(`${n}.tar`, samples))), { name: `${n}.tar` });
+  return engine;
+}
+
+async function spinning(engine: Engine): Promise<string> {
+  const { Id } = await engine.containers.create({ Image: "probes", Cmd: ["spin"] });
+  await engine.containers.start(Id);
+  return Id;
+}
+
+/**
+ * 4 spinners, 100 sleepers started together: how late each wakes (its State.FinishedAt
+ * minus StartedAt minus 1 s: from its program's start to its end), the API's p99 meanwhile.
+ * The API is measured once all have started, until they wake. A request is timed from a timer's firing (as a request arriving on a socket would wait
+ * for the thread) to its answer, so the wait for a spinner's slice is in it.
+ */
+async function crowd(engine: Engine): Promise<{ lateP50: number; lateMax: number; pingP99: number; inspectP99: number }> {
+  const spinners = [];
+  for (let i = 0; i < 4; i++) spinners.push(await spinning(engine));
+  const app = createApi(engine);
+  const ids: string[] = [];
+  for (let i = 0; i < 100; i++) ids.push((await engine.containers.create({ Image: "toolbox", Cmd: ["sleep", "1"] })).Id);
+  const t0 = performance.now();
+  await Promise.all(ids.map((id) => engine.containers.start(id)));
+  const ended = Promise.all(ids.map((id) => engine.containers.wait(id)));
+  const ping: number[] = [], inspect: number[] = [];
+  const deadline = t0 + 950;
+  for (let i = 0; performance.now() < deadline; i++) {
+    for (const [list, path] of [[ping, "/_ping"], [inspect, `/containers/${ids[i % 100]}/json`]] as const) {
+      const t = performance.now();
+      await new Promise((r) => setTimeout(r, 0));
+      const res = await app.request(path);
+      await res.arrayBuffer();
+      list.push(performance.now() - t);
+    }
+  }
+  await ended;
+  const late: number[] = [];
+  for (const id of ids) {
+    const s = (await engine.containers.inspect(id)).State;
+    late.push(Date.parse(s.FinishedAt) - Date.parse(s.StartedAt) - 1000);
+  }
+  for (const s of spinners) await engine.containers.kill(s);
+  for (const id of [...ids, ...spinners]) await engine.containers.remove(id);
+  const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)]!;
+  return { lateP50: median(late), lateMax: Math.max(...late), pingP99: p99(ping), inspectP99: p99(inspect) };
+}
+
+/** 1,000 containers started together, each `sh -c 'sleep 1; echo done'`: from the first start until all have ended. */
+async function thousand(engine: Engine): Promise<number> {
+  const ids: string[] = [];
+  for (let i = 0; i < 1000; i++) ids.push((await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "sleep 1; echo done"] })).Id);
+  const t0 = performance.now();
+  await Promise.all(ids.map(async (id) => {
+    await engine.containers.start(id);
+    const { StatusCode } = await engine.containers.wait(id);
+    if (StatusCode !== 0) throw new Error(`a sleeper exited ${StatusCode}`);
+  }));
+  const ms = performance.now() - t0;
+  for (const id of ids) await engine.containers.remove(id);
+  return ms;
+}
+
+async function stopLatency(engine: Engine): Promise<number> {
+  const id = await spinning(engine);
+  await new Promise((r) => setTimeout(r, 50));
+  const t0 = performance.now();
+  await engine.containers.stop(id, 60);
+  const ms = performance.now() - t0;
+  const code = (await engine.containers.inspect(id)).State.ExitCode;
+  if (code !== 143) throw new Error(`the stopped spinner exited ${code}`);
+  await engine.containers.remove(id);
+  return ms;
+}
+
+async function shared(): Promise<string> {
+  if (!suspendable) return `Part 2 needs JSPI; ${runtime} has none (it runs under Deno).`;
+  const engine = await engineWith();
+  await crowd(engine); // warm up
+  const runs: Array<Awaited<ReturnType<typeof crowd>>> = [];
+  for (let i = 0; i < Math.max(3, Math.floor(ROUNDS / 2)); i++) {
+    const r = await crowd(engine);
+    console.log(`crowd: late p50 ${r.lateP50.toFixed(1)} ms, max ${r.lateMax.toFixed(1)} ms; p99 _ping ${r.pingP99.toFixed(1)} ms, inspect ${r.inspectP99.toFixed(1)} ms`);
+    runs.push(r);
+  }
+  const stops: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) stops.push(await stopLatency(engine));
+  const thousands: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    thousands.push(await thousand(engine));
+    console.log(`1000 × sh -c 'sleep 1; echo done': ${thousands.at(-1)!.toFixed(0)} ms`);
+  }
+  await engine.close();
+  const col = (k: keyof (typeof runs)[number]) => `${median(runs.map((r) => r[k])).toFixed(1)} ms (${spread(runs.map((r) => r[k]), 1)})`;
+  return `With 4 \`spin\` containers running inline, 100 containers started together, each \`sleep 1\`
+(median of ${runs.length} rounds, range in brackets; the API measured in process with \`app.request\`
+while they sleep, once all have started, each request timed from a \`setTimeout(0)\` before it, so
+that it waits for the thread as a request from a socket would):
+
+| figure | median (range) | target |
+|---|---|---|
+| a sleeper's lateness, median of the 100 (its start to its end, minus 1 s) | ${col("lateP50")} | — |
+| a sleeper's lateness, the latest of the 100 | ${col("lateMax")} | ≤ 50 ms |
+| p99 GET /_ping | ${col("pingP99")} | < 50 ms |
+| p99 GET /containers/{id}/json | ${col("inspectP99")} | < 50 ms |
+| stop of a spinning inline container, until it has ended (143) | ${median(stops).toFixed(1)} ms (${spread(stops, 1)}) | ≤ 100 ms |
+| 1,000 containers started together, each \`sh -c 'sleep 1; echo done'\` (no spinners): the first start until all have ended | ${median(thousands).toFixed(0)} ms (${spread(thousands)}) | ≤ 2000 ms |
+`;
+}
+
+const loadBefore = loadavg()[0]!;
+const rows = await cost();
+const part2 = await shared();
+const loadAfter = loadavg()[0]!;
+const section = deno ? "preempt (Deno, JSPI)" : "preempt (Node)";
+const md = `## ${section}
+
+Preemption points (bench/preempt.bench.ts), ${new Date().toISOString().slice(0, 10)}, ${runtime}, ${cpus().length} cores
+shared with other work (load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after).
+Part 1: each program run inline ${ROUNDS} times with and without the points, alternating, after one
+uncounted run of each (compilation outside the times); the ratio is of each pair. ${suspendable ? "Under JSPI the run with points also lets the thread go every 5 ms." : "Without JSPI the run with points only looks at the process's control words."}
+
+| program | without points | with points | ratio (target ≤ 1.3×) |
+|---|---|---|---|
+${rows.join("\n")}
+
+${part2}
+`;
+writeFileSync(new URL(`results/${deno ? "preempt_deno" : "preempt"}.md`, import.meta.url), md);
+console.log(md);
+process.exit(0);
