@@ -102,6 +102,25 @@ t("stdin inline: a plain attach's streamed body reaches the program (read whole 
 });
 if (!suspendable) console.log("skip: a sleeping container at the edge: this platform has no JSPI (its programs run to their end on the spot)");
 
+(suspendable ? t : t.skip)("a spinning container (no system call) holds no request either: it shares the isolate at its preemption points; stop ends it (143), kill (137) (JSPI)", async () => {
+  for (const name of ["edgespin", "edgespin2"]) {
+    await call(`/containers/create?name=${name}`, post({ Image: "probes", Cmd: ["spin"] }));
+    assert.is((await call(`/containers/${name}/start`, post())).status, 204);
+  }
+  assert.is(await (await call("/_ping")).text(), "OK");
+  await call("/containers/create?name=edgeother2", post({ Image: "toolbox", Cmd: ["sh", "-c", "sleep 0.2; exit 7"] }));
+  const wait = call("/containers/edgeother2/wait?condition=next-exit", post());
+  assert.is((await call("/containers/edgeother2/start", post())).status, 204);
+  assert.equal(await (await wait).json(), { StatusCode: 7, Error: null });
+  assert.is((await call("/containers/edgespin/pause", post())).status, 204);
+  assert.is((await (await call("/containers/edgespin/json")).json() as { State: { Status: string } }).State.Status, "paused");
+  assert.is((await call("/containers/edgespin/unpause", post())).status, 204);
+  assert.is((await call("/containers/edgespin/stop?t=60", post())).status, 204);
+  assert.is((await call("/containers/edgespin2/kill", post())).status, 204);
+  assert.equal(await (await call("/containers/edgespin/wait", post())).json(), { StatusCode: 143, Error: null });
+  assert.equal(await (await call("/containers/edgespin2/wait", post())).json(), { StatusCode: 137, Error: null });
+});
+
 t("attach with Upgrade: tcp answers a clear 501; bind mounts are refused", async () => {
   await call("/containers/create?name=edge2", post({ Image: "toolbox", Cmd: ["true"] }));
   // fetch() refuses Upgrade headers, so this one goes through node:http as the docker CLI sends it.
