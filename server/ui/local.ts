@@ -4,13 +4,16 @@
  * static files beside the page (`samples/index.json` lists them; server/ui/build.ts puts
  * them there). Where the page is cross-origin isolated (COOP/COEP, so SharedArrayBuffer
  * exists) programs run in web Workers (`worker.js`); elsewhere inline in the page's
- * thread, which a program holds while it computes: there each process is ended after
- * INLINE_TIMEOUT_MS (137, as a kill), so a `sleep 1000` cannot hold the tab for good.
+ * thread. Where the browser has JSPI, an inline program suspends in its waits and lets
+ * the tab go at its preemption points (src/wasi/_preempt.ts), as the engine's own thread
+ * does on a server; without it a program holds the tab while it computes or sleeps, so
+ * there each process is ended after INLINE_TIMEOUT_MS (137, as a kill): a `sleep 1000`
+ * or a loop cannot hold the tab for good.
  */
 import { createApi } from "../../src/api/mod.ts";
 import { createEngine } from "../../src/engine/mod.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
-import { webWorkerHost } from "../../src/wasi/mod.ts";
+import { suspendable, webWorkerHost } from "../../src/wasi/mod.ts";
 import type { ApiFetch } from "./client.ts";
 
 /** How long an inline process may run in a page that is not cross-origin isolated. */
@@ -21,7 +24,7 @@ export async function localFetch(base: URL, progress: (line: string) => void = (
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const engine = await createEngine({
     store: new MemoryStore(),
-    ...(isolated ? { workerHost: webWorkerHost(new URL("worker.js", base)) } : { limits: { timeoutMs: INLINE_TIMEOUT_MS } }),
+    ...(isolated ? { workerHost: webWorkerHost(new URL("worker.js", base)) } : suspendable ? {} : { limits: { timeoutMs: INLINE_TIMEOUT_MS } }),
   });
   const names = (await (await fetch(new URL("samples/index.json", base))).json()) as string[];
   for (const name of names) {

@@ -36,8 +36,13 @@ async function boot(): Promise<void> {
     status.textContent = "starting the engine in this page…";
     const { localFetch } = await import("./local.ts");
     fetcher = await localFetch(new URL(".", location.href), (line) => (status.textContent = line));
-    status.textContent = `engine in this page (${crossOriginIsolated ? "workers" : "inline"})`;
-    if (!crossOriginIsolated) status.title = "programs run on this page's thread and hold it while they compute; each is ended after 30 s";
+    const jspi = typeof (WebAssembly as { Suspending?: unknown }).Suspending === "function";
+    status.textContent = `engine in this page (${crossOriginIsolated ? "workers" : jspi ? "inline, suspendable" : "inline"})`;
+    if (!crossOriginIsolated) {
+      status.title = jspi
+        ? "programs run on this page's thread and let it go while they wait and every few milliseconds while they compute"
+        : "programs run on this page's thread and hold it while they compute; each is ended after 30 s";
+    }
   }
   document.body.dataset.mode = mode;
   const ui: Ui = { client: new Client(fetcher, sessionStorage.getItem("strata-token") ?? undefined), files: null!, selected: null, containers: [], logs: null, terminal: null };

@@ -157,7 +157,7 @@ if (!chromium) {
     assert.not.ok(names.includes("snap-browser:v1"), "the in-page engine is the page's own");
   });
 
-  t("in the page without workers, a sleeping container frees the tab (JSPI): another runs meanwhile, and stop ends the sleeper with 143", async () => {
+  t("in the page without workers, a sleeping or spinning container frees the tab (JSPI): another runs meanwhile, and stop ends each with 143", async () => {
     const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     try {
       await page.goto(`http://127.0.0.1:${staticPort}/`);
@@ -165,8 +165,8 @@ if (!chromium) {
       if (!(await page.evaluate(() => typeof (WebAssembly as unknown as { Suspending?: unknown }).Suspending === "function"))) {
         return console.log("skip: this chromium has no JSPI (WebAssembly.Suspending): inline programs cannot suspend in its tabs");
       }
-      const run = async (name: string, cmd: string) => {
-        await page.fill("[data-testid=run-image]", "toolbox");
+      const run = async (name: string, cmd: string, image = "toolbox") => {
+        await page.fill("[data-testid=run-image]", image);
         await page.fill("[data-testid=run-cmd]", cmd);
         await page.fill("[data-testid=run-env]", "");
         await page.fill("[data-testid=run-name]", name);
@@ -183,6 +183,15 @@ if (!chromium) {
       await page.click("[data-testid=stop]");
       await page.waitForSelector('[data-container="sleeper"].exited', { timeout: 30_000 });
       assert.match((await page.getAttribute('[data-container="sleeper"]', "title")) ?? "", /Exited \(143\)/);
+      // A program that makes no system call lets the tab go at its preemption points, and a stop reaches it.
+      await run("spinner", "spin", "probes");
+      await page.waitForSelector('[data-container="spinner"].running', { timeout: 30_000 });
+      await run("third", "echo while the spinner spins");
+      await page.waitForSelector('[data-container="third"].exited', { timeout: 30_000 });
+      await page.click('[data-container="spinner"]');
+      await page.click("[data-testid=stop]");
+      await page.waitForSelector('[data-container="spinner"].exited', { timeout: 30_000 });
+      assert.match((await page.getAttribute('[data-container="spinner"]', "title")) ?? "", /Exited \(143\)/);
     } finally {
       await page.close();
     }
