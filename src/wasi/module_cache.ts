@@ -21,6 +21,8 @@ import { instrumentPreempt } from "./_preempt_rewrite.ts";
 
 /** The key suffix of a module whose memory was turned into an import (`importMemory`). */
 const TURNED = "#memory";
+/** The key suffix of a module compiled without preemption points (`{ preempt: false }`). */
+const PLAIN = "#plain";
 
 /** A synchronous SHA-256 as "sha256:<hex>" (the platform's, where there is one: node:crypto). */
 export type Sha256Sync = (bytes: Uint8Array) => string;
@@ -122,7 +124,9 @@ export class ModuleCache implements ModuleCacheLike {
   load(bytes: Uint8Array, opts: { sha256?: Sha256Sync; cap?: boolean }): CachedModule | Refusal;
   load(bytes: Uint8Array, opts: { sha256?: Sha256Sync; cap?: boolean; compile: false }): CachedModule | Uncompiled | Refusal;
   load(bytes: Uint8Array, opts: { sha256?: Sha256Sync; cap?: boolean; compile?: boolean } = {}): CachedModule | Uncompiled | Refusal {
-    const id = fileIdentity(bytes, opts.sha256);
+    const file = fileIdentity(bytes, opts.sha256);
+    // A module without points is another module: a worker keeps both apart by key.
+    const id = this.preempt ? file : `${file}${PLAIN}`;
     const held = this.#held(id, opts.cap);
     if (held) return held;
     let info: ModuleInfo;
@@ -136,7 +140,7 @@ export class ModuleCache implements ModuleCacheLike {
     if (refused) return { refused };
     const pages = info.memory?.initial ?? 0, defined = !!info.memory && !info.memory.imported;
     const cwdSlot = libcCwdSlot(info);
-    const precompiled = this.#precompiledFor(id, bytes, opts.sha256);
+    const precompiled = this.#precompiledFor(file, bytes, opts.sha256);
     if (precompiled) return this.#keep({ module: precompiled, key: id, memory: defined ? undefined : info.memory, pages, capped: false, final: true, cwdSlot });
     // A 64-bit or second memory cannot be turned: its cap is checked at system calls.
     const turned = opts.cap && defined ? importMemory(bytes) : undefined;

@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
-import { closeWorkers, MemVfs, runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
+import { closeWorkers, MemVfs, ModuleCache, runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
 import { fixture, unionWithFixtures, textSink, watchUncaught } from "./_helpers.ts";
@@ -99,9 +99,17 @@ workers("stop wakes a sleeping program at once", async () => {
   assert.ok(Date.now() - t < 2500, "woken, not killed after the 5 s grace");
 });
 
-workers("stop kills after the grace period when the program makes no system call", async () => {
+workers("a stop ends a program that makes no system call at its next preemption point (143)", async () => {
   const stdout = textSink();
   const h = runProcess({ cmd: ["spin"] }, { rootfs: unionWithFixtures(), workerHost, stdout });
+  await stdout.until("spinning");
+  const r = await h.stop({ graceMs: 60_000 });
+  assert.equal([r.exitCode, r.reason], [143, "stop"]);
+});
+
+workers("stop kills after the grace period a program that has no preemption points and makes no system call", async () => {
+  const stdout = textSink();
+  const h = runProcess({ cmd: ["spin"] }, { rootfs: unionWithFixtures(), workerHost, stdout, modules: new ModuleCache({ preempt: false }) });
   await stdout.until("spinning");
   const r = await h.stop({ graceMs: 100 });
   assert.equal([r.exitCode, r.reason], [137, "kill"]);
