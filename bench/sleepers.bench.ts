@@ -97,7 +97,9 @@ if (args[0] === "--child") await child(args[1]!, Number(args[2]));
 
 function rounds(mode: string, n: number): Rounds {
   const self = fileURLToPath(import.meta.url);
-  const cmd = deno ? [deno.execPath(), "run", "-A", "--v8-flags=--expose-gc", self] : [process.execPath, "--expose-gc", "--import", "tsx", self];
+  // SLEEPERS_V8_FLAGS: more V8 flags for the rounds (e.g. --no-wasm-trap-handler), comma-separated.
+  const more = process.env.SLEEPERS_V8_FLAGS ? `,${process.env.SLEEPERS_V8_FLAGS}` : "";
+  const cmd = deno ? [deno.execPath(), "run", "-A", `--v8-flags=--expose-gc${more}`, self] : [process.execPath, "--expose-gc", ...(more ? more.slice(1).split(",") : []), "--import", "tsx", self];
   const out: Rounds = [];
   for (let i = 0; i < ROUNDS; i++) {
     const r = spawnSync(cmd[0]!, [...cmd.slice(1), "--child", mode, String(n)], { encoding: "utf8", maxBuffer: 1 << 26 });

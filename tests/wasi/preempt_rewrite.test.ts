@@ -148,4 +148,14 @@ t("a module with no type, import or global section gets them, in the spec's orde
   assert.equal(WebAssembly.Module.exports(made).map((e) => e.name), [FUEL_EXPORT], "type, import, global and export sections are made where there were none");
 });
 
+t("a function using what the rewrite does not decode (a GC-proposal instruction) leaves the whole module as it was", () => {
+  const m = new Uint8Array([
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, vec([[0x60, 0, 0]])),
+    ...section(3, vec([[0], [0]])),
+    ...section(10, vec([body([], [0x03, 0x40, 0x0b, 0x0b]), body([], [0xfb, 0x1a, 0x0b])])),
+  ]);
+  assert.is(instrumentPreempt(m), undefined);
+});
+
 t.run();
