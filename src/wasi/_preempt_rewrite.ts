@@ -51,9 +51,22 @@ class Out {
     this.buf[this.len++] = b;
   }
   bytes(b: Uint8Array): void {
-    this.#room(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
+    this.copy(b, 0, b.length);
+  }
+  /** `src[from..to)`, without a subarray for the short spans between two edits. */
+  copy(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    this.#room(n);
+    if (n < 48) {
+      const buf = this.buf;
+      let len = this.len;
+      for (let i = from; i < to; i++) buf[len++] = src[i]!;
+      this.len = len;
+    } else {
+      this.buf.set(src.subarray(from, to), this.len);
+      this.len += n;
+    }
   }
   u32(v: number): void {
     do {
@@ -139,90 +152,141 @@ interface Shift {
   from: number;
 }
 
+/** What follows an opcode (the table below): how the scan skips or rewrites it. */
+const NONE = 0, LEB = 1, LEB2 = 2, MEMARG = 3, BLOCK = 4, LOOP = 5, FUNC = 6, BR_TABLE = 7, SELECT_T = 8, TRY_TABLE = 9,
+  F32 = 10, F64 = 11, MISC = 12, SIMD = 13, ATOMIC = 14, END = 15, UNSUPPORTED = 255;
+
+/** The immediates of each one-byte opcode (WebAssembly core spec §5.4 and the proposals named above). */
+const IMMEDIATES: Uint8Array = (() => {
+  const t = new Uint8Array(256).fill(UNSUPPORTED);
+  const set = (kind: number, ...ops: number[]) => ops.forEach((op) => (t[op] = kind));
+  set(NONE, 0x00, 0x01, 0x05, 0x0a, 0x0f, 0x19, 0x1a, 0x1b, 0xd1, 0xd3, 0xd5);
+  for (let op = 0x45; op <= 0xc4; op++) t[op] = NONE; // numeric
+  set(LEB, 0x07, 0x08, 0x09, 0x18, 0x0c, 0x0d, 0x14, 0x15, 0xd4, 0xd6, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x3f, 0x40, 0x41, 0x42, 0xd0);
+  set(LEB2, 0x11, 0x13);
+  for (let op = 0x28; op <= 0x3e; op++) t[op] = MEMARG;
+  set(BLOCK, 0x02, 0x04, 0x06);
+  set(LOOP, 0x03);
+  set(FUNC, 0x10, 0x12, 0xd2);
+  set(BR_TABLE, 0x0e);
+  set(SELECT_T, 0x1c);
+  set(TRY_TABLE, 0x1f);
+  set(F32, 0x43);
+  set(F64, 0x44);
+  set(MISC, 0xfc);
+  set(SIMD, 0xfd);
+  set(ATOMIC, 0xfe);
+  set(END, 0x0b);
+  return t;
+})();
+
 /**
  * Copy the instructions from `r.at` to `r.end` (a function body's code, or up to the end of
  * a constant expression when `constExpr`), renumbering function references, and with
- * `check` after each loop's block type. Returns the position after what was read.
+ * `check` after each loop's block type. One tight loop over a table of immediates: it
+ * runs cold in a fresh process (the daemonless CLI), where every bytecode counts.
  */
 function instructions(r: In, out: Out, shift: Shift, check?: Uint8Array, constExpr = false): void {
-  let copied = r.at;
-  const flush = (upTo: number) => {
-    if (upTo > copied) out.bytes(r.b.subarray(copied, upTo));
-    copied = upTo;
-  };
-  const funcRef = (opAt: number) => {
-    const f = r.u32();
-    if (f < shift.from) return;
-    flush(opAt + 1);
-    out.u32(f + 1);
-    copied = r.at;
-  };
-  while (r.at < r.end) {
-    const opAt = r.at;
-    const op = r.byte();
-    switch (op) {
-      case 0x03: // loop
-        skipBlockType(r);
-        if (check) flush(r.at), out.bytes(check);
+  const b = r.b, end = r.end;
+  let p = r.at, copied = p;
+  while (p < end) {
+    const opAt = p;
+    const op = b[p++]!;
+    const kind = IMMEDIATES[op]!;
+    if (kind === NONE) continue;
+    if (kind === LEB) {
+      while (b[p++]! & 0x80);
+      continue;
+    }
+    switch (kind) {
+      case MEMARG: {
+        let align = 0, shiftBits = 0, c: number;
+        do {
+          c = b[p++]!;
+          align |= (c & 0x7f) << shiftBits;
+          shiftBits += 7;
+        } while (c & 0x80 && shiftBits < 35);
+        if (align & 0x40) while (b[p++]! & 0x80); // a memory index (multi-memory)
+        while (b[p++]! & 0x80); // the offset
         break;
-      case 0x02: case 0x04: case 0x06: // block, if, try
-        skipBlockType(r);
+      }
+      case LEB2:
+        while (b[p++]! & 0x80);
+        while (b[p++]! & 0x80);
         break;
-      case 0x10: case 0x12: case 0xd2: // call, return_call, ref.func
-        funcRef(opAt);
-        break;
-      case 0x0b:
-        if (constExpr) return flush(r.at);
-        break;
-      case 0x00: case 0x01: case 0x05: case 0x0a: case 0x0f: case 0x19: case 0x1a: case 0x1b: case 0xd1: case 0xd3: case 0xd5:
-        break;
-      case 0x07: case 0x08: case 0x09: case 0x18: case 0x0c: case 0x0d: case 0x14: case 0x15: case 0xd4: case 0xd6:
-      case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: case 0x3f: case 0x40:
-        r.u32();
-        break;
-      case 0x0e: // br_table
-        for (let n = r.u32(); n >= 0; n--) r.u32();
-        break;
-      case 0x11: case 0x13: // call_indirect, return_call_indirect
-        r.u32(), r.u32();
-        break;
-      case 0x1c: // select t*
-        for (let n = r.u32(); n > 0; n--) skipValType(r);
-        break;
-      case 0x1f: // try_table
-        skipBlockType(r);
-        for (let n = r.u32(); n > 0; n--) {
-          const kind = r.byte();
-          if (kind < 2) r.u32();
-          r.u32();
+      case BLOCK:
+      case LOOP: {
+        const first = b[p]!;
+        while (b[p++]! & 0x80);
+        if (first === 0x63 || first === 0x64) while (b[p++]! & 0x80);
+        if (kind === LOOP && check) {
+          out.copy(b, copied, p);
+          out.copy(check, 0, check.length);
+          copied = p;
         }
         break;
-      case 0x41: case 0x42: case 0xd0: // i32.const, i64.const, ref.null
-        r.leb();
+      }
+      case FUNC: {
+        r.at = p;
+        const f = r.u32();
+        p = r.at;
+        if (f >= shift.from) {
+          out.copy(b, copied, opAt + 1);
+          out.u32(f + 1);
+          copied = p;
+        }
         break;
-      case 0x43:
-        r.skip(4);
+      }
+      case END:
+        if (constExpr) {
+          out.copy(b, copied, p);
+          r.at = p;
+          return;
+        }
         break;
-      case 0x44:
-        r.skip(8);
+      case F32:
+        p += 4;
         break;
-      case 0xfc:
-        misc(r);
-        break;
-      case 0xfd:
-        simd(r);
-        break;
-      case 0xfe:
-        atomic(r);
+      case F64:
+        p += 8;
         break;
       default:
-        if (op >= 0x28 && op <= 0x3e) skipMemarg(r);
-        else if (op >= 0x45 && op <= 0xc4) break;
-        else throw new Unsupported(`opcode 0x${op.toString(16)} at byte ${opAt}`);
+        r.at = p;
+        rarer(kind, r, opAt);
+        p = r.at;
     }
   }
-  if (constExpr) throw new RangeError(`constant expression without its end at byte ${r.at}`);
-  flush(r.at);
+  if (p > end) throw new RangeError(`an instruction runs past its end at byte ${end}`);
+  if (constExpr) throw new RangeError(`constant expression without its end at byte ${p}`);
+  out.copy(b, copied, p);
+  r.at = p;
+}
+
+/** The immediates that are seldom met, read with the cursor. */
+function rarer(kind: number, r: In, opAt: number): void {
+  switch (kind) {
+    case BR_TABLE:
+      for (let n = r.u32(); n >= 0; n--) r.u32();
+      return;
+    case SELECT_T:
+      for (let n = r.u32(); n > 0; n--) skipValType(r);
+      return;
+    case TRY_TABLE:
+      skipBlockType(r);
+      for (let n = r.u32(); n > 0; n--) {
+        if (r.byte() < 2) r.u32();
+        r.u32();
+      }
+      return;
+    case MISC:
+      return misc(r);
+    case SIMD:
+      return simd(r);
+    case ATOMIC:
+      return atomic(r);
+    default:
+      throw new Unsupported(`opcode 0x${r.b[opAt]!.toString(16)} at byte ${opAt}`);
+  }
 }
 
 function misc(r: In): void {
