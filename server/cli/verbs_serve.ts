@@ -22,6 +22,7 @@ export const serve: Verb = {
     { long: "load-memory", type: "string", desc: "Memory budget shared by loads in progress (e.g. 8g; default 2g)" },
     { long: "insecure-registry", type: "list", desc: "Reach this registry (host, host:port or CIDR) over plain HTTP; loopback ones always are" },
     { long: "no-samples", type: "bool", desc: "Do not load the sample images at start" },
+    { long: "processes", type: "string", desc: "Where programs run: workers (a thread each) or inline (the server's thread; suspendable where the runtime has JSPI; or STRATA_WORKERS=0); default workers" },
     { long: "idle-exit", type: "int", desc: "Exit after this many seconds with no running container (0: never)", default: "0" },
   ],
   async run(ctx, p) {
@@ -33,6 +34,7 @@ export const serve: Verb = {
       allowOrigins: _list(flag.list(p, "allow-origin"), ctx.io.env["STRATA_ALLOW_ORIGINS"]),
       allowHosts: _list(flag.list(p, "allow-host"), ctx.io.env["STRATA_ALLOW_HOSTS"]),
       maxLayerBytes: _size(p, "max-layer-size"), loadMemoryBytes: _size(p, "load-memory"), insecureRegistries: flag.list(p, "insecure-registry"),
+      processes: _processes(flag.str(p, "processes"), ctx.io.env["STRATA_WORKERS"]),
     });
     await ctx.io.err(`strata: serving the Docker Engine API on ${server.url} (export DOCKER_HOST=${server.url})\n`);
     await new Promise<void>((done) => {
@@ -59,6 +61,13 @@ function _size(p: Parameters<typeof flag.str>[0], name: string): number | undefi
   } catch (err) {
     throw new CliError((err as Error).message, 125);
   }
+}
+
+/** --processes, else STRATA_WORKERS=0 for inline. Errors: another value (125). */
+function _processes(given: string | undefined, env: string | undefined): "inline" | "workers" {
+  if (given === undefined) return env === "0" ? "inline" : "workers";
+  if (given !== "inline" && given !== "workers") throw new CliError(`invalid value for --processes: ${JSON.stringify(given)} (inline or workers)`, 125);
+  return given;
 }
 
 function _list(given: string[], env: string | undefined): string[] | undefined {

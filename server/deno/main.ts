@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createApi } from "../../src/api/mod.ts";
 import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore, type Store } from "../../src/store/mod.ts";
-import { runtimeHost } from "../platform/mod.ts";
+import { serverHost } from "../platform/mod.ts";
 import { defaultHome, DiskStore } from "../store/mod.ts";
 import { parseServeArgs } from "../node/args.ts";
 import { uiFiles } from "../ui/mod.ts";
@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   if (o.socket) throw new Error("--socket is not supported by the Deno server yet; use the Node server (npm start)");
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes, registry: { insecureRegistries: o.insecureRegistries } });
+  const { note, ...hosts } = serverHost(o.processes);
+  if (note) console.error(note);
+  const engine = await createEngine({ store, ...hosts, maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes, registry: { insecureRegistries: o.insecureRegistries } });
   await loadSamples(engine);
   const app = createApi(engine, {
     token: o.token, root: home, hijackUnavailable: NO_HIJACK,

@@ -16,9 +16,16 @@ interface ServeArgs {
   loadMemoryBytes?: number;
   /** --insecure-registry (repeated or comma-separated): registries reached over plain HTTP besides loopback ones. */
   insecureRegistries?: string[];
+  /**
+   * --processes inline|workers, or STRATA_WORKERS=0 for inline: where containers' programs
+   * run. Workers (the default): a thread each. Inline: on the server's own thread, where
+   * the runtime has JSPI (Deno) suspended while they wait and sharing the thread at their
+   * preemption points, so thousands of sleeping containers cost little (docs/wasi.md).
+   */
+  processes?: "inline" | "workers";
 }
 
-const FLAGS = "--host, --port, --socket, --token, --home, --allow-origin, --allow-host, --max-layer-size, --load-memory, --insecure-registry";
+const FLAGS = "--host, --port, --socket, --token, --home, --allow-origin, --allow-host, --max-layer-size, --load-memory, --insecure-registry, --processes";
 
 /** "512m", "2g", "1048576" → bytes (k, m, g, t binary, as docker's sizes). Errors: anything else. */
 export function sizeValue(flag: string, v: string): number {
@@ -33,8 +40,8 @@ function listValue(v: string | undefined): string[] {
 }
 
 /**
- * Parse the server flags; `env` supplies STRATA_TOKEN, STRATA_HOME, STRATA_ALLOW_ORIGINS
- * and STRATA_ALLOW_HOSTS (flags win). Errors: an unknown flag or a bad port.
+ * Parse the server flags; `env` supplies STRATA_TOKEN, STRATA_HOME, STRATA_ALLOW_ORIGINS,
+ * STRATA_ALLOW_HOSTS and STRATA_WORKERS (flags win). Errors: an unknown flag or a bad port.
  */
 export function parseServeArgs(args: string[], env: Record<string, string | undefined> = {}): ServeArgs {
   const o: ServeArgs = {};
@@ -51,13 +58,18 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     else if (flag === "--max-layer-size") o.maxLayerBytes = sizeValue(flag, value());
     else if (flag === "--load-memory") o.loadMemoryBytes = sizeValue(flag, value());
     else if (flag === "--insecure-registry") (o.insecureRegistries ??= []).push(...listValue(value()));
-    else throw new Error(`unknown flag: ${flag} (flags: ${FLAGS})`);
+    else if (flag === "--processes") {
+      const v = value();
+      if (v !== "inline" && v !== "workers") throw new Error(`invalid value for --processes: ${JSON.stringify(v)} (inline or workers)`);
+      o.processes = v;
+    } else throw new Error(`unknown flag: ${flag} (flags: ${FLAGS})`);
   }
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port < 65536)) throw new Error(`invalid port: ${o.port}`);
   if (!o.token && env["STRATA_TOKEN"]) o.token = env["STRATA_TOKEN"];
   if (!o.home && env["STRATA_HOME"]) o.home = env["STRATA_HOME"];
   if (!o.allowOrigins && env["STRATA_ALLOW_ORIGINS"]) o.allowOrigins = listValue(env["STRATA_ALLOW_ORIGINS"]);
   if (!o.allowHosts && env["STRATA_ALLOW_HOSTS"]) o.allowHosts = listValue(env["STRATA_ALLOW_HOSTS"]);
+  if (!o.processes && env["STRATA_WORKERS"] === "0") o.processes = "inline";
   return o;
 }
 

@@ -13,7 +13,7 @@ import { createApi } from "../../src/api/mod.ts";
 import { createEngine, type EngineApi } from "../../src/engine/mod.ts";
 import { MemoryStore, type Store } from "../../src/store/mod.ts";
 import { defaultHome, DiskStore, SERVER_URL_FILE } from "../store/mod.ts";
-import { runtimeHost } from "../platform/mod.ts";
+import { serverHost } from "../platform/mod.ts";
 import { uiFiles } from "../ui/mod.ts";
 import { upgradeHandler } from "./hijack.ts";
 
@@ -42,6 +42,8 @@ interface ServerOptions {
   insecureRegistries?: string[];
   /** Load rootfs-samples/*.tar whose tags are missing (default true). */
   samples?: boolean;
+  /** Where programs run (--processes; server/platform/runtime.ts `serverHost`). */
+  processes?: "inline" | "workers";
   log?: (line: string) => void;
 }
 
@@ -79,7 +81,9 @@ export async function startServer(o: ServerOptions = {}): Promise<RunningServer>
   }
   const home = o.home ?? defaultHome();
   const store: Store = home === "memory" ? new MemoryStore() : DiskStore.open(home);
-  const engine = await createEngine({ store, ...runtimeHost(), maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes, registry: { insecureRegistries: o.insecureRegistries } });
+  const { note, ...hosts } = serverHost(o.processes);
+  if (note) log(note);
+  const engine = await createEngine({ store, ...hosts, maxLayerBytes: o.maxLayerBytes, loadMemoryBytes: o.loadMemoryBytes, registry: { insecureRegistries: o.insecureRegistries } });
   if (o.samples !== false) await loadSamples(engine, log);
   // Refusals (src/api/_origin.ts): web pages, and Hosts that are not this server's.
   // With the web page on, a page of the server's own origin passes too (its terminal's websocket included).

@@ -14,4 +14,4 @@
 export { nodePlatform } from "./node.ts";
 export { denoPlatform } from "./deno.ts";
 export { HostDirVfs } from "./host_dir.ts";
-export { runtimeHost } from "./runtime.ts";
+export { runtimeHost, serverHost } from "./runtime.ts";

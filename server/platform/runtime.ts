@@ -8,13 +8,28 @@
  * One place decides, so the Node server's code serves under Deno too (`strata serve`).
  */
 import type { EnginePlatform } from "../../src/engine/mod.ts";
-import { type WorkerHost, webWorkerHost } from "../../src/wasi/mod.ts";
+import { suspendable, type WorkerHost, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../worker/node_worker_host.ts";
 import { denoPlatform } from "./deno.ts";
 import { nodeSha256, nodeSha256Hasher } from "../store/mod.ts";
 import { nodeInflater } from "./node_gunzip.ts";
 import { minorGc } from "./node_gc.ts";
 import { nodePlatform } from "./node.ts";
+
+/**
+ * The runtime's host for a server's `--processes` (server/node/args.ts): inline leaves the
+ * worker host out, so programs run on the server's thread. `note` says what that means here.
+ */
+export function serverHost(processes: "inline" | "workers" = "workers"): { workerHost?: WorkerHost; platform: EnginePlatform; note?: string } {
+  const { workerHost, platform } = runtimeHost();
+  if (processes === "workers") return { workerHost, platform };
+  return {
+    platform,
+    note: suspendable
+      ? "strata: processes run inline on the server's thread, suspended while they wait and sharing it at their preemption points (JSPI)"
+      : "strata: processes run inline on the server's thread; this runtime has no JSPI, so a program holds the server while it runs (sleeps included) until it ends or its timeout",
+  };
+}
 
 export function runtimeHost(): { workerHost: WorkerHost; platform: EnginePlatform } {
   const digests = { sha256: nodeSha256, sha256Hasher: nodeSha256Hasher }; // whatever the store: node:crypto hashes in place, and incrementally
