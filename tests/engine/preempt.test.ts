@@ -105,6 +105,18 @@ j("inline (JSPI): a pause holds a spinning container (its CPU time stands still)
   await engine.close();
 });
 
+j("inline (JSPI): a program that floods its output shares the thread too: the API answers, kill ends it", async () => {
+  const engine = await sampleEngine(["toolbox"]);
+  const app = createApi(engine);
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["yes"] });
+  await engine.containers.start(Id);
+  await outputUntil(engine, Id, "y\ny\ny\n");
+  for (let i = 0; i < 5; i++) assert.is(await (await app.request("/_ping")).text(), "OK");
+  await until(engine.containers.kill(Id), { what: "the kill of yes" });
+  assert.is((await engine.containers.inspect(Id)).State.ExitCode, 137);
+  await engine.close();
+});
+
 j("inline (JSPI): four spinners do not keep a sleeper from waking, or its shell from going on", async () => {
   const engine = await sampleEngine(["toolbox", "probes"]);
   const spinners = [];
