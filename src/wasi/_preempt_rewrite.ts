@@ -21,6 +21,8 @@
  * a few milliseconds for the 1.8 MB sqlite3 module.
  */
 
+import { Reader as In } from "./module_info.ts";
+
 /** The import the checks call: `() -> i32`, the next countdown. */
 export const PREEMPT_IMPORT = { module: "strata", name: "preempt" } as const;
 
@@ -96,30 +98,11 @@ class Out {
   }
 }
 
-/** A cursor over the original bytes. */
-class In {
-  constructor(readonly b: Uint8Array, public at: number, readonly end: number) {}
-  byte(): number {
-    if (this.at >= this.end) throw new RangeError(`truncated at byte ${this.at}`);
-    return this.b[this.at++]!;
-  }
-  u32(): number {
-    let v = 0, shift = 0, c: number;
-    do {
-      c = this.byte();
-      v += (c & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (c & 0x80);
-    return v;
-  }
-  /** Skip a LEB128 of any width and sign. */
-  leb(): void {
-    while (this.byte() & 0x80);
-  }
-  skip(n: number): void {
-    if (this.at + n > this.end) throw new RangeError(`truncated at byte ${this.at}`);
-    this.at += n;
-  }
+/** A cursor over the original bytes from `at` to `end`. */
+function reader(b: Uint8Array, at: number, end: number): In {
+  const r = new In(b, end);
+  r.at = at;
+  return r;
 }
 
 /** A value type: one byte, or a reference type with its heap type (`ref null ht`, `ref ht`). */
@@ -300,15 +283,15 @@ function misc(r: In): void {
 function simd(r: In): void {
   const sub = r.u32();
   if (sub <= 11 || sub === 92 || sub === 93) skipMemarg(r);
-  else if (sub === 12 || sub === 13) r.skip(16);
-  else if (sub >= 21 && sub <= 34) r.skip(1);
-  else if (sub >= 84 && sub <= 91) skipMemarg(r), r.skip(1);
+  else if (sub === 12 || sub === 13) r.bytes(16);
+  else if (sub >= 21 && sub <= 34) r.bytes(1);
+  else if (sub >= 84 && sub <= 91) skipMemarg(r), r.bytes(1);
   else if (sub > 0x113) throw new Unsupported(`opcode 0xfd ${sub} at byte ${r.at}`);
 }
 
 function atomic(r: In): void {
   const sub = r.u32();
-  if (sub === 3) r.skip(1); // atomic.fence
+  if (sub === 3) r.bytes(1); // atomic.fence
   else if (sub <= 2 || (sub >= 0x10 && sub <= 0x4e)) skipMemarg(r);
   else throw new Unsupported(`opcode 0xfe ${sub} at byte ${r.at}`);
 }
@@ -338,7 +321,7 @@ interface Section {
 
 function sectionsOf(bytes: Uint8Array): Section[] {
   const out: Section[] = [];
-  const r = new In(bytes, 8, bytes.length);
+  const r = reader(bytes, 8, bytes.length);
   while (r.at < bytes.length) {
     const start = r.at, id = r.byte(), size = r.u32(), body = r.at;
     if (body + size > bytes.length) throw new RangeError(`section ${id} at byte ${start} runs past the end`);
@@ -349,7 +332,7 @@ function sectionsOf(bytes: Uint8Array): Section[] {
 }
 
 function isNameSection(bytes: Uint8Array, s: Section): boolean {
-  const r = new In(bytes, s.body, s.end);
+  const r = reader(bytes, s.body, s.end);
   const n = r.u32();
   return n === 4 && String.fromCharCode(...bytes.subarray(r.at, r.at + 4)) === "name";
 }
@@ -379,7 +362,7 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
   const typeSec = find(1);
   const typeOut = new Out(64);
   if (typeSec) {
-    const r = new In(bytes, typeSec.body, typeSec.end);
+    const r = reader(bytes, typeSec.body, typeSec.end);
     types = r.u32();
     const from = r.at;
     for (let n = 0; n < types; n++) {
@@ -399,11 +382,11 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
   const importOut = new Out(256);
   let importFrom = 0, importTo = 0;
   if (importSec) {
-    const r = new In(bytes, importSec.body, importSec.end);
+    const r = reader(bytes, importSec.body, importSec.end);
     importCount = r.u32();
     importFrom = r.at;
     for (let n = 0; n < importCount; n++) {
-      r.skip(r.u32()), r.skip(r.u32());
+      r.bytes(r.u32()), r.bytes(r.u32());
       const kind = r.byte();
       if (kind === 0) r.u32(), funcImports++;
       else if (kind === 1) skipValType(r), skipLimits(r);
@@ -429,7 +412,7 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
   const globalOut = new Out(globalSec ? globalSec.end - globalSec.body + 16 : 16);
   let globals = 0;
   {
-    const r = globalSec ? new In(bytes, globalSec.body, globalSec.end) : undefined;
+    const r = globalSec ? reader(bytes, globalSec.body, globalSec.end) : undefined;
     const n = r ? r.u32() : 0;
     globals = n;
     globalOut.u32(n + 1);
@@ -448,7 +431,7 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
   for (const s of sections) {
     if (s.id === 7) rewritten.set(7, exportsOf(bytes, s, shift, fuel));
     else if (s.id === 8) {
-      const o = new Out(8), f = new In(bytes, s.body, s.end).u32();
+      const o = new Out(8), f = reader(bytes, s.body, s.end).u32();
       o.u32(f >= shift.from ? f + 1 : f);
       rewritten.set(8, o);
     } else if (s.id === 9) rewritten.set(9, elementsOf(bytes, s, shift));
@@ -480,13 +463,13 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
 }
 
 function exportsOf(bytes: Uint8Array, s: Section | undefined, shift: Shift, fuel: number): Out {
-  const r = new In(bytes, s?.body ?? 0, s?.end ?? 0);
+  const r = reader(bytes, s?.body ?? 0, s?.end ?? 0);
   const o = new Out(r.end - r.at + 32);
   const n = s ? r.u32() : 0;
   o.u32(n + 1);
   for (let i = 0; i < n; i++) {
     const at = r.at;
-    r.skip(r.u32());
+    r.bytes(r.u32());
     const kind = r.byte();
     o.bytes(bytes.subarray(at, r.at));
     const idx = r.u32();
@@ -498,7 +481,7 @@ function exportsOf(bytes: Uint8Array, s: Section | undefined, shift: Shift, fuel
 }
 
 function elementsOf(bytes: Uint8Array, s: Section, shift: Shift): Out {
-  const r = new In(bytes, s.body, s.end);
+  const r = reader(bytes, s.body, s.end);
   const o = new Out(s.end - s.body + 16);
   const n = r.u32();
   o.u32(n);
@@ -532,7 +515,7 @@ function elementsOf(bytes: Uint8Array, s: Section, shift: Shift): Out {
 }
 
 function codeOf(bytes: Uint8Array, s: Section, shift: Shift, check: Uint8Array): Out {
-  const r = new In(bytes, s.body, s.end);
+  const r = reader(bytes, s.body, s.end);
   const o = new Out(Math.ceil((s.end - s.body) * 1.1) + 64);
   const n = r.u32();
   o.u32(n);
@@ -540,7 +523,7 @@ function codeOf(bytes: Uint8Array, s: Section, shift: Shift, check: Uint8Array):
   for (let i = 0; i < n; i++) {
     const size = r.u32(), end = r.at + size;
     if (end > s.end) throw new RangeError(`function ${i} at byte ${r.at} runs past its section`);
-    const f = new In(bytes, r.at, end);
+    const f = reader(bytes, r.at, end);
     body.len = 0;
     const localsAt = f.at;
     for (let k = f.u32(); k > 0; k--) f.u32(), skipValType(f);

@@ -47,7 +47,8 @@ export function isWasm(bytes: Uint8Array): boolean {
 const KINDS = ["function", "table", "memory", "global", "tag"] as const;
 const decoder = new TextDecoder();
 
-class Reader {
+/** A cursor over a binary's bytes (also the preemption rewrite's: _preempt_rewrite.ts). */
+export class Reader {
   at = 0;
   constructor(readonly b: Uint8Array, readonly end = b.length) {}
   byte(): number {
@@ -93,7 +94,7 @@ class Reader {
       if (op === 0x0b) return ops === 1 ? value : undefined;
       ops++;
       if (op === 0x41) value = this.s32();
-      else if (op === 0x42) this.s32Long();
+      else if (op === 0x42) this.leb();
       else if (op === 0x23 || op === 0xd2) this.u32();
       else if (op === 0x44) this.bytes(8);
       else if (op === 0x43) this.bytes(4);
@@ -101,7 +102,8 @@ class Reader {
       else value = undefined;
     }
   }
-  s32Long(): void {
+  /** Skip a LEB128 of any width and sign. */
+  leb(): void {
     while (this.byte() & 0x80);
   }
 }

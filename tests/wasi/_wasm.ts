@@ -5,7 +5,8 @@
  * whose `_start` runs `body`; `say(text)` is the instructions that print text on stdout.
  */
 
-const leb = (n: number): number[] => {
+/** An unsigned LEB128. */
+export const leb = (n: number): number[] => {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -16,7 +17,7 @@ const leb = (n: number): number[] => {
   return out;
 };
 /** A signed LEB128 (i32.const's operand). */
-const sleb = (n: number): number[] => {
+export const sleb = (n: number): number[] => {
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -25,7 +26,8 @@ const sleb = (n: number): number[] => {
     out.push(b | 0x80);
   }
 };
-const name = (s: string) => [...leb(s.length), ...new TextEncoder().encode(s)];
+/** A name: its length, then its UTF-8 bytes. */
+export const name = (s: string): number[] => [...leb(s.length), ...new TextEncoder().encode(s)];
 const section = (id: number, items: number[][]) => {
   const body = [...leb(items.length), ...items.flat()];
   return [id, ...leb(body.length), ...body];

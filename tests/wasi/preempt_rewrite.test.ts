@@ -9,6 +9,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { FUEL_EXPORT, instrumentPreempt, PREEMPT_IMPORT } from "../../src/wasi/_preempt_rewrite.ts";
+import { leb, name, sleb } from "./_wasm.ts";
 
 const t = suite("preemption points (module rewrite)");
 const DIST = new URL("../../wasm/dist/", import.meta.url);
@@ -39,23 +40,13 @@ t("what is not a module, or is cut short, is left alone (undefined), not thrown"
   assert.is(instrumentPreempt(toolbox.subarray(0, 8)), undefined, "no code: nothing to instrument");
 });
 
-// A small assembler: enough of the binary format for one hand-made module.
-function u32(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-}
-const vec = (items: number[][]) => [...u32(items.length), ...items.flat()];
-const str = (s: string) => [...u32(s.length), ...new TextEncoder().encode(s)];
-const section = (id: number, body: number[]) => [id, ...u32(body.length), ...body];
+// A small assembler over tests/wasi/_wasm.ts's encodings: enough of the binary format for one hand-made module.
+const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
+const str = name;
+const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
 const body = (locals: number[][], code: number[]) => {
   const b = [...vec(locals), ...code];
-  return [...u32(b.length), ...b];
+  return [...leb(b.length), ...b];
 };
 const I32 = 0x7f;
 
@@ -71,7 +62,7 @@ function handMade(): Uint8Array<ArrayBuffer> {
   const table = section(4, vec([[0x70, 0x00, 2]]));
   const globals = section(6, vec([[I32, 1, 0x41, 0, 0x0b]]));
   const exports = section(7, vec([[...str("run"), 0, 2], [...str("g"), 3, 0], [...str("inc"), 0, 1]]));
-  const start = section(8, u32(3));
+  const start = section(8, leb(3));
   const elems = section(9, vec([
     [0, 0x41, 0, 0x0b, ...vec([[1]])], // active, table 0 at 0: [inc]
     [4, 0x41, 1, 0x0b, ...vec([[0xd2, 1, 0x0b]])], // active, expressions, at 1: [ref.func inc]
@@ -82,24 +73,14 @@ function handMade(): Uint8Array<ArrayBuffer> {
     0x03, 0x40,
     0x20, 1, 0x41, 0, 0x11, 0, 0, 0x21, 1,
     0x20, 1, 0x41, 1, 0x11, 0, 0, 0x21, 1,
-    0x20, 0, 0x41, 1, 0x6a, 0x22, 0, 0x41, ...s32(10_000), 0x48, 0x0d, 0,
+    0x20, 0, 0x41, 1, 0x6a, 0x22, 0, 0x41, ...sleb(10_000), 0x48, 0x0d, 0,
     0x0b,
     0x20, 1, 0x23, 0, 0x10, 0, 0x6a, 0x0b,
   ]);
   const init = body([], [0x41, 41, 0x10, 1, 0x24, 0, 0x0b]);
   const code = section(10, vec([inc, run, init]));
-  const name = section(0, [...str("name"), 1, ...u32(vec([[...u32(1), ...str("inc")]]).length), ...vec([[...u32(1), ...str("inc")]])]);
-  return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...imports, ...funcs, ...table, ...globals, ...exports, ...start, ...elems, ...code, ...name]);
-}
-
-function s32(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) return out.push(b), out;
-    out.push(b | 0x80);
-  }
+  const names = section(0, [...str("name"), 1, ...leb(vec([[...leb(1), ...str("inc")]]).length), ...vec([[...leb(1), ...str("inc")]])]);
+  return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...imports, ...funcs, ...table, ...globals, ...exports, ...start, ...elems, ...code, ...names]);
 }
 
 t("a hand-made module: start, element lists and expressions, exports and globals renumbered; the loop calls the import", () => {
