@@ -3,11 +3,18 @@
  * built here, sqlite3 among them, still compiles and imports `strata.preempt`; a module
  * assembled byte by byte with what clang does not emit (a start function, `ref.func` in
  * an element expression, an exported global, a function import before the new one)
- * computes the same results with and without the points, and calls the import from its loop.
+ * computes the same results with and without the points, and calls the import from its loop;
+ * C built by clang with SIMD, bulk memory and tail calls prints the same with and without them.
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MemVfs, ModuleCache, runProcess } from "../../src/wasi/mod.ts";
+import { put } from "../fs/_view.ts";
 import { FUEL_EXPORT, instrumentPreempt, PREEMPT_IMPORT } from "../../src/wasi/_preempt_rewrite.ts";
 import { leb, name, sleb } from "./_wasm.ts";
 
@@ -31,6 +38,19 @@ t("every program in wasm/dist gets the points, compiles, and keeps its imports a
     );
     assert.equal(instrumentPreempt(bytes), out, `${name}: the same bytes give the same module`);
   }
+});
+
+t("a module nobody here built (playwright-core's emscripten webp codec) rewrites to a valid one", () => {
+  const file = new URL("../../node_modules/playwright-core/lib/webp_codec.wasm", import.meta.url);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch {
+    return console.log("skip: playwright-core's webp_codec.wasm is not installed");
+  }
+  const out = instrumentPreempt(bytes);
+  assert.ok(out && WebAssembly.validate(out));
+  assert.ok(WebAssembly.Module.imports(new WebAssembly.Module(out!)).some((i) => i.module === PREEMPT_IMPORT.module && i.name === PREEMPT_IMPORT.name));
 });
 
 t("what is not a module, or is cut short, is left alone (undefined), not thrown", () => {
@@ -137,6 +157,46 @@ t("a function using what the rewrite does not decode (a GC-proposal instruction)
     ...section(10, vec([body([], [0x03, 0x40, 0x0b, 0x0b]), body([], [0xfb, 0x1a, 0x0b])])),
   ]);
   assert.is(instrumentPreempt(m), undefined);
+});
+
+/** Built here with clang (its features decide the opcodes), when clang and wasi-libc are present. */
+function built(flags: string[], dir: string): Uint8Array | string {
+  const out = join(dir, `${flags.join("").replace(/[^a-z0-9]/gi, "")}.wasm`);
+  const r = spawnSync("clang", ["--target=wasm32-wasi", ...flags, "-o", out, fileURLToPath(new URL("./fixtures/vectors.c", import.meta.url))], { encoding: "utf8" });
+  if (r.error) return "clang is not installed";
+  if (r.status !== 0) return `clang could not build it: ${r.stderr.trim().split("\n")[0]}`;
+  return new Uint8Array(readFileSync(out));
+}
+
+const probe = spawnSync("clang", ["--target=wasm32-wasi", "-print-file-name=libc.a"], { encoding: "utf8" });
+const noClang = probe.error || probe.status !== 0 ? "clang is not installed" : probe.stdout.trim().startsWith("/") ? "" : "wasi-libc for clang is not installed";
+if (noClang) console.log(`skip: programs built with SIMD, bulk memory and tail calls, with and without points: ${noClang}`);
+(noClang ? t.skip : t)("C built with SIMD, bulk memory, saturating conversions, sign extension or tail calls prints the same with and without points", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "strata-vectors-"));
+  try {
+    const outputs = new Set<string>();
+    const builds: Uint8Array[] = [];
+    for (const flags of [["-O2"], ["-O3", "-msimd128"], ["-O3", "-msimd128", "-mbulk-memory", "-mnontrapping-fptoint", "-msign-ext"], ["-Os", "-mtail-call"]]) {
+      const bytes = built(flags, dir);
+      if (typeof bytes === "string") throw new Error(bytes);
+      builds.push(bytes);
+      assert.ok(instrumentPreempt(bytes), `${flags.join(" ")}: instrumented`);
+      for (const preempt of [false, true]) {
+        const vfs = new MemVfs();
+        put(vfs, "/bin/vectors", bytes);
+        let text = "";
+        const sink = { write: (c: Uint8Array) => void (text += new TextDecoder().decode(c)) };
+        const r = await runProcess({ cmd: ["vectors", "100000"] }, { rootfs: vfs, modules: new ModuleCache({ preempt }), stdout: sink, stderr: sink }).done;
+        assert.is(r.exitCode, 0, `${flags.join(" ")}, ${preempt ? "with" : "without"} points: ${text}`);
+        outputs.add(text);
+      }
+    }
+    assert.is(outputs.size, 1, `every build prints the same: ${[...outputs].join(" / ")}`);
+    assert.is([...outputs][0], "83334285754368.0 12742320 2047 7 99997.0\n");
+    assert.not.equal(builds[0], builds[1], "the SIMD build is another module");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 t.run();
