@@ -51,7 +51,7 @@ export interface CachedModule {
  */
 export type Uncompiled = Omit<CachedModule, "module"> & {
   source: Uint8Array;
-  /** Put preemption points in as it compiles (_preempt_rewrite.ts): the cache that checked it says. */
+  /** Put preemption points in as it compiles (_preempt_rewrite.ts); false once they are in (or for a cache without them). */
   preempt: boolean;
 };
 
@@ -87,6 +87,12 @@ export class ModuleCache implements ModuleCacheLike {
     this.preempt = opts.preempt ?? true;
   }
   #modules = new Map<string, CachedModule>();
+  /**
+   * Modules handed to workers to compile, already rewritten with their preemption points,
+   * until one comes back compiled (`put`): workers started together then each compile the
+   * same bytes, and the rewrite is done once, here.
+   */
+  #pending = new Map<string, Uncompiled>();
   #precompiled = new Map<string, WebAssembly.Module>();
   /** The sha256 of layer files asked for while precompiled modules are registered, by identity. */
   #digests = new Map<string, string>();
@@ -102,6 +108,7 @@ export class ModuleCache implements ModuleCacheLike {
   /** Put a module compiled elsewhere (a module posted to a worker) under its key. */
   put(entry: CachedModule): void {
     this.#modules.set(entry.key, entry);
+    this.#pending.delete(entry.key);
   }
 
   /** The entry under `key`, if held. */
@@ -147,7 +154,7 @@ export class ModuleCache implements ModuleCacheLike {
     const made: Uncompiled = turned
       ? { source: turned, key: `${id}${TURNED}`, memory: info.memory, pages, capped: true, final: true, cwdSlot, preempt: this.preempt }
       : { source: bytes, key: id, memory: defined ? undefined : info.memory, pages, capped: !defined, final: !defined || !!opts.cap, cwdSlot, preempt: this.preempt };
-    return opts.compile === false ? made : this.compile(made);
+    return opts.compile === false ? this.#prepared(made) : this.compile(made);
   }
 
   /** Compile what `load` checked (here, or in the worker it was handed to) and keep it. */
@@ -162,6 +169,19 @@ export class ModuleCache implements ModuleCacheLike {
       throw err;
     }
     return this.#keep({ ...entry, module });
+  }
+
+  /**
+   * `u` with its preemption points put in now, on this thread, once per key: the worker
+   * that compiles it only compiles. The rewrite (a few to ~20 ms) thus overlaps a new
+   * worker's start, and twenty workers starting together do not each do it.
+   */
+  #prepared(u: Uncompiled): Uncompiled {
+    const held = this.#pending.get(u.key);
+    if (held) return held;
+    const ready: Uncompiled = u.preempt ? { ...u, source: instrumentPreempt(u.source) ?? u.source, preempt: false } : u;
+    this.#pending.set(u.key, ready);
+    return ready;
   }
 
   /** The module held for `id` that serves a run (with a cap: one whose memory takes it, or the best there can be). */
