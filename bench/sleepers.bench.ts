@@ -142,13 +142,16 @@ ${row("worker per process (thread each)", WORKERS, worker)}
 
 Inline, a sleeping container holds its program's instance and linear memory and a
 suspended stack, and no thread. Issue 19's target is 1 MiB or less per sleeper (10,000 at
-once); what is left for it: many processes per worker thread, and preemption.
+once); what is left for it: many processes per worker thread (docs/wasi.md, "Many processes
+per worker"); preemption is in (bench/preempt.bench.ts).
 \`SLEEPERS_INLINE=10000 SLEEPERS_ROUNDS=1\` runs the 10,000; on 2026-12-04 it held 0.09 MiB per
 sleeper with the API's p99 at 0.1 ms, but the starts took 228 s: a start costs ~0.7 ms up
 to ~6,500 live instances and ~80 ms past them (not the kernel's map count: the same with
 vm.max_map_count raised; not changed by \`--wasm-enforce-bounds-checks\`; the suspect is
 V8's virtual address reservation per wasm memory running out, each new memory then
-costing collections before it is granted).
+costing collections before it is granted: V8 reserves an 8 GiB guarded region per wasm32
+memory and, when a reservation fails, runs critical collections and retries, in
+src/objects/backing-store.cc).
 \`node_modules/.bin/deno run -A --v8-flags=--expose-gc bench/sleepers.bench.ts\` (under Node 20,
 which has no JSPI, it skips and leaves this section as it was).
 `;
