@@ -49,6 +49,14 @@ export class Client {
     return this.#call(path, body === undefined ? { method: "POST" } : { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
   }
 
+  /**
+   * A plain attach (no hijack) whose request body is the container's stdin, streamed: the
+   * in-page engine's terminal (its fetch is a function call, so the body streams both ways).
+   */
+  attachStreaming(id: string, stdin: ReadableStream<Uint8Array>): Promise<Response> {
+    return this.#call(`/containers/${encodeURIComponent(id)}/attach?stream=1&stdin=1&stdout=1&stderr=1`, { method: "POST", body: stdin, duplex: "half" } as RequestInit);
+  }
+
   images(): Promise<ImageSummary[]> {
     return this.#json("/images/json");
   }

@@ -50,7 +50,9 @@ async function boot(): Promise<void> {
   (globalThis as { strata?: unknown }).strata = { client: ui.client, mode }; // for the console and the tests
   $("#files").replaceWith(ui.files.el);
   ui.files.show(null);
-  setupRun(ui, mode === "served");
+  // A terminal needs stdin that streams: served, or in the page with workers (isolated) or suspendable programs (JSPI).
+  const jspiHere = typeof (WebAssembly as { Suspending?: unknown }).Suspending === "function";
+  setupRun(ui, mode === "served" || crossOriginIsolated || jspiHere, mode !== "served");
   await drawWithToken(ui);
   document.body.dataset.ready = "1";
   document.body.dataset.firstPictureMs = String(Math.round(performance.now())); // since navigation began
@@ -162,12 +164,12 @@ function renderActions(ui: Ui): void {
   );
 }
 
-function setupRun(ui: Ui, canTerminal: boolean): void {
+function setupRun(ui: Ui, canTerminal: boolean, inPage: boolean): void {
   const form = $<HTMLFormElement>("#run");
   const it = $<HTMLInputElement>("[data-testid=run-it]");
   if (!canTerminal) {
     it.disabled = true;
-    it.parentElement!.title = "a terminal needs the server's websocket attach: not in the in-browser mode";
+    it.parentElement!.title = "a terminal needs stdin that streams: in this page, workers (a cross-origin isolated page) or JSPI";
   }
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -182,7 +184,7 @@ function setupRun(ui: Ui, canTerminal: boolean): void {
       $("#terminal-box").hidden = !tty;
       if (tty) {
         const { openTerminal } = await import("./terminal.ts"); // xterm.js: loaded for the first terminal only
-        ui.terminal = openTerminal($("#terminal"), ui.client, id);
+        ui.terminal = openTerminal($("#terminal"), ui.client, id, inPage);
         await ui.terminal.ready;
       }
       await ui.client.start(id);

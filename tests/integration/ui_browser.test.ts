@@ -157,6 +157,25 @@ if (!chromium) {
     assert.not.ok(names.includes("snap-browser:v1"), "the in-page engine is the page's own");
   });
 
+  /** Run `sh` with -it in the page's own engine, type into its terminal, and see it exit with the status typed. */
+  const inPageTerminal = async (page: Page, name: string, shot: string) => {
+    await page.fill("[data-testid=run-image]", "toolbox");
+    await page.fill("[data-testid=run-cmd]", "sh");
+    await page.fill("[data-testid=run-env]", "");
+    await page.fill("[data-testid=run-name]", name);
+    await page.check("[data-testid=run-it]");
+    await page.click("[data-testid=run]");
+    await page.waitForSelector("[data-testid=terminal] .xterm", { timeout: 30_000 });
+    await page.waitForSelector(`[data-container="${name}"].running`, { timeout: 30_000 });
+    await page.click("[data-testid=terminal]");
+    await page.keyboard.type("echo typed-$((6*7))\n");
+    await page.waitForFunction(() => document.querySelector("[data-testid=terminal] .xterm-rows")?.textContent?.includes("typed-42"), null, { timeout: 30_000 });
+    await page.screenshot({ path: join(ARTIFACTS, shot) });
+    await page.keyboard.type("exit 5\n");
+    await page.waitForSelector(`[data-container="${name}"].exited`, { timeout: 30_000 });
+    assert.match((await page.getAttribute(`[data-container="${name}"]`, "title")) ?? "", /Exited \(5\)/);
+  };
+
   t("in the page without workers, a sleeping or spinning container frees the tab (JSPI): another runs meanwhile, and stop ends each with 143", async () => {
     const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     try {
@@ -192,13 +211,24 @@ if (!chromium) {
       await page.click("[data-testid=stop]");
       await page.waitForSelector('[data-container="spinner"].exited', { timeout: 30_000 });
       assert.match((await page.getAttribute('[data-container="spinner"]', "title")) ?? "", /Exited \(143\)/);
+      // -it in the page: the in-page engine's attach streams the keys in (JSPI: the shell suspends while it waits for them).
+      await inPageTerminal(page, "ui-tab-terminal", "ui-terminal-in-page.png");
     } finally {
       await page.close();
     }
   });
 
-  t("on a cross-origin isolated static host (COOP/COEP), the page's engine runs programs in web Workers", async () => {
+  t("on a cross-origin isolated static host (COOP/COEP), the page's engine runs programs in web Workers, -it included", async () => {
     await flow(`http://127.0.0.1:${isolatedPort}/`, "browser", "ui-browser-isolated.png", "engine in this page (workers)");
+    // -it there too: stdin streams into the worker.
+    const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await page.goto(`http://127.0.0.1:${isolatedPort}/`);
+      await page.waitForSelector("body[data-ready]", { timeout: 60_000 });
+      await inPageTerminal(page, "ui-iso-terminal", "ui-terminal-isolated.png");
+    } finally {
+      await page.close();
+    }
   });
 
   t("a page of another origin cannot drive the server that serves the page", async () => {
