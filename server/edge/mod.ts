@@ -8,7 +8,11 @@
  * check is off: a worker is reached under names it cannot know in advance, it holds no
  * host directories, and DNS rebinding only matters for a server a page could not reach
  * otherwise (one on loopback or a private network).
- * XXX: an inline program blocks the isolate while it computes (no `spin` here).
+ * Programs run inline: where the runtime has JSPI (Deno) they suspend while they wait and
+ * share the isolate at their preemption points (docs/wasi.md); elsewhere a program holds
+ * the isolate while it runs. Where the runtime delivers SIGTERM (`deno serve`), the
+ * containers are stopped then, as a daemon stops them, so the isolate can end: without
+ * that, a sleeping or spinning container kept `deno serve` alive after SIGTERM.
  */
 import { createApi } from "../../src/api/mod.ts";
 import { createEngine } from "../../src/engine/mod.ts";
@@ -24,8 +28,17 @@ const NO_HIJACK = "attach and exec over a hijacked connection (Upgrade: tcp) are
 
 let app: Promise<{ fetch: (req: Request) => Response | Promise<Response> }> | undefined;
 
+/** Time a container has between SIGTERM and SIGKILL when the isolate is asked to end. */
+const SHUTDOWN_GRACE_MS = 1000;
+
 async function boot() {
   const engine = await createEngine({ store: new MemoryStore() });
+  const signals = (globalThis as { Deno?: { addSignalListener?: (s: string, f: () => void) => void } }).Deno;
+  try {
+    signals?.addSignalListener?.("SIGTERM", () => void engine.close({ graceMs: SHUTDOWN_GRACE_MS }));
+  } catch {
+    // a runtime without signals (Deno Deploy): nothing to stop at
+  }
   for (const [name, bytes] of [["toolbox.tar", toolbox], ["probes.tar", probes], ["demo.tar", demo]] as const) {
     await engine.images.load(bytes as Uint8Array, { name });
   }

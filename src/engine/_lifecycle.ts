@@ -375,7 +375,11 @@ function endProcess(rt: ContainerRuntime, how: "kill" | "stop", graceMs = 10_000
   // A blocked read ends at the request; stdin read whole first (inline) must end too.
   const input = rt.input;
   if (how === "kill") input?.close();
-  else setTimeout(() => input?.close(), graceMs);
+  else {
+    // Not past the process's end: a pending 60 s timer kept a `deno serve` or a CLI alive after it.
+    const timer = setTimeout(() => input?.close(), graceMs);
+    void rt.proc.done.finally(() => clearTimeout(timer));
+  }
 }
 
 /** A terminal size from HostConfig.ConsoleSize, when one was given. */
