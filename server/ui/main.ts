@@ -150,6 +150,8 @@ function renderActions(ui: Ui): void {
   const act = (label: string, run: () => Promise<unknown>, testid: string) => h("button", { "data-testid": testid, onclick: () => void run().catch(showError) }, [label]);
   // One input for the page's life: the picture is redrawn on every event, and what is typed must survive it.
   const repo = (commitRepo ??= h("input", { placeholder: "repository[:tag]", "data-testid": "commit-repo", size: "18" }));
+  // Moved into the new row, the input would lose the focus (and the keys typed next) at every event.
+  const typing = document.activeElement === repo, [from, to] = [repo.selectionStart, repo.selectionEnd];
   box.replaceChildren(
     h("div", { class: "who" }, [h("strong", {}, [c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12)]), ` ${c.Image} · ${c.Status} · `, h("code", {}, [c.Command])]),
     h("div", { class: "buttons" }, [
@@ -162,6 +164,10 @@ function renderActions(ui: Ui): void {
       }, "commit"),
     ]),
   );
+  if (typing) {
+    repo.focus();
+    repo.setSelectionRange(from, to);
+  }
 }
 
 function setupRun(ui: Ui, canTerminal: boolean, inPage: boolean): void {

@@ -151,6 +151,25 @@ if (!chromium) {
     }
   });
 
+  t("served: what is typed in the commit box keeps its focus when an event redraws the page", async () => {
+    const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await page.goto(`http://127.0.0.1:${server.port}/ui/`);
+      await page.waitForSelector("body[data-ready]", { timeout: 60_000 });
+      await fetch(`http://127.0.0.1:${server.port}/containers/create?name=ui-focus`, { method: "POST", body: JSON.stringify({ Image: "toolbox", Cmd: ["true"] }), headers: { "Content-Type": "application/json" } });
+      await page.click('[data-container="ui-focus"]', { timeout: 30_000 });
+      await page.click("[data-testid=commit-repo]");
+      await page.keyboard.type("snap");
+      // An event (a container made by another client) redraws the picture and the actions.
+      await fetch(`http://127.0.0.1:${server.port}/containers/create?name=ui-focus-2`, { method: "POST", body: JSON.stringify({ Image: "toolbox", Cmd: ["true"] }), headers: { "Content-Type": "application/json" } });
+      await page.waitForSelector('[data-container="ui-focus-2"]', { timeout: 30_000 });
+      await page.keyboard.type("-x");
+      assert.is(await page.inputValue("[data-testid=commit-repo]"), "snap-x");
+    } finally {
+      await page.close();
+    }
+  });
+
   t("as static files, with the engine in the page (no server, no SharedArrayBuffer)", async () => {
     await flow(`http://127.0.0.1:${staticPort}/`, "browser", "ui-browser.png");
     const names = ((await (await fetch(`http://127.0.0.1:${server.port}/images/json`)).json()) as Array<{ RepoTags: string[] }>).flatMap((i) => i.RepoTags);
