@@ -57,7 +57,7 @@ function streamLink(client: Client, id: string, write: (b: Uint8Array | string) 
         if (done) break;
         write(value);
       }
-    })().catch(() => {}).finally(() => write(CLOSED));
+    })().catch((err: unknown) => write(`\r\n[the container's output stopped: ${err instanceof Error ? err.message : String(err)}]`)).finally(() => write(CLOSED));
   });
   return {
     ready,
@@ -80,6 +80,8 @@ export function openTerminal(host: HTMLElement, client: Client, id: string, inPa
   const link = inPage ? streamLink(client, id, write) : websocketLink(id, write);
   const enc = new TextEncoder();
   const typed = term.onData((d) => link.send(enc.encode(d)));
+  // The size is a courtesy: a container that has already ended (409) keeps its output as it is.
+  // A failed attach is the caller's to report (it awaits `ready`).
   void link.ready.then(() => client.resize(id, ROWS, COLS).catch(() => {}), () => {});
   term.focus();
   return {
