@@ -111,8 +111,9 @@ export class Control {
 
   /**
    * The process's side: wait while paused; a kill or a stop ends the wait (and then the
-   * process). The wait is not CPU time. Where a thread cannot wait (a browser's main
-   * thread), a pause is not offered (the engine refuses it for inline processes).
+   * process). The wait is not CPU time. Inline, this thread must not wait: a suspendable
+   * process is held by suspending at its next point (_preempt.ts), and where processes
+   * cannot suspend the engine refuses a pause.
    */
   #holdWhilePaused(): void {
     if (!this.#canWait || this.holdsBySuspending) return;
