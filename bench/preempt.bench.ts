@@ -5,10 +5,11 @@
  *    loop, made to end), upstream sqlite3 summing a recursive CTE, and the toolbox's sh
  *    counting in shell arithmetic (calls everywhere: the worst case for checks at function
  *    entries). Under JSPI the instrumented run also lets the thread go every 5 ms.
- * 2. Under JSPI (Deno): with 4 `spin` containers on the engine's one thread, 100
- *    containers started together each running `sleep 1`: how late each wakes (its end
- *    minus its start minus 1 s), and the API's p99 meanwhile; how long a stop takes to end
- *    a spinning inline container.
+ * 2. Under JSPI (Deno), inline (the engine's one thread) and on shared workers (one per
+ *    core, many processes each): with 4 `spin` containers, 100 containers started
+ *    together each running `sleep 1`: how late each wakes (its end minus its start minus
+ *    1 s), and the API's p99 meanwhile; how long a stop takes to end a spinning container;
+ *    1,000 `sh -c 'sleep 1; echo done'` started together.
  * Writes bench/results/preempt.md. Run under Node (`npm run bench -- preempt`: part 1
  * only, part 2 says why not) and under Deno (`node_modules/.bin/deno run -A bench/preempt.bench.ts`).
  */
@@ -18,7 +19,8 @@ import { tmpdir, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { UnionFS, WritableLayer } from "../src/fs/mod.ts";
-import { ModuleCache, runProcess, suspendable } from "../src/wasi/mod.ts";
+import { closeWorkers, ModuleCache, runProcess, suspendable, type WorkerHost } from "../src/wasi/mod.ts";
+import { runtimeHost } from "../server/platform/mod.ts";
 import { createEngine, type Engine } from "../src/engine/mod.ts";
 import { createApi } from "../src/api/mod.ts";
 import { MemoryStore } from "../src/store/mod.ts";
@@ -105,8 +107,8 @@ async function cost(): Promise<string[]> {
   return rows;
 }
 
-async function engineWith(): Promise<Engine> {
-  const engine = await createEngine({ store: new MemoryStore() });
+async function engineWith(workerHost?: WorkerHost): Promise<Engine> {
+  const engine = await createEngine({ store: new MemoryStore(), ...(workerHost ? { workerHost } : {}) });
   for (const n of ["toolbox", "probes"]) await engine.images.load(new Uint8Array(readFileSync(new URL(`${n}.tar`, samples))), { name: `${n}.tar` });
   return engine;
 }
@@ -182,14 +184,20 @@ async function stopLatency(engine: Engine): Promise<number> {
   return ms;
 }
 
-async function shared(): Promise<string> {
-  if (!suspendable) return `Part 2 needs JSPI; ${runtime} has none (it runs under Deno).`;
-  const engine = await engineWith();
+interface Figures {
+  runs: Array<Awaited<ReturnType<typeof crowd>>>;
+  stops: number[];
+  thousands: number[];
+}
+
+/** Part 2 on one engine: inline (no worker host), or on shared workers (a worker per core, many processes each). */
+async function measure(mode: string, workerHost?: WorkerHost): Promise<Figures> {
+  const engine = await engineWith(workerHost);
   await crowd(engine); // warm up
-  const runs: Array<Awaited<ReturnType<typeof crowd>>> = [];
+  const runs: Figures["runs"] = [];
   for (let i = 0; i < Math.max(3, Math.floor(ROUNDS / 2)); i++) {
     const r = await crowd(engine);
-    console.log(`crowd: late p50 ${r.lateP50.toFixed(1)} ms, max ${r.lateMax.toFixed(1)} ms; p99 _ping ${r.pingP99.toFixed(1)} ms, inspect ${r.inspectP99.toFixed(1)} ms`);
+    console.log(`${mode} crowd: late p50 ${r.lateP50.toFixed(1)} ms, max ${r.lateMax.toFixed(1)} ms; p99 _ping ${r.pingP99.toFixed(1)} ms, inspect ${r.inspectP99.toFixed(1)} ms`);
     runs.push(r);
   }
   const stops: number[] = [];
@@ -197,23 +205,36 @@ async function shared(): Promise<string> {
   const thousands: number[] = [];
   for (let i = 0; i < 3; i++) {
     thousands.push(await thousand(engine));
-    console.log(`1000 × sh -c 'sleep 1; echo done': ${thousands.at(-1)!.toFixed(0)} ms`);
+    console.log(`${mode} 1000 × sh -c 'sleep 1; echo done': ${thousands.at(-1)!.toFixed(0)} ms`);
   }
   await engine.close();
-  const col = (k: keyof (typeof runs)[number]) => `${median(runs.map((r) => r[k])).toFixed(1)} ms (${spread(runs.map((r) => r[k]), 1)})`;
-  return `With 4 \`spin\` containers running inline, 100 containers started together, each \`sleep 1\`
-(median of ${runs.length} rounds, range in brackets; the API measured in process with \`app.request\`
-while they sleep, once all have started, each request timed from a \`setTimeout(0)\` before it, so
-that it waits for the thread as a request from a socket would):
+  if (workerHost) await closeWorkers(workerHost);
+  return { runs, stops, thousands };
+}
 
-| figure | median (range) | target |
-|---|---|---|
-| a sleeper's lateness, median of the 100 (its start to its end, minus 1 s) | ${col("lateP50")} | — |
-| a sleeper's lateness, the latest of the 100 | ${col("lateMax")} | ≤ 50 ms |
-| p99 GET /_ping | ${col("pingP99")} | < 50 ms |
-| p99 GET /containers/{id}/json | ${col("inspectP99")} | < 50 ms |
-| stop of a spinning inline container, until it has ended (143) | ${median(stops).toFixed(1)} ms (${spread(stops, 1)}) | ≤ 100 ms |
-| 1,000 containers started together, each \`sh -c 'sleep 1; echo done'\` (no spinners): the first start until all have ended | ${median(thousands).toFixed(0)} ms (${spread(thousands)}) | ≤ 2000 ms |
+async function shared(): Promise<string> {
+  if (!suspendable) return `Part 2 needs JSPI; ${runtime} has none (it runs under Deno).`;
+  const inline = await measure("inline");
+  const pool = await measure("shared", { ...runtimeHost().workerHost, shared: true });
+  const col = (f: Figures, k: keyof Figures["runs"][number]) => `${median(f.runs.map((r) => r[k])).toFixed(1)} ms (${spread(f.runs.map((r) => r[k]), 1)})`;
+  const both = (k: keyof Figures["runs"][number]) => `${col(inline, k)} | ${col(pool, k)}`;
+  const stop = (f: Figures) => `${median(f.stops).toFixed(1)} ms (${spread(f.stops, 1)})`;
+  const thou = (f: Figures) => `${median(f.thousands).toFixed(0)} ms (${spread(f.thousands)})`;
+  return `With 4 \`spin\` containers running, 100 containers started together, each \`sleep 1\`
+(median of ${inline.runs.length} rounds, range in brackets; the API measured in process with \`app.request\`
+while they sleep, once all have started, each request timed from a \`setTimeout(0)\` before it, so
+that it waits for the thread as a request from a socket would). Inline: every process on the
+engine's one thread. Shared workers: ${cpus().length} worker threads (one per core), each running many
+processes (src/wasi/_shared_workers.ts); the engine's thread runs none.
+
+| figure | inline | shared workers | target |
+|---|---|---|---|
+| a sleeper's lateness, median of the 100 (its start to its end, minus 1 s) | ${both("lateP50")} | — |
+| a sleeper's lateness, the latest of the 100 | ${both("lateMax")} | ≤ 50 ms |
+| p99 GET /_ping | ${both("pingP99")} | < 50 ms |
+| p99 GET /containers/{id}/json | ${both("inspectP99")} | < 50 ms |
+| stop of a spinning container, until it has ended (143) | ${stop(inline)} | ${stop(pool)} | ≤ 100 ms |
+| 1,000 containers started together, each \`sh -c 'sleep 1; echo done'\` (no spinners): the first start until all have ended | ${thou(inline)} | ${thou(pool)} | ≤ 2000 ms |
 `;
 }
 

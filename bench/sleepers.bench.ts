@@ -13,7 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { cpus, loadavg } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import process from "node:process";
 import { createApi } from "../src/api/mod.ts";
 import { createEngine, type Engine } from "../src/engine/mod.ts";
@@ -21,8 +21,9 @@ import { MemoryStore } from "../src/store/mod.ts";
 import { closeWorkers, suspendable, type WorkerHost } from "../src/wasi/mod.ts";
 import { runtimeHost } from "../server/platform/mod.ts";
 
-const ROUNDS = Number(process.env.SLEEPERS_ROUNDS ?? 5);
-const INLINE = Number(process.env.SLEEPERS_INLINE ?? 1000), WORKERS = Number(process.env.SLEEPERS_WORKERS ?? 20);
+const ROUNDS = Number(process.env.SLEEPERS_ROUNDS ?? 3);
+const INLINE = Number(process.env.SLEEPERS_INLINE ?? 10000), SHARED = Number(process.env.SLEEPERS_SHARED ?? 10000);
+const WORKERS = Number(process.env.SLEEPERS_WORKERS ?? 20);
 const samples = new URL("../rootfs-samples/", import.meta.url);
 // deno-lint-ignore no-explicit-any
 const deno = (globalThis as any).Deno;
@@ -32,6 +33,9 @@ if (!suspendable) {
   console.log(`skip: sleepers: ${runtime} has no JSPI (WebAssembly.Suspending); run it under Deno`);
   process.exit(0);
 }
+
+/** Half the machine's memory, at least 8 GiB: V8's default (about 4 GiB) makes starts past ~6,500 live instances cost collections. */
+const HEAP_MIB = Math.max(8192, Math.round(totalmem() / 2 / 2 ** 20));
 
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
@@ -82,7 +86,8 @@ type Rounds = Array<Awaited<ReturnType<typeof round>>>;
 
 /** In a child process: one round of `mode` with `n` containers, printed as a JSON line. */
 async function child(mode: string, n: number): Promise<never> {
-  const host = mode === "worker" ? runtimeHost().workerHost : undefined;
+  // shared: a worker per core, each running many processes (src/wasi/_shared_workers.ts); worker: a thread per process.
+  const host = mode === "inline" ? undefined : { ...runtimeHost().workerHost, shared: mode === "shared" };
   const engine = await engineOf(host);
   await round(engine, 2); // warm-up: the compiled module, the code paths
   const r = await round(engine, n);
@@ -97,8 +102,9 @@ if (args[0] === "--child") await child(args[1]!, Number(args[2]));
 
 function rounds(mode: string, n: number): Rounds {
   const self = fileURLToPath(import.meta.url);
-  // SLEEPERS_V8_FLAGS: more V8 flags for the rounds (e.g. --no-wasm-trap-handler), comma-separated.
-  const more = process.env.SLEEPERS_V8_FLAGS ? `,${process.env.SLEEPERS_V8_FLAGS}` : "";
+  // The heap limit as the servers advise for thousands of inline processes (server/platform/runtime.ts,
+  // `heapAdvice`); SLEEPERS_V8_FLAGS: more V8 flags for the rounds, comma-separated.
+  const more = `,--max-old-space-size=${HEAP_MIB}${process.env.SLEEPERS_V8_FLAGS ? `,${process.env.SLEEPERS_V8_FLAGS}` : ""}`;
   const cmd = deno ? [deno.execPath(), "run", "-A", `--v8-flags=--expose-gc${more}`, self] : [process.execPath, "--expose-gc", ...(more ? more.slice(1).split(",") : []), "--import", "tsx", self];
   const out: Rounds = [];
   for (let i = 0; i < ROUNDS; i++) {
@@ -114,6 +120,7 @@ function rounds(mode: string, n: number): Rounds {
 
 const loadBefore = loadavg()[0]!;
 const inline = rounds("inline", INLINE);
+const shared = rounds("shared", SHARED);
 const worker = rounds("worker", WORKERS);
 const loadAfter = loadavg()[0]!;
 
@@ -138,20 +145,23 @@ ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after).
 | mode | containers | RSS growth per container | start all | kill all | p99 GET /_ping | p99 GET /containers/{id}/json |
 |---|---|---|---|---|---|---|
 ${row("inline, suspendable (JSPI): the engine's one thread", INLINE, inline)}
+${row(`shared workers (JSPI): ${cpus().length} threads, many processes each`, SHARED, shared)}
 ${row("worker per process (thread each)", WORKERS, worker)}
 
-Inline, a sleeping container holds its program's instance and linear memory and a
-suspended stack, and no thread. Issue 19's target is 1 MiB or less per sleeper (10,000 at
-once); what is left for it: many processes per worker thread (docs/wasi.md, "Many processes
-per worker"); preemption is in (bench/preempt.bench.ts).
-\`SLEEPERS_INLINE=10000 SLEEPERS_ROUNDS=1\` runs the 10,000; on 2026-12-04 it held 0.09 MiB per
-sleeper with the API's p99 at 0.1 ms, but the starts took 228 s: a start costs ~0.7 ms up
-to ~6,500 live instances and ~80 ms past them (not the kernel's map count: the same with
-vm.max_map_count raised; not changed by \`--wasm-enforce-bounds-checks\`; the suspect is
-V8's virtual address reservation per wasm memory running out, each new memory then
-costing collections before it is granted: V8 reserves an 8 GiB guarded region per wasm32
-memory and, when a reservation fails, runs critical collections and retries, in
-src/objects/backing-store.cc).
+Inline, a sleeping container holds its program's instance, linear memory and suspended
+stack, and no thread. On a shared worker it holds the same in one of the worker threads,
+plus its ring set (journal 256 KiB, inbox 64 KiB, stdin 16 KiB of shared memory, touched as
+used) and the worker's copy of its writable layer. Issue 19's target is 1 MiB or less per
+sleeper, 10,000 at once, beside the thread-per-process figure.
+
+The rounds run with V8's heap limit at ${HEAP_MIB} MiB (half the machine's memory, at least
+8 GiB: \`--max-old-space-size\`), as the servers advise for thousands of inline processes
+(server/platform/runtime.ts, \`heapAdvice\`). Every live process's linear memory (1.06 MiB for
+the toolbox, mostly untouched) counts as V8 external memory; under the default limit
+(~4 GiB) past ~6,500 of them each start waited for full collections ("external memory
+pressure" in \`--trace-gc\`): 10,000 inline starts took 228 s on 2026-12-04, against ~15 s with
+the limit raised. (An earlier guess, V8's guarded address reservations running out, was
+wrong: 17,000 wasm memories are made at ~0.03 ms each in Deno here.)
 \`node_modules/.bin/deno run -A --v8-flags=--expose-gc bench/sleepers.bench.ts\` (under Node 20,
 which has no JSPI, it skips and leaves this section as it was).
 `;

@@ -15,6 +15,7 @@ import { nodeSha256, nodeSha256Hasher } from "../store/mod.ts";
 import { nodeInflater } from "./node_gunzip.ts";
 import { minorGc } from "./node_gc.ts";
 import { nodePlatform } from "./node.ts";
+import { getHeapStatistics } from "node:v8";
 
 /**
  * The runtime's host for a server's `--processes` (server/node/args.ts): inline leaves the
@@ -26,7 +27,7 @@ export function serverHost(processes: "inline" | "workers" = "workers"): { worke
   return {
     platform,
     note: suspendable
-      ? "strata: processes run inline on the server's thread, suspended while they wait and sharing it at their preemption points (JSPI)"
+      ? `strata: processes run inline on the server's thread, suspended while they wait and sharing it at their preemption points (JSPI)${heapAdvice()}`
       : "strata: processes run inline on the server's thread; this runtime has no JSPI, so a program holds the server while it runs (sleeps included) until it ends or its timeout",
   };
 }
@@ -38,4 +39,18 @@ export function runtimeHost(): { workerHost: WorkerHost; platform: EnginePlatfor
     return { workerHost, platform: { ...denoPlatform(), ...digests } };
   }
   return { workerHost: nodeWorkerHost(), platform: { ...nodePlatform(), ...digests, inflater: nodeInflater, collectHint: minorGc } };
+}
+
+/**
+ * Inline, every live process's linear memory counts as V8 external memory, and past about
+ * 6,500 of them under V8's default heap limit (about 4 GiB) each start waits for full
+ * collections (measured: ~80 ms a start, against ~1.5 ms with an 8 GiB limit;
+ * bench/sleepers.bench.ts, docs/benchmarks.md). The limit can only be set as the runtime
+ * starts, so the server says how; empty when it is already 8 GiB or more.
+ */
+export function heapAdvice(limit = getHeapStatistics().heap_size_limit): string {
+  if (limit >= 8 * 2 ** 30) return "";
+  const flag = "--max-old-space-size=16384";
+  const how = `${"Deno" in globalThis ? "DENO_V8_FLAGS" : "NODE_OPTIONS"}=${flag}`;
+  return `; V8's heap limit is ${(limit / 2 ** 30).toFixed(1)} GiB, so past ~6,000 live processes each start waits for collections: for thousands, start the server with ${how}`;
 }

@@ -37,6 +37,10 @@ const PAUSE = 8;
 /** Int32 words, then the meter's Float64 slots (_meter.ts) from an 8-byte boundary. */
 const WORDS = 10;
 
+type WaitAsync = (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string };
+// deno-lint-ignore no-explicit-any
+const waitAsync = (Atomics as any).waitAsync as WaitAsync | undefined;
+
 /** A pending terminal signal: 2 (SIGINT) or 3 (SIGQUIT); 0 for none. */
 type PendingSignal = 0 | 2 | 3;
 
@@ -69,6 +73,11 @@ export class Control {
    * (_preempt.ts), never by Atomics.wait, which would hold the whole thread.
    */
   holdsBySuspending = false;
+  /**
+   * The process runs suspendable in a worker shared with other processes (_shared_workers.ts):
+   * the engine rings from another thread, so a suspended wait is `Atomics.waitAsync` on the doorbell.
+   */
+  crossThread = false;
   /** Suspended waits on this thread (`wake`), answered at the next ring. */
   #wakers = new Set<() => void>();
   /** The countdowns of this thread's programs (_preempt.ts), ended at each ring so they look at once. */
@@ -236,21 +245,35 @@ export class Control {
 
   /**
    * The process's side, suspended (_suspend.ts): resolves when the doorbell rings after
-   * `seq`, or after `ms` (Infinity: only at a ring). Only a ring on this thread answers
-   * it: a suspended process runs inline, where the engine rings from the same thread.
+   * `seq`, or after `ms` (Infinity: only at a ring). Inline the engine rings from this
+   * thread (`#wakers`); in a shared worker (`crossThread`) the doorbell's notify answers.
    */
   wake(seq: number, ms: number): Promise<void> {
     if (this.wakeSeq !== seq) return Promise.resolve();
     this.meter.idle();
     return new Promise<void>((resolve) => {
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
+        if (settled) return;
+        settled = true;
         if (timer !== undefined) clearTimeout(timer);
         this.#wakers.delete(done);
         this.meter.busy();
         resolve();
       };
       // setTimeout takes at most 2^31 - 1 ms; a longer sleep looks again then.
-      const timer = ms === Infinity ? undefined : setTimeout(done, Math.min(Math.max(0, ms), 2 ** 31 - 1));
+      const most = Math.min(Math.max(0, ms), 2 ** 31 - 1);
+      const waited = this.crossThread ? waitAsync?.(this.words, WAKE, seq, ms === Infinity ? Infinity : most) : undefined;
+      // In a worker shared by many processes the engine rings from its own thread: the
+      // doorbell's notify answers (its timeout is the sleep's), and no timer is needed.
+      if (waited && !waited.async) return done();
+      if (waited) {
+        void (waited.value as Promise<string>).then(done);
+        this.#wakers.add(done);
+        return;
+      }
+      if (ms !== Infinity) timer = setTimeout(done, most);
       this.#wakers.add(done);
     });
   }

@@ -50,7 +50,7 @@ async function held(control: Control): Promise<void> {
 }
 
 /** The import for a process: synchronous, or (`suspend`) one that may answer with a promise, to be made suspending. */
-export function preemptImport(control: Control, suspend: boolean): () => number | Promise<number> {
+export function preemptImport(control: Control, suspend: boolean, onYield?: () => void): () => number | Promise<number> {
   if (!suspend) {
     return () => {
       control.preempt();
@@ -60,6 +60,7 @@ export function preemptImport(control: Control, suspend: boolean): () => number 
   return () => {
     control.preempt();
     if (!control.paused && now() - sliceStart < SLICE_MS) return FUEL;
+    onYield?.();
     return (async () => {
       control.meter.idle();
       try {

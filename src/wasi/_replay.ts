@@ -19,7 +19,6 @@ import { OUT_INFLIGHT } from "./_control.ts";
 import { applyChange, type ChangeRecord, decodeTagged, describeChange, type WritableLayer } from "../fs/mod.ts";
 import { messageOf } from "./_result.ts";
 import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
-import type { PooledWorker } from "./_worker_pool.ts";
 
 /** Bytes of frames handled per turn of the event loop (about a millisecond of log writing). */
 const SLICE_BYTES = 256 * 1024;
@@ -34,7 +33,7 @@ const SLICE_MS = 4;
  * the same volume), so every thread's copy converges. Frames that do not fit an inbox
  * now wait in `pending` for the next pump.
  */
-export interface Peer { inbox: Ring; pending: Uint8Array[]; worker: PooledWorker; uppers: ReadonlyMap<string, WritableLayer> }
+export interface Peer { inbox: Ring; pending: Uint8Array[]; uppers: ReadonlyMap<string, WritableLayer> }
 
 /** The running processes on each filesystem, by key. */
 const users = new Map<string, Set<Peer>>();

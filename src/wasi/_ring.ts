@@ -156,7 +156,7 @@ export class Ring {
 }
 
 /** Resolves when `words[index]` may have changed from `value` (Atomics.waitAsync where present, else a short timer). */
-async function waitAsyncOn(words: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
+export async function waitAsyncOn(words: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
   // deno-lint-ignore no-explicit-any
   const waitAsync = (Atomics as any).waitAsync as undefined | ((a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string });
   if (waitAsync) {

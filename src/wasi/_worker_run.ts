@@ -3,24 +3,33 @@
  * a warm worker keeps its compiled modules and its rings); a killed worker is terminated
  * and never reused.
  */
-import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions } from "./types.ts";
+import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions, WorkerHost } from "./types.ts";
 import type { FileSystem } from "../fs/mod.ts";
 import { joinPeers, leavePeers, type Peer, Replay } from "./_replay.ts";
 import { launchOf } from "./_spec.ts";
-import { canTransfer, transferOf, uppersOf } from "./rootfs_transfer.ts";
+import { canTransfer, type RootfsTransfer, transferOf, uppersOf } from "./rootfs_transfer.ts";
 import { RUN_INODES } from "./change_link.ts";
 import { type CachedModule, defaultModuleCache } from "./module_cache.ts";
 import { findProgram } from "./program_load.ts";
 import { DEFAULT_GRACE_MS, messageOf, resultOf } from "./_result.ts";
 import { feedStdin } from "./stdin_pipe.ts";
 import type { SyncRunResult } from "./run_sync.ts";
-import { type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
+import { closeWorkers as closePooled, type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
+import { closeSharedWorkers, endWorker, joinWorker, leaveWorker, shareWorker } from "./_shared_workers.ts";
+import type { Ring } from "./_ring.ts";
+import type { Control } from "./_control.ts";
+import { suspendable } from "./_suspend.ts";
 import { nextTurn } from "./_replay.ts";
 import type { ProgramRef } from "./worker_serve.ts";
 import { ProgramTable } from "./_program_table.ts";
 import type { ProgramEvent, Usage } from "./_meter.ts";
 
-export { closeWorkers, warmWorkers } from "./_worker_pool.ts";
+export { warmWorkers } from "./_worker_pool.ts";
+
+/** Terminate `host`'s idle dedicated workers and its shared ones (the engine closes). */
+export async function closeWorkers(host: WorkerHost): Promise<void> {
+  await Promise.all([closePooled(host), closeSharedWorkers(host)]);
+}
 
 const DEFAULT_OUTPUT_CAP = 256 * 1024;
 
@@ -35,29 +44,137 @@ type WorkerMsg = { type: "program"; event: ProgramEvent } | {
   compiled?: CachedModule;
 };
 
+type Found = ReturnType<typeof findProgram>;
+
+/** Find the program on the snapshot the engine sends (its module compiled or not). */
+function find(rootfs: FileSystem, launch: ReturnType<typeof launchOf>, o: RunOptions): Found {
+  return findProgram(rootfs, { ...launch, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes, sha256: o.sha256 });
+}
+
 /**
  * The program as the engine found it on the snapshot it sends, so the worker neither
  * searches PATH nor reads and hashes the file again; the module goes only to a worker
- * that has not been sent it. When the worker runs again on its own unchanged copy
- * (`same`) with the same argv, env, cwd and cap, the last answer still holds (the same
- * filesystem gives the same answer) and the search is skipped here too. Undefined when
- * it was not found or cannot run (126, 137 at start): the worker reports that itself,
- * with the same message, before it compiles anything.
+ * that has not been sent it (`modules`, its keys). Undefined when it was not found or
+ * cannot run (126, 137 at start): the worker reports that itself, with the same message,
+ * before it compiles anything.
+ */
+function refFor(loaded: Found, modules: Set<string>): ProgramRef | undefined {
+  if (!loaded.ok) return undefined;
+  const { argv, key, memory, pages, capped, cwdSlot } = loaded.program;
+  const known = modules.has(key);
+  modules.add(key);
+  const ref: ProgramRef = { argv, key, capped, pages, cwdSlot, ...(memory ? { memory } : {}) };
+  if (known) return ref;
+  // Not compiled yet: the worker compiles it (a large module would hold this thread) and sends it back.
+  return "pending" in loaded.program ? { ...ref, pending: loaded.program.pending } : { ...ref, module: loaded.program.module };
+}
+
+/**
+ * A dedicated worker's program: when it runs again on its own unchanged copy (`same`)
+ * with the same argv, env, cwd and cap, the last answer still holds (the same filesystem
+ * gives the same answer) and the search is skipped.
  */
 function programFor(w: PooledWorker, rootfs: FileSystem, launch: ReturnType<typeof launchOf>, o: RunOptions, same: boolean): ProgramRef | undefined {
   const asked = JSON.stringify([launch.argv, launch.env, launch.cwd, o.limits?.memoryBytes ?? 0]);
   if (same && w.lastProgram?.asked === asked) return w.lastProgram.ref;
   w.lastProgram = undefined;
-  const loaded = findProgram(rootfs, { ...launch, modules: o.modules ?? defaultModuleCache, memoryBytes: o.limits?.memoryBytes, sha256: o.sha256 });
-  if (!loaded.ok) return undefined;
-  const { argv, key, memory, pages, capped, cwdSlot } = loaded.program;
-  const known = w.modules.has(key);
-  w.modules.add(key);
-  const ref: ProgramRef = { argv, key, capped, pages, cwdSlot, ...(memory ? { memory } : {}) };
-  w.lastProgram = { asked, ref };
-  if (known) return ref;
-  // Not compiled yet: the worker compiles it (a large module would hold this thread) and sends it back.
-  return "pending" in loaded.program ? { ...ref, pending: loaded.program.pending } : { ...ref, module: loaded.program.module };
+  const loaded = find(rootfs, launch, o);
+  const ref = refFor(loaded, w.modules);
+  if (ref) w.lastProgram = { asked, ref: { ...ref, module: undefined, pending: undefined } };
+  return ref;
+}
+
+/** How long a killed process on a shared worker has to end before its thread is ended (with every process on it). */
+const KILL_GRACE_MS = 2000;
+
+/**
+ * Where a run runs: a dedicated pooled worker (_worker_pool.ts), or a place on a worker
+ * shared with other processes (_shared_workers.ts). Either way: its rings and control
+ * words, what its worker holds, how to reach it, and how to let it go.
+ */
+interface Seat {
+  journal: Ring;
+  inbox: Ring;
+  stdin: Ring;
+  control: Control;
+  /** Keys of the modules and layers its worker holds. */
+  modules: Set<string>;
+  layers: Set<string>;
+  shared: boolean;
+  /** The dedicated worker (absent for a shared seat). */
+  worker?: PooledWorker;
+  /** Post the run request (with the rings the worker has not been sent, and a shared run's id). */
+  post(req: Record<string, unknown>): void;
+  listen(l: { message(m: WorkerMsg): void; error(err: unknown): void }): void;
+  /** The run is over: `reuse` what it held (its thread, or its ring set) or not (a killed thread, a run that may still write). */
+  release(reuse: boolean): void;
+  /**
+   * End a run that must end now: a dedicated worker's thread at once; a shared one's only
+   * if the run has not ended KILL_GRACE_MS after its kill (`cancel` when it did).
+   */
+  end(): { gone: Promise<void>; cancel(): void };
+}
+
+function dedicatedSeat(host: WorkerHost, worker: PooledWorker): Seat {
+  return {
+    journal: worker.journal, inbox: worker.inbox, stdin: worker.stdin, control: worker.control, modules: worker.modules, layers: worker.layers, shared: false, worker,
+    post: (req) => {
+      const rings = worker.ringsSent ? undefined : { journal: worker.journal.sab, inbox: worker.inbox.sab, stdin: worker.stdin.sab };
+      worker.ringsSent = true;
+      worker.port.postMessage({ ...req, rings });
+    },
+    listen: (l) => {
+      worker.port.onMessage((m) => l.message(m as WorkerMsg));
+      worker.port.onError(l.error);
+    },
+    release: (reuse) => {
+      if (!reuse) return;
+      worker.port.unref?.();
+      returnWorker(host, worker);
+    },
+    end: () => ({ gone: (async () => worker.port.terminate())(), cancel: () => {} }),
+  };
+}
+
+function sharedSeat(host: WorkerHost): Seat {
+  const w = shareWorker(host);
+  let listener: Parameters<Seat["listen"]>[0] | undefined;
+  const { run, set } = joinWorker(w, { message: (m) => listener?.message(m as unknown as WorkerMsg), error: (err) => listener?.error(err) });
+  return {
+    journal: set.journal, inbox: set.inbox, stdin: set.stdin, control: set.control, modules: w.modules, layers: w.layers, shared: true,
+    post: (req) => {
+      const rings = set.sent ? undefined : { journal: set.journal.sab, inbox: set.inbox.sab, stdin: set.stdin.sab };
+      set.sent = true;
+      w.port.postMessage({ ...req, run, ringSet: set.id, rings });
+    },
+    listen: (l) => void (listener = l),
+    release: (reuse) => leaveWorker(w, run, set, reuse),
+    end: () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const gone = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          const others = w.runs.size - 1;
+          const why = `the process did not end within ${KILL_GRACE_MS / 1000} s of its kill; its worker thread was ended${others > 0 ? `, and with it ${others} other process${others === 1 ? "" : "es"}` : ""}`;
+          endWorker(w, new Error(why)).then(resolve, resolve);
+        }, KILL_GRACE_MS);
+      });
+      return { gone, cancel: () => clearTimeout(timer) };
+    },
+  };
+}
+
+/**
+ * Where processes are suspendable, a run shares a worker with others, unless its program
+ * has no preemption points (a precompiled module, one the rewrite refused): computing, it
+ * would hold the thread from the others, so it gets a thread of its own. `shared: false`
+ * on the host keeps every run on a dedicated worker.
+ */
+function seatFor(host: WorkerHost, loaded: () => Found): { seat: Seat; found?: Found } {
+  if (suspendable && host.shared !== false) {
+    const found = loaded();
+    if (!found.ok || found.program.points) return { seat: sharedSeat(host), found };
+  }
+  return { seat: dedicatedSeat(host, takeWorker(host)) };
 }
 
 export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
@@ -70,31 +187,38 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const host = o.workerHost!;
   const startedAt = Date.now();
   const launch = launchOf(spec);
-  const worker = takeWorker(host);
-  const { port, journal, control } = worker;
-  const made = transferOf(rootfs, worker.layers, worker.kept)!;
-  const transfer = made.transfer;
-  worker.kept = made.kept;
+  const { seat, found } = seatFor(host, () => find(rootfs, launch, o));
+  const { journal, control } = seat;
   let program: ProgramRef | undefined;
+  let transfer: RootfsTransfer;
+  const worker = seat.worker;
   try {
-    program = programFor(worker, rootfs, launch, o, made.same);
+    if (worker) {
+      const made = transferOf(rootfs, worker.layers, worker.kept)!;
+      transfer = made.transfer;
+      worker.kept = made.kept;
+      program = programFor(worker, rootfs, launch, o, made.same);
+    } else {
+      transfer = transferOf(rootfs, seat.layers)!.transfer;
+      program = refFor(found!, seat.modules);
+    }
   } catch (err) {
-    worker.kept = undefined;
-    returnWorker(host, worker); // idle still: the run was never sent
+    if (worker) worker.kept = undefined;
+    seat.release(true); // idle still: the run was never sent
     throw err;
   }
-  port.ref?.();
+  worker?.port.ref?.();
   let settle!: (r: ProcessResult) => void;
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
   let stopping = false, timedOut = false, killing = false, ending = false;
   let feeder: { stop(): void } | undefined;
   // What it used, read from the worker's meter while it runs and kept at its end (the
-  // worker's meter is reset for its next run, or frozen with a killed thread).
+  // meter is reset for its next run, or frozen with a killed thread).
   let used: Usage | undefined;
   const table = new ProgramTable(launch.argv, { nextPid: o.nextPid ?? counter(), parentPid: o.parentPid ?? 0, meter: control.meter });
   const timers: ReturnType<typeof setTimeout>[] = [];
   const uppers = uppersOf(rootfs);
-  const self: Peer = { inbox: worker.inbox, pending: [], worker, uppers };
+  const self: Peer = { inbox: seat.inbox, pending: [], uppers };
   // Joins now, with the snapshot above: what others write from here on is forwarded.
   joinPeers(self);
   // The numbers this run's new inodes take, on each of its filesystems (change_link.ts).
@@ -110,14 +234,17 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   });
   // Drains while the process runs, from its first millisecond on (a run that ends sooner
   // is drained once, at its end, and never pays for a waiting pump), a bounded slice per
-  // turn of the event loop. The ring outlives this run (the worker is pooled), so the pump
-  // stops for good once the run is ending, and is woken to see it.
+  // turn of the event loop. The ring outlives this run (the worker or the ring set is
+  // reused), so the pump stops for good once the run is ending, and is woken to see it.
+  // A shared run's worker wakes it at each system call and as it lets the thread go, so
+  // it looks by itself only once a second: thousands of them sleep.
   let pumping = false;
+  const idleLook = seat.shared ? 1000 : 50;
   const pump = setTimeout(() => {
     pumping = true;
     (async () => {
       while (pumping) {
-        await journal.waitForData(50);
+        await journal.waitForData(idleLook);
         if (!pumping) return;
         replay.step();
         await nextTurn();
@@ -143,57 +270,58 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     replay.closed = true;
     leavePeers(self);
     for (const [key, upper] of uppers) upper.returnInodes(inodes[key]!, RUN_INODES, replay.created.get(key) ?? -1);
-    if (reuse) {
-      port.unref?.();
-      returnWorker(host, worker);
-    }
+    seat.release(reuse);
     const failure = replay.failure;
     settle(failure ? { ...r, exitCode: 255, reason: "error", error: failure, finishedAt: Date.now() }
       : replay.sinkError && !r.error ? { ...r, error: replay.sinkError } : r);
   };
-  // Ends the worker (never pooled again) and then the run with `r`: once the thread is
-  // gone, or sooner if the program saw the kill word and said it is done (nothing more
-  // goes into its ring then; a runtime whose terminate is slow to end a thread, Deno's,
-  // still ends a program that makes system calls).
+  // Ends the run with `r` once the program saw the kill word and said it is done (nothing
+  // more goes into its ring then), or once its thread is gone: a dedicated worker's is
+  // ended at once (a runtime whose terminate is slow to end a thread, Deno's, still ends a
+  // program that makes system calls); a shared one's only if the program does not end in
+  // time. A dedicated worker is never pooled again; a shared run's ring set is reused
+  // when the program said it is done.
   let quit: () => void = () => {};
   async function abandon(r: ProcessResult): Promise<ProcessResult> {
     if (!ending && !killing) {
       killing = true;
       control.requestKill();
-      let error = r.error;
-      const gone = (async () => port.terminate())().catch((err: unknown) => {
+      let error = r.error, said = false;
+      const end = seat.end();
+      const gone = end.gone.catch((err: unknown) => {
         error ??= `Cannot terminate the process's worker: ${messageOf(err)}`;
       });
-      await Promise.race([gone, new Promise<void>((resolve) => (quit = resolve))]);
-      await finish({ ...r, ...(error ? { error } : {}), finishedAt: Date.now() }, false);
+      await Promise.race([gone, new Promise<void>((resolve) => (quit = () => (said = true, resolve())))]);
+      end.cancel();
+      await finish({ ...r, ...(error ? { error } : {}), finishedAt: Date.now() }, seat.shared && said);
     }
     return done;
   }
   const kill = () => abandon(ended(137, "kill"));
-  port.onMessage((m) => {
-    const msg = m as WorkerMsg;
-    if (msg.type === "program") return void (!ending && table.event(msg.event));
-    if (msg.type !== "done") return;
-    if (msg.compiled) (o.modules ?? defaultModuleCache).put(msg.compiled);
-    if (killing) quit();
-    else void finish(resultOf(msg.result, startedAt, stopping), true);
+  seat.listen({
+    message: (msg) => {
+      if (msg.type === "program") return void (!ending && table.event(msg.event));
+      if (msg.type !== "done") return;
+      if (msg.compiled) (o.modules ?? defaultModuleCache).put(msg.compiled);
+      if (killing) quit();
+      else void finish(resultOf(msg.result, startedAt, stopping), true);
+    },
+    error: (err) => {
+      if (killing) quit();
+      else void finish(ended(137, "error", err instanceof Error ? err.message : String(err)), false);
+    },
   });
-  port.onError((err) => void finish(ended(137, "error", String(err)), false));
   if (o.limits?.timeoutMs) timers.push(setTimeout(() => { timedOut = true; void kill(); }, o.limits.timeoutMs));
-  // stdin: all of it in the request, or streamed into the worker's stdin ring as it arrives.
+  // stdin: all of it in the request, or streamed into the run's stdin ring as it arrives.
   const streamed = o.stdin instanceof ReadableStream;
-  feeder = streamed ? feedStdin(o.stdin as ReadableStream<Uint8Array>, worker.stdin, control, launch.tty) : undefined;
+  feeder = streamed ? feedStdin(o.stdin as ReadableStream<Uint8Array>, seat.stdin, control, launch.tty) : undefined;
   const stdin = streamed ? "stream" : o.stdin as Uint8Array | undefined ?? new Uint8Array(0);
   if (o.terminalSize) control.setSize(o.terminalSize.rows, o.terminalSize.cols);
-  {
-    const rings = worker.ringsSent ? undefined : { journal: journal.sab, inbox: worker.inbox.sab, stdin: worker.stdin.sab };
-    worker.ringsSent = true;
-    port.postMessage({
-      type: "run", rootfs: transfer, inodes, ...launch, stdin, control: control.words.buffer, rings, program,
-      memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
-      deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
-    });
-  }
+  seat.post({
+    type: "run", rootfs: transfer, inodes, ...launch, stdin, control: control.words.buffer, program,
+    memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
+    deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
+  });
   return {
     done,
     kill,

@@ -42,6 +42,8 @@ export interface CachedModule {
   final?: boolean;
   /** Where its libc keeps the working directory (_libc_cwd.ts); absent when it keeps none. */
   cwdSlot?: LibcCwdSlot;
+  /** It has preemption points (_preempt_rewrite.ts): it meets its control words however long it computes. */
+  points?: boolean;
 }
 
 /**
@@ -160,7 +162,8 @@ export class ModuleCache implements ModuleCacheLike {
   /** Compile what `load` checked (here, or in the worker it was handed to) and keep it. */
   compile(u: Uncompiled): CachedModule | Refusal {
     const { source, preempt, ...entry } = u;
-    const code = (preempt && instrumentPreempt(source)) || source;
+    const rewritten = preempt ? instrumentPreempt(source) : undefined;
+    const code = rewritten ?? source;
     let module: WebAssembly.Module;
     try {
       module = new WebAssembly.Module(code as Uint8Array<ArrayBuffer>);
@@ -168,7 +171,7 @@ export class ModuleCache implements ModuleCacheLike {
       if (err instanceof WebAssembly.CompileError) return { refused: `not a valid WebAssembly module (${err.message})` };
       throw err;
     }
-    return this.#keep({ ...entry, module });
+    return this.#keep({ ...entry, module, points: !!entry.points || !!rewritten });
   }
 
   /**
@@ -179,7 +182,8 @@ export class ModuleCache implements ModuleCacheLike {
   #prepared(u: Uncompiled): Uncompiled {
     const held = this.#pending.get(u.key);
     if (held) return held;
-    const ready: Uncompiled = u.preempt ? { ...u, source: instrumentPreempt(u.source) ?? u.source, preempt: false } : u;
+    const rewritten = u.preempt ? instrumentPreempt(u.source) : undefined;
+    const ready: Uncompiled = u.preempt ? { ...u, source: rewritten ?? u.source, preempt: false, points: !!rewritten } : u;
     this.#pending.set(u.key, ready);
     return ready;
   }

@@ -56,6 +56,6 @@ function find(vfs: FileSystem, o: LoadOptions, compile: boolean): ProgramLoad | 
     const [need, limit] = [m.pages, capPages(o.memoryBytes)].map(pagesText);
     return { ok: false, exitCode: 137, oomKilled: true, message: `exec ${found.path}: out of memory: it starts with ${need} of memory, over the memory limit of ${limit}` };
   }
-  const common = { argv: found.argv, key: m.key, memory: m.memory, pages: m.pages, capped: m.capped, cwdSlot: m.cwdSlot };
+  const common = { argv: found.argv, key: m.key, memory: m.memory, pages: m.pages, capped: m.capped, cwdSlot: m.cwdSlot, points: !!m.points };
   return "source" in m ? { ok: true, program: { ...common, pending: m } } : { ok: true, program: { ...common, module: m.module } };
 }

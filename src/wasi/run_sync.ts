@@ -5,7 +5,7 @@
  * Children started through spawn run here too, recursively, sharing the filesystem and
  * the inherited fds.
  */
-import { type Fd, WASIProcExit } from "@bjorn3/browser_wasi_shim";
+import { type Fd, type WASI, WASIProcExit } from "@bjorn3/browser_wasi_shim";
 import type { FileSystem } from "../fs/mod.ts";
 import { type Control, ProcessKilled } from "./_control.ts";
 import type { ModuleCache, Sha256Sync } from "./module_cache.ts";
@@ -20,6 +20,7 @@ import { terminalImports } from "./_terminal_calls.ts";
 import type { LibcCwdSlot } from "./_libc_cwd.ts";
 import { startSuspendable, suspending } from "./_suspend.ts";
 import { preemptImport } from "./_preempt.ts";
+import { OutputFd } from "./stdio.ts";
 import { FUEL_EXPORT, PREEMPT_IMPORT } from "./_preempt_rewrite.ts";
 
 export interface SyncRunOptions {
@@ -51,6 +52,15 @@ export interface SyncRunOptions {
   tty?: boolean;
   /** The terminal a child started through spawn keeps: its parent's (runSync sets it). */
   terminal?: readonly [Fd, Fd];
+  /**
+   * Suspendable in a worker shared by many processes (_shared_workers.ts): before a write
+   * to an output fd, a promise while the pipe is full (the engine has not taken what was
+   * written yet), which settles with an errno to answer instead (EINTR) or undefined to
+   * write; undefined when there is room. The write then suspends instead of holding the thread.
+   */
+  awaitRoom?: () => Promise<number | undefined> | undefined;
+  /** Called as a suspendable program lets the thread go at a preemption point. */
+  onYield?: () => void;
 }
 
 /** A resolved program: its argv (with a `#!` interpreter in front, if any) and compiled module. */
@@ -67,6 +77,8 @@ export interface LoadedProgram {
   capped: boolean;
   /** Where its libc keeps the working directory (_libc_cwd.ts); absent when it keeps none. */
   cwdSlot?: LibcCwdSlot;
+  /** It has preemption points (module_cache.ts). */
+  points?: boolean;
 }
 
 export interface SyncRunResult {
@@ -156,10 +168,12 @@ function begin(o: SyncRunOptions, suspend: boolean): Begun | { result: SyncRunRe
           ? (c) => runSuspendable({ ...child, ...c }).then((r) => r.exitCode)
           : (c) => runSync({ ...child, ...c }).exitCode),
         ...terminalImports(w, o.control, !!terminal),
-        [PREEMPT_IMPORT.name]: preemptImport(o.control, suspend),
+        [PREEMPT_IMPORT.name]: preemptImport(o.control, suspend, o.onYield),
       };
+      const room = suspend && o.awaitRoom;
+      const wasiImport = room ? { ...w.wasiImport, fd_write: roomFirst(w, room) } : w.wasiImport;
       const imports: WebAssembly.Imports = suspend
-        ? { wasi_snapshot_preview1: suspending(w.wasiImport, ["poll_oneoff", "fd_read"]), strata: suspending(strata, ["spawn", PREEMPT_IMPORT.name]) }
+        ? { wasi_snapshot_preview1: suspending(wasiImport, room ? ["poll_oneoff", "fd_read", "fd_write"] : ["poll_oneoff", "fd_read"]), strata: suspending(strata, ["spawn", PREEMPT_IMPORT.name]) }
         : { wasi_snapshot_preview1: w.wasiImport, strata };
       if (program.memory) {
         memory = new WebAssembly.Memory({ initial: program.memory.initial, maximum: Math.min(program.memory.maximum ?? 65536, maxPages ?? 65536) });
@@ -188,6 +202,18 @@ function begin(o: SyncRunOptions, suspend: boolean): Begun | { result: SyncRunRe
       for (const f of new Set(w.fds)) if (f && !inherited.has(f)) f.fd_close(); // a dup's open file once
       if (o.preopen === false) root.fd_close();
     },
+  };
+}
+
+type FdWrite = (fd: number, iovs: number, len: number, outPtr: number) => number;
+
+/** fd_write that first waits (suspended) for room in a full output pipe (`awaitRoom`); other fds write at once. */
+function roomFirst(w: WASI, awaitRoom: NonNullable<SyncRunOptions["awaitRoom"]>): (...a: Parameters<FdWrite>) => number | Promise<number> {
+  const write = w.wasiImport.fd_write as FdWrite;
+  return (fd, iovs, len, outPtr) => {
+    const wait = w.fds[fd] instanceof OutputFd ? awaitRoom() : undefined;
+    if (!wait) return write(fd, iovs, len, outPtr);
+    return wait.then((errno) => errno ?? write(fd, iovs, len, outPtr));
   };
 }
 

@@ -185,4 +185,10 @@ export interface WorkerHost {
   spawn(): WorkerPort;
   /** Its workers open host files themselves: bind mounts' directories and spill spaces (serveProcessWorker's `host`). */
   hostFiles?: boolean;
+  /**
+   * Where processes are suspendable (JSPI), a few workers (one per core) each run many
+   * processes (src/wasi/_shared_workers.ts); false gives every process a worker of its own,
+   * as where they are not.
+   */
+  shared?: boolean;
 }

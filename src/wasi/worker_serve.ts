@@ -6,19 +6,21 @@
  * result is posted. A worker serves one process at a time; it keeps the rings and the
  * modules the engine sent with earlier runs.
  */
-import { WASIProcExit } from "@bjorn3/browser_wasi_shim";
+import { wasi } from "@bjorn3/browser_wasi_shim";
 import { Control, OUT_INFLIGHT } from "./_control.ts";
 import { WasiError } from "./errno.ts";
-import { Ring } from "./_ring.ts";
+import { Ring, waitAsyncOn } from "./_ring.ts";
 import { ChangeLink, RUN_INODES } from "./change_link.ts";
 import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
 import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
 import { type CachedModule, ModuleCache, type Sha256Sync, type Uncompiled } from "./module_cache.ts";
 import type { MemoryLimits } from "./module_info.ts";
-import { type LoadedProgram, runSync } from "./run_sync.ts";
+import { type LoadedProgram, runSuspendable, runSync, type SyncRunOptions, type SyncRunResult } from "./run_sync.ts";
 import { OutputFd, StdinFd } from "./stdio.ts";
 import { readStdin } from "./stdin_pipe.ts";
 import type { LibcCwdSlot } from "./_libc_cwd.ts";
+
+const ERRNO_INTR = wasi.ERRNO_INTR;
 
 /** The worker's end of its channel (globalThis in a web Worker, parentPort in Node). */
 export interface WorkerSelf {
@@ -64,6 +66,9 @@ interface RunRequest {
    * engine). The worker keeps them; the engine empties them between runs.
    */
   rings?: { journal: SharedArrayBuffer; inbox: SharedArrayBuffer; stdin: SharedArrayBuffer };
+  /** In a shared worker: the run's id (its messages carry it) and which of the worker's ring sets it uses. */
+  run?: number;
+  ringSet?: number;
   /** Absent when the engine did not find the program: the worker looks and reports. */
   program?: ProgramRef;
   memoryBytes?: number;
@@ -72,7 +77,10 @@ interface RunRequest {
 }
 
 const modules = new ModuleCache();
+/** The rings of this worker's one run at a time (kept across runs). */
 let rings: { journal: Ring; inbox: Ring; stdin: Ring } | undefined;
+/** The rings of a shared worker's runs, by set (_shared_workers.ts keeps a set per concurrent run, reused). */
+const ringSets = new Map<number, { journal: Ring; inbox: Ring; stdin: Ring }>();
 
 /**
  * The program of a run, from this worker's cache, from the module sent, or compiled here
@@ -99,68 +107,129 @@ function programOf(ref: ProgramRef | undefined): { program?: LoadedProgram; comp
  * a bind mount's directory and a layer's spill space in this thread (its WorkerHost says
  * `hostFiles`); `sha256`, the platform's, hashes a program a container wrote that this
  * worker loads itself (a child started through spawn).
+ *
+ * A request with a `run` id is one of many this worker runs at once (_shared_workers.ts):
+ * it runs suspendable, so its waits (a sleep, a read of stdin, a full output pipe) and its
+ * preemption points free the thread for the others; its messages carry the id.
  */
 export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; sha256?: Sha256Sync } = {}): void {
   self.onMessage((m) => {
     const req = m as RunRequest;
     if (req.type !== "run") return;
-    const control = new Control(req.control);
-    if (req.deadline) control.deadline = req.deadline;
-    // Busy from here to the posted result (its waits aside); each program's start and end
-    // goes to the engine as it happens (docker top), one message per program, not per call.
-    control.meter.busy();
-    control.meter.announce = (e) => self.postMessage({ type: "program", event: e });
-    if (req.rings) rings = { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox), stdin: new Ring(req.rings.stdin) };
-    const { journal, inbox } = rings!;
-    // Frames go into the ring at once (a kill loses none) but wake the engine only at the
-    // next system call, or as the run ends: one wake for a burst, none for a short run
-    // (the engine's pump also looks every 50 ms, and a full ring wakes it).
-    let unwoken = false;
-    const push = (frame: Uint8Array, kind: number) => {
-      journal.push(frame, kind, false);
-      unwoken = true;
-    };
-    const rootfs = rootfsFrom(req.rootfs, opts.host);
-    for (const [key, upper] of rootfs.uppers) {
-      const base = req.inodes[key];
-      if (base === undefined) throw new Error(`Cannot run: no inode numbers were set aside for filesystem ${key}`);
-      upper.nextIno = base;
-      upper.inoEnd = base + RUN_INODES;
+    if (req.run === undefined) return void serve(self, req, opts);
+    const run = req.run;
+    const failed = (err: unknown): SyncRunResult =>
+      ({ exitCode: 255, oomKilled: false, timedOut: false, error: `Cannot run the process: ${err instanceof Error ? err.message : String(err)}` });
+    let served: Promise<Served>;
+    try {
+      served = serve(self, req, opts)!;
+    } catch (err) {
+      served = Promise.resolve({ result: failed(err) });
     }
-    const link = new ChangeLink(rootfs.uppers, (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox);
-    const beforeCall = () => {
-      if (unwoken) unwoken = false, journal.wake();
-      link.sync();
-    };
-    const most = outputChunkMax(journal.maxFrame);
-    const out = (fd: number) => new OutputFd((chunk) => {
-      for (;;) {
-        const inflight = Atomics.load(control.words, OUT_INFLIGHT);
-        if (inflight < req.outputCap) break;
-        // A kill, a stop or a signal ends a writer blocked on a full pipe too; one that catches ^C sees EINTR.
-        if (control.check()) {
-          control.takeSignal();
-          throw new WasiError("EINTR", "interrupted");
-        }
-        beforeCall(); // what is waiting to go out must reach the sinks to make room
-        control.meter.idle();
-        Atomics.wait(control.words, OUT_INFLIGHT, inflight, 100); // a full pipe: wait for the engine's sink
-        control.meter.busy();
-      }
-      Atomics.add(control.words, OUT_INFLIGHT, chunk.length);
-      const time = Date.now();
-      for (let at = 0; at < chunk.length || at === 0; at += most) {
-        push(outputFrame(fd, time, chunk.subarray(at, at + most)), OUTPUT_FRAME);
-      }
-    }, req.tty);
-    const { program, compiled } = programOf(req.program);
-    const result = runSync({
-      vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, tty: req.tty, control, modules, memoryBytes: req.memoryBytes, program,
-      sha256: opts.sha256,
-      stdio: [new StdinFd(req.stdin === "stream" ? readStdin(rings!.stdin, control) : req.stdin, req.tty), out(1), out(2)], beforeCall,
+    served.then(undefined, (err: unknown): Served => ({ result: failed(err) })).then(({ result, compiled }) => {
+      self.postMessage({ type: "done", run, result, ...(compiled ? { compiled } : {}) });
     });
+  });
+}
+
+/** A run's end, and the module it compiled for the engine's cache. */
+type Served = { result: SyncRunResult; compiled?: CachedModule };
+
+/** One run: posts its end itself when it is the worker's only one; a shared run's end is the caller's to post. */
+function serve(self: WorkerSelf, req: RunRequest, opts: { host?: HostFiles; sha256?: Sha256Sync }): Promise<Served> | undefined {
+  const shared = req.run !== undefined;
+  const control = new Control(req.control);
+  if (req.deadline) control.deadline = req.deadline;
+  // Busy from here to the posted result (its waits aside); each program's start and end
+  // goes to the engine as it happens (docker top), one message per program, not per call.
+  control.meter.busy();
+  control.meter.announce = (e) => self.postMessage({ type: "program", event: e, ...(shared ? { run: req.run } : {}) });
+  const sent = req.rings && { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox), stdin: new Ring(req.rings.stdin) };
+  if (sent && shared) ringSets.set(req.ringSet!, sent);
+  else if (sent) rings = sent;
+  const mine = shared ? ringSets.get(req.ringSet!) : rings;
+  if (!mine) throw new Error(`Cannot run: the rings of set ${req.ringSet} were never sent`);
+  const { journal, inbox } = mine;
+  // Frames go into the ring at once (a kill loses none) but wake the engine only at the
+  // next system call, or as the run ends: one wake for a burst, none for a short run
+  // (the engine's pump also looks every 50 ms, and a full ring wakes it).
+  let unwoken = false;
+  const push = (frame: Uint8Array, kind: number) => {
+    journal.push(frame, kind, false);
+    unwoken = true;
+  };
+  const wakeEngine = () => {
+    if (unwoken) unwoken = false, journal.wake();
+  };
+  const rootfs = rootfsFrom(req.rootfs, opts.host);
+  for (const [key, upper] of rootfs.uppers) {
+    const base = req.inodes[key];
+    if (base === undefined) throw new Error(`Cannot run: no inode numbers were set aside for filesystem ${key}`);
+    upper.nextIno = base;
+    upper.inoEnd = base + RUN_INODES;
+  }
+  const link = new ChangeLink(rootfs.uppers, (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox);
+  const beforeCall = () => {
+    wakeEngine();
+    link.sync();
+  };
+  const most = outputChunkMax(journal.maxFrame);
+  const out = (fd: number) => new OutputFd((chunk) => {
+    for (;;) {
+      const inflight = Atomics.load(control.words, OUT_INFLIGHT);
+      if (inflight < req.outputCap) break;
+      // A kill, a stop or a signal ends a writer blocked on a full pipe too; one that catches ^C sees EINTR.
+      if (control.check()) {
+        control.takeSignal();
+        throw new WasiError("EINTR", "interrupted");
+      }
+      beforeCall(); // what is waiting to go out must reach the sinks to make room
+      control.meter.idle();
+      Atomics.wait(control.words, OUT_INFLIGHT, inflight, 100); // a full pipe: wait for the engine's sink
+      control.meter.busy();
+    }
+    Atomics.add(control.words, OUT_INFLIGHT, chunk.length);
+    const time = Date.now();
+    for (let at = 0; at < chunk.length || at === 0; at += most) {
+      push(outputFrame(fd, time, chunk.subarray(at, at + most)), OUTPUT_FRAME);
+    }
+  }, req.tty);
+  const { program, compiled } = programOf(req.program);
+  const options: SyncRunOptions = {
+    vfs: rootfs.vfs, argv: req.argv, env: req.env, cwd: req.cwd, tty: req.tty, control, modules, memoryBytes: req.memoryBytes, program,
+    sha256: opts.sha256,
+    stdio: [new StdinFd(req.stdin === "stream" ? readStdin(mine.stdin, control) : req.stdin, req.tty), out(1), out(2)], beforeCall,
+  };
+  const ended = (result: SyncRunResult): Served => {
     link.close();
     control.meter.idle();
+    return { result, compiled };
+  };
+  if (!shared) {
+    const { result } = ended(runSync(options));
     self.postMessage({ type: "done", result, ...(compiled ? { compiled } : {}) });
-  });
+    return;
+  }
+  // Shared: the engine rings from its thread; a full pipe suspends the writer (the thread
+  // serves the others meanwhile) rather than holding the thread in Atomics.wait.
+  control.crossThread = true;
+  control.holdsBySuspending = true;
+  const awaitRoom = (): Promise<number | undefined> | undefined => {
+    if (Atomics.load(control.words, OUT_INFLIGHT) < req.outputCap) return undefined;
+    return (async () => {
+      for (;;) {
+        const inflight = Atomics.load(control.words, OUT_INFLIGHT);
+        if (inflight < req.outputCap) return undefined;
+        if (control.check()) {
+          control.takeSignal();
+          return ERRNO_INTR;
+        }
+        beforeCall();
+        control.meter.idle();
+        await waitAsyncOn(control.words, OUT_INFLIGHT, inflight, 100);
+        control.meter.busy();
+      }
+    })();
+  };
+  return runSuspendable({ ...options, awaitRoom, onYield: wakeEngine }).then(ended);
 }

@@ -72,4 +72,13 @@ t("--processes takes inline or workers only", async () => {
   assert.throws(() => parseServeArgs(["--processes", "threads"]), /invalid value for --processes: "threads" \(inline or workers\)/);
 });
 
+t("the inline note says how to raise V8's heap limit for thousands of processes, only when it is low", async () => {
+  const { heapAdvice } = await import("../../server/platform/runtime.ts");
+  const flag = `${"Deno" in globalThis ? "DENO_V8_FLAGS" : "NODE_OPTIONS"}=--max-old-space-size=16384`;
+  assert.match(heapAdvice(4192 * 2 ** 20), /heap limit is 4\.1 GiB, so past ~6,000 live processes each start waits for collections/);
+  assert.ok(heapAdvice(4192 * 2 ** 20).endsWith(flag), heapAdvice(4192 * 2 ** 20));
+  assert.is(heapAdvice(8 * 2 ** 30), "");
+  assert.is(heapAdvice(16 * 2 ** 30), "");
+});
+
 t.run();

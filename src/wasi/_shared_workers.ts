@@ -1,0 +1,125 @@
+/**
+ * Workers shared by many processes (issue 19). Where processes are suspendable (JSPI:
+ * _suspend.ts), a host gets a small pool of workers, one per core, and each runs many
+ * processes at once: a process that waits (a sleep, a read of stdin, a full output pipe)
+ * is suspended and frees the thread, and one that computes lets the others have it at
+ * its preemption points (_preempt.ts). So a thread holds thousands of sleepers, and a
+ * server still uses every core.
+ *
+ * Each process on a shared worker has its own ring set (journal, inbox, stdin) and control
+ * words, taken from the worker's free sets and given back when it ends (a SharedArrayBuffer
+ * takes longer to allocate than a short program takes to run); the sets are smaller than
+ * a dedicated worker's, as thousands of them may be live. Messages carry the run's id.
+ * A kill is the kill word, which the process sees at its next system call, wait or point;
+ * a thread is ended only when that does not happen in time (a program without points),
+ * and with it every process on it (_worker_run.ts).
+ */
+import type { WorkerHost, WorkerPort } from "./types.ts";
+import { Ring } from "./_ring.ts";
+import { Control } from "./_control.ts";
+
+/** A shared run's rings: its changes and output (the engine drains them as they come), other processes' changes, its stdin. */
+const JOURNAL_BYTES = 256 * 1024, INBOX_BYTES = 64 * 1024, STDIN_BYTES = 16 * 1024;
+
+export interface RingSet {
+  id: number;
+  journal: Ring;
+  inbox: Ring;
+  stdin: Ring;
+  control: Control;
+  /** The worker has been sent its buffers (it keeps them by id). */
+  sent: boolean;
+}
+
+/** What a run hears from its worker. */
+export interface RunListener {
+  message(msg: { type: string; run: number }): void;
+  /** The worker failed or was ended: the run is over. */
+  error(err: unknown): void;
+}
+
+export interface SharedWorker {
+  port: WorkerPort;
+  /** Keys of the modules the worker has been sent, and of the layers it holds (as a dedicated worker's). */
+  modules: Set<string>;
+  layers: Set<string>;
+  runs: Map<number, RunListener>;
+  free: RingSet[];
+  /** Ring sets made for it so far (the next one's id). */
+  sets: number;
+  gone: boolean;
+  /** The host's pool it is in (until it is ended). */
+  pool: SharedWorker[];
+}
+
+const pools = new WeakMap<WorkerHost, SharedWorker[]>();
+let nextRun = 0;
+
+/** Workers per host: one per core the platform reports (2 where it reports none). */
+function poolSize(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, n ?? 2);
+}
+
+function spawn(host: WorkerHost, pool: SharedWorker[]): SharedWorker {
+  const w: SharedWorker = { port: host.spawn(), modules: new Set(), layers: new Set(), runs: new Map(), free: [], sets: 0, gone: false, pool };
+  w.port.onMessage((m) => w.runs.get((m as { run?: number }).run ?? -1)?.message(m as { type: string; run: number }));
+  w.port.onError((err) => void endWorker(w, err));
+  w.port.unref?.();
+  pool.push(w);
+  return w;
+}
+
+/** The host's shared worker with the fewest runs; a new one while there are fewer than one per core and all have some. */
+export function shareWorker(host: WorkerHost): SharedWorker {
+  const pool = pools.get(host) ?? [];
+  pools.set(host, pool);
+  let best: SharedWorker | undefined;
+  for (const w of pool) if (!best || w.runs.size < best.runs.size) best = w;
+  if (!best || (best.runs.size > 0 && pool.length < poolSize())) best = spawn(host, pool);
+  return best;
+}
+
+/** A run joins `w`: its id, and a ring set whose rings start empty and whose words start at zero. */
+export function joinWorker(w: SharedWorker, listener: RunListener): { run: number; set: RingSet } {
+  const set = w.free.pop() ?? {
+    id: ++w.sets, journal: new Ring(JOURNAL_BYTES), inbox: new Ring(INBOX_BYTES), stdin: new Ring(STDIN_BYTES), control: new Control(), sent: false,
+  };
+  set.journal.clear();
+  set.inbox.clear();
+  set.stdin.clear();
+  set.control.reset();
+  const run = ++nextRun;
+  if (w.runs.size === 0) w.port.ref?.();
+  w.runs.set(run, listener);
+  return { run, set };
+}
+
+/** A run leaves `w`; its ring set is used again unless the run may still be writing into it (`reuse` false). */
+export function leaveWorker(w: SharedWorker, run: number, set: RingSet, reuse: boolean): void {
+  if (!w.runs.delete(run)) return;
+  if (reuse && !w.gone) w.free.push(set);
+  if (w.runs.size === 0) w.port.unref?.();
+}
+
+/** End `w`'s thread (a run that would not end): every run on it ends with `err`. */
+export async function endWorker(w: SharedWorker, err: unknown): Promise<void> {
+  if (w.gone) return;
+  w.gone = true;
+  const at = w.pool.indexOf(w);
+  if (at >= 0) w.pool.splice(at, 1);
+  const runs = [...w.runs.values()];
+  w.runs.clear();
+  try {
+    await w.port.terminate();
+  } finally {
+    for (const r of runs) r.error(err);
+  }
+}
+
+/** Terminate `host`'s shared workers (the engine closes: its processes have ended). */
+export async function closeSharedWorkers(host: WorkerHost): Promise<void> {
+  const pool = pools.get(host) ?? [];
+  pools.delete(host);
+  await Promise.all(pool.map((w) => endWorker(w, new Error("the engine closed"))));
+}
