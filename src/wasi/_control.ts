@@ -264,16 +264,19 @@ export class Control {
       };
       // setTimeout takes at most 2^31 - 1 ms; a longer sleep looks again then.
       const most = Math.min(Math.max(0, ms), 2 ** 31 - 1);
-      const waited = this.crossThread ? waitAsync?.(this.words, WAKE, seq, ms === Infinity ? Infinity : most) : undefined;
       // In a worker shared by many processes the engine rings from its own thread: the
-      // doorbell's notify answers (its timeout is the sleep's), and no timer is needed.
+      // doorbell's notify answers. The sleep's end is a timer all the same (a waitAsync's
+      // own timeout came 70 ms late in a Deno worker whose programs compute, a timer
+      // 20 ms), which then notifies the doorbell itself, so no waiter is left behind.
+      const waited = this.crossThread ? waitAsync?.(this.words, WAKE, seq, Infinity) : undefined;
       if (waited && !waited.async) return done();
-      if (waited) {
-        void (waited.value as Promise<string>).then(done);
-        this.#wakers.add(done);
-        return;
+      if (waited) void (waited.value as Promise<string>).then(done);
+      if (ms !== Infinity) {
+        timer = setTimeout(() => {
+          done();
+          if (waited) Atomics.notify(this.words, WAKE);
+        }, most);
       }
-      if (ms !== Infinity) timer = setTimeout(done, most);
       this.#wakers.add(done);
     });
   }
