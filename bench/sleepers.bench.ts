@@ -159,7 +159,7 @@ The rounds run with V8's heap limit at ${HEAP_MIB} MiB (half the machine's memor
 (server/platform/runtime.ts, \`heapAdvice\`). Every live process's linear memory (1.06 MiB for
 the toolbox, mostly untouched) counts as V8 external memory; under the default limit
 (~4 GiB) past ~6,500 of them each start waited for full collections ("external memory
-pressure" in \`--trace-gc\`): 10,000 inline starts took 228 s on 2026-12-04, against ~15 s with
+pressure" in \`--trace-gc\`): 10,000 inline starts took 228 s on 2026-12-04, against 8–15 s with
 the limit raised. (An earlier guess, V8's guarded address reservations running out, was
 wrong: 17,000 wasm memories are made at ~0.03 ms each in Deno here.)
 \`node_modules/.bin/deno run -A --v8-flags=--expose-gc bench/sleepers.bench.ts\` (under Node 20,

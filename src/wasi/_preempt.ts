@@ -27,16 +27,16 @@ const now: () => number = typeof performance === "object" && performance?.now ? 
 let sliceStart = now();
 
 /**
- * Node's own event loop, where setImmediate is the turn. Deno has a setImmediate too, but
- * a Deno worker whose programs yielded through it took a message from the engine 150 to
- * 200 ms late (1 to 6 ms through a MessageChannel).
+ * Once round the event loop: a message (unclamped, unlike setTimeout) or setImmediate. A
+ * shared worker's programs (`Control.crossThread`) yield through a message: a Deno worker
+ * whose programs yielded through setImmediate took the engine's messages 150 to 200 ms
+ * late (1 to 6 ms through a MessageChannel). Inline, on the engine's thread, setImmediate
+ * where there is one: there a MessageChannel kept Deno's timers and requests waiting
+ * (p99 of the API 100 ms beside 4 spinners, against 22 ms).
  */
-const node = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string" && !("Deno" in globalThis);
-
-/** Once round the event loop: setImmediate on Node, a message elsewhere (unclamped, unlike setTimeout). */
-function macrotask(): Promise<void> {
+function macrotask(message: boolean): Promise<void> {
   const g = globalThis as { setImmediate?: (f: () => void) => unknown };
-  if (node && typeof g.setImmediate === "function") return new Promise((resolve) => g.setImmediate!(resolve));
+  if (!(message && typeof MessageChannel === "function") && typeof g.setImmediate === "function") return new Promise((resolve) => g.setImmediate!(resolve));
   if (typeof MessageChannel === "function") {
     return new Promise((resolve) => {
       const { port1, port2 } = new MessageChannel();
@@ -71,7 +71,7 @@ export function preemptImport(control: Control, suspend: boolean, onYield?: () =
     return (async () => {
       control.meter.idle();
       try {
-        if (!control.paused) await macrotask();
+        if (!control.paused) await macrotask(control.crossThread);
         if (control.paused) await held(control); // also when the pause came while it let others run
       } finally {
         control.meter.busy();
