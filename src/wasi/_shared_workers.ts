@@ -21,6 +21,12 @@ import { Control } from "./_control.ts";
 /** A shared run's rings: its changes and output (the engine drains them as they come), other processes' changes, its stdin. */
 const JOURNAL_BYTES = 256 * 1024, INBOX_BYTES = 64 * 1024, STDIN_BYTES = 16 * 1024;
 
+/**
+ * Idle ring sets a worker keeps for its next runs: enough for a burst of starts; the rest
+ * are let go, so a worker that once ran 10,000 processes does not keep 10,000 sets.
+ */
+const FREE_SETS = 64;
+
 export interface RingSet {
   id: number;
   journal: Ring;
@@ -95,10 +101,14 @@ export function joinWorker(w: SharedWorker, listener: RunListener): { run: numbe
   return { run, set };
 }
 
-/** A run leaves `w`; its ring set is used again unless the run may still be writing into it (`reuse` false). */
+/**
+ * A run leaves `w`; its ring set is used again unless the run may still be writing into it
+ * (`reuse` false). Past FREE_SETS idle sets the worker is told to let it go.
+ */
 export function leaveWorker(w: SharedWorker, run: number, set: RingSet, reuse: boolean): void {
   if (!w.runs.delete(run)) return;
-  if (reuse && !w.gone) w.free.push(set);
+  if (reuse && !w.gone && w.free.length < FREE_SETS) w.free.push(set);
+  else if (!w.gone && set.sent) w.port.postMessage({ type: "forget", ringSet: set.id });
   if (w.runs.size === 0) w.port.unref?.();
 }
 

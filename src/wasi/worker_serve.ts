@@ -114,7 +114,8 @@ function programOf(ref: ProgramRef | undefined): { program?: LoadedProgram; comp
  */
 export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; sha256?: Sha256Sync } = {}): void {
   self.onMessage((m) => {
-    const req = m as RunRequest;
+    const req = m as RunRequest | { type: "forget"; ringSet: number };
+    if (req.type === "forget") return void ringSets.delete(req.ringSet); // a ring set the engine let go (_shared_workers.ts)
     if (req.type !== "run") return;
     if (req.run === undefined) return void serve(self, req, opts);
     const run = req.run;

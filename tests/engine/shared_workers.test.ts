@@ -10,6 +10,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { closeWorkers, ModuleCache, runProcess, suspendable, type WorkerHost } from "../../src/wasi/mod.ts";
 import { unionWithFixtures } from "../wasi/_helpers.ts";
+import { shareWorker } from "../../src/wasi/_shared_workers.ts";
 import type { Engine } from "../../src/engine/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
 import { until } from "../_wait.ts";
@@ -57,6 +58,8 @@ test("200 sleeping containers run on one worker per core; another runs to its en
   const codes = await until(Promise.all(ids.map((id) => engine.containers.wait(id))), { what: "the sleepers' exits", timeoutMs: 30_000 });
   assert.equal(codes.map((c) => c.StatusCode), ids.map(() => 137));
   assert.ok(host.spawned <= cores, "a kill did not end a thread");
+  const idle = shareWorker(host);
+  assert.ok(idle.free.length > 0 && idle.free.length <= 64, `${idle.free.length} idle ring sets kept (at most 64; the rest let go)`);
 });
 
 test("a spinner shares its thread: sleepers beside it wake on time; pause holds it, stop and kill end it, and the thread lives on", async () => {
