@@ -1,7 +1,8 @@
 /**
- * The engine side of a process in a worker. Workers are pooled per host (_worker_pool.ts:
- * a warm worker keeps its compiled modules and its rings); a killed worker is terminated
- * and never reused.
+ * The engine side of a process in a worker: a worker shared with many processes where
+ * they are suspendable (_shared_workers.ts: a kill ends the process, not the thread), or
+ * a dedicated one from the host's pool (_worker_pool.ts: a warm worker keeps its compiled
+ * modules and its rings; a killed one is terminated and never reused). `Seat` is either.
  */
 import type { ProcessHandle, ProcessResult, ProcessSpec, RunOptions, WorkerHost } from "./types.ts";
 import type { FileSystem } from "../fs/mod.ts";
