@@ -9,7 +9,7 @@
  * would hold the page's thread, so the page offers no terminal there.
  */
 import { Terminal } from "@xterm/xterm";
-import type { Client } from "./client.ts";
+import { ApiFailure, type Client } from "./client.ts";
 
 const ROWS = 24, COLS = 100;
 
@@ -80,9 +80,14 @@ export function openTerminal(host: HTMLElement, client: Client, id: string, inPa
   const link = inPage ? streamLink(client, id, write) : websocketLink(id, write);
   const enc = new TextEncoder();
   const typed = term.onData((d) => link.send(enc.encode(d)));
-  // The size is a courtesy: a container that has already ended (409) keeps its output as it is.
-  // A failed attach is the caller's to report (it awaits `ready`).
-  void link.ready.then(() => client.resize(id, ROWS, COLS).catch(() => {}), () => {});
+  // The size is a courtesy: a container that has already ended (409) keeps its output as
+  // it is; any other failure is said in the terminal.
+  const sizeFailed = (err: unknown) => {
+    if (err instanceof ApiFailure && err.status === 409) return;
+    write(`\r\n[the terminal's size was not set: ${err instanceof Error ? err.message : String(err)}]\r\n`);
+  };
+  // A failed attach is not handled here: the caller awaits `ready` and reports it.
+  void link.ready.then(() => client.resize(id, ROWS, COLS).catch(sizeFailed), () => {});
   term.focus();
   return {
     ready: link.ready,
