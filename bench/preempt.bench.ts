@@ -7,8 +7,10 @@
  *    entries). Under JSPI the instrumented run also lets the thread go every 5 ms.
  * 2. Under JSPI (Deno), inline (the engine's one thread) and on shared workers (one per
  *    core, many processes each): with 4 `spin` containers, 100 containers started
- *    together each running `sleep 1`: how late each wakes (its end minus its start minus
- *    1 s), and the API's p99 meanwhile; how long a stop takes to end a spinning container;
+ *    together each sleeping 1 s (`late 1000`, built here with clang, measures its own
+ *    sleep; without clang, the toolbox's `sleep 1`): how late each wakes after its
+ *    deadline, how long its start took, its StartedAt to FinishedAt minus 1 s, and the
+ *    API's p99 meanwhile; how long a stop takes to end a spinning container;
  *    1,000 `sh -c 'sleep 1; echo done'` started together.
  * Writes bench/results/preempt.md. Run under Node (`npm run bench -- preempt`: part 1
  * only, part 2 says why not) and under Deno (`node_modules/.bin/deno run -A bench/preempt.bench.ts`).
@@ -24,6 +26,7 @@ import { runtimeHost } from "../server/platform/mod.ts";
 import { createEngine, type Engine } from "../src/engine/mod.ts";
 import { createApi } from "../src/api/mod.ts";
 import { MemoryStore } from "../src/store/mod.ts";
+import { writeTar } from "../src/tar/mod.ts";
 
 const ROUNDS = Number(process.env.PREEMPT_ROUNDS ?? 7);
 // deno-lint-ignore no-explicit-any
@@ -43,13 +46,32 @@ const COUNT_C = `int main(int argc, char **argv) {
 }
 `;
 
-function buildCount(): Uint8Array | string {
-  const dir = mkdtempSync(join(tmpdir(), "strata-count-"));
+/**
+ * `late MS`: sleeps MS ms (nanosleep: poll_oneoff, as the toolbox's sleep) and prints, in
+ * ms, when it called it (since the epoch) and how late it woke: its own measure of its
+ * deadline, which a container's StartedAt to FinishedAt also counts its start in.
+ */
+const LATE_C = `#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+int main(int argc, char **argv) {
+  long ms = atol(argv[1]);
+  struct timespec a, b, d = { ms / 1000, (ms % 1000) * 1000000L };
+  clock_gettime(CLOCK_REALTIME, &a);
+  nanosleep(&d, 0);
+  clock_gettime(CLOCK_REALTIME, &b);
+  printf("%.3f %.3f\\n", a.tv_sec * 1e3 + a.tv_nsec / 1e6, (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6 - ms);
+  return 0;
+}
+`;
+
+function buildC(name: string, source: string): Uint8Array | string {
+  const dir = mkdtempSync(join(tmpdir(), `strata-${name}-`));
   try {
-    writeFileSync(join(dir, "count.c"), COUNT_C);
-    const r = spawnSync("clang", ["--target=wasm32-wasi", "-O2", "-o", join(dir, "count.wasm"), join(dir, "count.c")], { encoding: "utf8" });
+    writeFileSync(join(dir, `${name}.c`), source);
+    const r = spawnSync("clang", ["--target=wasm32-wasi", "-O2", "-o", join(dir, `${name}.wasm`), join(dir, `${name}.c`)], { encoding: "utf8" });
     if (r.error || r.status !== 0) return `clang could not build it (${r.error?.message ?? r.stderr.trim().split("\n")[0]})`;
-    return new Uint8Array(readFileSync(join(dir, "count.wasm")));
+    return new Uint8Array(readFileSync(join(dir, `${name}.wasm`)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -83,7 +105,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const spread = (xs: number[], d = 0) => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
 
 async function cost(): Promise<string[]> {
-  const count = buildCount();
+  const count = buildC("count", COUNT_C);
   const works: Work[] = [
     ...(typeof count === "string" ? [] : [{ name: "`count 2000000000` (a tight C loop)", cmd: ["count", "2000000000"] }]),
     { name: "sqlite3: `WITH RECURSIVE` sum of 1..1,000,000", cmd: ["sqlite3", ":memory:", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<1000000) SELECT sum(x) FROM c;"] },
@@ -107,9 +129,19 @@ async function cost(): Promise<string[]> {
   return rows;
 }
 
+const lateBuilt = buildC("late", LATE_C);
+const late = typeof lateBuilt === "string" ? undefined : lateBuilt;
+
 async function engineWith(workerHost?: WorkerHost): Promise<Engine> {
   const engine = await createEngine({ store: new MemoryStore(), ...(workerHost ? { workerHost } : {}) });
   for (const n of ["toolbox", "probes"]) await engine.images.load(new Uint8Array(readFileSync(new URL(`${n}.tar`, samples))), { name: `${n}.tar` });
+  if (late) {
+    // The image "late": the toolbox with /bin/late.
+    const { Id } = await engine.containers.create({ Image: "toolbox" });
+    await engine.containers.putArchive(Id, "/bin", writeTar([{ path: "late", type: "file", data: late, mode: 0o755 }]));
+    await engine.containers.commit(Id, { repo: "late" });
+    await engine.containers.remove(Id);
+  }
   return engine;
 }
 
@@ -125,12 +157,13 @@ async function spinning(engine: Engine): Promise<string> {
  * The API is measured once all have started, until they wake. A request is timed from a timer's firing (as a request arriving on a socket would wait
  * for the thread) to its answer, so the wait for a spinner's slice is in it.
  */
-async function crowd(engine: Engine): Promise<{ lateP50: number; lateMax: number; pingP99: number; inspectP99: number }> {
+async function crowd(engine: Engine): Promise<Crowd> {
   const spinners = [];
   for (let i = 0; i < 4; i++) spinners.push(await spinning(engine));
   const app = createApi(engine);
   const ids: string[] = [];
-  for (let i = 0; i < 100; i++) ids.push((await engine.containers.create({ Image: "toolbox", Cmd: ["sleep", "1"] })).Id);
+  const own = late !== undefined; // the sleepers measure their own deadline (`late 1000`), or are the toolbox's `sleep 1`
+  for (let i = 0; i < 100; i++) ids.push((await engine.containers.create({ Image: own ? "late" : "toolbox", Cmd: own ? ["late", "1000"] : ["sleep", "1"] })).Id);
   const t0 = performance.now();
   await Promise.all(ids.map((id) => engine.containers.start(id)));
   const ended = Promise.all(ids.map((id) => engine.containers.wait(id)));
@@ -146,15 +179,36 @@ async function crowd(engine: Engine): Promise<{ lateP50: number; lateMax: number
     }
   }
   await ended;
-  const late: number[] = [];
+  const lateness: number[] = [], wakes: number[] = [], delays: number[] = [];
   for (const id of ids) {
     const s = (await engine.containers.inspect(id)).State;
-    late.push(Date.parse(s.FinishedAt) - Date.parse(s.StartedAt) - 1000);
+    lateness.push(Date.parse(s.FinishedAt) - Date.parse(s.StartedAt) - 1000);
+    if (!own) continue;
+    let out = "";
+    for await (const e of engine.containers.logs(id)) out += new TextDecoder().decode(e.data);
+    const [called, woke] = out.trim().split(" ").map(Number);
+    if (!Number.isFinite(called) || !Number.isFinite(woke)) throw new Error(`late printed ${JSON.stringify(out)}`);
+    wakes.push(woke!), delays.push(called! - Date.parse(s.StartedAt));
   }
   for (const s of spinners) await engine.containers.kill(s);
   for (const id of [...ids, ...spinners]) await engine.containers.remove(id);
   const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)]!;
-  return { lateP50: median(late), lateMax: Math.max(...late), pingP99: p99(ping), inspectP99: p99(inspect) };
+  const max = (xs: number[]) => xs.length ? Math.max(...xs) : NaN;
+  return {
+    lateP50: median(lateness), lateMax: max(lateness), wakeMax: max(wakes), delayMax: max(delays), pingP99: p99(ping), inspectP99: p99(inspect),
+  };
+}
+
+interface Crowd {
+  /** From StartedAt to FinishedAt, minus 1 s: its start, its sleep and its end. */
+  lateP50: number;
+  lateMax: number;
+  /** The sleep's own lateness, as the program measured it (NaN without clang). */
+  wakeMax: number;
+  /** From StartedAt until the program called its sleep. */
+  delayMax: number;
+  pingP99: number;
+  inspectP99: number;
 }
 
 /** 1,000 containers started together, each `sh -c 'sleep 1; echo done'`: from the first start until all have ended. */
@@ -197,7 +251,7 @@ async function measure(mode: string, workerHost?: WorkerHost): Promise<Figures> 
   const runs: Figures["runs"] = [];
   for (let i = 0; i < Math.max(3, Math.floor(ROUNDS / 2)); i++) {
     const r = await crowd(engine);
-    console.log(`${mode} crowd: late p50 ${r.lateP50.toFixed(1)} ms, max ${r.lateMax.toFixed(1)} ms; p99 _ping ${r.pingP99.toFixed(1)} ms, inspect ${r.inspectP99.toFixed(1)} ms`);
+    console.log(`${mode} crowd: late p50 ${r.lateP50.toFixed(1)} ms, max ${r.lateMax.toFixed(1)} ms (sleep's own ${r.wakeMax.toFixed(1)}, start ${r.delayMax.toFixed(1)}); p99 _ping ${r.pingP99.toFixed(1)} ms, inspect ${r.inspectP99.toFixed(1)} ms`);
     runs.push(r);
   }
   const stops: number[] = [];
@@ -216,12 +270,12 @@ async function shared(): Promise<string> {
   if (!suspendable) return `Part 2 needs JSPI; ${runtime} has none (it runs under Deno).`;
   const inline = await measure("inline");
   const pool = await measure("shared", { ...runtimeHost().workerHost, shared: true });
-  const col = (f: Figures, k: keyof Figures["runs"][number]) => `${median(f.runs.map((r) => r[k])).toFixed(1)} ms (${spread(f.runs.map((r) => r[k]), 1)})`;
-  const both = (k: keyof Figures["runs"][number]) => `${col(inline, k)} | ${col(pool, k)}`;
+  const col = (f: Figures, k: keyof Crowd) => `${median(f.runs.map((r) => r[k])).toFixed(1)} ms (${spread(f.runs.map((r) => r[k]), 1)})`;
+  const both = (k: keyof Crowd) => `${col(inline, k)} | ${col(pool, k)}`;
   const stop = (f: Figures) => `${median(f.stops).toFixed(1)} ms (${spread(f.stops, 1)})`;
   const thou = (f: Figures) => `${median(f.thousands).toFixed(0)} ms (${spread(f.thousands)})`;
-  return `With 4 \`spin\` containers running, 100 containers started together, each \`sleep 1\`
-(median of ${inline.runs.length} rounds, range in brackets; the API measured in process with \`app.request\`
+  return `With 4 \`spin\` containers running, 100 containers started together, each sleeping 1 s
+(${late ? "\`late 1000\`: a C program built here that calls nanosleep, poll_oneoff as the toolbox's \`sleep\`, and prints when it called it and how late it woke" : `the toolbox's \`sleep 1\`; \`late\` was not built: ${lateBuilt}`}; median of ${inline.runs.length} rounds, range in brackets; the API measured in process with \`app.request\`
 while they sleep, once all have started, each request timed from a \`setTimeout(0)\` before it, so
 that it waits for the thread as a request from a socket would). Inline: every process on the
 engine's one thread. Shared workers: ${cpus().length} worker threads (one per core), each running many
@@ -229,8 +283,10 @@ processes (src/wasi/_shared_workers.ts); the engine's thread runs none.
 
 | figure | inline | shared workers | target |
 |---|---|---|---|
-| a sleeper's lateness, median of the 100 (its start to its end, minus 1 s) | ${both("lateP50")} | — |
-| a sleeper's lateness, the latest of the 100 | ${both("lateMax")} | ≤ 50 ms |
+| a sleeper's lateness, median of the 100 (its StartedAt to its FinishedAt, minus 1 s) | ${both("lateP50")} | — |
+| … the latest of the 100 | ${both("lateMax")} | — |
+| the latest sleep's own lateness: from its deadline (the time the program called it, plus 1 s) until it returned, as the program measured it | ${late ? both("wakeMax") : `— | — (${lateBuilt})`} | ≤ 50 ms |
+| the longest start: from StartedAt until the program called its sleep | ${late ? both("delayMax") : "— | —"} | — |
 | p99 GET /_ping | ${both("pingP99")} | < 50 ms |
 | p99 GET /containers/{id}/json | ${both("inspectP99")} | < 50 ms |
 | stop of a spinning container, until it has ended (143) | ${stop(inline)} | ${stop(pool)} | ≤ 100 ms |

@@ -100,6 +100,8 @@ export class Replay {
     readonly o: {
       journal: Ring; control: Control; sinks: (OutputSink | undefined)[];
       self: Peer;
+      /** The replays of the filesystems this process shares with others on its worker (_shared_fs.ts). */
+      groups?: Replay[];
       /** The first change that failed: end the process. */
       onFailure: (message: string) => void;
     },
@@ -163,29 +165,47 @@ export class Replay {
 
   /**
    * Handle one bounded slice of what the ring holds (frames forwarded to peers that did
-   * not fit go first); true when more may be waiting.
+   * not fit go first); true when more may be waiting. The filesystems this process shares
+   * with others on its worker (`groups`) are caught up first, up to this moment: what the
+   * process wrote out after a change it made is never handed on before that change is
+   * on the engine's copy.
    */
   step(): boolean {
-    const { journal, self } = this.o;
+    const { journal, self, groups } = this.o;
     forward(self);
+    const upTo = groups?.length ? journal.mark() : undefined;
+    for (const g of groups ?? []) g.catchUp();
     const until = performance.now() + SLICE_MS;
     for (let taken = 0; taken < SLICE_BYTES && performance.now() < until;) {
-      const frames = journal.drain(SLICE_BYTES / 8);
+      const frames = journal.drain(SLICE_BYTES / 8, upTo);
       if (!frames.length) break;
-      for (const f of frames) {
-        taken += f.bytes.length;
-        if (f.kind === OUTPUT_FRAME) {
-          this.#output(f.bytes);
-          continue;
-        }
-        const key = this.#apply(f.bytes);
-        const others = key === undefined ? undefined : users.get(key);
-        if (!others || others.size < 2) continue; // the common case: nobody else to tell
-        for (const p of others) if (p !== self) p.pending.push(f.bytes), forward(p);
-      }
+      taken += this.#take(frames);
     }
     if (this.#taken) this.#settled(this.#taken), this.#taken = 0;
     return !journal.empty;
+  }
+
+  /** Take all the ring holds now, at once: a shared filesystem's changes, before the output of a process on it. */
+  catchUp(): void {
+    forward(this.o.self);
+    this.#take(this.o.journal.drain());
+  }
+
+  /** Hand on output and apply changes (forwarding them to the filesystem's other peers); the bytes taken. */
+  #take(frames: { kind: number; bytes: Uint8Array }[]): number {
+    let taken = 0;
+    for (const f of frames) {
+      taken += f.bytes.length;
+      if (f.kind === OUTPUT_FRAME) {
+        this.#output(f.bytes);
+        continue;
+      }
+      const key = this.#apply(f.bytes);
+      const others = key === undefined ? undefined : users.get(key);
+      if (!others || others.size < 2) continue; // the common case: nobody else to tell
+      for (const p of others) if (p !== this.o.self) p.pending.push(f.bytes), forward(p);
+    }
+    return taken;
   }
 
   /** Take everything the ring holds, a slice per turn of the event loop (after the process ended). */

@@ -64,14 +64,17 @@ export class Ring {
    * Append one frame of `kind` (0..255), blocking while the ring is full (the consumer is
    * woken first, to make room). With `wake` false the consumer is not woken for this
    * frame: the producer calls `wake()` when it likes (a batch instead of one per frame).
+   * `onFull` is called as well while it waits: a ring whose consumer waits on another
+   * ring's doorbell (a filesystem's changes, drained by the pumps of its processes) rings that.
    */
-  push(frame: Uint8Array, kind = 0, wake = true): void {
+  push(frame: Uint8Array, kind = 0, wake = true, onFull?: () => void): void {
     this.#check(frame);
     const head = Atomics.load(this.#hdr, HEAD);
     for (;;) {
       const tail = Atomics.load(this.#hdr, TAIL);
       if (this.#fits(frame, head, tail)) break;
       Atomics.notify(this.#hdr, HEAD);
+      onFull?.();
       Atomics.wait(this.#hdr, TAIL, tail, 100);
     }
     this.#write(frame, kind, head, wake);
@@ -101,6 +104,11 @@ export class Ring {
     if (wake) Atomics.notify(this.#hdr, HEAD);
   }
 
+  /** Where the next frame will go: `drain(…, mark)` later takes only what was pushed before now. */
+  mark(): number {
+    return Atomics.load(this.#hdr, HEAD);
+  }
+
   /** True when no frame is waiting (one atomic load each side: cheap enough for every call). */
   get empty(): boolean {
     return Atomics.load(this.#hdr, HEAD) === Atomics.load(this.#hdr, TAIL);
@@ -109,12 +117,14 @@ export class Ring {
   /**
    * Take the complete frames pushed so far, up to about `maxBytes` of them (at least one;
    * default all): a consumer on an event loop takes a bounded slice per turn, and the
-   * producer, blocked on a full ring, goes on as room is made.
+   * producer, blocked on a full ring, goes on as room is made. `upTo`, a `mark()` taken
+   * earlier: only the frames pushed before it.
    */
-  drain(maxBytes = Infinity): RingFrame[] {
+  drain(maxBytes = Infinity, upTo?: number): RingFrame[] {
     const frames: RingFrame[] = [];
-    const head = Atomics.load(this.#hdr, HEAD);
+    const head = upTo ?? Atomics.load(this.#hdr, HEAD);
     let tail = Atomics.load(this.#hdr, TAIL);
+    if (((head - tail) | 0) < 0) return frames; // taken already
     let taken = 0;
     while (tail !== head && taken < maxBytes) {
       let len = 0;

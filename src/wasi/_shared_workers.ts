@@ -76,18 +76,23 @@ function spawn(host: WorkerHost, pool: SharedWorker[]): SharedWorker {
   return w;
 }
 
-/** The host's shared worker with the fewest runs; a new one while there are fewer than one per core and all have some. */
-export function shareWorker(host: WorkerHost): SharedWorker {
+/**
+ * The host's shared worker that `prefer`s (the one that holds the container's filesystem:
+ * _shared_fs.ts), or the one with the fewest runs; a new one while there are fewer than
+ * one per core and all have some.
+ */
+export function shareWorker(host: WorkerHost, prefer?: (w: SharedWorker) => boolean): SharedWorker {
   const pool = pools.get(host) ?? [];
   pools.set(host, pool);
+  if (prefer) for (const w of pool) if (prefer(w)) return w;
   let best: SharedWorker | undefined;
   for (const w of pool) if (!best || w.runs.size < best.runs.size) best = w;
   if (!best || (best.runs.size > 0 && pool.length < poolSize())) best = spawn(host, pool);
   return best;
 }
 
-/** A run joins `w`: its id, and a ring set whose rings start empty and whose words start at zero. */
-export function joinWorker(w: SharedWorker, listener: RunListener): { run: number; set: RingSet } {
+/** A ring set of `w`'s whose rings start empty and whose words start at zero (a run's, or a filesystem's: _shared_fs.ts). */
+export function takeSet(w: SharedWorker): RingSet {
   const set = w.free.pop() ?? {
     id: ++w.sets, journal: new Ring(JOURNAL_BYTES), inbox: new Ring(INBOX_BYTES), stdin: new Ring(STDIN_BYTES), control: new Control(), sent: false,
   };
@@ -95,20 +100,31 @@ export function joinWorker(w: SharedWorker, listener: RunListener): { run: numbe
   set.inbox.clear();
   set.stdin.clear();
   set.control.reset();
+  return set;
+}
+
+/**
+ * `set` is free again, unless its writer may still be writing into it (`reuse` false).
+ * Past FREE_SETS idle sets the worker is told to let it go.
+ */
+export function giveSet(w: SharedWorker, set: RingSet, reuse: boolean): void {
+  if (reuse && !w.gone && w.free.length < FREE_SETS) w.free.push(set);
+  else if (!w.gone && set.sent) w.port.postMessage({ type: "forget", ringSet: set.id });
+}
+
+/** A run joins `w`: its id, and its ring set. */
+export function joinWorker(w: SharedWorker, listener: RunListener): { run: number; set: RingSet } {
+  const set = takeSet(w);
   const run = ++nextRun;
   if (w.runs.size === 0) w.port.ref?.();
   w.runs.set(run, listener);
   return { run, set };
 }
 
-/**
- * A run leaves `w`; its ring set is used again unless the run may still be writing into it
- * (`reuse` false). Past FREE_SETS idle sets the worker is told to let it go.
- */
+/** A run leaves `w`, and gives back its ring set (`reuse`: see giveSet). */
 export function leaveWorker(w: SharedWorker, run: number, set: RingSet, reuse: boolean): void {
   if (!w.runs.delete(run)) return;
-  if (reuse && !w.gone && w.free.length < FREE_SETS) w.free.push(set);
-  else if (!w.gone && set.sent) w.port.postMessage({ type: "forget", ringSet: set.id });
+  giveSet(w, set, reuse);
   if (w.runs.size === 0) w.port.unref?.();
 }
 

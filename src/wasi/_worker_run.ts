@@ -17,6 +17,8 @@ import { feedStdin } from "./stdin_pipe.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 import { closeWorkers as closePooled, type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
 import { closeSharedWorkers, endWorker, joinWorker, leaveWorker, shareWorker } from "./_shared_workers.ts";
+import { type FsSeat, holdsFs, joinFs } from "./_shared_fs.ts";
+import type { WritableLayer } from "../fs/mod.ts";
 import type { Ring } from "./_ring.ts";
 import type { Control } from "./_control.ts";
 import { suspendable } from "./_suspend.ts";
@@ -114,6 +116,12 @@ interface Seat {
    * if the run has not ended KILL_GRACE_MS after its kill (`cancel` when it did).
    */
   end(): { gone: Promise<void>; cancel(): void };
+  /**
+   * A shared seat's place on its worker's copies of the run's filesystems, which the
+   * container's other processes there share (_shared_fs.ts). A dedicated worker's run
+   * has a copy of its own, and no such place.
+   */
+  filesystems?(uppers: ReadonlyMap<string, WritableLayer>, fail: (message: string) => void): FsSeat;
 }
 
 function dedicatedSeat(host: WorkerHost, worker: PooledWorker): Seat {
@@ -137,8 +145,9 @@ function dedicatedSeat(host: WorkerHost, worker: PooledWorker): Seat {
   };
 }
 
-function sharedSeat(host: WorkerHost): Seat {
-  const w = shareWorker(host);
+/** A place on a shared worker: the one where the container's filesystem (`fsKey`) already is, if any. */
+function sharedSeat(host: WorkerHost, fsKey?: string): Seat {
+  const w = shareWorker(host, fsKey === undefined ? undefined : (c) => holdsFs(c, fsKey));
   let listener: Parameters<Seat["listen"]>[0] | undefined;
   const { run, set } = joinWorker(w, { message: (m) => listener?.message(m as unknown as WorkerMsg), error: (err) => listener?.error(err) });
   return {
@@ -150,6 +159,7 @@ function sharedSeat(host: WorkerHost): Seat {
     },
     listen: (l) => void (listener = l),
     release: (reuse) => leaveWorker(w, run, set, reuse),
+    filesystems: (uppers, fail) => joinFs(w, uppers, fail),
     end: () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const gone = new Promise<void>((resolve) => {
@@ -170,10 +180,10 @@ function sharedSeat(host: WorkerHost): Seat {
  * would hold the thread from the others, so it gets a thread of its own. `shared: false`
  * on the host keeps every run on a dedicated worker.
  */
-function seatFor(host: WorkerHost, loaded: () => Found): { seat: Seat; found?: Found } {
+function seatFor(host: WorkerHost, loaded: () => Found, fsKey: string | undefined): { seat: Seat; found?: Found } {
   if (suspendable && host.shared !== false) {
     const found = loaded();
-    if (!found.ok || found.program.points) return { seat: sharedSeat(host), found };
+    if (!found.ok || found.program.points) return { seat: sharedSeat(host, fsKey), found };
   }
   return { seat: dedicatedSeat(host, takeWorker(host)) };
 }
@@ -188,11 +198,17 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const host = o.workerHost!;
   const startedAt = Date.now();
   const launch = launchOf(spec);
-  const { seat, found } = seatFor(host, () => find(rootfs, launch, o));
+  const uppers = uppersOf(rootfs);
+  // The first of them is the rootfs's own: a shared run goes where the container's other processes are.
+  const { seat, found } = seatFor(host, () => find(rootfs, launch, o), uppers.keys().next().value);
   const { journal, control } = seat;
   let program: ProgramRef | undefined;
   let transfer: RootfsTransfer;
   const worker = seat.worker;
+  // A shared run's filesystems are its worker's copies, shared with the container's other
+  // processes there; a dedicated worker's run has copies of its own (`own`), numbered and
+  // forwarded to by itself.
+  let fsSeat: FsSeat | undefined;
   try {
     if (worker) {
       const made = transferOf(rootfs, worker.layers, worker.kept)!;
@@ -200,14 +216,17 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
       worker.kept = made.kept;
       program = programFor(worker, rootfs, launch, o, made.same);
     } else {
-      transfer = transferOf(rootfs, seat.layers)!.transfer;
       program = refFor(found!, seat.modules);
+      fsSeat = seat.filesystems!(uppers, (message) => void abandon(ended(255, "error", message)));
+      transfer = transferOf(rootfs, seat.layers, undefined, fsSeat.live)!.transfer;
     }
   } catch (err) {
     if (worker) worker.kept = undefined;
+    fsSeat?.leave();
     seat.release(true); // idle still: the run was never sent
     throw err;
   }
+  const own = fsSeat ? new Map<string, WritableLayer>() : uppers;
   worker?.port.ref?.();
   let settle!: (r: ProcessResult) => void;
   const done = new Promise<ProcessResult>((resolve) => (settle = resolve));
@@ -218,19 +237,18 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   let used: Usage | undefined;
   const table = new ProgramTable(launch.argv, { nextPid: o.nextPid ?? counter(), parentPid: o.parentPid ?? 0, meter: control.meter });
   const timers: ReturnType<typeof setTimeout>[] = [];
-  const uppers = uppersOf(rootfs);
-  const self: Peer = { inbox: seat.inbox, pending: [], uppers };
+  const self: Peer = { inbox: seat.inbox, pending: [], uppers: own };
   // Joins now, with the snapshot above: what others write from here on is forwarded.
   joinPeers(self);
   // The numbers this run's new inodes take, on each of its filesystems (change_link.ts).
   const inodes: Record<string, number> = {};
-  for (const [key, upper] of uppers) inodes[key] = upper.reserveInodes(RUN_INODES);
+  for (const [key, upper] of own) inodes[key] = upper.reserveInodes(RUN_INODES);
   const ended = (exitCode: number, reason: ProcessResult["reason"], error?: string): ProcessResult =>
     ({ exitCode, oomKilled: false, timedOut, reason, ...(error ? { error } : {}), startedAt, finishedAt: Date.now() });
   // Applies the process's changes and hands on its output; a change that cannot be
   // applied ends the process (_replay.ts).
   const replay = new Replay({
-    journal, control, sinks: [undefined, o.stdout, o.stderr], self,
+    journal, control, sinks: [undefined, o.stdout, o.stderr], self, groups: fsSeat?.replays,
     onFailure: (message) => void abandon(ended(255, "error", message)),
   });
   // Drains while the process runs, from its first millisecond on (a run that ends sooner
@@ -270,7 +288,8 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     }
     replay.closed = true;
     leavePeers(self);
-    for (const [key, upper] of uppers) upper.returnInodes(inodes[key]!, RUN_INODES, replay.created.get(key) ?? -1);
+    for (const [key, upper] of own) upper.returnInodes(inodes[key]!, RUN_INODES, replay.created.get(key) ?? -1);
+    fsSeat?.leave();
     seat.release(reuse);
     const failure = replay.failure;
     settle(failure ? { ...r, exitCode: 255, reason: "error", error: failure, finishedAt: Date.now() }
@@ -319,7 +338,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const stdin = streamed ? "stream" : o.stdin as Uint8Array | undefined ?? new Uint8Array(0);
   if (o.terminalSize) control.setSize(o.terminalSize.rows, o.terminalSize.cols);
   seat.post({
-    type: "run", rootfs: transfer, inodes, ...launch, stdin, control: control.words.buffer, program,
+    type: "run", rootfs: transfer, inodes, ...(fsSeat ? { filesystems: fsSeat.fresh } : {}), ...launch, stdin, control: control.words.buffer, program,
     memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
     deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
   });

@@ -105,15 +105,21 @@ export function canTransfer(rootfs: FileSystem, hostFiles = false): boolean {
  * What to post for `rootfs`, or undefined when it cannot cross threads. `held` is the
  * engine's record of the layers this worker holds (by key); it is updated. `kept`, what
  * the worker's last copy was made from: a union unchanged since goes as "same", neither
- * serialized nor rebuilt. The result's `kept` is what to keep for next time; `same`, that
+ * serialized nor rebuilt; so does one whose key is `live`, a copy a shared worker keeps
+ * for the container's processes there (_shared_fs.ts). The result's `kept` is what to keep for next time; `same`, that
  * every union went as "same" (the worker's copy is the rootfs as it stands).
  */
-export function transferOf(rootfs: FileSystem, held?: Set<string>, kept?: KeptRootfs): { transfer: RootfsTransfer; kept: KeptRootfs; same: boolean } | undefined {
+export function transferOf(
+  rootfs: FileSystem,
+  held?: Set<string>,
+  kept?: KeptRootfs,
+  live?: ReadonlySet<string>,
+): { transfer: RootfsTransfer; kept: KeptRootfs; same: boolean } | undefined {
   const next: KeptRootfs = { unions: new Map() };
   let same = true;
   const union = (fs: UnionFS): RootfsTransfer => {
     const upper = fs.upper, key = keyOf(upper);
-    if (next.unions.has(key)) return { kind: "same", key }; // sent just before, in this transfer
+    if (next.unions.has(key) || live?.has(key)) return { kind: "same", key }; // sent just before, in this transfer, or a copy the worker shares
     const layers = fs.value.lowers.map(layerKey).join("\n"), was = kept?.unions.get(key);
     next.unions.set(key, { layers, upper, version: upper.version });
     if (was && was.upper === upper && was.version === upper.version && was.layers === layers) return { kind: "same", key };
@@ -176,18 +182,24 @@ interface WorkerRootfs {
 /** The rootfs the worker made for its last run. */
 let last: WorkerRootfs | undefined;
 
-/** The worker's copy of a transferred rootfs; `host` opens host files (absent: a bind or spill space is refused). */
-export function rootfsFrom(t: RootfsTransfer, host?: HostFiles): WorkerRootfs {
+/**
+ * The worker's copy of a transferred rootfs; `host` opens host files (absent: a bind or
+ * spill space is refused). `shared`, on a shared worker: the copies it keeps, which a
+ * union sent as "same" is (there is no last run's copy there).
+ */
+export function rootfsFrom(t: RootfsTransfer, host?: HostFiles, shared?: (key: string) => UnionFS | undefined): WorkerRootfs {
   const unions = new Map<string, UnionFS>();
-  const vfs = build(t, unions, host);
-  return last = { vfs, uppers: new Map([...unions].map(([key, u]) => [key, u.upper])), unions };
+  const vfs = build(t, unions, host, shared);
+  const made = { vfs, uppers: new Map([...unions].map(([key, u]) => [key, u.upper])), unions };
+  if (!shared) last = made;
+  return made;
 }
 
-function build(t: RootfsTransfer, unions: Map<string, UnionFS>, host?: HostFiles): FileSystem {
+function build(t: RootfsTransfer, unions: Map<string, UnionFS>, host?: HostFiles, shared?: (key: string) => UnionFS | undefined): FileSystem {
   switch (t.kind) {
     case "same": {
-      const u = unions.get(t.key) ?? last?.unions.get(t.key);
-      if (!u) throw new Error("Cannot reuse the rootfs of a last run: there was none");
+      const u = unions.get(t.key) ?? (shared ? shared(t.key) : last?.unions.get(t.key));
+      if (!u) throw new Error(shared ? `Cannot run: this worker has no copy of filesystem ${t.key}` : "Cannot reuse the rootfs of a last run: there was none");
       unions.set(t.key, u);
       return u;
     }
@@ -196,10 +208,10 @@ function build(t: RootfsTransfer, unions: Map<string, UnionFS>, host?: HostFiles
     case "procfs":
       return new ProcFs(t.info);
     case "mounted": {
-      const root = build(t.root, unions, host); // first, as the engine made the transfer: a union's first sending comes first
+      const root = build(t.root, unions, host, shared); // first, as the engine made the transfer: a union's first sending comes first
       const mounts = t.mounts.map(({ target, readOnly, path, ...m }) => {
         const at = { target, readOnly, ...(path ? { path } : {}) };
-        if ("fs" in m) return { ...at, fs: build(m.fs, unions, host) };
+        if ("fs" in m) return { ...at, fs: build(m.fs, unions, host, shared) };
         if (!host) throw new Error(`Cannot mount ${m.bind} at ${target}: this worker cannot open host directories`);
         return { ...at, fs: host.openBind(m.bind, { readOnly }), bind: { source: m.bind } };
       });

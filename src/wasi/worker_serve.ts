@@ -3,8 +3,10 @@
  * its snapshot, links its writable layers to the shared ring (change_link.ts: their
  * change records go out, the other processes' come in), runs the program with
  * `runSync`; its output goes into the same ring as its changes (_frames.ts), and its
- * result is posted. A worker serves one process at a time; it keeps the rings and the
- * modules the engine sent with earlier runs.
+ * result is posted. A dedicated worker serves one process at a time; it keeps the rings
+ * and the modules the engine sent with earlier runs. A shared worker (_shared_workers.ts)
+ * runs many at once, suspendable; the processes of one container there share the copies
+ * of its filesystems it keeps, each linked to a journal of its own (_shared_fs.ts).
  */
 import { wasi } from "@bjorn3/browser_wasi_shim";
 import { Control, OUT_INFLIGHT } from "./_control.ts";
@@ -13,6 +15,8 @@ import { Ring, waitAsyncOn } from "./_ring.ts";
 import { ChangeLink, RUN_INODES } from "./change_link.ts";
 import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
 import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
+import type { NewSharedFs } from "./_shared_fs.ts";
+import type { UnionFS } from "../fs/mod.ts";
 import { type CachedModule, ModuleCache, type Sha256Sync, type Uncompiled } from "./module_cache.ts";
 import type { MemoryLimits } from "./module_info.ts";
 import { type LoadedProgram, runSuspendable, runSync, type SyncRunOptions, type SyncRunResult } from "./run_sync.ts";
@@ -69,6 +73,8 @@ interface RunRequest {
   /** In a shared worker: the run's id (its messages carry it) and which of the worker's ring sets it uses. */
   run?: number;
   ringSet?: number;
+  /** In a shared worker: the copies of the run's filesystems to make and keep for the container's processes here (_shared_fs.ts). */
+  filesystems?: NewSharedFs[];
   /** Absent when the engine did not find the program: the worker looks and reports. */
   program?: ProgramRef;
   memoryBytes?: number;
@@ -81,6 +87,41 @@ const modules = new ModuleCache();
 let rings: { journal: Ring; inbox: Ring; stdin: Ring } | undefined;
 /** The rings of a shared worker's runs, by set (_shared_workers.ts keeps a set per concurrent run, reused). */
 const ringSets = new Map<number, { journal: Ring; inbox: Ring; stdin: Ring }>();
+
+/**
+ * A filesystem copy a shared worker keeps while processes of its container run here
+ * (_shared_fs.ts): one union they all use, linked to its own journal, whose frames the
+ * engine takes when any of them wakes it.
+ */
+interface KeptFs {
+  union: UnionFS;
+  link: ChangeLink;
+  ringSet: number;
+  /** Changes went into its journal since a run last woke the engine. */
+  unwoken: boolean;
+  /** How to wake the pump of each run on it (a full journal wakes them all). */
+  wakers: Set<() => void>;
+}
+const keptFs = new Map<string, KeptFs>();
+
+/** Make the copy `f` names from the union the run's transfer just built. */
+function keep(f: NewSharedFs, union: UnionFS | undefined): KeptFs {
+  if (!union) throw new Error(`Cannot run: filesystem ${f.key} was to be kept but was not sent`);
+  if (f.rings) ringSets.set(f.ringSet, { journal: new Ring(f.rings.journal), inbox: new Ring(f.rings.inbox), stdin: new Ring(f.rings.stdin) });
+  const rings = ringSets.get(f.ringSet);
+  if (!rings) throw new Error(`Cannot run: the rings of set ${f.ringSet} were never sent`);
+  union.upper.nextIno = f.inodes;
+  union.upper.inoEnd = f.inodes + RUN_INODES;
+  const kept: KeptFs = { union, ringSet: f.ringSet, unwoken: false, wakers: new Set(), link: undefined! };
+  const full = () => kept.wakers.forEach((wake) => wake());
+  kept.link = new ChangeLink(new Map([[f.key, union.upper]]), (frame) => {
+    kept.unwoken = true;
+    rings.journal.push(frame, JOURNAL_FRAME, false, full);
+  }, rings.journal.maxFrame, rings.inbox);
+  keptFs.get(f.key)?.link.close(); // a copy the engine gave up on (its changes could not be applied); its processes are ending
+  keptFs.set(f.key, kept);
+  return kept;
+}
 
 /**
  * The program of a run, from this worker's cache, from the module sent, or compiled here
@@ -114,8 +155,14 @@ function programOf(ref: ProgramRef | undefined): { program?: LoadedProgram; comp
  */
 export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; sha256?: Sha256Sync } = {}): void {
   self.onMessage((m) => {
-    const req = m as RunRequest | { type: "forget"; ringSet: number };
+    const req = m as RunRequest | { type: "forget"; ringSet: number } | { type: "drop"; key: string; ringSet: number };
     if (req.type === "forget") return void ringSets.delete(req.ringSet); // a ring set the engine let go (_shared_workers.ts)
+    if (req.type === "drop") {
+      // The last process of a filesystem copy here has ended (_shared_fs.ts).
+      const kept = keptFs.get(req.key);
+      if (kept?.ringSet === req.ringSet) kept.link.close(), keptFs.delete(req.key);
+      return;
+    }
     if (req.type !== "run") return;
     if (req.run === undefined) return void serve(self, req, opts);
     const run = req.run;
@@ -160,20 +207,40 @@ function serve(self: WorkerSelf, req: RunRequest, opts: { host?: HostFiles; sha2
     journal.push(frame, kind, false);
     unwoken = true;
   };
+  // The engine's pump of this run also takes its shared filesystems' journals (_replay.ts).
+  let kept: KeptFs[] = [];
   const wakeEngine = () => {
-    if (unwoken) unwoken = false, journal.wake();
+    let wake = unwoken;
+    unwoken = false;
+    for (const k of kept) if (k.unwoken) k.unwoken = false, wake = true;
+    if (wake) journal.wake();
   };
-  const rootfs = rootfsFrom(req.rootfs, opts.host);
-  for (const [key, upper] of rootfs.uppers) {
-    const base = req.inodes[key];
-    if (base === undefined) throw new Error(`Cannot run: no inode numbers were set aside for filesystem ${key}`);
-    upper.nextIno = base;
-    upper.inoEnd = base + RUN_INODES;
+  const rootfs = rootfsFrom(req.rootfs, opts.host, shared ? (key) => keptFs.get(key)?.union : undefined);
+  // A dedicated worker's run has its own copy of each filesystem, linked to its journal; a
+  // shared one's are the worker's kept copies, shared with its container's other processes here.
+  let links: ChangeLink[];
+  if (shared) {
+    for (const f of req.filesystems ?? []) keep(f, rootfs.unions.get(f.key));
+    kept = [...rootfs.uppers.keys()].map((key) => {
+      const k = keptFs.get(key);
+      if (!k) throw new Error(`Cannot run: this worker keeps no copy of filesystem ${key}`);
+      return k;
+    });
+    links = kept.map((k) => k.link);
+  } else {
+    for (const [key, upper] of rootfs.uppers) {
+      const base = req.inodes[key];
+      if (base === undefined) throw new Error(`Cannot run: no inode numbers were set aside for filesystem ${key}`);
+      upper.nextIno = base;
+      upper.inoEnd = base + RUN_INODES;
+    }
+    links = [new ChangeLink(rootfs.uppers, (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox)];
   }
-  const link = new ChangeLink(rootfs.uppers, (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox);
+  const wakeMe = () => journal.wake();
+  for (const k of kept) k.wakers.add(wakeMe);
   const beforeCall = () => {
     wakeEngine();
-    link.sync();
+    for (const link of links) link.sync();
   };
   const most = outputChunkMax(journal.maxFrame);
   const out = (fd: number) => new OutputFd((chunk) => {
@@ -203,7 +270,8 @@ function serve(self: WorkerSelf, req: RunRequest, opts: { host?: HostFiles; sha2
     stdio: [new StdinFd(req.stdin === "stream" ? readStdin(mine.stdin, control) : req.stdin, req.tty), out(1), out(2)], beforeCall,
   };
   const ended = (result: SyncRunResult): Served => {
-    link.close();
+    if (shared) kept.forEach((k) => k.wakers.delete(wakeMe));
+    else links.forEach((link) => link.close());
     control.meter.idle();
     return { result, compiled };
   };
