@@ -10,7 +10,7 @@
  * Runs under Deno (`node_modules/.bin/deno run -A bench/sleepers.bench.ts`), or any
  * runtime with JSPI; elsewhere it says so and writes nothing. Writes bench/results/sleepers.md.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -46,7 +46,9 @@ async function engineOf(workerHost?: WorkerHost): Promise<Engine> {
 }
 
 /** One round: start n sleepers, measure, kill them all. */
-async function round(engine: Engine, n: number): Promise<{ perContainerMiB: number; startMs: number; killMs: number; pingP99Ms: number; inspectP99Ms: number }> {
+async function round(engine: Engine, n: number): Promise<{
+  perContainerMiB: number; startMs: number; killMs: number; pingP99Ms: number; inspectP99Ms: number; httpPingP99Ms: number; httpInspectP99Ms: number;
+}> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) ids.push((await engine.containers.create({ Image: "toolbox", Cmd: ["sleep", "3600"] })).Id);
   gc();
@@ -74,12 +76,39 @@ async function round(engine: Engine, n: number): Promise<{ perContainerMiB: numb
   };
   const pingP99Ms = await p99(() => "/_ping");
   const inspectP99Ms = await p99((i) => `/v1.47/containers/${ids[(i * 7919) % n]}/json`);
+  const http = await overHttp(app, ids);
   const t1 = performance.now();
   await Promise.all(ids.map((id) => engine.containers.kill(id)));
   await Promise.all(ids.map((id) => engine.containers.wait(id)));
   const killMs = performance.now() - t1;
   for (const id of ids) await engine.containers.remove(id);
-  return { perContainerMiB: grown / n / 2 ** 20, startMs, killMs, pingP99Ms, inspectP99Ms };
+  return { perContainerMiB: grown / n / 2 ** 20, startMs, killMs, pingP99Ms, inspectP99Ms, httpPingP99Ms: http.ping, httpInspectP99Ms: http.inspect };
+}
+
+/**
+ * The same two p99s through a socket: the app served on 127.0.0.1 (Deno.serve, as
+ * server/deno serves it), a client in a process of its own (bench/_http_p99.mjs under
+ * Node) making 300 requests of each, one after another. NaN where Deno.serve is missing.
+ */
+async function overHttp(app: ReturnType<typeof createApi>, ids: string[]): Promise<{ ping: number; inspect: number }> {
+  if (!deno?.serve) return { ping: NaN, inspect: NaN };
+  const server = deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const client = fileURLToPath(new URL("_http_p99.mjs", import.meta.url));
+    const some = Array.from({ length: 200 }, (_, i) => ids[(i * 7919) % ids.length]!);
+    const text = await new Promise<string>((resolve, reject) => {
+      const p = spawn("node", [client, base, "300", "/_ping", "/v1.47/containers/{id}/json", "--ids", ...some], { stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      p.stdout!.on("data", (c: Uint8Array) => (out += new TextDecoder().decode(c)));
+      p.on("error", reject);
+      p.on("close", (code: number) => (code === 0 ? resolve(out) : reject(new Error(`the HTTP client exited ${code}`))));
+    });
+    const r = JSON.parse(text.trim().split("\n").at(-1)!);
+    return { ping: r["/_ping"], inspect: r["/v1.47/containers/{id}/json"] };
+  } finally {
+    await server.shutdown();
+  }
 }
 
 type Rounds = Array<Awaited<ReturnType<typeof round>>>;
@@ -113,7 +142,7 @@ function rounds(mode: string, n: number): Rounds {
     if (r.status !== 0 || !line.startsWith("{")) throw new Error(`${mode} round ${i + 1} failed (${r.status}): ${r.stderr}`);
     out.push(JSON.parse(line));
     const x = out.at(-1)!;
-    console.log(`${mode} ×${n} round ${i + 1}: ${x.perContainerMiB.toFixed(2)} MiB per container, start ${x.startMs.toFixed(0)} ms, kill ${x.killMs.toFixed(0)} ms, p99 _ping ${x.pingP99Ms.toFixed(1)} ms, inspect ${x.inspectP99Ms.toFixed(1)} ms`);
+    console.log(`${mode} ×${n} round ${i + 1}: ${x.perContainerMiB.toFixed(2)} MiB per container, start ${x.startMs.toFixed(0)} ms, kill ${x.killMs.toFixed(0)} ms, p99 _ping ${x.pingP99Ms.toFixed(1)} ms, inspect ${x.inspectP99Ms.toFixed(1)} ms; over HTTP ${x.httpPingP99Ms.toFixed(1)} / ${x.httpInspectP99Ms.toFixed(1)} ms`);
   }
   return out;
 }
@@ -130,28 +159,31 @@ function summary(rs: Rounds, key: keyof Rounds[number], unit: string, digits: nu
   return `${f(xs[Math.floor(xs.length / 2)]!)} (${f(xs[0]!)} – ${f(xs.at(-1)!)})`;
 }
 const row = (mode: string, n: number, rs: Rounds) =>
-  `| ${mode} | ${n} | ${summary(rs, "perContainerMiB", " MiB", 2)} | ${summary(rs, "startMs", " ms", 0)} | ${summary(rs, "killMs", " ms", 0)} | ${summary(rs, "pingP99Ms", " ms", 1)} | ${summary(rs, "inspectP99Ms", " ms", 1)} |`;
+  `| ${mode} | ${n} | ${summary(rs, "perContainerMiB", " MiB", 2)} | ${summary(rs, "startMs", " ms", 0)} | ${summary(rs, "killMs", " ms", 0)} | ${summary(rs, "pingP99Ms", " ms", 1)} | ${summary(rs, "inspectP99Ms", " ms", 1)} | ${summary(rs, "httpPingP99Ms", " ms", 1)} | ${summary(rs, "httpInspectP99Ms", " ms", 1)} |`;
 
 const md = `## sleepers
 
 Memory per sleeping container (bench/sleepers.bench.ts), ${new Date().toISOString().slice(0, 10)}, ${runtime}:
 toolbox containers running \`sleep 3600\`, started one after another on one engine over
 MemoryStore, then killed together. RSS growth of the process from before the starts to
-when all run, divided by the count; while they sleep, the API's p99 over 300 requests each
-(in process, \`app.request\`: the event loop's share, no network). Median (min – max) of ${ROUNDS} rounds, each in a fresh
+when all run, divided by the count; while they sleep, the API's p99 over 300 requests each,
+in process (\`app.request\`: the event loop's share, no network) and over HTTP (the app
+served by \`Deno.serve\` on 127.0.0.1, a Node client in a process of its own:
+bench/_http_p99.mjs, one request after another on a kept-alive connection). Median (min – max) of ${ROUNDS} rounds, each in a fresh
 process after a warm-up, on a ${cpus().length}-core machine shared with other work (load average
 ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after).
 
-| mode | containers | RSS growth per container | start all | kill all | p99 GET /_ping | p99 GET /containers/{id}/json |
-|---|---|---|---|---|---|---|
+| mode | containers | RSS growth per container | start all | kill all | p99 GET /_ping | p99 GET /containers/{id}/json | over HTTP: p99 GET /_ping | over HTTP: p99 GET /containers/{id}/json |
+|---|---|---|---|---|---|---|---|---|
 ${row("inline, suspendable (JSPI): the engine's one thread", INLINE, inline)}
 ${row(`shared workers (JSPI): ${cpus().length} threads, many processes each`, SHARED, shared)}
 ${row("worker per process (thread each)", WORKERS, worker)}
 
 Inline, a sleeping container holds its program's instance, linear memory and suspended
 stack, and no thread. On a shared worker it holds the same in one of the worker threads,
-plus its ring set (journal 256 KiB, inbox 64 KiB, stdin 16 KiB of shared memory, touched as
-used) and the worker's copy of its writable layer. Issue 19's target is 1 MiB or less per
+plus two ring sets in the worker's 64 MiB slabs of shared memory, touched as used (its own:
+journal 256 KiB, stdin 16 KiB; its container filesystem copy's: journal 64 KiB, inbox 32 KiB;
+src/wasi/_ring_sets.ts, _shared_fs.ts) and the worker's copy of its writable layer. Issue 19's target is 1 MiB or less per
 sleeper, 10,000 at once, beside the thread-per-process figure.
 
 The rounds run with V8's heap limit at ${HEAP_MIB} MiB (half the machine's memory, at least

@@ -88,12 +88,14 @@ export class Control {
    * SharedArrayBuffer: the words are then a plain ArrayBuffer (Atomics work on it; waits
    * fall back to the spin, as on a browser's main thread).
    */
-  constructor(buffer?: SharedArrayBuffer) {
-    const bytes = WORDS * 4 + METER_SLOTS * 8;
-    const sab = buffer ?? (typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    this.words = new Int32Array(sab, 0, WORDS);
-    this.meter = new Meter(new Float64Array(sab, WORDS * 4, METER_SLOTS));
+  constructor(buffer?: SharedArrayBuffer, byteOffset = 0) {
+    const sab = buffer ?? (typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(Control.BYTES) : new ArrayBuffer(Control.BYTES));
+    this.words = new Int32Array(sab, byteOffset, WORDS);
+    this.meter = new Meter(new Float64Array(sab, byteOffset + WORDS * 4, METER_SLOTS));
   }
+
+  /** The shared memory the words and the meter take (at an offset that is a multiple of 8 in a larger buffer). */
+  static readonly BYTES = WORDS * 4 + METER_SLOTS * 8;
 
   /** Zero every word but the doorbell, and the meter (a pooled worker's next run). */
   reset(): void {

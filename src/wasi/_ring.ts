@@ -23,15 +23,29 @@ export class Ring {
   readonly #data: Uint8Array;
   readonly #cap: number;
 
-  /** `capacity` is rounded up to a power of two. */
-  constructor(capacityOrSab: number | SharedArrayBuffer) {
+  /**
+   * A ring of its own of `capacity` bytes (rounded up to a power of two), or the one a
+   * buffer holds: all of it, or, with `at`, the `Ring.bytes(capacity)` bytes from `at.offset`
+   * (many rings in one large buffer: _ring_sets.ts).
+   */
+  constructor(capacityOrSab: number | SharedArrayBuffer, at?: { offset: number; capacity: number }) {
     if (typeof capacityOrSab === "number") {
-      const cap = 2 ** Math.ceil(Math.log2(Math.max(64, capacityOrSab)));
-      this.sab = new SharedArrayBuffer(HEADER_BYTES + cap);
+      this.sab = new SharedArrayBuffer(HEADER_BYTES + Ring.capacity(capacityOrSab));
     } else this.sab = capacityOrSab;
-    this.#hdr = new Int32Array(this.sab, 0, 4);
-    this.#data = new Uint8Array(this.sab, HEADER_BYTES);
+    const offset = at?.offset ?? 0;
+    this.#hdr = new Int32Array(this.sab, offset, 4);
+    this.#data = at ? new Uint8Array(this.sab, offset + HEADER_BYTES, at.capacity) : new Uint8Array(this.sab, HEADER_BYTES);
     this.#cap = this.#data.length;
+  }
+
+  /** The capacity a ring asked for `capacity` bytes has (a power of two, at least 64). */
+  static capacity(capacity: number): number {
+    return 2 ** Math.ceil(Math.log2(Math.max(64, capacity)));
+  }
+
+  /** The bytes of shared memory a ring of `capacity` (a `Ring.capacity`) takes. */
+  static bytes(capacity: number): number {
+    return HEADER_BYTES + capacity;
   }
 
   /** Largest frame body that fits. */

@@ -19,6 +19,7 @@ import type { WritableLayer } from "../fs/mod.ts";
 import { RUN_INODES } from "./change_link.ts";
 import { joinPeers, leavePeers, type Peer, Replay } from "./_replay.ts";
 import { giveSet, type RingSet, type SharedWorker, takeSet } from "./_shared_workers.ts";
+import type { SetMessage } from "./_ring_sets.ts";
 
 /** One filesystem's copy on a shared worker, as the engine keeps track of it. */
 interface SharedFs {
@@ -35,12 +36,10 @@ interface SharedFs {
   runs: Set<(message: string) => void>;
 }
 
-/** What the worker is told of a copy it is to make: the ring set (its buffers, the first time) and the inode numbers. */
-export interface NewSharedFs {
+/** What the worker is told of a copy it is to make: its ring set (where it is, the first time: _ring_sets.ts) and the inode numbers. */
+export interface NewSharedFs extends SetMessage {
   key: string;
-  ringSet: number;
   inodes: number;
-  rings?: { journal: SharedArrayBuffer; inbox: SharedArrayBuffer; stdin: SharedArrayBuffer };
 }
 
 /** The copies each shared worker holds, by filesystem key. */
@@ -83,9 +82,7 @@ export function joinFs(w: SharedWorker, uppers: ReadonlyMap<string, WritableLaye
     else {
       fs = make(w, key, upper);
       copies.set(key, fs);
-      const rings = fs.set.sent ? undefined : { journal: fs.set.journal.sab, inbox: fs.set.inbox.sab, stdin: fs.set.stdin.sab };
-      fs.set.sent = true;
-      fresh.push({ key, ringSet: fs.set.id, inodes: fs.inodes, ...(rings ? { rings } : {}) });
+      fresh.push({ key, inodes: fs.inodes, ...w.sets.describe(fs.set) });
     }
     fs.runs.add(fail);
     mine.push(fs);
@@ -107,7 +104,7 @@ export function joinFs(w: SharedWorker, uppers: ReadonlyMap<string, WritableLaye
 }
 
 function make(w: SharedWorker, key: string, upper: WritableLayer): SharedFs {
-  const set = takeSet(w);
+  const set = takeSet(w, "fs");
   const peer: Peer = { inbox: set.inbox, pending: [], uppers: new Map([[key, upper]]) };
   const fs: SharedFs = {
     key, upper, set, peer, inodes: upper.reserveInodes(RUN_INODES), runs: new Set(),

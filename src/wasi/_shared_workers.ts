@@ -6,36 +6,28 @@
  * its preemption points (_preempt.ts). So a thread holds thousands of sleepers, and a
  * server still uses every core.
  *
- * Each process on a shared worker has its own ring set (journal, inbox, stdin) and control
- * words, taken from the worker's free sets and given back when it ends (a SharedArrayBuffer
- * takes longer to allocate than a short program takes to run); the sets are smaller than
- * a dedicated worker's, as thousands of them may be live. Messages carry the run's id.
+ * Each process on a shared worker has its own ring set (journal, stdin) and control words,
+ * and so does each copy of a container's filesystems the worker keeps (journal, inbox:
+ * _shared_fs.ts). They are taken from the worker's free sets of that kind and given back
+ * when done, and carved out of large shared buffers (_ring_sets.ts: a small
+ * SharedArrayBuffer takes longer to allocate than a short program takes to run); they are
+ * smaller than a dedicated worker's, as thousands of them may be live. Messages carry the
+ * run's id.
  * A kill is the kill word, which the process sees at its next system call, wait or point;
  * a thread is ended only when that does not happen in time (a program without points),
  * and with it every process on it (_worker_run.ts).
  */
 import type { WorkerHost, WorkerPort } from "./types.ts";
-import { Ring } from "./_ring.ts";
-import { Control } from "./_control.ts";
+import { type RingSet, RingSets, type SetKind } from "./_ring_sets.ts";
 
-/** A shared run's rings: its changes and output (the engine drains them as they come), other processes' changes, its stdin. */
-const JOURNAL_BYTES = 256 * 1024, INBOX_BYTES = 64 * 1024, STDIN_BYTES = 16 * 1024;
+export type { RingSet } from "./_ring_sets.ts";
 
 /**
- * Idle ring sets a worker keeps for its next runs: enough for a burst of starts; the rest
- * are let go, so a worker that once ran 10,000 processes does not keep 10,000 sets.
+ * Idle ring sets of each kind a worker keeps for its next runs: enough for a burst of
+ * starts; the rest are let go, so a worker that once ran 10,000 processes does not keep
+ * 10,000 sets.
  */
 const FREE_SETS = 64;
-
-export interface RingSet {
-  id: number;
-  journal: Ring;
-  inbox: Ring;
-  stdin: Ring;
-  control: Control;
-  /** The worker has been sent its buffers (it keeps them by id). */
-  sent: boolean;
-}
 
 /** What a run hears from its worker. */
 export interface RunListener {
@@ -50,9 +42,10 @@ export interface SharedWorker {
   modules: Set<string>;
   layers: Set<string>;
   runs: Map<number, RunListener>;
-  free: RingSet[];
-  /** Ring sets made for it so far (the next one's id). */
-  sets: number;
+  /** Idle sets, by kind. */
+  free: Record<SetKind, RingSet[]>;
+  /** Where its sets are carved from. */
+  sets: RingSets;
   gone: boolean;
   /** The host's pool it is in (until it is ended). */
   pool: SharedWorker[];
@@ -68,7 +61,7 @@ function poolSize(): number {
 }
 
 function spawn(host: WorkerHost, pool: SharedWorker[]): SharedWorker {
-  const w: SharedWorker = { port: host.spawn(), modules: new Set(), layers: new Set(), runs: new Map(), free: [], sets: 0, gone: false, pool };
+  const w: SharedWorker = { port: host.spawn(), modules: new Set(), layers: new Set(), runs: new Map(), free: { run: [], fs: [] }, sets: new RingSets(), gone: false, pool };
   w.port.onMessage((m) => w.runs.get((m as { run?: number }).run ?? -1)?.message(m as { type: string; run: number }));
   w.port.onError((err) => void endWorker(w, err));
   w.port.unref?.();
@@ -91,11 +84,9 @@ export function shareWorker(host: WorkerHost, prefer?: (w: SharedWorker) => bool
   return best;
 }
 
-/** A ring set of `w`'s whose rings start empty and whose words start at zero (a run's, or a filesystem's: _shared_fs.ts). */
-export function takeSet(w: SharedWorker): RingSet {
-  const set = w.free.pop() ?? {
-    id: ++w.sets, journal: new Ring(JOURNAL_BYTES), inbox: new Ring(INBOX_BYTES), stdin: new Ring(STDIN_BYTES), control: new Control(), sent: false,
-  };
+/** A ring set of `w`'s whose rings start empty and whose words start at zero (a run's, or a filesystem copy's: _shared_fs.ts). */
+export function takeSet(w: SharedWorker, kind: SetKind): RingSet {
+  const set = w.free[kind].pop() ?? w.sets.carve(kind);
   set.journal.clear();
   set.inbox.clear();
   set.stdin.clear();
@@ -108,13 +99,14 @@ export function takeSet(w: SharedWorker): RingSet {
  * Past FREE_SETS idle sets the worker is told to let it go.
  */
 export function giveSet(w: SharedWorker, set: RingSet, reuse: boolean): void {
-  if (reuse && !w.gone && w.free.length < FREE_SETS) w.free.push(set);
-  else if (!w.gone && set.sent) w.port.postMessage({ type: "forget", ringSet: set.id });
+  if (reuse && !w.gone && w.free[set.place.kind].length < FREE_SETS) return void w.free[set.place.kind].push(set);
+  const slab = w.sets.letGo(set);
+  if (!w.gone && (set.sent || slab !== undefined)) w.port.postMessage({ type: "forget", ringSet: set.sent ? set.id : undefined, slab });
 }
 
 /** A run joins `w`: its id, and its ring set. */
 export function joinWorker(w: SharedWorker, listener: RunListener): { run: number; set: RingSet } {
-  const set = takeSet(w);
+  const set = takeSet(w, "run");
   const run = ++nextRun;
   if (w.runs.size === 0) w.port.ref?.();
   w.runs.set(run, listener);

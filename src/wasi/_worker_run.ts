@@ -153,9 +153,9 @@ function sharedSeat(host: WorkerHost, fsKey?: string): Seat {
   return {
     journal: set.journal, inbox: set.inbox, stdin: set.stdin, control: set.control, modules: w.modules, layers: w.layers, shared: true,
     post: (req) => {
-      const rings = set.sent ? undefined : { journal: set.journal.sab, inbox: set.inbox.sab, stdin: set.stdin.sab };
-      set.sent = true;
-      w.port.postMessage({ ...req, run, ringSet: set.id, rings });
+      // The control words are in the set's slab, which the worker has (_ring_sets.ts).
+      const { control: _, ...rest } = req;
+      w.port.postMessage({ ...rest, run, ...w.sets.describe(set) });
     },
     listen: (l) => void (listener = l),
     release: (reuse) => leaveWorker(w, run, set, reuse),

@@ -16,6 +16,7 @@ import { ChangeLink, RUN_INODES } from "./change_link.ts";
 import { JOURNAL_FRAME, OUTPUT_FRAME, outputChunkMax, outputFrame } from "./_frames.ts";
 import { type HostFiles, rootfsFrom, type RootfsTransfer } from "./rootfs_transfer.ts";
 import type { NewSharedFs } from "./_shared_fs.ts";
+import { type SetMessage, setAt, type SetPlace } from "./_ring_sets.ts";
 import type { UnionFS } from "../fs/mod.ts";
 import { type CachedModule, ModuleCache, type Sha256Sync, type Uncompiled } from "./module_cache.ts";
 import type { MemoryLimits } from "./module_info.ts";
@@ -63,16 +64,20 @@ interface RunRequest {
   tty: boolean;
   /** All of stdin, or "stream": it arrives in the stdin ring as the engine gets it (stdin_pipe.ts). */
   stdin: Uint8Array | "stream";
-  control: SharedArrayBuffer;
+  /** The control words (a dedicated worker's; a shared run's are in its ring set). */
+  control?: SharedArrayBuffer;
   /**
-   * With the first run only: the journal ring (this process's changes and output, for
-   * the engine) and the inbox ring (the other processes' changes to this rootfs, forwarded by the
-   * engine). The worker keeps them; the engine empties them between runs.
+   * A dedicated worker's first run only: the journal ring (this process's changes and
+   * output, for the engine) and the inbox ring (the other processes' changes to this
+   * rootfs, forwarded by the engine). The worker keeps them; the engine empties them between runs.
    */
   rings?: { journal: SharedArrayBuffer; inbox: SharedArrayBuffer; stdin: SharedArrayBuffer };
-  /** In a shared worker: the run's id (its messages carry it) and which of the worker's ring sets it uses. */
+  /** In a shared worker: the run's id (its messages carry it). */
   run?: number;
+  /** In a shared worker: the ring set it uses (where it is, the first time: _ring_sets.ts). */
   ringSet?: number;
+  setAt?: SetPlace;
+  slab?: SetMessage["slab"];
   /** In a shared worker: the copies of the run's filesystems to make and keep for the container's processes here (_shared_fs.ts). */
   filesystems?: NewSharedFs[];
   /** Absent when the engine did not find the program: the worker looks and reports. */
@@ -85,8 +90,25 @@ interface RunRequest {
 const modules = new ModuleCache();
 /** The rings of this worker's one run at a time (kept across runs). */
 let rings: { journal: Ring; inbox: Ring; stdin: Ring } | undefined;
-/** The rings of a shared worker's runs, by set (_shared_workers.ts keeps a set per concurrent run, reused). */
-const ringSets = new Map<number, { journal: Ring; inbox: Ring; stdin: Ring }>();
+/**
+ * A shared worker's ring sets by id (a run's, or a filesystem copy's; reused), and the
+ * slabs they are in (_ring_sets.ts).
+ */
+const ringSets = new Map<number, { journal: Ring; inbox: Ring; stdin: Ring; sab: SharedArrayBuffer; controlAt: number }>();
+const slabs = new Map<number, SharedArrayBuffer>();
+
+/** The ring set a message names: made from where it is the first time. */
+function setOf(m: SetMessage): NonNullable<ReturnType<typeof ringSets.get>> {
+  if (m.slab) slabs.set(m.slab.id, m.slab.sab);
+  if (m.setAt) {
+    const sab = slabs.get(m.setAt.slab);
+    if (!sab) throw new Error(`Cannot run: slab ${m.setAt.slab} of ring set ${m.ringSet} was never sent`);
+    ringSets.set(m.ringSet, { ...setAt(sab, m.setAt), sab });
+  }
+  const set = ringSets.get(m.ringSet);
+  if (!set) throw new Error(`Cannot run: ring set ${m.ringSet} was never sent`);
+  return set;
+}
 
 /**
  * A filesystem copy a shared worker keeps while processes of its container run here
@@ -107,9 +129,7 @@ const keptFs = new Map<string, KeptFs>();
 /** Make the copy `f` names from the union the run's transfer just built. */
 function keep(f: NewSharedFs, union: UnionFS | undefined): KeptFs {
   if (!union) throw new Error(`Cannot run: filesystem ${f.key} was to be kept but was not sent`);
-  if (f.rings) ringSets.set(f.ringSet, { journal: new Ring(f.rings.journal), inbox: new Ring(f.rings.inbox), stdin: new Ring(f.rings.stdin) });
-  const rings = ringSets.get(f.ringSet);
-  if (!rings) throw new Error(`Cannot run: the rings of set ${f.ringSet} were never sent`);
+  const rings = setOf(f);
   union.upper.nextIno = f.inodes;
   union.upper.inoEnd = f.inodes + RUN_INODES;
   const kept: KeptFs = { union, ringSet: f.ringSet, unwoken: false, wakers: new Set(), link: undefined! };
@@ -155,8 +175,13 @@ function programOf(ref: ProgramRef | undefined): { program?: LoadedProgram; comp
  */
 export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; sha256?: Sha256Sync } = {}): void {
   self.onMessage((m) => {
-    const req = m as RunRequest | { type: "forget"; ringSet: number } | { type: "drop"; key: string; ringSet: number };
-    if (req.type === "forget") return void ringSets.delete(req.ringSet); // a ring set the engine let go (_shared_workers.ts)
+    const req = m as RunRequest | { type: "forget"; ringSet?: number; slab?: number } | { type: "drop"; key: string; ringSet: number };
+    if (req.type === "forget") {
+      // A ring set the engine let go, and the slab it was the last of (_shared_workers.ts).
+      if (req.ringSet !== undefined) ringSets.delete(req.ringSet);
+      if (req.slab !== undefined) slabs.delete(req.slab);
+      return;
+    }
     if (req.type === "drop") {
       // The last process of a filesystem copy here has ended (_shared_fs.ts).
       const kept = keptFs.get(req.key);
@@ -186,17 +211,17 @@ type Served = { result: SyncRunResult; compiled?: CachedModule };
 /** One run: posts its end itself when it is the worker's only one; a shared run's end is the caller's to post. */
 function serve(self: WorkerSelf, req: RunRequest, opts: { host?: HostFiles; sha256?: Sha256Sync }): Promise<Served> | undefined {
   const shared = req.run !== undefined;
-  const control = new Control(req.control);
+  // A shared run's rings and control words are in its ring set; the copies it makes may bring a slab.
+  const set = shared ? (req.filesystems?.forEach((f) => f.slab && slabs.set(f.slab.id, f.slab.sab)), setOf(req as SetMessage)) : undefined;
+  const control = set ? new Control(set.sab, set.controlAt) : new Control(req.control);
   if (req.deadline) control.deadline = req.deadline;
   // Busy from here to the posted result (its waits aside); each program's start and end
   // goes to the engine as it happens (docker top), one message per program, not per call.
   control.meter.busy();
   control.meter.announce = (e) => self.postMessage({ type: "program", event: e, ...(shared ? { run: req.run } : {}) });
-  const sent = req.rings && { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox), stdin: new Ring(req.rings.stdin) };
-  if (sent && shared) ringSets.set(req.ringSet!, sent);
-  else if (sent) rings = sent;
-  const mine = shared ? ringSets.get(req.ringSet!) : rings;
-  if (!mine) throw new Error(`Cannot run: the rings of set ${req.ringSet} were never sent`);
+  if (req.rings) rings = { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox), stdin: new Ring(req.rings.stdin) };
+  const mine = set ?? rings;
+  if (!mine) throw new Error("Cannot run: the rings were never sent");
   const { journal, inbox } = mine;
   // Frames go into the ring at once (a kill loses none) but wake the engine only at the
   // next system call, or as the run ends: one wake for a burst, none for a short run

@@ -8,6 +8,7 @@
 import { serveProcessWorker } from "../../src/wasi/mod.ts";
 import { encodeChange } from "../../src/fs/mod.ts";
 import { Ring } from "../../src/wasi/_ring.ts";
+import { setAt } from "../../src/wasi/_ring_sets.ts";
 import { JOURNAL_FRAME } from "../../src/wasi/_frames.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -16,6 +17,7 @@ const port = g.Deno ? undefined : (await import("node:worker_threads")).parentPo
 /** The journals the engine sent: a dedicated worker's one, or a shared worker's by ring set. */
 let journal: Ring | undefined;
 const journals = new Map<number, Ring>();
+const slabs = new Map<number, SharedArrayBuffer>();
 
 serveProcessWorker({
   postMessage: (m) => (port ? port.postMessage(m) : g.postMessage(m)),
@@ -23,8 +25,11 @@ serveProcessWorker({
     // deno-lint-ignore no-explicit-any
     const l = (m: any) => {
       if (m.rings) journal = new Ring(m.rings.journal);
-      if (m.rings && m.ringSet !== undefined) journals.set(m.ringSet, journal!);
-      for (const f of m.filesystems ?? []) if (f.rings) journals.set(f.ringSet, new Ring(f.rings.journal));
+      // A shared worker's sets are places in slabs (src/wasi/_ring_sets.ts).
+      for (const f of m.filesystems ?? []) {
+        if (f.slab) slabs.set(f.slab.id, f.slab.sab);
+        if (f.setAt) journals.set(f.ringSet, setAt(slabs.get(f.setAt.slab)!, f.setAt).journal);
+      }
       const key = m.rootfs?.key ?? m.rootfs?.root?.key; // the container's union: the view itself, or the root of its mounts
       if (m.type === "run" && m.env.includes("STRATA_TEST_DIVERGE=1") && key) {
         // On a shared worker the container's changes go into its filesystem's journal (_shared_fs.ts).

@@ -59,7 +59,10 @@ test("200 sleeping containers run on one worker per core; another runs to its en
   assert.equal(codes.map((c) => c.StatusCode), ids.map(() => 137));
   assert.ok(host.spawned <= cores, "a kill did not end a thread");
   const idle = shareWorker(host);
-  assert.ok(idle.free.length > 0 && idle.free.length <= 64, `${idle.free.length} idle ring sets kept (at most 64; the rest let go)`);
+  for (const kind of ["run", "fs"] as const) {
+    const n = idle.free[kind].length;
+    assert.ok(n > 0 && n <= 64, `${n} idle ring sets of kind ${kind} kept (at most 64; the rest let go)`);
+  }
 });
 
 test("a spinner shares its thread: sleepers beside it wake on time; pause holds it, stop and kill end it, and the thread lives on", async () => {
