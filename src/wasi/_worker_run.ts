@@ -255,10 +255,12 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   // is drained once, at its end, and never pays for a waiting pump), a bounded slice per
   // turn of the event loop. The ring outlives this run (the worker or the ring set is
   // reused), so the pump stops for good once the run is ending, and is woken to see it.
-  // A shared run's worker wakes it at each system call and as it lets the thread go, so
-  // it looks by itself only once a second: thousands of them sleep.
+  // A shared run's worker wakes it before each system call (so before a wait) and as it
+  // lets the thread go, so it looks by itself only every 30 s, a safety net: thousands of
+  // them sleep, and 10,000 pumps looking once a second held the engine's thread for up to
+  // 250 ms at a time (bench/sleepers.bench.ts, the HTTP p99).
   let pumping = false;
-  const idleLook = seat.shared ? 1000 : 50;
+  const idleLook = seat.shared ? 30_000 : 50;
   const pump = setTimeout(() => {
     pumping = true;
     (async () => {

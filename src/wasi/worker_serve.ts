@@ -226,7 +226,7 @@ function serve(self: WorkerSelf, req: RunRequest, opts: { host?: HostFiles; sha2
   // Frames go into the ring at once (a kill loses none) but wake the engine only at the
   // next system call, or as the run ends: one wake for a burst, none for a short run
   // (the engine's pump also looks by itself, every 50 ms for a dedicated worker and every
-  // second for a shared one, which also wakes it as a program yields; a full ring wakes it).
+  // 30 s for a shared one, which also wakes it as a program yields; a full ring wakes it).
   let unwoken = false;
   const push = (frame: Uint8Array, kind: number) => {
     journal.push(frame, kind, false);
