@@ -62,8 +62,8 @@ export interface FsSeat {
   replays: Replay[];
   /** Keys of the copies the worker already has: they go as their key alone. */
   live: Set<string>;
-  /** Copies the worker is to make with this run. */
-  fresh: NewSharedFs[];
+  /** Copies the worker is to make with this run, as the run's message tells it (called once, as it is posted). */
+  fresh(): NewSharedFs[];
   /** The run has ended: the last one on a copy drops it. */
   leave(): void;
 }
@@ -75,14 +75,14 @@ export interface FsSeat {
  */
 export function joinFs(w: SharedWorker, uppers: ReadonlyMap<string, WritableLayer>, fail: (message: string) => void): FsSeat {
   const copies = copiesOf(w);
-  const mine: SharedFs[] = [], live = new Set<string>(), fresh: NewSharedFs[] = [];
+  const mine: SharedFs[] = [], live = new Set<string>(), fresh: SharedFs[] = [];
   for (const [key, upper] of uppers) {
     let fs = copies.get(key);
     if (fs) live.add(key);
     else {
       fs = make(w, key, upper);
       copies.set(key, fs);
-      fresh.push({ key, inodes: fs.inodes, ...w.sets.describe(fs.set) });
+      fresh.push(fs);
     }
     fs.runs.add(fail);
     mine.push(fs);
@@ -91,7 +91,8 @@ export function joinFs(w: SharedWorker, uppers: ReadonlyMap<string, WritableLaye
   return {
     replays: mine.map((fs) => fs.replay),
     live,
-    fresh,
+    // Described when posted: a set is marked sent to the worker only then.
+    fresh: () => fresh.map((fs) => ({ key: fs.key, inodes: fs.inodes, ...w.sets.describe(fs.set) })),
     leave: () => {
       if (left) return;
       left = true;

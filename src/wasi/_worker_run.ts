@@ -340,7 +340,7 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
   const stdin = streamed ? "stream" : o.stdin as Uint8Array | undefined ?? new Uint8Array(0);
   if (o.terminalSize) control.setSize(o.terminalSize.rows, o.terminalSize.cols);
   seat.post({
-    type: "run", rootfs: transfer, inodes, ...(fsSeat ? { filesystems: fsSeat.fresh } : {}), ...launch, stdin, control: control.words.buffer, program,
+    type: "run", rootfs: transfer, inodes, ...(fsSeat ? { filesystems: fsSeat.fresh() } : {}), ...launch, stdin, control: control.words.buffer, program,
     memoryBytes: o.limits?.memoryBytes, outputCap: o.limits?.outputBytes ?? DEFAULT_OUTPUT_CAP,
     deadline: o.limits?.timeoutMs ? startedAt + o.limits.timeoutMs : undefined,
   });

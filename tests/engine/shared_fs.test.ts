@@ -4,7 +4,8 @@
  * copy of it, so an exec's write is the main process's at once; the engine's copy follows
  * through the copy's change records (a commit reads it back), the engine's own changes
  * (an archive upload) reach the processes, a write far larger than the copy's journal
- * goes through, and the copy is let go with the last process and sent anew with the next.
+ * goes through, a kill keeps every write completed, and the copy is let go with the last
+ * process and sent anew with the next.
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -129,6 +130,23 @@ test("two processes creating 300 files each at once in the copy they share: all 
   // Two files given one inode number would show one content twice.
   const seen = await afterwards(engine, Id, "ls /w | wc -l; cat /w/* | sort | uniq | wc -l; cat /w/m299 /w/x299");
   assert.match(seen, /^\s*600\n\s*600\nm299\nx299\n$/);
+});
+
+test("a container killed while its exec appends to a file in the copy they share: the engine's copy keeps every line written, in order", async () => {
+  const host = countingHost();
+  const engine = await engineWith(host);
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "echo ready; sleep 300"] });
+  await engine.containers.start(Id);
+  await outputUntil(engine, Id, "ready\n");
+  const ex = engine.exec.create(Id, { Cmd: ["sh", "-c", "i=0; while true; do echo line $i >> /tmp/log; i=$((i+1)); done"] });
+  const appending = engine.exec.start(ex.Id);
+  await new Promise((r) => setTimeout(r, 400));
+  await engine.containers.kill(Id);
+  assert.is((await until(engine.containers.wait(Id), { what: "the killed container's end" })).StatusCode, 137);
+  await until(appending, { what: "the exec's end with its container" });
+  const check = 'i=0; while read a b; do [ "$b" = "$i" ] || { echo "line $i is: $a $b"; exit 1; }; i=$((i+1)); done < /tmp/log; echo $i';
+  const seen = Number((await afterwards(engine, Id, check)).trim());
+  assert.ok(seen > 0, `${seen} lines kept`);
 });
 
 function concat(chunks: Uint8Array[]): Uint8Array {
