@@ -181,9 +181,10 @@ ${row("worker per process (thread each)", WORKERS, worker)}
 
 Inline, a sleeping container holds its program's instance, linear memory and suspended
 stack, and no thread. On a shared worker it holds the same in one of the worker threads,
-plus two ring sets in the worker's 64 MiB slabs of shared memory, touched as used (its own:
-journal 256 KiB, stdin 16 KiB; its container filesystem copy's: journal 64 KiB, inbox 32 KiB;
-src/wasi/_ring_sets.ts, _shared_fs.ts) and the worker's copy of its writable layer. Issue 19's target is 1 MiB or less per
+plus three ring sets in the worker's 64 MiB slabs of shared memory, touched as used (its
+own: journal 256 KiB, stdin 16 KiB; one for each of its two filesystem copies, the rootfs's
+union and the container's own files (/etc/hosts…): journal 64 KiB, inbox 32 KiB each;
+src/wasi/_ring_sets.ts, _shared_fs.ts) and the worker's copies of its writable layers. Issue 19's target is 1 MiB or less per
 sleeper, 10,000 at once, beside the thread-per-process figure.
 
 The rounds run with V8's heap limit at ${HEAP_MIB} MiB (half the machine's memory, at least
