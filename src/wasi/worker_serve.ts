@@ -262,7 +262,6 @@ function serve(self: WorkerSelf, req: RunRequest, opts: { host?: HostFiles; sha2
     links = [new ChangeLink(rootfs.uppers, (f) => push(f, JOURNAL_FRAME), journal.maxFrame, inbox)];
   }
   const wakeMe = () => journal.wake();
-  for (const k of kept) k.wakers.add(wakeMe);
   const beforeCall = () => {
     wakeEngine();
     for (const link of links) link.sync();
@@ -326,5 +325,10 @@ function serve(self: WorkerSelf, req: RunRequest, opts: { host?: HostFiles; sha2
       }
     })();
   };
-  return runSuspendable({ ...options, awaitRoom, onYield: wakeEngine }).then(ended);
+  // Its copies' full journals wake its pump from here on (not before: a run that failed to start never joins).
+  for (const k of kept) k.wakers.add(wakeMe);
+  return runSuspendable({ ...options, awaitRoom, onYield: wakeEngine }).then(ended, (err: unknown) => {
+    kept.forEach((k) => k.wakers.delete(wakeMe));
+    throw err;
+  });
 }
