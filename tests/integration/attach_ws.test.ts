@@ -49,7 +49,13 @@ t("a websocket attach with logs=1 replays the past output, and refuses a page's 
   await call(`/containers/${id}/wait`, { method: "POST" });
   const ws = await openWs(s.port, `/containers/${id}/attach/ws?logs=1&stdout=1`);
   await ws.closed;
-  assert.is(ws.messages.map((m) => Buffer.from(m).toString()).join(""), "before\n");
+  const got = ws.messages.map((m) => Buffer.from(m).toString()).join("");
+  if (got !== "before\n") {
+    // A rare failure: say whether the log had the line, and what the container was, then.
+    const log = Buffer.from(await (await call(`/containers/${id}/logs?stdout=1&stderr=1`)).arrayBuffer()).toString("latin1");
+    const state = JSON.stringify(((await (await call(`/containers/${id}/json`)).json()) as { State: unknown }).State);
+    assert.unreachable(`the attach replayed ${JSON.stringify(got)} (close ${ws.closeCode}); the log: ${JSON.stringify(log)}; the container: ${state}`);
+  }
   const refused = await openWs(s.port, `/containers/${id}/attach/ws?stream=1&stdout=1`, { Origin: "http://evil.example" }).then(() => "opened", (e: Error) => e.message);
   assert.match(refused, /^HTTP\/1\.1 403 Forbidden[^]*requests from web pages are refused/);
 });

@@ -98,6 +98,12 @@ if (!hasDocker) {
     await until(() => f.out().includes("first\n"), { what: () => `docker logs -f to print "first" (got ${JSON.stringify(f.out())})` });
     assert.is((await docker(["exec", "follow", "touch", "/go"])).code, 0); // still running: logs -f follows it
     const r = await until(f.done, { what: "docker logs -f to end at the container's exit" });
+    if (r.code !== 0) {
+      // What the container and its log were then (a rare failure: docker logs -f outlived its 20 s).
+      const state = await docker(["inspect", "-f", "{{json .State}}", "follow"]);
+      const log = await docker(["logs", "follow"]);
+      assert.unreachable(`docker logs -f ended ${r.code} with ${JSON.stringify(r.out)}; stderr ${JSON.stringify(r.err)}; the container: ${state.out.trim()}; its log: ${JSON.stringify(log.out)} ${JSON.stringify(log.err)}`);
+    }
     assert.equal([r.code, r.out], [0, "first\nlast\n"]);
     await docker(["rm", "-f", "logged", "follow"]);
   });
