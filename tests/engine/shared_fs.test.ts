@@ -9,13 +9,13 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { closeWorkers, suspendable, type WorkerHost } from "../../src/wasi/mod.ts";
+import { suspendable, type WorkerHost } from "../../src/wasi/mod.ts";
 import { writeTar } from "../../src/tar/mod.ts";
 import type { Engine } from "../../src/engine/mod.ts";
-import { runtimeHost } from "../../server/platform/mod.ts";
 import { shWaitFor, until } from "../_wait.ts";
 import { output, outputUntil, run, sampleEngine } from "./_samples.ts";
 import { watchUncaught } from "../wasi/_helpers.ts";
+import { countingHosts } from "./_counting_hosts.ts";
 
 const t = suite("a container's filesystem on a shared worker (JSPI)");
 const test = suspendable ? t : t.skip;
@@ -28,19 +28,9 @@ t.after.each(() => {
   uncaught.check();
 });
 
-/** The runtime's worker host, counting the threads it starts. */
-function countingHost(): WorkerHost & { spawned: number } {
-  const base = runtimeHost().workerHost;
-  const host = { ...base, spawned: 0, spawn: () => (host.spawned++, base.spawn()) };
-  return host;
-}
-const hosts: WorkerHost[] = [];
-t.after(async () => {
-  for (const h of hosts) await closeWorkers(h);
-});
+const countingHost = countingHosts(t);
 
 async function engineWith(host: WorkerHost): Promise<Engine> {
-  hosts.push(host);
   return await sampleEngine(["toolbox", "probes"], { workerHost: host });
 }
 

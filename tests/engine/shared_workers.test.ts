@@ -8,11 +8,11 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { closeWorkers, ModuleCache, runProcess, suspendable, type WorkerHost } from "../../src/wasi/mod.ts";
+import { ModuleCache, runProcess, suspendable, type WorkerHost } from "../../src/wasi/mod.ts";
 import { unionWithFixtures } from "../wasi/_helpers.ts";
 import { shareWorker } from "../../src/wasi/_shared_workers.ts";
+import { countingHosts } from "./_counting_hosts.ts";
 import type { Engine } from "../../src/engine/mod.ts";
-import { runtimeHost } from "../../server/platform/mod.ts";
 import { until } from "../_wait.ts";
 import { output, outputUntil, sampleEngine } from "./_samples.ts";
 
@@ -20,19 +20,9 @@ const t = suite("workers shared by many processes (JSPI)");
 const test = suspendable ? t : t.skip;
 if (!suspendable) console.log("skip: workers shared by many processes: this platform has no JSPI (WebAssembly.Suspending), so every process has a worker of its own");
 
-/** The runtime's worker host, counting the threads it starts. */
-function countingHost(): WorkerHost & { spawned: number } {
-  const base = runtimeHost().workerHost;
-  const host = { ...base, spawned: 0, spawn: () => (host.spawned++, base.spawn()) };
-  return host;
-}
-const hosts: WorkerHost[] = [];
-t.after(async () => {
-  for (const h of hosts) await closeWorkers(h);
-});
+const countingHost = countingHosts(t);
 
 async function engineWith(host: WorkerHost, more: Record<string, unknown> = {}): Promise<Engine> {
-  hosts.push(host);
   return await sampleEngine(["toolbox", "probes"], { workerHost: host, ...more });
 }
 
@@ -123,7 +113,6 @@ test("stdin streams into a process on a shared worker", async () => {
 
 test("a program without preemption points gets a worker of its own", async () => {
   const host = countingHost();
-  hosts.push(host);
   const modules = new ModuleCache({ preempt: false });
   const rootfs = unionWithFixtures();
   // cat on a stdin that stays open: it waits for input, each in its own thread.
