@@ -23,11 +23,20 @@ import { type RingSet, RingSets, type SetKind } from "./_ring_sets.ts";
 export type { RingSet } from "./_ring_sets.ts";
 
 /**
- * Idle ring sets of each kind a worker keeps for its next runs: enough for a burst of
- * starts; the rest are let go, so a worker that once ran 10,000 processes does not keep
- * 10,000 sets.
+ * Idle ring sets of each kind a worker keeps for good. Past that many, an idle set is let
+ * go once it has sat unused through a whole TRIM_MS (the fewest idle sets seen in that
+ * time, less FREE_SETS, go: the ones that were never taken again), so a burst of starts
+ * that follows another reuses its sets, and a worker that once ran 10,000 processes does
+ * not keep 10,000 sets for long.
+ *
+ * Why reuse matters, measured here (Deno 2.9, 1,000 `sh -c 'sleep 1; echo done'` started
+ * together, bench/preempt.bench.ts): a set carved anew touches fresh pages of its slab, and
+ * the kernel faults each in on first touch; the engine's thread spent 120–150 ms of each
+ * burst in those faults, and its last start returned at 0.45–0.8 s. Reusing the sets of the
+ * burst before, it returned at 0.3–0.4 s.
  */
 const FREE_SETS = 64;
+const TRIM_MS = 10_000;
 
 /** What a run hears from its worker. */
 export interface RunListener {
@@ -42,8 +51,10 @@ export interface SharedWorker {
   modules: Set<string>;
   layers: Set<string>;
   runs: Map<number, RunListener>;
-  /** Idle sets, by kind. */
+  /** Idle sets, by kind: the longest idle first. */
   free: Record<SetKind, RingSet[]>;
+  /** The fewest idle sets of each kind since the last trim, and the timer of the next (while there are more than FREE_SETS). */
+  trim: { fewest: Record<SetKind, number>; timer?: ReturnType<typeof setTimeout> };
   /** Where its sets are carved from. */
   sets: RingSets;
   gone: boolean;
@@ -61,7 +72,7 @@ function poolSize(): number {
 }
 
 function spawn(host: WorkerHost, pool: SharedWorker[]): SharedWorker {
-  const w: SharedWorker = { port: host.spawn(), modules: new Set(), layers: new Set(), runs: new Map(), free: { run: [], fs: [] }, sets: new RingSets(), gone: false, pool };
+  const w: SharedWorker = { port: host.spawn(), modules: new Set(), layers: new Set(), runs: new Map(), free: { run: [], fs: [] }, trim: { fewest: { run: 0, fs: 0 } }, sets: new RingSets(), gone: false, pool };
   w.port.onMessage((m) => w.runs.get((m as { run?: number }).run ?? -1)?.message(m as { type: string; run: number }));
   w.port.onError((err) => void endWorker(w, err));
   w.port.unref?.();
@@ -84,9 +95,16 @@ export function shareWorker(host: WorkerHost, prefer?: (w: SharedWorker) => bool
   return best;
 }
 
-/** A ring set of `w`'s whose rings start empty and whose words start at zero (a run's, or a filesystem copy's: _shared_fs.ts). */
+/**
+ * A ring set of `w`'s whose rings start empty and whose words start at zero (a run's, or a
+ * filesystem copy's: _shared_fs.ts): an idle one emptied, or a new one (fresh memory,
+ * zero already: its pages are not touched here).
+ */
 export function takeSet(w: SharedWorker, kind: SetKind): RingSet {
-  const set = w.free[kind].pop() ?? w.sets.carve(kind);
+  const free = w.free[kind];
+  const set = free.pop();
+  if (!set) return w.sets.carve(kind);
+  w.trim.fewest[kind] = Math.min(w.trim.fewest[kind], free.length);
   set.journal.clear();
   set.inbox.clear();
   set.stdin.clear();
@@ -94,14 +112,48 @@ export function takeSet(w: SharedWorker, kind: SetKind): RingSet {
   return set;
 }
 
-/**
- * `set` is free again, unless its writer may still be writing into it (`reuse` false).
- * Past FREE_SETS idle sets the worker is told to let it go.
- */
+/** `set` is free again, unless its writer may still be writing into it (`reuse` false): then it is let go. */
 export function giveSet(w: SharedWorker, set: RingSet, reuse: boolean): void {
-  if (reuse && !w.gone && w.free[set.place.kind].length < FREE_SETS) return void w.free[set.place.kind].push(set);
+  if (!reuse || w.gone) return letGo(w, set);
+  const free = w.free[set.place.kind];
+  free.push(set);
+  if (free.length > FREE_SETS && w.trim.timer === undefined) {
+    w.trim.fewest = { run: w.free.run.length, fs: w.free.fs.length };
+    scheduleTrim(w);
+  }
+}
+
+/** The worker is told to let go of `set` (and of its slab, when it was the slab's last). */
+function letGo(w: SharedWorker, set: RingSet): void {
   const slab = w.sets.letGo(set);
   if (!w.gone && (set.sent || slab !== undefined)) w.port.postMessage({ type: "forget", ringSet: set.sent ? set.id : undefined, slab });
+}
+
+/** In TRIM_MS, trim `w`'s idle sets; again while more than FREE_SETS of a kind are idle. */
+function scheduleTrim(w: SharedWorker): void {
+  w.trim.timer = setTimeout(() => {
+    w.trim.timer = undefined;
+    if (!w.gone && trimIdleSets(w)) scheduleTrim(w);
+  }, TRIM_MS);
+  // A pending trim alone does not keep a process alive (Node's timers have unref).
+  (w.trim.timer as { unref?: () => void }).unref?.();
+}
+
+/**
+ * Let go of the idle sets beyond FREE_SETS that no run took since the last trim (the
+ * longest idle: the bottom of each free list, below the fewest it held meanwhile). True
+ * while more than FREE_SETS of a kind are still idle (they may go at the next trim).
+ */
+export function trimIdleSets(w: SharedWorker): boolean {
+  let more = false;
+  for (const kind of ["run", "fs"] as const) {
+    const free = w.free[kind];
+    const unused = Math.min(w.trim.fewest[kind], free.length) - FREE_SETS;
+    if (unused > 0) for (const set of free.splice(0, unused)) letGo(w, set);
+    w.trim.fewest[kind] = free.length;
+    more ||= free.length > FREE_SETS;
+  }
+  return more;
 }
 
 /** A run joins `w`: its id, and its ring set. */
@@ -124,6 +176,7 @@ export function leaveWorker(w: SharedWorker, run: number, set: RingSet, reuse: b
 export async function endWorker(w: SharedWorker, err: unknown): Promise<void> {
   if (w.gone) return;
   w.gone = true;
+  clearTimeout(w.trim.timer);
   const at = w.pool.indexOf(w);
   if (at >= 0) w.pool.splice(at, 1);
   const runs = [...w.runs.values()];

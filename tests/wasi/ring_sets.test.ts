@@ -2,12 +2,16 @@
  * Ring sets carved out of large shared buffers (src/wasi/_ring_sets.ts): sets of both
  * kinds never overlap, a ring at an offset wraps within its own bytes, the worker's view
  * (`setAt` on the same buffer) sees what the engine's pushes, a message names a set's
- * place and slab only the first time, and a slab goes when its last set is let go.
+ * place and slab only the first time, and a slab goes when its last set is let go; a
+ * shared worker's idle sets outlive a burst, until a trim finds them unused
+ * (src/wasi/_shared_workers.ts).
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { RingSets, setAt } from "../../src/wasi/_ring_sets.ts";
 import { Control } from "../../src/wasi/_control.ts";
+import { closeSharedWorkers, giveSet, shareWorker, takeSet, trimIdleSets } from "../../src/wasi/_shared_workers.ts";
+import type { WorkerHost } from "../../src/wasi/mod.ts";
 
 const t = suite("ring sets in slabs");
 
@@ -73,6 +77,48 @@ t("a slab is let go with its last set, and a new one is carved after it", () => 
   const places = new Set(many.map((s) => `${s.place.slab}:${s.place.offset}`));
   assert.is(places.size, 400);
   assert.ok(new Set(many.map((s) => s.place.slab)).size >= 2, "past 64 MiB a second slab");
+});
+
+t("a burst's idle sets serve the next burst; a trim lets go only those no run took since the last", async () => {
+  // A host whose one worker records what it is told (no thread: the sets are the engine's business).
+  const told: Array<{ type: string; ringSet?: number; slab?: number }> = [];
+  const host: WorkerHost = {
+    spawn: () => ({ postMessage: (m) => void told.push(m as (typeof told)[number]), onMessage() {}, onError() {}, terminate() {} }),
+  };
+  const w = shareWorker(host);
+  try {
+    const burst = (n: number) => {
+      const taken = Array.from({ length: n }, () => takeSet(w, "run"));
+      taken.forEach((s) => w.sets.describe(s)); // each went to the worker with its run
+      taken.forEach((s) => giveSet(w, s, true));
+      return taken;
+    };
+    const first = burst(300);
+    assert.is(w.free.run.length, 300, "every set of the burst is kept idle");
+    assert.equal(told, [], "and the worker is told to let go of none");
+    // The next burst reuses them: no set is carved anew, and each comes back emptied.
+    first[0]!.journal.push(new TextEncoder().encode("left from the last run"), 1);
+    const again = burst(300);
+    assert.equal(new Set(again.map((s) => s.id)), new Set(first.map((s) => s.id)), "the same 300 sets");
+    assert.ok(first[0]!.journal.empty, "a reused set's rings start empty");
+    // A trim lets go only of what sat idle since the trim was set: none here, as the
+    // second burst took every one.
+    trimIdleSets(w);
+    assert.is(w.free.run.length, 300, "none sat idle through the trim's time");
+    // 50 are taken and given back before the next trim: they stay, the 185 others past 64 go.
+    const used = new Set(burst(50).map((s) => s.id));
+    assert.ok(trimIdleSets(w), "more than 64 are still idle");
+    assert.is(w.free.run.length, 114);
+    assert.ok([...used].every((id) => w.free.run.some((s) => s.id === id)), "the sets used since the last trim are kept");
+    assert.is(told.filter((m) => m.type === "forget" && m.ringSet !== undefined).length, 186, "the worker is told of each set let go");
+    assert.not.ok(trimIdleSets(w), "down to the 64 kept for good");
+    assert.is(w.free.run.length, 64);
+    // A slab is let go with its last set: the sets left hold one slab at most.
+    assert.is(new Set(w.free.run.map((s) => s.place.slab)).size, 1);
+    assert.ok(told.some((m) => m.type === "forget" && m.slab !== undefined), "the worker is told to drop the slabs no set holds");
+  } finally {
+    await closeSharedWorkers(host);
+  }
 });
 
 t.run();
