@@ -52,6 +52,8 @@ function recordOf(n: Inode, chunks: Uint8Array[], at: { offset: number }): NodeR
   return rec;
 }
 
+const encoder = new TextEncoder(), decoder = new TextDecoder();
+
 /** Restored uppers not mounted yet: their bytes are still their serialization. */
 const unmounted = new WeakMap<WritableLayer, Uint8Array>();
 
@@ -60,7 +62,7 @@ export function serializeUpper(upper: WritableLayer): Uint8Array {
   const chunks: Uint8Array[] = [];
   const at = { offset: 0 };
   const nodes = [...upper.inodes.values()].map((n) => recordOf(n, chunks, at));
-  const json = new TextEncoder().encode(JSON.stringify({ v: 2, nextIno: upper.nextIno, nodes } satisfies Header));
+  const json = encoder.encode(JSON.stringify({ v: 2, nextIno: upper.nextIno, nodes } satisfies Header));
   const out = new Uint8Array(4 + json.length + at.offset);
   new DataView(out.buffer).setUint32(0, json.length, true);
   out.set(json, 4);
@@ -77,7 +79,9 @@ function fail(what: string): never {
 export function deserializeUpper(bytes: Uint8Array): WritableLayer {
   const len = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true) : -1;
   if (len < 0 || 4 + len > bytes.length) fail(`${bytes.length} bytes are not a serialized upper`);
-  const header = JSON.parse(new TextDecoder().decode(bytes.slice(4, 4 + len))) as Header;
+  // A copy of the header only where it views shared memory, which a browser's TextDecoder refuses.
+  const head = bytes.subarray(4, 4 + len);
+  const header = JSON.parse(decoder.decode(head.buffer instanceof ArrayBuffer ? head : head.slice())) as Header;
   if (header.v !== 2) fail(`unknown version ${header.v}`);
   const data = bytes.subarray(4 + len);
   const upper = new WritableLayer();

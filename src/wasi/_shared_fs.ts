@@ -18,7 +18,7 @@
 import type { WritableLayer } from "../fs/mod.ts";
 import { RUN_INODES } from "./change_link.ts";
 import { joinPeers, leavePeers, type Peer, Replay } from "./_replay.ts";
-import { giveSet, type RingSet, type SharedWorker, takeSet } from "./_shared_workers.ts";
+import { giveSet, type RingSet, type SharedWorker, takeSet, tellAside } from "./_shared_workers.ts";
 import type { SetMessage } from "./_ring_sets.ts";
 
 /** One filesystem's copy on a shared worker, as the engine keeps track of it. */
@@ -130,6 +130,6 @@ function drop(w: SharedWorker, fs: SharedFs): void {
   if (copies.get(fs.key) === fs) copies.delete(fs.key);
   leavePeers(fs.peer);
   fs.upper.returnInodes(fs.inodes, RUN_INODES, fs.replay.created.get(fs.key) ?? -1);
-  if (!w.gone) w.port.postMessage({ type: "drop", key: fs.key, ringSet: fs.set.id });
+  tellAside(w, { type: "drop", key: fs.key, ringSet: fs.set.id });
   giveSet(w, fs.set, !w.gone);
 }

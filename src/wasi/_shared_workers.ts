@@ -57,6 +57,8 @@ export interface SharedWorker {
   trim: { fewest: Record<SetKind, number>; timer?: ReturnType<typeof setTimeout> };
   /** Where its sets are carved from. */
   sets: RingSets;
+  /** What it is to be told with its next run (`tellAside`), and the timer that sends it alone meanwhile. */
+  aside: { messages: object[]; timer?: ReturnType<typeof setTimeout> };
   gone: boolean;
   /** The host's pool it is in (until it is ended). */
   pool: SharedWorker[];
@@ -72,7 +74,7 @@ function poolSize(): number {
 }
 
 function spawn(host: WorkerHost, pool: SharedWorker[]): SharedWorker {
-  const w: SharedWorker = { port: host.spawn(), modules: new Set(), layers: new Set(), runs: new Map(), free: { run: [], fs: [] }, trim: { fewest: { run: 0, fs: 0 } }, sets: new RingSets(), gone: false, pool };
+  const w: SharedWorker = { port: host.spawn(), modules: new Set(), layers: new Set(), runs: new Map(), free: { run: [], fs: [] }, trim: { fewest: { run: 0, fs: 0 } }, sets: new RingSets(), aside: { messages: [] }, gone: false, pool };
   w.port.onMessage((m) => w.runs.get((m as { run?: number }).run ?? -1)?.message(m as { type: string; run: number }));
   w.port.onError((err) => void endWorker(w, err));
   w.port.unref?.();
@@ -126,7 +128,28 @@ export function giveSet(w: SharedWorker, set: RingSet, reuse: boolean): void {
 /** The worker is told to let go of `set` (and of its slab, when it was the slab's last). */
 function letGo(w: SharedWorker, set: RingSet): void {
   const slab = w.sets.letGo(set);
-  if (!w.gone && (set.sent || slab !== undefined)) w.port.postMessage({ type: "forget", ringSet: set.sent ? set.id : undefined, slab });
+  if (set.sent || slab !== undefined) tellAside(w, { type: "forget", ringSet: set.sent ? set.id : undefined, slab });
+}
+
+/**
+ * Tell `w` something that can wait for its next run (a set let go, a filesystem copy to
+ * drop: _shared_fs.ts): it goes with that run's message, before it, or alone at the next
+ * turn of the event loop. A container's end told the worker of its copies and sets in
+ * messages of their own; each cost both threads as much as the run's.
+ */
+export function tellAside(w: SharedWorker, message: object): void {
+  if (w.gone) return;
+  w.aside.messages.push(message);
+  w.aside.timer ??= setTimeout(() => {
+    w.aside.timer = undefined;
+    if (!w.gone && w.aside.messages.length) w.port.postMessage({ type: "aside", messages: w.aside.messages.splice(0) });
+  }, 0);
+}
+
+/** Post a run's request to `w`, with what was set aside for it (handled first: worker_serve.ts). */
+export function postRun(w: SharedWorker, req: Record<string, unknown>): void {
+  const aside = w.aside.messages.splice(0);
+  w.port.postMessage(aside.length ? { ...req, aside } : req);
 }
 
 /** In TRIM_MS, trim `w`'s idle sets; again while more than FREE_SETS of a kind are idle. */
@@ -177,6 +200,7 @@ export async function endWorker(w: SharedWorker, err: unknown): Promise<void> {
   if (w.gone) return;
   w.gone = true;
   clearTimeout(w.trim.timer);
+  clearTimeout(w.aside.timer);
   const at = w.pool.indexOf(w);
   if (at >= 0) w.pool.splice(at, 1);
   const runs = [...w.runs.values()];

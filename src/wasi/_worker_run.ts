@@ -16,7 +16,7 @@ import { DEFAULT_GRACE_MS, messageOf, resultOf } from "./_result.ts";
 import { feedStdin } from "./stdin_pipe.ts";
 import type { SyncRunResult } from "./run_sync.ts";
 import { closeWorkers as closePooled, type PooledWorker, returnWorker, takeWorker } from "./_worker_pool.ts";
-import { closeSharedWorkers, endWorker, joinWorker, leaveWorker, shareWorker } from "./_shared_workers.ts";
+import { closeSharedWorkers, endWorker, joinWorker, leaveWorker, postRun, shareWorker } from "./_shared_workers.ts";
 import { type FsSeat, holdsFs, joinFs } from "./_shared_fs.ts";
 import type { WritableLayer } from "../fs/mod.ts";
 import type { Ring } from "./_ring.ts";
@@ -155,7 +155,7 @@ function sharedSeat(host: WorkerHost, fsKey?: string): Seat {
     post: (req) => {
       // The control words are in the set's slab, which the worker has (_ring_sets.ts).
       const { control: _, ...rest } = req;
-      w.port.postMessage({ ...rest, run, ...w.sets.describe(set) });
+      postRun(w, { ...rest, run, ...w.sets.describe(set) });
     },
     listen: (l) => void (listener = l),
     release: (reuse) => leaveWorker(w, run, set, reuse),

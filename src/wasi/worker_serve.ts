@@ -82,10 +82,22 @@ interface RunRequest {
   filesystems?: NewSharedFs[];
   /** Absent when the engine did not find the program: the worker looks and reports. */
   program?: ProgramRef;
+  /** In a shared worker: what the engine set aside to tell it, handled first (_shared_workers.ts). */
+  aside?: Aside[];
   memoryBytes?: number;
   outputCap: number;
   deadline?: number;
 }
+
+/**
+ * What a shared worker is told between runs: a ring set the engine let go (and the slab
+ * it was the last of), a filesystem copy whose last process has ended; and several of
+ * them at once ("aside": they went without a run to carry them).
+ */
+type Aside =
+  | { type: "forget"; ringSet?: number; slab?: number }
+  | { type: "drop"; key: string; ringSet: number }
+  | { type: "aside"; messages: Aside[] };
 
 const modules = new ModuleCache();
 /** The rings of this worker's one run at a time (kept across runs). */
@@ -174,8 +186,11 @@ function programOf(ref: ProgramRef | undefined): { program?: LoadedProgram; comp
  * preemption points free the thread for the others; its messages carry the id.
  */
 export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; sha256?: Sha256Sync } = {}): void {
-  self.onMessage((m) => {
-    const req = m as RunRequest | { type: "forget"; ringSet?: number; slab?: number } | { type: "drop"; key: string; ringSet: number };
+  self.onMessage(function handle(m: unknown): void {
+    const req = m as RunRequest | Aside;
+    // What the engine told this shared worker meanwhile, in order, before the run it came with (_shared_workers.ts).
+    if (req.type === "aside") return void req.messages.forEach(handle);
+    if (req.type === "run") req.aside?.forEach(handle);
     if (req.type === "forget") {
       // A ring set the engine let go, and the slab it was the last of (_shared_workers.ts).
       if (req.ringSet !== undefined) ringSets.delete(req.ringSet);
@@ -205,6 +220,10 @@ export function serveProcessWorker(self: WorkerSelf, opts: { host?: HostFiles; s
   });
 }
 
+function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** A run's end, and the module it compiled for the engine's cache. */
 type Served = { result: SyncRunResult; compiled?: CachedModule };
 
@@ -217,8 +236,14 @@ function serve(self: WorkerSelf, req: RunRequest, opts: { host?: HostFiles; sha2
   if (req.deadline) control.deadline = req.deadline;
   // Busy from here to the posted result (its waits aside); each program's start and end
   // goes to the engine as it happens (docker top), one message per program, not per call.
+  // Not the main program's, which the engine already has as asked (_program_table.ts): its
+  // end is the run's, and its start says only what the engine knows, unless a `#!` line put
+  // an interpreter in front. A short run is then one message each way.
   control.meter.busy();
-  control.meter.announce = (e) => self.postMessage({ type: "program", event: e, ...(shared ? { run: req.run } : {}) });
+  control.meter.announce = (e) => {
+    if (e.depth === 0 && (!e.argv || sameArgv(e.argv, req.argv))) return;
+    self.postMessage({ type: "program", event: e, ...(shared ? { run: req.run } : {}) });
+  };
   if (req.rings) rings = { journal: new Ring(req.rings.journal), inbox: new Ring(req.rings.inbox), stdin: new Ring(req.rings.stdin) };
   const mine = set ?? rings;
   if (!mine) throw new Error("Cannot run: the rings were never sent");

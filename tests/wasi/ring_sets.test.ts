@@ -10,7 +10,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { RingSets, setAt } from "../../src/wasi/_ring_sets.ts";
 import { Control } from "../../src/wasi/_control.ts";
-import { closeSharedWorkers, giveSet, shareWorker, takeSet, trimIdleSets } from "../../src/wasi/_shared_workers.ts";
+import { closeSharedWorkers, giveSet, postRun, shareWorker, takeSet, tellAside, trimIdleSets } from "../../src/wasi/_shared_workers.ts";
 import type { WorkerHost } from "../../src/wasi/mod.ts";
 
 const t = suite("ring sets in slabs");
@@ -80,11 +80,14 @@ t("a slab is let go with its last set, and a new one is carved after it", () => 
 });
 
 t("a burst's idle sets serve the next burst; a trim lets go only those no run took since the last", async () => {
-  // A host whose one worker records what it is told (no thread: the sets are the engine's business).
-  const told: Array<{ type: string; ringSet?: number; slab?: number }> = [];
+  // A host whose one worker records what it is told (no thread: the sets are the engine's
+  // business); what is set aside for a run goes in batches at the next turn.
+  type Told = { type: string; ringSet?: number; slab?: number; messages?: Told[] };
+  const told: Told[] = [];
   const host: WorkerHost = {
-    spawn: () => ({ postMessage: (m) => void told.push(m as (typeof told)[number]), onMessage() {}, onError() {}, terminate() {} }),
+    spawn: () => ({ postMessage: (m) => void told.push(...((m as Told).messages ?? [m as Told])), onMessage() {}, onError() {}, terminate() {} }),
   };
+  const turn = () => new Promise((r) => setTimeout(r, 0));
   const w = shareWorker(host);
   try {
     const burst = (n: number) => {
@@ -110,12 +113,36 @@ t("a burst's idle sets serve the next burst; a trim lets go only those no run to
     assert.ok(trimIdleSets(w), "more than 64 are still idle");
     assert.is(w.free.run.length, 114);
     assert.ok([...used].every((id) => w.free.run.some((s) => s.id === id)), "the sets used since the last trim are kept");
+    await turn();
     assert.is(told.filter((m) => m.type === "forget" && m.ringSet !== undefined).length, 186, "the worker is told of each set let go");
     assert.not.ok(trimIdleSets(w), "down to the 64 kept for good");
     assert.is(w.free.run.length, 64);
     // A slab is let go with its last set: the sets left hold one slab at most.
     assert.is(new Set(w.free.run.map((s) => s.place.slab)).size, 1);
+    await turn();
     assert.ok(told.some((m) => m.type === "forget" && m.slab !== undefined), "the worker is told to drop the slabs no set holds");
+  } finally {
+    await closeSharedWorkers(host);
+  }
+});
+
+t("what can wait goes with the worker's next run, in order, or alone at the next turn", async () => {
+  const posted: Array<Record<string, unknown>> = [];
+  const host: WorkerHost = {
+    spawn: () => ({ postMessage: (m) => void posted.push(m as Record<string, unknown>), onMessage() {}, onError() {}, terminate() {} }),
+  };
+  const w = shareWorker(host);
+  try {
+    tellAside(w, { type: "drop", key: "fs1", ringSet: 1 });
+    tellAside(w, { type: "forget", ringSet: 2 });
+    postRun(w, { type: "run", run: 7 });
+    assert.equal(posted, [{ type: "run", run: 7, aside: [{ type: "drop", key: "fs1", ringSet: 1 }, { type: "forget", ringSet: 2 }] }], "one message");
+    postRun(w, { type: "run", run: 8 });
+    assert.equal(posted[1], { type: "run", run: 8 }, "nothing set aside since");
+    tellAside(w, { type: "drop", key: "fs2", ringSet: 3 });
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(posted[2], { type: "aside", messages: [{ type: "drop", key: "fs2", ringSet: 3 }] }, "no run came: it went alone");
+    assert.is(posted.length, 3);
   } finally {
     await closeSharedWorkers(host);
   }
