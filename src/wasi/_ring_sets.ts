@@ -32,19 +32,24 @@ export type SetKind = keyof typeof SIZES;
 /** Bytes per slab: above 32 MiB (see above). */
 const SLAB_BYTES = 64 * 2 ** 20;
 
-/** Where each part of a set of `kind` is, from the set's offset, and the bytes it takes (a multiple of 8). */
+/**
+ * Where each part of a set of `kind` is, from the set's offset, and the bytes it takes (a
+ * multiple of 8). The control words and the rings smallest first: a ring's header is
+ * where its bytes start, so the words and every header but the largest ring's share the
+ * set's first page, and a set touches two pages where it touched three (a page's first
+ * touch is a fault the kernel zeroes it in; a burst of 1,000 starts took 3,000 more).
+ */
 function layout(kind: SetKind) {
-  let at = 0;
+  let at = Math.ceil(Control.BYTES / 8) * 8;
   const place = (capacity: number) => {
     const offset = at, cap = Ring.capacity(capacity);
     at += Ring.bytes(cap);
     return { offset, capacity: cap };
   };
   const size = SIZES[kind];
-  const journal = place(size.journal), inbox = place(size.inbox), stdin = place(size.stdin);
-  const control = at;
-  at += Math.ceil(Control.BYTES / 8) * 8;
-  return { journal, inbox, stdin, control, bytes: at };
+  const rings = (["journal", "inbox", "stdin"] as const).toSorted((a, b) => size[a] - size[b]);
+  const placed = Object.fromEntries(rings.map((r) => [r, place(size[r])])) as Record<(typeof rings)[number], { offset: number; capacity: number }>;
+  return { ...placed, control: 0, bytes: at };
 }
 const LAYOUTS = { run: layout("run"), fs: layout("fs") };
 
