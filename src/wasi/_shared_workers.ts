@@ -134,8 +134,8 @@ function letGo(w: SharedWorker, set: RingSet): void {
 /**
  * Tell `w` something that can wait for its next run (a set let go, a filesystem copy to
  * drop: _shared_fs.ts): it goes with that run's message, before it, or alone at the next
- * turn of the event loop. A container's end told the worker of its copies and sets in
- * messages of their own; each cost both threads as much as the run's.
+ * turn of the event loop. A container's end told the worker of its copies in messages of
+ * their own, and a round trip of two messages cost 30 µs of CPU here (Deno).
  */
 export function tellAside(w: SharedWorker, message: object): void {
   if (w.gone) return;
