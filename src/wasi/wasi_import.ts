@@ -104,6 +104,8 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
     },
     fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, usedPtr: number) =>
       readdir(w, views.get(), { fd, buf, len, cookie, usedPtr }),
+    ...stringCalls("args", () => w.args, mem),
+    ...stringCalls("environ", () => w.env, mem),
   });
   if (ctx.suspend) imp.fd_read = readWhenReady(imp.fd_read as never, w, ctx.control);
   startIn(imp, mem, ctx.cwd ?? "/", ctx.cwdSlot);
@@ -112,6 +114,39 @@ export function createWasi(args: string[], env: string[], fds: Fd[], ctx: WasiCo
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * `args_sizes_get` and `args_get` (or the `environ_` pair) over a list of strings, as libc
+ * takes them: each string's UTF-8 bytes and a NUL, encoded once, at the first call. The
+ * shim's count an argument by its UTF-16 length, short of its bytes for anything but
+ * ASCII (libc's buffer then overflows into what follows it), and encode every string
+ * anew at each call: under Node each encode allocates a buffer that counts towards the
+ * garbage collector's next run.
+ */
+function stringCalls(name: "args" | "environ", list: () => readonly string[], mem: () => WebAssembly.Memory) {
+  let bytes: Uint8Array[] | undefined;
+  const encoded = () => (bytes ??= list().map((s) => encoder.encode(s)));
+  return {
+    [`${name}_sizes_get`](countPtr: number, sizePtr: number): number {
+      const all = encoded(), view = new DataView(mem().buffer);
+      view.setUint32(countPtr, all.length, true);
+      view.setUint32(sizePtr, all.reduce((n, b) => n + b.length + 1, 0), true);
+      return wasi.ERRNO_SUCCESS;
+    },
+    [`${name}_get`](ptrsPtr: number, bufPtr: number): number {
+      const buffer = mem().buffer, view = new DataView(buffer), u8 = new Uint8Array(buffer);
+      for (const b of encoded()) {
+        view.setUint32(ptrsPtr, bufPtr, true);
+        ptrsPtr += 4;
+        u8.set(b, bufPtr);
+        u8[bufPtr + b.length] = 0;
+        bufPtr += b.length + 1;
+      }
+      return wasi.ERRNO_SUCCESS;
+    },
+  };
+}
+
 /** Entries asked of the filesystem at once (a buffer of a few KiB holds about this many). */
 const READDIR_BATCH = 64;
 

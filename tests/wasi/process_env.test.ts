@@ -98,6 +98,21 @@ for (const mode of ["inline", "worker"] as const) {
     assert.equal(env, ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=f00dcafe1234", "TERM=xterm", "LANG=C", "A=1", "HOME=/root"]);
   });
 
+  t("arguments and environment beyond ASCII reach the program whole, beside a working directory (libc's buffer sized in bytes)", async () => {
+    // The shim counted an argument's UTF-16 length: libc's buffer fell short of its bytes,
+    // argv was overwritten, and the working directory's path landed on the last argument.
+    const args = ["héllo wörld", "日本語 ✓", "plain"];
+    const r = await run({ cmd: ["args", ...args], env: ["V=ça va ✓", "W=ok"], hostname: "h" }, mode);
+    assert.is(r.err, "");
+    const lines = r.out.split("\n");
+    assert.equal(lines.filter((l) => l.startsWith("argv[")), ["argv[0]=args", ...args.map((a, i) => `argv[${i + 1}]=${a}`)]);
+    assert.equal(lines.filter((l) => l.startsWith("env V=") || l.startsWith("env W=")), ["env V=ça va ✓", "env W=ok"]);
+    // A program whose libc keeps a working directory: its path goes after the arguments' bytes.
+    const c = await run({ cmd: ["cwd", "héllo", "日本語 ✓", "in.json"], env: ["V=ça va ✓"], workingDir: "/data" }, mode);
+    assert.is(c.err, "");
+    assert.is(c.out, "cwd /data\nmissing héllo\nmissing 日本語 ✓\nin.json: data's in.json\ntty 000\n");
+  });
+
   t("an image's PATH and HOME replace the defaults in place; the container's replace the image's", async () => {
     const r = await run({ cmd: ["args"], imageEnv: ["PATH=/bin", "HOME=/home/app"], env: ["HOME=/srv", "TERM=dumb"], hostname: "h", home: "/root", tty: true }, mode);
     const env = r.out.split("\n").filter((l) => l.startsWith("env ")).map((l) => l.slice(4));
