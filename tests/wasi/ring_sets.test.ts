@@ -4,7 +4,8 @@
  * (`setAt` on the same buffer) sees what the engine's pushes, a message names a set's
  * place and slab only the first time, and a slab goes when its last set is let go; a
  * shared worker's idle sets outlive a burst, until a trim finds them unused
- * (src/wasi/_shared_workers.ts).
+ * (src/wasi/_shared_workers.ts); what the engine sets aside for a worker rides with its
+ * next run, and the worker (worker_serve.ts) handles it before that run.
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -12,6 +13,7 @@ import { RingSets, setAt } from "../../src/wasi/_ring_sets.ts";
 import { Control } from "../../src/wasi/_control.ts";
 import { closeSharedWorkers, giveSet, postRun, shareWorker, takeSet, tellAside, trimIdleSets } from "../../src/wasi/_shared_workers.ts";
 import type { WorkerHost } from "../../src/wasi/mod.ts";
+import { serveProcessWorker } from "../../src/wasi/worker_serve.ts";
 
 const t = suite("ring sets in slabs");
 
@@ -146,6 +148,31 @@ t("what can wait goes with the worker's next run, in order, or alone at the next
   } finally {
     await closeSharedWorkers(host);
   }
+});
+
+t("the worker handles what was set aside before the run it came with, and a batch that came alone", async () => {
+  // A worker served in this thread: a run that names no rootfs fails after its ring set is
+  // known, so the next run's error says whether the set was forgotten first.
+  let listener: (m: unknown) => void = () => {};
+  const done: Array<{ run: number; error?: string }> = [];
+  serveProcessWorker({ postMessage: (m) => void done.push({ run: (m as { run: number }).run, error: (m as { result?: { error?: string } }).result?.error }), onMessage: (l) => void (listener = l) });
+  const turn = () => new Promise((r) => setTimeout(r, 10));
+  const run = (n: number, more: Record<string, unknown>) =>
+    listener({ type: "run", run: n, argv: ["x"], env: [], cwd: "/", tty: false, stdin: new Uint8Array(0), outputCap: 1024, inodes: {}, ...more });
+  const sab = new SharedArrayBuffer(1 << 20);
+  const placed = (set: number, offset: number) => ({ ringSet: set, setAt: { slab: 7001, offset, kind: "run" } });
+  run(1, { ...placed(7001, 0), slab: { id: 7001, sab } });
+  run(2, placed(7002, 512 * 1024));
+  run(3, { ringSet: 7001 }); // known: fails further on
+  run(4, { ringSet: 7001, aside: [{ type: "forget", ringSet: 7001 }] });
+  listener({ type: "aside", messages: [{ type: "forget", ringSet: 7002 }] });
+  run(5, { ringSet: 7002 });
+  await turn();
+  const forgotten = (set: number) => new RegExp(`ring set ${set} was never sent`);
+  const error = (n: number) => done.find((d) => d.run === n)?.error ?? "";
+  assert.not.match(error(3), forgotten(7001), "the set was known before the forget");
+  assert.match(error(4), forgotten(7001));
+  assert.match(error(5), forgotten(7002));
 });
 
 t.run();
