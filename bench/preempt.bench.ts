@@ -5,15 +5,16 @@
  *    loop, made to end), upstream sqlite3 summing a recursive CTE, and the toolbox's sh
  *    counting in shell arithmetic (calls everywhere: the worst case for checks at function
  *    entries). Under JSPI the instrumented run also lets the thread go every 5 ms.
- * 2. Under JSPI (Deno), inline (the engine's one thread) and on shared workers (one per
+ * 2. Under JSPI (Deno, Node 26), inline (the engine's one thread) and on shared workers (one per
  *    core, many processes each): with 4 `spin` containers, 100 containers started
  *    together each sleeping 1 s (`late 1000`, built here with clang, measures its own
  *    sleep; without clang, the toolbox's `sleep 1`): how late each wakes after its
  *    deadline, how long its start took, its StartedAt to FinishedAt minus 1 s, and the
  *    API's p99 meanwhile; how long a stop takes to end a spinning container;
  *    1,000 `sh -c 'sleep 1; echo done'` started together: a first burst, then three more.
- * Writes bench/results/preempt.md. Run under Node (`npm run bench -- preempt`: part 1
- * only, part 2 says why not) and under Deno (`node_modules/.bin/deno run -A bench/preempt.bench.ts`).
+ * Run under Node (`npm run bench -- preempt`: part 1 only, part 2 says why not; writes
+ * bench/results/preempt.md), under Deno (`node_modules/.bin/deno run -A bench/preempt.bench.ts`:
+ * preempt_deno.md) and under a JSPI Node (`npm run bench:node-jspi`: preempt_node_jspi.md).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +23,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { UnionFS, WritableLayer } from "../src/fs/mod.ts";
 import { closeWorkers, ModuleCache, runProcess, suspendable, type WorkerHost } from "../src/wasi/mod.ts";
-import { runtimeHost } from "../server/platform/mod.ts";
+import { runtimeHost, tuneNodeHeap } from "../server/platform/mod.ts";
 import { createEngine, type Engine } from "../src/engine/mod.ts";
 import { createApi } from "../src/api/mod.ts";
 import { MemoryStore } from "../src/store/mod.ts";
@@ -272,9 +273,12 @@ async function measure(mode: string, workerHost?: WorkerHost): Promise<Figures> 
 }
 
 async function shared(): Promise<string> {
-  if (!suspendable) return `Part 2 needs JSPI; ${runtime} has none (it runs under Deno).`;
+  if (!suspendable) return `Part 2 needs JSPI; ${runtime} has none (it runs under Deno, or \`npm run bench:node-jspi\`).`;
+  // As a server has it, inline too (server/platform/runtime.ts; on a JSPI Node, node_heap.ts's V8 flag).
+  const host = runtimeHost().workerHost;
+  const flag = tuneNodeHeap(); // null where the runtime needs none
   const inline = await measure("inline");
-  const pool = await measure("shared", { ...runtimeHost().workerHost, shared: true });
+  const pool = await measure("shared", { ...host, shared: true });
   const col = (f: Figures, k: keyof Crowd) => `${median(f.runs.map((r) => r[k])).toFixed(1)} ms (${spread(f.runs.map((r) => r[k]), 1)})`;
   const both = (k: keyof Crowd) => `${col(inline, k)} | ${col(pool, k)}`;
   const stop = (f: Figures) => `${median(f.stops).toFixed(1)} ms (${spread(f.stops, 1)})`;
@@ -284,7 +288,8 @@ async function shared(): Promise<string> {
 while they sleep, once all have started, each request timed from a \`setTimeout(0)\` before it, so
 that it waits for the thread as a request from a socket would). Inline: every process on the
 engine's one thread. Shared workers: ${cpus().length} worker threads (one per core), each running many
-processes (src/wasi/_shared_workers.ts); the engine's thread runs none.
+processes (src/wasi/_shared_workers.ts); the engine's thread runs none.${flag ? ` V8 flag set as the server sets it on this
+runtime, before either: \`${flag}\` (server/platform/node_heap.ts).` : ""}
 
 | figure | inline | shared workers | target |
 |---|---|---|---|
@@ -304,7 +309,7 @@ const loadBefore = loadavg()[0]!;
 const rows = await cost();
 const part2 = await shared();
 const loadAfter = loadavg()[0]!;
-const section = deno ? "preempt (Deno, JSPI)" : "preempt (Node)";
+const section = deno ? "preempt (Deno, JSPI)" : suspendable ? "preempt (Node, JSPI)" : "preempt (Node)";
 const md = `## ${section}
 
 Preemption points (bench/preempt.bench.ts), ${new Date().toISOString().slice(0, 10)}, ${runtime}, ${cpus().length} cores
@@ -318,6 +323,6 @@ ${rows.join("\n")}
 
 ${part2}
 `;
-writeFileSync(new URL(`results/${deno ? "preempt_deno" : "preempt"}.md`, import.meta.url), md);
+writeFileSync(new URL(`results/${deno ? "preempt_deno" : suspendable ? "preempt_node_jspi" : "preempt"}.md`, import.meta.url), md);
 console.log(md);
 process.exit(0);

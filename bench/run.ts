@@ -3,6 +3,10 @@
  * benchmark's heap never skews another's memory figures), each of which writes its
  * figures as markdown to bench/results/<name>.md; then docs/benchmarks.md is made
  * from those sections. Arguments filter by file name: `npm run bench -- union`.
+ *
+ * `--node-jspi` runs them under a Node with JSPI instead (Node 26, npm's `node-<os>-<cpu>`
+ * package fetched by `npm exec` into npm's cache, not the project): `npm run bench:node-jspi`
+ * runs the benches whose figures need JSPI (preempt's part 2, sleepers) under it.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,13 +14,18 @@ import { fileURLToPath } from "node:url";
 import { cpus, totalmem } from "node:os";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const filters = process.argv.slice(2).filter((a) => a !== "--");
+const jspiNode = process.argv.includes("--node-jspi");
+const filters = process.argv.slice(2).filter((a) => a !== "--" && a !== "--node-jspi");
+/** The command that runs a bench file: this Node, or Node 26 through `npm exec`. */
+const runner: [string, string[]] = jspiNode
+  ? ["npm", ["exec", "--yes", `--package=node-${process.platform === "win32" ? "win" : process.platform}-${process.arch}@26`, "--", "node"]]
+  : [process.execPath, []];
 const benches = readdirSync(`${root}bench`).filter((f) => f.endsWith(".bench.ts")).sort();
 let failed = 0;
 for (const file of benches) {
   if (filters.length && !filters.some((f) => file.includes(f))) continue;
   console.log(`\n== ${file}`);
-  const r = spawnSync(process.execPath, ["--expose-gc", "--max-old-space-size=16384", "--import", "tsx", `bench/${file}`], { cwd: root, stdio: "inherit" });
+  const r = spawnSync(runner[0], [...runner[1], "--expose-gc", "--max-old-space-size=16384", "--import", "tsx", `bench/${file}`], { cwd: root, stdio: "inherit" });
   if (r.status !== 0) {
     console.log(`${file} failed (exit ${r.status})`);
     failed++;

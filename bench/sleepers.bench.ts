@@ -7,8 +7,9 @@
  * start them all and to kill them all. The table gives the median of the rounds and
  * their range (a shared, noisy machine).
  *
- * Runs under Deno (`node_modules/.bin/deno run -A bench/sleepers.bench.ts`), or any
- * runtime with JSPI; elsewhere it says so and writes nothing. Writes bench/results/sleepers.md.
+ * Runs under Deno (`node_modules/.bin/deno run -A bench/sleepers.bench.ts`: writes
+ * bench/results/sleepers.md) or a JSPI Node (`npm run bench:node-jspi`: sleepers_node_jspi.md);
+ * elsewhere it says so and writes nothing.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -19,7 +20,7 @@ import { createApi } from "../src/api/mod.ts";
 import { createEngine, type Engine } from "../src/engine/mod.ts";
 import { MemoryStore } from "../src/store/mod.ts";
 import { closeWorkers, suspendable, type WorkerHost } from "../src/wasi/mod.ts";
-import { runtimeHost } from "../server/platform/mod.ts";
+import { runtimeHost, tuneNodeHeap } from "../server/platform/mod.ts";
 
 const ROUNDS = Number(process.env.SLEEPERS_ROUNDS ?? 3);
 const INLINE = Number(process.env.SLEEPERS_INLINE ?? 10000), SHARED = Number(process.env.SLEEPERS_SHARED ?? 10000);
@@ -85,16 +86,28 @@ async function round(engine: Engine, n: number): Promise<{
   return { perContainerMiB: grown / n / 2 ** 20, startMs, killMs, pingP99Ms, inspectP99Ms, httpPingP99Ms: http.ping, httpInspectP99Ms: http.inspect };
 }
 
+/** The app on 127.0.0.1, an ephemeral port: Deno.serve as server/deno serves it, or @hono/node-server as server/node does. */
+async function listen(app: ReturnType<typeof createApi>): Promise<{ port: number; close: () => Promise<void> }> {
+  if (deno) {
+    const server = deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+    return { port: server.addr.port, close: () => server.shutdown() };
+  }
+  const { serve } = await import("@hono/node-server");
+  return await new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) =>
+      resolve({ port: info.port, close: () => new Promise<void>((r) => { (server as { closeAllConnections?: () => void }).closeAllConnections?.(); server.close(() => r()); }) }));
+  });
+}
+
 /**
- * The same two p99s through a socket: the app served on 127.0.0.1 (Deno.serve, as
- * server/deno serves it), a client in a process of its own (bench/_http_p99.mjs under
- * Node) making 300 requests of each, one after another. NaN where Deno.serve is missing.
+ * The same two p99s through a socket: the app served on 127.0.0.1 (`listen`), a client in
+ * a process of its own (bench/_http_p99.mjs under Node) making 300 requests of each, one
+ * after another.
  */
 async function overHttp(app: ReturnType<typeof createApi>, ids: string[]): Promise<{ ping: number; inspect: number }> {
-  if (!deno?.serve) return { ping: NaN, inspect: NaN };
-  const server = deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+  const server = await listen(app);
   try {
-    const base = `http://127.0.0.1:${server.addr.port}`;
+    const base = `http://127.0.0.1:${server.port}`;
     const client = fileURLToPath(new URL("_http_p99.mjs", import.meta.url));
     const some = Array.from({ length: 200 }, (_, i) => ids[(i * 7919) % ids.length]!);
     const text = await new Promise<string>((resolve, reject) => {
@@ -107,7 +120,7 @@ async function overHttp(app: ReturnType<typeof createApi>, ids: string[]): Promi
     const r = JSON.parse(text.trim().split("\n").at(-1)!);
     return { ping: r["/_ping"], inspect: r["/v1.47/containers/{id}/json"] };
   } finally {
-    await server.shutdown();
+    await server.close();
   }
 }
 
@@ -116,7 +129,8 @@ type Rounds = Array<Awaited<ReturnType<typeof round>>>;
 /** In a child process: one round of `mode` with `n` containers, printed as a JSON line. */
 async function child(mode: string, n: number): Promise<never> {
   // shared: a worker per core, each running many processes (src/wasi/_shared_workers.ts); worker: a thread per process.
-  const host = mode === "inline" ? undefined : { ...runtimeHost().workerHost, shared: mode === "shared" };
+  const workerHost = runtimeHost().workerHost; // as a server has it, inline too: on a JSPI Node, node_heap.ts's V8 flag
+  const host = mode === "inline" ? undefined : { ...workerHost, shared: mode === "shared" };
   const engine = await engineOf(host);
   await round(engine, 2); // warm-up: the compiled module, the code paths
   const r = await round(engine, n);
@@ -161,14 +175,15 @@ function summary(rs: Rounds, key: keyof Rounds[number], unit: string, digits: nu
 const row = (mode: string, n: number, rs: Rounds) =>
   `| ${mode} | ${n} | ${summary(rs, "perContainerMiB", " MiB", 2)} | ${summary(rs, "startMs", " ms", 0)} | ${summary(rs, "killMs", " ms", 0)} | ${summary(rs, "pingP99Ms", " ms", 1)} | ${summary(rs, "inspectP99Ms", " ms", 1)} | ${summary(rs, "httpPingP99Ms", " ms", 1)} | ${summary(rs, "httpInspectP99Ms", " ms", 1)} |`;
 
-const md = `## sleepers
+const flag = tuneNodeHeap();
+const md = `## ${deno ? "sleepers" : "sleepers (Node, JSPI)"}
 
-Memory per sleeping container (bench/sleepers.bench.ts), ${new Date().toISOString().slice(0, 10)}, ${runtime}:
+Memory per sleeping container (bench/sleepers.bench.ts), ${new Date().toISOString().slice(0, 10)}, ${runtime}${flag ? ` (with \`${flag}\`, as the server sets it here: server/platform/node_heap.ts)` : ""}:
 toolbox containers running \`sleep 3600\`, started one after another on one engine over
 MemoryStore, then killed together. RSS growth of the process from before the starts to
 when all run, divided by the count; while they sleep, the API's p99 over 300 requests each,
 in process (\`app.request\`: the event loop's share, no network) and over HTTP (the app
-served by \`Deno.serve\` on 127.0.0.1, a Node client in a process of its own:
+served by ${deno ? "\`Deno.serve\`" : "@hono/node-server"} on 127.0.0.1, a Node client in a process of its own:
 bench/_http_p99.mjs, one request after another on a kept-alive connection). Median (min – max) of ${ROUNDS} rounds, each in a fresh
 process after a warm-up, on a ${cpus().length}-core machine shared with other work (load average
 ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after).
@@ -195,9 +210,9 @@ the toolbox, mostly untouched) counts as V8 external memory; under the default l
 pressure" in \`--trace-gc\`): 10,000 inline starts took 228 s on 2026-12-04, against 8–15 s with
 the limit raised. (An earlier guess, V8's guarded address reservations running out, was
 wrong: 17,000 wasm memories are made at ~0.03 ms each in Deno here.)
-\`node_modules/.bin/deno run -A --v8-flags=--expose-gc bench/sleepers.bench.ts\` (under Node 20,
+${deno ? "\`node_modules/.bin/deno run -A --v8-flags=--expose-gc bench/sleepers.bench.ts\`" : "\`npm run bench:node-jspi\`"} (under Node 20,
 which has no JSPI, it skips and leaves this section as it was).
 `;
-writeFileSync(new URL("results/sleepers.md", import.meta.url), md);
+writeFileSync(new URL(`results/${deno ? "sleepers" : "sleepers_node_jspi"}.md`, import.meta.url), md);
 console.log(md);
 process.exit(0);

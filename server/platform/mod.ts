@@ -15,3 +15,4 @@ export { nodePlatform } from "./node.ts";
 export { denoPlatform } from "./deno.ts";
 export { HostDirVfs } from "./host_dir.ts";
 export { runtimeHost, serverHost } from "./runtime.ts";
+export { tuneNodeHeap } from "./node_heap.ts";

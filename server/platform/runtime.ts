@@ -1,10 +1,11 @@
 /**
  * What the engine needs from the runtime it finds itself in: where processes run and the
- * platform abilities, as values in `platform` (nothing global is set). Both get node:crypto's
- * SHA-256, whole and incremental. Node gets worker_threads, node:fs, node:zlib's gzip (see
- * node_gunzip.ts) and a minor collection as a streamed load drops its buffers
- * (node_gc.ts); Deno gets web Workers (its worker_threads cannot start the tsx-loaded
- * worker entry) and Deno's fs.
+ * platform abilities, as values in `platform` (nothing global is set but one V8 flag on a
+ * JSPI Node before V8 15: node_heap.ts). Both get node:crypto's SHA-256, whole and
+ * incremental. Node gets worker_threads, node:fs, node:zlib's gzip (see node_gunzip.ts), a
+ * minor collection as a streamed load drops its buffers (node_gc.ts) and, with JSPI, V8's
+ * newer accounting of external memory (node_heap.ts); Deno gets web Workers (its
+ * worker_threads cannot start the tsx-loaded worker entry) and Deno's fs.
  * One place decides, so the Node server's code serves under Deno too (`strata serve`).
  */
 import type { EnginePlatform } from "../../src/engine/mod.ts";
@@ -14,6 +15,7 @@ import { denoPlatform } from "./deno.ts";
 import { nodeSha256, nodeSha256Hasher } from "../store/mod.ts";
 import { nodeInflater } from "./node_gunzip.ts";
 import { minorGc } from "./node_gc.ts";
+import { tuneNodeHeap } from "./node_heap.ts";
 import { nodePlatform } from "./node.ts";
 import { getHeapStatistics } from "node:v8";
 
@@ -38,6 +40,7 @@ export function runtimeHost(): { workerHost: WorkerHost; platform: EnginePlatfor
     const workerHost = { ...webWorkerHost(new URL("../worker/deno_entry.ts", import.meta.url)), hostFiles: true };
     return { workerHost, platform: { ...denoPlatform(), ...digests } };
   }
+  tuneNodeHeap(); // before any worker starts: V8 13-14 with JSPI count external memory as V8 15 does
   return { workerHost: nodeWorkerHost(), platform: { ...nodePlatform(), ...digests, inflater: nodeInflater, collectHint: minorGc } };
 }
 
