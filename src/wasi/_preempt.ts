@@ -27,17 +27,45 @@ const now: () => number = typeof performance === "object" && performance?.now ? 
 let sliceStart = now();
 
 /**
+ * How often, at least, a yield on Deno's own thread also waits for another thread. Deno's
+ * setImmediate (and a MessageChannel message) go round its event loop without polling its
+ * sockets: beside one spinning container, the edge bundle under `deno serve` answered a
+ * request 200-300 ms late, and a stop took as long (bench/inline.bench.ts). The loop polls
+ * them when it has nothing to run but waits, as on a timer (a lone shell loop then took
+ * 12% longer: a timer costs a millisecond or two where nothing else is ready) or on an
+ * async op run on another thread, as WebCrypto's digest is: a SHA-256 of no bytes, a few
+ * microseconds there, after the immediate (timers keep their turn). With it, requests were
+ * answered within about 25 ms, and the shell loop took 0-5% longer.
+ */
+const SOCKETS_MS = 20;
+
+/** When a yield last waited for another thread (Deno's thread). */
+let lastWait = now();
+
+const NOTHING = new Uint8Array(0);
+
+const denoThread = "Deno" in globalThis && typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "undefined";
+
+/**
  * Once round the event loop: a message (unclamped, unlike setTimeout) or setImmediate. A
  * shared worker's programs (`Control.crossThread`) yield through a message: a Deno worker
  * whose programs yielded through setImmediate took the engine's messages 150 to 200 ms
  * late (1 to 6 ms through a MessageChannel). Inline, on the engine's thread, setImmediate
  * where there is one: there a MessageChannel kept Deno's timers and requests waiting
- * (p99 of the API 100 ms beside 4 spinners, against 22 ms).
+ * (p99 of the API 100 ms beside 4 spinners, against 22 ms); and on Deno's thread, at
+ * least every SOCKETS_MS, a wait for another thread after it, so its sockets are polled.
  */
 function macrotask(message: boolean): Promise<void> {
   const g = globalThis as { setImmediate?: (f: () => void) => unknown };
-  if (!(message && typeof MessageChannel === "function") && typeof g.setImmediate === "function") return new Promise((resolve) => g.setImmediate!(resolve));
-  if (typeof MessageChannel === "function") {
+  const how = yieldBy({ message, denoThread, sinceWaitMs: now() - lastWait, immediate: typeof g.setImmediate === "function", channel: typeof MessageChannel === "function" });
+  if (how === "immediate") return new Promise((resolve) => g.setImmediate!(resolve));
+  if (how === "immediate+wait") {
+    lastWait = now();
+    const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+    const wait = () => subtle ? subtle.digest("SHA-256", NOTHING).then(() => {}, () => {}) : new Promise<void>((r) => setTimeout(r, 0));
+    return new Promise((resolve) => g.setImmediate!(() => void wait().then(resolve)));
+  }
+  if (how === "message") {
     return new Promise((resolve) => {
       const { port1, port2 } = new MessageChannel();
       port1.onmessage = () => {
@@ -49,6 +77,12 @@ function macrotask(message: boolean): Promise<void> {
     });
   }
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** How a yield goes round the event loop (see `macrotask`): what the thread is and has, and how long since a yield last waited for another thread. */
+export function yieldBy(o: { message: boolean; denoThread: boolean; sinceWaitMs: number; immediate: boolean; channel: boolean }): "immediate" | "immediate+wait" | "message" | "timer" {
+  if (!(o.message && o.channel) && o.immediate) return o.denoThread && !o.message && o.sinceWaitMs >= SOCKETS_MS ? "immediate+wait" : "immediate";
+  return o.channel ? "message" : "timer";
 }
 
 /** Suspended while paused: resume, a stop or a kill rings the doorbell. */
