@@ -26,17 +26,22 @@ export class Ring {
   /**
    * A ring of its own of `capacity` bytes (rounded up to a power of two), or the one a
    * buffer holds: all of it, or, with `at`, the `Ring.bytes(capacity)` bytes from `at.offset`
-   * (many rings in one large buffer: _ring_sets.ts).
+   * (many rings in one large buffer: _ring_sets.ts); with `at.header` too, its
+   * `Ring.HEADER_BYTES` of header there and `at.capacity` bytes of frames from `at.offset`.
    */
-  constructor(capacityOrSab: number | SharedArrayBuffer, at?: { offset: number; capacity: number }) {
+  constructor(capacityOrSab: number | SharedArrayBuffer, at?: { offset: number; capacity: number; header?: number }) {
     if (typeof capacityOrSab === "number") {
       this.sab = new SharedArrayBuffer(HEADER_BYTES + Ring.capacity(capacityOrSab));
     } else this.sab = capacityOrSab;
-    const offset = at?.offset ?? 0;
-    this.#hdr = new Int32Array(this.sab, offset, 4);
-    this.#data = at ? new Uint8Array(this.sab, offset + HEADER_BYTES, at.capacity) : new Uint8Array(this.sab, HEADER_BYTES);
+    const offset = at?.offset ?? 0, header = at?.header;
+    this.#hdr = new Int32Array(this.sab, header ?? offset, 4);
+    const data = header === undefined ? offset + HEADER_BYTES : offset;
+    this.#data = at ? new Uint8Array(this.sab, data, at.capacity) : new Uint8Array(this.sab, HEADER_BYTES);
     this.#cap = this.#data.length;
   }
+
+  /** The bytes of a ring's header (its head and tail words, and room to spare). */
+  static readonly HEADER_BYTES = HEADER_BYTES;
 
   /** The capacity a ring asked for `capacity` bytes has (a power of two, at least 64). */
   static capacity(capacity: number): number {

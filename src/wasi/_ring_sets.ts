@@ -34,22 +34,32 @@ const SLAB_BYTES = 64 * 2 ** 20;
 
 /**
  * Where each part of a set of `kind` is, from the set's offset, and the bytes it takes (a
- * multiple of 8). The control words and the rings smallest first: a ring's header is
- * where its bytes start, so the words and every header but the largest ring's share the
- * set's first page, and a set touches two pages where it touched three (a page's first
- * touch is a fault the kernel zeroes it in; a burst of 1,000 starts took 3,000 more).
+ * multiple of 8): the control words, then the three rings' headers, then their frames'
+ * bytes, smallest ring first. The words and every header share the set's first page, so a
+ * set comes into use touching that one page (the engine writes its control words, and
+ * both sides look at the headers); a ring's frames touch theirs as they are written. A
+ * page's first touch is a fault the kernel zeroes it in, and on a paravirtualised VM a
+ * fault costs tens of microseconds. With each ring's header where its frames start (the
+ * largest ring's in a page of its own), a first burst of 1,000 starts on fresh sets took
+ * 1,500 faults more on the engine's thread and 2,300 more on the workers' (Deno, counted
+ * per thread from /proc); with every ring's header apart, 3,000 more again.
  */
 function layout(kind: SetKind) {
-  let at = Math.ceil(Control.BYTES / 8) * 8;
-  const place = (capacity: number) => {
-    const offset = at, cap = Ring.capacity(capacity);
-    at += Ring.bytes(cap);
-    return { offset, capacity: cap };
-  };
+  const headers = Math.ceil(Control.BYTES / 8) * 8;
+  let at = headers + 3 * Ring.HEADER_BYTES;
   const size = SIZES[kind];
   const rings = (["journal", "inbox", "stdin"] as const).toSorted((a, b) => size[a] - size[b]);
-  const placed = Object.fromEntries(rings.map((r) => [r, place(size[r])])) as Record<(typeof rings)[number], { offset: number; capacity: number }>;
+  const placed = Object.fromEntries(rings.map((r, i) => {
+    const offset = at, capacity = Ring.capacity(size[r]);
+    at += capacity;
+    return [r, { header: headers + i * Ring.HEADER_BYTES, offset, capacity }];
+  })) as Record<(typeof rings)[number], { header: number; offset: number; capacity: number }>;
   return { ...placed, control: 0, bytes: at };
+}
+
+/** The layout of a set of `kind` (offsets from the set's own). */
+export function setLayout(kind: SetKind): ReturnType<typeof layout> {
+  return LAYOUTS[kind];
 }
 const LAYOUTS = { run: layout("run"), fs: layout("fs") };
 
@@ -65,7 +75,7 @@ export interface SetPlace {
  * control words are (`new Control(sab, controlAt)`: the worker makes a view of them for each run).
  */
 export function setAt(sab: SharedArrayBuffer, place: SetPlace): { journal: Ring; inbox: Ring; stdin: Ring; controlAt: number } {
-  const l = LAYOUTS[place.kind], at = (p: { offset: number; capacity: number }) => ({ offset: place.offset + p.offset, capacity: p.capacity });
+  const l = LAYOUTS[place.kind], at = (p: { header: number; offset: number; capacity: number }) => ({ header: place.offset + p.header, offset: place.offset + p.offset, capacity: p.capacity });
   return { journal: new Ring(sab, at(l.journal)), inbox: new Ring(sab, at(l.inbox)), stdin: new Ring(sab, at(l.stdin)), controlAt: place.offset + l.control };
 }
 

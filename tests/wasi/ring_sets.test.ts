@@ -9,7 +9,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { RingSets, setAt } from "../../src/wasi/_ring_sets.ts";
+import { RingSets, setAt, setLayout } from "../../src/wasi/_ring_sets.ts";
 import { Control } from "../../src/wasi/_control.ts";
 import { closeSharedWorkers, giveSet, postRun, shareWorker, takeSet, tellAside, trimIdleSets } from "../../src/wasi/_shared_workers.ts";
 import type { WorkerHost } from "../../src/wasi/mod.ts";
@@ -45,6 +45,22 @@ t("sets of both kinds lie side by side; each ring wraps within its own bytes", (
   // Control words: each set's own.
   made.forEach((s, i) => s.control.setSize(10 + i, 20 + i));
   made.forEach((s, i) => assert.equal(s.control.size, { rows: 10 + i, cols: 20 + i }));
+});
+
+t("a set's control words and its three rings' headers share its first page; frames follow, apart", () => {
+  for (const kind of ["run", "fs"] as const) {
+    const l = setLayout(kind);
+    const rings = [l.journal, l.inbox, l.stdin];
+    assert.ok(Control.BYTES <= Math.min(...rings.map((r) => r.header)), `${kind}: the headers come after the control words`);
+    for (const r of rings) assert.ok(r.header + 16 <= 4096, `${kind}: a header at ${r.header} is past the first page`);
+    const spans = [[0, Control.BYTES], ...rings.map((r) => [r.header, r.header + 16]), ...rings.map((r) => [r.offset, r.offset + r.capacity])].sort((a, b) => a[0]! - b[0]!);
+    spans.slice(1).forEach((s, i) => assert.ok(s[0]! >= spans[i]![1]!, `${kind}: ${JSON.stringify(spans[i])} overlaps ${JSON.stringify(s)}`));
+    assert.is(l.bytes, spans.at(-1)![1]);
+  }
+  // A ring at its place works: the header the view reads is the one the writer moved.
+  const sets = new RingSets(), a = sets.carve("fs"), d = sets.describe(a);
+  a.inbox.push(new TextEncoder().encode("apart"), 2);
+  assert.equal(setAt(d.slab!.sab, d.setAt!).inbox.drain().map((f) => new TextDecoder().decode(f.bytes)), ["apart"]);
 });
 
 t("the worker's view of a set is the same memory; a message places a set and its slab only the first time", () => {
