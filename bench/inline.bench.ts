@@ -12,12 +12,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildEdge } from "../server/edge/build.ts";
 import { buildUi } from "../server/ui/build.ts";
-import { uiFiles } from "../server/ui/mod.ts";
+import { serveUiStatics } from "./_ui_statics.ts";
 
 const ROUNDS = Number(process.env.INLINE_ROUNDS ?? 3);
 const SLEEPERS = 100, ENDS = 5;
@@ -81,14 +80,8 @@ async function tab(): Promise<{ results: Result[]; version: string } | string> {
   const dir = await buildUi();
   const local = readdirSync(join(dir, "chunks")).find((f) => f.startsWith("local-"));
   if (!local) throw new Error("the UI build has no local chunk");
-  const statics = createServer(async (req, res) => {
-    const r = await uiFiles(dir)(new URL(req.url ?? "/", "http://x").pathname);
-    if (!r) return void res.writeHead(404).end();
-    res.writeHead(r.status, Object.fromEntries(r.headers));
-    res.end(new Uint8Array(await r.arrayBuffer()));
-  });
-  await new Promise<void>((r) => statics.listen(0, "127.0.0.1", r));
-  const base = `http://127.0.0.1:${(statics.address() as { port: number }).port}/`;
+  const statics = await serveUiStatics(dir);
+  const base = `http://127.0.0.1:${statics.port}/`;
   const { chromium: pw } = await import("playwright-core");
   const browser = await pw.launch({ executablePath: chromium, args: ["--no-sandbox"] });
   try {

@@ -8,11 +8,10 @@
  * loads, each in a fresh browser context (no cache). Writes bench/results/ui.md.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildUi } from "../server/ui/build.ts";
-import { uiFiles } from "../server/ui/mod.ts";
+import { serveUiStatics } from "./_ui_statics.ts";
 import { benchServer } from "./_server.ts";
 
 const chromium = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
@@ -45,14 +44,8 @@ const rows: string[] = [];
 if (chromium) {
   const { chromium: pw } = await import("playwright-core");
   const server = await benchServer(4);
-  const statics = createServer(async (req, res) => {
-    const r = await uiFiles(dir)(new URL(req.url ?? "/", "http://x").pathname);
-    if (!r) return void res.writeHead(404).end();
-    res.writeHead(r.status, Object.fromEntries(r.headers));
-    res.end(new Uint8Array(await r.arrayBuffer()));
-  });
-  await new Promise<void>((r) => statics.listen(0, "127.0.0.1", r));
-  const staticPort = (statics.address() as { port: number }).port;
+  const statics = await serveUiStatics(dir);
+  const staticPort = statics.port;
   const browser = await pw.launch({ executablePath: chromium, args: ["--no-sandbox"] });
   try {
     for (const [what, url] of [["served by the Node server (/ui)", `http://127.0.0.1:${server.port}/ui/`], ["static files, engine in the page (inline)", `http://127.0.0.1:${staticPort}/`]] as const) {
