@@ -34,15 +34,17 @@ const SLAB_BYTES = 64 * 2 ** 20;
 
 /**
  * Where each part of a set of `kind` is, from the set's offset, and the bytes it takes (a
- * multiple of 8): the control words, then the three rings' headers, then their frames'
- * bytes, smallest ring first. The words and every header share the set's first page, so a
- * set comes into use touching that one page (the engine writes its control words, and
- * both sides look at the headers); a ring's frames touch theirs as they are written. A
+ * multiple of a page, so each set starts one): the control words, then the three rings'
+ * headers, then their frames' bytes, smallest ring first. The words and every header
+ * share the set's first page, so a set comes into use touching that one page (the engine
+ * writes its control words, and both sides look at the headers); a ring's frames touch
+ * theirs as they are written. A
  * page's first touch is a fault the kernel zeroes it in, and on a paravirtualised VM a
  * fault costs tens of microseconds. With each ring's header where its frames start (the
  * largest ring's in a page of its own), a first burst of 1,000 starts on fresh sets took
- * 1,500 faults more on the engine's thread and 2,300 more on the workers' (Deno, counted
- * per thread from /proc); with every ring's header apart, 3,000 more again.
+ * about 1,500 faults more on the engine's thread and 1,400-2,300 more on the workers'
+ * (Deno, counted per thread from /proc, two runs); and before that, with every ring's header in a page of its own,
+ * 3,000 more again.
  */
 function layout(kind: SetKind) {
   const headers = Math.ceil(Control.BYTES / 8) * 8;
@@ -54,8 +56,11 @@ function layout(kind: SetKind) {
     at += capacity;
     return [r, { header: headers + i * Ring.HEADER_BYTES, offset, capacity }];
   })) as Record<(typeof rings)[number], { header: number; offset: number; capacity: number }>;
-  return { ...placed, control: 0, bytes: at };
+  return { ...placed, control: 0, bytes: Math.ceil(at / PAGE) * PAGE }; // each set starts a page
 }
+
+/** A page of memory, as the kernel faults it in. */
+const PAGE = 4096;
 
 /** The layout of a set of `kind` (offsets from the set's own). */
 export function setLayout(kind: SetKind): ReturnType<typeof layout> {
