@@ -6,14 +6,15 @@
  * has grown 64 MiB since the last one, however small the JS heap: under Node 26 (V8 14.6),
  * a burst of 1,000 `sh -c 'sleep 1; echo done'` on shared workers ran about 12 full
  * collections per worker, each finding almost nothing to free, and V8's background threads
- * spent 0.93-0.99 s of CPU per burst on them (Deno 2.9, V8 15.0: 0.30-0.41 s).
+ * spent 0.84-1.15 s of CPU per burst on them (Deno 2.9, V8 15.0: 0.30-0.41 s).
  *
  * `--external-memory-accounted-in-global-limit` counts external memory in the heap's global
- * limit, which grows with what survives, instead (measured: 0.38-0.52 s of background CPU,
- * and the burst's end 0.1-0.3 s sooner). V8 made that the default and then removed the
- * flag (chromium bug 361124432): it is set here only where it exists, V8 13 and 14 (Node 24
- * to 26; Node 20 and 22 have V8 11 and 12), and only with JSPI, since without it a process
- * has a worker and an isolate of its own. The flag is read at each check, so setting it as
+ * limit, which grows with what survives, instead (measured, six runs alternating: 0.34-0.54 s
+ * of background CPU, and the bursts after the first ended in 1690-1978 ms rather than
+ * 2005-2378 ms; bench/results/preempt_node_jspi_flag.md). V8 made that the default and
+ * then removed the flag (chromium bug 361124432): it is set here only where it exists, V8
+ * 13 and 14 (Node 24 to 26; Node 20 and 22 have V8 11 and 12), and only with JSPI, since
+ * without it a process has a worker and an isolate of its own. The flag is read at each check, so setting it as
  * the server starts serves the main isolate too and every worker started after it.
  */
 import { setFlagsFromString } from "node:v8";

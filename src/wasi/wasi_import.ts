@@ -118,8 +118,8 @@ const encoder = new TextEncoder();
 /**
  * `args_sizes_get` and `args_get` (or the `environ_` pair) over a list of strings, as libc
  * takes them: each string's UTF-8 bytes and a NUL, encoded once, at the first call. The
- * shim's count an argument by its UTF-16 length, short of its bytes for anything but
- * ASCII (libc's buffer then overflows into what follows it), and encode every string
+ * shim's calls count an argument by its UTF-16 length, short of its bytes for anything
+ * but ASCII (libc's buffer then overflows into what follows it), and encode every string
  * anew at each call: under Node each encode allocates a buffer that counts towards the
  * garbage collector's next run.
  */
