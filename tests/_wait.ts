@@ -67,9 +67,14 @@ export function quietFor(ms: number): Promise<void> {
  * Whoever makes the file should rename it into place if the program reads it: a look
  * may fall between a create and the write after it.
  *
+ * Once it is there, the program waits 0.2 s more before it goes on. An exec that makes
+ * the file still has to end, and when the container's main process ends first, its execs
+ * are killed (137), as Docker's are: on a loaded machine the exec's thread can be off a
+ * core for milliseconds between its write and its end (seen in CI).
+ *
  * @example
  * Cmd: ["sh", "-c", `echo waiting; ${shWaitFor("/go")}; echo went`]
  */
 export function shWaitFor(path: string, seconds = 15): string {
-  return `i=0; while [ ! -e ${path} ]; do [ $i -lt ${seconds * 20} ] || { echo "timed out waiting for ${path}" >&2; exit 124; }; sleep 0.05; i=$((i+1)); done`;
+  return `i=0; while [ ! -e ${path} ]; do [ $i -lt ${seconds * 20} ] || { echo "timed out waiting for ${path}" >&2; exit 124; }; sleep 0.05; i=$((i+1)); done; sleep 0.2`;
 }

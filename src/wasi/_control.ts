@@ -34,6 +34,14 @@ const ROWS = 6, COLS = 7;
  * word is zero again, a kill or a stop.
  */
 const PAUSE = 8;
+/**
+ * Who ended the run first: 0 while neither has; the program's exit status + 1 once it
+ * ended by itself (recorded as run_sync.ts decides its outermost program's end); -1 once
+ * the engine claimed a kill. Set once, by compare-and-swap, so a kill that comes after
+ * the program's end (a container's pid 1 ended, which ends its execs) leaves that end's
+ * status as it was, as the kernel does for a process that exited before its SIGKILL.
+ */
+const ENDED = 9;
 /** Int32 words, then the meter's Float64 slots (_meter.ts) from an 8-byte boundary. */
 const WORDS = 10;
 
@@ -289,6 +297,20 @@ export class Control {
 
   get killRequested(): boolean {
     return Atomics.load(this.words, KILL) !== 0;
+  }
+
+  /** The process's side: the run ended by itself with `exitCode`. False when the engine had already claimed a kill. */
+  recordEnd(exitCode: number): boolean {
+    return Atomics.compareExchange(this.words, ENDED, 0, (exitCode & 0xff) + 1) === 0;
+  }
+
+  /**
+   * The engine's side, before a kill: claims the run's end for the kill. False when the
+   * program had already ended by itself (its end message is on its way) or the end was
+   * claimed before.
+   */
+  claimKill(): boolean {
+    return Atomics.compareExchange(this.words, ENDED, 0, -1) === 0;
   }
 
   /** Wake whatever the process waits on (a sleep, a full output pipe), to end with 137. */

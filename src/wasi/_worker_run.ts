@@ -319,7 +319,8 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
     }
     return done;
   }
-  const kill = () => abandon(ended(137, "kill"));
+  // A program that ended by itself before the kill keeps its status: its end is on its way.
+  const kill = () => (control.claimKill() ? abandon(ended(137, "kill")) : done);
   seat.listen({
     message: (msg) => {
       if (msg.type === "program") return void (!ending && table.event(msg.event));

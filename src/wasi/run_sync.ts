@@ -190,11 +190,17 @@ function begin(o: SyncRunOptions, suspend: boolean): Begun | { result: SyncRunRe
     end: (exitCode) => {
       // main returned (wasi-libc calls proc_exit only for a non-zero status) after a stop
       // was asked: the SIGTERM came first, so the process ends as one it killed.
-      if (o.control.killRequested) throw new ProcessKilled("kill");
       if (o.control.stopRequested) exitCode = 143;
+      // A kill asked before, or claimed before this end was recorded, came first.
+      if (o.control.killRequested || !(o.child || o.control.recordEnd(exitCode))) throw new ProcessKilled("kill");
       return { exitCode: exitCode & 0xff, oomKilled: nearCap(memory, o.memoryBytes) && exitCode !== 0, timedOut: false };
     },
-    fail: (err) => ended(err, memory, o),
+    fail: (err) => {
+      const r = ended(err, memory, o);
+      // An end of its own (proc_exit, a stop honoured, a trap) stands against a later kill.
+      if (!o.child && !(err instanceof ProcessKilled)) o.control.recordEnd(r.exitCode);
+      return r;
+    },
     close: () => {
       if (poke) o.control.pokes.delete(poke);
       o.control.meter.leave(level);

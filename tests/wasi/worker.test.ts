@@ -1,13 +1,12 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
-import { closeWorkers, MemVfs, ModuleCache, runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
+import { closeWorkers, ModuleCache, runProcess, webWorkerHost } from "../../src/wasi/mod.ts";
 import { nodeWorkerHost } from "../../server/worker/node_worker_host.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
 import { fixture, unionWithFixtures, textSink, watchUncaught } from "./_helpers.ts";
 import { Layer, UnionFS, WritableLayer } from "../../src/fs/mod.ts";
 import { writeTar } from "../../src/tar/mod.ts";
-import { put } from "../fs/_view.ts";
 
 /** A container's rootfs as the engine makes it: an image layer (in shared memory) under a writable layer. */
 function unionRootfs(): UnionFS {
@@ -113,6 +112,31 @@ workers("stop kills after the grace period a program that has no preemption poin
   await stdout.until("spinning");
   const r = await h.stop({ graceMs: 100 });
   assert.equal([r.exitCode, r.reason], [137, "kill"]);
+});
+
+/**
+ * Holds this thread (so the worker's end message cannot be taken) until the process has
+ * ended in its worker: its CPU time is above zero and stands still (the program makes no
+ * wait). Gives up after 10 s.
+ */
+function holdUntilEnded(h: { usage(): { cpuMs: number } }): void {
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (const until = Date.now() + 10_000; Date.now() < until;) {
+    const a = h.usage().cpuMs;
+    Atomics.wait(tick, 0, 0, 20);
+    if (a > 0 && h.usage().cpuMs === a) return;
+  }
+}
+
+workers("a kill that comes after the program ended, its end not yet taken, leaves its status (0 by return, 3 by exit)", async () => {
+  // A container's execs are killed when its pid 1 ends; an exec that had ended first keeps its status, as in Docker.
+  for (const [cmd, code] of [[["hello"], 0], [["sh", "-c", "exit 3"], 3]] as const) {
+    const rootfs = cmd[0] === "sh" ? shRootfs() : unionWithFixtures();
+    const h = runProcess({ cmd: [...cmd] }, { rootfs, workerHost, stdout: textSink() });
+    holdUntilEnded(h);
+    const r = await h.kill();
+    assert.equal([r.exitCode, r.reason], [code, "exit"], cmd.join(" "));
+  }
 });
 
 workers("a timeout kills a spinning program", async () => {
