@@ -7,7 +7,7 @@
  */
 import { flag } from "./_args.ts";
 import { checkTty, consoleSize, openSession, type Session } from "./_session.ts";
-import { CliError, type Ctx, type Verb } from "./_verb.ts";
+import { CliError, type Verb } from "./_verb.ts";
 import type { HijackResult } from "./_hijack.ts";
 import type { Client } from "./client.ts";
 import { type ContainerInfo, DETACH_KEYS, forwardSignals, onUnlessFalse } from "./verbs_run.ts";

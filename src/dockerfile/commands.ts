@@ -8,7 +8,7 @@ import { DockerfileError, LineError } from "./errors.ts";
 import { type FlagKind, parseFlags, type FlagValues } from "./_flags.ts";
 import { KEYWORDS } from "./_line_parsers.ts";
 import { withSuggestion } from "./_suggest.ts";
-import { chompHeredoc, parseHeredocWord } from "./_heredoc.ts";
+import { parseHeredocWord } from "./_heredoc.ts";
 import { parseGoDuration } from "./_duration.ts";
 
 /** A COPY/ADD source given inline as a heredoc (`COPY <<EOF /dst`). */

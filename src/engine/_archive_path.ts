@@ -56,11 +56,6 @@ function baseName(path: string): string {
   return p.slice(p.lastIndexOf("/") + 1);
 }
 
-/** True when `path` ends with "/" or "/." (POSIX: the last component must be a directory, and a link there is followed). */
-export function assertsDir(path: string): boolean {
-  return path.endsWith("/") || path.endsWith("/.") || path === ".";
-}
-
 /**
  * Resolve `path` in `fs` (see the top of this file). With `follow` a symlink in the last
  * component is followed too; without it, the last component is kept as it is (unless the

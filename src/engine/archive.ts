@@ -19,7 +19,7 @@ import type { Store } from "../store/mod.ts";
 import { LoadBudget, LoadBudgetError } from "../oci/mod.ts";
 import { FsError } from "../fs/mod.ts";
 import type { MemoryAccount } from "../tar/mod.ts";
-import { assertsDir, type PathStat, pathStat, resolveScoped } from "./_archive_path.ts";
+import { type PathStat, pathStat, resolveScoped } from "./_archive_path.ts";
 import { Spool, SpoolFiles } from "./_archive_spool.ts";
 import { archiveStream, topName } from "./_archive_tar.ts";
 import { readUpload } from "./_archive_upload.ts";
