@@ -36,11 +36,23 @@ let sliceStart = now();
  * async op run on another thread, as WebCrypto's digest is: a SHA-256 of no bytes, a few
  * microseconds there, after the immediate (timers keep their turn). With it, requests were
  * answered within about 25 ms, and the shell loop took 0-5% longer.
+ *
+ * The digest alone is not enough on a loaded machine. When the other thread answers
+ * before this one has gone idle, the loop finds the answer ready and polls nothing. Deno's
+ * runtime (tokio) then polls the sockets only every 61 turns of its loop: every 300 ms at
+ * a turn per 5 ms slice. Beside a spinning container, with a process spinning on the
+ * other core, requests waited 300 ms again (5 answered in 1.5 s, CI saw it). A timer
+ * cannot fire without the loop polling, so at least every TIMER_MS the wait is a timer
+ * instead: requests were then answered within about 50 ms under that load. Its cost is a
+ * timer's 4 ms (one set from a timer's callback is clamped so) every 50 ms: measured on
+ * programs computing inline, alternating in one process, 1-5% more time than the digest
+ * alone (a timer at every wait: 10-15% more).
  */
 const SOCKETS_MS = 20;
+const TIMER_MS = 50;
 
-/** When a yield last waited for another thread (Deno's thread). */
-let lastWait = now();
+/** When a yield last waited for another thread, and for a timer (Deno's thread). */
+let lastWait = now(), lastTimer = now();
 
 const NOTHING = new Uint8Array(0);
 
@@ -53,16 +65,22 @@ const denoThread = "Deno" in globalThis && typeof (globalThis as { WorkerGlobalS
  * late (1 to 6 ms through a MessageChannel). Inline, on the engine's thread, setImmediate
  * where there is one: there a MessageChannel kept Deno's timers and requests waiting
  * (p99 of the API 100 ms beside 4 spinners, against 22 ms); and on Deno's thread, at
- * least every SOCKETS_MS, a wait for another thread after it, so its sockets are polled.
+ * least every SOCKETS_MS, a wait for another thread (or a timer) after it, so its sockets are polled.
  */
 function macrotask(message: boolean): Promise<void> {
   const g = globalThis as { setImmediate?: (f: () => void) => unknown };
-  const how = yieldBy({ message, denoThread, sinceWaitMs: now() - lastWait, immediate: typeof g.setImmediate === "function", channel: typeof MessageChannel === "function" });
+  const t = now();
+  const how = yieldBy({
+    message, denoThread, sinceWaitMs: t - lastWait, sinceTimerMs: t - lastTimer,
+    immediate: typeof g.setImmediate === "function", channel: typeof MessageChannel === "function",
+  });
   if (how === "immediate") return new Promise((resolve) => g.setImmediate!(resolve));
-  if (how === "immediate+wait") {
-    lastWait = now();
+  if (how === "immediate+wait" || how === "immediate+timer") {
+    lastWait = t;
     const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-    const wait = () => subtle ? subtle.digest("SHA-256", NOTHING).then(() => {}, () => {}) : new Promise<void>((r) => setTimeout(r, 0));
+    const timer = how === "immediate+timer" || !subtle;
+    if (timer) lastTimer = t;
+    const wait = () => timer ? new Promise<void>((r) => setTimeout(r, 0)) : subtle!.digest("SHA-256", NOTHING).then(() => {}, () => {});
     return new Promise((resolve) => g.setImmediate!(() => void wait().then(resolve)));
   }
   if (how === "message") {
@@ -79,9 +97,22 @@ function macrotask(message: boolean): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** How a yield goes round the event loop (see `macrotask`): what the thread is and has, and how long since a yield last waited for another thread. */
-export function yieldBy(o: { message: boolean; denoThread: boolean; sinceWaitMs: number; immediate: boolean; channel: boolean }): "immediate" | "immediate+wait" | "message" | "timer" {
-  if (!(o.message && o.channel) && o.immediate) return o.denoThread && !o.message && o.sinceWaitMs >= SOCKETS_MS ? "immediate+wait" : "immediate";
+/**
+ * How a yield goes round the event loop (see `macrotask`): what the thread is and has, and
+ * how long since a yield last waited for another thread, and for a timer.
+ */
+export function yieldBy(o: {
+  message: boolean;
+  denoThread: boolean;
+  sinceWaitMs: number;
+  sinceTimerMs: number;
+  immediate: boolean;
+  channel: boolean;
+}): "immediate" | "immediate+wait" | "immediate+timer" | "message" | "timer" {
+  if (!(o.message && o.channel) && o.immediate) {
+    if (!o.denoThread || o.message || o.sinceWaitMs < SOCKETS_MS) return "immediate";
+    return o.sinceTimerMs >= TIMER_MS ? "immediate+timer" : "immediate+wait";
+  }
   return o.channel ? "message" : "timer";
 }
 

@@ -71,11 +71,12 @@ if (!existsSync(deno)) {
   t("while a container spins, requests on the socket keep being answered (Deno polls its sockets at the preemption points' yields)", async () => {
     await call("/containers/create?name=spin3", post({ Image: "probes", Cmd: ["spin"] }));
     assert.is((await call("/containers/spin3/start", post())).status, 204);
-    // One request after another for 1.5 s: about 70 are answered; when the yields went
-    // round Deno's loop without polling its sockets, each waited 200-300 ms (5 in all).
+    // One request after another for 1.5 s: about 90 are answered, 26-34 with a process
+    // spinning on the other core; when the yields went round Deno's loop without polling
+    // its sockets, each waited 200-300 ms (5 in all).
     let answered = 0;
     for (const end = Date.now() + 1500; Date.now() < end; answered++) assert.is(await (await call("/_ping")).text(), "OK");
-    assert.ok(answered >= 15, `${answered} requests answered in 1.5 s beside a spinning container`);
+    assert.ok(answered >= 10, `${answered} requests answered in 1.5 s beside a spinning container`);
     assert.is((await call("/containers/spin3/kill", post())).status, 204);
     assert.equal(await (await call("/containers/spin3/wait", post())).json(), { StatusCode: 137, Error: null });
   });
