@@ -97,7 +97,7 @@ const encoder = new TextEncoder();
 /** Run to completion (or until a kill, timeout or stop reaches a system call). */
 export function runSync(o: SyncRunOptions): SyncRunResult {
   const run = begin(o, false);
-  if ("result" in run) return run.result;
+  if ("result" in run) return notStarted(o, run.result);
   try {
     return run.end(run.start() as number);
   } catch (err) {
@@ -115,7 +115,7 @@ export function runSync(o: SyncRunOptions): SyncRunResult {
  */
 export async function runSuspendable(o: SyncRunOptions): Promise<SyncRunResult> {
   const run = begin(o, true);
-  if ("result" in run) return run.result;
+  if ("result" in run) return notStarted(o, run.result);
   try {
     return run.end(await run.start());
   } catch (err) {
@@ -123,6 +123,12 @@ export async function runSuspendable(o: SyncRunOptions): Promise<SyncRunResult> 
   } finally {
     run.close();
   }
+}
+
+/** A run whose program could not start (127, 126, 137 at start): its end, recorded as its own (Control.recordEnd) as any other. */
+function notStarted(o: SyncRunOptions, r: SyncRunResult): SyncRunResult {
+  if (!o.child) o.control.recordEnd(r.exitCode);
+  return r;
 }
 
 /** A program set up to run: `start` it, then `end` with its status or `fail` with what it threw; `close` in any case. */

@@ -128,9 +128,9 @@ function holdUntilEnded(h: { usage(): { cpuMs: number } }): void {
   }
 }
 
-workers("a kill that comes after the program ended, its end not yet taken, leaves its status (0 by return, 3 by exit)", async () => {
+workers("a kill that comes after the program ended, its end not yet taken, leaves its status (0 by return, 3 by exit, 127 not found)", async () => {
   // A container's execs are killed when its pid 1 ends; an exec that had ended first keeps its status, as in Docker.
-  for (const [cmd, code] of [[["hello"], 0], [["sh", "-c", "exit 3"], 3]] as const) {
+  for (const [cmd, code] of [[["hello"], 0], [["sh", "-c", "exit 3"], 3], [["nosuch"], 127]] as const) {
     const rootfs = cmd[0] === "sh" ? shRootfs() : unionWithFixtures();
     const h = runProcess({ cmd: [...cmd] }, { rootfs, workerHost, stdout: textSink() });
     holdUntilEnded(h);
