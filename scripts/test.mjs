@@ -16,6 +16,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { NODE26_PACKAGE, node26Exec } from "./node26.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name) => `${root}node_modules/.bin/${name}`;
@@ -114,10 +115,9 @@ if (jspiSuites.length) {
 
 /** Node 26's binary from npm's cache (`npm exec` fetches it the first time), or why there is none. */
 function jspiNode() {
-  const pkg = `node-${process.platform === "win32" ? "win" : process.platform}-${process.arch}@26`;
-  const r = run("npm", ["exec", "--yes", `--package=${pkg}`, "--", "node", "-p", "typeof WebAssembly.Suspending + ' ' + process.execPath"]);
+  const r = run("npm", node26Exec("-p", "typeof WebAssembly.Suspending + ' ' + process.execPath"));
   const line = r.out.trim().split("\n").at(-1) ?? "";
-  if (r.code !== 0 || !line.startsWith("function ")) return { why: `npm exec --package=${pkg} failed (${r.error?.message ?? line.slice(0, 200)})` };
+  if (r.code !== 0 || !line.startsWith("function ")) return { why: `npm exec --package=${NODE26_PACKAGE} failed (${r.error?.message ?? line.slice(0, 200)})` };
   return { node26: line.slice("function ".length) };
 }
 
