@@ -14,8 +14,9 @@
  * 2005-2378 ms; bench/results/preempt_node_jspi_flag.md). V8 made that the default and
  * then removed the flag (chromium bug 361124432): it is set here only where it exists, V8
  * 13 and 14 (Node 24 to 26; Node 20 and 22 have V8 11 and 12), and only with JSPI, since
- * without it a process has a worker and an isolate of its own. The flag is read at each check, so setting it as
- * the server starts serves the main isolate too and every worker started after it.
+ * without it a process has a worker and an isolate of its own. The flag is read at each
+ * check, so setting it as the server starts serves the main isolate too and every worker
+ * started after it.
  */
 import { setFlagsFromString } from "node:v8";
 import process from "node:process";

@@ -38,13 +38,12 @@ const SLAB_BYTES = 64 * 2 ** 20;
  * headers, then their frames' bytes, smallest ring first. The words and every header
  * share the set's first page, so a set comes into use touching that one page (the engine
  * writes its control words, and both sides look at the headers); a ring's frames touch
- * theirs as they are written. A
- * page's first touch is a fault the kernel zeroes it in, and on a paravirtualised VM a
- * fault costs tens of microseconds. With each ring's header where its frames start (the
- * largest ring's in a page of its own), a first burst of 1,000 starts on fresh sets took
- * about 1,500 faults more on the engine's thread and 1,400-2,300 more on the workers'
- * (Deno, counted per thread from /proc, two runs); and before that, with every ring's header in a page of its own,
- * 3,000 more again.
+ * theirs as they are written. A page's first touch is a fault the kernel zeroes it in,
+ * and on a paravirtualised VM a fault costs tens of microseconds. With each ring's header
+ * where its frames start (the largest ring's in a page of its own), a first burst of 1,000
+ * starts on fresh sets took about 1,500 faults more on the engine's thread and 1,400-2,300
+ * more on the workers' (Deno, counted per thread from /proc, two runs); and before that,
+ * with every ring's header in a page of its own, 3,000 more again.
  */
 function layout(kind: SetKind) {
   const headers = Math.ceil(Control.BYTES / 8) * 8;
