@@ -5,12 +5,13 @@
  * through the copy's change records (a commit reads it back), the engine's own changes
  * (an archive upload) reach the processes, a write far larger than the copy's journal
  * goes through, a kill keeps every write completed, and the copy is let go with the last
- * process and sent anew with the next.
+ * process and sent anew with the next; so do the container's own files (/etc/hosts,
+ * /dev/shm, a --tmpfs).
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { suspendable, type WorkerHost } from "../../src/wasi/mod.ts";
-import { writeTar } from "../../src/tar/mod.ts";
+import { indexTar, writeTar } from "../../src/tar/mod.ts";
 import type { Engine } from "../../src/engine/mod.ts";
 import { shWaitFor, until } from "../_wait.ts";
 import { output, outputUntil, run, sampleEngine } from "./_samples.ts";
@@ -138,6 +139,25 @@ test("a container killed while its exec appends to a file in the copy they share
   const check = 'i=0; while read a b; do [ "$b" = "$i" ] || { echo "line $i is: $a $b"; exit 1; }; i=$((i+1)); done < /tmp/log; echo $i';
   const seen = Number((await afterwards(engine, Id, check)).trim());
   assert.ok(seen > 0, `${seen} lines kept`);
+});
+
+test("the container's own files on a shared worker: an exec's change to them reaches the engine's copy, and the engine's reaches the processes", async () => {
+  const host = countingHost();
+  const engine = await engineWith(host);
+  const script = `echo main > /dev/shm/m; echo ready; ${shWaitFor("/v/go")}; cat /dev/shm/x /scratch/in; tail -n 1 /etc/hosts`;
+  const { Id } = await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", script], HostConfig: { Binds: ["shared:/v"], Tmpfs: { "/scratch": "" } } });
+  await engine.containers.start(Id);
+  await outputUntil(engine, Id, "ready\n");
+  assert.is(await exec(engine, Id, ["sh", "-c", "cat /dev/shm/m > /dev/shm/x; echo '10.0.0.1\tdb' >> /etc/hosts"]), 0);
+  const hosts = indexTar(await new Response((await engine.containers.getArchive(Id, "/etc/hosts")).tar).bytes());
+  assert.ok(new TextDecoder().decode(hosts[0]!.data).endsWith("10.0.0.1\tdb\n"), "the engine's copy has the exec's line");
+  // docker cp into the container's --tmpfs, one of its own files.
+  await engine.containers.putArchive(Id, "/scratch", writeTar([{ path: "in", type: "file", data: new TextEncoder().encode("uploaded\n"), mode: 0o644 }]));
+  assert.is(await exec(engine, Id, ["touch", "/v/go"]), 0);
+  assert.equal(await until(engine.containers.wait(Id), { what: "the main process's end" }), { StatusCode: 0, Error: null });
+  assert.equal(await output(engine, Id), { stdout: "ready\nmain\nuploaded\n10.0.0.1\tdb\n", stderr: "" });
+  // Its mount points only, as Docker's diff has them: none of its own files.
+  assert.equal((await engine.containers.changes(Id)).map((c) => c.Path), ["/scratch", "/v"]);
 });
 
 function concat(chunks: Uint8Array[]): Uint8Array {
