@@ -11,7 +11,8 @@
  *    sleep; without clang, the toolbox's `sleep 1`): how late each wakes after its
  *    deadline, how long its start took, its StartedAt to FinishedAt minus 1 s, and the
  *    API's p99 meanwhile; how long a stop takes to end a spinning container;
- *    1,000 `sh -c 'sleep 1; echo done'` started together: a first burst, then three more.
+ *    1,000 `sh -c 'sleep 1; echo done'` started together: a first burst, then three more,
+ *    each with its page faults per container, and what a page fault costs here.
  * Run under Node (`npm run bench -- preempt`: part 1 only, part 2 says why not; writes
  * bench/results/preempt.md), under Deno (`node_modules/.bin/deno run -A bench/preempt.bench.ts`:
  * preempt_deno.md) and under a JSPI Node (`npm run bench:node-jspi`: preempt_node_jspi.md).
@@ -212,19 +213,54 @@ interface Crowd {
   inspectP99: number;
 }
 
-/** 1,000 containers started together, each `sh -c 'sleep 1; echo done'`: from the first start until all have ended. */
-async function thousand(engine: Engine): Promise<number> {
+/** The process's minor page faults so far (all its threads: /proc/self/stat), or NaN where there is no /proc. */
+function minorFaults(): number {
+  try {
+    return Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ")[7]);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * What a page fault costs on this machine now: the first touch of a page of a fresh wasm
+ * memory, as each new process's memory is (microseconds, the median of 5 rounds of 2,000
+ * memories of the toolbox's 17 pages, 12 pages touched in each, as a sleeping toolbox
+ * process has about 12 resident). The bursts below fault 30–60 times per container the
+ * first time (the memories, and the engine's and workers' heaps growing) and 15–20 once
+ * the heaps have grown, so this price moves their times from one day to the next on a
+ * shared host.
+ */
+function faultCost(): number {
+  const rounds: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const memories = Array.from({ length: 2000 }, () => new WebAssembly.Memory({ initial: 17 }));
+    const t = performance.now();
+    for (const m of memories) {
+      const bytes = new Uint8Array(m.buffer);
+      for (let page = 0; page < 12; page++) bytes[page * 4096 + 1024] = 1;
+    }
+    rounds.push((performance.now() - t) * 1000 / (2000 * 12));
+  }
+  return median(rounds);
+}
+
+/**
+ * 1,000 containers started together, each `sh -c 'sleep 1; echo done'`: from the first
+ * start until all have ended, and the minor page faults per container meanwhile.
+ */
+async function thousand(engine: Engine): Promise<{ ms: number; faults: number }> {
   const ids: string[] = [];
   for (let i = 0; i < 1000; i++) ids.push((await engine.containers.create({ Image: "toolbox", Cmd: ["sh", "-c", "sleep 1; echo done"] })).Id);
-  const t0 = performance.now();
+  const f0 = minorFaults(), t0 = performance.now();
   await Promise.all(ids.map(async (id) => {
     await engine.containers.start(id);
     const { StatusCode } = await engine.containers.wait(id);
     if (StatusCode !== 0) throw new Error(`a sleeper exited ${StatusCode}`);
   }));
-  const ms = performance.now() - t0;
+  const ms = performance.now() - t0, faults = (minorFaults() - f0) / 1000;
   for (const id of ids) await engine.containers.remove(id);
-  return ms;
+  return { ms, faults };
 }
 
 async function stopLatency(engine: Engine): Promise<number> {
@@ -243,6 +279,8 @@ interface Figures {
   runs: Array<Awaited<ReturnType<typeof crowd>>>;
   stops: number[];
   firstThousand: number;
+  /** Minor page faults per container in the first burst. */
+  firstFaults: number;
   thousands: number[];
 }
 
@@ -260,16 +298,17 @@ async function measure(mode: string, workerHost?: WorkerHost): Promise<Figures> 
   for (let i = 0; i < ROUNDS; i++) stops.push(await stopLatency(engine));
   // The first burst of 1,000 carves the ring sets and grows each worker's heap; the next
   // ones reuse the sets (_shared_workers.ts) and find the heaps grown.
-  const firstThousand = await thousand(engine);
-  console.log(`${mode} 1000 × sh -c 'sleep 1; echo done', the first burst: ${firstThousand.toFixed(0)} ms`);
+  const first = await thousand(engine);
+  console.log(`${mode} 1000 × sh -c 'sleep 1; echo done', the first burst: ${first.ms.toFixed(0)} ms, ${first.faults.toFixed(0)} page faults per container`);
   const thousands: number[] = [];
   for (let i = 0; i < 3; i++) {
-    thousands.push(await thousand(engine));
-    console.log(`${mode} 1000 × sh -c 'sleep 1; echo done': ${thousands.at(-1)!.toFixed(0)} ms`);
+    const next = await thousand(engine);
+    thousands.push(next.ms);
+    console.log(`${mode} 1000 × sh -c 'sleep 1; echo done': ${next.ms.toFixed(0)} ms, ${next.faults.toFixed(0)} page faults per container`);
   }
   await engine.close();
   if (workerHost) await closeWorkers(workerHost);
-  return { runs, stops, firstThousand, thousands };
+  return { runs, stops, firstThousand: first.ms, firstFaults: first.faults, thousands };
 }
 
 async function shared(): Promise<string> {
@@ -302,6 +341,12 @@ runtime, before either: \`${flag}\` (server/platform/node_heap.ts).` : ""}
 | stop of a spinning container, until it has ended (143) | ${stop(inline)} | ${stop(pool)} | ≤ 100 ms |
 | 1,000 containers started together, each \`sh -c 'sleep 1; echo done'\` (no spinners): the first start until all have ended; median of the 3 bursts after the first | ${thou(inline)} | ${thou(pool)} | ≤ 2000 ms |
 | … the first burst of 1,000 on the engine (after the 100-sleeper rounds above) | ${inline.firstThousand.toFixed(0)} ms | ${pool.firstThousand.toFixed(0)} ms | ≤ 2000 ms |
+| … its minor page faults per container (/proc/self/stat, all threads) | ${inline.firstFaults.toFixed(0)} | ${pool.firstFaults.toFixed(0)} | — |
+
+A page fault's price on this machine as the bursts ran: ${faultCost().toFixed(1)} µs for the first touch of a page
+of a fresh wasm memory (\`faultCost\` in the bench). Every burst faults, the first most (the last row: each
+process's new memory, and the heaps growing), so this price moves the bursts' times from one day to the
+next on a shared host (bench/results/preempt_first_burst.md).
 `;
 }
 
