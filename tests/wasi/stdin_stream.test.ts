@@ -1,8 +1,10 @@
 /**
  * stdin that streams into a process in a worker (stdin_pipe.ts): a line is read as soon
  * as it arrives while the writer keeps the pipe open, EOF comes at the writer's close, a
- * blocked reader ends at a stop or a kill within 100 ms, a terminal's ^D is one empty
- * read, and ^C ends the foreground program with 130 (a shell that catches it lives on).
+ * blocked reader ends at a stop (by its SIGTERM, not the grace period's kill) or a kill, a
+ * terminal's ^D is one empty read, and ^C ends the foreground program with 130 (a shell
+ * that catches it lives on). How fast is measured in bench/, not asserted here: timeouts
+ * below only bound a hang (tests/_wait.ts).
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -10,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { closeWorkers, runProcess } from "../../src/wasi/mod.ts";
 import { runtimeHost } from "../../server/platform/mod.ts";
 import { textSink } from "./_helpers.ts";
+import { until } from "../_wait.ts";
 import { UnionFS, WritableLayer } from "../../src/fs/mod.ts";
 
 const t = suite("stdin that streams");
@@ -40,14 +43,13 @@ function pipe() {
   } };
 }
 
-t("a line written at t=0 is read before t=1 s while the writer keeps the pipe open", async () => {
+t("a line is read while the writer keeps the pipe open", async () => {
   const stdin = pipe(), stdout = textSink();
   const h = runProcess({ cmd: ["sh", "-c", "echo started; head -n 1; echo after"] }, { rootfs: shRootfs(), workerHost, stdin: stdin.stream, stdout });
   await stdout.until("started\n", 10_000);
-  const t0 = performance.now();
   stdin.write("first line\n");
-  await stdout.until("first line\nafter\n", 1000);
-  assert.ok(performance.now() - t0 < 1000);
+  // The pipe is closed only after this: the line went through on its own, not at EOF.
+  await stdout.until("first line\nafter\n", 10_000);
   const r = await h.done;
   assert.is(r.exitCode, 0);
   stdin.close();
@@ -78,16 +80,14 @@ t("a large stdin passes through the ring whole (backpressure, no loss)", async (
 });
 
 for (const how of ["stop", "kill"] as const) {
-  t(`${how} ends a blocked reader within 100 ms`, async () => {
+  // A stop's grace period is a minute: a 143 within the bound is its SIGTERM ending the read.
+  t(`${how} ends a blocked reader${how === "stop" ? " by its SIGTERM" : ""}`, async () => {
     const stdin = pipe(), stdout = textSink();
     const h = runProcess({ cmd: ["sh", "-c", "echo reading; cat"] }, { rootfs: shRootfs(), workerHost, stdin: stdin.stream, stdout });
     await stdout.until("reading\n", 10_000);
     await new Promise((r) => setTimeout(r, 50));
-    const t0 = performance.now();
-    const r = await (how === "stop" ? h.stop({ graceMs: 5000 }) : h.kill());
-    const took = performance.now() - t0;
+    const r = await until(how === "stop" ? h.stop({ graceMs: 60_000 }) : h.kill(), { what: `the ${how}'s end of the reader` });
     assert.is(r.exitCode, how === "stop" ? 143 : 137);
-    assert.ok(took < 100, `took ${took.toFixed(1)} ms`);
   });
 }
 
@@ -118,15 +118,13 @@ t("^C ends a program blocked reading its terminal with 130; ^\\ with 131", async
   }
 });
 
-t("^C ends a sleeping program at once", async () => {
+t("^C ends a sleeping program, not its sleep's end", async () => {
   const stdin = pipe(), stdout = textSink();
   const h = runProcess({ cmd: ["sh", "-c", "echo zzz; sleep 100"], tty: true }, { rootfs: shRootfs(), workerHost, stdin: stdin.stream, stdout });
   await stdout.until("zzz\n", 10_000);
-  const t0 = performance.now();
   h.signal("INT");
-  const r = await h.done;
+  const r = await until(h.done, { what: "the end of the interrupted sleep" });
   assert.is(r.exitCode, 130);
-  assert.ok(performance.now() - t0 < 500);
 });
 
 t("a program's size is what the terminal says, and follows a resize", async () => {
