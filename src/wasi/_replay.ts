@@ -88,6 +88,27 @@ export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/**
+ * Yield to the event loop as `nextTurn` does, without a timer's delay: a message to a
+ * channel of its own, closed as it arrives (an open port would keep Node and Deno alive).
+ * A chain of zero-delay timers is clamped (1 ms a turn in Node; 2.3 ms in Deno, where
+ * timers set from a timer's task wait at least 4 ms once nested five deep), and a pump
+ * rung again while it yields waited that long for each slice: a shared worker's process
+ * writing a file, blocked on its filesystem's full 64 KiB journal, made 18 MiB/s. A turn
+ * here took 0.05–0.14 ms.
+ */
+export function nextTask(): Promise<void> {
+  if (typeof MessageChannel !== "function") return nextTurn();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 export class Replay {
   /** Why the process's changes could not be applied (the first change that failed); the process is to end. */
   failure: string | undefined;

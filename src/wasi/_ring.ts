@@ -5,8 +5,17 @@
  * shared memory at once, so it survives the producer's thread being terminated. Each
  * frame carries a kind byte, so one ring keeps the order of different things (a
  * process's file changes and its output, see _frames.ts).
+ *
+ * The consumer waits on a doorbell word (BELL), which the producer rings after frames it
+ * wants seen and which another ring's producer may ring too (`wake`: a shared worker's
+ * filesystem journal rings its processes' journals, whose pumps drain it). A ring counts
+ * up, and the consumer takes the count before it drains (`bell`), so one that comes while
+ * it is busy, before it waits again, is not lost: the wait finds the count changed and
+ * returns at once. (Waiting on HEAD lost it whenever the ring itself had nothing new: a
+ * shared worker's process writing a file then waited 100 ms for each 64 KiB its
+ * filesystem's journal took, 0.5 MB/s, and the engine's copy of the file lagged.)
  */
-const HEAD = 0, TAIL = 1;
+const HEAD = 0, TAIL = 1, BELL = 2;
 const HEADER_BYTES = 16;
 /** Per frame: its length (u32, little endian) and its kind (u8). */
 const FRAME_HEAD = 5;
@@ -40,7 +49,7 @@ export class Ring {
     this.#cap = this.#data.length;
   }
 
-  /** The bytes of a ring's header (its head and tail words, and room to spare). */
+  /** The bytes of a ring's header (its head, tail and doorbell words, and room to spare). */
   static readonly HEADER_BYTES = HEADER_BYTES;
 
   /** The capacity a ring asked for `capacity` bytes has (a power of two, at least 64). */
@@ -92,7 +101,7 @@ export class Ring {
     for (;;) {
       const tail = Atomics.load(this.#hdr, TAIL);
       if (this.#fits(frame, head, tail)) break;
-      Atomics.notify(this.#hdr, HEAD);
+      this.#ring();
       onFull?.();
       Atomics.wait(this.#hdr, TAIL, tail, 100);
     }
@@ -120,7 +129,12 @@ export class Ring {
     this.#setByte((head + 4) | 0, kind);
     this.#copyIn((head + FRAME_HEAD) | 0, frame);
     Atomics.store(this.#hdr, HEAD, (head + FRAME_HEAD + n) | 0);
-    if (wake) Atomics.notify(this.#hdr, HEAD);
+    if (wake) this.#ring();
+  }
+
+  #ring(): void {
+    Atomics.add(this.#hdr, BELL, 1);
+    Atomics.notify(this.#hdr, BELL);
   }
 
   /** Where the next frame will go: `drain(…, mark)` later takes only what was pushed before now. */
@@ -166,9 +180,13 @@ export class Ring {
     Atomics.store(this.#hdr, TAIL, Atomics.load(this.#hdr, HEAD));
   }
 
-  /** Wake whoever waits in `waitForData` (frames pushed without waking; the engine's pump when its process ended). */
+  /**
+   * Wake whoever waits in `waitForData`, or make its next wait return at once (frames
+   * pushed without waking; another ring's frames its consumer drains; the engine's pump
+   * when its process ended).
+   */
   wake(): void {
-    Atomics.notify(this.#hdr, HEAD);
+    this.#ring();
   }
 
   /** Resolves when the consumer may have made room (it drained), or after `timeoutMs`. */
@@ -176,11 +194,19 @@ export class Ring {
     await waitAsyncOn(this.#hdr, TAIL, Atomics.load(this.#hdr, TAIL), timeoutMs);
   }
 
-  /** Resolves when a frame may be waiting (Atomics.waitAsync where present, else a short timer). */
-  async waitForData(timeoutMs: number): Promise<void> {
-    const head = Atomics.load(this.#hdr, HEAD);
-    if (head !== Atomics.load(this.#hdr, TAIL)) return;
-    await waitAsyncOn(this.#hdr, HEAD, head, timeoutMs);
+  /** The doorbell's count: taken before a drain, it makes the next `waitForData` see a ring that came meanwhile. */
+  bell(): number {
+    return Atomics.load(this.#hdr, BELL);
+  }
+
+  /**
+   * Resolves when a frame may be waiting, or the doorbell rang since its count was `since`
+   * (a `bell()` the consumer took before it last drained; now by default), or after
+   * `timeoutMs` (Atomics.waitAsync where present, else a short timer).
+   */
+  async waitForData(timeoutMs: number, since = this.bell()): Promise<void> {
+    if (Atomics.load(this.#hdr, HEAD) !== Atomics.load(this.#hdr, TAIL)) return;
+    await waitAsyncOn(this.#hdr, BELL, since, timeoutMs);
   }
 }
 
