@@ -184,6 +184,9 @@ export class Replay {
     }
   }
 
+  /** Bytes the last `step` took from the journals of the filesystems this process shares (`groups`). */
+  groupBytes = 0;
+
   /**
    * Handle one bounded slice of what the ring holds (frames forwarded to peers that did
    * not fit go first); true when more may be waiting. The filesystems this process shares
@@ -195,7 +198,8 @@ export class Replay {
     const { journal, self, groups } = this.o;
     forward(self);
     const upTo = groups?.length ? journal.mark() : undefined;
-    for (const g of groups ?? []) g.catchUp();
+    this.groupBytes = 0;
+    for (const g of groups ?? []) this.groupBytes += g.catchUp();
     const until = performance.now() + SLICE_MS;
     for (let taken = 0; taken < SLICE_BYTES && performance.now() < until;) {
       const frames = journal.drain(SLICE_BYTES / 8, upTo);
@@ -206,10 +210,10 @@ export class Replay {
     return !journal.empty;
   }
 
-  /** Take all the ring holds now, at once: a shared filesystem's changes, before the output of a process on it. */
-  catchUp(): void {
+  /** Take all the ring holds now, at once: a shared filesystem's changes, before the output of a process on it; the bytes taken. */
+  catchUp(): number {
     forward(this.o.self);
-    this.#take(this.o.journal.drain());
+    return this.#take(this.o.journal.drain());
   }
 
   /** Hand on output and apply changes (forwarding them to the filesystem's other peers); the bytes taken. */

@@ -38,8 +38,6 @@ const DEFAULT_OUTPUT_CAP = 256 * 1024;
 
 /** When the engine starts draining a running process's ring (the ring holds far more than a millisecond of writes; a full one waits). */
 const PUMP_AFTER_MS = 1;
-/** A pump's slice that took less than this yields at once, not after a timer (see the pump). */
-const QUICK_SLICE_MS = 1;
 
 /** The messages a worker posts: a program's start or end, and the run's end (its output and file changes travel in the ring). */
 type WorkerMsg = { type: "program"; event: ProgramEvent } | {
@@ -273,12 +271,13 @@ export function runInWorker(spec: ProcessSpec, o: RunOptions): ProcessHandle {
         await journal.waitForData(idleLook, seen);
         if (!pumping) return;
         seen = journal.bell();
-        const t = performance.now();
-        replay.step();
-        // A short slice (a filesystem journal's 64 KiB, its writer blocked until it is
-        // taken) yields without a timer's delay; a long one (a flood of output) with it,
-        // which leaves the thread to the API between slices (bench/file_write.bench.ts, flood).
-        await (performance.now() - t < QUICK_SLICE_MS ? nextTask() : nextTurn());
+        const more = replay.step();
+        // A slice that took a shared filesystem's journal and left its own ring empty (a
+        // process writing a file on a shared worker, blocked until its filesystem's 64 KiB
+        // journal is taken) yields without a timer's delay; any other (a flood of output)
+        // after one, which leaves the thread to the API between slices
+        // (bench/file_write.bench.ts, bench/flood.bench.ts).
+        await (!more && replay.groupBytes > 0 ? nextTask() : nextTurn());
       }
     })().catch((err: unknown) => abandon(ended(255, "error", `Cannot take the process's output and changes: ${messageOf(err)}`)));
   }, PUMP_AFTER_MS);
