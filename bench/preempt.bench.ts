@@ -350,15 +350,34 @@ next on a shared host (bench/results/preempt_first_burst.md).
 `;
 }
 
+/**
+ * The machine's CPU time so far, and how much of it the hypervisor gave to others ("steal",
+ * /proc/stat's eighth column): on a shared VM the same run takes longer when it is high.
+ * Undefined where there is no /proc.
+ */
+function cpuTicks(): { all: number; steal: number } | undefined {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { all: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
 const loadBefore = loadavg()[0]!;
+const ticksBefore = cpuTicks();
 const rows = await cost();
 const part2 = await shared();
 const loadAfter = loadavg()[0]!;
+const ticksAfter = cpuTicks();
+const steal = ticksBefore && ticksAfter
+  ? `; ${(100 * (ticksAfter.steal - ticksBefore.steal) / Math.max(1, ticksAfter.all - ticksBefore.all)).toFixed(1)}% of the CPU time stolen by the hypervisor meanwhile`
+  : "";
 const section = deno ? "preempt (Deno, JSPI)" : suspendable ? "preempt (Node, JSPI)" : "preempt (Node)";
 const md = `## ${section}
 
 Preemption points (bench/preempt.bench.ts), ${new Date().toISOString().slice(0, 10)}, ${runtime}, ${cpus().length} cores
-shared with other work (load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after).
+shared with other work (load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after${steal}).
 Part 1: each program run inline ${ROUNDS} times with and without the points, alternating, after one
 uncounted run of each (compilation outside the times); the ratio is of each pair. ${suspendable ? "Under JSPI the run with points also lets the thread go every 5 ms." : "Without JSPI the run with points only looks at the process's control words."}
 
