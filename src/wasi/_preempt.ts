@@ -83,18 +83,26 @@ function macrotask(message: boolean): Promise<void> {
     const wait = () => timer ? new Promise<void>((r) => setTimeout(r, 0)) : subtle!.digest("SHA-256", NOTHING).then(() => {}, () => {});
     return new Promise((resolve) => g.setImmediate!(() => void wait().then(resolve)));
   }
-  if (how === "message") {
-    return new Promise((resolve) => {
-      const { port1, port2 } = new MessageChannel();
-      port1.onmessage = () => {
-        port1.close();
-        port2.close();
-        resolve();
-      };
-      port2.postMessage(null);
-    });
-  }
+  if (how === "message") return messageTurn();
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * A turn of the event loop by a message to a channel of its own, closed as it arrives (an
+ * open port would keep Node and Deno alive): a task, without a zero-delay timer's clamp
+ * (1 ms a turn in Node; in Deno 2.3 ms a turn in a chain, as timers set from a timer's
+ * task wait at least 4 ms once nested five deep). A turn took 0.05–0.14 ms here.
+ */
+export function messageTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      port2.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 /**

@@ -19,6 +19,7 @@ import { OUT_INFLIGHT } from "./_control.ts";
 import { applyChange, type ChangeRecord, decodeTagged, describeChange, type WritableLayer } from "../fs/mod.ts";
 import { messageOf } from "./_result.ts";
 import { OUTPUT_FRAME, readOutputFrame } from "./_frames.ts";
+import { messageTurn } from "./_preempt.ts";
 
 /** Bytes of frames handled per turn of the event loop (about a millisecond of log writing). */
 const SLICE_BYTES = 256 * 1024;
@@ -89,25 +90,26 @@ export function nextTurn(): Promise<void> {
 }
 
 /**
- * Yield to the event loop as `nextTurn` does, without a timer's delay: a message to a
- * channel of its own, closed as it arrives (an open port would keep Node and Deno alive).
- * A chain of zero-delay timers is clamped (1 ms a turn in Node; 2.3 ms in Deno, where
- * timers set from a timer's task wait at least 4 ms once nested five deep), and a pump
- * rung again while it yields waited that long for each slice: a shared worker's process
- * writing a file, blocked on its filesystem's full 64 KiB journal, made 18 MiB/s. A turn
- * here took 0.05–0.14 ms.
+ * Yield to the event loop as `nextTurn` does, mostly without a timer's delay (_preempt.ts
+ * `messageTurn`, where there is a MessageChannel). A pump rung again while it yielded by
+ * timers waited 1–4 ms for each slice: a shared worker's process writing a file, blocked
+ * on its filesystem's full 64 KiB journal, made 18 MiB/s. But a loop that always has a
+ * message ready is not one that polls its sockets (Deno's polls them every 61 turns then,
+ * _preempt.ts): so at least every TIMER_TURN_MS the turn is a timer's. A process on a
+ * shared worker writing 400 MB, under Deno, with requests to a Deno.serve on the engine's
+ * thread meanwhile: messages alone, 4.4–4.8 s and a request p99 of 52–60 ms (max 170);
+ * timers alone, 20 s and 3–4 ms; this, 5.6–5.8 s and 12–18 ms (max 100–160).
  */
 export function nextTask(): Promise<void> {
-  if (typeof MessageChannel !== "function") return nextTurn();
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
+  const t = performance.now();
+  if (typeof MessageChannel !== "function" || t - lastTimerTurn >= TIMER_TURN_MS) {
+    lastTimerTurn = t;
+    return nextTurn();
+  }
+  return messageTurn();
 }
+const TIMER_TURN_MS = 10;
+let lastTimerTurn = 0;
 
 export class Replay {
   /** Why the process's changes could not be applied (the first change that failed); the process is to end. */
